@@ -1,0 +1,270 @@
+"""Multi-document summary benchmark: ROUGE-1/2/L F1 of newsdesk's extractive summary and of
+lead-1, LexRank and TextRank baselines, all at the same word budget, on AllSides data.
+
+Datasets: ``mds_allsides_neus`` (``source_articles``: 3 × {title, text}) and
+``mds_allsides_stories`` (``articles``: {source, title, text, …}), each with ``reference_summary``.
+The word budget is the references' mean length in ``\\w+`` tokens over the whole file; every
+system's summary is cut to that many words, so all compete at the same length.
+ROUGE is computed here: lower-cased ``\\w+`` tokens, no stemming, no stop-word removal, F1;
+ROUGE-L is the LCS of the whole token sequences (summary-level, sentence boundaries ignored).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Sequence
+
+from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
+from ..errors import BenchmarkError
+
+HELP = "ROUGE-1/2/L of the cited story summary vs lead-1, LexRank, TextRank on AllSides MDS data"
+
+log = logging.getLogger(__name__)
+TOKEN = re.compile(r"\w+")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("dataset", help="…/mds_allsides_neus/dev.jsonl or …/mds_allsides_stories/dev.jsonl")
+    parser.add_argument("--predictions", metavar="OUT.jsonl", help='write {"id","summary"} lines of newsdesk')
+    parser.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N stories")
+    parser.add_argument("--budget", type=int, default=None, metavar="WORDS",
+                        help="word budget (default: mean reference length in the file)")
+
+
+# --- ROUGE ----------------------------------------------------------------------------------
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN.findall(text.lower())
+
+
+def _f1(overlap: int, candidate: int, reference: int) -> float:
+    if overlap == 0 or candidate == 0 or reference == 0:
+        return 0.0
+    precision, recall = overlap / candidate, overlap / reference
+    return 2 * precision * recall / (precision + recall)
+
+
+def rouge_n(candidate: Sequence[str], reference: Sequence[str], n: int) -> float:
+    """ROUGE-N F1 with clipped n-gram counts."""
+    cand = Counter(tuple(candidate[i : i + n]) for i in range(len(candidate) - n + 1))
+    ref = Counter(tuple(reference[i : i + n]) for i in range(len(reference) - n + 1))
+    overlap = sum((cand & ref).values())
+    return _f1(overlap, sum(cand.values()), sum(ref.values()))
+
+
+def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
+    """Length of the longest common subsequence (bit-parallel, Hyyrö 2004)."""
+    if not a or not b:
+        return 0
+    masks: dict[str, int] = {}
+    for i, token in enumerate(a):
+        masks[token] = masks.get(token, 0) | (1 << i)
+    full = (1 << len(a)) - 1
+    v = full
+    for token in b:
+        u = v & masks.get(token, 0)
+        v = ((v + u) | (v - u)) & full
+    return len(a) - bin(v).count("1")
+
+
+def rouge_l(candidate: Sequence[str], reference: Sequence[str]) -> float:
+    return _f1(lcs_length(candidate, reference), len(candidate), len(reference))
+
+
+def rouge(candidate: str, reference: str) -> dict[str, float]:
+    c, r = tokens(candidate), tokens(reference)
+    return {"R1": rouge_n(c, r, 1), "R2": rouge_n(c, r, 2), "RL": rouge_l(c, r)}
+
+
+def truncate_words(text: str, budget: int) -> str:
+    """``text`` up to the end of its ``budget``-th word."""
+    for count, match in enumerate(TOKEN.finditer(text), 1):
+        if count == budget:
+            return text[: match.end()]
+    return text
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+def load_stories(path: str | Path) -> tuple[list[tuple[str, list, str]], list[str]]:
+    """(id, articles, reference) per usable record, and a message per skipped record."""
+    from ..models import Article, Provenance
+
+    stories, skipped = [], []
+    for number, record in enumerate(read_jsonl(path), 1):
+        try:
+            sources = record.get("source_articles", record.get("articles"))
+            reference = record["reference_summary"]
+            story_id = str(record["id"])
+            if not isinstance(sources, list) or not isinstance(reference, str):
+                raise KeyError("source_articles/articles or reference_summary")
+            articles = []
+            for k, source in enumerate(sources):
+                text = (source.get("text") or "").strip()
+                if not text:
+                    continue
+                # The stories crawl separates paragraphs by single newlines; Article.text uses blank lines.
+                text = re.sub(r"\s*\n\s*", "\n\n", text)
+                articles.append(
+                    Article(
+                        id=f"{story_id}#{k}",
+                        provenance=Provenance(path=str(path), record=number, url=source.get("url")),
+                        text=text,
+                        title=(source.get("title") or None),
+                        outlet=(source.get("source") or None),
+                    )
+                )
+            if not articles:
+                raise ValueError("no article has text")
+            stories.append((story_id, articles, reference))
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            skipped.append(f"{path}:{number}: skipped ({exc})")
+    if not stories:
+        raise BenchmarkError(f"{path} holds no usable story", hint="expected mds_allsides_* dev.jsonl records")
+    return stories, skipped
+
+
+# --- baselines ------------------------------------------------------------------------------
+
+
+def _pagerank(weights, damping: float = 0.85, iterations: int = 100):
+    import numpy as np
+
+    n = weights.shape[0]
+    rows = weights.sum(axis=1, keepdims=True)
+    transition = np.where(rows > 0, weights / np.where(rows > 0, rows, 1), 1.0 / n)
+    rank = np.full(n, 1.0 / n)
+    for _ in range(iterations):
+        updated = (1 - damping) / n + damping * transition.T @ rank
+        if np.abs(updated - rank).sum() < 1e-8:
+            return updated
+        rank = updated
+    return rank
+
+
+def lexrank_scores(sentences: Sequence[str], vectorizer, threshold: float = 0.1):
+    """LexRank (Erkan & Radev 2004) with threshold: PageRank over the TF-IDF cosine > 0.1 graph."""
+    import numpy as np
+
+    matrix = vectorizer.transform(sentences)
+    cosine = (matrix @ matrix.T).toarray()
+    graph = (cosine > threshold).astype(float)
+    np.fill_diagonal(graph, 0.0)
+    return _pagerank(graph)
+
+
+def textrank_scores(sentences: Sequence[str], stop_words: frozenset[str]):
+    """TextRank (Mihalcea & Tarau 2004): PageRank over word-overlap / (log|a| + log|b|) weights."""
+    import numpy as np
+
+    bags = [[t for t in tokens(s) if t not in stop_words] for s in sentences]
+    n = len(bags)
+    weights = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            if len(bags[i]) < 2 or len(bags[j]) < 2:
+                continue
+            overlap = len(set(bags[i]) & set(bags[j]))
+            if overlap:
+                weights[i, j] = weights[j, i] = overlap / (math.log(len(bags[i])) + math.log(len(bags[j])))
+    return _pagerank(weights)
+
+
+def ranked_to_summary(order: Sequence[int], units: Sequence[tuple[int, int, str]], budget: int) -> str:
+    """Take units (article, position, text) in ``order`` until ``budget`` words; join in document order."""
+    chosen, words = [], 0
+    for i in order:
+        if words >= budget:
+            break
+        chosen.append(i)
+        words += len(TOKEN.findall(units[i][2]))
+    chosen.sort(key=lambda i: units[i][:2])
+    return truncate_words(" ".join(units[i][2] for i in chosen), budget)
+
+
+# --- run ------------------------------------------------------------------------------------
+
+
+def run(args) -> BenchReport:
+    import numpy as np
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+    from ..resources import nlp
+    from ..summarize import SummaryOptions, extractive_summary, sentence_spans
+
+    path = Path(args.dataset)
+    all_stories, skipped = load_stories(path)
+    budget = args.budget or round(sum(len(tokens(r)) for _, _, r in all_stories) / len(all_stories))
+    stories = all_stories[: args.limit] if args.limit else all_stories
+    options = SummaryOptions(word_budget=budget)
+
+    # IDF from every article of the file (unsupervised, no reference seen).
+    vectorizer = TfidfVectorizer(lowercase=True, token_pattern=r"\w+")
+    vectorizer.fit([a.text for _, articles, _ in all_stories for a in articles])
+    stop_words = frozenset(ENGLISH_STOP_WORDS)
+
+    systems = ["newsdesk", "lead-1", "LexRank", "TextRank", "lead (round-robin)"]
+    scores: dict[str, list[dict[str, float]]] = {s: [] for s in systems}
+    predictions = []
+    seconds = 0.0
+    pipeline = nlp()
+    for story_id, articles, reference in stories:
+        docs = {a.id: doc for a, doc in zip(articles, pipeline.pipe(a.text for a in articles))}
+        spans = sentence_spans(articles, docs)
+        units = [(k, p, articles[k].text[a:b]) for k, article_spans in enumerate(spans)
+                 for p, (a, b) in enumerate(article_spans)]
+        outputs: dict[str, str] = {}
+        with Stopwatch() as watch:
+            summary = extractive_summary(articles, options, docs)
+        seconds += watch.seconds
+        outputs["newsdesk"] = truncate_words(" ".join(s.text for s in summary), budget)
+        leads = [i for i, u in enumerate(units) if u[1] == 0]
+        outputs["lead-1"] = truncate_words(" ".join(units[i][2] for i in leads), budget)
+        round_robin = sorted(range(len(units)), key=lambda i: (units[i][1], units[i][0]))
+        outputs["lead (round-robin)"] = ranked_to_summary(round_robin, units, budget)
+        texts = [u[2] for u in units]
+        if texts:
+            lex = lexrank_scores(texts, vectorizer)
+            outputs["LexRank"] = ranked_to_summary(list(np.argsort(-lex, kind="stable")), units, budget)
+            tex = textrank_scores(texts, stop_words)
+            outputs["TextRank"] = ranked_to_summary(list(np.argsort(-tex, kind="stable")), units, budget)
+        for system in systems:
+            scores[system].append(rouge(outputs.get(system, ""), reference))
+        predictions.append({"id": story_id, "summary": outputs["newsdesk"]})
+
+    if args.predictions:
+        write_jsonl(args.predictions, predictions)
+
+    rows, metrics = [], {}
+    for system in systems:
+        mean = {m: 100 * sum(s[m] for s in scores[system]) / len(scores[system]) for m in ("R1", "R2", "RL")}
+        metrics[system] = {m: round(v, 2) for m, v in mean.items()}
+        rows.append({"system": system, "ROUGE-1": f"{mean['R1']:.2f}", "ROUGE-2": f"{mean['R2']:.2f}",
+                     "ROUGE-L": f"{mean['RL']:.2f}"})
+    best_baseline = max(metrics[s]["R2"] for s in ("lead-1", "LexRank", "TextRank"))
+    metrics["stories"] = len(stories)
+    metrics["word_budget"] = budget
+    metrics["r2_margin_over_best_baseline"] = round(metrics["newsdesk"]["R2"] - best_baseline, 2)
+    metrics["newsdesk_seconds_per_story"] = round(seconds / max(len(stories), 1), 3)
+    notes = [
+        f"{len(stories)} stories, word budget {budget} (mean reference length in \\w+ tokens over the file)",
+        "ROUGE F1 x100: lower-cased \\w+ tokens, no stemming; ROUGE-L = LCS over whole token sequences",
+        f"newsdesk R-2 minus best of lead-1/LexRank/TextRank: {metrics['r2_margin_over_best_baseline']:+.2f}",
+        f"newsdesk summarisation time {metrics['newsdesk_seconds_per_story']} s/story (sentence split excluded)",
+    ]
+    notes.extend(skipped[:20])
+    if len(skipped) > 20:
+        notes.append(f"… {len(skipped) - 20} more skipped records")
+    return BenchReport(
+        name="summary",
+        dataset=str(path),
+        tables=[BenchTable(title="ROUGE F1 (x100)", columns=["system", "ROUGE-1", "ROUGE-2", "ROUGE-L"], rows=rows)],
+        notes=notes,
+        metrics=metrics,
+    )

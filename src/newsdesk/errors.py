@@ -1,0 +1,128 @@
+"""One exception root, a family per stage.
+
+Every error carries a stable code (``E###``) and says what went wrong and how to fix it, in the
+manner of spaCy's coded errors. Per-document problems raised inside a stage are caught by the
+pipeline, logged, counted and turned into a :class:`newsdesk.models.Rejection`, so one bad file
+never stops a batch.
+"""
+
+from __future__ import annotations
+
+
+class NewsdeskError(Exception):
+    """Root of every error newsdesk raises on purpose."""
+
+    code = "E000"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        text = f"[{self.code}] {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class OptionsError(NewsdeskError, ValueError):
+    """An options object was built with a value it cannot use."""
+
+    code = "E001"
+
+
+# --- ingest -----------------------------------------------------------------------------------
+
+
+class IngestError(NewsdeskError):
+    """A file or record could not be read as news coverage."""
+
+    code = "E100"
+
+
+class UnreadableFileError(IngestError):
+    code = "E101"
+
+
+class EmptyInputError(IngestError):
+    code = "E102"
+
+
+class BinaryInputError(IngestError):
+    code = "E103"
+
+
+class OversizeInputError(IngestError):
+    code = "E104"
+
+
+class DecodingError(IngestError):
+    code = "E105"
+
+
+class UnsupportedFormatError(IngestError):
+    code = "E106"
+
+
+class MalformedRecordError(IngestError):
+    code = "E107"
+
+
+# --- extract ----------------------------------------------------------------------------------
+
+
+class ExtractionError(NewsdeskError):
+    """No article text could be found in a document."""
+
+    code = "E200"
+
+
+class NoArticleError(ExtractionError):
+    """The page holds no article (a home page, a list page, only chrome)."""
+
+    code = "E201"
+
+
+# --- later stages -----------------------------------------------------------------------------
+
+
+class DedupError(NewsdeskError):
+    code = "E300"
+
+
+class StoriesError(NewsdeskError):
+    code = "E400"
+
+
+class AnalysisError(NewsdeskError):
+    """A later analysis stage (entities, quotes, positions, stance, timeline, summary) failed."""
+
+    code = "E500"
+
+
+class ModelUnavailableError(NewsdeskError):
+    """A bundled model could not be loaded."""
+
+    code = "E600"
+
+
+# --- store and report -------------------------------------------------------------------------
+
+
+class StoreError(NewsdeskError):
+    code = "E700"
+
+
+class SchemaVersionError(StoreError):
+    code = "E701"
+
+
+class ReportError(NewsdeskError):
+    code = "E800"
+
+
+class BenchmarkError(NewsdeskError):
+    """A benchmark dataset is missing or not in the expected format."""
+
+    code = "E900"

@@ -1,0 +1,220 @@
+"""Extract: a raw document in, clean article text with its metadata out.
+
+* HTML pages: trafilatura in configurable modes (:mod:`.html`), cleaned with the site's template
+  and general chrome patterns; metadata from trafilatura and htmldate.
+* Text dumps (whole pages flattened to text): a line classifier and best-run selection of our
+  own (:mod:`.lines`); headline, byline and dateline from the lines around the article.
+
+Both paths use :class:`SiteTemplates` learned with :func:`learn_templates` from the other pages
+of the same site, when the pipeline has them::
+
+    templates = learn_templates(docs)
+    article = extract(doc, templates=templates, options=ExtractOptions())
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ..errors import ExtractionError, NoArticleError, OptionsError
+from ..models import Article, RawDocument
+from . import lines as line_model
+from .html import HTML_MODES, clean_paragraphs, parse_html, run_html, shrink_html
+from .html_meta import htmldate_fallback, page_metadata
+from .metadata import byline_authors, clean_authors, crawl_date, normalise_date, parse_date
+from .patterns import WORD
+from .templates import SiteTemplates, learn_templates, site_key
+
+__all__ = ["ExtractOptions", "SiteTemplates", "learn_templates", "extract", "site_key"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtractOptions:
+    """How article text and metadata are extracted.
+
+    Attributes:
+        html_modes: trafilatura modes tried in order on HTML pages until one gives at least
+            ``min_words`` words: ``precision`` (favor_precision), ``balanced``, ``recall``
+            (favor_recall), ``baseline`` (trafilatura's bare baseline). Default: precision first,
+            which scores best on the Scrapinghub dev pages (docs/benchmarks/extraction.md).
+        min_words: fewest words of article text; below it the page has no article
+            (NoArticleError). Default 25: a news brief has more, a list page's leftovers fewer.
+        line_threshold: article probability above which a dump line counts as prose
+            (None: the trained model's own threshold, 0.5 for the hand-set score).
+        use_trained_model: score dump lines with the bundled logistic model when it is present.
+        keep_standfirst: keep a dump's summary line(s) between headline and body as first paragraph.
+        max_html_chars: after scripts and styles are stripped, pages longer than this are
+            truncated before parsing (10 MB pages stay fast). Default 3,000,000 characters.
+        escalate_below_words: in each trafilatura mode a fast pass runs first; a result shorter
+            than this is redone with trafilatura's readability/jusText comparison. Default 80
+            (same F1 as always comparing on Scrapinghub dev, about twice as fast).
+    """
+
+    html_modes: tuple[str, ...] = ("precision", "balanced", "recall", "baseline")
+    min_words: int = 25
+    line_threshold: float | None = None
+    use_trained_model: bool = True
+    keep_standfirst: bool = True
+    max_html_chars: int = 3_000_000
+    escalate_below_words: int = 80
+
+    def __post_init__(self) -> None:
+        if not self.html_modes or any(m not in HTML_MODES for m in self.html_modes):
+            raise OptionsError(
+                f"html_modes={self.html_modes!r} is not a non-empty sequence of known modes",
+                hint=f"use modes among {', '.join(HTML_MODES)}",
+            )
+        if self.min_words < 1:
+            raise OptionsError(f"min_words={self.min_words} must be at least 1", hint="use e.g. 25")
+        if self.line_threshold is not None and not 0.0 < self.line_threshold < 1.0:
+            raise OptionsError(
+                f"line_threshold={self.line_threshold} must lie strictly between 0 and 1",
+                hint="use None for the model's own threshold, or e.g. 0.5",
+            )
+        if self.escalate_below_words < 0:
+            raise OptionsError(
+                f"escalate_below_words={self.escalate_below_words} must be >= 0",
+                hint="use 0 to never redo a short result, or e.g. 150",
+            )
+        if self.max_html_chars < 10_000:
+            raise OptionsError(
+                f"max_html_chars={self.max_html_chars} is too small to hold a page",
+                hint="use at least 10000 (default 3000000)",
+            )
+
+
+def extract(
+    doc: RawDocument, *, templates: SiteTemplates | None = None, options: ExtractOptions | None = None
+) -> Article:
+    """The article of one document: text (paragraphs separated by blank lines) and metadata.
+
+    Raises:
+        NoArticleError: the page holds no article text (empty, only chrome, too short).
+        ExtractionError: the content could not be processed at all.
+    """
+    options = options or ExtractOptions()
+    template_lines = templates.for_document(doc) if templates else frozenset()
+    if not doc.content or not doc.content.strip():
+        raise NoArticleError(
+            f"{doc.provenance.label()}: the document is empty",
+            hint="check the input file; nothing to extract",
+        )
+    try:
+        if doc.kind == "html":
+            return _extract_html(doc, template_lines, options)
+        return _extract_text(doc, template_lines, options)
+    except (NoArticleError, ExtractionError):
+        raise
+    except RecursionError as exc:
+        raise ExtractionError(
+            f"{doc.provenance.label()}: the page is nested too deeply to parse ({exc})",
+            hint="the markup is malformed; pass a cleaner copy of the page",
+        ) from exc
+    except Exception as exc:  # never let one document crash the batch
+        log.debug("extraction failed on %s", doc.provenance.label(), exc_info=True)
+        raise ExtractionError(
+            f"{doc.provenance.label()}: extraction failed ({type(exc).__name__}: {exc})",
+            hint="the document may be malformed; it is skipped",
+        ) from exc
+
+
+def _require_words(doc: RawDocument, text: str, options: ExtractOptions, what: str) -> None:
+    words = len(WORD.findall(text))
+    if words < options.min_words:
+        raise NoArticleError(
+            f"{doc.provenance.label()}: no article found ({what} left {words} words of article "
+            f"text, fewer than min_words={options.min_words})",
+            hint="the page is probably a home, list or error page; lower ExtractOptions.min_words to keep short items",
+        )
+
+
+def _outlet(doc: RawDocument, found: str | None) -> str | None:
+    return doc.hints.get("sitename") or found or doc.site or None
+
+
+def _extract_text(doc: RawDocument, template_lines: frozenset[str], options: ExtractOptions) -> Article:
+    lines = line_model.split_lines(doc.content)
+    model = line_model.bundled_model() if options.use_trained_model else None
+    selection = line_model.select(
+        lines,
+        template_lines=template_lines,
+        model=model,
+        threshold=options.line_threshold,
+        keep_standfirst=options.keep_standfirst,
+        known_title=doc.hints.get("title"),
+    )
+    paragraphs = [lines[i].text for i in selection.standfirst] + [lines[i].text for i in selection.body]
+    text = "\n\n".join(paragraphs)
+    _require_words(doc, text, options, "line classification")
+
+    title = lines[selection.title].text if selection.title is not None else doc.hints.get("title") or None
+    latest = crawl_date(doc.hints)
+    body_start = selection.body[0] if selection.body else len(lines)
+    header = [lines[i].text for i in range(max(0, body_start - 12), body_start)]
+    authors: tuple[str, ...] = ()
+    published = None
+    for line in header:
+        if not authors:
+            authors = byline_authors(line)
+        if published is None and len(WORD.findall(line)) <= 15:
+            published = parse_date(line, latest=latest)
+    if not authors:
+        authors = clean_authors(doc.hints.get("author"))
+    if published is None:
+        published = normalise_date(doc.hints.get("date"), latest=latest)
+    return Article(
+        id=doc.digest,
+        provenance=doc.provenance,
+        text=text,
+        title=title,
+        outlet=_outlet(doc, None),
+        authors=authors,
+        published=published,
+        extractor="lines-model" if model is not None else "lines",
+    )
+
+
+def _extract_html(doc: RawDocument, template_lines: frozenset[str], options: ExtractOptions) -> Article:
+    html = shrink_html(doc.content, options.max_html_chars)
+    url = doc.provenance.url
+    latest = crawl_date(doc.hints)
+    tree = parse_html(html)
+    if tree is None:
+        raise NoArticleError(
+            f"{doc.provenance.label()}: no article found (the HTML holds no parsable document)",
+            hint="check that the file is really an HTML page",
+        )
+    # metadata first: trafilatura works on a copy, but read the page before anything prunes it
+    meta = page_metadata(tree, latest=latest.isoformat())
+    result = run_html(tree, url, options.html_modes, options.min_words, options.escalate_below_words)
+    if result is None or not result.text.strip():
+        raise NoArticleError(
+            f"{doc.provenance.label()}: no article found (trafilatura found no main text in any of "
+            f"the modes {', '.join(options.html_modes)})",
+            hint="the page is probably a home, list or error page, or its text is built by scripts",
+        )
+    title = meta.title or doc.hints.get("title") or None
+    paragraphs = [p.strip() for p in result.text.split("\n") if p.strip()]
+    paragraphs = clean_paragraphs(paragraphs, title=title, template_lines=template_lines)
+    text = "\n\n".join(paragraphs)
+    _require_words(doc, text, options, f"trafilatura ({result.mode})")
+
+    published = meta.date
+    if published is None:
+        published = normalise_date(htmldate_fallback(tree, url, latest.isoformat()), latest=latest)
+    if published is None:
+        published = normalise_date(doc.hints.get("date"), latest=latest)
+    authors = meta.authors or clean_authors(doc.hints.get("author"))
+    return Article(
+        id=doc.digest,
+        provenance=doc.provenance,
+        text=text,
+        title=title,
+        outlet=_outlet(doc, meta.sitename),
+        authors=authors,
+        published=published,
+        extractor=f"trafilatura-{result.mode}",
+    )

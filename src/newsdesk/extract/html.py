@@ -1,0 +1,162 @@
+"""Main text and metadata of an HTML page.
+
+The page is stripped of scripts and styles (JSON-LD kept) and parsed once. The body comes from
+trafilatura in a configurable order of modes; in ``precision`` mode trafilatura first runs
+without its readability/jusText comparison (fast), and only a short result (fewer than
+``escalate_below_words``) is redone with the full comparison, which recovers the pages where the
+fast pass misses the article at half the cost. Its output is then cleaned with what trafilatura
+does not know: paragraphs repeated on other pages of the same site (learned templates), captions,
+appeals and teaser lines that survived, and the headline repeated as first paragraph.
+
+Metadata are read from the page's own declarations (JSON-LD, OpenGraph and article meta tags,
+``<time>``, bylines) by :mod:`.html_meta`, with htmldate as the date fallback.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .patterns import CHROME_PHRASES, WORD, is_appeal, is_caption
+
+log = logging.getLogger(__name__)
+
+#: Modes understood in ``ExtractOptions.html_modes``, tried in order.
+HTML_MODES = ("precision", "balanced", "recall", "baseline")
+
+_SCRIPTS = re.compile(
+    r"<(script|style|noscript|template|svg|iframe)\b(?![^>]*application/ld\+json)[^>]*>.*?</\1\s*>", re.I | re.S
+)
+_COMMENTS = re.compile(r"<!--.*?-->", re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlResult:
+    """Raw outcome of one HTML extraction before cleaning."""
+
+    text: str
+    mode: str
+
+
+def shrink_html(html: str, max_chars: int) -> str:
+    """Drop scripts (but JSON-LD), styles and comments; truncate what is still too long.
+
+    Most of a modern page's bytes are scripts: removing them first makes parsing several
+    times cheaper and keeps 10 MB pages fast, without changing the text trafilatura sees.
+    """
+    html = _COMMENTS.sub(" ", _SCRIPTS.sub(" ", html))
+    if len(html) > max_chars:
+        log.info("page of %d characters truncated to %d after removing scripts", len(html), max_chars)
+        html = html[:max_chars]
+    return html
+
+
+def parse_html(html: str) -> Any:
+    """lxml tree of a page, or None when nothing can be parsed."""
+    from trafilatura import load_html
+
+    try:
+        return load_html(html)
+    except Exception as exc:  # lxml raises many types on broken input
+        log.debug("could not parse page: %s", exc)
+        return None
+
+
+_BLOCK_TAGS = re.compile(
+    r"<\s*/?\s*(p|div|li|ul|ol|h[1-6]|tr|td|th|table|section|article|header|footer|nav|aside|"
+    r"blockquote|pre|br|hr|figure|figcaption|form|main|dd|dt|dl|option|title|button)\b[^>]*>",
+    re.I,
+)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def flatten_html(html: str) -> str:
+    """Whole-page text of an HTML document, one block per line (for template learning).
+
+    A regex pass, not a parse: template learning only needs each block's words, and this costs
+    a few milliseconds on pages where a parse costs tens.
+    """
+    import html as html_lib
+
+    text = _BLOCK_TAGS.sub("\n", shrink_html(html, 3_000_000))
+    return html_lib.unescape(_TAGS.sub(" ", text))
+
+
+def _trafilatura_text(tree: Any, url: str | None, mode: str, *, fast: bool) -> str:
+    import trafilatura
+
+    if mode == "baseline":
+        from trafilatura import baseline
+
+        _, text, _ = baseline(tree)
+        return text or ""
+    kwargs: dict[str, Any] = dict(
+        # the URL only serves trafilatura's metadata and blacklists, which are not used here
+        url=None,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        with_metadata=False,
+        deduplicate=False,
+        fast=fast,
+    )
+    if mode == "precision":
+        kwargs["favor_precision"] = True
+    elif mode == "recall":
+        kwargs["favor_recall"] = True
+    document = trafilatura.bare_extraction(tree, **kwargs)
+    return (document.text if document is not None else "") or ""
+
+
+def run_html(
+    tree: Any, url: str | None, modes: tuple[str, ...], min_words: int, escalate_below_words: int
+) -> HtmlResult | None:
+    """Body text from the first mode that yields at least ``min_words`` words."""
+    best: HtmlResult | None = None
+    for mode in modes:
+        try:
+            text = _trafilatura_text(tree, url, mode, fast=True)
+            words = len(WORD.findall(text))
+            if mode != "baseline" and words < escalate_below_words:
+                slow = _trafilatura_text(tree, url, mode, fast=False)
+                if len(WORD.findall(slow)) > words:
+                    text, words = slow, len(WORD.findall(slow))
+        except Exception as exc:  # broken markup: try the next mode
+            log.debug("trafilatura %s mode failed: %s", mode, exc)
+            continue
+        candidate = HtmlResult(text, mode)
+        if words >= min_words:
+            return candidate
+        if best is None or len(text) > len(best.text):
+            best = candidate
+    return best
+
+
+def clean_paragraphs(
+    paragraphs: list[str], *, title: str | None, template_lines: frozenset[str]
+) -> list[str]:
+    """Drop site-template lines, captions, appeals and the headline repeated as first paragraph."""
+    from .lines import normalise_line
+
+    title_key = normalise_line(title) if title else None
+    kept = []
+    for i, para in enumerate(paragraphs):
+        key = normalise_line(para)
+        if not key:
+            continue
+        n = key.count(" ") + 1
+        if key in template_lines:
+            continue
+        if title_key and key == title_key and not kept:
+            continue
+        # appeals and captions are short: the long paragraphs of the article skip the regexes
+        if n < 150 and is_appeal(para):
+            continue
+        if n < 40 and is_caption(para):
+            continue
+        if n < 8 and CHROME_PHRASES.search(para) and i in (0, len(paragraphs) - 1):
+            continue
+        kept.append(para)
+    return kept

@@ -1,0 +1,54 @@
+"""Options of a whole run: one object per stage, validated at construction.
+
+Each stage defines its own options class next to its code; :class:`PipelineOptions` only gathers
+them so that a caller can configure a run in one place. Everything is keyword-only and has a
+documented default, so ``PipelineOptions()`` is a complete, sensible configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .dedup import DedupOptions
+from .errors import OptionsError
+from .extract import ExtractOptions
+from .ingest import IngestOptions
+from .stories import StoryOptions
+
+
+#: Analysis stages after ingest, in the order they run.
+ANALYSIS_STAGES = frozenset({"entities", "quotes", "positions", "claims", "timeline", "summary"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipelineOptions:
+    """Options of ``newsdesk ingest`` / ``newsdesk analyze``.
+
+    Attributes:
+        ingest, extract, dedup, stories: the options of each stage (see their classes).
+        checkpoint_every: new articles between two saves of the copy and story indexes (default
+            500). A run killed between checkpoints loses nothing: the next run replays the
+            stored articles the indexes have not seen yet, in their original order.
+        stages: the analysis stages run after ingest, by name (default: all of
+            :data:`ANALYSIS_STAGES`). An empty set stops at articles, copies and stories.
+    """
+
+    ingest: IngestOptions = field(default_factory=IngestOptions)
+    extract: ExtractOptions = field(default_factory=ExtractOptions)
+    dedup: DedupOptions = field(default_factory=DedupOptions)
+    stories: StoryOptions = field(default_factory=StoryOptions)
+    checkpoint_every: int = 500
+    stages: frozenset[str] = ANALYSIS_STAGES
+
+    def __post_init__(self) -> None:
+        unknown = set(self.stages) - ANALYSIS_STAGES
+        if unknown:
+            raise OptionsError(
+                f"unknown analysis stage(s): {', '.join(sorted(unknown))}",
+                hint=f"choose among: {', '.join(sorted(ANALYSIS_STAGES))}",
+            )
+        if self.checkpoint_every < 1:
+            raise OptionsError(
+                f"checkpoint_every={self.checkpoint_every} must be at least 1",
+                hint="the default, 500, saves the indexes every 500 new articles",
+            )

@@ -1,0 +1,390 @@
+"""The orchestrating functions: raw coverage in, a sourced brief out.
+
+:func:`ingest` reads inputs into the store (ingest → extract → copies → stories);
+:func:`analyze` runs :func:`ingest` and then builds the :class:`Analysis` of everything stored.
+Each step calls one stage module and passes plain dataclasses along; read them top to bottom.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from . import __version__
+from .claims import find_claims
+from .dedup import CopyIndex
+from .entities import extract_entities
+from .errors import ExtractionError, NewsdeskError
+from .extract import extract, learn_templates
+from .ingest import read_paths
+from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
+from .options import PipelineOptions
+from .positions import ActorRef, default_actor_resolver, extract_positions
+from .quotes import find_quotes
+from .stories import StoryIndex
+from .summarize import summarize_story
+from .timeline import build_timeline
+from .store import SQLiteStore
+
+log = logging.getLogger(__name__)
+
+#: ``progress(done, total, what)`` — called as work advances; the CLI draws a progress bar with it.
+Progress = Callable[[int, int, str], None]
+
+_INDEX_STATE = "indexes"
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest did, for the closing line of a run and its exit code."""
+
+    files: int = 0
+    documents: int = 0
+    new_articles: int = 0
+    already_stored: int = 0
+    copies: int = 0
+    stories: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.rejections)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "documents": self.documents,
+            "new_articles": self.new_articles,
+            "already_stored": self.already_stored,
+            "merged_copies": self.copies,
+            "stories": self.stories,
+            "rejected": len(self.rejections),
+        }
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    *,
+    store: SQLiteStore,
+    options: PipelineOptions | None = None,
+    progress: Progress | None = None,
+) -> IngestSummary:
+    """Read ``paths`` into ``store``: extract each new document, merge copies, group stories.
+
+    Idempotent: content already stored is recognised by its digest and adds nothing (only a new
+    provenance row if it came from a new place). Every new document is committed with its
+    article (or its rejection) in one transaction, so a run killed half-way and rerun ends with
+    the same store as an unbroken run.
+    """
+    options = options or PipelineOptions()
+    summary = IngestSummary()
+    documents = _read_inputs(paths, store, options, summary)
+    new = _register_known(documents, store, summary)
+
+    templates = learn_templates(chain(store.documents_for_sites({d.site for d in new}), new))
+    copy_index, story_index, loaded_seq = _load_indexes(store, options)
+    indexed_seq = _replay_unindexed(store, copy_index, story_index, loaded_seq)
+
+    since_checkpoint = 0
+    for done, doc in enumerate(new, 1):
+        article = _extract_and_store(doc, templates, store, options, summary)
+        if article is not None:
+            _index_article(article, copy_index, story_index)
+            indexed_seq += 1
+            since_checkpoint += 1
+        if since_checkpoint >= options.checkpoint_every:
+            _checkpoint(store, copy_index, story_index, indexed_seq)
+            since_checkpoint = 0
+        if progress:
+            progress(done, len(new), doc.provenance.label())
+    if indexed_seq != loaded_seq:
+        _checkpoint(store, copy_index, story_index, indexed_seq)
+
+    counts = store.counts()
+    summary.copies, summary.stories = counts["copies"], counts["stories"]
+    return summary
+
+
+def _read_inputs(paths, store: SQLiteStore, options: PipelineOptions, summary: IngestSummary) -> list[RawDocument]:
+    documents: list[RawDocument] = []
+    files: set[str] = set()
+    for item in read_paths(paths, options=options.ingest):
+        files.add(item.path if isinstance(item, Rejection) else item.provenance.path)
+        if isinstance(item, Rejection):
+            summary.rejections.append(item)
+            store.add_rejection(item)
+        else:
+            documents.append(item)
+    summary.files, summary.documents = len(files), len(documents)
+    return documents
+
+
+def _register_known(documents: list[RawDocument], store: SQLiteStore, summary: IngestSummary) -> list[RawDocument]:
+    """Record the provenance of content already stored; return the documents still to process."""
+    new: list[RawDocument] = []
+    for doc in documents:
+        if not store.has_document(doc.digest):
+            new.append(doc)
+            continue
+        summary.already_stored += 1
+        store.add_document(doc)  # known content from a new place keeps its provenance; else a no-op
+        rejection = _stored_rejection(store, doc)
+        if rejection is not None:
+            summary.rejections.append(rejection)
+    return new
+
+
+def _stored_rejection(store: SQLiteStore, doc: RawDocument) -> Rejection | None:
+    if store.article(doc.digest) is not None:
+        return None
+    for rejection in store.rejections():
+        if rejection.path == doc.provenance.path and (rejection.record or None) == doc.provenance.record:
+            return rejection
+    return None
+
+
+def _extract_and_store(doc, templates, store: SQLiteStore, options: PipelineOptions, summary: IngestSummary) -> Article | None:
+    if store.has_document(doc.digest):  # identical content seen earlier in this same batch
+        store.add_document(doc)
+        summary.already_stored += 1
+        return None
+    try:
+        article = extract(doc, templates=templates, options=options.extract)
+    except ExtractionError as exc:
+        rejection = Rejection(doc.provenance.path, exc.message, exc.code, doc.provenance.record)
+        log.info("rejected %s: %s", doc.provenance.label(), exc.message)
+        with store.transaction():
+            store.add_document(doc)
+            store.add_rejection(rejection)
+        summary.rejections.append(rejection)
+        return None
+    with store.transaction():
+        store.add_document(doc)
+        store.add_article(article)
+        store.clear_rejection(doc.provenance.path, doc.provenance.record)
+    summary.new_articles += 1
+    return article
+
+
+def _load_indexes(store: SQLiteStore, options: PipelineOptions) -> tuple[CopyIndex, StoryIndex, int]:
+    blob = store.load_state(_INDEX_STATE)
+    if blob is None:
+        return CopyIndex(options.dedup), StoryIndex(options.stories), 0
+    state = pickle.loads(blob)
+    return CopyIndex.from_bytes(state["copies"]), StoryIndex.from_bytes(state["stories"]), state["indexed"]
+
+
+def _replay_unindexed(store: SQLiteStore, copy_index: CopyIndex, story_index: StoryIndex, indexed_seq: int) -> int:
+    """Feed the indexes the stored articles a killed run committed after its last checkpoint."""
+    for article in store.articles()[indexed_seq:]:
+        _index_article(article, copy_index, story_index)
+        indexed_seq += 1
+    return indexed_seq
+
+
+def _index_article(article: Article, copy_index: CopyIndex, story_index: StoryIndex) -> None:
+    if copy_index.add(article) is None:
+        story_index.add([article])
+
+
+def _checkpoint(store: SQLiteStore, copy_index: CopyIndex, story_index: StoryIndex, indexed_seq: int) -> None:
+    state = pickle.dumps({"copies": copy_index.to_bytes(), "stories": story_index.to_bytes(), "indexed": indexed_seq})
+    with store.transaction():
+        store.save_state(_INDEX_STATE, state)
+        store.replace_copies(copy_index.links())
+        store.replace_stories(story_index.stories())
+
+
+# --------------------------------------------------------------------------------------------
+# Analysis
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    """A later stage's finding (quote, position, claim…) tagged with the story it belongs to."""
+
+    story: str
+    item: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {"story": self.story, **self.item.to_json()}
+
+
+@dataclass
+class Analysis:
+    """Everything newsdesk knows about the stored coverage: the content of ``analysis.json``."""
+
+    articles: list[Article]
+    sources: dict[str, list[Provenance]]
+    copies: list[CopyLink]
+    stories: list[Story]
+    rejections: list[Rejection]
+    run: IngestSummary | None = None
+    store_path: str | None = None
+    entities: Any = None  # newsdesk.entities.EntityTable once the entities stage has run
+    quotes: list[StoryItem] = field(default_factory=list)
+    positions: list[StoryItem] = field(default_factory=list)
+    claims: list[StoryItem] = field(default_factory=list)
+    disagreements: list[StoryItem] = field(default_factory=list)
+    timeline: list[StoryItem] = field(default_factory=list)
+    summary: list[StoryItem] = field(default_factory=list)
+
+    @property
+    def duplicate_of(self) -> dict[str, str]:
+        return {link.duplicate: link.canonical for link in self.copies}
+
+    @property
+    def story_of(self) -> dict[str, str]:
+        story_of = {aid: story.id for story in self.stories for aid in story.article_ids}
+        for duplicate, canonical in self.duplicate_of.items():
+            if canonical in story_of:
+                story_of[duplicate] = story_of[canonical]
+        return story_of
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``analysis.json`` document (validated against ``schema/analysis.schema.json``)."""
+        duplicate_of, story_of = self.duplicate_of, self.story_of
+        copies_of: dict[str, list[str]] = {}
+        for link in self.copies:
+            copies_of.setdefault(link.canonical, []).append(link.duplicate)
+        return {
+            "newsdesk_version": __version__,
+            "articles": [
+                {
+                    "id": article.id,
+                    "source": _provenance_json(article.provenance),
+                    "sources": [_provenance_json(p) for p in self.sources.get(article.id, [article.provenance])],
+                    "outlet": article.outlet,
+                    "title": article.title,
+                    "authors": list(article.authors),
+                    "published": article.published,
+                    "text": article.text,
+                    "extractor": article.extractor,
+                    "duplicate_of": duplicate_of.get(article.id),
+                    "copies": copies_of.get(article.id, []),
+                    "story": story_of.get(article.id),
+                }
+                for article in self.articles
+            ],
+            "stories": [
+                {
+                    "id": story.id,
+                    "title": story.title,
+                    "articles": list(story.article_ids),
+                    "copies": [d for aid in story.article_ids for d in copies_of.get(aid, [])],
+                    "first_published": story.first_published,
+                    "last_published": story.last_published,
+                }
+                for story in self.stories
+            ],
+            "entities": self.entities.to_json() if self.entities is not None else [],
+            "quotes": [q.to_json() for q in self.quotes],
+            "positions": [p.to_json() for p in self.positions],
+            "claims": [c.to_json() for c in self.claims],
+            "disagreements": [d.to_json() for d in self.disagreements],
+            "timeline": [t.to_json() for t in self.timeline],
+            "summary": [s.to_json() for s in self.summary],
+            "rejected": [
+                {"path": r.path, "record": r.record, "code": r.code, "reason": r.reason} for r in self.rejections
+            ],
+            "run": self.run.to_json() if self.run else None,
+        }
+
+
+def _provenance_json(provenance: Provenance) -> dict[str, Any]:
+    return {"path": provenance.path, "record": provenance.record, "url": provenance.url}
+
+
+def build_analysis(store: SQLiteStore, *, run: IngestSummary | None = None, options: PipelineOptions | None = None) -> Analysis:
+    """The analysis of everything in ``store``: articles, copies and stories, then per story who
+    said what, who wants what, which claims agree or clash, when things happened, and a summary."""
+    options = options or PipelineOptions()
+    articles = store.articles()
+    analysis = Analysis(
+        articles=articles,
+        sources={article.id: store.sources(article.id) for article in articles},
+        copies=store.copies(),
+        stories=store.stories(),
+        rejections=store.rejections(),
+        run=run,
+        store_path=store.path,
+    )
+    if not options.stages:
+        return analysis
+    canonical = {a.id: a for a in articles if a.id not in analysis.duplicate_of}
+    docs = _parse(list(canonical.values()))
+    if "entities" in options.stages:
+        analysis.entities = extract_entities(list(canonical.values()), docs=docs)
+    for story in analysis.stories:
+        members = [canonical[aid] for aid in story.article_ids if aid in canonical]
+        _analyse_story(story.id, members, docs, analysis, options)
+    return analysis
+
+
+def _parse(articles: list[Article]) -> dict[str, Any]:
+    """spaCy parses of the articles, made once and shared by every later stage."""
+    from .resources import nlp
+
+    return {a.id: doc for a, doc in zip(articles, nlp().pipe([a.text for a in articles], batch_size=16))}
+
+
+def _analyse_story(story_id: str, members: list[Article], docs: dict[str, Any], analysis: Analysis, options: PipelineOptions) -> None:
+    stages, table = options.stages, analysis.entities
+    for article in members:
+        if "quotes" in stages:
+            analysis.quotes += [StoryItem(story_id, q) for q in find_quotes(article, doc=docs[article.id], entities=table)]
+        if "positions" in stages:
+            resolver = _actor_resolver(article, docs[article.id], table)
+            analysis.positions += [
+                StoryItem(story_id, p) for p in extract_positions(article, doc=docs[article.id], resolve_actor=resolver)
+            ]
+    if "claims" in stages and len(members) > 1:
+        found = find_claims(members)
+        analysis.claims += [StoryItem(story_id, c) for c in found.claims]
+        analysis.disagreements += [StoryItem(story_id, d) for d in found.disagreements]
+    if "timeline" in stages:
+        entries = build_timeline(members, docs=[docs[a.id] for a in members])
+        analysis.timeline += [StoryItem(story_id, t) for t in entries]
+    if "summary" in stages:
+        analysis.summary += [StoryItem(story_id, s) for s in summarize_story(members, docs=docs)]
+
+
+def _actor_resolver(article: Article, doc: Any, table: Any):
+    """Actors named by the canonical entities when they know the mention, else by the positions
+    stage's own resolver (titles, seats of government, demonyms)."""
+    fallback = default_actor_resolver(article, doc)
+    if table is None:
+        return fallback
+
+    def resolve(text: str, start: int, end: int) -> ActorRef | None:
+        entity = table.entity_at(article.id, start, end)
+        own = fallback(text, start, end)
+        if entity is None:
+            return own
+        affiliation = table.get(entity.affiliation)
+        if affiliation is not None:
+            side = affiliation.name
+        elif entity.type in ("GPE", "NORP"):
+            side = entity.name
+        else:
+            side = own.side if own else None
+        return ActorRef(entity.id, entity.name, side)
+
+    return resolve
+
+
+def analyze(
+    paths: Sequence[str | Path],
+    *,
+    store: SQLiteStore,
+    options: PipelineOptions | None = None,
+    progress: Progress | None = None,
+) -> Analysis:
+    """Ingest ``paths`` into ``store`` and analyse everything stored."""
+    run = ingest(paths, store=store, options=options, progress=progress)
+    return build_analysis(store, run=run, options=options)

@@ -1,0 +1,778 @@
+"""QUOTES stage: who said what, direct and indirect, with the speaker resolved to an entity.
+
+Two sources of evidence meet here:
+
+* quotation marks, scanned on the raw text (straight, curly and guillemets), with the newspaper
+  conventions for quotes running over several paragraphs (each paragraph opens, only the last
+  closes; or, as some outlets write, only the first opens and the last closes);
+* the dependency parse: a reporting verb or belief verb (``say``, ``tell``, ``write``, ``note``,
+  ``believe``…), its subject as the speaker and its clausal complement as the content
+  (``X said that …``); ``according to X``; and reporting clauses around a quote
+  (``“…,” Trump wrote`` / ``said German Defense Minister Boris Pistorius`` / ``X said: “…”``).
+
+Speakers are resolved to entities of the :class:`newsdesk.entities.EntityTable` with a small
+resolver: a name inside the speaker phrase; a pronoun (``he said``) → the last person named
+before it outside quotes; a descriptor (``the Russian president``, ``the official``) → the entity
+holding that role; an institution (``the White House read-out``) → the institution's entity.
+There is no coreference model offline; these rules are the resolver.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .entities import PRONOUNS, EntityTable, extract_entities
+from .errors import AnalysisError, OptionsError
+from .models import Article
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc, Span, Token
+
+log = logging.getLogger(__name__)
+
+DATA = Path(__file__).resolve().parent / "data" / "quotes"
+
+#: Reporting and belief verbs (lemmas) that always introduce an attribution.
+CUE_VERBS = frozenset("""
+say tell write note add claim argue state explain observe warn insist believe think conclude report
+announce declare suggest acknowledge admit assert contend emphasize emphasise stress predict ask
+reply respond recall agree deny complain comment remark confirm indicate show feel know estimate
+suspect worry hope expect fear urge tweet post reveal maintain allege signal mention proclaim
+reiterate repeat recommend propose demand wonder understand testify concede caution vow pledge
+promise boast joke retort counter question dispute charge accuse tout assure lament describe find
+decide realize realise doubt guess imagine assume
+""".split())
+QUOTE_CHARS = set("\"“”«»„") | {"''", "``"}
+_TWO_APOSTROPHES = re.compile(r"''|``")
+
+
+def normalise_quote_marks(text: str) -> str:
+    """``text`` with the two-apostrophe quotation marks of some outlets (``''Yes,'' he said``)
+    turned into straight double quotes, offsets unchanged (the spare character becomes a space
+    on the side away from the quoted words)."""
+    def swap(match: "re.Match[str]") -> str:
+        i = match.start()
+        before = text[i - 1] if i else " "
+        return ' "' if before.isspace() or before in "([—–-" or not i else '" '
+
+    return _TWO_APOSTROPHES.sub(swap, text)
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuoteOptions:
+    """Options of the quotes stage.
+
+    Attributes:
+        indirect: also report indirect speech and attributed beliefs ("X said that …",
+            "according to X", "X believes …") (default True).
+        min_unattributed_words: a quotation with no reporting clause anywhere near it is kept only
+            from this many words on (default 6): shorter ones are scare quotes and titles.
+        max_paragraphs: longest run of paragraphs one quotation may span (default 12).
+        learned_cues: also accept the cue verbs learned from PolNeAR dev
+            (``data/quotes/cues.json``, see docs/benchmarks/quotes.md) (default True).
+        classifier: also report attributions of verbs outside the cue lexicon ("X called for …",
+            "X endorsed …") that the small logistic model ``data/quotes/model.json`` accepts
+            (default True; learned from PolNeAR dev, see docs/benchmarks/quotes.md).
+        model: a model dict to use instead of the bundled one (the benchmark passes one trained
+            on the other folds); None uses the bundled file.
+        extra_cues: further cue lemmas (the benchmark passes the ones learned on other folds).
+        drop_nested: leave out attributions whose reporting verb is inside a quotation
+            ("“The leaders agreed that …,” the read-out said") (default True).
+    """
+
+    indirect: bool = True
+    min_unattributed_words: int = 6
+    max_paragraphs: int = 12
+    learned_cues: bool = True
+    drop_nested: bool = True
+    extra_cues: frozenset[str] = frozenset()
+    classifier: bool = True
+    model: Any = None
+
+    def __post_init__(self) -> None:
+        if self.min_unattributed_words < 1:
+            raise OptionsError(f"min_unattributed_words={self.min_unattributed_words} must be at least 1",
+                               hint="the default is 6")
+        if self.max_paragraphs < 1:
+            raise OptionsError(f"max_paragraphs={self.max_paragraphs} must be at least 1",
+                               hint="the default is 12")
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A quotation or attributed statement in one article; offsets index ``Article.text``.
+
+    ``start``/``end`` cover the content (without the quotation marks of a direct quote);
+    ``speaker_start``/``speaker_end`` the speaker phrase as written (``he``, ``the official``),
+    ``speaker`` the entity it was resolved to (None when unresolved).
+    ``kind`` says where it came from: "reported" (a reporting or belief verb: said, wrote,
+    believes…), "according_to", "governed" (a quotation inside a sentence, attributed to the
+    subject of the verb governing it), "learned" (an attribution without a cue verb proposed by
+    the learned model, e.g. "X called for …", "X endorsed …": PolNeAR's broad notion of
+    attribution, closer to a stance than to a quote; filter it out for quotes in the strict sense)
+    or "unattributed" (a quotation with no speaker found).
+    """
+
+    article: str
+    speaker: str | None
+    speaker_text: str
+    text: str
+    direct: bool
+    start: int
+    end: int
+    cue: str
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    kind: str = "reported"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"article": self.article, "speaker": self.speaker, "speaker_text": self.speaker_text,
+                "text": self.text, "direct": self.direct, "start": self.start, "end": self.end,
+                "cue": self.cue, "kind": self.kind, "speaker_start": self.speaker_start,
+                "speaker_end": self.speaker_end}
+
+
+def cue_candidates(doc: "Doc") -> list["Token"]:
+    """Tokens that could be cues by their syntax: verbs with a clausal complement."""
+    return [t for t in doc if t.pos_ in {"VERB", "AUX"}
+            and any(c.dep_ in {"ccomp", "parataxis"} for c in t.children)]
+
+
+def learn_cue_lemmas(examples, *, min_count: int = 3, min_precision: float = 0.35) -> frozenset[str]:
+    """Cue lemmas learned from annotated articles.
+
+    ``examples`` yields (spaCy Doc, list of gold cue character spans). A lemma is learned when,
+    among its uses as a verb with a clausal complement, at least ``min_precision`` of at least
+    ``min_count`` uses are annotated cues.
+    """
+    from collections import Counter
+
+    seen, hits = Counter(), Counter()
+    for doc, cue_spans in examples:
+        for tok in cue_candidates(doc):
+            lemma = tok.lemma_.lower()
+            seen[lemma] += 1
+            if any(s <= tok.idx < e for s, e in cue_spans):
+                hits[lemma] += 1
+    return frozenset(l for l, n in seen.items() if hits[l] >= min_count and hits[l] / n >= min_precision)
+
+
+_CONTENT_DEPS = ("ccomp", "parataxis", "xcomp", "dobj", "prep", "attr", "acomp", "dative")
+
+
+def verb_candidates(doc: "Doc") -> list[tuple["Token", "Token", list["Token"]]]:
+    """(verb, subject, content tokens) for verbs with a subject and a complement or object:
+    the candidates the learned model judges."""
+    out = []
+    for tok in doc:
+        if tok.pos_ not in {"VERB", "AUX"}:
+            continue
+        subject = _subject_of(tok)
+        if subject is None:
+            continue
+        children = [c for c in tok.children if c.dep_ in _CONTENT_DEPS and c.i > tok.i]
+        if not children:
+            children = [c for c in tok.children if c.dep_ in {"ccomp", "parataxis"}]
+        if not children:
+            continue
+        children.sort(key=lambda c: _CONTENT_DEPS.index(c.dep_))
+        child = children[0]
+        tokens = _trim_content(doc, list(child.subtree))
+        if child.dep_ == "prep":
+            tokens = [t for t in tokens if t.i != child.i]
+        if tokens:
+            out.append((tok, subject, tokens))
+    return out
+
+
+def candidate_features(doc: "Doc", verb: "Token", subject: "Token", content: list["Token"],
+                       lemmas: frozenset[str]) -> list[str]:
+    """Sparse binary features of one candidate (strings; weights live in the model file)."""
+    lemma = verb.lemma_.lower()
+    ctype = next((c.dep_ for c in verb.children if c.i == content[0].i or c.i in {t.i for t in content}), "?")
+    ctype = next((c.dep_ for c in verb.children if c.dep_ in _CONTENT_DEPS and c.i > verb.i), ctype)
+    prep = next((c.lower_ for c in verb.children if c.dep_ == "prep"), "")
+    particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), "")
+    subj_kind = (subject.ent_type_ or ("PRON" if subject.pos_ == "PRON" else subject.pos_))
+    aux = [c.lemma_.lower() for c in verb.children if c.dep_ in {"aux", "auxpass"}]
+    return [
+        "bias", f"lemma={lemma}", f"lemma={lemma}|c={ctype}", f"c={ctype}", f"subj={subj_kind}",
+        f"lemma={lemma}|subj={subj_kind}", f"tag={verb.tag_}", f"dep={verb.dep_}",
+        f"lemma={lemma}|prt={particle}", f"lemma={lemma}|prep={prep}", f"lexicon={lemma in lemmas}",
+        f"neg={any(c.dep_ == 'neg' for c in verb.children)}", f"aux={'+'.join(sorted(aux))}",
+        f"len={min(len(content) // 5, 6)}", f"subjlemma={subject.lemma_.lower()}",
+        f"verbpos={verb.pos_}",
+    ]
+
+
+def score_candidate(model: dict[str, Any], features: list[str]) -> float:
+    import math
+
+    weights = model["weights"]
+    z = sum(weights.get(f, 0.0) for f in features)
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def train_candidate_model(examples, lemmas: frozenset[str], *, c: float = 0.5) -> dict[str, Any]:
+    """Logistic model over candidate features; ``examples`` yields (Doc, gold cue spans).
+
+    A candidate is positive when its verb lies inside a gold cue span.
+    """
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    rows, labels = [], []
+    for doc, cue_spans in examples:
+        for verb, subject, content in verb_candidates(doc):
+            rows.append({f: 1 for f in candidate_features(doc, verb, subject, content, lemmas)})
+            labels.append(int(any(s <= verb.idx < e for s, e in cue_spans)))
+    if not rows or len(set(labels)) < 2:
+        return {"weights": {}, "threshold": 1.0}
+    vectorizer = DictVectorizer()
+    matrix = vectorizer.fit_transform(rows)
+    model = LogisticRegression(C=c, max_iter=2000, fit_intercept=False)
+    model.fit(matrix, labels)
+    weights = {name: round(float(w), 4) for name, w in zip(vectorizer.feature_names_, model.coef_[0])
+               if abs(w) >= 1e-3}
+    return {"weights": weights, "threshold": 0.5}
+
+
+@lru_cache(maxsize=1)
+def bundled_model() -> dict[str, Any] | None:
+    """The candidate model shipped in ``data/quotes/model.json``, or None if absent."""
+    path = DATA / "model.json"
+    if not path.exists():
+        return None
+    try:
+        model = json.loads(path.read_text(encoding="utf-8"))
+        model["weights"], model["threshold"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise AnalysisError(f"{path} is not a valid quote model: {exc}",
+                            hint="rebuild it with `newsdesk bench quotes DATASET --write-model`") from exc
+    return model
+
+
+@lru_cache(maxsize=1)
+def learned_cue_lemmas() -> frozenset[str]:
+    """Cue lemmas learned from PolNeAR dev (``data/quotes/cues.json``); empty if the file is absent."""
+    path = DATA / "cues.json"
+    if not path.exists():
+        return frozenset()
+    try:
+        return frozenset(json.loads(path.read_text(encoding="utf-8"))["cues"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise AnalysisError(f"{path} is not a valid cue list: {exc}",
+                            hint="rebuild it with `newsdesk bench quotes DATASET --learn-cues`") from exc
+
+
+# --- quotation marks ------------------------------------------------------------------------
+
+
+def _mark_role(text: str, i: int) -> str:
+    """'open' or 'close' for the quotation mark at ``text[i]``, judged by its neighbours."""
+    ch = text[i]
+    if ch in "“«„":
+        return "open"
+    if ch in "”»":
+        return "close"
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if before.isspace() or before in "([—–-/" or i == 0:
+        return "open"
+    if after.isspace() or after in ".,;:!?)]—–-" or i + 1 == len(text):
+        return "close"
+    return "open" if not before.isalnum() else "close"
+
+
+@dataclass(slots=True)
+class _Span:
+    start: int  # content start (after the opening mark)
+    end: int  # content end (before the closing mark)
+    opened: bool = True
+    closed: bool = True
+
+
+def _paragraph_bounds(text: str) -> list[tuple[int, int]]:
+    bounds, pos = [], 0
+    for match in re.finditer(r"\n\s*\n", text):
+        bounds.append((pos, match.start()))
+        pos = match.end()
+    bounds.append((pos, len(text)))
+    return [(s, e) for s, e in bounds if text[s:e].strip()]
+
+
+def quotation_spans(text: str, max_paragraphs: int = 12) -> list[tuple[int, int]]:
+    """Character spans of quoted text (marks excluded), quotes over several paragraphs joined."""
+    paragraphs = _paragraph_bounds(text)
+    per_paragraph: list[list[_Span]] = []
+    for p_start, p_end in paragraphs:
+        spans: list[_Span] = []
+        open_at = None
+        for i in range(p_start, p_end):
+            if text[i] not in QUOTE_CHARS:
+                continue
+            role = _mark_role(text, i)
+            if role == "open":
+                if open_at is None:
+                    open_at = i + 1
+                # a second opening mark inside an open quote is nested or a typo: ignore it
+            else:
+                if open_at is not None:
+                    spans.append(_Span(open_at, i))
+                    open_at = None
+                elif not spans:
+                    spans.append(_Span(p_start, i, opened=False))  # closes a quote from earlier
+        if open_at is not None:
+            spans.append(_Span(open_at, p_end, closed=False))
+        per_paragraph.append(spans)
+
+    result: list[tuple[int, int]] = []
+    consumed: set[tuple[int, int]] = set()  # (paragraph, span index) joined into a longer quote
+    for k, spans in enumerate(per_paragraph):
+        for n, span in enumerate(spans):
+            if (k, n) in consumed:
+                continue
+            start, end = span.start, span.end
+            if not span.opened:
+                # Walk back over paragraphs without marks (or wholly quoted, or left open) to the
+                # paragraph that opened this quotation.
+                first = None
+                j = k - 1
+                while j >= 0 and k - j < max_paragraphs:
+                    prev = per_paragraph[j]
+                    p_start, p_end = paragraphs[j]
+                    if not prev:
+                        j -= 1
+                        continue
+                    whole = len(prev) == 1 and prev[0].opened and prev[0].start - p_start <= 1 and (
+                        not prev[0].closed or p_end - prev[0].end <= 1)
+                    if whole:
+                        first = j
+                        j -= 1
+                        continue
+                    if prev[-1].opened and not prev[-1].closed:
+                        first = j
+                    break
+                if first is not None:
+                    start = per_paragraph[first][-1].start
+                    for jj in range(first, k):
+                        for nn in range(len(per_paragraph[jj])):
+                            consumed.add((jj, nn))
+                    result = [r for r in result if r[1] <= start]
+                else:
+                    start = paragraphs[k][0]
+            elif not span.closed:
+                # Left open: the convention reopens the next paragraph and closes the last one.
+                j = k + 1
+                while j < len(per_paragraph) and j - k < max_paragraphs:
+                    nxt = per_paragraph[j]
+                    if not nxt:
+                        break
+                    head = nxt[0]
+                    if head.opened and head.start - paragraphs[j][0] <= 1:
+                        consumed.add((j, 0))
+                        end = head.end
+                        if head.closed:
+                            break
+                        j += 1
+                        continue
+                    if not head.opened:
+                        consumed.add((j, 0))
+                        end = head.end
+                    break
+            if text[start:end].strip():
+                result.append((start, end))
+    return sorted(set(result))
+
+
+# --- parse-based attributions ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Attribution:
+    cue_token: int
+    cue_text: str
+    source: tuple[int, int] | None  # char span of the speaker phrase
+    content: tuple[int, int]
+    direct: bool = False
+    source_tokens: list[int] = field(default_factory=list)
+    kind: str = "reported"  # "reported" (cue verb), "according_to", "governed", "learned"
+
+
+def _char_span(tokens: list["Token"]) -> tuple[int, int]:
+    return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+
+
+def _trim_content(doc: "Doc", tokens: list["Token"]) -> list["Token"]:
+    while tokens and (tokens[0].is_punct and tokens[0].text not in QUOTE_CHARS or tokens[0].lower_ in {"that", "whether", "if"} and tokens[0].dep_ == "mark"):
+        tokens = tokens[1:]
+    while tokens and tokens[-1].is_punct and tokens[-1].text not in QUOTE_CHARS:
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _speaker_tokens(subject: "Token") -> list["Token"]:
+    """The speaker phrase: the subject's subtree without apposition, relative clause or quote."""
+    keep = []
+    for tok in subject.subtree:
+        keep.append(tok)
+    cut_heads = [c for c in subject.children if c.dep_ in {"appos", "relcl", "acl", "punct"} and c.i > subject.i]
+    if cut_heads:
+        first_cut = min(min(t.i for t in c.subtree) for c in cut_heads)
+        keep = [t for t in keep if t.i < first_cut]
+    keep = [t for t in keep if t.text not in QUOTE_CHARS]
+    while keep and keep[-1].is_punct:
+        keep.pop()
+    return keep or [subject]
+
+
+def _subject_of(verb: "Token") -> "Token | None":
+    subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}]
+    if subjects:
+        # Two subjects happen when the parser folds a quotation into the reporting clause
+        # ("“That, unfortunately,” he said"): the one next to the verb is the speaker.
+        return min(subjects, key=lambda c: abs(c.i - verb.i))
+    for child in verb.children:
+        if child.dep_ == "agent":
+            for grandchild in child.children:
+                if grandchild.dep_ == "pobj":
+                    return grandchild
+    # "X, who said …" and conjoined verbs ("X smiled and said …") share the subject of the head.
+    if verb.dep_ == "relcl":
+        return verb.head
+    if verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head.pos_ in {"VERB", "AUX"} and verb.head is not verb:
+        # "… attacked the leader, saying he …": a participle shares its head's subject too.
+        if verb.dep_ == "conj" or verb.tag_ == "VBG":
+            return _subject_of(verb.head)
+    return None
+    return None
+
+
+def _speaker_near(doc: "Doc", cue: "Token", quote: tuple[int, int]) -> list["Token"]:
+    """Speaker phrase of a reporting clause the parser got wrong: the noun phrase between the
+    quotation and the cue ("”, Prof. Ruth Deyermond, a lecturer …, observed") or right after the
+    cue ("”, said German Defense Minister Boris Pistorius")."""
+    close = quote[1]
+    between = [t for t in doc[cue.sent.start:cue.i] if t.idx > close]
+    chunks = [c for c in doc.noun_chunks if c.start >= (between[0].i if between else cue.i) and c.end <= cue.i]
+    if chunks:
+        first = chunks[0]
+        return [t for t in first if t.text not in QUOTE_CHARS]
+    following = [c for c in doc.noun_chunks if c.start == cue.i + 1 or (c.start == cue.i + 2 and doc[cue.i + 1].is_punct)]
+    if following:
+        return list(following[0])
+    return []
+
+
+def _is_cue(token: "Token", lemmas: frozenset[str]) -> bool:
+    return token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() in lemmas
+
+
+def _parse_attributions(doc: "Doc", quotes: list[tuple[int, int]], lemmas: frozenset[str]) -> list[_Attribution]:
+    found: list[_Attribution] = []
+    for token in doc:
+        if token.lower_ == "according" and token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "to":
+            to = doc[token.i + 1]
+            pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+            if pobj is None:
+                continue
+            src = _speaker_tokens(pobj)
+            phrase = sorted([token, to, *pobj.subtree], key=lambda t: t.i)
+            sent = token.sent
+            if phrase[0].i > sent.start + 1:
+                content = [t for t in sent if t.i < phrase[0].i]
+            else:
+                content = [t for t in sent if t.i > phrase[-1].i]
+            content = _trim_content(doc, content)
+            if content:
+                found.append(_Attribution(token.i, "according to", _char_span(src), _char_span(content),
+                                          source_tokens=[t.i for t in src], kind="according_to"))
+            continue
+        if not _is_cue(token, lemmas):
+            continue
+        complements = [c for c in token.children if c.dep_ in {"ccomp", "parataxis"}]
+        # "X told CNN that …" / "said in a statement that …": the complement hangs off the verb.
+        content_tokens: list["Token"] = []
+        after = [c for c in complements if c.i > token.i]
+        before = [c for c in complements if c.i < token.i]
+        chosen = None
+        # A complement inside a quotation next to the verb wins (the reporting clause of a quote).
+        for c in before + after:
+            c_start, c_end = _char_span(list(c.subtree))
+            if any(q[0] < c_end and c_start < q[1] for q in quotes):
+                chosen = c
+                break
+        if chosen is None:
+            chosen = after[0] if after else (before[-1] if before else None)
+        if chosen is not None:
+            content_tokens = _trim_content(doc, list(chosen.subtree))
+        if not content_tokens:
+            # "X said: “…”" or a quote right before ", X said" whose clause the parser did not attach.
+            continue
+        subject = _subject_of(token)
+        src = _speaker_tokens(subject) if subject is not None else []
+        if src and content_tokens[0].i <= src[0].i <= content_tokens[-1].i:
+            src = []  # the "subject" is inside the content: the parse went wrong
+        found.append(_Attribution(token.i, token.text, _char_span(src) if src else None,
+                                  _char_span(content_tokens), source_tokens=[t.i for t in src]))
+    return found
+
+
+_AFTER_QUOTE = re.compile(r"^['\s,.!?;:—–-]*")
+
+
+def _reporting_clause_near(doc: "Doc", quote: tuple[int, int], text: str, lemmas: frozenset[str],
+                           paragraph_end: int) -> "Token | None":
+    """A cue verb right after the quote (``,” Trump wrote``) or right before it (``Trump said: “``)."""
+    close = quote[1] + 1
+    tail = text[close:min(paragraph_end, close + 160)]
+    gap = _AFTER_QUOTE.match(tail).end()
+    lead = text[max(0, quote[0] - 3):max(0, quote[0] - 1)]
+    opens_clause = quote[0] <= 1 or text[quote[0] - 2:quote[0] - 1] == "\n" or bool(
+        re.search(r"[.:!?,;—–\n(]\s*$", lead)) or quote[0] - 1 == 0
+    if gap <= 3 and opens_clause and not _looks_like_title(text[quote[0]:quote[1]]):
+        window = doc.char_span(close + gap, close + len(tail), alignment_mode="expand")
+        if window is not None:
+            for tok in window:
+                if tok.text in QUOTE_CHARS or tok.is_sent_start and tok.i > window.start + 1 and tok.text[:1].isupper() and tok.i - window.start > 8:
+                    break
+                if _is_cue(tok, lemmas):
+                    return tok
+                if tok.text in {".", "!", "?"}:
+                    break
+    head = text[max(0, quote[0] - 160):quote[0] - 1]
+    stripped = head.rstrip()
+    if stripped.endswith((":", ",")):
+        window = doc.char_span(max(0, quote[0] - 1 - len(head)), quote[0] - 1 - (len(head) - len(stripped)) - 1,
+                               alignment_mode="expand")
+        if window is not None:
+            for tok in reversed(list(window)):
+                if tok.text in {".", "!", "?"} or tok.text in QUOTE_CHARS:
+                    break
+                if _is_cue(tok, lemmas):
+                    return tok
+    return None
+
+
+# --- speaker resolution ---------------------------------------------------------------------
+
+
+def _resolve(article: Article, doc: "Doc", table: EntityTable, source_tokens: list[int],
+             quotes: list[tuple[int, int]]) -> str | None:
+    if not source_tokens:
+        return None
+    tokens = [doc[i] for i in source_tokens]
+    start, end = _char_span(tokens)
+    # A name inside the phrase: prefer a person, then an organisation or place ("White House read-out").
+    inside = [m for m in table.mentions_in(article.id) if m.start >= start and m.end <= end]
+    if inside:
+        def rank(m):
+            entity = table.entities[m.entity]
+            return ({"PERSON": 0, "ORG": 1}.get(entity.type, 2), m.start)
+        return sorted(inside, key=rank)[0].entity
+    words = [t.lower_ for t in tokens if not t.is_punct]
+    if len(tokens) == 1 and words and words[0] in {"who", "that", "which"} and tokens[0].head.dep_ == "relcl":
+        antecedent = tokens[0].head.head  # "Reid, who said …" speaks for Reid
+        return _resolve(article, doc, table, [t.i for t in _speaker_tokens(antecedent)], quotes)
+    if len(words) == 1 and words[0] in PRONOUNS:
+        wanted = {"he": "PERSON", "she": "PERSON", "i": "PERSON", "it": "ORG", "they": None, "we": None}.get(words[0])
+        if wanted is None:
+            return None
+        candidates = [m for m in table.mentions_in(article.id)
+                      if m.end <= start and table.entities[m.entity].type == wanted
+                      and not any(q[0] <= m.start < q[1] for q in quotes)]
+        return candidates[-1].entity if candidates else None
+    if words and words[0] in {"the", "a", "an", "this", "that"}:
+        entity = table.find_by_role(words[1:], article.id, start)
+        return entity.id if entity else None
+    return None
+
+
+# --- the stage ------------------------------------------------------------------------------
+
+
+def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTable | None = None,
+                options: QuoteOptions = QuoteOptions()) -> list[Quote]:
+    """Direct and indirect quotations of one article, with resolved speakers, in text order.
+
+    ``doc`` is the spaCy parse of ``article.text`` (parsed here with ``newsdesk.resources.nlp()``
+    when None); ``entities`` the run's entity table (built for this article alone when None).
+    """
+    text = article.text
+    if doc is None:
+        from .resources import nlp
+
+        doc = nlp()(text)
+    elif doc.text != text:
+        raise AnalysisError(f"the spaCy Doc given for article {article.id} is not a parse of its text",
+                            hint="pass doc=nlp()(article.text) or leave doc out")
+    if entities is None:
+        entities = extract_entities([article], {article.id: doc})
+    lemmas = CUE_VERBS | options.extra_cues | (learned_cue_lemmas() if options.learned_cues else frozenset())
+    spans = quotation_spans(normalise_quote_marks(text), options.max_paragraphs)
+    attributions = _parse_attributions(doc, spans, lemmas)
+    paragraphs = _paragraph_bounds(text)
+
+    def paragraph_of(pos: int) -> tuple[int, int]:
+        for p in paragraphs:
+            if p[0] <= pos <= p[1]:
+                return p
+        return (0, len(text))
+
+    results: list[_Attribution] = []
+    used_quotes: set[tuple[int, int]] = set()
+    # 1. Reporting clauses attached to quotations (direct quotes).
+    by_cue = {a.cue_token: a for a in attributions}
+    for q in spans:
+        overlapping = [a for a in attributions if a.content[0] < q[1] and q[0] < a.content[1]
+                       and not (q[0] <= doc[a.cue_token].idx < q[1])]
+        cue = _reporting_clause_near(doc, q, text, lemmas, paragraph_of(q[1])[1])
+        chosen = None
+        if cue is not None:
+            chosen = by_cue.get(cue.i)
+            if chosen is not None and chosen.source is None:
+                src = _speaker_near(doc, cue, q)
+                if src:
+                    chosen.source = _char_span(src)
+                    chosen.source_tokens = [t.i for t in src]
+            if chosen is None:
+                subject = _subject_of(cue)
+                src = _speaker_tokens(subject) if subject is not None else []
+                src = [t for t in src if not (q[0] <= t.idx < q[1])]
+                if not src:
+                    src = _speaker_near(doc, cue, q)
+                chosen = _Attribution(cue.i, cue.text, _char_span(src) if src else None, q,
+                                      source_tokens=[t.i for t in src])
+                attributions.append(chosen)
+                by_cue[cue.i] = chosen
+        elif overlapping:
+            chosen = overlapping[0]
+        if chosen is not None:
+            chosen.content = (min(chosen.content[0], q[0]), max(chosen.content[1], q[1]))
+            # A mostly quoted content is a direct quote; its span is the quotation itself.
+            outside = (chosen.content[1] - chosen.content[0]) - (q[1] - q[0])
+            if outside <= 0.2 * (q[1] - q[0]) or chosen.content == q:
+                chosen.content = q if chosen.direct is False and outside <= 3 else chosen.content
+                chosen.direct = True
+            used_quotes.add(q)
+    # Quotes with no reporting clause: continuation of the previous speaker's quote in the same or
+    # the next paragraph ("“A,” Trump wrote. “B.”"), else kept without speaker if long enough.
+    ordered = sorted(attributions, key=lambda a: a.content[0])
+    for q in spans:
+        if q in used_quotes:
+            continue
+        previous = [a for a in ordered if a.direct and a.content[1] <= q[0] and a.source]
+        words = len(text[q[0]:q[1]].split())
+        mid_sentence = not _opens_clause(text, q)
+        governed = _governing_attribution(doc, q) if mid_sentence or not previous else None
+        if governed is not None and words < 4 and doc[governed.cue_token].lemma_.lower() not in lemmas:
+            governed = None  # a short phrase under a verb that does not report: a scare quote
+        if governed is not None and _looks_like_title(text[q[0]:q[1]]):
+            governed = None  # "appeared in “The New York Times Magazine”": a title, not words said
+        if governed is not None:
+            results.append(governed)
+            used_quotes.add(q)
+        elif previous and paragraph_of(previous[-1].content[1])[0] >= paragraph_of(q[0])[0] - 3 and words >= 2:
+            prev = previous[-1]
+            results.append(_Attribution(prev.cue_token, prev.cue_text, prev.source, q, True,
+                                        prev.source_tokens))
+            used_quotes.add(q)
+        elif words >= options.min_unattributed_words and not _looks_like_title(text[q[0]:q[1]]):
+            # A free-standing quotation paragraph usually continues the speaker quoted or named
+            # just before it; with no one within a paragraph, it stays unattributed.
+            if previous and paragraph_of(previous[-1].content[1])[0] >= _previous_paragraph_start(paragraphs, q[0]):
+                prev = previous[-1]
+                results.append(_Attribution(prev.cue_token, prev.cue_text, prev.source, q, True, prev.source_tokens))
+            else:
+                results.append(_Attribution(-1, "", None, q, True))
+            used_quotes.add(q)
+    model = options.model if options.model is not None else (bundled_model() if options.classifier else None)
+    if model is not None and options.indirect:
+        have = {a.cue_token for a in attributions} | {a.cue_token for a in results}
+        for verb, subject, content in verb_candidates(doc):
+            if verb.i in have:
+                continue
+            if score_candidate(model, candidate_features(doc, verb, subject, content, lemmas)) < model["threshold"]:
+                continue
+            content_span = _char_span(content)
+            if _looks_like_title(text[content_span[0]:content_span[1]].strip("\"“”«» ")):
+                continue  # a name or title is not a statement ("appeared in “The … Magazine”")
+            src = _speaker_tokens(subject)
+            attributions.append(_Attribution(verb.i, verb.text, _char_span(src), _char_span(content),
+                                             source_tokens=[t.i for t in src], kind="learned"))
+    for a in attributions:
+        cue_at = doc[a.cue_token].idx
+        if options.drop_nested and any(q[0] <= cue_at < q[1] for q in spans):
+            continue  # reported speech inside a quotation belongs to the quoted speaker's words
+        if a.direct or options.indirect:
+            results.append(a)
+
+    quotes: list[Quote] = []
+    seen: set[tuple[int, int]] = set()
+    for a in sorted(results, key=lambda a: a.content):
+        if a.content in seen:
+            continue
+        seen.add(a.content)
+        speaker = _resolve(article, doc, entities, a.source_tokens, spans)
+        speaker_text = text[a.source[0]:a.source[1]] if a.source else ""
+        quotes.append(Quote(
+            article=article.id, speaker=speaker, speaker_text=speaker_text,
+            text=text[a.content[0]:a.content[1]], direct=a.direct, start=a.content[0], end=a.content[1],
+            cue=a.cue_text, speaker_start=a.source[0] if a.source else None,
+            speaker_end=a.source[1] if a.source else None,
+            kind="unattributed" if not a.source else a.kind))
+    log.debug("quotes: %d in article %s", len(quotes), article.id)
+    return quotes
+
+
+def _previous_paragraph_start(paragraphs: list[tuple[int, int]], pos: int) -> int:
+    starts = [p[0] for p in paragraphs if p[0] <= pos]
+    return starts[-2] if len(starts) >= 2 else 0
+
+
+def _opens_clause(text: str, quote: tuple[int, int]) -> bool:
+    """Whether the quotation starts a paragraph, a sentence or a clause (not a phrase inside one)."""
+    if quote[0] <= 1:
+        return True
+    lead = text[max(0, quote[0] - 4):quote[0] - 1]
+    return bool(re.search(r"(^|[.:!?;—–\n(])\s*$", lead))
+
+
+def _governing_attribution(doc: "Doc", quote: tuple[int, int]) -> "_Attribution | None":
+    """A quotation inside a sentence attributed by the verb governing it
+    ("Hollande denounced the remarks as “hurtful”", "X called him “a dictator”")."""
+    span = doc.char_span(quote[0], quote[1], alignment_mode="expand")
+    if span is None or not len(span):
+        return None
+    heads = [t.head for t in span if not (span.start <= t.head.i < span.end)]
+    if not heads:
+        return None
+    head = heads[0]
+    for _ in range(6):
+        if head.pos_ in {"VERB", "AUX"} and _subject_of(head) is not None:
+            break
+        if head.head is head:
+            return None
+        head = head.head
+    subject = _subject_of(head)
+    if subject is None or span.start <= subject.i < span.end:
+        return None
+    src = _speaker_tokens(subject)
+    src = [t for t in src if not (span.start <= t.i < span.end)]
+    if not src or all(t.pos_ in {"DET", "PRON"} and t.lower_ in {"it", "this", "that", "there"} for t in src):
+        return None
+    return _Attribution(head.i, head.text, _char_span(src), quote, True, [t.i for t in src], kind="governed")
+
+
+def _looks_like_title(text: str) -> bool:
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    if not words:
+        return True
+    capitalised = sum(1 for w in words if w[0].isupper() or w in {"and", "of", "for", "the", "on", "in"})
+    return capitalised / len(words) > 0.8 and not text.rstrip().endswith((".", "!", "?"))

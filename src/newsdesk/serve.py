@@ -1,0 +1,544 @@
+"""``newsdesk serve``: a local web UI and JSON API over a store.
+
+Pages (story list, story, article beside its source, search) reuse the report's HTML renderers,
+so the UI and ``report.html`` look the same. Every article-derived string is escaped with
+:func:`newsdesk.report.esc`; raw HTML sources are shown as escaped text, never rendered; pages
+load nothing from the network and run no script (a Content-Security-Policy says so to the
+browser too). The JSON API serves the same data and is described by FastAPI's ``/openapi.json``
+(the interactive ``/docs`` pages are switched off because they load scripts from a CDN).
+
+The server binds 127.0.0.1 by default. It only reads the store; an ingest may run beside it and
+the next request sees the new data (the analysis and the search index are refreshed whenever the
+store file changed).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import quote
+
+from .errors import OptionsError, StoreError
+from .options import PipelineOptions
+from .report import ReportView, article_card_html, coverage_svg, esc, html_page, outlet_name, story_section_html
+from .search import MARK_END, MARK_START, SearchHit, SearchIndex, SearchOptions, SourceReader, StoredSource
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+# Sent as a header as well as the report's <meta> policy: no script, no network, forms only to us.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+
+_EXTRA_CSS = """
+header.bar { display:flex; flex-wrap:wrap; gap:.8rem; align-items:center; justify-content:space-between;
+  border-bottom:1px solid var(--line); padding:.5rem 0 .7rem; }
+header.bar a.home { font-weight:700; color:var(--ink); text-decoration:none; font-size:1.1rem; }
+form.search { display:flex; gap:.4rem; }
+form.search input[type=search] { min-width: 16rem; padding:.35rem .5rem; border:1px solid var(--line); border-radius:6px; font:inherit; }
+form.search button { padding:.35rem .8rem; border:1px solid var(--accent); background:var(--accent); color:#fff; border-radius:6px; font:inherit; cursor:pointer; }
+ol.stories li, ol.hits li, ul.links li { margin:.45rem 0; }
+.side { display:grid; grid-template-columns: 1fr 1fr; gap:1rem; align-items:start; }
+.side > section { background:#fff; border:1px solid var(--line); border-radius:8px; padding:.6rem .8rem; min-width:0; }
+pre.source { white-space:pre-wrap; word-break:break-word; font-size:.8rem; max-height:80vh; overflow:auto; margin:0; }
+.snippet { font-size:.93rem; }
+mark { background:#fde9a6; color:inherit; }
+.side h3 { margin-top:.2rem; }
+header.bar + section > h2 { border-top:none; padding-top:0; }
+@media (max-width: 800px) { .side { grid-template-columns: 1fr; } form.search input[type=search] { min-width: 10rem; } }
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServeOptions:
+    """How the application answers (where it listens is given to :func:`run`).
+
+    ``index_path``: where the search index lives (default None: in memory, rebuilt at start;
+    a file path keeps the index and the article embeddings between runs).
+    ``search``: how queries are answered (see :class:`~newsdesk.search.SearchOptions`).
+    ``max_query_chars``: longer queries are cut to this length (default 500) so one request
+    cannot make the index evaluate thousands of terms.
+    ``pipeline``: the options given to :func:`newsdesk.pipeline.build_analysis` whenever the
+    store changed (default None: its defaults, every analysis stage). On a large store,
+    ``PipelineOptions(stages=frozenset())`` serves articles, copies and stories without parsing.
+    """
+
+    index_path: str | None = None
+    search: SearchOptions = field(default_factory=SearchOptions)
+    max_query_chars: int = 500
+    pipeline: PipelineOptions | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.search, SearchOptions):
+            raise OptionsError("ServeOptions.search must be a SearchOptions; build one with SearchOptions(...)")
+        if self.max_query_chars < 1:
+            raise OptionsError(f"ServeOptions.max_query_chars must be at least 1, got {self.max_query_chars}")
+
+
+# --------------------------------------------------------------------------------------------
+# What the pages and the API read: a snapshot of the analysis, refreshed when the store changes
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The analysis document at one store version, arranged for lookups."""
+
+    document: dict[str, Any]
+    view: ReportView
+    story_numbers: dict[str, int]  # story id -> 1-based position in the story list
+
+    def story(self, story_id: str) -> dict | None:
+        number = self.story_numbers.get(story_id)
+        return None if number is None else self.view.stories[number - 1]
+
+
+class Desk:
+    """The store, its raw documents and the search index, behind one object the routes share.
+
+    SQLite connections of the store belong to the thread that opened them, so the store is
+    opened and read on one dedicated worker thread; the routes may run on any thread.
+    """
+
+    def __init__(self, db_path: str | Path, options: ServeOptions | None = None) -> None:
+        from .store import open_store
+
+        self.options = options or ServeOptions()
+        self.db_path = str(db_path)
+        if not Path(self.db_path).is_file():
+            raise StoreError(f"no newsdesk store at {self.db_path!r}", hint="run `newsdesk analyze INPUTS --db PATH` first")
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-store")
+        try:
+            self._store = self._worker.submit(open_store, self.db_path).result()
+        except BaseException:
+            self._worker.shutdown()
+            raise
+        self._sources = SourceReader(self.db_path)
+        self.index = SearchIndex(self.options.index_path or ":memory:")
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._version: int | None = None
+
+    def snapshot(self) -> Snapshot:
+        """The current analysis; rebuilt (and the search index updated) when the store changed."""
+        version = self._sources.version()  # read before loading: a commit during the load triggers the next refresh
+        with self._lock:
+            if self._snapshot is None or version != self._version:
+                self._snapshot = self._worker.submit(self._load).result()
+                self._version = version
+            return self._snapshot
+
+    def _load(self) -> Snapshot:
+        from .pipeline import build_analysis
+
+        analysis = build_analysis(self._store, options=self.options.pipeline)
+        document = analysis.to_json()
+        duplicates = set(analysis.duplicate_of)
+        # Copies repeat their canonical article's text; only canonical articles are searched.
+        self.index.sync(a for a in analysis.articles if a.id not in duplicates)
+        view = ReportView(document)
+        numbers = {story["id"]: number for number, story in enumerate(view.stories, 1)}
+        log.info("loaded %d articles and %d stories from %s", len(view.articles), len(view.stories), self.db_path)
+        return Snapshot(document, view, numbers)
+
+    def source(self, article_id: str) -> StoredSource | None:
+        return self._sources.source(article_id)
+
+    def search(self, query: str, *, limit: int | None = None) -> list[SearchHit]:
+        """Search the articles of the current store (the index is brought up to date first)."""
+        query = query[: self.options.max_query_chars]
+        self.snapshot()
+        options = self.options.search
+        if limit is not None and limit != options.limit:
+            options = replace(options, candidates=max(options.candidates, limit), limit=limit)
+        return self.index.search(query, options)
+
+    def close(self) -> None:
+        self._worker.submit(self._store.close).result()
+        self._worker.shutdown()
+        self._sources.close()
+        self.index.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------------------------
+
+
+def _date_range(item: dict) -> str:
+    first, last = item.get("first_published"), item.get("last_published")
+    if first and last and first != last:
+        return f"{first} – {last}"
+    return first or last or "undated"
+
+
+def _href(prefix: str, identifier: str) -> str:
+    return esc(f"{prefix}/{quote(identifier, safe='')}")
+
+
+def _page(title: str, body: str, query: str = "") -> str:
+    bar = (
+        '<header class="bar"><a class="home" href="/">newsdesk</a>'
+        '<form class="search" action="/search" method="get" role="search">'
+        f'<input type="search" name="q" value="{esc(query)}" placeholder="Search articles" aria-label="Search articles">'
+        "<button type=\"submit\">Search</button></form></header>"
+    )
+    return html_page(title, bar + "\n" + body, extra_css=_EXTRA_CSS)
+
+
+def _article_link(article: dict) -> str:
+    return (
+        f'<a href="{_href("/articles", article["id"])}">{esc(article.get("title") or "(untitled)")}</a> '
+        f'<span class="meta">{esc(outlet_name(article))} · {esc(article.get("published") or "undated")}</span>'
+    )
+
+
+def story_list_page(snapshot: Snapshot) -> str:
+    view = snapshot.view
+    copies = sum(1 for a in view.articles.values() if a.get("duplicate_of"))
+    parts = [
+        "<h1>Stories</h1>",
+        f'<p class="meta">{len(view.stories)} stories · {len(view.articles)} articles · {copies} merged copies · '
+        f"{len(view.rejected)} rejected inputs</p>",
+    ]
+    plot = coverage_svg(list(view.articles.values()))
+    if plot:
+        parts.append(f"<h3>Coverage over time</h3>{plot}")
+    if view.stories:
+        parts.append('<ol class="stories">')
+        for story in view.stories:
+            parts.append(
+                f'<li><a href="{_href("/stories", story["id"])}">{esc(story["title"])}</a> '
+                f'<span class="meta">{esc(_date_range(story))} · {len(story["articles"])} articles · '
+                f"{esc(', '.join(view.outlets(story)))}</span></li>"
+            )
+        parts.append("</ol>")
+    else:
+        parts.append("<p>No stories yet: run <code>newsdesk analyze</code> on some coverage.</p>")
+    if view.unassigned():
+        parts.append('<h2>Articles in no story</h2><ul class="links">')
+        parts.extend(f"<li>{_article_link(a)}</li>" for a in view.unassigned())
+        parts.append("</ul>")
+    return _page("newsdesk stories", "\n".join(parts))
+
+
+def story_page(snapshot: Snapshot, story: dict) -> str:
+    view = snapshot.view
+    number = snapshot.story_numbers[story["id"]]
+    parts = [story_section_html(view, story, number), '<h3>Article pages</h3><ul class="links">']
+    for article in view.story_articles(story):
+        parts.append(f"<li>{_article_link(article)}")
+        copies = view.copies(article)
+        if copies:
+            parts.append('<ul class="links">')
+            parts.extend(f"<li>merged copy: {_article_link(c)}</li>" for c in copies)
+            parts.append("</ul>")
+        parts.append("</li>")
+    parts.append("</ul>")
+    return _page(story["title"], "\n".join(parts))
+
+
+def article_page(snapshot: Snapshot, article: dict, source: StoredSource | None) -> str:
+    view = snapshot.view
+    parts = [f"<h1>{esc(article.get('title') or '(untitled)')}</h1>"]
+    story = snapshot.story(article["story"]) if article.get("story") else None
+    context = []
+    if story:
+        context.append(f'story: <a href="{_href("/stories", story["id"])}">{esc(story["title"])}</a>')
+    if article.get("duplicate_of") and article["duplicate_of"] in view.articles:
+        context.append(f"merged copy of {_article_link(view.articles[article['duplicate_of']])}")
+    if context:
+        parts.append(f'<p class="meta">{" · ".join(context)}</p>')
+    parts.append(article_card_html(view, article))
+    places = article.get("sources") or [article["source"]]
+    parts.append('<h3>Ingested from</h3><ul class="links">')
+    for place in places:
+        where = place["path"] + (f":{place['record']}" if place.get("record") else "")
+        url = f" · {esc(place['url'])}" if place.get("url") else ""
+        parts.append(f"<li><code>{esc(where)}</code>{url}</li>")
+    parts.append("</ul>")
+    paragraphs = "".join(f"<p>{esc(p)}</p>" for p in (article.get("text") or "").split("\n\n") if p.strip())
+    if source is None:
+        source_html = '<p class="meta">The raw document is not in the store.</p>'
+        source_label = "Source"
+    else:
+        # Shown as text: an HTML source is escaped, never rendered.
+        source_html = f'<pre class="source">{esc(source.content)}</pre>'
+        source_label = f"Source ({esc(source.kind)}, {esc(source.encoding)}, {len(source.content)} characters)"
+    parts.append(
+        '<div class="side">'
+        f'<section class="extracted"><h3>Extracted text ({esc(article.get("extractor") or "unknown")})</h3>'
+        f'<div class="text">{paragraphs}</div></section>'
+        f'<section class="raw"><h3>{source_label}</h3>{source_html}</section></div>'
+    )
+    return _page(article.get("title") or "(untitled)", "\n".join(parts))
+
+
+def _marked(snippet: str) -> str:
+    return esc(snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+def search_page(snapshot: Snapshot, query: str, hits: list[SearchHit]) -> str:
+    parts = ["<h1>Search</h1>"]
+    if query.strip():
+        parts.append(f'<p class="meta">{len(hits)} results for “{esc(query)}”</p>')
+        if hits:
+            parts.append('<ol class="hits">')
+            for hit in hits:
+                article = snapshot.view.articles.get(hit.article_id, {"id": hit.article_id, "title": hit.title})
+                scores = f"BM25 {hit.bm25:.3g}" + (f" · cosine {hit.cosine:.3f}" if hit.cosine is not None else "")
+                parts.append(
+                    f"<li>{_article_link(article)}"
+                    f'<div class="snippet">{_marked(hit.snippet)}</div><div class="meta">{esc(scores)}</div></li>'
+                )
+            parts.append("</ol>")
+    else:
+        parts.append('<p class="meta">Type words to look for in article titles and texts.</p>')
+    return _page(f"Search: {query}" if query else "Search", "\n".join(parts), query=query)
+
+
+def not_found_page(what: str) -> str:
+    return _page("Not found", f"<h1>Not found</h1><p>{esc(what)}</p><p><a href=\"/\">All stories</a></p>")
+
+
+# --------------------------------------------------------------------------------------------
+# The application
+# --------------------------------------------------------------------------------------------
+
+
+def _story_json(view: ReportView, story: dict) -> dict[str, Any]:
+    return {**story, "outlets": view.outlets(story)}
+
+
+_CORE_KEYS = {"newsdesk_version", "articles", "stories", "rejected", "run"}
+
+
+def _story_detail_json(snapshot: Snapshot, story: dict) -> dict[str, Any]:
+    view = snapshot.view
+    detail = _story_json(view, story)
+    detail["members"] = [view.articles[aid] for aid in [*story["articles"], *story.get("copies", [])] if aid in view.articles]
+    # Later stages' outputs (quotes, claims, timeline…) that name their story come along.
+    for key, value in snapshot.document.items():
+        if key in _CORE_KEYS or key in detail or not isinstance(value, list):
+            continue
+        items = [item for item in value if isinstance(item, dict) and item.get("story") == story["id"]]
+        if items:
+            detail[key] = items
+    return detail
+
+
+@lru_cache(maxsize=1)
+def _api_models() -> SimpleNamespace:
+    """Pydantic models of the API's answers (built on first use: pydantic loads only for serve)."""
+    from pydantic import BaseModel, ConfigDict, Field
+
+    class _Open(BaseModel):
+        # Later stages add fields to articles and stories; they pass through unchanged.
+        model_config = ConfigDict(extra="allow")
+
+    class Place(_Open):
+        path: str
+        record: int | None = None
+        url: str | None = None
+
+    class StorySummary(_Open):
+        id: str
+        title: str
+        articles: list[str] = Field(description="ids of the story's canonical articles")
+        copies: list[str] = Field(default_factory=list, description="ids of merged copies of those articles")
+        first_published: str | None = None
+        last_published: str | None = None
+        outlets: list[str] = Field(default_factory=list)
+
+    class Article(_Open):
+        id: str
+        source: Place
+        sources: list[Place] = Field(default_factory=list)
+        outlet: str | None = None
+        title: str | None = None
+        authors: list[str] = Field(default_factory=list)
+        published: str | None = None
+        text: str
+        extractor: str | None = None
+        duplicate_of: str | None = None
+        copies: list[str] = Field(default_factory=list)
+        story: str | None = None
+
+    class StoryDetail(StorySummary):
+        members: list[Article] = Field(description="the story's articles, canonical ones first, then merged copies")
+
+    class RawSource(BaseModel):
+        digest: str
+        kind: str = Field(description='"html" or "text"')
+        encoding: str
+        content: str = Field(description="the document exactly as ingested (decoded)")
+
+    class ArticleDetail(Article):
+        raw: RawSource | None = Field(description="the raw document the article was extracted from")
+
+    class Hit(BaseModel):
+        id: str
+        title: str | None
+        snippet: str = Field(description="text around the matched words")
+        bm25: float = Field(description="BM25 score from the full-text index (higher is better)")
+        cosine: float | None = Field(description="cosine similarity of query and article embeddings; null without re-ranking")
+        rank: int
+
+    class SearchResults(BaseModel):
+        query: str
+        hits: list[Hit]
+
+    return SimpleNamespace(
+        StorySummary=StorySummary, StoryDetail=StoryDetail, ArticleDetail=ArticleDetail, SearchResults=SearchResults
+    )
+
+
+def create_app(db_path: str | Path, options: ServeOptions | None = None):
+    """The FastAPI application serving the store at ``db_path`` (raises StoreError when it is missing)."""
+    from fastapi import FastAPI, HTTPException, Query, Request
+    from fastapi.responses import HTMLResponse
+
+    from . import __version__
+
+    models = _api_models()
+
+    desk = Desk(db_path, options)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        desk.close()
+
+    app = FastAPI(
+        title="newsdesk",
+        version=__version__,
+        description="Stories, articles and search over a newsdesk store (read-only).",
+        docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN; /openapi.json is enough.
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.desk = desk
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    # -- pages (sync handlers run in the thread pool) -----------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home() -> HTMLResponse:
+        return HTMLResponse(story_list_page(desk.snapshot()))
+
+    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
+    def story(story_id: str) -> HTMLResponse:
+        snapshot = desk.snapshot()
+        found = snapshot.story(story_id)
+        if found is None:
+            return HTMLResponse(not_found_page(f"There is no story {story_id}."), status_code=404)
+        return HTMLResponse(story_page(snapshot, found))
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    def article(article_id: str) -> HTMLResponse:
+        snapshot = desk.snapshot()
+        found = snapshot.view.articles.get(article_id)
+        if found is None:
+            return HTMLResponse(not_found_page(f"There is no article {article_id}."), status_code=404)
+        return HTMLResponse(article_page(snapshot, found, desk.source(article_id)))
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search(q: str = "") -> HTMLResponse:
+        q = q[: desk.options.max_query_chars]
+        hits = desk.search(q) if q.strip() else []
+        return HTMLResponse(search_page(desk.snapshot(), q, hits))
+
+    # -- JSON API ------------------------------------------------------------------------------
+
+    @app.get("/api/stories", response_model=list[models.StorySummary], tags=["stories"])
+    def api_stories() -> list[dict[str, Any]]:
+        """Every story, in the report's order, with its outlets."""
+        snapshot = desk.snapshot()
+        return [_story_json(snapshot.view, s) for s in snapshot.view.stories]
+
+    @app.get(
+        "/api/stories/{story_id}",
+        response_model=models.StoryDetail,
+        responses={404: {"description": "No such story"}},
+        tags=["stories"],
+    )
+    def api_story(story_id: str) -> dict[str, Any]:
+        """One story with its member articles (canonical ones, then merged copies) and later stages' outputs."""
+        snapshot = desk.snapshot()
+        found = snapshot.story(story_id)
+        if found is None:
+            raise HTTPException(404, f"no story {story_id!r}")
+        return _story_detail_json(snapshot, found)
+
+    @app.get(
+        "/api/articles/{article_id}",
+        response_model=models.ArticleDetail,
+        responses={404: {"description": "No such article"}},
+        tags=["articles"],
+    )
+    def api_article(article_id: str) -> dict[str, Any]:
+        """One article as in analysis.json, plus ``raw``: the document it was extracted from."""
+        snapshot = desk.snapshot()
+        found = snapshot.view.articles.get(article_id)
+        if found is None:
+            raise HTTPException(404, f"no article {article_id!r}")
+        source = desk.source(article_id)
+        return {**found, "raw": source.to_json() if source else None}
+
+    @app.get("/api/search", response_model=models.SearchResults, tags=["search"])
+    def api_search(
+        q: str = Query(..., min_length=1, max_length=2000, description="Words to look for in titles and texts"),
+        limit: int = Query(10, ge=1, le=100, description="How many hits to return"),
+    ) -> dict[str, Any]:
+        """Articles matching ``q``: BM25 (FTS5) candidates re-ranked by MiniLM cosine similarity."""
+        hits = desk.search(q, limit=limit)
+        return {"query": q, "hits": [hit.to_json() for hit in hits]}
+
+    return app
+
+
+def run(db_path: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, options: ServeOptions | None = None) -> None:
+    """Serve the store at ``db_path`` on ``host``:``port`` until interrupted (``newsdesk serve``).
+
+    Binds 127.0.0.1 by default; another address exposes the store to the network and is logged
+    as a warning. Raises OptionsError for an impossible address and StoreError for a missing store.
+    """
+    import uvicorn
+
+    if not host:
+        raise OptionsError("the host to serve on is empty", hint="pass an address such as 127.0.0.1")
+    if not 0 <= port <= 65535:
+        raise OptionsError(f"port {port} is not between 0 and 65535", hint="pass --port 8765, or 0 for any free port")
+    if not _is_loopback(host):
+        log.warning("serving on %s: anyone who can reach this address can read the store", host)
+    app = create_app(db_path, options)
+    log.info("serving %s on http://%s:%d/", db_path, host, port)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

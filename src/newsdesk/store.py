@@ -1,0 +1,386 @@
+"""Storage behind one small interface; SQLite (one file) by default.
+
+The :class:`Store` protocol is all the pipeline uses. :class:`SQLiteStore` implements it in a
+single file with a versioned schema. Writes happen in explicit transactions
+(:meth:`Store.transaction`): a run killed half-way leaves every committed document whole and
+nothing half-written, so rerunning the same ingest completes the store without duplicates.
+
+Other back ends can be plugged in by implementing the protocol and registering a URL scheme in
+:data:`BACKENDS`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
+
+from .errors import SchemaVersionError, StoreError
+from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    digest   TEXT PRIMARY KEY,
+    kind     TEXT NOT NULL,
+    content  TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    hints    TEXT NOT NULL,
+    site     TEXT,
+    seq      INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_site ON documents(site);
+CREATE TABLE IF NOT EXISTS sources (
+    digest TEXT NOT NULL REFERENCES documents(digest),
+    path   TEXT NOT NULL,
+    record INTEGER NOT NULL DEFAULT 0,
+    url    TEXT,
+    PRIMARY KEY (digest, path, record)
+);
+CREATE TABLE IF NOT EXISTS articles (
+    id        TEXT PRIMARY KEY REFERENCES documents(digest),
+    title     TEXT,
+    outlet    TEXT,
+    authors   TEXT NOT NULL,
+    published TEXT,
+    language  TEXT,
+    extractor TEXT NOT NULL,
+    text      TEXT NOT NULL,
+    seq       INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rejections (
+    path   TEXT NOT NULL,
+    record INTEGER NOT NULL DEFAULT 0,
+    code   TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (path, record)
+);
+CREATE TABLE IF NOT EXISTS copies (
+    duplicate  TEXT PRIMARY KEY REFERENCES articles(id),
+    canonical  TEXT NOT NULL REFERENCES articles(id),
+    similarity REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stories (
+    id              TEXT PRIMARY KEY,
+    title           TEXT NOT NULL,
+    first_published TEXT,
+    last_published  TEXT,
+    seq             INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS story_articles (
+    story    TEXT NOT NULL REFERENCES stories(id),
+    article  TEXT NOT NULL REFERENCES articles(id),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (story, article)
+);
+CREATE TABLE IF NOT EXISTS stage_state (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+"""
+
+
+class Store(Protocol):
+    """What the pipeline needs from storage."""
+
+    path: str
+
+    def transaction(self): ...
+    def has_document(self, digest: str) -> bool: ...
+    def add_document(self, doc: RawDocument) -> bool: ...
+    def add_article(self, article: Article) -> None: ...
+    def add_rejection(self, rejection: Rejection) -> None: ...
+    def clear_rejection(self, path: str, record: int | None) -> None: ...
+    def documents_for_sites(self, sites: Iterable[str | None]) -> Iterator[RawDocument]: ...
+    def article(self, article_id: str) -> Article | None: ...
+    def articles(self) -> list[Article]: ...
+    def sources(self, article_id: str) -> list[Provenance]: ...
+    def rejections(self) -> list[Rejection]: ...
+    def replace_copies(self, links: Sequence[CopyLink]) -> None: ...
+    def copies(self) -> list[CopyLink]: ...
+    def replace_stories(self, stories: Sequence[Story]) -> None: ...
+    def stories(self) -> list[Story]: ...
+    def save_state(self, key: str, value: bytes) -> None: ...
+    def load_state(self, key: str) -> bytes | None: ...
+    def counts(self) -> dict[str, int]: ...
+    def close(self) -> None: ...
+
+
+class SQLiteStore:
+    """The default store: one SQLite file (``--db``, default ``./newsdesk.db``)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path!r} cannot be opened as a newsdesk store: {exc}",
+                hint="pass another --db path, or move the damaged file away",
+            ) from exc
+        self._in_transaction = False
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and "meta" not in tables:
+            raise SchemaVersionError(
+                f"{self.path!r} is an SQLite file but not a newsdesk store",
+                hint="pass another --db path",
+            )
+        if "meta" in tables:
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"{self.path!r} has schema version {version}, newer than this newsdesk ({SCHEMA_VERSION})",
+                    hint="upgrade newsdesk",
+                )
+            # Future migrations from `version` to SCHEMA_VERSION go here, one step at a time.
+        self._db.executescript(_SCHEMA)
+        self._db.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+
+    # -- transactions ------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self):
+        """All writes inside commit together or not at all."""
+        if self._in_transaction:
+            yield self
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._in_transaction = True
+        try:
+            yield self
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._in_transaction = False
+
+    # -- documents and articles --------------------------------------------------------------
+
+    def has_document(self, digest: str) -> bool:
+        return self._db.execute("SELECT 1 FROM documents WHERE digest=?", (digest,)).fetchone() is not None
+
+    def has_source(self, doc: RawDocument) -> bool:
+        """True when this exact content was already ingested from this exact place."""
+        row = self._db.execute(
+            "SELECT 1 FROM sources WHERE digest=? AND path=? AND record=?",
+            (doc.digest, doc.provenance.path, doc.provenance.record or 0),
+        ).fetchone()
+        return row is not None
+
+    def add_document(self, doc: RawDocument) -> bool:
+        """Store a document and its provenance; returns False when its content was already stored."""
+        with self.transaction():
+            new = not self.has_document(doc.digest)
+            if new:
+                seq = self._next_seq("documents")
+                self._db.execute(
+                    "INSERT INTO documents(digest, kind, content, encoding, hints, site, seq) VALUES (?,?,?,?,?,?,?)",
+                    (doc.digest, doc.kind, doc.content, doc.encoding, json.dumps(doc.hints, sort_keys=True), doc.site, seq),
+                )
+            self._db.execute(
+                "INSERT OR IGNORE INTO sources(digest, path, record, url) VALUES (?,?,?,?)",
+                (doc.digest, doc.provenance.path, doc.provenance.record or 0, doc.provenance.url),
+            )
+            return new
+
+    def _next_seq(self, table: str) -> int:
+        return self._db.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {table}").fetchone()[0]
+
+    def add_article(self, article: Article) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO articles(id, title, outlet, authors, published, language, extractor, text, seq) "
+                "VALUES (?,?,?,?,?,?,?,?, COALESCE((SELECT seq FROM articles WHERE id=?), (SELECT COALESCE(MAX(seq),0)+1 FROM articles)))",
+                (
+                    article.id,
+                    article.title,
+                    article.outlet,
+                    json.dumps(list(article.authors)),
+                    article.published,
+                    article.language,
+                    article.extractor,
+                    article.text,
+                    article.id,
+                ),
+            )
+
+    def add_rejection(self, rejection: Rejection) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO rejections(path, record, code, reason) VALUES (?,?,?,?)",
+                (rejection.path, rejection.record or 0, rejection.code, rejection.reason),
+            )
+
+    def clear_rejection(self, path: str, record: int | None) -> None:
+        with self.transaction():
+            self._db.execute("DELETE FROM rejections WHERE path=? AND record=?", (path, record or 0))
+
+    def documents_for_sites(self, sites: Iterable[str | None]) -> Iterator[RawDocument]:
+        """Stored documents of the given sites (``None`` = documents with no known site), oldest first."""
+        wanted = set(sites)
+        named = sorted(s for s in wanted if s is not None)
+        clauses, params = [], []
+        if named:
+            clauses.append(f"d.site IN ({','.join('?' * len(named))})")
+            params.extend(named)
+        if None in wanted:
+            clauses.append("d.site IS NULL")
+        if not clauses:
+            return
+        query = (
+            "SELECT d.digest, d.kind, d.content, d.encoding, d.hints, s.path, s.record, s.url FROM documents d "
+            "JOIN sources s ON s.rowid = (SELECT MIN(rowid) FROM sources WHERE digest = d.digest) "
+            f"WHERE {' OR '.join(clauses)} ORDER BY d.seq"
+        )
+        for digest, kind, content, encoding, hints, path, record, url in self._db.execute(query, params):
+            yield RawDocument(Provenance(path, record or None, url), kind, content, encoding, json.loads(hints))
+
+    def _article_from_row(self, row) -> Article:
+        article_id, title, outlet, authors, published, language, extractor, text, path, record, url = row
+        return Article(
+            id=article_id,
+            provenance=Provenance(path, record or None, url),
+            text=text,
+            title=title,
+            outlet=outlet,
+            authors=tuple(json.loads(authors)),
+            published=published,
+            language=language,
+            extractor=extractor,
+        )
+
+    _ARTICLE_QUERY = (
+        "SELECT a.id, a.title, a.outlet, a.authors, a.published, a.language, a.extractor, a.text, "
+        "s.path, s.record, s.url FROM articles a "
+        "JOIN sources s ON s.rowid = (SELECT MIN(rowid) FROM sources WHERE digest = a.id) "
+    )
+
+    def article(self, article_id: str) -> Article | None:
+        row = self._db.execute(self._ARTICLE_QUERY + "WHERE a.id=?", (article_id,)).fetchone()
+        return self._article_from_row(row) if row else None
+
+    def articles(self) -> list[Article]:
+        """All articles in the order they were first stored."""
+        return [self._article_from_row(row) for row in self._db.execute(self._ARTICLE_QUERY + "ORDER BY a.seq")]
+
+    def sources(self, article_id: str) -> list[Provenance]:
+        """Every place this article's exact content was ingested from, first first."""
+        rows = self._db.execute("SELECT path, record, url FROM sources WHERE digest=? ORDER BY rowid", (article_id,))
+        return [Provenance(path, record or None, url) for path, record, url in rows]
+
+    def rejections(self) -> list[Rejection]:
+        rows = self._db.execute("SELECT path, record, code, reason FROM rejections ORDER BY path, record")
+        return [Rejection(path, reason, code, record or None) for path, record, code, reason in rows]
+
+    # -- copies and stories ------------------------------------------------------------------
+
+    def replace_copies(self, links: Sequence[CopyLink]) -> None:
+        with self.transaction():
+            self._db.execute("DELETE FROM copies")
+            self._db.executemany(
+                "INSERT INTO copies(duplicate, canonical, similarity) VALUES (?,?,?)",
+                [(link.duplicate, link.canonical, float(link.similarity)) for link in links],
+            )
+
+    def copies(self) -> list[CopyLink]:
+        rows = self._db.execute("SELECT canonical, duplicate, similarity FROM copies ORDER BY canonical, duplicate")
+        return [CopyLink(canonical, duplicate, similarity) for canonical, duplicate, similarity in rows]
+
+    def replace_stories(self, stories: Sequence[Story]) -> None:
+        with self.transaction():
+            self._db.execute("DELETE FROM story_articles")
+            self._db.execute("DELETE FROM stories")
+            for seq, story in enumerate(stories, 1):
+                self._db.execute(
+                    "INSERT INTO stories(id, title, first_published, last_published, seq) VALUES (?,?,?,?,?)",
+                    (story.id, story.title, story.first_published, story.last_published, seq),
+                )
+                self._db.executemany(
+                    "INSERT INTO story_articles(story, article, position) VALUES (?,?,?)",
+                    [(story.id, article_id, position) for position, article_id in enumerate(story.article_ids)],
+                )
+
+    def stories(self) -> list[Story]:
+        members: dict[str, list[str]] = {}
+        for story, article in self._db.execute("SELECT story, article FROM story_articles ORDER BY story, position"):
+            members.setdefault(story, []).append(article)
+        rows = self._db.execute("SELECT id, title, first_published, last_published FROM stories ORDER BY seq")
+        return [Story(sid, title, tuple(members.get(sid, ())), first, last) for sid, title, first, last in rows]
+
+    # -- stage state -------------------------------------------------------------------------
+
+    def save_state(self, key: str, value: bytes) -> None:
+        """Persist a stage's incremental state (e.g. the copy and story indexes) as a blob."""
+        with self.transaction():
+            self._db.execute("INSERT OR REPLACE INTO stage_state(key, value) VALUES (?,?)", (key, value))
+
+    def load_state(self, key: str) -> bytes | None:
+        row = self._db.execute("SELECT value FROM stage_state WHERE key=?", (key,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    # -- misc --------------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        def count(table: str) -> int:
+            return self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+        return {
+            "documents": count("documents"),
+            "sources": count("sources"),
+            "articles": count("articles"),
+            "copies": count("copies"),
+            "stories": count("stories"),
+            "rejections": count("rejections"),
+        }
+
+    def dump(self) -> dict[str, list[tuple]]:
+        """Every row of every content table, sorted: for comparing two stores in tests."""
+        tables = ["documents", "sources", "articles", "rejections", "copies", "stories", "story_articles", "stage_state"]
+        return {t: sorted(self._db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "SQLiteStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+#: Store back ends by URL scheme; a path with no scheme opens the SQLite store.
+BACKENDS: dict[str, Callable[[str], Store]] = {"sqlite": SQLiteStore}
+
+
+def open_store(location: str | Path) -> SQLiteStore:
+    """Open (creating if needed) the store at ``location``: a file path or ``scheme://…``."""
+    text = str(location)
+    scheme, sep, rest = text.partition("://")
+    if sep and scheme in BACKENDS:
+        return BACKENDS[scheme](rest)
+    if sep:
+        raise StoreError(f"unknown store scheme {scheme!r}", hint=f"use one of: {', '.join(sorted(BACKENDS))}, or a file path")
+    return SQLiteStore(text)

@@ -1,0 +1,692 @@
+"""SUMMARIZE: a cited multi-document summary of one story.
+
+Extractive by default. Every sentence of every article becomes a candidate unless it is not
+summary material (a question, a quote fragment without its speaker, a byline or page chrome, a
+heading, a sentence cut off by the source, too short or too long). Candidates are scored with
+MiniLM sentence embeddings on four signals:
+
+* centrality: similarity to the story's centroid, each article weighted equally so that a long
+  article does not pull the centre towards itself;
+* confirmation: for each *other* article, the best similarity of one of its sentences, averaged
+  over those articles; a claim several outlets make scores high;
+* headline similarity: similarity to the mean of the articles' titles, what the editors put first;
+* lead position: news writing puts the essential facts first (``1 / sqrt(1 + rank)``).
+
+Selection is Maximal Marginal Relevance (score against similarity to what is already chosen),
+with a penalty per sentence already taken from the same outlet, until the word budget is reached.
+The chosen sentences come out in reading order (article date, then article order, then position).
+Each carries citations: its own article and every other article with a sentence whose cosine
+similarity to it reaches ``citation_threshold`` (0.6 by default, see docs/benchmarks/summary.md).
+
+An optional abstractive mode asks any OpenAI-compatible chat endpoint (a local Ollama or vLLM,
+``base_url`` such as ``http://127.0.0.1:11434/v1``) to write the summary, then checks every
+sentence it returns against the sources (embedding similarity, numbers, named entities) and
+drops or flags the unsupported ones. It is off unless ``SummaryOptions(abstractive=True, …)``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
+
+from .errors import AnalysisError, OptionsError
+from .models import Article
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    from spacy.tokens import Doc
+
+log = logging.getLogger(__name__)
+
+WORD_RE = re.compile(r"\w+")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+
+UnsupportedPolicy = Literal["drop", "flag"]
+
+
+class SummaryError(AnalysisError):
+    """The summary stage could not produce a summary (e.g. the configured LLM endpoint failed)."""
+
+    code = "E560"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryOptions:
+    """How a story is summarised. Defaults are the ones measured in docs/benchmarks/summary.md.
+
+    word_budget: stop adding sentences once the summary has this many words (the last sentence
+        is kept whole, so a summary may run past the budget by part of one sentence).
+    min_words / max_words: candidate sentences outside this length are not summary material.
+    position_weight, confirmation_weight, headline_weight: weights of the lead-position,
+        cross-outlet confirmation and headline-similarity signals; centrality has weight 1.
+    mmr_lambda: trade-off of relevance against redundancy in selection (1 = no redundancy control).
+    outlet_penalty: subtracted from a candidate's selection score per sentence already chosen
+        from the same outlet (outlet balance).
+    duplicate_threshold: a candidate this similar to a chosen sentence is never chosen.
+    citation_threshold: cosine similarity from which another article "says the same".
+    abstractive: ask an OpenAI-compatible endpoint for the summary (off by default).
+    llm_base_url / llm_model: the endpoint (e.g. ``http://127.0.0.1:11434/v1``) and model name.
+    llm_api_key_env: name of the environment variable holding the API key, if the endpoint needs
+        one (the key itself never goes into options or output).
+    llm_timeout: seconds to wait for the endpoint.
+    support_threshold: an abstractive sentence needs a source sentence at least this similar.
+    unsupported: ``"drop"`` unsupported abstractive sentences, or keep them with ``flags``.
+    fallback_to_extractive: when the endpoint fails or nothing it wrote is supported, return the
+        extractive summary (logged as a warning) instead of raising :class:`SummaryError`.
+    """
+
+    word_budget: int = 120
+    min_words: int = 6
+    max_words: int = 70
+    position_weight: float = 0.5
+    confirmation_weight: float = 1.0
+    headline_weight: float = 1.0
+    mmr_lambda: float = 0.7
+    outlet_penalty: float = 0.05
+    duplicate_threshold: float = 0.85
+    citation_threshold: float = 0.6
+    abstractive: bool = False
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key_env: str | None = None
+    llm_timeout: float = 120.0
+    support_threshold: float = 0.6
+    unsupported: UnsupportedPolicy = "drop"
+    fallback_to_extractive: bool = True
+
+    def __post_init__(self) -> None:
+        if self.word_budget < 1:
+            raise OptionsError(f"word_budget must be >= 1, got {self.word_budget}", hint="e.g. word_budget=120")
+        if not 1 <= self.min_words <= self.max_words:
+            raise OptionsError(
+                f"need 1 <= min_words <= max_words, got {self.min_words} and {self.max_words}",
+                hint="defaults are min_words=6, max_words=70",
+            )
+        for name in ("position_weight", "confirmation_weight", "headline_weight", "outlet_penalty"):
+            if getattr(self, name) < 0:
+                raise OptionsError(f"{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("mmr_lambda", "duplicate_threshold", "citation_threshold", "support_threshold"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise OptionsError(f"{name} must lie in [0, 1], got {value}")
+        if self.unsupported not in ("drop", "flag"):
+            raise OptionsError(f"unsupported must be 'drop' or 'flag', got {self.unsupported!r}")
+        if self.llm_timeout <= 0:
+            raise OptionsError(f"llm_timeout must be > 0 seconds, got {self.llm_timeout}")
+        if self.abstractive and not (self.llm_base_url and self.llm_model):
+            raise OptionsError(
+                "abstractive=True needs llm_base_url and llm_model",
+                hint="e.g. llm_base_url='http://127.0.0.1:11434/v1', llm_model='llama3.1:8b' for a local Ollama",
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class SummarySentence:
+    """One sentence of a story summary.
+
+    ``article``/``start``/``end`` locate the sentence in its source article's text (for an
+    abstractive sentence: the source sentence that supports it best). ``citations`` lists the
+    source article first, then every other article that says the same.
+    """
+
+    text: str
+    article: str
+    start: int
+    end: int
+    citations: tuple[str, ...]
+    score: float = 0.0
+    kind: Literal["extractive", "abstractive"] = "extractive"
+    support: float | None = None  # abstractive only: best similarity to a source sentence
+    flags: tuple[str, ...] = ()  # abstractive only: why a kept sentence may be unsupported
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "article": self.article,
+            "start": self.start,
+            "end": self.end,
+            "citations": list(self.citations),
+            "score": round(float(self.score), 4),
+            "kind": self.kind,
+            "support": None if self.support is None else round(float(self.support), 4),
+            "flags": list(self.flags),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A sentence of one article, located by character offsets in ``Article.text``."""
+
+    article_index: int
+    article_id: str
+    start: int
+    end: int
+    text: str
+    position: int  # index among the article's sentences
+    rejection: str | None = None  # why it is not summary material, None when it is
+
+    @property
+    def words(self) -> int:
+        return len(WORD_RE.findall(self.text))
+
+
+# --- sentence candidates --------------------------------------------------------------------
+
+
+def _paragraph_spans(text: str) -> list[tuple[int, int]]:
+    spans, begin = [], 0
+    for match in _PARAGRAPH_BREAK.finditer(text):
+        spans.append((begin, match.start()))
+        begin = match.end()
+    spans.append((begin, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def _looks_hard_wrapped(text: str) -> bool:
+    """Plain text wrapped at a fixed width: most lines are long and end mid-sentence."""
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    if len(lines) < 4:
+        return False
+    lengths = sorted(len(line) for line in lines)
+    median = lengths[len(lengths) // 2]
+    open_ended = sum(1 for line in lines if not line.endswith((".", "!", "?", '"', "”", ":")))
+    return 50 <= median <= 100 and open_ended > len(lines) / 2
+
+
+def _block_spans(text: str) -> list[tuple[int, int]]:
+    """Paragraphs; and lines too, unless the text is hard-wrapped.
+
+    Page dumps put headlines, captions and menu items on lines of their own without a full
+    stop; a sentence splitter would glue them to the next sentence.
+    """
+    spans = _paragraph_spans(text)
+    if _looks_hard_wrapped(text):
+        return spans
+    lines = []
+    for a, b in spans:
+        begin = a
+        for match in re.finditer(r"\n", text[a:b]):
+            lines.append((begin, a + match.start()))
+            begin = a + match.end()
+        lines.append((begin, b))
+    return [(a, b) for a, b in lines if text[a:b].strip()]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def sentence_spans(articles: Sequence[Article], docs: Mapping[str, "Doc"] | None = None) -> list[list[tuple[int, int]]]:
+    """Sentence character spans of each article: spaCy sentences, never across a blank line
+    (nor across a line break, unless the text is hard-wrapped).
+
+    A ``docs[article.id]`` whose text is the article's text is reused; other articles are
+    parsed here (paragraph by paragraph, with the shared spaCy pipeline).
+    """
+    docs = docs or {}
+    result: list[list[tuple[int, int]] | None] = [None] * len(articles)
+    to_parse: list[tuple[int, int, str]] = []  # (article index, paragraph offset, paragraph text)
+    for index, article in enumerate(articles):
+        doc = docs.get(article.id)
+        if doc is not None and doc.text == article.text:
+            blocks = _block_spans(article.text)
+            spans = []
+            for sent in doc.sents:
+                for a, b in blocks:  # a sentence never runs across a block boundary
+                    start, end = max(a, sent.start_char), min(b, sent.end_char)
+                    if end > start:
+                        spans.append((start, end))
+            result[index] = spans
+        else:
+            if doc is not None:
+                log.debug("doc for article %s does not match its text; parsing again", article.id)
+            result[index] = []
+            for a, b in _block_spans(article.text):
+                to_parse.append((index, a, article.text[a:b]))
+    if to_parse:
+        from .resources import nlp
+
+        pipeline = nlp()
+        for (index, offset, _), doc in zip(to_parse, pipeline.pipe(t for _, _, t in to_parse)):
+            result[index].extend((offset + s.start_char, offset + s.end_char) for s in doc.sents)
+    cleaned = []
+    for article, spans in zip(articles, result):
+        trimmed = [_trim(article.text, a, b) for a, b in spans or []]
+        cleaned.append(sorted((a, b) for a, b in trimmed if b > a))
+    return cleaned
+
+
+_BOILERPLATE = re.compile(
+    r"\b(follow us|sign up|subscribe|newsletter|click here|read more|read the full|all rights reserved|"
+    r"copyright|cookies?|advertisement|share this|terms of (use|service)|privacy policy|download (the|our) app|"
+    r"contact us|log ?in|sign in|google cta|related coverage|recommended stories|getty images|"
+    r"this story (has been|was) updated|editor'?s note|reporting by|editing by|contributed to this report)\b",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(r"^(by|from|photo|image|video|watch|listen|source|credit)\b[\s:]", re.IGNORECASE)
+_DATELINE_ONLY = re.compile(r"^(updated|published|posted|last updated)\b", re.IGNORECASE)
+_URL = re.compile(r"https?://|www\.|\S+@\S+\.\w+")
+_SPEECH_VERB = re.compile(
+    r"\b(said|says|say|told|tells|wrote|writes|added|adds|asked|according|stated|states|explained|"
+    r"argued|argues|noted|notes|declared|insisted|warned|tweeted|posted|announced)\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+_CLOSERS = "\"'”’)]»"
+
+
+def rejection_reason(text: str, *, min_words: int = 6, max_words: int = 70) -> str | None:
+    """Why a sentence is not summary material, or None when it is."""
+    words = len(WORD_RE.findall(text))
+    if words < min_words:
+        return "too short"
+    if words > max_words:
+        return "too long"
+    core = text.rstrip(_CLOSERS + " ")
+    if core.endswith("?"):
+        return "question"
+    if core.endswith(("...", "…", ":", ";", ",")) or not core.endswith((".", "!")):
+        return "no sentence end (heading, caption or cut off)"
+    first = text.lstrip("\"'“‘(«[ ")[:1]
+    if first and first.islower():
+        return "starts mid-sentence"
+    if _URL.search(text) or "|" in text or "©" in text:
+        return "boilerplate"
+    if _BOILERPLATE.search(text) or _BYLINE.match(text) or _DATELINE_ONLY.match(text):
+        return "boilerplate"
+    if text.count("“") != text.count("”") or text.count('"') % 2:
+        return "quote fragment (unbalanced quotation marks)"
+    outside = _QUOTED.sub(" ", text)
+    if outside != text:
+        outside_words = len(WORD_RE.findall(outside))
+        if outside_words < 3 or (outside_words < words / 2 and not _SPEECH_VERB.search(outside)):
+            return "quote without its speaker"
+    return None
+
+
+def candidates(
+    articles: Sequence[Article],
+    docs: Mapping[str, "Doc"] | None = None,
+    *,
+    min_words: int = 6,
+    max_words: int = 70,
+) -> list[Candidate]:
+    """Every sentence of every article, each marked with why it is not summary material (if so)."""
+    found = []
+    for index, (article, spans) in enumerate(zip(articles, sentence_spans(articles, docs))):
+        for position, (start, end) in enumerate(spans):
+            text = article.text[start:end]
+            found.append(
+                Candidate(
+                    article_index=index,
+                    article_id=article.id,
+                    start=start,
+                    end=end,
+                    text=text,
+                    position=position,
+                    rejection=rejection_reason(text, min_words=min_words, max_words=max_words),
+                )
+            )
+    return found
+
+
+# --- extractive summary ---------------------------------------------------------------------
+
+
+def _normalise(matrix: "np.ndarray") -> "np.ndarray":
+    import numpy as np
+
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)
+
+
+def _outlet_key(article: Article) -> str:
+    return (article.outlet or "").strip().lower() or f"article:{article.id}"
+
+
+def score_candidates(
+    articles: Sequence[Article],
+    pool: Sequence[Candidate],
+    vectors: "np.ndarray",
+    options: SummaryOptions,
+) -> "np.ndarray":
+    """Relevance of each candidate: centrality + confirmation + headline similarity + lead position."""
+    import numpy as np
+
+    article_of = np.array([c.article_index for c in pool])
+    present = sorted(set(article_of.tolist()))
+    per_article_means = np.stack([vectors[article_of == a].mean(axis=0) for a in present])
+    centroid = _normalise(per_article_means.mean(axis=0))
+    centrality = vectors @ centroid
+
+    similarity = vectors @ vectors.T
+    confirmation = np.zeros(len(pool), dtype=np.float32)
+    if len(present) > 1:
+        best_per_article = np.stack([similarity[:, article_of == a].max(axis=1) for a in present], axis=1)
+        own = np.array([present.index(a) for a in article_of])
+        best_per_article[np.arange(len(pool)), own] = np.nan
+        confirmation = np.nanmean(best_per_article, axis=1)
+    else:
+        confirmation = centrality.copy()
+
+    titles = [articles[a].title for a in present if articles[a].title and articles[a].title.strip()]
+    if titles:
+        from .resources import embed
+
+        headline = _normalise(embed(titles).mean(axis=0))
+        headline_similarity = vectors @ headline
+    else:
+        headline_similarity = centrality.copy()
+
+    # Rank among the article's usable sentences, so that page chrome before the text does not
+    # push the real lead down.
+    rank = np.zeros(len(pool), dtype=np.float32)
+    seen: dict[int, int] = {}
+    for i, candidate in enumerate(pool):
+        rank[i] = seen.get(candidate.article_index, 0)
+        seen[candidate.article_index] = rank[i] + 1
+    lead = 1.0 / np.sqrt(1.0 + rank)
+
+    return (
+        centrality
+        + options.confirmation_weight * confirmation
+        + options.headline_weight * headline_similarity
+        + options.position_weight * lead
+    )
+
+
+def select(
+    articles: Sequence[Article],
+    pool: Sequence[Candidate],
+    relevance: "np.ndarray",
+    vectors: "np.ndarray",
+    options: SummaryOptions,
+) -> list[int]:
+    """Indices into ``pool`` chosen by MMR with an outlet-balance penalty, in order of choice."""
+    import numpy as np
+
+    similarity = vectors @ vectors.T
+    outlets = [_outlet_key(articles[c.article_index]) for c in pool]
+    # Relevance is a sum of several similarities; bring it to the scale of one similarity so
+    # that mmr_lambda weighs like against like.
+    spread = float(relevance.max() - relevance.min()) or 1.0
+    relevance_unit = (relevance - relevance.min()) / spread
+    chosen: list[int] = []
+    taken_from: dict[str, int] = {}
+    words = 0
+    available = set(range(len(pool)))
+    while available and words < options.word_budget:
+        best, best_value = None, -math.inf
+        for i in sorted(available):
+            redundancy = float(similarity[i, chosen].max()) if chosen else 0.0
+            if redundancy >= options.duplicate_threshold:
+                continue
+            value = (
+                options.mmr_lambda * relevance_unit[i]
+                - (1.0 - options.mmr_lambda) * redundancy
+                - options.outlet_penalty * taken_from.get(outlets[i], 0)
+            )
+            if value > best_value:
+                best, best_value = i, value
+        if best is None:
+            break
+        chosen.append(best)
+        available.discard(best)
+        taken_from[outlets[best]] = taken_from.get(outlets[best], 0) + 1
+        words += pool[best].words
+    return chosen
+
+
+def _reading_order(articles: Sequence[Article], pool: Sequence[Candidate], chosen: Sequence[int]) -> list[int]:
+    def key(i: int):
+        c = pool[i]
+        published = articles[c.article_index].published or "9999-99-99"
+        return (published, c.article_index, c.start)
+
+    return sorted(chosen, key=key)
+
+
+def _citations(
+    pool_all: Sequence[Candidate], vectors_all: "np.ndarray", index: int, threshold: float
+) -> tuple[tuple[str, ...], float]:
+    """The candidate's own article, then every other article with a sentence at least ``threshold`` similar."""
+    own = pool_all[index].article_id
+    similarity = vectors_all @ vectors_all[index]
+    best: dict[str, float] = {}
+    for j, candidate in enumerate(pool_all):
+        if candidate.article_id != own:
+            best[candidate.article_id] = max(best.get(candidate.article_id, -1.0), float(similarity[j]))
+    others = [a for a, s in sorted(best.items(), key=lambda kv: -kv[1]) if s >= threshold]
+    return (own, *others), len(others)
+
+
+def extractive_summary(
+    articles: Sequence[Article],
+    options: SummaryOptions,
+    docs: Mapping[str, "Doc"] | None = None,
+) -> list[SummarySentence]:
+    """The extractive summary (see module docstring)."""
+    from .resources import embed
+
+    everything = candidates(articles, docs, min_words=options.min_words, max_words=options.max_words)
+    pool = [c for c in everything if c.rejection is None]
+    if not pool:
+        # Nothing passes the filters (e.g. only headlines and fragments): fall back to the
+        # longest-enough sentences rather than return nothing for the story.
+        pool = [c for c in everything if c.words >= 4 and c.rejection not in ("question", "boilerplate")]
+        if pool:
+            log.info("no sentence passed the summary filters; using %d unfiltered sentences", len(pool))
+    if not pool:
+        return []
+    vectors = embed([c.text for c in pool])
+    relevance = score_candidates(articles, pool, vectors, options)
+    chosen = select(articles, pool, relevance, vectors, options)
+    # Citations look at every sentence (a confirming sentence may itself be unfit for a summary).
+    unfit = [c for c in everything if c.rejection is not None and c.words >= 4]
+    import numpy as np
+
+    pool_all = list(pool) + unfit
+    vectors_all = np.concatenate([vectors, embed([c.text for c in unfit])]) if unfit else vectors
+    sentences = []
+    for i in _reading_order(articles, pool, chosen):
+        candidate = pool[i]
+        citations, _ = _citations(pool_all, vectors_all, i, options.citation_threshold)
+        sentences.append(
+            SummarySentence(
+                text=candidate.text,
+                article=candidate.article_id,
+                start=candidate.start,
+                end=candidate.end,
+                citations=citations,
+                score=float(relevance[i]),
+            )
+        )
+    return sentences
+
+
+# --- abstractive summary --------------------------------------------------------------------
+
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_CHECKED_ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "LAW"}
+_MAX_SOURCE_CHARS = 6000
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+def _prompt(articles: Sequence[Article], word_budget: int) -> list[dict[str, str]]:
+    parts = []
+    for number, article in enumerate(articles, 1):
+        head = f"[{number}]"
+        if article.outlet:
+            head += f" {article.outlet}"
+        if article.title:
+            head += f": {article.title}"
+        parts.append(head + "\n" + article.text[:_MAX_SOURCE_CHARS])
+    system = (
+        "You are a news editor. Write a neutral summary of the story these articles cover. "
+        "State only facts the articles state; keep names, numbers and dates exactly as written; "
+        "no opinions, no loaded words, no questions, no bullet points. "
+        f"Plain prose, complete sentences, at most {word_budget} words."
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}]
+
+
+def chat_completion(options: SummaryOptions, messages: list[dict[str, str]]) -> str:
+    """One call to an OpenAI-compatible ``/chat/completions`` endpoint; returns the reply text."""
+    url = options.llm_base_url.rstrip("/") + "/chat/completions"
+    headers = {"Content-Type": "application/json"}
+    if options.llm_api_key_env:
+        key = os.environ.get(options.llm_api_key_env)
+        if not key:
+            raise SummaryError(
+                f"environment variable {options.llm_api_key_env} (llm_api_key_env) is not set",
+                hint="export it, or leave llm_api_key_env unset for endpoints without keys",
+            )
+        headers["Authorization"] = f"Bearer {key}"
+    body = json.dumps({"model": options.llm_model, "messages": messages, "temperature": 0}).encode("utf-8")
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=options.llm_timeout) as response:
+            payload = json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as exc:
+        detail = exc.read()[:300].decode("utf-8", "replace")
+        raise SummaryError(f"LLM endpoint {url} answered HTTP {exc.code}: {detail}",
+                           hint="check llm_base_url (it should end in /v1) and llm_model") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise SummaryError(f"LLM endpoint {url} could not be reached: {exc}",
+                           hint="is the server running? check llm_base_url") from exc
+    except json.JSONDecodeError as exc:
+        raise SummaryError(f"LLM endpoint {url} did not answer JSON: {exc}") from exc
+    try:
+        content = payload["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError) as exc:
+        raise SummaryError(f"LLM endpoint {url} answered without choices[0].message.content") from exc
+    if not isinstance(content, str) or not content.strip():
+        raise SummaryError(f"LLM endpoint {url} returned an empty summary")
+    return content
+
+
+def verify_sentences(
+    generated: Sequence[str],
+    articles: Sequence[Article],
+    options: SummaryOptions,
+    docs: Mapping[str, "Doc"] | None = None,
+) -> list[SummarySentence]:
+    """Check generated sentences against the sources; return them supported, flagged or dropped.
+
+    A sentence is supported when some source sentence reaches ``support_threshold`` cosine
+    similarity, every number in it occurs in the sources, and every named entity it mentions
+    (person, organisation, place, group…) occurs in the sources.
+    """
+    from .resources import embed, nlp
+
+    everything = [c for c in candidates(articles, docs) if c.words >= 3]
+    if not everything or not generated:
+        return []
+    source_vectors = embed([c.text for c in everything])
+    sentence_vectors = embed(list(generated))
+    source_text = "\n".join(a.text + "\n" + (a.title or "") for a in articles)
+    source_lower = source_text.lower()
+    source_numbers = _numbers(source_text)
+    checked = []
+    for text, vector, doc in zip(generated, sentence_vectors, nlp().pipe(generated)):
+        similarity = source_vectors @ vector
+        best = int(similarity.argmax())
+        support = float(similarity[best])
+        flags = []
+        if support < options.support_threshold:
+            flags.append(f"no source sentence says this (best similarity {support:.2f} < {options.support_threshold})")
+        for number in sorted(_numbers(text) - source_numbers):
+            flags.append(f"number {number} is not in the sources")
+        for ent in doc.ents:
+            if ent.label_ not in _CHECKED_ENTITY_LABELS:
+                continue
+            name = ent.text.strip().lower().removeprefix("the ").strip()
+            last = name.split()[-1] if name.split() else name
+            if name and name not in source_lower and not (ent.label_ == "PERSON" and last in source_lower):
+                flags.append(f"{ent.label_} {ent.text!r} is not in the sources")
+        if flags and options.unsupported == "drop":
+            log.info("dropped unsupported summary sentence %r: %s", text, "; ".join(flags))
+            continue
+        source = everything[best]
+        cited: dict[str, float] = {}
+        for j, candidate in enumerate(everything):
+            if similarity[j] >= options.support_threshold:
+                cited[candidate.article_id] = max(cited.get(candidate.article_id, -1.0), float(similarity[j]))
+        others = [a for a, _ in sorted(cited.items(), key=lambda kv: -kv[1]) if a != source.article_id]
+        checked.append(
+            SummarySentence(
+                text=text,
+                article=source.article_id,
+                start=source.start,
+                end=source.end,
+                citations=(source.article_id, *others),
+                score=support,
+                kind="abstractive",
+                support=support,
+                flags=tuple(flags),
+            )
+        )
+    return checked
+
+
+def abstractive_summary(
+    articles: Sequence[Article],
+    options: SummaryOptions,
+    docs: Mapping[str, "Doc"] | None = None,
+) -> list[SummarySentence]:
+    """Summary written by the configured LLM endpoint, every sentence checked against the sources."""
+    from .resources import nlp
+
+    reply = chat_completion(options, _prompt(articles, options.word_budget))
+    reply = re.sub(r"^\s*([-*•]|\d+[.)])\s+", "", reply, flags=re.MULTILINE)  # strip list markers
+    generated = [s.text.strip() for s in nlp()(" ".join(reply.split())).sents if WORD_RE.search(s.text)]
+    return verify_sentences(generated, articles, options, docs)
+
+
+# --- public entry point ---------------------------------------------------------------------
+
+
+def summarize_story(
+    articles: Sequence[Article],
+    options: SummaryOptions | None = None,
+    docs: Mapping[str, "Doc"] | None = None,
+) -> list[SummarySentence]:
+    """A cited summary of one story's (canonical) articles, in reading order.
+
+    ``docs`` optionally maps article ids to spaCy Docs of ``article.text`` already parsed by an
+    earlier stage, to avoid parsing twice. Every returned sentence cites at least its source.
+    """
+    options = options or SummaryOptions()
+    usable = [a for a in articles if a.text and a.text.strip()]
+    if len(set(a.id for a in usable)) != len(usable):
+        raise SummaryError("the same article id appears twice in one story", hint="pass canonical articles once")
+    if not usable:
+        return []
+    if options.abstractive:
+        try:
+            sentences = abstractive_summary(usable, options, docs)
+            if sentences:
+                return sentences
+            message = "the LLM summary had no sentence supported by the sources"
+            if not options.fallback_to_extractive:
+                raise SummaryError(message, hint="try unsupported='flag' to see what it wrote")
+            log.warning("%s; using the extractive summary", message)
+        except SummaryError as exc:
+            if not options.fallback_to_extractive:
+                raise
+            log.warning("abstractive summary failed (%s); using the extractive summary", exc)
+    return extractive_summary(usable, options, docs)

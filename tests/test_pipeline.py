@@ -1,0 +1,196 @@
+"""End to end on the seeds and on hand-made inputs: copies merged, chrome gone, stories apart,
+idempotent re-ingest, and a run killed half-way that resumes to the same store."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from newsdesk import pipeline
+from newsdesk.options import PipelineOptions
+from newsdesk.report import validate
+from newsdesk.store import open_store
+
+SEED_000, SEED_001, SEED_002, SEED_003, SEED_004 = (
+    "000_4ec7b5f75422ebf1.txt",
+    "001_9e074f779e16ba68.txt",
+    "002_948ce0a83575118d.txt",
+    "003_f475c32dab00f800.txt",
+    "004_f127fff658ca5af4.txt",
+)
+CHROME = [
+    "google cta",
+    "keep readingShow less",
+    "Follow us on social",
+    "Top photo credit",
+    "Top image credit",
+    "Subscribe now",
+    "Dear RS readers",
+    "Preferred Source",
+    "A deal that Cuba",
+    "qualitative military edge",
+    "Join the discussion",
+    "become a paid subscriber",
+    "QIOSK",
+]
+
+
+def _by_file(analysis):
+    return {a.provenance.path.rsplit("/", 1)[-1]: a for a in analysis.articles}
+
+
+def test_seed_copies_are_merged_with_provenance_kept(seed_analysis):
+    analysis, _, _ = seed_analysis
+    seeds = _by_file(analysis)
+    duplicate_of = analysis.duplicate_of
+    pair = {seeds[SEED_000].id, seeds[SEED_001].id}
+    assert len(duplicate_of) == 1
+    (duplicate, canonical), = duplicate_of.items()
+    assert {duplicate, canonical} == pair
+    document = analysis.to_json()
+    copy_entry = next(a for a in document["articles"] if a["id"] == duplicate)
+    assert copy_entry["source"]["path"].endswith((SEED_000, SEED_001))
+    assert copy_entry["text"]  # nothing thrown away
+
+
+def test_seed_chrome_is_gone_and_article_paragraphs_kept(seed_analysis, examples_dir):
+    analysis, _, _ = seed_analysis
+    seeds = _by_file(analysis)
+    for name, article in seeds.items():
+        for marker in CHROME:
+            assert marker not in article.text, (name, marker)
+            assert marker not in (article.title or ""), (name, marker)
+    first = seeds[SEED_000]
+    assert first.title == "US-Russia talks: The rubber finally hits the road"
+    for paragraph in (
+        "If the diplomatic overtures of the past several months",
+        "The White House has been pushing for an all-encompassing ceasefire",
+        "Not unimportantly, it is also a source of real succor",
+        "It should not be lost on anyone",
+        "Where do we go from here?",
+        "Secondly, whilst a full ceasefire remains a worthy short-term objective",
+    ):
+        assert paragraph in first.text
+    # Every line of the clean seeds (003 has no chrome) survives.
+    raw = (examples_dir / SEED_003).read_text(encoding="utf-8")
+    clean = seeds[SEED_003].title or ""
+    for line in filter(None, (l.strip() for l in raw.splitlines())):
+        assert line in seeds[SEED_003].text or line == clean
+    # 004 keeps its article and loses its subscription chrome.
+    assert "The US President should set a more modest target" in seeds[SEED_004].text
+    # 002's multi-paragraph expert quotes are all kept.
+    assert "Tryukhan concluded" in seeds[SEED_002].text and "noted Andrianov" in seeds[SEED_002].text
+
+
+def test_seed_004_is_its_own_story(seed_analysis):
+    analysis, _, _ = seed_analysis
+    seeds = _by_file(analysis)
+    story_of = analysis.story_of
+    march = {story_of[seeds[n].id] for n in (SEED_000, SEED_001, SEED_002, SEED_003)}
+    assert len(march) == 1
+    assert story_of[seeds[SEED_004].id] not in march
+    assert len(analysis.stories) == 2
+
+
+def test_seed_analysis_json_matches_the_schema(seed_analysis):
+    _, _, out = seed_analysis
+    document = json.loads((out / "analysis.json").read_text(encoding="utf-8"))
+    validate(document)
+    assert len(document["articles"]) == 5 and document["stories"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "US-Russia talks: The rubber finally hits the road" in html
+
+
+def test_ingesting_the_same_input_twice_adds_nothing(tmp_path, examples_dir):
+    with open_store(tmp_path / "n.db") as store:
+        first = pipeline.ingest([examples_dir], store=store)
+        before = store.dump()
+        second = pipeline.ingest([examples_dir], store=store)
+        assert store.dump() == before
+    assert first.new_articles == 5 and second.new_articles == 0 and second.already_stored == 5
+
+
+def test_same_content_from_a_new_place_only_adds_provenance(tmp_path, examples_dir):
+    copy_dir = tmp_path / "mirror"
+    copy_dir.mkdir()
+    shutil.copy(examples_dir / SEED_003, copy_dir / "mirror.txt")
+    with open_store(tmp_path / "n.db") as store:
+        pipeline.ingest([examples_dir / SEED_003], store=store)
+        run = pipeline.ingest([copy_dir], store=store)
+        (article,) = store.articles()
+        assert run.new_articles == 0
+        assert [p.path.rsplit("/", 1)[-1] for p in store.sources(article.id)] == [SEED_003, "mirror.txt"]
+
+
+class _Killed(Exception):
+    pass
+
+
+@pytest.mark.parametrize("kill_after, checkpoint_every", [(1, 500), (3, 2), (4, 1)])
+def test_run_killed_half_way_resumes_to_the_same_store(tmp_path, examples_dir, kill_after, checkpoint_every):
+    options = PipelineOptions(checkpoint_every=checkpoint_every)
+    with open_store(tmp_path / "whole.db") as store:
+        pipeline.ingest([examples_dir], store=store, options=options)
+        whole = store.dump()
+
+    def kill(done, total, what):
+        if done == kill_after:
+            raise _Killed(what)
+
+    with open_store(tmp_path / "broken.db") as store:
+        with pytest.raises(_Killed):
+            pipeline.ingest([examples_dir], store=store, options=options, progress=kill)
+        assert store.counts()["articles"] == kill_after
+    with open_store(tmp_path / "broken.db") as store:
+        pipeline.ingest([examples_dir], store=store, options=options)
+        resumed = store.dump()
+    whole.pop("stage_state"), resumed.pop("stage_state")
+    assert resumed == whole
+
+
+def test_mixed_inputs_each_kind_end_to_end(tmp_path, fixtures_dir, examples_dir):
+    crawl = tmp_path / "crawl.jsonl"
+    page = (fixtures_dir / "pages" / "harbour.html").read_text(encoding="utf-8")
+    crawl.write_text(
+        json.dumps({"url": "https://coastal.example/port", "html": page}) + "\n"
+        + json.dumps({"url": "https://other.example/x", "title": "Kremlin call", "date": "2025-03-18", "text": (examples_dir / SEED_003).read_text(encoding="utf-8")}) + "\n"
+        + "{broken\n",
+        encoding="utf-8",
+    )
+    with open_store(tmp_path / "n.db") as store:
+        analysis = pipeline.analyze([crawl, fixtures_dir / "pages" / "harbour.html"], store=store)
+    by_record = {(a.provenance.path.rsplit("/", 1)[-1], a.provenance.record): a for a in analysis.articles}
+    port = by_record[("crawl.jsonl", 1)]
+    assert port.title == "Port workers end strike after pay deal"
+    assert "nine-day strike" in port.text and "Most read" not in port.text and "All rights reserved" not in port.text
+    assert port.published == "2024-05-14"
+    assert port.provenance.url == "https://coastal.example/port"
+    assert by_record[("crawl.jsonl", 2)].published == "2025-03-18"
+    # The same page as a file is an exact copy of the JSONL record's page.
+    assert len(analysis.articles) == 2 or analysis.duplicate_of
+    assert [r.record for r in analysis.rejections] == [3]
+    validate(analysis.to_json())
+
+
+def test_seed_brief_carries_every_analysis_stage(seed_analysis):
+    analysis, _, out = seed_analysis
+    document = json.loads((out / "analysis.json").read_text(encoding="utf-8"))
+    march_story = analysis.story_of[_by_file(analysis)[SEED_003].id]
+    names = {e["name"] for e in document["entities"]}
+    assert "Vladimir Putin" in names
+    speakers = {q["speaker_text"] for q in document["quotes"] if q["story"] == march_story}
+    assert any("Pistorius" in s for s in speakers) and any("Dugin" in s for s in speakers)
+    kinds = {p["kind"] for p in document["positions"]}
+    assert {"demands", "agrees"} <= kinds
+    assert document["timeline"] and all(t["sources"] for t in document["timeline"])
+    assert document["summary"] and all(s["citations"] for s in document["summary"])
+    # The two read-outs of the call disagree on military aid; the energy ceasefire is confirmed.
+    claims = {c["id"]: c for c in document["claims"]}
+    disputed = [claims[d["claim_a"]]["text"] + " " + claims[d["claim_b"]]["text"] for d in document["disagreements"]]
+    assert any("military" in text and "aid" in text or "assistance" in text for text in disputed)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for heading in ("Summary", "Timeline", "Who said what", "Positions", "Disputed"):
+        assert f"<h3>{heading}</h3>" in html
+    assert "energy" in html.split("Confirmed by several outlets")[1].split("</ul>")[0].lower()

@@ -1,0 +1,130 @@
+"""Quote finding on hand-made fixtures (one per quote form) and on the seeds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from newsdesk.entities import extract_entities
+from newsdesk.errors import OptionsError
+from newsdesk.models import Article, Provenance
+from newsdesk.quotes import Quote, QuoteOptions, find_quotes, quotation_spans
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "quotes"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+FORMS = json.loads((FIXTURES / "forms.json").read_text(encoding="utf-8"))
+
+
+def article(text: str, article_id: str = "a1") -> Article:
+    return Article(id=article_id, provenance=Provenance(path=f"{article_id}.txt"), text=text)
+
+
+def seed_article(prefix: str, first: str | None = None, stop: str | None = None) -> Article:
+    """The article part of a seed: its non-empty lines, as paragraphs, between ``first`` and ``stop``."""
+    path = next(EXAMPLES.glob(f"{prefix}_*.txt"))
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if first is not None:
+        lines = lines[lines.index(first) + 1:]
+    if stop is not None:
+        lines = lines[: next(i for i, line in enumerate(lines) if line.startswith(stop))]
+    return article("\n\n".join(lines), prefix)
+
+
+def speaker_names(quotes: list[Quote], table) -> set[str]:
+    return {table.get(q.speaker).name for q in quotes if q.speaker}
+
+
+@pytest.mark.parametrize("form", FORMS, ids=[f["name"] for f in FORMS])
+def test_each_quote_form_is_found_with_its_speaker(form):
+    doc_article = article(form["text"])
+    table = extract_entities([doc_article])
+    quotes = find_quotes(doc_article, entities=table)
+    matching = [q for q in quotes if form["quote"] in q.text or q.text in form["quote"] and len(q.text) > 10]
+    assert matching, f"no quote like {form['quote']!r} in {[q.text for q in quotes]}"
+    quote = matching[0]
+    assert doc_article.text[quote.start:quote.end] == quote.text
+    assert quote.direct == form["direct"]
+    if "speaker" in form:
+        assert quote.speaker is not None, f"speaker of {quote.text!r} unresolved ({quote.speaker_text!r})"
+        assert table.get(quote.speaker).name.endswith(form["speaker"])
+    if "speaker_text" in form:
+        assert quote.speaker_text.lower() == form["speaker_text"].lower()
+
+
+def test_a_title_in_quotation_marks_is_not_a_quote():
+    quotes = find_quotes(article('The report appeared in "The New York Times Magazine" on Sunday.'))
+    assert quotes == []
+
+
+def test_quotation_spans_join_a_quote_closed_only_in_its_last_paragraph():
+    text = "“First part, opened.”\n\nMiddle paragraph without marks.\n\nEnd of it,” noted Ivanov."
+    spans = quotation_spans(text)
+    assert spans == [(1, text.index("” noted"))]
+
+
+def test_seed_002_experts_quoted_over_several_paragraphs():
+    seed = seed_article("002")
+    table = extract_entities([seed])
+    quotes = [q for q in find_quotes(seed, entities=table) if q.direct]
+    by_speaker = {table.get(q.speaker).name: q for q in quotes if q.speaker and q.cue in {"noted", "concluded"}}
+    andrianov = next(q for name, q in by_speaker.items() if "Andrianov" in name)
+    tryukhan = next(q for name, q in by_speaker.items() if "Tryukhan" in name)
+    # Each quote runs from its opening paragraph to the paragraph that closes it.
+    assert andrianov.text.startswith("At the moment, the Trump administration")
+    assert andrianov.text.rstrip(",").endswith("or hostilities will continue")
+    assert andrianov.text.count("\n\n") >= 4
+    assert tryukhan.text.startswith("It is obvious that his approach")
+    assert tryukhan.text.rstrip(",").endswith("remains at the center of international attention")
+
+
+def test_seed_003_every_named_speaker_is_found():
+    seed = seed_article("003")
+    table = extract_entities([seed])
+    quotes = find_quotes(seed, entities=table)
+    names = speaker_names(quotes, table)
+    for expected in ["Donald Trump", "White House", "Kremlin", "Ruth Deyermond", "Daniel Szegelowski",
+                     "Volodymyr Zelensky", "Vladimir Putin", "Alexander Dugin", "Boris Pistorius"]:
+        assert expected in names, f"{expected} missing among {sorted(names)}"
+    pistorius = next(q for q in quotes if q.speaker and table.get(q.speaker).name == "Boris Pistorius")
+    assert pistorius.text.startswith("Russia poses the greatest threat")
+    assert pistorius.direct
+    trump_wrote = [q for q in quotes if q.cue == "wrote" and q.speaker_text == "Trump"]
+    assert any("This war would never have started" in q.text for q in trump_wrote)
+
+
+def test_seed_000_teaser_quote_in_page_chrome_is_not_counted():
+    seed = seed_article("000", first="US-Russia talks: The rubber finally hits the road", stop="Top photo credit")
+    quotes = find_quotes(seed)
+    assert not any("I saw a lot of snow" in q.text for q in quotes)
+    assert all(seed.text[q.start:q.end] == q.text for q in quotes)
+    # The article's own partial quote of Putin's stipulation is kept.
+    assert any("complete cessation of foreign military assistance" in q.text for q in quotes)
+
+
+def test_quotes_serialise_to_json_ready_dicts():
+    text = FORMS[0]["text"]
+    quote = find_quotes(article(text))[0]
+    data = quote.to_json()
+    assert json.loads(json.dumps(data)) == data
+    assert {"article", "speaker", "speaker_text", "text", "direct", "start", "end"} <= set(data)
+
+
+def test_bad_options_say_what_to_do():
+    with pytest.raises(OptionsError, match="min_unattributed_words"):
+        QuoteOptions(min_unattributed_words=0)
+
+
+def test_quote_benchmark_scores_a_small_polnear_sample(shared_bench):
+    import argparse
+
+    from newsdesk.bench import quotes as bench
+
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    args = parser.parse_args([str(shared_bench / "quotes_polnear" / "dev.jsonl"), "--limit", "5", "--folds", "2"])
+    report = bench.run(args)
+    rows = {row["system"]: row for row in report.tables[0].rows}
+    assert rows["newsdesk"]["gold"] > 20
+    assert 0.0 < rows["newsdesk"]["F1@0.3"] <= 1.0

@@ -1,0 +1,130 @@
+"""Report: schema-valid JSON, readable Markdown and HTML, and every article-derived field escaped."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+
+import pytest
+
+from newsdesk.errors import ReportError
+from newsdesk.models import Article, CopyLink, Provenance, Rejection, Story
+from newsdesk.pipeline import Analysis
+from newsdesk.report import render_markdown, validate, write_outputs, ReportView
+
+PAYLOADS = ['<script>alert("x")</script>', '<img src=x onerror=alert(1)>', '"><svg onload=alert(2)>', "[link](javascript:alert(3))"]
+
+
+class _TagCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+
+class _Finding:
+    """A later stage's finding as analysis.json holds it (the report reads only the JSON)."""
+
+    def __init__(self, **fields) -> None:
+        self.fields = fields
+
+    def to_json(self) -> dict:
+        return dict(self.fields)
+
+
+def _hostile_findings(evil: str) -> dict[str, list]:
+    from newsdesk.pipeline import StoryItem
+
+    def item(**fields):
+        return [StoryItem("s1", _Finding(**fields))]
+
+    return {
+        "quotes": item(article="a0", speaker=None, speaker_text=evil, text=evil, direct=True, start=0, end=5, cue=evil),
+        "positions": item(article="a0", actor=None, actor_text=evil, actor_name=evil, side=evil, kind="demands",
+                          content=evil, condition=evil, evidence=evil, start=0, end=5),
+        "claims": item(id="c1", text=evil, sources=[{"article_id": "a0"}, {"article_id": "a1"}],
+                       stance_by_source={"a0": "agree", "a1": "agree"})
+        + [StoryItem("s1", _Finding(id="c2", text=evil, sources=[{"article_id": "a1"}], stance_by_source={"a1": "agree"}))]
+        + [StoryItem("s1", _Finding(id="c3", text=evil, sources=[{"article_id": "a0"}, {"article_id": "a1"}],
+                                    stance_by_source={"a0": "agree", "a1": "discuss"}))],
+        "disagreements": item(claim_a="c1", claim_b="c2", kind=evil, sources=["a0", "a1"]),
+        "timeline": item(date=None, relative=evil, text=evil, sources=["a0"], undated=True),
+        "summary": item(text=evil, article="a0", start=0, end=5, citations=["a0"]),
+    }
+
+
+def _hostile_analysis() -> Analysis:
+    evil = " ".join(PAYLOADS)
+    articles = [
+        Article(
+            id=f"a{i}",
+            provenance=Provenance(f"{evil}/{i}.html", None, f"https://x.org/{evil}"),
+            text=f"{evil}\n\nSecond paragraph {evil}",
+            title=evil,
+            outlet=evil,
+            authors=(evil,),
+            published="2024-01-01",
+            extractor=evil,
+        )
+        for i in range(2)
+    ]
+    return Analysis(
+        articles=articles,
+        sources={a.id: [a.provenance] for a in articles},
+        copies=[CopyLink("a0", "a1", 0.9)],
+        stories=[Story("s1", evil, ("a0",), "2024-01-01", "2024-01-01")],
+        rejections=[Rejection(evil, evil, "E102", 3)],
+        **_hostile_findings(evil),
+    )
+
+
+def test_every_article_field_is_escaped_in_html(tmp_path):
+    paths = write_outputs(_hostile_analysis(), tmp_path)
+    page = paths[2].read_text(encoding="utf-8")
+    collector = _TagCollector()
+    collector.feed(page)
+    tags = {tag for tag, _ in collector.tags}
+    assert not tags & {"script", "img", "iframe", "object", "embed"}
+    for tag, attrs in collector.tags:
+        for name, value in attrs:
+            assert not name.startswith("on"), (tag, name)
+            assert not (value or "").lower().startswith("javascript:")
+    assert "&lt;script&gt;" in page
+    for heading in ("Summary", "Timeline", "Who said what", "Positions", "Confirmed by several outlets", "Disputed"):
+        assert f"<h3>{heading}</h3>" in page  # every section was rendered, so every field went through escaping
+
+
+def test_markdown_escapes_markup_and_links():
+    text = render_markdown(ReportView(_hostile_analysis().to_json()))
+    assert "<" not in text.replace("&lt;", "")
+    assert "](javascript:" not in text
+
+
+def test_html_is_self_contained(tmp_path):
+    page = write_outputs(_hostile_analysis(), tmp_path)[2].read_text(encoding="utf-8")
+    collector = _TagCollector()
+    collector.feed(page)
+    for tag, attrs in collector.tags:
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                assert value.startswith("#"), (tag, name, value)
+    assert "default-src 'none'" in page
+
+
+def test_written_json_is_schema_valid_and_round_trips(tmp_path):
+    paths = write_outputs(_hostile_analysis(), tmp_path)
+    document = json.loads(paths[0].read_text(encoding="utf-8"))
+    validate(document)
+    assert document["articles"][1]["duplicate_of"] == "a0"
+    assert document["articles"][0]["copies"] == ["a1"]
+    assert document["stories"][0]["copies"] == ["a1"]
+    assert document["articles"][1]["story"] == "s1"
+
+
+def test_schema_rejects_a_malformed_document():
+    document = _hostile_analysis().to_json()
+    document["articles"][0]["published"] = "last Tuesday"
+    with pytest.raises(ReportError, match="published"):
+        validate(document)

@@ -1,0 +1,97 @@
+"""Store: versioned schema, idempotent writes, transactions that roll back whole."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from newsdesk.errors import SchemaVersionError, StoreError
+from newsdesk.models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
+from newsdesk.store import SCHEMA_VERSION, open_store
+
+
+def _doc(text: str, path: str = "a.txt", record=None, url=None) -> RawDocument:
+    return RawDocument(Provenance(path, record, url), "text", text, "utf-8", {})
+
+
+def _article(doc: RawDocument, text: str = "Body.") -> Article:
+    return Article(id=doc.digest, provenance=doc.provenance, text=text, title="T", authors=("A",), published="2024-01-02")
+
+
+def test_new_store_records_its_schema_version(tmp_path):
+    with open_store(tmp_path / "n.db") as store:
+        assert store.schema_version == SCHEMA_VERSION
+
+
+def test_store_refuses_a_newer_schema(tmp_path):
+    path = tmp_path / "n.db"
+    open_store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value='999' WHERE key='schema_version'")
+    with pytest.raises(SchemaVersionError, match="newer"):
+        open_store(path)
+
+
+def test_store_refuses_a_foreign_sqlite_file(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE x (y)")
+    with pytest.raises(StoreError, match="not a newsdesk store"):
+        open_store(path)
+
+
+def test_same_document_twice_is_stored_once_with_each_place_kept(tmp_path):
+    with open_store(tmp_path / "n.db") as store:
+        first, again, elsewhere = _doc("same"), _doc("same"), _doc("same", "b.txt")
+        assert store.add_document(first) is True
+        assert store.add_document(again) is False
+        assert store.add_document(elsewhere) is False
+        assert store.counts()["documents"] == 1
+        assert [p.path for p in store.sources(first.digest)] == ["a.txt", "b.txt"]
+
+
+def test_articles_round_trip_in_insertion_order(tmp_path):
+    with open_store(tmp_path / "n.db") as store:
+        docs = [_doc(f"text {i}", f"{i}.txt") for i in range(3)]
+        for doc in reversed(docs):
+            store.add_document(doc)
+            store.add_article(_article(doc))
+        got = store.articles()
+        assert [a.id for a in got] == [d.digest for d in reversed(docs)]
+        assert got[0].authors == ("A",) and got[0].published == "2024-01-02"
+        assert store.article(docs[0].digest).provenance.path == "0.txt"
+
+
+def test_failed_transaction_leaves_nothing_behind(tmp_path):
+    with open_store(tmp_path / "n.db") as store:
+        doc = _doc("x")
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                store.add_document(doc)
+                store.add_article(_article(doc))
+                raise RuntimeError("killed")
+        assert store.counts()["documents"] == 0 and store.counts()["articles"] == 0
+
+
+def test_copies_stories_rejections_and_state_round_trip(tmp_path):
+    with open_store(tmp_path / "n.db") as store:
+        a, b = _doc("one", "1.txt"), _doc("two", "2.txt")
+        for doc in (a, b):
+            store.add_document(doc)
+            store.add_article(_article(doc))
+        store.replace_copies([CopyLink(a.digest, b.digest, 0.91)])
+        store.replace_stories([Story("s1", "Title", (a.digest,), "2024-01-02", "2024-01-02")])
+        store.add_rejection(Rejection("bad.txt", "the file is empty", "E102"))
+        store.save_state("k", b"\x00\x01")
+        assert store.copies() == [CopyLink(a.digest, b.digest, 0.91)]
+        assert store.stories()[0].article_ids == (a.digest,)
+        assert store.rejections()[0].reason == "the file is empty"
+        assert store.load_state("k") == b"\x00\x01"
+        store.clear_rejection("bad.txt", None)
+        assert store.rejections() == []
+
+
+def test_unknown_store_scheme_is_explained(tmp_path):
+    with pytest.raises(StoreError, match="unknown store scheme"):
+        open_store("postgres://localhost/x")

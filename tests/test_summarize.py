@@ -1,0 +1,372 @@
+"""Tests of the SUMMARIZE stage and its benchmark (real models, real seeds, a real local HTTP server)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+
+from newsdesk.bench import summary as bench
+from newsdesk.errors import OptionsError
+from newsdesk.models import Article, Provenance
+from newsdesk.summarize import (
+    SummaryError,
+    SummaryOptions,
+    SummarySentence,
+    rejection_reason,
+    summarize_story,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
+WORD = re.compile(r"\w+")
+
+
+def make_article(article_id: str, text: str, *, title: str | None = None, outlet: str | None = None,
+                 published: str | None = None) -> Article:
+    return Article(id=article_id, provenance=Provenance(path=f"{article_id}.txt"), text=text, title=title,
+                   outlet=outlet, published=published)
+
+
+# Hand-made story: two outlets confirm the vote and the 19-0 count; a third adds a different angle.
+# Each article also carries material that must never reach a summary.
+FIXTURE = [
+    make_article(
+        "a1",
+        "By Jane Doe\n\n"
+        "Federal vaccine advisers voted unanimously on Thursday to recommend a booster dose of the Moderna vaccine "
+        "for older adults.\n\n"
+        "The panel's 19-0 vote followed a day of presentations by company and agency scientists.\n\n"
+        "Will the agency follow its advisers?\n\n"
+        "“It is a reasonable step.\n\n"
+        "Sign up for our newsletter to get the latest health news in your inbox.",
+        title="FDA advisers back Moderna booster for older adults",
+        outlet="Daily Planet",
+        published="2021-10-14",
+    ),
+    make_article(
+        "a2",
+        "A Food and Drug Administration advisory committee unanimously recommended on Thursday a Moderna booster "
+        "shot for people 65 and older.\n\n"
+        "All 19 members of the committee supported the half-dose booster after hours of discussion.\n\n"
+        "The agency usually follows the advice of its panels, though it is not required to.",
+        title="FDA panel endorses Moderna booster shots",
+        outlet="Evening Star",
+        published="2021-10-14",
+    ),
+    make_article(
+        "a3",
+        "Some panelists remained skeptical that healthy younger adults need extra shots at all.\n\n"
+        "Several members said the data on waning protection were thin and came mostly from Israel.\n\n"
+        "Click here to read more coverage of the pandemic.",
+        title="Panelists question need for boosters",
+        outlet="Morning Herald",
+        published="2021-10-15",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def fixture_summary() -> list[SummarySentence]:
+    return summarize_story(FIXTURE, options=SummaryOptions(word_budget=60))
+
+
+def seed_articles() -> list[Article]:
+    articles = []
+    for path in sorted((REPO / "examples").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        articles.append(make_article(path.stem, text, title=None, outlet=path.stem))
+    return articles
+
+
+@pytest.fixture(scope="module")
+def seed_summary() -> tuple[list[Article], list[SummarySentence]]:
+    articles = seed_articles()
+    return articles, summarize_story(articles, options=SummaryOptions(word_budget=120))
+
+
+# --- sentence filters -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("Will the agency follow its advisers and approve the booster this week?", "question"),
+        ("By Jane Doe and John Roe, Washington Post staff writers.", "boilerplate"),
+        ("Sign up for our newsletter to get the latest health news in your inbox.", "boilerplate"),
+        ("“It is a reasonable step that we should take now.", "quote fragment (unbalanced quotation marks)"),
+        ("“We will not back down from this fight, not now and not ever.”", "quote without its speaker"),
+        ("The panel voted on Thursday.", "too short"),
+        ("titled “The NRA and Russia” and released Friday after an 18-month investigation.", "starts mid-sentence"),
+        ("Qualified immunity shields law enforcement officers from liability for constitutional",
+         "no sentence end (heading, caption or cut off)"),
+    ],
+)
+def test_rejection_reason_names_what_is_not_summary_material(sentence, reason):
+    assert rejection_reason(sentence) == reason
+
+
+def test_rejection_reason_accepts_a_plain_news_sentence_and_an_attributed_quote():
+    assert rejection_reason("Federal vaccine advisers voted unanimously on Thursday to recommend a booster.") is None
+    assert rejection_reason("“This is a reasonable step,” the panel's chair told reporters after the vote.") is None
+
+
+# --- extractive summary on a hand-made story ------------------------------------------------
+
+
+def test_every_summary_sentence_cites_its_source_and_is_an_exact_span(fixture_summary):
+    by_id = {a.id: a for a in FIXTURE}
+    assert fixture_summary
+    for sentence in fixture_summary:
+        assert sentence.citations and sentence.citations[0] == sentence.article
+        assert by_id[sentence.article].text[sentence.start : sentence.end] == sentence.text
+        assert len(set(sentence.citations)) == len(sentence.citations)
+
+
+def test_summary_leaves_out_questions_bylines_fragments_and_boilerplate(fixture_summary):
+    text = " ".join(s.text for s in fixture_summary)
+    for unwanted in ("?", "By Jane Doe", "Sign up", "Click here", "“It is a reasonable step."):
+        assert unwanted not in text
+
+
+def test_claim_confirmed_by_two_outlets_is_chosen_and_cites_both(fixture_summary):
+    confirmed = [s for s in fixture_summary if "unanimously" in s.text]
+    assert confirmed, "the vote both outlets report should be in the summary"
+    assert set(confirmed[0].citations) >= {"a1", "a2"}
+    assert "a3" not in confirmed[0].citations  # the sceptics' article says something else
+
+
+def test_summary_balances_outlets_and_respects_the_word_budget(fixture_summary):
+    assert len({s.article for s in fixture_summary}) >= 2
+    words = [len(WORD.findall(s.text)) for s in fixture_summary]
+    assert sum(words[:-1]) < 60  # the budget is reached only by the last sentence
+
+
+def test_summary_comes_out_in_reading_order(fixture_summary):
+    order = {a.id: (a.published, i) for i, a in enumerate(FIXTURE)}
+    keys = [(order[s.article], s.start) for s in fixture_summary]
+    assert keys == sorted(keys)
+
+
+def test_summary_sentences_serialise_to_json(fixture_summary):
+    payload = json.loads(json.dumps([s.to_json() for s in fixture_summary]))
+    assert set(payload[0]) >= {"text", "article", "start", "end", "citations"}
+    assert isinstance(payload[0]["citations"], list)
+
+
+def test_single_article_story_and_empty_story():
+    single = summarize_story(FIXTURE[1:2], options=SummaryOptions(word_budget=30))
+    assert single and all(s.citations == ("a2",) for s in single)
+    assert summarize_story([]) == []
+    assert summarize_story([make_article("blank", "   ")]) == []
+
+
+def test_spacy_docs_from_an_earlier_stage_are_reused_with_the_same_result(fixture_summary):
+    from newsdesk.resources import nlp
+
+    docs = {a.id: nlp()(a.text) for a in FIXTURE}
+    again = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60), docs=docs)
+    assert [s.text for s in again] == [s.text for s in fixture_summary]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(word_budget=0), dict(min_words=10, max_words=5), dict(mmr_lambda=1.5), dict(unsupported="hide"),
+     dict(abstractive=True), dict(position_weight=-1.0)],
+)
+def test_invalid_options_raise_options_error(kwargs):
+    with pytest.raises(OptionsError):
+        SummaryOptions(**kwargs)
+
+
+# --- the seeds (raw page dumps with page chrome) --------------------------------------------
+
+
+def test_seed_summary_cites_sources_and_skips_page_chrome(seed_summary):
+    articles, sentences = seed_summary
+    by_id = {a.id: a for a in articles}
+    assert sentences
+    for sentence in sentences:
+        assert sentence.citations[0] == sentence.article
+        assert by_id[sentence.article].text[sentence.start : sentence.end] == sentence.text
+        assert "google cta" not in sentence.text and "Follow us" not in sentence.text
+        assert not sentence.text.rstrip("”\"' ").endswith("?")
+
+
+def test_seed_copies_cite_each_other(seed_summary):
+    articles, sentences = seed_summary
+    texts = {a.id: a.text for a in articles}
+    for sentence in sentences:
+        # Every other seed that contains this very sentence says the same: it must be cited.
+        holders = {aid for aid, text in texts.items() if sentence.text in text}
+        assert holders <= set(sentence.citations)
+
+
+def test_seed_summary_draws_on_several_outlets(seed_summary):
+    _, sentences = seed_summary
+    assert len({s.article for s in sentences}) >= 2
+
+
+# --- abstractive mode against a real local HTTP server -------------------------------------
+
+
+class FakeChatServer:
+    """An OpenAI-compatible /v1/chat/completions endpoint on 127.0.0.1 answering a fixed reply."""
+
+    def __init__(self, reply: str, status: int = 200):
+        self.requests: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server API)
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append({"path": self.path, "body": body,
+                                       "authorization": self.headers.get("Authorization")})
+                payload = {"choices": [{"index": 0, "message": {"role": "assistant", "content": reply}}]}
+                data = json.dumps(payload if status == 200 else {"error": "model not loaded"}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+LLM_REPLY = (
+    "A federal advisory committee unanimously recommended a Moderna booster dose for people 65 and older on Thursday. "
+    "The committee's vote was 47-0 after a day of presentations. "
+    "Pfizer's chief executive Albert Bourla praised the decision in Paris. "
+    "Stock markets rallied sharply as oil prices fell across Asia."
+)
+
+
+def test_abstractive_summary_keeps_supported_sentences_and_drops_the_rest(monkeypatch):
+    monkeypatch.setenv("NEWSDESK_TEST_LLM_KEY", "secret-token")
+    with FakeChatServer(LLM_REPLY) as server:
+        options = SummaryOptions(word_budget=60, abstractive=True, llm_base_url=server.base_url,
+                                 llm_model="tiny-test-model", llm_api_key_env="NEWSDESK_TEST_LLM_KEY")
+        sentences = summarize_story(FIXTURE, options=options)
+    request = server.requests[0]
+    assert request["path"] == "/v1/chat/completions"
+    assert request["body"]["model"] == "tiny-test-model"
+    assert request["authorization"] == "Bearer secret-token"
+    assert "Moderna" in request["body"]["messages"][-1]["content"]
+    assert [s.kind for s in sentences] == ["abstractive"]
+    kept = sentences[0]
+    assert kept.text.startswith("A federal advisory committee unanimously recommended")
+    assert kept.support >= options.support_threshold and not kept.flags
+    assert set(kept.citations) >= {"a1", "a2"} and kept.citations[0] == kept.article
+
+
+def test_abstractive_flag_mode_names_what_is_unsupported():
+    with FakeChatServer(LLM_REPLY) as server:
+        options = SummaryOptions(abstractive=True, llm_base_url=server.base_url, llm_model="m", unsupported="flag")
+        sentences = summarize_story(FIXTURE, options=options)
+    flags = {s.text.split()[1]: " ".join(s.flags) for s in sentences}
+    assert flags["federal"] == ""
+    assert "number 47" in flags["committee's"]
+    assert "Bourla" in flags["chief"] or "Paris" in flags["chief"]
+    assert "no source sentence says this" in flags["markets"]
+    assert all(s.citations for s in sentences)
+
+
+def test_abstractive_failure_falls_back_to_extractive_or_raises(caplog):
+    with FakeChatServer("", status=500) as server:
+        options = SummaryOptions(abstractive=True, llm_base_url=server.base_url, llm_model="m")
+        with caplog.at_level(logging.WARNING, logger="newsdesk.summarize"):
+            sentences = summarize_story(FIXTURE, options=options)
+        assert sentences and all(s.kind == "extractive" for s in sentences)
+        assert "HTTP 500" in caplog.text
+        strict = SummaryOptions(abstractive=True, llm_base_url=server.base_url, llm_model="m",
+                                fallback_to_extractive=False)
+        with pytest.raises(SummaryError, match="HTTP 500"):
+            summarize_story(FIXTURE, options=strict)
+
+
+# --- benchmark pieces -----------------------------------------------------------------------
+
+
+def _lcs_dynamic_programming(a, b):
+    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            table[i + 1][j + 1] = table[i][j] + 1 if x == y else max(table[i][j + 1], table[i + 1][j])
+    return table[-1][-1]
+
+
+def test_bit_parallel_lcs_matches_dynamic_programming():
+    generator = random.Random(7)
+    for _ in range(200):
+        a = [generator.choice("abcde") for _ in range(generator.randint(0, 70))]
+        b = [generator.choice("abcde") for _ in range(generator.randint(0, 70))]
+        assert bench.lcs_length(a, b) == _lcs_dynamic_programming(a, b)
+
+
+def test_rouge_scores_on_a_worked_example():
+    scores = bench.rouge("The cat sat on the mat.", "the cat was on the mat")
+    # unigrams: 5 of 6 both ways; bigrams: the-cat, on-the, the-mat = 3 of 5; LCS the,cat,on,the,mat = 5
+    assert scores["R1"] == pytest.approx(5 / 6)
+    assert scores["R2"] == pytest.approx(3 / 5)
+    assert scores["RL"] == pytest.approx(5 / 6)
+    assert bench.truncate_words("One, two three. Four", 3) == "One, two three"
+
+
+@pytest.mark.bench
+@pytest.mark.parametrize("dataset", ["mds_allsides_neus", "mds_allsides_stories"])
+def test_benchmark_runs_on_a_few_dev_stories(dataset, tmp_path):
+    path = BENCH / dataset / "dev.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    out = tmp_path / "pred.jsonl"
+    report = bench.run(parser.parse_args([str(path), "--limit", "3", "--predictions", str(out)]))
+    assert [row["system"] for row in report.tables[0].rows][:4] == ["newsdesk", "lead-1", "LexRank", "TextRank"]
+    assert report.metrics["stories"] == 3
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(lines) == 3 and all(set(line) == {"id", "summary"} and line["summary"] for line in lines)
+    budget = report.metrics["word_budget"]
+    assert all(len(WORD.findall(line["summary"])) <= budget for line in lines)
+
+
+def test_headline_lines_of_a_page_dump_are_not_glued_to_the_next_sentence(seed_summary):
+    _, sentences = seed_summary
+    assert all("\n" not in s.text for s in sentences)
+
+
+def test_hard_wrapped_plain_text_keeps_its_sentences_whole():
+    wrapped = (
+        "Federal vaccine advisers voted unanimously on Thursday to recommend a booster\n"
+        "dose of the Moderna vaccine for older adults and for people at high risk of\n"
+        "severe illness, after a day of presentations by company and agency scientists\n"
+        "who described how protection from the first two doses wanes over the months.\n"
+        "The agency usually follows the advice of its panels, though it is not bound\n"
+        "to do so, and a decision is expected within days of the committee meeting.\n"
+    )
+    sentences = summarize_story([make_article("w", wrapped)], options=SummaryOptions(word_budget=20))
+    assert sentences[0].text.startswith("Federal vaccine advisers")
+    assert sentences[0].text.endswith("wanes over the months.")
