@@ -194,3 +194,15 @@ def test_seed_brief_carries_every_analysis_stage(seed_analysis):
     for heading in ("Summary", "Timeline", "Who said what", "Positions", "Disputed"):
         assert f"<h3>{heading}</h3>" in html
     assert "energy" in html.split("Confirmed by several outlets")[1].split("</ul>")[0].lower()
+
+
+def test_site_templates_are_learned_from_the_first_pages_of_each_site_in_arrival_order():
+    from newsdesk.models import Provenance, RawDocument
+    from newsdesk.pipeline import _template_sample
+
+    docs = [
+        RawDocument(Provenance(f"p{i}.html", None, f"https://{site}/a{i}"), "html", f"<p>{i}</p>", "utf-8")
+        for i, site in enumerate(["a.org", "b.org", "a.org", "a.org", "b.org", "a.org"])
+    ]
+    kept = list(_template_sample(docs, PipelineOptions(template_pages=2)))
+    assert [d.provenance.path for d in kept] == ["p0.html", "p1.html", "p2.html", "p4.html"]

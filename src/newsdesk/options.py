@@ -26,9 +26,12 @@ class PipelineOptions:
 
     Attributes:
         ingest, extract, dedup, stories: the options of each stage (see their classes).
-        checkpoint_every: new articles between two saves of the copy and story indexes (default
-            500). A run killed between checkpoints loses nothing: the next run replays the
-            stored articles the indexes have not seen yet, in their original order.
+        checkpoint_every: least number of new articles between two saves of the copy and story
+            indexes (default 500; the interval grows to a tenth of the store so that saving stays
+            linear in total). A run killed between checkpoints loses nothing: the next run replays
+            the stored articles the indexes have not seen yet, in their original order.
+        template_pages: pages per site that site templates (lines repeated across a site's pages,
+            i.e. chrome) are learned from, the first ones in arrival order (default 300).
         stages: the analysis stages run after ingest, by name (default: all of
             :data:`ANALYSIS_STAGES`). An empty set stops at articles, copies and stories.
     """
@@ -38,9 +41,15 @@ class PipelineOptions:
     dedup: DedupOptions = field(default_factory=DedupOptions)
     stories: StoryOptions = field(default_factory=StoryOptions)
     checkpoint_every: int = 500
+    template_pages: int = 300
     stages: frozenset[str] = ANALYSIS_STAGES
 
     def __post_init__(self) -> None:
+        if self.template_pages < 2:
+            raise OptionsError(
+                f"template_pages={self.template_pages} is too few to see what repeats across a site's pages",
+                hint="use at least 2; the default is 300",
+            )
         unknown = set(self.stages) - ANALYSIS_STAGES
         if unknown:
             raise OptionsError(

@@ -12,14 +12,14 @@ import pickle
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import __version__
 from .claims import find_claims
 from .dedup import CopyIndex
 from .entities import extract_entities
 from .errors import ExtractionError, NewsdeskError
-from .extract import extract, learn_templates
+from .extract import extract, learn_templates, site_key
 from .ingest import read_paths
 from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
 from .options import PipelineOptions
@@ -85,7 +85,7 @@ def ingest(
     documents = _read_inputs(paths, store, options, summary)
     new = _register_known(documents, store, summary)
 
-    templates = learn_templates(chain(store.documents_for_sites({d.site for d in new}), new))
+    templates = learn_templates(_template_sample(chain(store.documents_for_sites({d.site for d in new}), new), options))
     copy_index, story_index, loaded_seq = _load_indexes(store, options)
     indexed_seq = _replay_unindexed(store, copy_index, story_index, loaded_seq)
 
@@ -96,7 +96,9 @@ def ingest(
             _index_article(article, copy_index, story_index)
             indexed_seq += 1
             since_checkpoint += 1
-        if since_checkpoint >= options.checkpoint_every:
+        # Each checkpoint rewrites the whole index state, so the interval grows with the store
+        # (a tenth of it): the total cost of checkpoints stays linear in the number of articles.
+        if since_checkpoint >= max(options.checkpoint_every, indexed_seq // 10):
             _checkpoint(store, copy_index, story_index, indexed_seq)
             since_checkpoint = 0
         if progress:
@@ -178,9 +180,23 @@ def _load_indexes(store: SQLiteStore, options: PipelineOptions) -> tuple[CopyInd
     return CopyIndex.from_bytes(state["copies"]), StoryIndex.from_bytes(state["stories"]), state["indexed"]
 
 
+def _template_sample(documents: Iterable[RawDocument], options: PipelineOptions) -> Iterator[RawDocument]:
+    """The first ``template_pages`` pages of each site, in arrival order (stored first, then new).
+
+    A site's template is learned as well from a few hundred pages as from all of them, and taking
+    the first ones in arrival order keeps a resumed run's templates equal to an unbroken run's.
+    """
+    seen: dict[str, int] = {}
+    for doc in documents:
+        key = site_key(doc)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= options.template_pages:
+            yield doc
+
+
 def _replay_unindexed(store: SQLiteStore, copy_index: CopyIndex, story_index: StoryIndex, indexed_seq: int) -> int:
     """Feed the indexes the stored articles a killed run committed after its last checkpoint."""
-    for article in store.articles()[indexed_seq:]:
+    for article in store.articles(after=indexed_seq):
         _index_article(article, copy_index, story_index)
         indexed_seq += 1
     return indexed_seq

@@ -90,6 +90,8 @@ class ReportView:
         """Who was quoted in a story, most quoted first: [(speaker name, quotes)]."""
         groups: dict[str, list[dict]] = {}
         for quote in self.section(story, "quotes"):
+            if not quote.get("speaker") and not _named_speaker(quote):
+                continue  # "the agreement said"-like finds of the broad quote model are no speakers to list
             name = self.entity_name(quote.get("speaker"), quote.get("speaker_text") or "unattributed")
             groups.setdefault(name, []).append(quote)
         return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
@@ -109,6 +111,18 @@ class ReportView:
 
     def unassigned(self) -> list[dict]:
         return [a for a in self.articles.values() if not a.get("story") and not a.get("duplicate_of")]
+
+
+def _named_speaker(quote: dict) -> bool:
+    """An unresolved speaker still worth listing: a capitalised name found by a quote rule."""
+    text = (quote.get("speaker_text") or "").strip()
+    words = text.split()
+    return (
+        quote.get("kind") != "learned"
+        and len(words) >= 1
+        and all(w[:1].isupper() for w in words if w.isalpha() and len(w) > 3)
+        and text.lower() not in {"that", "this", "it", "they", "he", "she"}
+    )
 
 
 def outlet_name(article: dict) -> str:
