@@ -18,7 +18,7 @@ from . import __version__
 from .claims import find_claims
 from .dedup import CopyIndex
 from .entities import extract_entities
-from .errors import ExtractionError, NewsdeskError
+from .errors import ExtractionError
 from .extract import extract, learn_templates, site_key
 from .ingest import read_paths
 from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story

@@ -346,16 +346,21 @@ def render_html(view: ReportView) -> str:
     return html_page("newsdesk brief", render_html_body(view))
 
 
-def render_html_body(view: ReportView) -> str:
+def overview_html(view: ReportView) -> str:
+    """Counts of the brief and the coverage-over-time plot (shared by the report and the web UI)."""
+    copies = sum(1 for a in view.articles.values() if a.get("duplicate_of"))
     parts = [
-        "<h1>newsdesk brief</h1>",
-        f'<p class="meta">{len(view.stories)} stories · {len(view.articles)} articles · '
-        f"{sum(1 for a in view.articles.values() if a.get('duplicate_of'))} merged copies · "
-        f"{len(view.rejected)} rejected inputs</p>",
+        f'<p class="meta">{len(view.stories)} stories · {len(view.articles)} articles · {copies} merged copies · '
+        f"{len(view.rejected)} rejected inputs</p>"
     ]
     plot = coverage_svg(list(view.articles.values()))
     if plot:
         parts.append(f"<h3>Coverage over time</h3>{plot}")
+    return "".join(parts)
+
+
+def render_html_body(view: ReportView) -> str:
+    parts = ["<h1>newsdesk brief</h1>", overview_html(view)]
     if view.stories:
         parts.append("<nav><ol>")
         for number, story in enumerate(view.stories, 1):

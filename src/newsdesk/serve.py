@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from .errors import OptionsError, StoreError
 from .options import PipelineOptions
-from .report import ReportView, article_card_html, coverage_svg, esc, html_page, outlet_name, story_section_html
+from .report import ReportView, article_card_html, overview_html, esc, html_page, outlet_name, story_section_html
 from .search import MARK_END, MARK_START, SearchHit, SearchIndex, SearchOptions, SourceReader, StoredSource
 
 log = logging.getLogger(__name__)
@@ -207,15 +207,7 @@ def _article_link(article: dict) -> str:
 
 def story_list_page(snapshot: Snapshot) -> str:
     view = snapshot.view
-    copies = sum(1 for a in view.articles.values() if a.get("duplicate_of"))
-    parts = [
-        "<h1>Stories</h1>",
-        f'<p class="meta">{len(view.stories)} stories · {len(view.articles)} articles · {copies} merged copies · '
-        f"{len(view.rejected)} rejected inputs</p>",
-    ]
-    plot = coverage_svg(list(view.articles.values()))
-    if plot:
-        parts.append(f"<h3>Coverage over time</h3>{plot}")
+    parts = ["<h1>Stories</h1>", overview_html(view)]
     if view.stories:
         parts.append('<ol class="stories">')
         for story in view.stories:
