@@ -95,3 +95,13 @@ def test_copies_stories_rejections_and_state_round_trip(tmp_path):
 def test_unknown_store_scheme_is_explained(tmp_path):
     with pytest.raises(StoreError, match="unknown store scheme"):
         open_store("postgres://localhost/x")
+
+
+def test_documents_for_sites_can_keep_the_oldest_pages_per_named_site(tmp_path):
+    with open_store(tmp_path / "n.db") as store:
+        for i, host in enumerate(["a.org", "b.org", "a.org", "a.org", "b.org"]):
+            store.add_document(_doc(f"page {i}", f"{i}.html", url=f"https://{host}/{i}"))
+        store.add_document(_doc("no site", "local.txt"))
+        got = [d.provenance.path for d in store.documents_for_sites({"a.org", "b.org", None}, limit_per_site=2)]
+        assert got == ["0.html", "1.html", "2.html", "4.html", "local.txt"]
+        assert len(list(store.documents_for_sites({"a.org"}))) == 3

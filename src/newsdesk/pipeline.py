@@ -85,7 +85,8 @@ def ingest(
     documents = _read_inputs(paths, store, options, summary)
     new = _register_known(documents, store, summary)
 
-    templates = learn_templates(_template_sample(chain(store.documents_for_sites({d.site for d in new}), new), options))
+    stored = store.documents_for_sites({d.site for d in new}, limit_per_site=options.template_pages)
+    templates = learn_templates(_template_sample(chain(stored, new), options))
     copy_index, story_index, loaded_seq = _load_indexes(store, options)
     indexed_seq = _replay_unindexed(store, copy_index, story_index, loaded_seq)
 

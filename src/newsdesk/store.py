@@ -95,7 +95,7 @@ class Store(Protocol):
     def add_article(self, article: Article) -> None: ...
     def add_rejection(self, rejection: Rejection) -> None: ...
     def clear_rejection(self, path: str, record: int | None) -> None: ...
-    def documents_for_sites(self, sites: Iterable[str | None]) -> Iterator[RawDocument]: ...
+    def documents_for_sites(self, sites: Iterable[str | None], *, limit_per_site: int | None = None) -> Iterator[RawDocument]: ...
     def article(self, article_id: str) -> Article | None: ...
     def articles(self, *, after: int = 0) -> list[Article]: ...
     def sources(self, article_id: str) -> list[Provenance]: ...
@@ -238,8 +238,12 @@ class SQLiteStore:
         with self.transaction():
             self._db.execute("DELETE FROM rejections WHERE path=? AND record=?", (path, record or 0))
 
-    def documents_for_sites(self, sites: Iterable[str | None]) -> Iterator[RawDocument]:
-        """Stored documents of the given sites (``None`` = documents with no known site), oldest first."""
+    def documents_for_sites(self, sites: Iterable[str | None], *, limit_per_site: int | None = None) -> Iterator[RawDocument]:
+        """Stored documents of the given sites (``None`` = documents with no known site), oldest first.
+
+        ``limit_per_site`` keeps only the oldest that many of each named site; documents with no
+        site are all returned (their grouping, by folder, is not the store's to know).
+        """
         wanted = set(sites)
         named = sorted(s for s in wanted if s is not None)
         clauses, params = [], []
@@ -250,10 +254,18 @@ class SQLiteStore:
             clauses.append("d.site IS NULL")
         if not clauses:
             return
+        ranked = (
+            "SELECT digest, ROW_NUMBER() OVER (PARTITION BY site ORDER BY seq) AS rank FROM documents "
+            f"WHERE site IN ({','.join('?' * len(named))})"
+        )
+        limit_clause = ""
+        if limit_per_site is not None and named:
+            limit_clause = f"AND (d.site IS NULL OR d.digest IN (SELECT digest FROM ({ranked}) WHERE rank <= ?)) "
+            params.extend([*named, limit_per_site])
         query = (
             "SELECT d.digest, d.kind, d.content, d.encoding, d.hints, s.path, s.record, s.url FROM documents d "
             "JOIN sources s ON s.rowid = (SELECT MIN(rowid) FROM sources WHERE digest = d.digest) "
-            f"WHERE {' OR '.join(clauses)} ORDER BY d.seq"
+            f"WHERE ({' OR '.join(clauses)}) {limit_clause}ORDER BY d.seq"
         )
         for digest, kind, content, encoding, hints, path, record, url in self._db.execute(query, params):
             yield RawDocument(Provenance(path, record or None, url), kind, content, encoding, json.loads(hints))
