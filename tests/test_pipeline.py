@@ -245,3 +245,13 @@ def test_ingest_killed_with_sigkill_resumes_to_the_same_store(tmp_path, examples
         expected, got = whole.dump(), resumed.dump()
     expected.pop("stage_state"), got.pop("stage_state")
     assert got == expected
+
+
+def test_extraction_rejections_name_the_place_once(tmp_path):
+    crawl = tmp_path / "crawl.jsonl"
+    crawl.write_text(json.dumps({"text": "Too short to be an article."}) + "\n", encoding="utf-8")
+    with open_store(tmp_path / "n.db") as store:
+        run = pipeline.ingest([crawl], store=store)
+    (rejection,) = run.rejections
+    assert (rejection.path, rejection.record, rejection.code) == (str(crawl), 1, "E201")
+    assert str(crawl) not in rejection.reason and rejection.reason.startswith("no article found")

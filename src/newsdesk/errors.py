@@ -14,13 +14,15 @@ class NewsdeskError(Exception):
 
     code = "E000"
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        self.message = message
+    def __init__(self, message: str, *, hint: str | None = None, source: str | None = None) -> None:
+        self.message = message  # the reason alone, without where
         self.hint = hint
+        self.source = source  # the file (and record) concerned, when there is one
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        text = f"[{self.code}] {self.message}"
+        where = f"{self.source}: " if self.source else ""
+        text = f"[{self.code}] {where}{self.message}"
         if self.hint:
             text += f" ({self.hint})"
         return text

@@ -99,8 +99,9 @@ def extract(
     template_lines = templates.for_document(doc) if templates else frozenset()
     if not doc.content or not doc.content.strip():
         raise NoArticleError(
-            f"{doc.provenance.label()}: the document is empty",
+            "the document is empty",
             hint="check the input file; nothing to extract",
+            source=doc.provenance.label(),
         )
     try:
         if doc.kind == "html":
@@ -110,14 +111,16 @@ def extract(
         raise
     except RecursionError as exc:
         raise ExtractionError(
-            f"{doc.provenance.label()}: the page is nested too deeply to parse ({exc})",
+            f"the page is nested too deeply to parse ({exc})",
             hint="the markup is malformed; pass a cleaner copy of the page",
+            source=doc.provenance.label(),
         ) from exc
     except Exception as exc:  # never let one document crash the batch
         log.debug("extraction failed on %s", doc.provenance.label(), exc_info=True)
         raise ExtractionError(
-            f"{doc.provenance.label()}: extraction failed ({type(exc).__name__}: {exc})",
+            f"extraction failed ({type(exc).__name__}: {exc})",
             hint="the document may be malformed; it is skipped",
+            source=doc.provenance.label(),
         ) from exc
 
 
@@ -125,9 +128,10 @@ def _require_words(doc: RawDocument, text: str, options: ExtractOptions, what: s
     words = len(WORD.findall(text))
     if words < options.min_words:
         raise NoArticleError(
-            f"{doc.provenance.label()}: no article found ({what} left {words} words of article "
+            f"no article found ({what} left {words} words of article "
             f"text, fewer than min_words={options.min_words})",
             hint="the page is probably a home, list or error page; lower ExtractOptions.min_words to keep short items",
+            source=doc.provenance.label(),
         )
 
 
@@ -184,17 +188,19 @@ def _extract_html(doc: RawDocument, template_lines: frozenset[str], options: Ext
     tree = parse_html(html)
     if tree is None:
         raise NoArticleError(
-            f"{doc.provenance.label()}: no article found (the HTML holds no parsable document)",
+            "no article found (the HTML holds no parsable document)",
             hint="check that the file is really an HTML page",
+            source=doc.provenance.label(),
         )
     # metadata first: trafilatura works on a copy, but read the page before anything prunes it
     meta = page_metadata(tree, latest=latest.isoformat())
     result = run_html(tree, url, options.html_modes, options.min_words, options.escalate_below_words)
     if result is None or not result.text.strip():
         raise NoArticleError(
-            f"{doc.provenance.label()}: no article found (trafilatura found no main text in any of "
+            f"no article found (trafilatura found no main text in any of "
             f"the modes {', '.join(options.html_modes)})",
             hint="the page is probably a home, list or error page, or its text is built by scripts",
+            source=doc.provenance.label(),
         )
     title = meta.title or doc.hints.get("title") or None
     paragraphs = [p.strip() for p in result.text.split("\n") if p.strip()]
