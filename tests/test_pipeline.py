@@ -255,3 +255,26 @@ def test_extraction_rejections_name_the_place_once(tmp_path):
     (rejection,) = run.rejections
     assert (rejection.path, rejection.record, rejection.code) == (str(crawl), 1, "E201")
     assert str(crawl) not in rejection.reason and rejection.reason.startswith("no article found")
+
+
+def test_saved_analysis_is_reused_until_the_store_changes(tmp_path, examples_dir, monkeypatch):
+    options = PipelineOptions(stages=frozenset())
+    with open_store(tmp_path / "s.db") as store:
+        analysis = pipeline.analyze([examples_dir / "002_948ce0a83575118d.txt"], store=store, options=options)
+        expected = {**analysis.to_json(), "run": None}
+
+        def must_not_rebuild(*args, **kwargs):
+            raise AssertionError("the saved analysis should have been reused")
+
+        real_build = pipeline.build_analysis
+        monkeypatch.setattr(pipeline, "build_analysis", must_not_rebuild)
+        assert pipeline.analysis_document(store, options=options) == expected
+        with pytest.raises(AssertionError):  # other stages: another analysis
+            pipeline.analysis_document(store, options=PipelineOptions(stages=frozenset({"timeline"})))
+
+        monkeypatch.setattr(pipeline, "build_analysis", real_build)
+        pipeline.ingest([examples_dir / "003_f475c32dab00f800.txt"], store=store, options=options)
+        document = pipeline.analysis_document(store, options=options)
+        assert len(document["articles"]) == 2
+        monkeypatch.setattr(pipeline, "build_analysis", must_not_rebuild)
+        assert pipeline.analysis_document(store, options=options) == document

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from newsdesk.errors import OptionsError, StoreError
 from newsdesk.models import Article, CopyLink, Provenance, RawDocument, Story
 from newsdesk.report import ReportView, esc, story_section_html
-from newsdesk.search import SearchIndex, SearchOptions, fts_query, read_source
+from newsdesk.search import SearchIndex, SearchOptions, fts_query
 from newsdesk.serve import CONTENT_SECURITY_POLICY, ServeOptions, create_app, run
 from newsdesk.store import open_store
 
@@ -128,7 +128,8 @@ def test_api_article_returns_the_raw_document_it_came_from(seeds, examples_dir):
     raw = (examples_dir / Path(article["source"]["path"]).name).read_text(encoding="utf-8")
     assert body["raw"]["content"] == raw
     assert body["raw"]["kind"] == "text"
-    assert read_source(db_path, article["id"]).content == raw
+    with open_store(db_path) as store:
+        assert store.raw_document(article["id"]).content == raw
 
 
 def test_openapi_document_describes_the_api_and_no_cdn_docs_page(seeds):

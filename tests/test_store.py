@@ -105,3 +105,78 @@ def test_documents_for_sites_can_keep_the_oldest_pages_per_named_site(tmp_path):
         got = [d.provenance.path for d in store.documents_for_sites({"a.org", "b.org", None}, limit_per_site=2)]
         assert got == ["0.html", "1.html", "2.html", "4.html", "local.txt"]
         assert len(list(store.documents_for_sites({"a.org"}))) == 3
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "memory"])
+def test_index_state_keeps_rows_and_postings_by_namespace(tmp_path, kind):
+    from newsdesk.store import MemoryIndexState
+
+    store = open_store(tmp_path / "s.db")
+    state = store.index_state("copies") if kind == "sqlite" else MemoryIndexState()
+    with store.transaction():
+        state.put({"sig:a": b"\x00\x01", "sig:b": b"\x02", "link:b": b"a"})
+        state.post([("band0:17", "a"), ("band0:17", "b"), ("band1:5", "b")])
+    assert state.get(["sig:a", "sig:zz"]) == {"sig:a": b"\x00\x01"}
+    assert list(state.items("sig:")) == [("sig:a", b"\x00\x01"), ("sig:b", b"\x02")]
+    assert state.lookup(["band0:17", "band9:0"]) == {"band0:17": ["a", "b"]}
+    state.unpost([("band0:17", "a")])
+    state.delete(["sig:b"])
+    assert state.lookup(["band0:17", "band1:5"]) == {"band0:17": ["b"], "band1:5": ["b"]}
+    assert [key for key, _ in state.items()] == ["link:b", "sig:a"]
+    if kind == "sqlite":
+        other = store.index_state("stories")
+        assert other.get(["sig:a"]) == {} and other.lookup(["band0:17"]) == {}
+    state.clear()
+    assert list(state.items()) == [] and state.lookup(["band1:5"]) == {}
+
+
+def test_index_state_lookup_handles_more_terms_than_sqlite_binds_at_once(tmp_path):
+    store = open_store(tmp_path / "s.db")
+    state = store.index_state("copies")
+    with store.transaction():
+        state.post([(f"t{i}", f"m{i % 7}") for i in range(5000)])
+    found = state.lookup([f"t{i}" for i in range(5000)])
+    assert len(found) == 5000 and found["t4999"] == ["m1"]
+
+
+def test_stories_and_copies_are_updated_one_at_a_time(tmp_path):
+    store = open_store(tmp_path / "s.db")
+    for name in "abcd":
+        doc = RawDocument(Provenance(f"{name}.txt"), "text", f"text {name}", "utf-8", {})
+        store.add_document(doc)
+        store.add_article(Article(id=doc.digest, provenance=doc.provenance, text=f"text {name}"))
+    ids = [a.id for a in store.articles()]
+    store.upsert_stories([Story("s1", "One", (ids[0], ids[1]), None, None), Story("s2", "Two", (ids[2],), None, None)])
+    store.upsert_stories([Story("s1", "One, grown", (ids[0], ids[1], ids[3]), None, None)])
+    assert [(s.id, s.title, s.article_ids) for s in store.stories()] == [
+        ("s1", "One, grown", (ids[0], ids[1], ids[3])),
+        ("s2", "Two", (ids[2],)),
+    ]
+    store.delete_stories(["s2"])
+    assert [s.id for s in store.stories()] == ["s1"]
+    store.add_copies([CopyLink(ids[0], ids[1], 0.97)])
+    store.add_copies([CopyLink(ids[0], ids[3], 0.91)])
+    assert [(c.duplicate, c.similarity) for c in store.copies()] == sorted([(ids[1], 0.97), (ids[3], 0.91)])
+
+
+def test_generation_changes_with_content_and_invalidates_a_saved_analysis(tmp_path):
+    store = open_store(tmp_path / "s.db")
+    doc = RawDocument(Provenance("a.txt"), "text", "some text", "utf-8", {})
+    store.add_document(doc)
+    first = store.generation()
+    store.save_analysis("k", first, b"{}")
+    assert store.load_analysis("k") == b"{}"
+    store.add_document(doc)  # the same content from the same place changes nothing
+    assert store.generation() == first and store.load_analysis("k") == b"{}"
+    store.add_document(RawDocument(Provenance("b.txt"), "text", "some text", "utf-8", {}))  # a new place does
+    assert store.generation() > first
+    assert store.load_analysis("k") is None
+
+
+def test_raw_document_returns_the_content_as_ingested(tmp_path):
+    store = open_store(tmp_path / "s.db")
+    doc = RawDocument(Provenance("page.html", None, "https://x.example/a"), "html", "<p>Hi</p>", "cp1252", {"title": "Hi"})
+    store.add_document(doc)
+    raw = store.raw_document(doc.digest)
+    assert (raw.content, raw.kind, raw.encoding, raw.provenance.url) == ("<p>Hi</p>", "html", "cp1252", "https://x.example/a")
+    assert store.raw_document("missing") is None

@@ -223,8 +223,8 @@ def _run_report(args: argparse.Namespace) -> int:
         raise NewsdeskError(f"no store at {args.db!r}", hint="run `newsdesk analyze PATH…` first, or pass --db")
     options = _pipeline_options(args)
     with open_store(args.db) as store:
-        analysis = pipeline.build_analysis(store, options=options)
-    _write_outputs(analysis, Path(args.out), _console())
+        document = pipeline.analysis_document(store, options=options)
+    _write_outputs(document, Path(args.out), _console())
     return EXIT_OK
 
 

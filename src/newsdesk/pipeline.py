@@ -7,6 +7,7 @@ Each step calls one stage module and passes plain dataclasses along; read them t
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 from dataclasses import dataclass, field
@@ -402,6 +403,42 @@ def analyze(
     options: PipelineOptions | None = None,
     progress: Progress | None = None,
 ) -> Analysis:
-    """Ingest ``paths`` into ``store`` and analyse everything stored."""
+    """Ingest ``paths`` into ``store`` and analyse everything stored.
+
+    The analysis document is also saved in the store, so that ``newsdesk report`` and
+    ``newsdesk serve`` reuse it (see :func:`analysis_document`) until the stored content changes.
+    """
+    options = options or PipelineOptions()
     run = ingest(paths, store=store, options=options, progress=progress)
-    return build_analysis(store, run=run, options=options)
+    generation = store.generation()
+    analysis = build_analysis(store, run=run, options=options)
+    _save_document(store, options, generation, analysis.to_json())
+    return analysis
+
+
+def analysis_document(store: SQLiteStore, *, options: PipelineOptions | None = None) -> dict[str, Any]:
+    """The ``analysis.json`` document of everything in ``store``.
+
+    Analysing a large store takes minutes, so the document is saved in the store with the
+    store's generation and reused as long as the stored content and the analysis stages are the
+    same; otherwise it is rebuilt (and saved) here.
+    """
+    options = options or PipelineOptions()
+    saved = store.load_analysis(_analysis_key(options))
+    if saved is not None:
+        log.info("reusing the saved analysis of %s", store.path)
+        return json.loads(saved)
+    generation = store.generation()  # before building: a change made meanwhile invalidates the result
+    document = build_analysis(store, options=options).to_json()
+    _save_document(store, options, generation, document)
+    return document
+
+
+def _analysis_key(options: PipelineOptions) -> str:
+    """What, besides the stored content, an analysis document depends on."""
+    return json.dumps({"version": __version__, "stages": sorted(options.stages)}, sort_keys=True)
+
+
+def _save_document(store: SQLiteStore, options: PipelineOptions, generation: int, document: dict[str, Any]) -> None:
+    saved = {**document, "run": None}  # the run belongs to the command that made it, not to the store
+    store.save_analysis(_analysis_key(options), generation, json.dumps(saved, ensure_ascii=False).encode("utf-8"))

@@ -40,11 +40,14 @@ def validate(document: dict[str, Any]) -> None:
 
 
 def write_outputs(analysis, out_dir: str | Path) -> list[Path]:
-    """Write ``analysis.json``, ``report.md`` and ``report.html`` into ``out_dir``; return their paths."""
+    """Write ``analysis.json``, ``report.md`` and ``report.html`` into ``out_dir``; return their paths.
+
+    ``analysis`` is a :class:`newsdesk.pipeline.Analysis` or its ``analysis.json`` document.
+    """
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        document = analysis.to_json()
+        document = analysis if isinstance(analysis, dict) else analysis.to_json()
         validate(document)
         view = ReportView(document)
         paths = [out_dir / "analysis.json", out_dir / "report.md", out_dir / "report.html"]

@@ -10,9 +10,8 @@ then re-ordered by the cosine similarity between the query's MiniLM embedding an
 (title + opening text), so that among the lexically plausible hits the one *about* the query
 comes first. Article embeddings are computed only for candidates, once, and kept in the index.
 
-:func:`read_source` returns an article's raw document (the original HTML or text) by reading the
-store's SQLite file read-only, because the :class:`~newsdesk.store.Store` interface has no method
-for it yet.
+:class:`StoredSource` is an article's raw document (the original HTML or text) as the web UI shows
+it beside the extracted text; the store returns it with :meth:`~newsdesk.store.Store.raw_document`.
 """
 
 from __future__ import annotations
@@ -261,47 +260,3 @@ class StoredSource:
 
     def to_json(self) -> dict[str, Any]:
         return {"digest": self.digest, "kind": self.kind, "encoding": self.encoding, "content": self.content}
-
-
-class SourceReader:
-    """Read-only access to a SQLite store's ``documents`` table (not part of the Store interface yet).
-
-    Also tells when the store changed: :meth:`version` changes whenever another connection (an
-    ingest running beside the server) commits.
-    """
-
-    def __init__(self, db_path: str | Path) -> None:
-        path = Path(db_path)
-        if not path.is_file():
-            raise StoreError(f"no newsdesk store at {str(path)!r}", hint="run `newsdesk analyze INPUTS --db PATH` first")
-        self._lock = threading.Lock()
-        try:
-            self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-            self._db.execute("SELECT 1 FROM documents LIMIT 1")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{str(path)!r} cannot be read as a newsdesk store: {exc}", hint="pass another --db path") from exc
-
-    def source(self, article_id: str) -> StoredSource | None:
-        """The raw document an article was extracted from (article id == document digest)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT digest, kind, encoding, content FROM documents WHERE digest=?", (article_id,)
-            ).fetchone()
-        return StoredSource(*row) if row else None
-
-    def version(self) -> int:
-        with self._lock:
-            return self._db.execute("PRAGMA data_version").fetchone()[0]
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-
-def read_source(db_path: str | Path, article_id: str) -> StoredSource | None:
-    """The raw document of ``article_id`` in the SQLite store at ``db_path`` (one-off read)."""
-    reader = SourceReader(db_path)
-    try:
-        return reader.source(article_id)
-    finally:
-        reader.close()

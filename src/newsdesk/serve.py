@@ -29,7 +29,7 @@ from urllib.parse import quote
 from .errors import OptionsError, StoreError
 from .options import PipelineOptions
 from .report import ReportView, article_card_html, overview_html, esc, html_page, outlet_name, story_section_html
-from .search import MARK_END, MARK_START, SearchHit, SearchIndex, SearchOptions, SourceReader, StoredSource
+from .search import MARK_END, MARK_START, SearchHit, SearchIndex, SearchOptions, StoredSource
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class ServeOptions:
     ``search``: how queries are answered (see :class:`~newsdesk.search.SearchOptions`).
     ``max_query_chars``: longer queries are cut to this length (default 500) so one request
     cannot make the index evaluate thousands of terms.
-    ``pipeline``: the options given to :func:`newsdesk.pipeline.build_analysis` whenever the
+    ``pipeline``: the options given to :func:`newsdesk.pipeline.analysis_document` whenever the
     store changed (default None: its defaults, every analysis stage). On a large store,
     ``PipelineOptions(stages=frozenset())`` serves articles, copies and stories without parsing.
     """
@@ -125,7 +125,6 @@ class Desk:
         except BaseException:
             self._worker.shutdown()
             raise
-        self._sources = SourceReader(self.db_path)
         self.index = SearchIndex(self.options.index_path or ":memory:")
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
@@ -133,7 +132,7 @@ class Desk:
 
     def snapshot(self) -> Snapshot:
         """The current analysis; rebuilt (and the search index updated) when the store changed."""
-        version = self._sources.version()  # read before loading: a commit during the load triggers the next refresh
+        version = self._worker.submit(self._store.generation).result()  # read before loading: a commit during the load triggers the next refresh
         with self._lock:
             if self._snapshot is None or version != self._version:
                 self._snapshot = self._worker.submit(self._load).result()
@@ -141,20 +140,20 @@ class Desk:
             return self._snapshot
 
     def _load(self) -> Snapshot:
-        from .pipeline import build_analysis
+        from .pipeline import analysis_document
 
-        analysis = build_analysis(self._store, options=self.options.pipeline)
-        document = analysis.to_json()
-        duplicates = set(analysis.duplicate_of)
+        document = analysis_document(self._store, options=self.options.pipeline)
+        duplicates = {link.duplicate for link in self._store.copies()}
         # Copies repeat their canonical article's text; only canonical articles are searched.
-        self.index.sync(a for a in analysis.articles if a.id not in duplicates)
+        self.index.sync(a for a in self._store.articles() if a.id not in duplicates)
         view = ReportView(document)
         numbers = {story["id"]: number for number, story in enumerate(view.stories, 1)}
         log.info("loaded %d articles and %d stories from %s", len(view.articles), len(view.stories), self.db_path)
         return Snapshot(document, view, numbers)
 
     def source(self, article_id: str) -> StoredSource | None:
-        return self._sources.source(article_id)
+        doc = self._worker.submit(self._store.raw_document, article_id).result()
+        return None if doc is None else StoredSource(doc.digest, doc.kind, doc.encoding, doc.content)
 
     def search(self, query: str, *, limit: int | None = None) -> list[SearchHit]:
         """Search the articles of the current store (the index is brought up to date first)."""
@@ -168,7 +167,6 @@ class Desk:
     def close(self) -> None:
         self._worker.submit(self._store.close).result()
         self._worker.shutdown()
-        self._sources.close()
         self.index.close()
 
 

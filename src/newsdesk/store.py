@@ -16,7 +16,7 @@ import logging
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Protocol, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from .errors import SchemaVersionError, StoreError
 from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
@@ -81,7 +81,162 @@ CREATE TABLE IF NOT EXISTS story_articles (
     PRIMARY KEY (story, article)
 );
 CREATE TABLE IF NOT EXISTS stage_state (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS index_rows (
+    space TEXT NOT NULL,
+    key   TEXT NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (space, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS index_postings (
+    space  TEXT NOT NULL,
+    term   TEXT NOT NULL,
+    member TEXT NOT NULL,
+    PRIMARY KEY (space, term, member)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS analyses (key TEXT PRIMARY KEY, generation INTEGER NOT NULL, document BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS index_postings_member ON index_postings(space, member);
 """
+
+#: SQLite's default cap on bound parameters is 999 in old builds: lookups go in chunks below it.
+_CHUNK = 900
+
+
+def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class IndexState(Protocol):
+    """Row-level state of one incremental index (copy index, story index…), in one namespace.
+
+    Two kinds of data: keyed rows (``key -> bytes``: a signature, a story's centroid…) and
+    postings (``term -> members``: LSH buckets, an inverted index of names…). An index reads only
+    the rows and postings it needs for the article at hand and writes only what changed, so adding
+    one article costs the same in a store of ten articles as in a store of a million. Writes made
+    inside :meth:`Store.transaction` commit with it.
+    """
+
+    def get(self, keys: Iterable[str]) -> dict[str, bytes]: ...
+    def items(self, prefix: str = "") -> Iterator[tuple[str, bytes]]: ...
+    def put(self, rows: Mapping[str, bytes]) -> None: ...
+    def delete(self, keys: Iterable[str]) -> None: ...
+    def post(self, pairs: Iterable[tuple[str, str]]) -> None: ...
+    def unpost(self, pairs: Iterable[tuple[str, str]]) -> None: ...
+    def lookup(self, terms: Iterable[str]) -> dict[str, list[str]]: ...
+    def clear(self) -> None: ...
+
+
+class MemoryIndexState:
+    """:class:`IndexState` in memory: for batch use (benchmarks, ``find_copies``) and tests."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, bytes] = {}
+        self._postings: dict[str, set[str]] = {}
+
+    def get(self, keys: Iterable[str]) -> dict[str, bytes]:
+        return {key: self._rows[key] for key in keys if key in self._rows}
+
+    def items(self, prefix: str = "") -> Iterator[tuple[str, bytes]]:
+        for key in sorted(self._rows):
+            if key.startswith(prefix):
+                yield key, self._rows[key]
+
+    def put(self, rows: Mapping[str, bytes]) -> None:
+        self._rows.update((key, bytes(value)) for key, value in rows.items())
+
+    def delete(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._rows.pop(key, None)
+
+    def post(self, pairs: Iterable[tuple[str, str]]) -> None:
+        for term, member in pairs:
+            self._postings.setdefault(term, set()).add(member)
+
+    def unpost(self, pairs: Iterable[tuple[str, str]]) -> None:
+        for term, member in pairs:
+            members = self._postings.get(term)
+            if members is not None:
+                members.discard(member)
+                if not members:
+                    del self._postings[term]
+
+    def lookup(self, terms: Iterable[str]) -> dict[str, list[str]]:
+        found = {}
+        for term in terms:
+            members = self._postings.get(term)
+            if members:
+                found[term] = sorted(members)
+        return found
+
+    def clear(self) -> None:
+        self._rows.clear()
+        self._postings.clear()
+
+
+class SQLiteIndexState:
+    """:class:`IndexState` in the store's ``index_rows`` / ``index_postings`` tables."""
+
+    def __init__(self, db: sqlite3.Connection, space: str) -> None:
+        self._db = db
+        self.space = space
+
+    def get(self, keys: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, bytes] = {}
+        for chunk in _chunks(wanted):
+            rows = self._db.execute(
+                f"SELECT key, value FROM index_rows WHERE space=? AND key IN ({','.join('?' * len(chunk))})",
+                (self.space, *chunk),
+            )
+            found.update((key, bytes(value)) for key, value in rows)
+        return found
+
+    def items(self, prefix: str = "") -> Iterator[tuple[str, bytes]]:
+        # A range scan on the primary key: prefix <= key < prefix + U+10FFFF.
+        rows = self._db.execute(
+            "SELECT key, value FROM index_rows WHERE space=? AND key >= ? AND key < ? ORDER BY key",
+            (self.space, prefix, prefix + "\U0010ffff"),
+        )
+        for key, value in rows:
+            yield key, bytes(value)
+
+    def put(self, rows: Mapping[str, bytes]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO index_rows(space, key, value) VALUES (?,?,?)",
+            [(self.space, key, value) for key, value in rows.items()],
+        )
+
+    def delete(self, keys: Iterable[str]) -> None:
+        self._db.executemany("DELETE FROM index_rows WHERE space=? AND key=?", [(self.space, key) for key in keys])
+
+    def post(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self._db.executemany(
+            "INSERT OR IGNORE INTO index_postings(space, term, member) VALUES (?,?,?)",
+            [(self.space, term, member) for term, member in pairs],
+        )
+
+    def unpost(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self._db.executemany(
+            "DELETE FROM index_postings WHERE space=? AND term=? AND member=?",
+            [(self.space, term, member) for term, member in pairs],
+        )
+
+    def lookup(self, terms: Iterable[str]) -> dict[str, list[str]]:
+        wanted = list(dict.fromkeys(terms))
+        found: dict[str, list[str]] = {}
+        for chunk in _chunks(wanted):
+            rows = self._db.execute(
+                f"SELECT term, member FROM index_postings WHERE space=? AND term IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY term, member",
+                (self.space, *chunk),
+            )
+            for term, member in rows:
+                found.setdefault(term, []).append(member)
+        return found
+
+    def clear(self) -> None:
+        self._db.execute("DELETE FROM index_rows WHERE space=?", (self.space,))
+        self._db.execute("DELETE FROM index_postings WHERE space=?", (self.space,))
 
 
 class Store(Protocol):
@@ -106,6 +261,14 @@ class Store(Protocol):
     def stories(self) -> list[Story]: ...
     def save_state(self, key: str, value: bytes) -> None: ...
     def load_state(self, key: str) -> bytes | None: ...
+    def index_state(self, space: str) -> IndexState: ...
+    def generation(self) -> int: ...
+    def save_analysis(self, key: str, generation: int, document: bytes) -> None: ...
+    def load_analysis(self, key: str) -> bytes | None: ...
+    def raw_document(self, digest: str) -> RawDocument | None: ...
+    def add_copies(self, links: Sequence[CopyLink]) -> None: ...
+    def upsert_stories(self, stories: Sequence[Story]) -> None: ...
+    def delete_stories(self, story_ids: Iterable[str]) -> None: ...
     def counts(self) -> dict[str, int]: ...
     def close(self) -> None: ...
 
@@ -200,10 +363,12 @@ class SQLiteStore:
                     "INSERT INTO documents(digest, kind, content, encoding, hints, site, seq) VALUES (?,?,?,?,?,?,?)",
                     (doc.digest, doc.kind, doc.content, doc.encoding, json.dumps(doc.hints, sort_keys=True), doc.site, seq),
                 )
-            self._db.execute(
+            added = self._db.execute(
                 "INSERT OR IGNORE INTO sources(digest, path, record, url) VALUES (?,?,?,?)",
                 (doc.digest, doc.provenance.path, doc.provenance.record or 0, doc.provenance.url),
-            )
+            ).rowcount
+            if new or added:
+                self._touch()
             return new
 
     def _next_seq(self, table: str) -> int:
@@ -211,6 +376,7 @@ class SQLiteStore:
 
     def add_article(self, article: Article) -> None:
         with self.transaction():
+            self._touch()
             self._db.execute(
                 "INSERT OR REPLACE INTO articles(id, title, outlet, authors, published, language, extractor, text, seq) "
                 "VALUES (?,?,?,?,?,?,?,?, COALESCE((SELECT seq FROM articles WHERE id=?), (SELECT COALESCE(MAX(seq),0)+1 FROM articles)))",
@@ -229,6 +395,7 @@ class SQLiteStore:
 
     def add_rejection(self, rejection: Rejection) -> None:
         with self.transaction():
+            self._touch()
             self._db.execute(
                 "INSERT OR REPLACE INTO rejections(path, record, code, reason) VALUES (?,?,?,?)",
                 (rejection.path, rejection.record or 0, rejection.code, rejection.reason),
@@ -236,6 +403,7 @@ class SQLiteStore:
 
     def clear_rejection(self, path: str, record: int | None) -> None:
         with self.transaction():
+            self._touch()
             self._db.execute("DELETE FROM rejections WHERE path=? AND record=?", (path, record or 0))
 
     def documents_for_sites(self, sites: Iterable[str | None], *, limit_per_site: int | None = None) -> Iterator[RawDocument]:
@@ -269,6 +437,19 @@ class SQLiteStore:
         )
         for digest, kind, content, encoding, hints, path, record, url in self._db.execute(query, params):
             yield RawDocument(Provenance(path, record or None, url), kind, content, encoding, json.loads(hints))
+
+    def raw_document(self, digest: str) -> RawDocument | None:
+        """The stored document with this digest (an article's id is its document's digest), as
+        first ingested: original content, kind, encoding and first provenance."""
+        row = self._db.execute(
+            "SELECT d.digest, d.kind, d.content, d.encoding, d.hints, s.path, s.record, s.url FROM documents d "
+            "JOIN sources s ON s.rowid = (SELECT MIN(rowid) FROM sources WHERE digest = d.digest) WHERE d.digest=?",
+            (digest,),
+        ).fetchone()
+        if row is None:
+            return None
+        _, kind, content, encoding, hints, path, record, url = row
+        return RawDocument(Provenance(path, record or None, url), kind, content, encoding, json.loads(hints))
 
     def _article_from_row(self, row) -> Article:
         article_id, title, outlet, authors, published, language, extractor, text, path, record, url = row
@@ -312,6 +493,7 @@ class SQLiteStore:
 
     def replace_copies(self, links: Sequence[CopyLink]) -> None:
         with self.transaction():
+            self._touch()
             self._db.execute("DELETE FROM copies")
             self._db.executemany(
                 "INSERT INTO copies(duplicate, canonical, similarity) VALUES (?,?,?)",
@@ -324,6 +506,7 @@ class SQLiteStore:
 
     def replace_stories(self, stories: Sequence[Story]) -> None:
         with self.transaction():
+            self._touch()
             self._db.execute("DELETE FROM story_articles")
             self._db.execute("DELETE FROM stories")
             for seq, story in enumerate(stories, 1):
@@ -336,12 +519,79 @@ class SQLiteStore:
                     [(story.id, article_id, position) for position, article_id in enumerate(story.article_ids)],
                 )
 
+    def add_copies(self, links: Sequence[CopyLink]) -> None:
+        """Record new copy links (or update existing ones), leaving the others alone."""
+        with self.transaction():
+            self._touch()
+            self._db.executemany(
+                "INSERT OR REPLACE INTO copies(duplicate, canonical, similarity) VALUES (?,?,?)",
+                [(link.duplicate, link.canonical, float(link.similarity)) for link in links],
+            )
+
+    def upsert_stories(self, stories: Sequence[Story]) -> None:
+        """Write these stories whole (members, title, dates), leaving the other stories alone.
+
+        A story keeps the place (``seq``) it got when first written, so listings stay stable.
+        """
+        with self.transaction():
+            self._touch()
+            for story in stories:
+                self._db.execute(
+                    "INSERT INTO stories(id, title, first_published, last_published, seq) "
+                    "VALUES (?,?,?,?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM stories)) "
+                    "ON CONFLICT(id) DO UPDATE SET title=excluded.title, "
+                    "first_published=excluded.first_published, last_published=excluded.last_published",
+                    (story.id, story.title, story.first_published, story.last_published),
+                )
+                self._db.execute("DELETE FROM story_articles WHERE story=?", (story.id,))
+                self._db.executemany(
+                    "INSERT INTO story_articles(story, article, position) VALUES (?,?,?)",
+                    [(story.id, article_id, position) for position, article_id in enumerate(story.article_ids)],
+                )
+
+    def delete_stories(self, story_ids: Iterable[str]) -> None:
+        """Remove stories (e.g. absorbed by a merge) and their membership rows."""
+        with self.transaction():
+            self._touch()
+            for story_id in story_ids:
+                self._db.execute("DELETE FROM story_articles WHERE story=?", (story_id,))
+                self._db.execute("DELETE FROM stories WHERE id=?", (story_id,))
+
     def stories(self) -> list[Story]:
         members: dict[str, list[str]] = {}
         for story, article in self._db.execute("SELECT story, article FROM story_articles ORDER BY story, position"):
             members.setdefault(story, []).append(article)
         rows = self._db.execute("SELECT id, title, first_published, last_published FROM stories ORDER BY seq")
         return [Story(sid, title, tuple(members.get(sid, ())), first, last) for sid, title, first, last in rows]
+
+    # -- generations and the saved analysis --------------------------------------------------
+
+    def _touch(self) -> None:
+        """Count one more change of the stored content (inside the writing transaction)."""
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def generation(self) -> int:
+        """A number that changes whenever stored documents, articles, copies, stories or
+        rejections change: a result computed at one generation is still valid while it holds."""
+        row = self._db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def save_analysis(self, key: str, generation: int, document: bytes) -> None:
+        """Keep an analysis document computed at ``generation`` under ``key`` (one per key)."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO analyses(key, generation, document) VALUES (?,?,?)", (key, generation, document)
+            )
+
+    def load_analysis(self, key: str) -> bytes | None:
+        """The analysis document saved under ``key`` if the store has not changed since, else None."""
+        row = self._db.execute("SELECT generation, document FROM analyses WHERE key=?", (key,)).fetchone()
+        if row is None or row[0] != self.generation():
+            return None
+        return bytes(row[1])
 
     # -- stage state -------------------------------------------------------------------------
 
@@ -353,6 +603,10 @@ class SQLiteStore:
     def load_state(self, key: str) -> bytes | None:
         row = self._db.execute("SELECT value FROM stage_state WHERE key=?", (key,)).fetchone()
         return bytes(row[0]) if row else None
+
+    def index_state(self, space: str) -> SQLiteIndexState:
+        """The row-level state of the index named ``space`` (see :class:`IndexState`)."""
+        return SQLiteIndexState(self._db, space)
 
     # -- misc --------------------------------------------------------------------------------
 
@@ -371,7 +625,10 @@ class SQLiteStore:
 
     def dump(self) -> dict[str, list[tuple]]:
         """Every row of every content table, sorted: for comparing two stores in tests."""
-        tables = ["documents", "sources", "articles", "rejections", "copies", "stories", "story_articles", "stage_state"]
+        tables = [
+            "documents", "sources", "articles", "rejections", "copies", "stories", "story_articles", "stage_state",
+            "index_rows", "index_postings",
+        ]
         return {t: sorted(self._db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
 
     def close(self) -> None:

@@ -103,8 +103,6 @@ def baseline_labels(cosines, threshold: float) -> list[str]:
 
 
 def run(args) -> BenchReport:
-    import numpy as np
-
     from ..stance import StanceModel
 
     pairs = load_pairs(args.dataset, limit=args.limit)
