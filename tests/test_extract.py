@@ -306,3 +306,35 @@ def test_teaser_block_after_related_heading_and_comments_are_cut():
     article = extract(RawDocument(Provenance("dump.txt"), "text", dump, "utf-8"))
     assert article.title == ARTICLE_LINES[0]
     assert article.paragraphs == ARTICLE_LINES[1:]
+
+
+WIRE_BRIEF = """Magma Copper Co, a subsidiary of Newmont Mining Corp, said it is
+cutting its copper cathode price by 0.75 cent to 66 cents a lb,
+effective immediately, after a week of falling prices on the New York
+commodity exchange.
+    The company said the cut brings its price in line with those of
+other producers, who lowered their prices earlier this week.
+    Shr 34 cts vs 1.19 dlrs
+    Net 807,000 vs 2,858,000
+"""
+
+
+def test_hard_wrapped_wire_copy_is_read_as_paragraphs():
+    from newsdesk.extract.lines import split_lines
+
+    lines = [line.text for line in split_lines(WIRE_BRIEF)]
+    assert lines[0].startswith("Magma Copper Co, a subsidiary") and lines[0].endswith("New York commodity exchange.")
+    assert lines[1] == (
+        "The company said the cut brings its price in line with those of other producers, "
+        "who lowered their prices earlier this week."
+    )
+    assert lines[2:] == ["Shr 34 cts vs 1.19 dlrs", "Net 807,000 vs 2,858,000"]  # indented table rows stay rows
+    article = extract(RawDocument(Provenance("wire.txt"), "text", WIRE_BRIEF, "utf-8", {}))
+    assert "cutting its copper cathode price by 0.75 cent" in article.text
+
+
+def test_a_page_dump_with_one_line_per_block_is_not_unwrapped(examples_dir):
+    from newsdesk.extract.lines import split_lines
+
+    dump = (examples_dir / "002_948ce0a83575118d.txt").read_text(encoding="utf-8")
+    assert len(split_lines(dump)) == len([line for line in dump.splitlines() if line.strip()])

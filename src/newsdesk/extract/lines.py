@@ -72,13 +72,60 @@ class LineSelection:
 
 
 def split_lines(text: str) -> list[Line]:
-    """Non-empty, whitespace-normalised lines of a dump."""
+    """Non-empty, whitespace-normalised lines of a dump (hard-wrapped paragraphs joined first)."""
+    raw_lines = text.splitlines()
+    width = wrap_width(raw_lines)
+    if width is not None:
+        raw_lines = unwrap(raw_lines, width)
     lines = []
-    for raw in text.splitlines():
+    for raw in raw_lines:
         clean = " ".join(raw.split())
         if clean:
             lines.append(Line(len(lines), clean))
     return lines
+
+
+_SENTENCE_CLOSE = (".", "!", "?", '"', "\u201d", ":", ";")
+
+
+def wrap_width(raw_lines: Sequence[str]) -> int | None:
+    """The width text was wrapped at (wire copy, e-mail), or None when lines are not wrapped.
+
+    Wrapped text has a ceiling: no line is longer than ~100 characters, most lines come close to
+    the longest, and many of those stop mid-sentence. A page dump has one line per block instead
+    (long paragraphs next to short menu items), so it is left alone.
+    """
+    lines = [line.rstrip() for line in raw_lines if line.strip()]
+    if len(lines) < 3:
+        return None
+    width = max(len(line) for line in lines)
+    if not 40 <= width <= 100:
+        return None
+    long = [line for line in lines if len(line) >= 0.7 * width]
+    open_ended = sum(1 for line in long if not line.endswith(_SENTENCE_CLOSE))
+    if len(long) >= 0.5 * len(lines) and open_ended >= 0.5 * len(long):
+        return width
+    return None
+
+
+def unwrap(raw_lines: Sequence[str], width: int) -> list[str]:
+    """Join the lines of each wrapped paragraph. A paragraph ends at a blank line, before an
+    indented line (wire copy indents paragraphs and table rows) and after a line well short of
+    the wrap width."""
+    joined: list[str] = []
+    open_paragraph = False
+    for raw in raw_lines:
+        line = raw.rstrip()
+        if not line.strip():
+            open_paragraph = False
+            continue
+        indented = line[:1].isspace()
+        if open_paragraph and not indented:
+            joined[-1] = joined[-1] + " " + line.strip()
+        else:
+            joined.append(line.strip())
+        open_paragraph = len(line) >= 0.7 * width
+    return joined
 
 
 def normalise_line(text: str) -> str:
