@@ -367,6 +367,130 @@ def test_hard_wrapped_plain_text_keeps_its_sentences_whole():
         "The agency usually follows the advice of its panels, though it is not bound\n"
         "to do so, and a decision is expected within days of the committee meeting.\n"
     )
-    sentences = summarize_story([make_article("w", wrapped)], options=SummaryOptions(word_budget=20))
-    assert sentences[0].text.startswith("Federal vaccine advisers")
-    assert sentences[0].text.endswith("wanes over the months.")
+    whole = [" ".join(s.split()) for s in re.split(r"(?<=\.)\n", wrapped) if s.strip()]
+    assert len(whole) == 2
+    for budget in (20, 80):
+        sentences = summarize_story([make_article("w", wrapped)], options=SummaryOptions(word_budget=budget))
+        assert sentences and all(" ".join(s.text.split()) in whole for s in sentences)
+    assert " ".join(sentences[0].text.split()) == whole[0]  # with room for both, the lead comes first
+
+
+# --- learned sentence scorer and budget-aware selection -------------------------------------
+
+
+def test_candidate_features_give_one_finite_row_per_candidate():
+    import numpy as np
+
+    from newsdesk.resources import embed
+    from newsdesk.summarize import FEATURE_NAMES, candidate_features, story_relative_features, summary_pool
+
+    _, pool = summary_pool(FIXTURE, SummaryOptions())
+    vectors = embed([c.text for c in pool])
+    titles = embed([a.title for a in FIXTURE])
+    features = candidate_features(FIXTURE, pool, vectors, titles)
+    assert features.shape == (len(pool), len(FEATURE_NAMES)) and np.isfinite(features).all()
+    column = dict(zip(FEATURE_NAMES, features.T))
+    vote = [i for i, c in enumerate(pool) if c.text.startswith("Federal vaccine advisers")][0]
+    sceptics = [i for i, c in enumerate(pool) if c.text.startswith("Several members")][0]
+    # The vote is reported by two outlets in the same words; the sceptics' remark by one.
+    assert column["bigram_support"][vote] > column["bigram_support"][sceptics]
+    assert column["is_first"][vote] == 1.0 and column["lead"][vote] == 1.0
+    relative = story_relative_features(features)
+    assert relative.shape == (len(pool), 3 * len(FEATURE_NAMES))
+    assert relative[:, len(FEATURE_NAMES):2 * len(FEATURE_NAMES)].max() == 0.0  # gaps to the story's best
+
+
+def test_json_tree_scorer_predicts_what_scikit_learn_predicts():
+    import numpy as np
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    from newsdesk.summarize import FEATURE_NAMES, SentenceScorer, scorer_payload
+
+    rng = np.random.default_rng(3)
+    matrix = rng.normal(size=(400, 3 * len(FEATURE_NAMES))).astype(np.float32)
+    target = matrix[:, 0] * 0.3 - np.abs(matrix[:, 5]) + rng.normal(scale=0.1, size=400)
+    model = GradientBoostingRegressor(n_estimators=30, max_depth=3, random_state=0).fit(matrix, target)
+    payload = json.loads(json.dumps(scorer_payload(model, {"note": "test"})))
+    scorer = SentenceScorer(payload)
+    assert np.allclose(scorer.predict(matrix), model.predict(matrix), atol=1e-9)
+    with pytest.raises(ValueError):
+        SentenceScorer({**payload, "features": ["something", "else"]})
+
+
+def test_shipped_model_is_small_trained_on_dev_only_and_used_by_default(fixture_summary):
+    from newsdesk.summarize import MODEL_DIR, MODEL_FILE, load_scorer
+
+    path = MODEL_DIR / MODEL_FILE
+    assert path.stat().st_size < 5_000_000
+    scorer = load_scorer()
+    assert scorer is not None
+    assert all(p.endswith("dev.jsonl") for p in scorer.meta["trained_on"])
+    # With the learned scorer a sentence's score is its predicted bigram precision.
+    assert all(-0.05 <= s.score <= 1.05 for s in fixture_summary)
+
+
+def test_missing_model_falls_back_to_the_heuristic_scorer_with_a_warning(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="newsdesk.summarize"):
+        fallback = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60, model_path=str(tmp_path / "none.json")))
+    assert "heuristic scorer" in caplog.text
+    heuristic = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60, scorer="heuristic"))
+    assert [s.text for s in fallback] == [s.text for s in heuristic]
+    assert heuristic and all(s.citations[0] == s.article for s in heuristic)
+
+
+def _candidate(article_index: int, words: int, position: int = 0):
+    from newsdesk.summarize import Candidate
+
+    text = " ".join(f"w{article_index}x{k}" for k in range(words)) + "."
+    return Candidate(article_index=article_index, article_id=f"s{article_index}", start=0, end=len(text), text=text,
+                     position=position)
+
+
+def test_budget_selection_values_only_the_words_within_the_budget():
+    import numpy as np
+
+    from newsdesk.summarize import select_within_budget
+
+    articles = [make_article(f"s{k}", "x", outlet=f"outlet {k}") for k in range(2)]
+    long_dull, short_rich = _candidate(0, 30), _candidate(1, 20)  # reading order: long_dull first
+    vectors = np.eye(2, dtype=np.float32)
+    worth = np.array([0.1, 0.3])
+    # 20 words: long_dull would fill them all and push short_rich out; short_rich alone is worth more.
+    assert select_within_budget(articles, [long_dull, short_rich], worth, vectors, SummaryOptions(word_budget=20)) == [1]
+    # 45 words: both fit in part (30 + 15 of 20); that beats short_rich alone.
+    chosen = select_within_budget(articles, [long_dull, short_rich], worth, vectors, SummaryOptions(word_budget=45))
+    assert sorted(chosen) == [0, 1]
+
+
+def test_budget_selection_skips_near_copies_and_fills_the_budget():
+    import numpy as np
+
+    from newsdesk.summarize import select_within_budget
+
+    articles = [make_article(f"s{k}", "x", outlet=f"outlet {k}") for k in range(3)]
+    pool = [_candidate(0, 12), _candidate(1, 12), _candidate(2, 12)]
+    vectors = np.array([[1.0, 0.0], [0.99, 0.141], [0.0, 1.0]], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    chosen = select_within_budget(articles, pool, np.array([0.5, 0.45, 0.05]), vectors, SummaryOptions(word_budget=24))
+    assert sorted(chosen) == [0, 2]  # the copy of sentence 0 is left out although it is worth more than 2
+
+
+def test_train_summary_command_cross_validates_and_writes_a_loadable_model(tmp_path):
+    from newsdesk.summarize import MODEL_FILE, load_scorer
+    from newsdesk.training import summary as training
+
+    data = [BENCH / "mds_allsides_neus" / "dev.jsonl", BENCH / "mds_allsides_stories" / "dev.jsonl"]
+    if not all(p.exists() for p in data):
+        pytest.skip("AllSides dev files not available")
+    parser = argparse.ArgumentParser()
+    training.add_arguments(parser)
+    args = parser.parse_args(["--limit", "4", "--folds", "2", "--out", str(tmp_path), "--cache", str(tmp_path / "cache")]
+                             + [a for p in data for a in ("--data", str(p))])
+    report = training.run(args)
+    systems = [row["system"] for row in report.tables[0].rows]
+    assert len(systems) == 4 and systems[0].startswith("learned, out-of-fold")
+    assert set(report.metrics) == {"neus", "stories"}
+    scorer = load_scorer(tmp_path / MODEL_FILE)
+    assert scorer is not None and scorer.meta["stories"] == 8
+    story = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60, model_path=str(tmp_path / MODEL_FILE)))
+    assert story and all(s.citations[0] == s.article for s in story)

@@ -2,18 +2,21 @@
 
 Extractive by default. Every sentence of every article becomes a candidate unless it is not
 summary material (a question, a quote fragment without its speaker, a byline or page chrome, a
-heading, a sentence cut off by the source, too short or too long). Candidates are scored with
-MiniLM sentence embeddings on four signals:
+heading, a sentence cut off by the source, too short or too long).
 
-* centrality: similarity to the story's centroid, each article weighted equally so that a long
-  article does not pull the centre towards itself;
-* confirmation: for each *other* article, the best similarity of one of its sentences, averaged
-  over those articles; a claim several outlets make scores high;
-* headline similarity: similarity to the mean of the articles' titles, what the editors put first;
-* lead position: news writing puts the essential facts first (``1 / sqrt(1 + rank)``).
+By default (``scorer="learned"``) each candidate's worth — its predicted ROUGE-2 bigram precision,
+what it brings per word — comes from a small gradient-boosted tree ensemble shipped as JSON in
+``newsdesk/data/summary/`` (trained by ``newsdesk train summary`` on the AllSides dev data) over
+features computed within the story (:func:`candidate_features`): MiniLM centrality, confirmation by
+the other articles, similarity to the titles, lead position, length, how many of its words and
+bigrams the other articles share, quotes, numbers. Selection (:func:`select_within_budget`) greedily
+maximises the worth of what a reader gets within ``word_budget`` words in reading order, with a
+redundancy cost, no near-copies and an outlet-balance discount.
 
-Selection is Maximal Marginal Relevance (score against similarity to what is already chosen),
-with a penalty per sentence already taken from the same outlet, until the word budget is reached.
+``scorer="heuristic"`` keeps the fixed-weight score (centrality + confirmation + headline
+similarity + lead position, :func:`score_candidates`) with Maximal Marginal Relevance selection and
+a per-outlet penalty (:func:`select`); it is also the fallback when the model file is unusable.
+
 The chosen sentences come out in reading order (article date, then article order, then position).
 Each carries citations: its own article and every other article with a sentence whose cosine
 similarity to it reaches ``citation_threshold`` (0.6 by default, see docs/benchmarks/summary.md).
@@ -34,6 +37,8 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
 from .errors import AnalysisError, OptionsError
@@ -49,6 +54,10 @@ WORD_RE = re.compile(r"\w+")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 
 UnsupportedPolicy = Literal["drop", "flag"]
+ScorerKind = Literal["learned", "heuristic"]
+MODEL_DIR = Path(__file__).resolve().parent / "data" / "summary"
+MODEL_FILE = "summary_model.json"
+MODEL_FORMAT = "newsdesk-summary-gbm/1"
 
 
 class SummaryError(AnalysisError):
@@ -61,8 +70,19 @@ class SummaryError(AnalysisError):
 class SummaryOptions:
     """How a story is summarised. Defaults are the ones measured in docs/benchmarks/summary.md.
 
-    word_budget: stop adding sentences once the summary has this many words (the last sentence
-        is kept whole, so a summary may run past the budget by part of one sentence).
+    word_budget: the summary's length in words. Sentences are chosen for what a reader gets in the
+        first ``word_budget`` words (in reading order); the last sentence is kept whole, so a
+        summary may run past the budget by part of one sentence.
+    scorer: ``"learned"`` (default): each sentence's worth is predicted by the small gradient-boosted
+        model shipped in ``newsdesk/data/summary/`` (``newsdesk train summary``), and sentences are
+        chosen to maximise the predicted worth of the words within the budget
+        (:func:`select_within_budget`). ``"heuristic"``: the fixed-weight score of
+        :func:`score_candidates` with MMR selection (:func:`select`). A missing or unreadable model
+        file falls back to the heuristic with a logged warning.
+    model_path: JSON model file to use instead of the shipped one.
+    redundancy_weight: learned scorer only; cost per word of overlap (MiniLM cosine) between two
+        chosen sentences, on the scale of the predicted bigram precision (0.01 measured in
+        docs/benchmarks/summary.md; higher values leave the budget part empty on 3-article stories).
     min_words / max_words: candidate sentences outside this length are not summary material.
     position_weight, confirmation_weight, headline_weight: weights of the lead-position,
         cross-outlet confirmation and headline-similarity signals; centrality has weight 1.
@@ -83,6 +103,9 @@ class SummaryOptions:
     """
 
     word_budget: int = 120
+    scorer: ScorerKind = "learned"
+    model_path: str | None = None
+    redundancy_weight: float = 0.01
     min_words: int = 6
     max_words: int = 70
     position_weight: float = 0.5
@@ -116,6 +139,10 @@ class SummaryOptions:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise OptionsError(f"{name} must lie in [0, 1], got {value}")
+        if self.scorer not in ("learned", "heuristic"):
+            raise OptionsError(f"scorer must be 'learned' or 'heuristic', got {self.scorer!r}")
+        if self.redundancy_weight < 0:
+            raise OptionsError(f"redundancy_weight must be >= 0, got {self.redundancy_weight}")
         if self.unsupported not in ("drop", "flag"):
             raise OptionsError(f"unsupported must be 'drop' or 'flag', got {self.unsupported!r}")
         if self.llm_timeout <= 0:
@@ -355,6 +382,192 @@ def _outlet_key(article: Article) -> str:
     return (article.outlet or "").strip().lower() or f"article:{article.id}"
 
 
+FEATURE_NAMES: tuple[str, ...] = (
+    "centrality",
+    "confirmation_mean",
+    "confirmation_max",
+    "confirming_share",
+    "headline_mean",
+    "headline_own",
+    "headline_max",
+    "lead",
+    "usable_rank",
+    "position",
+    "relative_position",
+    "is_first",
+    "words",
+    "bigram_support",
+    "unigram_support",
+    "title_overlap",
+    "has_quote",
+    "has_speech_verb",
+    "numbers",
+    "capitalised_share",
+    "articles",
+    "article_candidates",
+    "lexical_centrality",
+)
+_STOP_WORDS: frozenset[str] | None = None
+
+
+def _stop_words() -> frozenset[str]:
+    global _STOP_WORDS
+    if _STOP_WORDS is None:
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        _STOP_WORDS = frozenset(ENGLISH_STOP_WORDS)
+    return _STOP_WORDS
+
+
+def candidate_features(
+    articles: Sequence[Article],
+    pool: Sequence[Candidate],
+    vectors: "np.ndarray",
+    title_vectors: "np.ndarray | None",
+    *,
+    confirm_threshold: float = 0.6,
+) -> "np.ndarray":
+    """One row of :data:`FEATURE_NAMES` per candidate (the learned scorer's input).
+
+    ``title_vectors`` holds one (normalised) MiniLM row per article, zeros for an article without
+    a title (or ``None`` when no article has one). Everything is computed within the story.
+    """
+    import numpy as np
+
+    n = len(pool)
+    stop = _stop_words()
+    article_of = np.array([c.article_index for c in pool])
+    present = sorted(set(article_of.tolist()))
+    per_article_means = np.stack([vectors[article_of == a].mean(axis=0) for a in present])
+    centroid = _normalise(per_article_means.mean(axis=0))
+    centrality = vectors @ centroid
+
+    similarity = vectors @ vectors.T
+    if len(present) > 1:
+        best_per_article = np.stack([similarity[:, article_of == a].max(axis=1) for a in present], axis=1)
+        own = np.array([present.index(a) for a in article_of])
+        best_per_article[np.arange(n), own] = np.nan
+        confirmation_mean = np.nanmean(best_per_article, axis=1)
+        confirmation_max = np.nanmax(best_per_article, axis=1)
+        confirming_share = np.nansum(best_per_article >= confirm_threshold, axis=1) / (len(present) - 1)
+    else:
+        confirmation_mean = centrality.copy()
+        confirmation_max = centrality.copy()
+        confirming_share = np.zeros(n)
+
+    has_title = np.zeros(len(articles), dtype=bool)
+    if title_vectors is not None:
+        has_title = np.linalg.norm(title_vectors, axis=1) > 0.5
+    if has_title.any():
+        title_similarity = vectors @ title_vectors[has_title].T
+        headline = _normalise(title_vectors[has_title].mean(axis=0))
+        headline_mean = vectors @ headline
+        headline_max = title_similarity.max(axis=1)
+        headline_own = np.array([
+            float(vectors[i] @ title_vectors[c.article_index]) if has_title[c.article_index] else headline_mean[i]
+            for i, c in enumerate(pool)
+        ])
+    else:
+        headline_mean = headline_max = headline_own = centrality.copy()
+
+    rank = np.zeros(n)
+    seen: dict[int, int] = {}
+    for i, candidate in enumerate(pool):
+        rank[i] = seen.get(candidate.article_index, 0)
+        seen[candidate.article_index] = int(rank[i]) + 1
+    per_article_count = np.array([seen[c.article_index] for c in pool], dtype=float)
+    position = np.array([c.position for c in pool], dtype=float)
+    total_sentences: dict[int, int] = {}
+    for c in pool:
+        total_sentences[c.article_index] = max(total_sentences.get(c.article_index, 0), c.position + 1)
+    relative = position / np.array([max(total_sentences[c.article_index], 1) for c in pool], dtype=float)
+
+    # Word and bigram support: in how many *other* articles each n-gram of the sentence occurs.
+    article_tokens = [WORD_RE.findall(a.text.lower()) for a in articles]
+    article_unigrams = [set(t) for t in article_tokens]
+    article_bigrams = [set(zip(t, t[1:])) for t in article_tokens]
+    others = max(len(present) - 1, 1)
+    title_words = set()
+    for a in articles:
+        title_words.update(w for w in WORD_RE.findall((a.title or "").lower()) if w not in stop)
+    bigram_support = np.zeros(n)
+    unigram_support = np.zeros(n)
+    title_overlap = np.zeros(n)
+    words = np.zeros(n)
+    numbers = np.zeros(n)
+    capitalised = np.zeros(n)
+    has_quote = np.zeros(n)
+    speech = np.zeros(n)
+    bags = []
+    for i, c in enumerate(pool):
+        raw = WORD_RE.findall(c.text)
+        toks = [t.lower() for t in raw]
+        words[i] = len(toks)
+        content = [t for t in toks if t not in stop]
+        bags.append(content)
+        bigrams = [b for b in zip(toks, toks[1:]) if not (b[0] in stop and b[1] in stop)]
+        other_articles = [k for k in present if k != c.article_index]
+        if bigrams and other_articles:
+            bigram_support[i] = sum(sum(b in article_bigrams[k] for k in other_articles) for b in bigrams) / (
+                len(bigrams) * others)
+        if content and other_articles:
+            unigram_support[i] = sum(sum(t in article_unigrams[k] for k in other_articles) for t in content) / (
+                len(content) * others)
+        if content:
+            title_overlap[i] = sum(t in title_words for t in content) / len(content)
+        numbers[i] = len(_NUMBER.findall(c.text))
+        capitalised[i] = sum(1 for w in raw[1:] if w[:1].isupper()) / max(len(raw) - 1, 1)
+        has_quote[i] = float(bool(re.search(r"[\"“”]", c.text)))
+        speech[i] = float(bool(_SPEECH_VERB.search(c.text)))
+
+    # Lexical centrality: cosine of the sentence's content words to the story's word counts.
+    vocabulary: dict[str, int] = {}
+    for bag in bags:
+        for t in bag:
+            vocabulary.setdefault(t, len(vocabulary))
+    lexical = np.zeros(n)
+    if vocabulary:
+        counts = np.zeros((n, len(vocabulary)))
+        for i, bag in enumerate(bags):
+            for t in bag:
+                counts[i, vocabulary[t]] += 1
+        document_frequency = (counts > 0).sum(axis=0)
+        idf = np.log((n + 1) / (document_frequency + 1)) + 1
+        weighted = counts * idf
+        norms = np.linalg.norm(weighted, axis=1, keepdims=True)
+        weighted = weighted / np.maximum(norms, 1e-12)
+        story = weighted.sum(axis=0)
+        story = story / max(np.linalg.norm(story), 1e-12)
+        lexical = weighted @ story
+
+    columns = [
+        centrality,
+        confirmation_mean,
+        confirmation_max,
+        confirming_share,
+        headline_mean,
+        headline_own,
+        headline_max,
+        1.0 / np.sqrt(1.0 + rank),
+        rank,
+        position,
+        relative,
+        (rank == 0).astype(float),
+        words,
+        bigram_support,
+        unigram_support,
+        title_overlap,
+        has_quote,
+        speech,
+        numbers,
+        capitalised,
+        np.full(n, float(len(present))),
+        per_article_count,
+        lexical,
+    ]
+    return np.stack([np.asarray(c, dtype=np.float64) for c in columns], axis=1)
+
+
 def score_candidates(
     articles: Sequence[Article],
     pool: Sequence[Candidate],
@@ -414,8 +627,6 @@ def select(
     options: SummaryOptions,
 ) -> list[int]:
     """Indices into ``pool`` chosen by MMR with an outlet-balance penalty, in order of choice."""
-    import numpy as np
-
     similarity = vectors @ vectors.T
     outlets = [_outlet_key(articles[c.article_index]) for c in pool]
     # Relevance is a sum of several similarities; bring it to the scale of one similarity so
@@ -448,6 +659,196 @@ def select(
     return chosen
 
 
+def story_relative_features(features: "np.ndarray") -> "np.ndarray":
+    """The learned scorer's input: each feature as is, its gap to the story's best value, and its
+    rank within the story (0 = lowest, 1 = highest).
+
+    What makes a sentence worth taking is how it compares with the story's other sentences; the
+    raw values alone vary too much from story to story (snippets vs full articles, 2 vs 20 articles).
+    """
+    import numpy as np
+
+    n = len(features)
+    if n < 2:
+        return np.concatenate([features, np.zeros_like(features), np.full_like(features, 0.5)], axis=1)
+    rank = features.argsort(axis=0, kind="stable").argsort(axis=0, kind="stable") / (n - 1)
+    return np.concatenate([features, features - features.max(axis=0), rank], axis=1)
+
+
+class SentenceScorer:
+    """A gradient-boosted regression tree ensemble read from JSON (no pickle, no scikit-learn at run
+    time). It predicts a sentence's ROUGE-2 bigram precision against a reference summary from
+    :func:`story_relative_features` of :func:`candidate_features`."""
+
+    def __init__(self, payload: Mapping[str, Any], source: str = "<memory>") -> None:
+        import numpy as np
+
+        if payload.get("format") != MODEL_FORMAT:
+            raise ValueError(f"{source}: format {payload.get('format')!r}, expected {MODEL_FORMAT!r}")
+        if list(payload.get("features", [])) != list(FEATURE_NAMES):
+            raise ValueError(f"{source}: was trained on other features than this version of newsdesk computes")
+        self.source = source
+        self.meta = dict(payload.get("meta", {}))
+        self.init = float(payload["init"])
+        self.learning_rate = float(payload["learning_rate"])
+        self.trees = []
+        for tree in payload["trees"]:
+            left = np.asarray(tree["left"], dtype=np.int64)
+            right = np.asarray(tree["right"], dtype=np.int64)
+            feature = np.asarray(tree["feature"], dtype=np.int64)
+            threshold = np.asarray(tree["threshold"], dtype=np.float64)
+            value = np.asarray(tree["value"], dtype=np.float64)
+            if not (len(left) == len(right) == len(feature) == len(threshold) == len(value)):
+                raise ValueError(f"{source}: a tree has arrays of different lengths")
+            self.trees.append((left, right, feature, threshold, value))
+        self.width = 3 * len(FEATURE_NAMES)
+
+    def predict(self, matrix: "np.ndarray") -> "np.ndarray":
+        """Predictions for rows of :func:`story_relative_features` (same as scikit-learn's)."""
+        import numpy as np
+
+        # scikit-learn compares float32 inputs with its thresholds; do the same to match it exactly.
+        x = np.asarray(matrix, dtype=np.float32).astype(np.float64)
+        if x.ndim != 2 or x.shape[1] != self.width:
+            raise ValueError(f"expected a matrix with {self.width} columns, got shape {x.shape}")
+        rows = np.arange(len(x))
+        total = np.full(len(x), self.init)
+        for left, right, feature, threshold, value in self.trees:
+            node = np.zeros(len(x), dtype=np.int64)
+            while True:
+                inner = left[node] >= 0
+                if not inner.any():
+                    break
+                go_left = x[rows, np.where(inner, feature[node], 0)] <= threshold[node]
+                node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+            total += self.learning_rate * value[node]
+        return total
+
+    def score(self, features: "np.ndarray") -> "np.ndarray":
+        return self.predict(story_relative_features(features))
+
+    @classmethod
+    def from_sklearn(cls, model, meta: Mapping[str, Any] | None = None) -> "SentenceScorer":
+        """Convert a fitted ``sklearn.ensemble.GradientBoostingRegressor`` (squared error)."""
+        return cls(scorer_payload(model, meta), source="scikit-learn model")
+
+
+def scorer_payload(model, meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON form of a fitted ``GradientBoostingRegressor`` (squared error loss, mean init)."""
+    trees = []
+    for (estimator,) in model.estimators_:
+        tree = estimator.tree_
+        trees.append({
+            "left": tree.children_left.tolist(),
+            "right": tree.children_right.tolist(),
+            "feature": [int(f) for f in tree.feature],
+            "threshold": [float(t) for t in tree.threshold],
+            "value": [float(v) for v in tree.value[:, 0, 0]],
+        })
+    return {
+        "format": MODEL_FORMAT,
+        "features": list(FEATURE_NAMES),
+        "input": "story_relative_features(candidate_features(...))",
+        "init": float(model.init_.constant_.ravel()[0]),
+        "learning_rate": float(model.learning_rate),
+        "trees": trees,
+        "meta": dict(meta or {}),
+    }
+
+
+@lru_cache(maxsize=4)
+def _load_scorer(path: str) -> SentenceScorer | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return SentenceScorer(json.load(handle), source=path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("summary model %s unusable (%s); using the heuristic scorer. "
+                    "Rebuild it with `newsdesk train summary`.", path, exc)
+        return None
+
+
+def load_scorer(path: str | Path | None = None) -> SentenceScorer | None:
+    """The learned sentence scorer (the shipped one by default), or None when it cannot be read."""
+    return _load_scorer(str(Path(path or MODEL_DIR / MODEL_FILE).resolve()))
+
+
+def _reading_key(articles: Sequence[Article], candidate: Candidate) -> tuple:
+    published = articles[candidate.article_index].published or "9999-99-99"
+    return (published, candidate.article_index, candidate.start)
+
+
+def select_within_budget(
+    articles: Sequence[Article],
+    pool: Sequence[Candidate],
+    worth: "np.ndarray",
+    vectors: "np.ndarray",
+    options: SummaryOptions,
+) -> list[int]:
+    """Indices into ``pool`` chosen greedily to maximise the worth of what a reader gets in the first
+    ``word_budget`` words of the summary in reading order.
+
+    ``worth`` is a per-word value (the predicted bigram precision). A set's value is the sum over its
+    sentences of worth × words that fall within the budget, minus ``redundancy_weight`` × cosine ×
+    shorter length for each pair of chosen sentences; a sentence from an outlet already chosen has
+    its worth cut by ``outlet_penalty`` per earlier pick. Adding a sentence placed early in reading
+    order pushes later words out of the budget, which the value accounts for; so a long sentence
+    whose tail would be cut competes with shorter ones. Until the budget is full the best addition
+    is always taken, then only additions that raise the value.
+    """
+    import numpy as np
+
+    similarity = np.clip(vectors @ vectors.T, 0.0, None)
+    words = np.array([c.words for c in pool], dtype=float)
+    keys = [_reading_key(articles, c) for c in pool]
+    outlets = [_outlet_key(articles[c.article_index]) for c in pool]
+    worth = np.clip(np.asarray(worth, dtype=float), 1e-6, None)
+    budget = float(options.word_budget)
+
+    def kept_value(members: list[int], effective: dict[int, float]) -> float:
+        left, total = budget, 0.0
+        for i in sorted(members, key=keys.__getitem__):
+            kept = min(words[i], left)
+            total += effective[i] * kept
+            left -= kept
+        return total
+
+    chosen: list[int] = []
+    effective: dict[int, float] = {}
+    taken_from: dict[str, int] = {}
+    redundancy_total = 0.0
+    current = 0.0
+    while True:
+        full = words[chosen].sum() >= budget if chosen else False
+        best, best_value, best_redundancy = None, -math.inf, 0.0
+        for i in range(len(pool)):
+            if i in effective:
+                continue
+            if chosen and similarity[i, chosen].max() >= options.duplicate_threshold:
+                continue
+            weight = worth[i] * max(0.0, 1.0 - options.outlet_penalty * taken_from.get(outlets[i], 0))
+            effective[i] = weight
+            redundancy = float((similarity[i, chosen] * np.minimum(words[i], words[chosen])).sum()) if chosen else 0.0
+            value = kept_value(chosen + [i], effective) - options.redundancy_weight * (redundancy_total + redundancy)
+            del effective[i]
+            if value > best_value:
+                best, best_value, best_redundancy = i, value, redundancy
+        if best is None or (full and best_value <= current + 1e-12):
+            break
+        effective[best] = worth[best] * max(0.0, 1.0 - options.outlet_penalty * taken_from.get(outlets[best], 0))
+        chosen.append(best)
+        taken_from[outlets[best]] = taken_from.get(outlets[best], 0) + 1
+        redundancy_total += best_redundancy
+        current = best_value
+    # A sentence pushed wholly past the budget by earlier ones adds nothing a reader sees.
+    left, visible = budget, []
+    for i in sorted(chosen, key=keys.__getitem__):
+        if left <= 0:
+            continue
+        visible.append(i)
+        left -= words[i]
+    return [i for i in chosen if i in visible]
+
+
 def _reading_order(articles: Sequence[Article], pool: Sequence[Candidate], chosen: Sequence[int]) -> list[int]:
     def key(i: int):
         c = pool[i]
@@ -471,6 +872,23 @@ def _citations(
     return (own, *others), len(others)
 
 
+def summary_pool(
+    articles: Sequence[Article],
+    options: SummaryOptions,
+    docs: Mapping[str, "Doc"] | None = None,
+) -> tuple[list[Candidate], list[Candidate]]:
+    """Every sentence of the story, and those a summary may use (what passes the filters; when
+    nothing does, e.g. only headlines and fragments, the sentences of 4+ words that are neither
+    questions nor boilerplate, rather than nothing for the story)."""
+    everything = candidates(articles, docs, min_words=options.min_words, max_words=options.max_words)
+    pool = [c for c in everything if c.rejection is None]
+    if not pool:
+        pool = [c for c in everything if c.words >= 4 and c.rejection not in ("question", "boilerplate")]
+        if pool:
+            log.info("no sentence passed the summary filters; using %d unfiltered sentences", len(pool))
+    return everything, pool
+
+
 def extractive_summary(
     articles: Sequence[Article],
     options: SummaryOptions,
@@ -479,19 +897,24 @@ def extractive_summary(
     """The extractive summary (see module docstring)."""
     from .resources import embed
 
-    everything = candidates(articles, docs, min_words=options.min_words, max_words=options.max_words)
-    pool = [c for c in everything if c.rejection is None]
-    if not pool:
-        # Nothing passes the filters (e.g. only headlines and fragments): fall back to the
-        # longest-enough sentences rather than return nothing for the story.
-        pool = [c for c in everything if c.words >= 4 and c.rejection not in ("question", "boilerplate")]
-        if pool:
-            log.info("no sentence passed the summary filters; using %d unfiltered sentences", len(pool))
+    everything, pool = summary_pool(articles, options, docs)
     if not pool:
         return []
-    vectors = embed([c.text for c in pool])
-    relevance = score_candidates(articles, pool, vectors, options)
-    chosen = select(articles, pool, relevance, vectors, options)
+    scorer = load_scorer(options.model_path) if options.scorer == "learned" else None
+    if scorer is not None:
+        import numpy as np
+
+        titles = [a.title.strip() if a.title else "" for a in articles]
+        vectors_and_titles = embed([c.text for c in pool] + [t for t in titles if t])
+        vectors = vectors_and_titles[: len(pool)]
+        title_vectors = np.zeros((len(articles), vectors.shape[1]), dtype=np.float32)
+        title_vectors[[k for k, t in enumerate(titles) if t]] = vectors_and_titles[len(pool):]
+        relevance = scorer.score(candidate_features(articles, pool, vectors, title_vectors))
+        chosen = select_within_budget(articles, pool, relevance, vectors, options)
+    else:
+        vectors = embed([c.text for c in pool])
+        relevance = score_candidates(articles, pool, vectors, options)
+        chosen = select(articles, pool, relevance, vectors, options)
     # Citations look at every sentence (a confirming sentence may itself be unfit for a summary).
     unfit = [c for c in everything if c.rejection is not None and c.words >= 4]
     import numpy as np

@@ -1,0 +1,262 @@
+"""Train the summary sentence scorer: ``newsdesk train summary``.
+
+Reads the AllSides dev files (``../shared/bench/mds_allsides_neus/dev.jsonl`` and
+``mds_allsides_stories/dev.jsonl``; never a test split), builds every story's candidate sentences
+exactly as :func:`newsdesk.summarize.extractive_summary` does (same spaCy sentences, filters and
+MiniLM vectors), labels each with its ROUGE-2 bigram precision against the story's reference
+summary (the share of its bigrams found in the reference: what a sentence brings per word of the
+budget), and fits a scikit-learn gradient-boosted regression tree ensemble on
+:func:`newsdesk.summarize.story_relative_features`.
+
+The honest figure is the k-fold cross-validated ROUGE (folds by sha1 of the story id, both files
+pooled): every story is summarised by a model that never saw it, with the same selection
+(:func:`newsdesk.summarize.select_within_budget`) and the same word budget and cut as
+``newsdesk bench summary``. The shipped model (``src/newsdesk/data/summary/summary_model.json``,
+plain JSON trees, no pickle) is then fitted on all stories of both files. Deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..bench import BenchReport, BenchTable, Stopwatch
+from ..errors import BenchmarkError
+
+log = logging.getLogger(__name__)
+
+HELP = "train the summary sentence scorer on the AllSides dev files (k-fold CV ROUGE) and write newsdesk/data/summary/"
+
+_SHARED = Path(__file__).resolve().parents[4] / "shared" / "bench"
+DEFAULT_DATA = [_SHARED / "mds_allsides_neus" / "dev.jsonl", _SHARED / "mds_allsides_stories" / "dev.jsonl"]
+
+# Fixed a priori (a common small configuration), not tuned on the folds: see docs/benchmarks/summary.md.
+GBM_PARAMS = dict(n_estimators=200, max_depth=3, learning_rate=0.05, subsample=0.8, min_samples_leaf=20)
+
+
+def add_arguments(parser) -> None:
+    from ..summarize import MODEL_DIR
+
+    parser.add_argument("--data", action="append", metavar="DEV.jsonl",
+                        help="an mds_allsides_* dev file (repeatable; default: the NeuS and the stories dev files)")
+    parser.add_argument("--out", default=str(MODEL_DIR),
+                        help=f"folder to write summary_model.json into (default: {MODEL_DIR}); '' to skip")
+    parser.add_argument("--cache", metavar="DIR",
+                        help="keep sentence splits and MiniLM vectors here so a rerun skips spaCy and the encoder")
+    parser.add_argument("--limit", type=int, metavar="N", help="use only the first N stories of each file (quick trials)")
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default: 5)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the tree ensemble (default: 0)")
+
+
+@dataclass
+class Example:
+    """One story prepared for training: its candidates, their features and labels."""
+
+    story_id: str
+    dataset: str
+    budget: int
+    articles: list
+    pool: list
+    vectors: Any
+    features: Any
+    worth: Any  # ROUGE-2 bigram precision of each candidate against the reference
+    reference: str
+
+
+def _parse(stories, cache_dir: str | None, name: str):
+    """Sentence spans and MiniLM vectors (of every sentence and title) per story, cached if asked."""
+    import numpy as np
+
+    from ..resources import embed, nlp
+    from ..summarize import sentence_spans
+
+    path = None
+    if cache_dir:
+        digest = hashlib.sha256()
+        for story_id, articles, _ in stories:
+            digest.update(story_id.encode())
+            for a in articles:
+                digest.update((a.text + "\x00" + (a.title or "") + "\x01").encode())
+        path = Path(cache_dir) / f"summary-{name}-{digest.hexdigest()[:16]}.pkl"
+        if path.exists():
+            log.info("sentences and vectors from %s", path)
+            with open(path, "rb") as handle:
+                return pickle.load(handle)
+    pipeline = nlp()
+    parsed = {}
+    for number, (story_id, articles, _) in enumerate(stories, 1):
+        docs = {a.id: doc for a, doc in zip(articles, pipeline.pipe(a.text for a in articles))}
+        spans = sentence_spans(articles, docs)
+        texts = [articles[k].text[a:b] for k, article_spans in enumerate(spans) for a, b in article_spans]
+        titles = [a.title.strip() for a in articles if a.title and a.title.strip()]
+        unique = list(dict.fromkeys(texts + titles))
+        vectors = embed(unique) if unique else np.zeros((0, 384), dtype=np.float32)
+        parsed[story_id] = (spans, dict(zip(unique, vectors)))
+        if number % 50 == 0:
+            log.info("%s: %d/%d stories parsed", name, number, len(stories))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as handle:
+            pickle.dump(parsed, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return parsed
+
+
+def prepare(path: str | Path, *, limit: int | None, cache_dir: str | None) -> list[Example]:
+    """The stories of one dev file as training examples (same candidates as the summariser sees)."""
+    from collections import Counter
+
+    import numpy as np
+
+    from ..bench.summary import load_stories, tokens
+    from ..summarize import Candidate, SummaryOptions, candidate_features, rejection_reason
+
+    all_stories, skipped = load_stories(path)
+    for message in skipped:
+        log.warning("%s", message)
+    budget = round(sum(len(tokens(r)) for _, _, r in all_stories) / len(all_stories))
+    stories = all_stories[:limit] if limit else all_stories
+    name = Path(path).parent.name or Path(path).stem
+    parsed = _parse(stories, cache_dir, f"{name}-{len(stories)}")
+    options = SummaryOptions(word_budget=budget)
+    examples = []
+    for story_id, articles, reference in stories:
+        spans, vector_of = parsed[story_id]
+        everything = [
+            Candidate(article_index=k, article_id=articles[k].id, start=a, end=b, text=articles[k].text[a:b],
+                      position=p, rejection=rejection_reason(articles[k].text[a:b], min_words=options.min_words,
+                                                             max_words=options.max_words))
+            for k, article_spans in enumerate(spans) for p, (a, b) in enumerate(article_spans)
+        ]
+        # Same rule as summarize.summary_pool (filters, then the fallback when nothing passes).
+        pool = [c for c in everything if c.rejection is None] or [
+            c for c in everything if c.words >= 4 and c.rejection not in ("question", "boilerplate")]
+        if not pool:
+            log.warning("%s: story %s has no candidate sentence; left out", path, story_id)
+            continue
+        vectors = np.stack([vector_of[c.text] for c in pool])
+        title_vectors = np.zeros((len(articles), vectors.shape[1]), dtype=np.float32)
+        for k, article in enumerate(articles):
+            if article.title and article.title.strip():
+                title_vectors[k] = vector_of[article.title.strip()]
+        features = candidate_features(articles, pool, vectors, title_vectors)
+        reference_tokens = tokens(reference)
+        reference_bigrams = Counter(zip(reference_tokens, reference_tokens[1:]))
+        worth = []
+        for c in pool:
+            t = tokens(c.text)
+            bigrams = Counter(zip(t, t[1:]))
+            worth.append(sum((bigrams & reference_bigrams).values()) / max(sum(bigrams.values()), 1))
+        examples.append(Example(story_id=story_id, dataset=name, budget=budget, articles=articles, pool=pool,
+                                vectors=vectors, features=features, worth=np.array(worth), reference=reference))
+    return examples
+
+
+def fold_of(story_id: str, folds: int) -> int:
+    return int(hashlib.sha1(story_id.encode("utf-8")).hexdigest(), 16) % folds
+
+
+def fit(examples: list[Example], seed: int):
+    import numpy as np
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    from ..summarize import story_relative_features
+
+    matrix = np.concatenate([story_relative_features(e.features) for e in examples])
+    target = np.concatenate([e.worth for e in examples])
+    return GradientBoostingRegressor(random_state=seed, **GBM_PARAMS).fit(matrix, target)
+
+
+def summary_text(example: Example, relevance, *, learned: bool) -> str:
+    """The summary as ``newsdesk bench summary`` scores it: chosen sentences in reading order, cut to the budget."""
+    from ..bench.summary import truncate_words
+    from ..summarize import SummaryOptions, _reading_order, select, select_within_budget
+
+    options = SummaryOptions(word_budget=example.budget)
+    choose = select_within_budget if learned else select
+    chosen = choose(example.articles, example.pool, relevance, example.vectors, options)
+    order = _reading_order(example.articles, example.pool, chosen)
+    return truncate_words(" ".join(example.pool[i].text for i in order), example.budget)
+
+
+def cross_validate(examples: list[Example], folds: int, seed: int) -> dict[str, list[dict[str, float]]]:
+    """ROUGE per story of the out-of-fold learned scorer and of the heuristic scorer."""
+    from ..bench.summary import rouge
+    from ..summarize import SentenceScorer, SummaryOptions, score_candidates
+
+    results: dict[str, list[dict[str, float]]] = {"learned": [], "heuristic": []}
+    predictions: dict[int, Any] = {}
+    for fold in range(folds):
+        train = [e for e in examples if fold_of(e.story_id, folds) != fold]
+        held = [i for i, e in enumerate(examples) if fold_of(e.story_id, folds) == fold]
+        if not train or not held:
+            continue
+        scorer = SentenceScorer.from_sklearn(fit(train, seed))
+        for i in held:
+            predictions[i] = scorer.score(examples[i].features)
+    for i, example in enumerate(examples):
+        if i not in predictions:  # fewer stories than folds
+            continue
+        results["learned"].append(rouge(summary_text(example, predictions[i], learned=True), example.reference))
+        heuristic = score_candidates(example.articles, example.pool, example.vectors,
+                                     SummaryOptions(word_budget=example.budget))
+        results["heuristic"].append(rouge(summary_text(example, heuristic, learned=False), example.reference))
+    return results
+
+
+def run(args) -> BenchReport:
+    import sklearn
+
+    from ..summarize import MODEL_FILE, SentenceScorer, scorer_payload
+
+    paths = [Path(p) for p in (args.data or DEFAULT_DATA)]
+    report = BenchReport(name="train summary", dataset=", ".join(str(p) for p in paths))
+    if args.folds < 2:
+        raise BenchmarkError(f"--folds must be at least 2, got {args.folds}", hint="the default is 5")
+    with Stopwatch() as watch:
+        by_dataset = {}
+        for path in paths:
+            by_dataset[str(path)] = prepare(path, limit=args.limit, cache_dir=args.cache)
+        examples = [e for batch in by_dataset.values() for e in batch]
+        rows = []
+        results = cross_validate(examples, args.folds, args.seed)
+        offset = 0
+        for path, batch in by_dataset.items():
+            span = slice(offset, offset + len(batch))
+            offset += len(batch)
+            name = batch[0].dataset if batch else Path(path).parent.name
+            name = name.removeprefix("mds_allsides_")
+            row_metrics = {}
+            for system, label in (("learned", f"learned, out-of-fold ({args.folds}-fold CV)"),
+                                  ("heuristic", "heuristic (untrained)")):
+                scores = results[system][span]
+                if not scores:
+                    continue
+                mean = {m: 100 * sum(s[m] for s in scores) / len(scores) for m in ("R1", "R2", "RL")}
+                row_metrics[system] = {m: round(v, 2) for m, v in mean.items()}
+                rows.append({"dataset": name, "stories": len(scores), "budget": batch[0].budget if batch else "",
+                             "system": label, "ROUGE-1": f"{mean['R1']:.2f}", "ROUGE-2": f"{mean['R2']:.2f}",
+                             "ROUGE-L": f"{mean['RL']:.2f}"})
+            report.metrics[name] = row_metrics
+        model = fit(examples, args.seed)
+    meta = {"trained_on": [f"{p.parent.name}/{p.name}" for p in paths], "stories": len(examples), "limit": args.limit,
+            "sentences": int(sum(len(e.pool) for e in examples)), "label": "ROUGE-2 bigram precision vs reference",
+            "params": GBM_PARAMS, "seed": args.seed, "sklearn": sklearn.__version__,
+            "cv_folds": args.folds, "cv": {k: v for k, v in report.metrics.items()}}
+    payload = scorer_payload(model, meta)
+    SentenceScorer(payload)  # the file must load before it is written
+    if args.out:
+        out = Path(args.out) / MODEL_FILE
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(payload, separators=(",", ":")) + "\n", encoding="utf-8")
+        report.notes.append(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
+    report.tables.append(BenchTable(title="ROUGE F1 (x100), word budget and cut as in `newsdesk bench summary`",
+                                    columns=["dataset", "stories", "budget", "system", "ROUGE-1", "ROUGE-2", "ROUGE-L"],
+                                    rows=rows))
+    report.notes.append(f"{len(examples)} stories, {meta['sentences']} candidate sentences; "
+                        f"{watch.seconds:.0f} s; shipped model fitted on all of them")
+    return report
