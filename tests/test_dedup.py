@@ -12,9 +12,23 @@ import pytest
 from newsdesk.dedup import CopyIndex, DedupOptions, find_copies
 from newsdesk.errors import DedupError, OptionsError
 from newsdesk.models import Article, Provenance
+from newsdesk.store import MemoryIndexState, SQLiteStore
 
 SEED_000 = "000_4ec7b5f75422ebf1.txt"
 SEED_001 = "001_9e074f779e16ba68.txt"
+
+
+def reuters_records(shared_bench, count: int) -> list[dict]:
+    """The first ``count`` Reuters-21578 records with a body."""
+    records = []
+    with gzip.open(shared_bench / "corpus_reuters21578" / "all.jsonl.gz", "rt", encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            if record["text"].strip():
+                records.append(record)
+            if len(records) >= count:
+                break
+    return records
 
 
 def article(article_id: str, text: str, *, title: str | None = None, published: str | None = None) -> Article:
@@ -108,19 +122,96 @@ def test_find_copies_does_not_depend_on_input_order(body):
         assert find_copies(shuffled) == expected
 
 
-def test_copy_index_is_incremental_and_survives_a_round_trip(body):
+def test_copy_index_is_incremental_and_idempotent(body):
     index = CopyIndex()
     assert index.add(article("a", body)) is None
-    restored = CopyIndex.from_bytes(index.to_bytes())
-    link = restored.add(article("b", "Share this\n" + body))
+    link = index.add(article("b", "Share this\n" + body))
     assert link is not None and link.canonical == "a"
-    assert restored.add(article("b", "ignored: same id")) == link  # idempotent
-    assert restored.links() == [link]
+    assert index.add(article("b", "ignored: same id")) == link  # idempotent
+    assert index.links() == [link]
+    assert index.canonical_of("b") == "a" and index.canonical_of("a") == "a" and index.canonical_of("zz") is None
+    assert len(index) == 2 and "b" in index and "zz" not in index
 
 
-def test_corrupt_index_state_raises_a_dedup_error():
+def test_drain_new_links_returns_each_link_once(body):
+    index = CopyIndex()
+    index.add(article("a", body))
+    first = index.add(article("b", "Advertisement\n" + body))
+    assert index.drain_new_links() == [first]
+    index.add(article("b", body))  # already indexed: not new
+    second = index.add(article("c", body + "\nMost read"))
+    assert index.drain_new_links() == [second]
+    assert index.drain_new_links() == []
+    assert index.links() == [first, second]
+
+
+def test_copy_index_reopened_over_a_sqlite_store_continues_where_it_stopped(tmp_path, body):
+    with SQLiteStore(tmp_path / "store.db") as store:
+        with store.transaction():
+            assert CopyIndex(state=store.index_state("copies")).add(article("a", body)) is None
+    with SQLiteStore(tmp_path / "store.db") as store:
+        index = CopyIndex(state=store.index_state("copies"))
+        with store.transaction():
+            link = index.add(article("b", "Share this\n" + body))
+        assert link is not None and link.canonical == "a"
+        assert CopyIndex(state=store.index_state("copies")).links() == [link]
+
+
+def test_a_rolled_back_add_leaves_no_trace_in_the_store(tmp_path, body):
+    with SQLiteStore(tmp_path / "store.db") as store:
+        state = store.index_state("copies")
+        with store.transaction():
+            CopyIndex(state=state).add(article("a", body))
+        before = store.dump()
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                CopyIndex(state=state).add(article("b", "Share this\n" + body))
+                raise RuntimeError("the article's own commit failed")
+        assert store.dump() == before
+        assert "b" not in CopyIndex(state=state)
+
+
+def test_adding_one_by_one_over_a_reopened_store_equals_one_in_memory_run(tmp_path, shared_bench):
+    records = reuters_records(shared_bench, 1200)
+    rng = random.Random(3)
+    pile = [article(r["id"], r["text"], title=r["title"], published=r["date"][:10]) for r in records]
+    for r in rng.sample([r for r in records if len(r["text"].split()) > 60], 30):  # truncated and chrome copies
+        words = r["text"].split(" ")
+        pile.append(article(r["id"] + "~cut", " ".join(words[: len(words) // 2]), title=r["title"]))
+        pile.append(article(r["id"] + "~chrome", "Advertisement\n" + r["text"] + "\nMost read", title=r["title"]))
+    rng.shuffle(pile)
+
+    in_memory = CopyIndex()
+    expected = [in_memory.add(a) for a in pile]
+    assert sum(link is not None for link in expected) >= 60
+
+    path = tmp_path / "store.db"
+    got = []
+    for start in range(0, len(pile), 200):  # the store closed and reopened every 200 articles
+        with SQLiteStore(path) as store:
+            for a in pile[start : start + 200]:
+                with store.transaction():  # a fresh index over the stored state for every article
+                    got.append(CopyIndex(state=store.index_state("copies")).add(a))
+    assert got == expected
+    with SQLiteStore(path) as store:
+        reopened = CopyIndex(state=store.index_state("copies"))
+        assert reopened.links() == in_memory.links()
+        assert len(reopened) == len(pile)
+
+
+def test_a_state_built_with_other_shingles_is_refused(body):
+    index = CopyIndex()
+    index.add(article("a", body))
     with pytest.raises(DedupError):
-        CopyIndex.from_bytes(b"not a pickle")
+        CopyIndex(DedupOptions(shingle_words=4), state=index.state)
+    CopyIndex(DedupOptions(jaccard_threshold=0.6), state=index.state)  # verification thresholds may change
+
+
+def test_corrupt_index_state_raises_a_dedup_error(body):
+    state = MemoryIndexState()
+    state.put({"meta": b"not json"})
+    with pytest.raises(DedupError):
+        CopyIndex(state=state)
 
 
 @pytest.mark.parametrize(
@@ -133,14 +224,7 @@ def test_bad_options_are_refused(kwargs):
 
 
 def test_reuters_exact_duplicate_bodies_are_found(shared_bench):
-    records = []
-    with gzip.open(shared_bench / "corpus_reuters21578" / "all.jsonl.gz", "rt", encoding="utf-8") as handle:
-        for line in handle:
-            record = json.loads(line)
-            if record["text"].strip():
-                records.append(record)
-            if len(records) >= 2500:
-                break
+    records = reuters_records(shared_bench, 2500)
     by_body = defaultdict(list)
     for record in records:
         by_body[(record["text"])].append(record["id"])

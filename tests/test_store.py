@@ -180,3 +180,21 @@ def test_raw_document_returns_the_content_as_ingested(tmp_path):
     raw = store.raw_document(doc.digest)
     assert (raw.content, raw.kind, raw.encoding, raw.provenance.url) == ("<p>Hi</p>", "html", "cp1252", "https://x.example/a")
     assert store.raw_document("missing") is None
+
+
+def test_version_1_store_is_upgraded_and_its_pickled_indexes_dropped(tmp_path):
+    path = tmp_path / "old.db"
+    store = open_store(path)
+    doc = _doc("old text")
+    store.add_document(doc)
+    store.add_article(_article(doc))
+    store.replace_stories([Story("s1", "Old", (doc.digest,), None, None)])
+    store.save_state("indexes", b"pickled v1 state")
+    store._db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    store.close()
+
+    upgraded = open_store(path)
+    assert upgraded.schema_version == SCHEMA_VERSION == 2
+    assert upgraded.load_state("indexes") is None
+    assert upgraded.stories() == [] and upgraded.copies() == []
+    assert [a.id for a in upgraded.articles()] == [doc.digest]  # content is kept; indexes are rebuilt on ingest

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
 
-from newsdesk.errors import OptionsError, StoriesError
+import newsdesk.stories as stories_module
+from newsdesk.errors import ModelUnavailableError, OptionsError, StoriesError
 from newsdesk.models import Article, Provenance
+from newsdesk.store import MemoryIndexState, SQLiteStore
 from newsdesk.stories import (
     ArticleFeatures,
     StoryIndex,
@@ -59,6 +61,18 @@ def basil(shared_bench) -> tuple[list[Article], dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
+def basil_all_features(shared_bench) -> list[ArticleFeatures]:
+    """Features of all 180 BASIL dev articles (60 events) in date order."""
+    articles = []
+    with open(shared_bench / "clustering_basil" / "dev.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            articles.append(article(record["id"], record["text"], title=record["title"], published=record["date"]))
+    ordered = sorted(articles, key=lambda a: (a.published or "", a.id))
+    return article_features(ordered, StoryOptions())
+
+
+@pytest.fixture(scope="module")
 def basil_features(basil) -> list[ArticleFeatures]:
     """Features of the BASIL pile in date order, computed once (embedding is the slow part)."""
     articles, _ = basil
@@ -100,14 +114,122 @@ def test_shuffled_arrival_changes_the_stories_little(basil, basil_features):
         assert bcubed_f1(found, basil[1]) >= 0.85
 
 
-def test_incremental_adds_with_saved_state_equal_the_batch_result(basil, basil_features):
+def test_incremental_adds_with_state_reopened_from_the_store_equal_the_batch_result(basil, tmp_path):
     articles, _ = basil
     ordered = sorted(articles, key=lambda a: (a.published or "", a.id))[:18]
-    index = StoryIndex()
-    for start in range(0, len(ordered), 4):  # the store saves and reloads the index between batches
-        index.add(ordered[start : start + 4])
-        index = StoryIndex.from_bytes(index.to_bytes())
-    assert partition(index.stories()) == partition(cluster_stories(list(reversed(ordered))))
+    for start in range(0, len(ordered), 4):  # the pipeline reopens the index on each ingest call
+        with SQLiteStore(tmp_path / "stories.db") as store, store.transaction():
+            index = StoryIndex(state=store.index_state("stories"))
+            index.add(ordered[start : start + 4])
+            index.save()
+    with SQLiteStore(tmp_path / "stories.db") as store:
+        reopened = StoryIndex(state=store.index_state("stories")).stories()
+    batch = cluster_stories(list(reversed(ordered)))
+    assert partition(reopened) == partition(batch)
+    assert [(s.id, s.title) for s in reopened] == [(s.id, s.title) for s in batch]
+
+
+def test_reopening_the_index_between_batches_changes_nothing_even_beyond_the_all_candidates_size(basil_all_features, tmp_path, monkeypatch):
+    # small chunks and few all-candidates so that 180 articles use the chunked nearest-neighbour search
+    monkeypatch.setattr(stories_module, "_CHUNK_SLOTS", 8)
+    monkeypatch.setattr(stories_module, "_ALL_CANDIDATES", 8)
+    monkeypatch.setattr(stories_module, "_NEAREST", 6)
+    in_memory = StoryIndex()
+    in_memory.add_features(basil_all_features)
+    for start in range(0, len(basil_all_features), 13):
+        with SQLiteStore(tmp_path / "reopened.db") as store, store.transaction():
+            index = StoryIndex(state=store.index_state("stories"))
+            index.add_features(basil_all_features[start : start + 13])
+            index.save()
+    with SQLiteStore(tmp_path / "reopened.db") as store:
+        reopened = StoryIndex(state=store.index_state("stories"))
+        assert len(reopened) == len(basil_all_features)
+        assert reopened.stories() == in_memory.stories()
+        assert reopened.merges() == in_memory.merges()
+        assert reopened.open_stories() == in_memory.open_stories()
+        some = basil_all_features[5].id
+        assert reopened.story_of(some) == in_memory.story_of(some)
+        # the saved postings are exactly the live stories' anchor terms (none left to absorbed stories)
+        state = store.index_state("stories")
+        live = {key[2:]: stories_module._story_from_row(key[2:], blob) for key, blob in state.items("s:")}
+        expected = {(name, key) for key, story in live.items() for name in story.name_counts}
+        saved = {(term, key) for space, term, key in store.dump()["index_postings"] if space == "stories"}
+        assert saved == expected
+
+
+def test_drained_changes_keep_a_copy_of_the_stories_equal_to_the_index(basil_all_features, tmp_path):
+    copy: dict[str, object] = {}  # what the store's stories table holds, kept by upserts and deletes only
+    with SQLiteStore(tmp_path / "drain.db") as store:
+        for start in range(0, 60, 7):
+            with store.transaction():
+                index = StoryIndex(state=store.index_state("stories"))
+                index.add_features(basil_all_features[start : min(start + 7, 60)])
+                changed, removed = index.drain_changes()
+            assert changed and not set(removed) & {s.id for s in changed}
+            assert set(removed) <= set(copy)
+            for story_id in removed:
+                del copy[story_id]
+            copy.update((story.id, story) for story in changed)
+        with store.transaction():
+            assert StoryIndex(state=store.index_state("stories")).drain_changes() == ([], [])
+        final = StoryIndex(state=store.index_state("stories")).stories()
+    assert sorted(copy.values(), key=lambda s: s.id) == sorted(final, key=lambda s: s.id)
+
+
+def test_a_merge_is_drained_as_the_absorbed_and_grown_ids_removed_and_the_merged_story_changed():
+    options = StoryOptions(embedding_weight=1.0, names_weight=0.0, phrases_weight=0.0, join_threshold=0.4)
+    state = MemoryIndexState()
+    index = StoryIndex(options, state)
+    index.add_features([features("a", [1.0, 0.0, 0.0]), features("b", [0.0, 1.0, 0.0])])
+    changed, removed = index.drain_changes()
+    before = {s.id for s in changed}
+    assert len(before) == 2 and removed == []
+    index = StoryIndex(options, state)  # reopened: changes are counted from the saved state
+    index.add_features([features("c", [1.0, 1.0, 0.0]), features("d", [1.0, 1.0, 0.2])])
+    changed, removed = index.drain_changes()
+    assert [set(s.article_ids) for s in changed] == [set("abcd")]
+    assert set(removed) == before
+
+
+def test_adding_one_article_writes_only_the_rows_it_changed(basil_all_features):
+    class CountingState(MemoryIndexState):
+        def put(self, rows):
+            self.written = sorted(rows)
+            super().put(rows)
+
+    state = CountingState()
+    index = StoryIndex(state=state)
+    index.add_features(basil_all_features[:-1])
+    index.save()
+    last = basil_all_features[-1]
+    index = StoryIndex(state=state)
+    index.add_features([last])
+    index.save()
+    written = [key for key in state.written if not key.startswith("d:")]
+    kinds = Counter(key.split(":")[0] for key in written)
+    assert kinds["a"] >= 1 and kinds["s"] <= 2 and kinds["c"] <= 2 and kinds["m"] <= 1, written
+    assert len(written) <= 8 + kinds["a"], written
+    # document frequencies: exactly the article's own terms
+    assert {key[2:] for key in state.written if key.startswith("d:")} == set(last.names | last.phrases)
+
+
+def test_a_damaged_story_row_is_an_error_naming_it():
+    state = MemoryIndexState()
+    index = StoryIndex(state=state)
+    index.add_features([features("a", [1.0, 0.0]), features("b", [0.0, 1.0])])
+    index.save()
+    state.put({"s:a": b"\x05\x00\x00\x00{oops"})
+    with pytest.raises(StoriesError, match="s:a"):
+        StoryIndex(state=state).stories()
+
+
+def test_a_state_built_with_another_encoder_is_refused():
+    state = MemoryIndexState()
+    index = StoryIndex(state=state)
+    index.add_features([features("a", [1.0, 0.0])])
+    index.save()
+    with pytest.raises(ModelUnavailableError):
+        StoryIndex(StoryOptions(encoder="minilm" if index._encoder != "minilm" else "auto"), state)
 
 
 def test_seed_reports_of_the_march_call_form_one_story_apart_from_the_may_call_when_dated(seeds):
@@ -186,6 +308,29 @@ def test_two_stories_found_to_be_one_are_merged_and_the_merge_is_recorded():
     assert merges[0].to_json()["absorbed"] == "b"
 
 
+def test_an_early_join_the_members_disown_is_split_off():
+    # x joins the lone a (cosine 0.62 >= 0.6); b then joins {a, x} (average 0.65) but the three
+    # fall apart under average link: {a, b} (0.8) and x (0.56 to them) -> x is split off again
+    a, x, b = features("a", [1.0, 0.0, 0.0]), features("x", [0.62, 0.7846, 0.0]), features("b", [0.8, 0.0, 0.6])
+    options = StoryOptions(embedding_weight=1.0, names_weight=0.0, phrases_weight=0.0, join_threshold=0.6)
+    index = StoryIndex(options)
+    index.add_features([a, x, b])
+    assert partition(index.stories()) == {frozenset("ab"), frozenset("x")}
+    changed, removed = index.drain_changes()
+    assert {s.article_ids for s in changed} == {("a", "b"), ("x",)} and removed == []
+    state = MemoryIndexState()  # the same with the index reopened before the split
+    first = StoryIndex(options, state)
+    first.add_features([a, x])
+    first.save()
+    second = StoryIndex(options, state)
+    second.add_features([b])
+    second.save()
+    assert StoryIndex(options, state).stories() == index.stories()
+    greedy = StoryIndex(StoryOptions(embedding_weight=1.0, names_weight=0.0, phrases_weight=0.0, join_threshold=0.6, split_max_members=0))
+    greedy.add_features([a, x, b])
+    assert partition(greedy.stories()) == {frozenset("abx")}
+
+
 def test_stale_stories_close_and_undated_articles_no_longer_join_them():
     options = StoryOptions(embedding_weight=1.0, names_weight=0.0, phrases_weight=0.0, join_threshold=0.5, close_after_days=7)
     index = StoryIndex(options)
@@ -219,7 +364,9 @@ def test_adding_something_else_than_articles_is_refused():
         StoryIndex().add(["not an article"])
 
 
-@pytest.mark.parametrize("kwargs", [{"join_threshold": 1.5}, {"embedding_weight": -1}, {"max_terms": 0}, {"close_after_days": -1}, {"core_penalty": -0.1}])
+@pytest.mark.parametrize(
+    "kwargs", [{"join_threshold": 1.5}, {"embedding_weight": -1}, {"max_terms": 0}, {"close_after_days": -1}, {"core_penalty": -0.1}, {"split_max_members": -1}]
+)
 def test_bad_options_are_refused(kwargs):
     with pytest.raises(OptionsError):
         StoryOptions(**kwargs)

@@ -1,40 +1,52 @@
 """COPIES stage: exact and near-duplicate articles, merged under one canonical article.
 
 Every article is reduced to a set of word 5-gram shingles (hashed to 64 bits) over its normalised
-text. Candidates come from two datasketch MinHash LSH indexes:
+text. Candidates come from MinHash LSH (datasketch MinHash, banded here so that the buckets can
+live as rows of the store):
 
-* the *whole-text* index finds pairs whose shingle sets overlap (wire copies with small edits,
+* the *whole-text* MinHash finds pairs whose shingle sets overlap (wire copies with small edits,
   copies whose page chrome was not fully removed);
-* the *lead* index (MinHash of the first ``lead_shingles`` shingles) finds truncated copies,
+* the *lead* MinHash (of the first ``lead_shingles`` shingles) finds truncated copies,
   which keep the lead but lose most of the body, so their whole-text Jaccard is low.
 
 Each candidate is then verified on the exact shingle sets, never on the MinHash estimate:
 a pair is a copy when its Jaccard similarity reaches ``jaccard_threshold`` or when the smaller
 text is contained in the larger one at ``containment_threshold`` (truncation, added chrome).
 Nothing is thrown away: a copy becomes a :class:`~newsdesk.models.CopyLink` to the canonical
-article of its group. See ``docs/benchmarks/copies.md`` for the measured precision and recall
-that justify the defaults.
+article of its group.
+
+:class:`CopyIndex` is the incremental form (the pipeline's): its state is rows and postings of an
+:class:`~newsdesk.store.IndexState`, so adding one article costs the same in a store of any size.
+:func:`find_copies` is the batch form, whose result does not depend on input order. See
+``docs/benchmarks/copies.md`` for the measured precision and recall that justify the defaults.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import logging
-import pickle
 import re
+import struct
 import unicodedata
-from dataclasses import dataclass
 from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from .errors import DedupError, OptionsError
 from .models import Article, CopyLink
+from .store import IndexState, MemoryIndexState
 
 log = logging.getLogger(__name__)
 
-_STATE_VERSION = 1
+#: Version of the row layout and of the text normalisation the rows were computed with.
+_STATE_VERSION = 2
+#: Options the stored rows depend on: a state written with other values cannot be reused.
+_LAYOUT_OPTIONS = ("shingle_words", "num_perm", "lsh_bands", "lsh_rows", "lead_shingles")
 # Numbers stay whole ("1,234.5") so that two reports built on one template but with different
 # figures (earnings tables, price lists) do not look like copies of each other.
 _TOKEN = re.compile(r"\w+(?:[.,'’]\w+)*", re.UNICODE)
@@ -147,10 +159,21 @@ def _identity(value: int) -> int:
     return value
 
 
-def _minhash(hashes: np.ndarray, num_perm: int):
+@lru_cache(maxsize=4)
+def _permutations(num_perm: int):
+    """The MinHash permutations (seed 1), made once: datasketch draws them anew for every sketch."""
     from datasketch import MinHash
 
-    sketch = MinHash(num_perm=num_perm, seed=1, hashfunc=_identity, scheme="affine64")
+    return MinHash(num_perm=num_perm, seed=1, hashfunc=_identity, scheme="affine64").permutations
+
+
+def _minhash(hashes: np.ndarray, num_perm: int, permutations=None):
+    from datasketch import MinHash
+
+    sketch = MinHash(
+        num_perm=num_perm, seed=1, hashfunc=_identity, scheme="affine64",
+        permutations=permutations if permutations is not None else _permutations(num_perm),
+    )
     sketch.update_batch(hashes.tolist())
     return sketch
 
@@ -169,96 +192,278 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> _Overlap:
     return _Overlap(common / union if union else 0.0, common / smaller if smaller else 0.0, smaller)
 
 
+@dataclass(frozen=True)
+class _Signature:
+    """What an article is compared by, computed once from its text."""
+
+    id: str
+    ordered: np.ndarray  # shingle hashes in text order (repeats kept)
+    shingles: np.ndarray  # sorted unique shingle hashes
+    digest: str  # of the normalised token stream: identical texts share it
+    figures: Counter
+
+
+@dataclass(frozen=True)
+class _Record:
+    """An indexed article as read back from its ``sig/`` row."""
+
+    seq: int
+    id: str
+    canonical: str
+    shingles: np.ndarray
+    figures: Counter
+
+
+def _encode_record(seq: int, article_id: str, canonical: str, shingles: np.ndarray, numbers: Counter) -> bytes:
+    header = json.dumps({"seq": seq, "id": article_id, "canonical": canonical, "figures": dict(numbers)}).encode("utf-8")
+    return struct.pack("<I", len(header)) + header + shingles.astype("<u8", copy=False).tobytes()
+
+
+def _decode_record(key: str, blob: bytes) -> _Record:
+    try:
+        (size,) = struct.unpack_from("<I", blob)
+        header = json.loads(blob[4 : 4 + size].decode("utf-8"))
+        shingles = np.frombuffer(blob, dtype="<u8", offset=4 + size).astype(np.uint64, copy=False)
+        return _Record(int(header["seq"]), header["id"], header["canonical"], shingles, Counter(header["figures"]))
+    except (struct.error, ValueError, KeyError, TypeError) as exc:
+        raise DedupError(
+            f"the copy index row {key!r} cannot be read: {exc}",
+            hint="clear the copy index state (CopyIndex.reset()) and add the stored articles again",
+        ) from exc
+
+
+def _decode_json(key: str, blob: bytes) -> dict:
+    try:
+        value = json.loads(bytes(blob).decode("utf-8"))
+        if not isinstance(value, dict):
+            raise ValueError("not a JSON object")
+        return value
+    except ValueError as exc:
+        raise DedupError(
+            f"the copy index row {key!r} cannot be read: {exc}",
+            hint="clear the copy index state (CopyIndex.reset()) and add the stored articles again",
+        ) from exc
+
+
+def _json_bytes(value: dict) -> bytes:
+    return json.dumps(value, sort_keys=True).encode("utf-8")
+
+
 class CopyIndex:
-    """Incremental copy detection: :meth:`add` one article at a time.
+    """Incremental copy detection: :meth:`add` one article at a time, state kept row by row.
+
+    All state lives in an :class:`~newsdesk.store.IndexState` (the store's
+    ``index_state("copies")`` in the pipeline, memory by default), laid out so that adding one
+    article reads and writes only a few rows whatever the size of the index:
+
+    * ``meta``: format version, the options the rows depend on, the number of indexed articles;
+    * ``id/<article id>``: the article's sequence number, its canonical article and similarity;
+    * ``sig/<seq>``: its exact shingle set and figures (what candidates are verified on) and its
+      canonical;
+    * ``exact/<digest>``: the first article with that normalised text;
+    * ``link/<seq>``: one copy link, in order of creation;
+    * postings ``w<band>:<hash> -> seq`` and ``l<band>:<hash> -> seq``: the LSH buckets of the
+      whole-text and lead MinHash.
+
+    Every :meth:`add` writes its rows through the state before returning, so the state is
+    complete after each call: call it inside the store transaction that commits the article,
+    and the index commits (or rolls back) with it. The object itself keeps nothing but the links
+    made since :meth:`drain_new_links` was last called, so any number of ``CopyIndex`` objects
+    opened over the same state, one after the other, behave as one.
 
     The first article of a group to arrive stays its canonical article, so links never change
     once made (stories are built on canonical articles and must not be reshuffled). For a
     result that does not depend on arrival order, use :func:`find_copies`.
     """
 
-    def __init__(self, options: DedupOptions | None = None) -> None:
-        from datasketch import MinHashLSH
-
+    def __init__(self, options: DedupOptions | None = None, state: IndexState | None = None) -> None:
         self.options = options or DedupOptions()
-        params = (self.options.lsh_bands, self.options.lsh_rows)
-        self._lsh = MinHashLSH(num_perm=self.options.num_perm, params=params)
-        self._lead_lsh = MinHashLSH(num_perm=self.options.num_perm, params=params)
-        self._shingles: dict[str, np.ndarray] = {}  # id -> sorted unique shingle hashes
-        self._figures: dict[str, Counter] = {}  # id -> figures reported
-        self._exact: dict[str, str] = {}  # digest of normalised text -> first article id
-        self._canonical: dict[str, str] = {}  # every indexed id -> canonical id of its group
-        self._links: dict[str, CopyLink] = {}  # duplicate id -> link
+        self.state: IndexState = state if state is not None else MemoryIndexState()
+        self._new_links: list[CopyLink] = []
+        self._layout = {
+            "version": _STATE_VERSION,
+            **{name: getattr(self.options, name) for name in _LAYOUT_OPTIONS},
+        }
+        self._permutations = _permutations(self.options.num_perm)
+        self._meta()  # refuse a state written with other shingling or banding at once
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _meta(self, rows: dict[str, bytes] | None = None) -> dict:
+        """The ``meta`` row (from ``rows`` when already read), checked against these options."""
+        blob = (rows if rows is not None else self.state.get(["meta"])).get("meta")
+        if blob is None:
+            return {**self._layout, "count": 0}
+        meta = _decode_json("meta", blob)
+        stored = {name: meta.get(name) for name in self._layout}
+        if stored != self._layout:
+            raise DedupError(
+                f"the stored copy index was built with {stored}, these options need {self._layout}",
+                hint="clear the copy index state (CopyIndex.reset()) and add the stored articles again",
+            )
+        return meta
+
+    def _entries(self, article_ids: Iterable[str]) -> dict[str, dict]:
+        keys = [f"id/{article_id}" for article_id in article_ids]
+        return {key[3:]: _decode_json(key, blob) for key, blob in self.state.get(keys).items()}
+
+    def _records(self, seqs: Iterable[int]) -> dict[int, _Record]:
+        rows = self.state.get(f"sig/{seq}" for seq in seqs)
+        records = (_decode_record(key, blob) for key, blob in rows.items())
+        return {record.seq: record for record in records}
 
     def __len__(self) -> int:
-        return len(self._canonical)
+        return int(self._meta()["count"])
 
     def __contains__(self, article_id: str) -> bool:
-        return article_id in self._canonical
+        return bool(self._entries([article_id]))
 
     def canonical_of(self, article_id: str) -> str | None:
-        """The canonical article of ``article_id``'s group (itself when it is canonical)."""
-        return self._canonical.get(article_id)
+        """The canonical article of ``article_id``'s group (itself when it is canonical); ``None`` if not indexed."""
+        entry = self._entries([article_id]).get(article_id)
+        return entry["canonical"] if entry else None
+
+    def link_of(self, article_id: str) -> CopyLink | None:
+        """The link of ``article_id`` to its canonical, ``None`` when it is canonical or not indexed."""
+        entry = self._entries([article_id]).get(article_id)
+        if not entry or entry["canonical"] == article_id:
+            return None
+        return CopyLink(canonical=entry["canonical"], duplicate=article_id, similarity=entry["similarity"])
 
     def links(self) -> list[CopyLink]:
-        """Every copy link made so far, in the order they were made."""
-        return list(self._links.values())
+        """Every copy link in the state, in the order they were made."""
+        found = []
+        for key, blob in self.state.items("link/"):
+            value = _decode_json(key, blob)
+            found.append(CopyLink(canonical=value["canonical"], duplicate=value["duplicate"], similarity=value["similarity"]))
+        return found
+
+    def drain_new_links(self) -> list[CopyLink]:
+        """The links this object made since the last call (oldest first), then forgets them.
+
+        The pipeline writes them with ``store.add_copies`` in the transaction of the articles
+        they link, instead of rewriting every link.
+        """
+        new, self._new_links = self._new_links, []
+        return new
+
+    def similarity(self, a: str, b: str) -> float:
+        """Exact Jaccard similarity of two indexed articles' shingle sets (0.0 if one is not indexed or empty)."""
+        entries = self._entries([a, b])
+        if a not in entries or b not in entries:
+            return 0.0
+        records = self._records([entries[a]["seq"], entries[b]["seq"]])
+        if entries[a]["seq"] not in records or entries[b]["seq"] not in records:
+            return 0.0
+        return round(float(_overlap(records[entries[a]["seq"]].shingles, records[entries[b]["seq"]].shingles).jaccard), 4)
+
+    def _jaccard_with(self, signature: _Signature, article_id: str) -> float:
+        entry = self._entries([article_id]).get(article_id)
+        record = self._records([entry["seq"]]).get(entry["seq"]) if entry else None
+        return _overlap(signature.shingles, record.shingles).jaccard if record else 0.0
+
+    # -- writing -------------------------------------------------------------------------------
 
     def add(self, article: Article) -> CopyLink | None:
         """Index ``article``; return its link when it copies an indexed article, else ``None``.
 
-        Adding an id already indexed changes nothing and returns its existing link (or ``None``).
+        Reads the article's LSH buckets and the rows of its candidates, writes its own rows
+        (and its link) through the state before returning. Adding an id already indexed changes
+        nothing and returns its existing link (or ``None``); it is not reported again by
+        :meth:`drain_new_links`.
         """
-        if article.id in self._canonical:
-            return self._links.get(article.id)
-        matches = self._index(article)
-        if not matches:
-            self._canonical[article.id] = article.id
+        signature = self._signature(article)
+        keys = ["meta", f"id/{article.id}"] + ([f"exact/{signature.digest}"] if signature else [])
+        rows = self.state.get(keys)
+        if f"id/{article.id}" in rows:
+            return self.link_of(article.id)
+        meta = self._meta(rows)
+        seq = int(meta["count"])
+        if signature is None:  # nothing to compare: an empty article is its own group
+            self._write_entry(article.id, seq, article.id, None, meta)
             return None
-        best_id = matches[0][0]
-        canonical = self._canonical[best_id]
-        self._canonical[article.id] = canonical
-        link = CopyLink(canonical=canonical, duplicate=article.id, similarity=self.similarity(article.id, canonical))
-        self._links[article.id] = link
+        exact = rows.get(f"exact/{signature.digest}")
+        matches = self._match(signature, int(exact) if exact is not None else None)
+        if not matches:
+            self._write_signature(signature, seq, canonical=article.id, exact=exact is not None)
+            self._write_entry(article.id, seq, article.id, None, meta)
+            return None
+        best, overlap = matches[0]
+        canonical = best.canonical
+        similarity = overlap.jaccard if canonical == best.id else self._jaccard_with(signature, canonical)
+        link = CopyLink(canonical=canonical, duplicate=article.id, similarity=round(float(similarity), 4))
+        self._write_signature(signature, seq, canonical=canonical, exact=exact is not None)
+        self._write_entry(article.id, seq, canonical, link, meta)
+        self._new_links.append(link)
         log.debug("%s is a copy of %s (jaccard %.3f)", article.id, canonical, link.similarity)
         return link
 
-    def similarity(self, a: str, b: str) -> float:
-        """Exact Jaccard similarity of two indexed articles' shingle sets."""
-        if a not in self._shingles or b not in self._shingles:
-            return 0.0
-        return round(float(_overlap(self._shingles[a], self._shingles[b]).jaccard), 4)
+    def reset(self) -> None:
+        """Forget everything indexed (clears the state), e.g. to rebuild with other options."""
+        self.state.clear()
+        self._new_links = []
 
-    def _index(self, article: Article) -> list[tuple[str, _Overlap]]:
-        """Store ``article``'s sketches; return the indexed articles it copies, best first."""
-        options = self.options
+    def _write_entry(self, article_id: str, seq: int, canonical: str, link: CopyLink | None, meta: dict) -> None:
+        rows = {
+            "meta": _json_bytes({**meta, **self._layout, "count": seq + 1}),
+            f"id/{article_id}": _json_bytes(
+                {"seq": seq, "canonical": canonical, "similarity": link.similarity if link else 1.0}
+            ),
+        }
+        if link is not None:
+            rows[f"link/{seq:010d}"] = _json_bytes(
+                {"canonical": link.canonical, "duplicate": link.duplicate, "similarity": link.similarity}
+            )
+        self.state.put(rows)
+
+    def _write_signature(self, signature: _Signature, seq: int, *, canonical: str, exact: bool) -> None:
+        """Store the rows ``signature`` is found by. A text identical to an indexed one is found
+        through that one (``exact/``), so it gets no LSH postings of its own."""
+        rows = {f"sig/{seq}": _encode_record(seq, signature.id, canonical, signature.shingles, signature.figures)}
+        if not exact:
+            rows[f"exact/{signature.digest}"] = str(seq).encode("ascii")
+            member = str(seq)
+            self.state.post((term, member) for term in self._terms(signature))
+        self.state.put(rows)
+
+    # -- matching ------------------------------------------------------------------------------
+
+    def _signature(self, article: Article) -> _Signature | None:
         # The headline is part of the copy: it tells apart short template items (dividend notices,
         # price lines) whose bodies are identical but which are about different companies.
         tokens = normalise_tokens(((article.title or "") + "\n" + (article.text or "")).strip())
         if not tokens:
-            return []  # nothing to compare: an empty article is its own group (extraction rejects these)
-        ordered = shingle_hashes(tokens, options.shingle_words)
-        shingles = np.unique(ordered)
+            return None
+        ordered = shingle_hashes(tokens, self.options.shingle_words)
         digest = hashlib.blake2b(" ".join(tokens).encode("utf-8"), digest_size=16).hexdigest()
-        numbers = figures(article.text or "")
+        return _Signature(article.id, ordered, np.unique(ordered), digest, figures(article.text or ""))
 
-        matches: list[tuple[str, _Overlap]] = []
-        if digest in self._exact:
-            matches.append((self._exact[digest], _Overlap(1.0, 1.0, shingles.size)))
-        else:
-            whole = _minhash(shingles, options.num_perm)
-            lead = _minhash(np.unique(ordered[: options.lead_shingles]), options.num_perm)
-            candidates = set(self._lsh.query(whole)) | set(self._lead_lsh.query(lead))
-            for candidate in sorted(candidates):
-                overlap = _overlap(shingles, self._shingles[candidate])
-                if self._is_copy(overlap) and figures_agree(numbers, self._figures[candidate], options.max_missing_numbers):
-                    matches.append((candidate, overlap))
-            self._lsh.insert(article.id, whole, check_duplication=False)
-            self._lead_lsh.insert(article.id, lead, check_duplication=False)
-            self._exact[digest] = article.id
-        self._shingles[article.id] = shingles
-        self._figures[article.id] = numbers
-        matches.sort(key=lambda item: (-item[1].jaccard, -item[1].containment, item[0]))
+    def _terms(self, signature: _Signature) -> list[str]:
+        """The LSH bucket terms of ``signature``: one per band of the whole-text and lead MinHash."""
+        options = self.options
+        terms = []
+        for prefix, hashes in (("w", signature.shingles), ("l", np.unique(signature.ordered[: options.lead_shingles]))):
+            values = _minhash(hashes, options.num_perm, self._permutations).hashvalues.astype("<u8", copy=False)
+            bands = values[: options.lsh_bands * options.lsh_rows].reshape(options.lsh_bands, options.lsh_rows)
+            for band, row in enumerate(bands):
+                key = base64.urlsafe_b64encode(hashlib.blake2b(row.tobytes(), digest_size=8).digest()).decode("ascii").rstrip("=")
+                terms.append(f"{prefix}{band}:{key}")
+        return terms
+
+    def _match(self, signature: _Signature, exact_seq: int | None) -> list[tuple[_Record, _Overlap]]:
+        """The indexed articles ``signature`` copies, best first (reads only its candidates' rows)."""
+        options = self.options
+        if exact_seq is not None:
+            record = self._records([exact_seq])[exact_seq]
+            return [(record, _Overlap(1.0, 1.0, signature.shingles.size))]
+        found = self.state.lookup(self._terms(signature))
+        candidates = sorted({int(member) for members in found.values() for member in members})
+        matches = []
+        for record in self._records(candidates).values():
+            overlap = _overlap(signature.shingles, record.shingles)
+            if self._is_copy(overlap) and figures_agree(signature.figures, record.figures, options.max_missing_numbers):
+                matches.append((record, overlap))
+        matches.sort(key=lambda item: (-item[1].jaccard, -item[1].containment, item[0].id))
         return matches
 
     def _is_copy(self, overlap: _Overlap) -> bool:
@@ -266,47 +471,6 @@ class CopyIndex:
         if overlap.jaccard >= options.jaccard_threshold:
             return True
         return overlap.containment >= options.containment_threshold and overlap.smaller >= options.min_containment_shingles
-
-    def to_bytes(self) -> bytes:
-        """The whole index as bytes (the store keeps it as a blob)."""
-        state = {
-            "version": _STATE_VERSION,
-            "options": self.options,
-            "lsh": self._lsh,
-            "lead_lsh": self._lead_lsh,
-            "shingles": self._shingles,
-            "figures": self._figures,
-            "exact": self._exact,
-            "canonical": self._canonical,
-            "links": self._links,
-        }
-        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-
-    @classmethod
-    def from_bytes(cls, blob: bytes) -> "CopyIndex":
-        """Rebuild an index saved with :meth:`to_bytes`."""
-        try:
-            state = pickle.loads(blob)
-        except Exception as exc:  # a truncated or foreign blob
-            raise DedupError(
-                f"the saved copy index cannot be read: {exc}",
-                hint="delete the store's index state to rebuild it from the stored articles",
-            ) from exc
-        if not isinstance(state, dict) or state.get("version") != _STATE_VERSION:
-            raise DedupError(
-                f"the saved copy index has version {state.get('version') if isinstance(state, dict) else '?'}, expected {_STATE_VERSION}",
-                hint="delete the store's index state to rebuild it from the stored articles",
-            )
-        index = cls.__new__(cls)
-        index.options = state["options"]
-        index._lsh = state["lsh"]
-        index._lead_lsh = state["lead_lsh"]
-        index._shingles = state["shingles"]
-        index._figures = state["figures"]
-        index._exact = state["exact"]
-        index._canonical = state["canonical"]
-        index._links = state["links"]
-        return index
 
 
 def canonical_order(article: Article) -> tuple:
@@ -319,7 +483,7 @@ def find_copies(articles: Iterable[Article], *, options: DedupOptions | None = N
 
     Every verified pair joins the two articles' groups (so a group is a connected component of
     the copy graph), and the canonical of a group is its first member in :func:`canonical_order`:
-    the earliest dated, then the longest. Repeated ids are indexed once.
+    the earliest dated, then the longest. Repeated ids are indexed once. Runs in memory.
     """
     index = CopyIndex(options)
     unique: dict[str, Article] = {}
@@ -328,6 +492,7 @@ def find_copies(articles: Iterable[Article], *, options: DedupOptions | None = N
     ordered = sorted(unique.values(), key=canonical_order)
     rank = {article.id: position for position, article in enumerate(ordered)}
     parent = {article.id: article.id for article in ordered}
+    shingles: dict[str, np.ndarray] = {}
 
     def root(item: str) -> str:
         while parent[item] != item:
@@ -335,9 +500,17 @@ def find_copies(articles: Iterable[Article], *, options: DedupOptions | None = N
             item = parent[item]
         return item
 
-    for article in ordered:
-        for other, _ in index._index(article):
-            a, b = root(article.id), root(other)
+    exact_seq: dict[str, int] = {}
+    for seq, article in enumerate(ordered):
+        signature = index._signature(article)
+        if signature is None:
+            continue
+        shingles[article.id] = signature.shingles
+        matches = index._match(signature, exact_seq.get(signature.digest))
+        index._write_signature(signature, seq, canonical=article.id, exact=signature.digest in exact_seq)
+        exact_seq.setdefault(signature.digest, seq)
+        for other, _ in matches:
+            a, b = root(article.id), root(other.id)
             if a != b:  # the earlier-ranked root stays the canonical
                 if rank[a] < rank[b]:
                     a, b = b, a
@@ -346,5 +519,6 @@ def find_copies(articles: Iterable[Article], *, options: DedupOptions | None = N
     for article in ordered:
         canonical = root(article.id)
         if canonical != article.id:
-            links.append(CopyLink(canonical=canonical, duplicate=article.id, similarity=index.similarity(article.id, canonical)))
+            similarity = _overlap(shingles[article.id], shingles[canonical]).jaccard
+            links.append(CopyLink(canonical=canonical, duplicate=article.id, similarity=round(float(similarity), 4)))
     return links

@@ -26,10 +26,11 @@ class PipelineOptions:
 
     Attributes:
         ingest, extract, dedup, stories: the options of each stage (see their classes).
-        checkpoint_every: least number of new articles between two saves of the copy and story
-            indexes (default 500; the interval grows to a tenth of the store so that saving stays
-            linear in total). A run killed between checkpoints loses nothing: the next run replays
-            the stored articles the indexes have not seen yet, in their original order.
+        checkpoint_every: new articles indexed (copies, stories) per transaction (default 64, the
+            story stage's embedding batch). Each batch commits only the index rows it changed, so
+            the cost of a batch does not grow with the store. A run killed between two batches
+            loses nothing: the next run feeds the indexes the stored articles they have not seen,
+            in their original order.
         template_pages: pages per site that site templates (lines repeated across a site's pages,
             i.e. chrome) are learned from, the first ones in arrival order (default 300).
         stages: the analysis stages run after ingest, by name (default: all of
@@ -40,7 +41,7 @@ class PipelineOptions:
     extract: ExtractOptions = field(default_factory=ExtractOptions)
     dedup: DedupOptions = field(default_factory=DedupOptions)
     stories: StoryOptions = field(default_factory=StoryOptions)
-    checkpoint_every: int = 500
+    checkpoint_every: int = 64
     template_pages: int = 300
     stages: frozenset[str] = ANALYSIS_STAGES
 
@@ -59,5 +60,5 @@ class PipelineOptions:
         if self.checkpoint_every < 1:
             raise OptionsError(
                 f"checkpoint_every={self.checkpoint_every} must be at least 1",
-                hint="the default, 500, saves the indexes every 500 new articles",
+                hint="the default, 64, commits the indexes every 64 new articles",
             )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import pickle
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -19,7 +18,7 @@ from . import __version__
 from .claims import find_claims
 from .dedup import CopyIndex
 from .entities import extract_entities
-from .errors import ExtractionError
+from .errors import DedupError, ExtractionError, ModelUnavailableError, StoriesError
 from .extract import extract, learn_templates, site_key
 from .ingest import read_paths
 from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
@@ -35,8 +34,6 @@ log = logging.getLogger(__name__)
 
 #: ``progress(done, total, what)`` — called as work advances; the CLI draws a progress bar with it.
 Progress = Callable[[int, int, str], None]
-
-_INDEX_STATE = "indexes"
 
 
 @dataclass
@@ -78,8 +75,9 @@ def ingest(
 
     Idempotent: content already stored is recognised by its digest and adds nothing (only a new
     provenance row if it came from a new place). Every new document is committed with its
-    article (or its rejection) in one transaction, so a run killed half-way and rerun ends with
-    the same store as an unbroken run.
+    article (or its rejection) in one transaction; the copy and story indexes then take the new
+    articles in batches, each batch committed with the index rows it changed. A run killed
+    half-way and rerun ends with the same store as an unbroken run.
     """
     options = options or PipelineOptions()
     summary = IngestSummary()
@@ -88,25 +86,16 @@ def ingest(
 
     stored = store.documents_for_sites({d.site for d in new}, limit_per_site=options.template_pages)
     templates = learn_templates(_template_sample(chain(stored, new), options))
-    copy_index, story_index, loaded_seq = _load_indexes(store, options)
-    indexed_seq = _replay_unindexed(store, copy_index, story_index, loaded_seq)
+    indexes = _Indexes.open(store, options)
+    indexes.catch_up(store)
 
-    since_checkpoint = 0
     for done, doc in enumerate(new, 1):
         article = _extract_and_store(doc, templates, store, options, summary)
         if article is not None:
-            _index_article(article, copy_index, story_index)
-            indexed_seq += 1
-            since_checkpoint += 1
-        # Each checkpoint rewrites the whole index state, so the interval grows with the store
-        # (a tenth of it): the total cost of checkpoints stays linear in the number of articles.
-        if since_checkpoint >= max(options.checkpoint_every, indexed_seq // 10):
-            _checkpoint(store, copy_index, story_index, indexed_seq)
-            since_checkpoint = 0
+            indexes.add(article, store)
         if progress:
             progress(done, len(new), doc.provenance.label())
-    if indexed_seq != loaded_seq:
-        _checkpoint(store, copy_index, story_index, indexed_seq)
+    indexes.commit(store)
 
     counts = store.counts()
     summary.copies, summary.stories = counts["copies"], counts["stories"]
@@ -174,14 +163,6 @@ def _extract_and_store(doc, templates, store: SQLiteStore, options: PipelineOpti
     return article
 
 
-def _load_indexes(store: SQLiteStore, options: PipelineOptions) -> tuple[CopyIndex, StoryIndex, int]:
-    blob = store.load_state(_INDEX_STATE)
-    if blob is None:
-        return CopyIndex(options.dedup), StoryIndex(options.stories), 0
-    state = pickle.loads(blob)
-    return CopyIndex.from_bytes(state["copies"]), StoryIndex.from_bytes(state["stories"]), state["indexed"]
-
-
 def _template_sample(documents: Iterable[RawDocument], options: PipelineOptions) -> Iterator[RawDocument]:
     """The first ``template_pages`` pages of each site, in arrival order (stored first, then new).
 
@@ -196,25 +177,69 @@ def _template_sample(documents: Iterable[RawDocument], options: PipelineOptions)
             yield doc
 
 
-def _replay_unindexed(store: SQLiteStore, copy_index: CopyIndex, story_index: StoryIndex, indexed_seq: int) -> int:
-    """Feed the indexes the stored articles a killed run committed after its last checkpoint."""
-    for article in store.articles(after=indexed_seq):
-        _index_article(article, copy_index, story_index)
-        indexed_seq += 1
-    return indexed_seq
+class _Indexes:
+    """The copy and story indexes of a store, fed articles in arrival order.
 
+    Both keep their state row by row in the store (:meth:`SQLiteStore.index_state`), so opening
+    them reads almost nothing and a batch writes only the rows it changed. ``indexed`` (saved
+    with every batch) counts the stored articles, in arrival order, that both have seen: articles
+    a killed run committed after its last batch are fed again on the next run.
+    """
 
-def _index_article(article: Article, copy_index: CopyIndex, story_index: StoryIndex) -> None:
-    if copy_index.add(article) is None:
-        story_index.add([article])
+    _MARK = "indexed_articles"
 
+    def __init__(self, copies: CopyIndex, stories: StoryIndex, indexed: int, batch: int) -> None:
+        self.copies, self.stories, self.indexed, self.batch = copies, stories, indexed, batch
+        self.pending: list[Article] = []
 
-def _checkpoint(store: SQLiteStore, copy_index: CopyIndex, story_index: StoryIndex, indexed_seq: int) -> None:
-    state = pickle.dumps({"copies": copy_index.to_bytes(), "stories": story_index.to_bytes(), "indexed": indexed_seq})
-    with store.transaction():
-        store.save_state(_INDEX_STATE, state)
-        store.replace_copies(copy_index.links())
-        store.replace_stories(story_index.stories())
+    @classmethod
+    def open(cls, store: SQLiteStore, options: PipelineOptions) -> "_Indexes":
+        mark = store.load_state(cls._MARK)
+        try:
+            copies = CopyIndex(options.dedup, store.index_state("copies"))
+            stories = StoryIndex(options.stories, store.index_state("stories"))
+        except (DedupError, StoriesError, ModelUnavailableError) as exc:
+            # Saved with other options, another encoder or an older layout: rebuild both from
+            # the stored articles rather than mix two incompatible states.
+            log.warning("rebuilding the copy and story indexes of %s: %s", store.path, exc.message)
+            mark = None
+        if mark is None:
+            with store.transaction():
+                store.index_state("copies").clear()
+                store.index_state("stories").clear()
+                store.replace_copies([])
+                store.replace_stories([])
+                store.save_state(cls._MARK, b"0")
+            copies = CopyIndex(options.dedup, store.index_state("copies"))
+            stories = StoryIndex(options.stories, store.index_state("stories"))
+        return cls(copies, stories, int(store.load_state(cls._MARK) or b"0"), options.checkpoint_every)
+
+    def catch_up(self, store: SQLiteStore) -> None:
+        """Feed the stored articles the indexes have not seen (a killed run's last batch)."""
+        for article in store.articles(after=self.indexed):
+            self.add(article, store)
+        self.commit(store)
+
+    def add(self, article: Article, store: SQLiteStore) -> None:
+        self.pending.append(article)
+        if len(self.pending) >= self.batch:
+            self.commit(store)
+
+    def commit(self, store: SQLiteStore) -> None:
+        """Index the pending articles and commit the rows they changed, all or nothing."""
+        if not self.pending:
+            return
+        with store.transaction():
+            for article in self.pending:
+                if self.copies.add(article) is None:
+                    self.stories.add([article])
+            store.add_copies(self.copies.drain_new_links())
+            changed, removed = self.stories.drain_changes()
+            store.delete_stories(removed)
+            store.upsert_stories(changed)
+            self.indexed += len(self.pending)
+            store.save_state(self._MARK, str(self.indexed).encode("ascii"))
+        self.pending = []
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -310,8 +310,18 @@ class SQLiteStore:
                     f"{self.path!r} has schema version {version}, newer than this newsdesk ({SCHEMA_VERSION})",
                     hint="upgrade newsdesk",
                 )
-            # Future migrations from `version` to SCHEMA_VERSION go here, one step at a time.
+        else:
+            version = SCHEMA_VERSION
         self._db.executescript(_SCHEMA)
+        if version < 2:
+            # v1 kept the copy and story indexes as one pickled blob; v2 keeps them row by row.
+            # Dropping the blob with the tables it fed makes the next ingest rebuild both
+            # indexes from the stored articles, in their original order.
+            log.info("upgrading %s to schema version 2: the copy and story indexes will be rebuilt", self.path)
+            self._db.executescript(
+                "BEGIN; DELETE FROM stage_state; DELETE FROM copies; DELETE FROM story_articles; "
+                "DELETE FROM stories; COMMIT;"
+            )
         self._db.execute(
             "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
@@ -531,14 +541,14 @@ class SQLiteStore:
     def upsert_stories(self, stories: Sequence[Story]) -> None:
         """Write these stories whole (members, title, dates), leaving the other stories alone.
 
-        A story keeps the place (``seq``) it got when first written, so listings stay stable.
+        Stories are listed in the order their first article arrived (``seq``), whatever the
+        order in which they were written.
         """
         with self.transaction():
             self._touch()
             for story in stories:
                 self._db.execute(
-                    "INSERT INTO stories(id, title, first_published, last_published, seq) "
-                    "VALUES (?,?,?,?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM stories)) "
+                    "INSERT INTO stories(id, title, first_published, last_published, seq) VALUES (?,?,?,?,0) "
                     "ON CONFLICT(id) DO UPDATE SET title=excluded.title, "
                     "first_published=excluded.first_published, last_published=excluded.last_published",
                     (story.id, story.title, story.first_published, story.last_published),
@@ -547,6 +557,11 @@ class SQLiteStore:
                 self._db.executemany(
                     "INSERT INTO story_articles(story, article, position) VALUES (?,?,?)",
                     [(story.id, article_id, position) for position, article_id in enumerate(story.article_ids)],
+                )
+                self._db.execute(
+                    "UPDATE stories SET seq = (SELECT COALESCE(MIN(a.seq), 0) FROM story_articles sa "
+                    "JOIN articles a ON a.id = sa.article WHERE sa.story = ?) WHERE id = ?",
+                    (story.id, story.id),
                 )
 
     def delete_stories(self, story_ids: Iterable[str]) -> None:
