@@ -234,3 +234,53 @@ def test_reuters_exact_duplicate_bodies_are_found(shared_bench):
     canonical_of = {l.duplicate: l.canonical for l in links}
     for ids in groups:
         assert len({canonical_of.get(i, i) for i in ids}) == 1, ids
+
+
+def test_article_inside_a_long_page_dump_is_found_although_their_jaccard_is_low(examples_dir, body):
+    # a flattened page: the article among menus and the teasers and text of three other pages
+    others = [(examples_dir / name).read_text(encoding="utf-8") for name in sorted(p.name for p in examples_dir.glob("*.txt"))[2:5]]
+    dump = "Home | World | Politics | Business\nSign in\n\n" + "\n\n".join(others[:2]) + "\n\n" + body + "\n\n" + others[2]
+    index = CopyIndex()
+    index.add(article("dump", dump))
+    link = index.add(article("article", body))
+    assert link is not None and link.canonical == "dump"
+    assert link.similarity < 0.3  # MinHash LSH alone (an estimate of Jaccard) would rarely retrieve it
+
+
+def test_price_tables_stamped_at_different_times_are_not_copies():
+    rows = " ".join(f"{month}7 {6100 + 5 * n} UP {n}" for n, month in enumerate(["MAY", "JUL", "SEP", "DEC", "MAR", "JUN"]))
+    title = "NY COMEX ALUMINUM"
+    early = article("early", f"NY COMEX ALUMINUM 10:31 LAST CHANGE {rows}", title=title)
+    late = article("late", f"NY COMEX ALUMINUM 11:31 LAST CHANGE {rows}", title=title)
+    assert find_copies([early, late]) == []
+
+
+def test_a_state_written_by_an_older_layout_is_refused(body):
+    index = CopyIndex()
+    index.add(article("a", body))
+    meta = json.loads(index.state.get(["meta"])["meta"])
+    index.state.put({"meta": json.dumps({**meta, "version": 2}).encode("utf-8")})
+    with pytest.raises(DedupError):
+        CopyIndex(state=index.state)
+
+
+def test_lead_bands_cannot_exceed_lsh_bands():
+    with pytest.raises(OptionsError):
+        DedupOptions(lsh_bands=10, lead_bands=11)
+    with pytest.raises(OptionsError):
+        DedupOptions(sample_modulus=-1)
+
+
+def test_a_lead_cut_before_its_figures_does_not_chain_different_reports_together():
+    monday = (
+        "The Federal Reserve entered the U.S. Government securities market to arrange 1.5 billion dlrs of "
+        "customer repurchase agreements, a Fed spokesman said. Dealers said Federal funds were trading at "
+        "6-1/4 pct when the Fed began its temporary and indirect supply of reserves to the banking system."
+    )
+    tuesday = monday.replace("1.5 billion", "two billion").replace("6-1/4", "6-1/16")
+    title = "FED ADDS RESERVES VIA CUSTOMER REPURCHASES"
+    lead = "The Federal Reserve entered the U.S. Government securities market to arrange … Read more"
+    links = find_copies([article("mon", monday, title=title), article("tue", tuesday, title=title), article("cut", lead, title=title)])
+    groups = {link.duplicate: link.canonical for link in links}
+    assert "cut" in groups  # it is a copy of one of them
+    assert groups.get("tue") != "mon" and groups.get("mon") != "tue"  # but the two reports stay apart

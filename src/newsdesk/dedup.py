@@ -7,7 +7,11 @@ live as rows of the store):
 * the *whole-text* MinHash finds pairs whose shingle sets overlap (wire copies with small edits,
   copies whose page chrome was not fully removed);
 * the *lead* MinHash (of the first ``lead_shingles`` shingles) finds truncated copies,
-  which keep the lead but lose most of the body, so their whole-text Jaccard is low.
+  which keep the lead but lose most of the body, so their whole-text Jaccard is low; its bands
+  share the whole-text buckets' namespace;
+* a content-defined *sample* of the shingles (those whose hash is divisible by
+  ``sample_modulus``) finds texts contained in much longer ones (an article inside a page dump
+  that kept all its chrome), whose Jaccard is too low for MinHash LSH.
 
 Each candidate is then verified on the exact shingle sets, never on the MinHash estimate:
 a pair is a copy when its Jaccard similarity reaches ``jaccard_threshold`` or when the smaller
@@ -44,9 +48,9 @@ from .store import IndexState, MemoryIndexState
 log = logging.getLogger(__name__)
 
 #: Version of the row layout and of the text normalisation the rows were computed with.
-_STATE_VERSION = 2
+_STATE_VERSION = 3
 #: Options the stored rows depend on: a state written with other values cannot be reused.
-_LAYOUT_OPTIONS = ("shingle_words", "num_perm", "lsh_bands", "lsh_rows", "lead_shingles")
+_LAYOUT_OPTIONS = ("shingle_words", "num_perm", "lsh_bands", "lsh_rows", "lead_shingles", "lead_bands", "sample_modulus")
 # Numbers stay whole ("1,234.5") so that two reports built on one template but with different
 # figures (earnings tables, price lists) do not look like copies of each other.
 _TOKEN = re.compile(r"\w+(?:[.,'’]\w+)*", re.UNICODE)
@@ -64,12 +68,21 @@ class DedupOptions:
         shingle_words: words per shingle (default 5). Shorter shingles make unrelated texts
             on one topic share more shingles; longer ones make a single edited word cost more.
         num_perm: MinHash permutations (default 128).
-        lsh_bands, lsh_rows: LSH banding; ``lsh_bands * lsh_rows <= num_perm``. The default 42
-            bands of 3 rows retrieves a pair with Jaccard 0.5 with probability 0.996 and one with
-            0.3 with probability 0.68; candidates are verified exactly, so a loose index costs
-            only time.
+        lsh_bands, lsh_rows: LSH banding; ``lsh_bands * lsh_rows <= num_perm``. The default 20
+            bands of 2 rows retrieve a pair with Jaccard 0.5 with probability 0.997 and one with
+            0.3 with probability 0.85; candidates are verified exactly, so a loose index costs
+            only time. Pairs of long texts are also found through the sampled shingles.
         lead_shingles: shingles forming the lead MinHash used to find truncated copies
             (default 40, about the first 45 words).
+        lead_bands: how many of the LSH bands are also computed over the lead (default 10,
+            ``<= lsh_bands``). Whole-text and lead bands share one bucket namespace, so a short
+            truncated copy also meets its original's lead with its whole-text bands, and a text
+            shorter than the lead posts each bucket once.
+        sample_modulus: every shingle whose hash is divisible by this is also posted
+            (default 16, about one shingle in sixteen; 0 turns it off). The sample depends only
+            on the shingle, so a text contained in a longer one (an article inside a page dump
+            full of chrome, Jaccard 0.05-0.4) shares all its sampled shingles with it: the
+            containment candidates that MinHash, an estimate of Jaccard, misses.
         jaccard_threshold: exact shingle Jaccard at or above which two texts are copies
             (default 0.5).
         containment_threshold: share of the smaller text's shingles found in the larger one at
@@ -79,20 +92,23 @@ class DedupOptions:
             containment alone to count (default 10), so a one-line brief is not "contained" in
             every long story that repeats its sentence.
         max_missing_numbers: share of the figures of the text with fewer figures that may be
-            missing from the other (default 0.1, i.e. none below ten figures). Recurring
-            template reports ("Fed adds reserves via repurchases", price tables, money market
-            forecasts) share most of their wording but not their figures; copies share both.
+            missing from the other (default 0.0: copies report the same figures). Recurring
+            template reports ("Fed adds reserves via repurchases", price tables stamped 10:31 and
+            11:31, money market forecasts), corrected figures and updates share most of their
+            wording but not their figures; copies share both.
     """
 
     shingle_words: int = 5
     num_perm: int = 128
-    lsh_bands: int = 42
-    lsh_rows: int = 3
+    lsh_bands: int = 20
+    lsh_rows: int = 2
     lead_shingles: int = 40
+    lead_bands: int = 10
+    sample_modulus: int = 16
     jaccard_threshold: float = 0.5
     containment_threshold: float = 0.7
     min_containment_shingles: int = 10
-    max_missing_numbers: float = 0.1
+    max_missing_numbers: float = 0.0
 
     def __post_init__(self) -> None:
         if self.shingle_words < 1:
@@ -102,8 +118,14 @@ class DedupOptions:
         if self.lsh_bands < 1 or self.lsh_rows < 1 or self.lsh_bands * self.lsh_rows > self.num_perm:
             raise OptionsError(
                 f"lsh_bands={self.lsh_bands} x lsh_rows={self.lsh_rows} must be positive and use at most num_perm={self.num_perm} permutations",
-                hint="the default is 42 bands of 3 rows with 128 permutations",
+                hint="the default is 20 bands of 2 rows with 128 permutations",
             )
+        if not 0 <= self.lead_bands <= self.lsh_bands:
+            raise OptionsError(
+                f"lead_bands={self.lead_bands} must be between 0 and lsh_bands={self.lsh_bands}", hint="the default is 10"
+            )
+        if self.sample_modulus < 0:
+            raise OptionsError(f"sample_modulus={self.sample_modulus} must be 0 (off) or positive", hint="the default is 16")
         if self.lead_shingles < 1:
             raise OptionsError(f"lead_shingles={self.lead_shingles} must be at least 1", hint="the default is 40")
         for name in ("jaccard_threshold", "containment_threshold"):
@@ -111,7 +133,7 @@ class DedupOptions:
             if not 0.0 < value <= 1.0:
                 raise OptionsError(f"{name}={value} must be in (0, 1]", hint="similarities are shares of shingles")
         if not 0.0 <= self.max_missing_numbers <= 1.0:
-            raise OptionsError(f"max_missing_numbers={self.max_missing_numbers} must be in [0, 1]", hint="the default is 0.1")
+            raise OptionsError(f"max_missing_numbers={self.max_missing_numbers} must be in [0, 1]", hint="the default is 0.0")
         if self.min_containment_shingles < 1:
             raise OptionsError(
                 f"min_containment_shingles={self.min_containment_shingles} must be at least 1", hint="the default is 10"
@@ -153,6 +175,10 @@ def shingle_hashes(tokens: Sequence[str], width: int) -> np.ndarray:
     values = [int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=8).digest(), "little") for g in grams]
     ordered = np.array(values, dtype=np.uint64)
     return ordered
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
 def _identity(value: int) -> int:
@@ -262,8 +288,8 @@ class CopyIndex:
       canonical;
     * ``exact/<digest>``: the first article with that normalised text;
     * ``link/<seq>``: one copy link, in order of creation;
-    * postings ``w<band>:<hash> -> seq`` and ``l<band>:<hash> -> seq``: the LSH buckets of the
-      whole-text and lead MinHash.
+    * postings ``<band>:<hash> -> seq`` (the LSH buckets of the whole-text and lead MinHash, in
+      one namespace) and ``s:<hash> -> seq`` (sampled shingles): about 35 per Reuters story.
 
     Every :meth:`add` writes its rows through the state before returning, so the state is
     complete after each call: call it inside the store transaction that commits the article,
@@ -439,16 +465,23 @@ class CopyIndex:
         return _Signature(article.id, ordered, np.unique(ordered), digest, figures(article.text or ""))
 
     def _terms(self, signature: _Signature) -> list[str]:
-        """The LSH bucket terms of ``signature``: one per band of the whole-text and lead MinHash."""
+        """The posting terms of ``signature``: its LSH buckets (whole-text and lead bands in one
+        namespace, each bucket once) and its sampled shingles (``s:<hash>``)."""
         options = self.options
-        terms = []
-        for prefix, hashes in (("w", signature.shingles), ("l", np.unique(signature.ordered[: options.lead_shingles]))):
+        terms: dict[str, None] = {}
+        lead = np.unique(signature.ordered[: options.lead_shingles])
+        for hashes, bands_wanted in ((signature.shingles, options.lsh_bands), (lead, options.lead_bands)):
+            if not bands_wanted:
+                continue
             values = _minhash(hashes, options.num_perm, self._permutations).hashvalues.astype("<u8", copy=False)
-            bands = values[: options.lsh_bands * options.lsh_rows].reshape(options.lsh_bands, options.lsh_rows)
+            bands = values[: bands_wanted * options.lsh_rows].reshape(bands_wanted, options.lsh_rows)
             for band, row in enumerate(bands):
-                key = base64.urlsafe_b64encode(hashlib.blake2b(row.tobytes(), digest_size=8).digest()).decode("ascii").rstrip("=")
-                terms.append(f"{prefix}{band}:{key}")
-        return terms
+                terms.setdefault(f"{band}:{_b64(hashlib.blake2b(row.tobytes(), digest_size=8).digest())}")
+        if options.sample_modulus:
+            sampled = signature.shingles[signature.shingles % np.uint64(options.sample_modulus) == 0]
+            for value in sampled.astype("<u8", copy=False):
+                terms.setdefault(f"s:{_b64(value.tobytes())}")
+        return list(terms)
 
     def _match(self, signature: _Signature, exact_seq: int | None) -> list[tuple[_Record, _Overlap]]:
         """The indexed articles ``signature`` copies, best first (reads only its candidates' rows)."""
@@ -466,6 +499,12 @@ class CopyIndex:
         matches.sort(key=lambda item: (-item[1].jaccard, -item[1].containment, item[0].id))
         return matches
 
+    def _verified(self, a: _Record, b: _Record) -> bool:
+        """Whether two indexed articles are copies of each other (the test :meth:`_match` applies)."""
+        return self._is_copy(_overlap(a.shingles, b.shingles)) and figures_agree(
+            a.figures, b.figures, self.options.max_missing_numbers
+        )
+
     def _is_copy(self, overlap: _Overlap) -> bool:
         options = self.options
         if overlap.jaccard >= options.jaccard_threshold:
@@ -482,7 +521,8 @@ def find_copies(articles: Iterable[Article], *, options: DedupOptions | None = N
     """Links from every copy to the canonical article of its group; the result does not depend on input order.
 
     Every verified pair joins the two articles' groups (so a group is a connected component of
-    the copy graph), and the canonical of a group is its first member in :func:`canonical_order`:
+    the copy graph) — except that an article matching several articles that are not copies of
+    one another joins only its best match's group — and the canonical of a group is its first member in :func:`canonical_order`:
     the earliest dated, then the longest. Repeated ids are indexed once. Runs in memory.
     """
     index = CopyIndex(options)
@@ -509,7 +549,13 @@ def find_copies(articles: Iterable[Article], *, options: DedupOptions | None = N
         matches = index._match(signature, exact_seq.get(signature.digest))
         index._write_signature(signature, seq, canonical=article.id, exact=signature.digest in exact_seq)
         exact_seq.setdefault(signature.digest, seq)
+        best = matches[0][0] if matches else None
         for other, _ in matches:
+            # An article matching several reports that are not copies of each other (a lead
+            # truncated before the figures of recurring template reports) joins only its best
+            # match's group: joining them all would chain different reports together.
+            if other is not best and root(other.id) != root(best.id) and not index._verified(other, best):
+                continue
             a, b = root(article.id), root(other.id)
             if a != b:  # the earlier-ranked root stays the canonical
                 if rank[a] < rank[b]:
