@@ -49,3 +49,22 @@ def test_report_rewrites_the_brief_from_the_store(tmp_path, examples_dir, capsys
     assert main(["report", "--db", db, "--out", str(tmp_path / "out"), "-q"]) == EXIT_OK
     document = json.loads((tmp_path / "out" / "analysis.json").read_text(encoding="utf-8"))
     assert len(document["articles"]) == 5
+
+
+def test_analyze_and_report_reuse_the_saved_analysis_when_nothing_changed(tmp_path, examples_dir, capsys, monkeypatch):
+    from newsdesk import pipeline
+
+    db, seed = str(tmp_path / "n.db"), str(examples_dir / "003_f475c32dab00f800.txt")
+    assert main(["analyze", seed, "--db", db, "--out", str(tmp_path / "first"), "-q"]) == EXIT_OK
+    first = json.loads((tmp_path / "first" / "analysis.json").read_text(encoding="utf-8"))
+
+    def must_not_rebuild(*args, **kwargs):
+        raise AssertionError("nothing changed: the saved analysis should be reused")
+
+    monkeypatch.setattr(pipeline, "build_analysis", must_not_rebuild)
+    assert main(["analyze", seed, "--db", db, "--out", str(tmp_path / "again"), "-q"]) == EXIT_OK
+    assert main(["report", "--db", db, "--out", str(tmp_path / "report"), "-q"]) == EXIT_OK
+    again = json.loads((tmp_path / "again" / "analysis.json").read_text(encoding="utf-8"))
+    report = json.loads((tmp_path / "report" / "analysis.json").read_text(encoding="utf-8"))
+    assert again["run"]["already_stored"] == 1 and again["run"]["new_articles"] == 0
+    assert {**again, "run": None} == {**first, "run": None} == report

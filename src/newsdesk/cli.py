@@ -196,12 +196,12 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         def progress(done: int, total: int, what: str) -> None:
             bar.update(task, completed=done, total=total)
 
-        if args.command == "ingest":
-            run = pipeline.ingest(args.paths, store=store, options=options, progress=progress)
-            analysis = None
-        else:
-            analysis = pipeline.analyze(args.paths, store=store, options=options, progress=progress)
-            run = analysis.run
+        run = pipeline.ingest(args.paths, store=store, options=options, progress=progress)
+        document = None
+        if args.command == "analyze":
+            bar.update(task, description="analysing", completed=0, total=None)
+            # reused from the store when nothing changed since the last analysis
+            document = {**pipeline.analysis_document(store, options=options), "run": run.to_json()}
     for rejection in run.rejections:
         err.print(f"rejected: {escape(rejection.label())}: {escape(rejection.reason)} [{rejection.code}]")
     out = _console()
@@ -210,8 +210,8 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         f"{run.already_stored} already stored, {len(run.rejections)} rejected; "
         f"store {escape(args.db)}: {run.copies} merged copies, {run.stories} stories"
     )
-    if analysis is not None:
-        _write_outputs(analysis, Path(args.out), out)
+    if document is not None:
+        _write_outputs(document, Path(args.out), out)
     return EXIT_REJECTIONS if run.failed else EXIT_OK
 
 
