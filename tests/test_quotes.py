@@ -128,3 +128,40 @@ def test_quote_benchmark_scores_a_small_polnear_sample(shared_bench):
     rows = {row["system"]: row for row in report.tables[0].rows}
     assert rows["newsdesk"]["gold"] > 20
     assert 0.0 < rows["newsdesk"]["F1@0.3"] <= 1.0
+
+
+def test_second_quotation_after_the_reporting_clause_keeps_the_speaker():
+    text = ("The senator spoke to reporters on Monday.\n\n"
+            "''Closing the prison is an imperative,'' Harman said. ''It has been a black eye on our policy.''\n\n"
+            "''These are the stories nobody knows,'' she added.")
+    quotes = [q for q in find_quotes(article(text)) if q.direct]
+    black_eye = next(q for q in quotes if q.text.startswith("It has been a black eye"))
+    assert black_eye.speaker_text == "Harman"
+    assert black_eye.cue == "said"
+
+
+def test_indirect_speech_made_mostly_of_quoted_words_counts_as_direct():
+    text = ('Eric Fehrnstrom, a former adviser to Romney, said it has become almost '
+            '"impossible for his opponents to catch up to him and win the nomination."')
+    quotes = find_quotes(article(text))
+    quote = next(q for q in quotes if "impossible" in q.text)
+    assert quote.direct
+    assert quote.speaker_text.startswith("Eric Fehrnstrom")
+
+
+def test_a_quote_ending_its_sentence_is_not_given_the_next_sentences_verb():
+    text = ('"If he is president, he wants to keep this movement going," she said. "If he is not, '
+            'he will keep it going for many more reasons." Asked what that might look like, she said: '
+            '"We will figure that out."')
+    quotes = [q for q in find_quotes(article(text)) if q.direct]
+    second = next(q for q in quotes if q.text.startswith("If he is not"))
+    assert second.speaker_text == "she"
+    assert second.cue == "said"
+
+
+def test_indirect_content_stays_in_the_paragraph_of_its_verb():
+    text = ("She said she had toured the museum last week.\n"
+            "Many of the visitors were older and the rooms were full.")
+    quotes = find_quotes(article(text))
+    toured = next(q for q in quotes if "toured the museum" in q.text)
+    assert "\n" not in toured.text

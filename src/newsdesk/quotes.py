@@ -32,7 +32,7 @@ from .errors import AnalysisError, OptionsError
 from .models import Article
 
 if TYPE_CHECKING:  # pragma: no cover
-    from spacy.tokens import Doc, Span, Token
+    from spacy.tokens import Doc, Token
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ reiterate repeat recommend propose demand wonder understand testify concede caut
 promise boast joke retort counter question dispute charge accuse tout assure lament describe find
 decide realize realise doubt guess imagine assume
 """.split())
+_PLAIN_CUES = frozenset({"say", "tell", "write", "add", "note", "tweet"})
 QUOTE_CHARS = set("\"“”«»„") | {"''", "``"}
 _TWO_APOSTROPHES = re.compile(r"''|``")
 
@@ -164,18 +165,25 @@ def learn_cue_lemmas(examples, *, min_count: int = 3, min_precision: float = 0.3
 
 
 _CONTENT_DEPS = ("ccomp", "parataxis", "xcomp", "dobj", "prep", "attr", "acomp", "dative")
+_NOUN_HEADS = {"NOUN", "PROPN", "PRON"}
 
 
-def verb_candidates(doc: "Doc") -> list[tuple["Token", "Token", list["Token"]]]:
-    """(verb, subject, content tokens) for verbs with a subject and a complement or object:
-    the candidates the learned model judges."""
+def _candidate_subject(verb: "Token") -> "Token | None":
+    subject = _subject_of(verb)
+    if subject is None and verb.dep_ == "acl" and verb.head.pos_ in _NOUN_HEADS:
+        return verb.head  # "Trump, talking about the working class" / "a man accused of …"
+    return subject
+
+
+def verb_candidates(doc: "Doc") -> list[tuple["Token", "Token | None", list["Token"]]]:
+    """(verb, subject or None, content tokens) for verbs with a complement or object: the
+    candidates the learned model judges. PolNeAR also annotates attributions with no source
+    ("are reported to …"), so a verb without a subject is a candidate too."""
     out = []
     for tok in doc:
-        if tok.pos_ not in {"VERB", "AUX"}:
+        if tok.pos_ not in {"VERB", "AUX"} or tok.dep_ in {"aux", "auxpass"}:
             continue
-        subject = _subject_of(tok)
-        if subject is None:
-            continue
+        subject = _candidate_subject(tok)
         children = [c for c in tok.children if c.dep_ in _CONTENT_DEPS and c.i > tok.i]
         if not children:
             children = [c for c in tok.children if c.dep_ in {"ccomp", "parataxis"}]
@@ -183,15 +191,17 @@ def verb_candidates(doc: "Doc") -> list[tuple["Token", "Token", list["Token"]]]:
             continue
         children.sort(key=lambda c: _CONTENT_DEPS.index(c.dep_))
         child = children[0]
-        tokens = _trim_content(doc, list(child.subtree))
+        tokens = _trim_content(doc, _in_paragraph_of(tok, list(child.subtree)))
         if child.dep_ == "prep":
             tokens = [t for t in tokens if t.i != child.i]
+        if subject is not None and tokens and tokens[0].i <= subject.i <= tokens[-1].i:
+            continue
         if tokens:
             out.append((tok, subject, tokens))
     return out
 
 
-def candidate_features(doc: "Doc", verb: "Token", subject: "Token", content: list["Token"],
+def candidate_features(doc: "Doc", verb: "Token", subject: "Token | None", content: list["Token"],
                        lemmas: frozenset[str]) -> list[str]:
     """Sparse binary features of one candidate (strings; weights live in the model file)."""
     lemma = verb.lemma_.lower()
@@ -199,15 +209,29 @@ def candidate_features(doc: "Doc", verb: "Token", subject: "Token", content: lis
     ctype = next((c.dep_ for c in verb.children if c.dep_ in _CONTENT_DEPS and c.i > verb.i), ctype)
     prep = next((c.lower_ for c in verb.children if c.dep_ == "prep"), "")
     particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), "")
-    subj_kind = (subject.ent_type_ or ("PRON" if subject.pos_ == "PRON" else subject.pos_))
+    if subject is None:
+        subj_kind, subj_lemma = "NONE", "NONE"
+    else:
+        subj_kind = subject.ent_type_ or ("PRON" if subject.pos_ == "PRON" else subject.pos_)
+        subj_lemma = subject.lemma_.lower()
     aux = [c.lemma_.lower() for c in verb.children if c.dep_ in {"aux", "auxpass"}]
+    obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+    obj_lemma = obj.lemma_.lower() if obj is not None else ""
+    obj_prep = next((c.lower_ for c in obj.children if c.dep_ == "prep"), "") if obj is not None else ""
+    first = content[0].lower_ if content else ""
+    quoted = any(t.text in QUOTE_CHARS for t in content)
     return [
         "bias", f"lemma={lemma}", f"lemma={lemma}|c={ctype}", f"c={ctype}", f"subj={subj_kind}",
         f"lemma={lemma}|subj={subj_kind}", f"tag={verb.tag_}", f"dep={verb.dep_}",
         f"lemma={lemma}|prt={particle}", f"lemma={lemma}|prep={prep}", f"lexicon={lemma in lemmas}",
         f"neg={any(c.dep_ == 'neg' for c in verb.children)}", f"aux={'+'.join(sorted(aux))}",
-        f"len={min(len(content) // 5, 6)}", f"subjlemma={subject.lemma_.lower()}",
+        f"len={min(len(content) // 5, 6)}", f"subjlemma={subj_lemma}",
         f"verbpos={verb.pos_}",
+        # v2: what is said or believed is often carried by the object noun ("expressed concern
+        # about", "made the case for") or shows in the complement's first word ("that", "to").
+        f"obj={obj_lemma}", f"lemma={lemma}|obj={obj_lemma}", f"obj={obj_lemma}|prep={obj_prep}",
+        f"first={first}", f"c={ctype}|first={first}", f"quoted={quoted}", f"lemma={lemma}|dep={verb.dep_}",
+        f"lemma={lemma}|tag={verb.tag_}",
     ]
 
 
@@ -299,8 +323,9 @@ class _Span:
 
 
 def _paragraph_bounds(text: str) -> list[tuple[int, int]]:
+    # Some outlets (and text dumps) end paragraphs with a single line break: any break counts.
     bounds, pos = [], 0
-    for match in re.finditer(r"\n\s*\n", text):
+    for match in re.finditer(r"[ \t\r\xa0]*\n\s*", text):
         bounds.append((pos, match.start()))
         pos = match.end()
     bounds.append((pos, len(text)))
@@ -417,6 +442,32 @@ def _trim_content(doc: "Doc", tokens: list["Token"]) -> list["Token"]:
     return tokens
 
 
+def _climbing_subject(verb: "Token", steps: int = 3) -> "Token | None":
+    """The subject of the nearest verb above ``verb`` that has one ("X went on to criticise …",
+    "X, in attacking …")."""
+    head = verb
+    for _ in range(steps):
+        if head.head is head:
+            return None
+        head = head.head
+        if head.pos_ in {"VERB", "AUX"}:
+            subject = _subject_of(head)
+            if subject is not None:
+                return subject
+    return None
+
+
+def _in_paragraph_of(anchor: "Token", tokens: list["Token"]) -> list["Token"]:
+    """``tokens`` that lie in the paragraph (line) of ``anchor``: the parser sometimes runs a
+    sentence over a paragraph break, and a quotation that does cross paragraphs is joined from
+    its quotation marks instead."""
+    text = anchor.doc.text
+    start = text.rfind("\n", 0, anchor.idx) + 1
+    end = text.find("\n", anchor.idx)
+    end = len(text) if end < 0 else end
+    return [t for t in tokens if start <= t.idx < end]
+
+
 def _speaker_tokens(subject: "Token") -> list["Token"]:
     """The speaker phrase: the subject's subtree without apposition, relative clause or quote."""
     keep = []
@@ -450,7 +501,6 @@ def _subject_of(verb: "Token") -> "Token | None":
         # "… attacked the leader, saying he …": a participle shares its head's subject too.
         if verb.dep_ == "conj" or verb.tag_ == "VBG":
             return _subject_of(verb.head)
-    return None
     return None
 
 
@@ -511,12 +561,12 @@ def _parse_attributions(doc: "Doc", quotes: list[tuple[int, int]], lemmas: froze
         if chosen is None:
             chosen = after[0] if after else (before[-1] if before else None)
         if chosen is not None:
-            content_tokens = _trim_content(doc, list(chosen.subtree))
+            content_tokens = _trim_content(doc, _in_paragraph_of(token, list(chosen.subtree)))
         if not content_tokens:
             # "X said: “…”" or a quote right before ", X said" whose clause the parser did not attach.
             continue
-        subject = _subject_of(token)
-        src = _speaker_tokens(subject) if subject is not None else []
+        subject = _subject_of(token) or _climbing_subject(token)
+        src = _speaker_tokens(subject) if subject is not None and subject.dep_ != "nsubjpass" else []
         if src and content_tokens[0].i <= src[0].i <= content_tokens[-1].i:
             src = []  # the "subject" is inside the content: the parse went wrong
         found.append(_Attribution(token.i, token.text, _char_span(src) if src else None,
@@ -533,9 +583,13 @@ def _reporting_clause_near(doc: "Doc", quote: tuple[int, int], text: str, lemmas
     close = quote[1] + 1
     tail = text[close:min(paragraph_end, close + 160)]
     gap = _AFTER_QUOTE.match(tail).end()
-    lead = text[max(0, quote[0] - 3):max(0, quote[0] - 1)]
-    opens_clause = quote[0] <= 1 or text[quote[0] - 2:quote[0] - 1] == "\n" or bool(
-        re.search(r"[.:!?,;—–\n(]\s*$", lead)) or quote[0] - 1 == 0
+    lead = _text_before_marks(text, quote[0])
+    opens_clause = not lead.strip(" \t") or bool(re.search(r"[.:!?,;—–\n(]\s*$", lead))
+    # “…,” he said / “…?” she asked: a quotation that ends its own sentence with a full stop is
+    # followed by a new sentence, not by its reporting clause (unless that starts in lower case).
+    # Some writers still put the clause after a full stop (“… Katy.” Trump said): then it must be
+    # a short "X said" / "said X", not a new sentence that opens with a participle ("Asked …").
+    ends_sentence = text[quote[0]:quote[1]].rstrip().endswith(".") and not tail[gap:gap + 1].islower()
     if gap <= 3 and opens_clause and not _looks_like_title(text[quote[0]:quote[1]]):
         window = doc.char_span(close + gap, close + len(tail), alignment_mode="expand")
         if window is not None:
@@ -543,6 +597,9 @@ def _reporting_clause_near(doc: "Doc", quote: tuple[int, int], text: str, lemmas
                 if tok.text in QUOTE_CHARS or tok.is_sent_start and tok.i > window.start + 1 and tok.text[:1].isupper() and tok.i - window.start > 8:
                     break
                 if _is_cue(tok, lemmas):
+                    if ends_sentence and (tok.i - window.start > 4 or tok.tag_ not in {"VBD", "VBZ"}
+                                          or tok.i == window.start and tok.lemma_.lower() not in _PLAIN_CUES):
+                        break
                     return tok
                 if tok.text in {".", "!", "?"}:
                     break
@@ -629,11 +686,20 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
     used_quotes: set[tuple[int, int]] = set()
     # 1. Reporting clauses attached to quotations (direct quotes).
     by_cue = {a.cue_token: a for a in attributions}
+    last: tuple[_Attribution, tuple[int, int]] | None = None
     for q in spans:
         overlapping = [a for a in attributions if a.content[0] < q[1] and q[0] < a.content[1]
                        and not (q[0] <= doc[a.cue_token].idx < q[1])]
         cue = _reporting_clause_near(doc, q, text, lemmas, paragraph_of(q[1])[1])
         chosen = None
+        if cue is None and last is not None and _continues(text, last[1], q, doc[last[0].cue_token].idx):
+            # “A,” Harman said. “B.” — B is the same speaker's, under the same reporting clause.
+            prev = last[0]
+            results.append(_Attribution(prev.cue_token, prev.cue_text, prev.source, q, True,
+                                        prev.source_tokens, kind=prev.kind))
+            used_quotes.add(q)
+            last = (prev, q)
+            continue
         if cue is not None:
             chosen = by_cue.get(cue.i)
             if chosen is not None and chosen.source is None:
@@ -661,6 +727,9 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
                 chosen.content = q if chosen.direct is False and outside <= 3 else chosen.content
                 chosen.direct = True
             used_quotes.add(q)
+            last = (chosen, q) if chosen.source else None
+        else:
+            last = None
     # Quotes with no reporting clause: continuation of the previous speaker's quote in the same or
     # the next paragraph ("“A,” Trump wrote. “B.”"), else kept without speaker if long enough.
     ordered = sorted(attributions, key=lambda a: a.content[0])
@@ -686,8 +755,11 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
         elif words >= options.min_unattributed_words and not _looks_like_title(text[q[0]:q[1]]):
             # A free-standing quotation paragraph usually continues the speaker quoted or named
             # just before it; with no one within a paragraph, it stays unattributed.
-            if previous and paragraph_of(previous[-1].content[1])[0] >= _previous_paragraph_start(paragraphs, q[0]):
-                prev = previous[-1]
+            # Indirect speech counts too ("Obama told Bee that …" / "“If we want …”").
+            before = [a for a in ordered if a.content[1] <= q[0] and a.source and a.kind == "reported"
+                      and not any(s[0] <= doc[a.cue_token].idx < s[1] for s in spans)]
+            if before and paragraph_of(before[-1].content[1])[0] >= _previous_paragraph_start(paragraphs, q[0]):
+                prev = before[-1]
                 results.append(_Attribution(prev.cue_token, prev.cue_text, prev.source, q, True, prev.source_tokens))
             else:
                 results.append(_Attribution(-1, "", None, q, True))
@@ -703,9 +775,14 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
             content_span = _char_span(content)
             if _looks_like_title(text[content_span[0]:content_span[1]].strip("\"“”«» ")):
                 continue  # a name or title is not a statement ("appeared in “The … Magazine”")
-            src = _speaker_tokens(subject)
-            attributions.append(_Attribution(verb.i, verb.text, _char_span(src), _char_span(content),
-                                             source_tokens=[t.i for t in src], kind="learned"))
+            # The subject of a passive is what is talked about, not who talks ("X is expected to …").
+            if subject is None:
+                subject = _climbing_subject(verb)
+            speaks = subject is not None and subject.dep_ != "nsubjpass" and subject.lower_ not in {"what", "which"}
+            src = _speaker_tokens(subject) if speaks else []
+            attributions.append(_Attribution(verb.i, verb.text, _char_span(src) if src else None,
+                                             _char_span(content), source_tokens=[t.i for t in src],
+                                             kind="learned"))
     for a in attributions:
         cue_at = doc[a.cue_token].idx
         if options.drop_nested and any(q[0] <= cue_at < q[1] for q in spans):
@@ -721,27 +798,64 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
         seen.add(a.content)
         speaker = _resolve(article, doc, entities, a.source_tokens, spans)
         speaker_text = text[a.source[0]:a.source[1]] if a.source else ""
+        # "X said it was “impossible to catch up”": mostly the speaker's own words, so direct.
+        direct = a.direct or _quoted_share(text, a.content, spans) >= 0.5
         quotes.append(Quote(
             article=article.id, speaker=speaker, speaker_text=speaker_text,
-            text=text[a.content[0]:a.content[1]], direct=a.direct, start=a.content[0], end=a.content[1],
+            text=text[a.content[0]:a.content[1]], direct=direct, start=a.content[0], end=a.content[1],
             cue=a.cue_text, speaker_start=a.source[0] if a.source else None,
             speaker_end=a.source[1] if a.source else None,
-            kind="unattributed" if not a.source else a.kind))
+            kind=a.kind if a.source or a.kind == "learned" else "unattributed"))
+    # A quotation lying inside a longer direct one is the same words found twice (once by the
+    # marks, once by the parse, or under a nested "according to"): keep the longer.
+    direct_spans = [(q.start, q.end) for q in quotes if q.direct]
+    quotes = [q for q in quotes if not any(
+        s <= q.start and q.end <= e and (s, e) != (q.start, q.end) for s, e in direct_spans)]
     log.debug("quotes: %d in article %s", len(quotes), article.id)
     return quotes
 
 
-def _previous_paragraph_start(paragraphs: list[tuple[int, int]], pos: int) -> int:
+def _quoted_share(text: str, content: tuple[int, int], spans: list[tuple[int, int]]) -> float:
+    """Share of the non-space characters of ``content`` that lie inside quotation marks."""
+    start, end = content
+    total = sum(1 for ch in text[start:end] if not ch.isspace())
+    if not total:
+        return 0.0
+    inside = 0
+    for q_start, q_end in spans:
+        lo, hi = max(start, q_start), min(end, q_end)
+        if lo < hi:
+            inside += sum(1 for ch in text[lo:hi] if not ch.isspace())
+    return inside / total
+
+
+def _continues(text: str, previous: tuple[int, int], quote: tuple[int, int], cue_at: int) -> bool:
+    """Whether ``quote`` follows ``previous`` in the same paragraph with only the reporting
+    clause between them (``“A,” he said. “B.”`` / ``“A,” he said, “B”``)."""
+    between = text[previous[1]:quote[0]]
+    if "\n" in between or len(between) > 200 or not previous[1] <= cue_at < quote[0]:
+        return False
+    return bool(re.search(r"[.,:;—–]\s*[\"“'`«„]*$", between))
+
+
+def _previous_paragraph_start(paragraphs: list[tuple[int, int]], pos: int, back: int = 2) -> int:
     starts = [p[0] for p in paragraphs if p[0] <= pos]
-    return starts[-2] if len(starts) >= 2 else 0
+    return starts[-1 - back] if len(starts) > back else 0
 
 
 def _opens_clause(text: str, quote: tuple[int, int]) -> bool:
     """Whether the quotation starts a paragraph, a sentence or a clause (not a phrase inside one)."""
-    if quote[0] <= 1:
-        return True
-    lead = text[max(0, quote[0] - 4):quote[0] - 1]
-    return bool(re.search(r"(^|[.:!?;—–\n(])\s*$", lead))
+    lead = _text_before_marks(text, quote[0])
+    return not lead.strip(" \t") or bool(re.search(r"[.:!?;—–\n(]\s*$", lead))
+
+
+def _text_before_marks(text: str, start: int) -> str:
+    """The few characters before the opening quotation mark(s) of a quotation starting at ``start``
+    (marks may be one character or the two apostrophes of some outlets)."""
+    i = start
+    while i > 0 and i > start - 3 and (text[i - 1] in "\"“«„'`"):
+        i -= 1
+    return text[max(0, i - 4):i]
 
 
 def _governing_attribution(doc: "Doc", quote: tuple[int, int]) -> "_Attribution | None":
@@ -767,7 +881,21 @@ def _governing_attribution(doc: "Doc", quote: tuple[int, int]) -> "_Attribution 
     src = [t for t in src if not (span.start <= t.i < span.end)]
     if not src or all(t.pos_ in {"DET", "PRON"} and t.lower_ in {"it", "this", "that", "there"} for t in src):
         return None
-    return _Attribution(head.i, head.text, _char_span(src), quote, True, [t.i for t in src], kind="governed")
+    content = quote
+    # The statement is the verb's complement holding the quotation ("warned that such a ban would
+    # be “unacceptable”"), not only the quoted words; a mostly quoted one stays direct.
+    branch = next((c for c in head.children if c.i != subject.i and c.dep_ in _GOVERNED_CONTENT
+                   and c.left_edge.i <= span.start and span.end - 1 <= c.right_edge.i), None)
+    if branch is not None:
+        tokens = _trim_content(doc, list(branch.subtree))
+        if tokens:
+            lo, hi = _char_span(tokens)
+            content = (min(lo, quote[0]), max(hi, quote[1]))
+    return _Attribution(head.i, head.text, _char_span(src), content, content == quote, [t.i for t in src],
+                        kind="governed")
+
+
+_GOVERNED_CONTENT = {"ccomp", "xcomp", "advcl", "parataxis", "dobj", "attr", "acomp", "oprd", "prep"}
 
 
 def _looks_like_title(text: str) -> bool:

@@ -28,6 +28,7 @@ HELP = "quote content P/R/F1 and speaker accuracy on PolNeAR, newsdesk vs textac
 
 log = logging.getLogger(__name__)
 THRESHOLDS = (0.3, 0.8)
+_MARKS = "\"“”«»„"
 _QUOTED = re.compile(r"(?:[\"“«]|'')([^\"“”«»\n]+?)(?:[\"”»]|'')")
 
 
@@ -137,28 +138,34 @@ def newsdesk_predictions(record: dict[str, Any], doc, options=None) -> tuple[lis
 
     article = Article(id=record["id"], provenance=Provenance(path=record["id"]), text=record["text"])
     text = record["text"]
-    merged: list[list] = []  # [start, end, source, direct, cue]
+    merged: list[list] = []  # [start, end, source, direct, cue, kind]
     for quote in find_quotes(article, doc=doc, options=options):
         start, end = quote.start, quote.end
-        if quote.direct:  # the gold content spans include the quotation marks
-            start = start - 2 if text[max(0, start - 2):start] == "''" else max(0, start - 1)
-            end = end + 2 if text[end:end + 2] == "''" else min(len(text), end + 1)
+        # the gold content spans include the quotation marks
+        if text[max(0, start - 2):start] == "''":
+            start -= 2
+        elif start and text[start - 1] in _MARKS:
+            start -= 1
+        if text[end:end + 2] == "''":
+            end += 2
+        elif text[end:end + 1] and text[end] in _MARKS:
+            end += 1
         source = (quote.speaker_start, quote.speaker_end) if quote.speaker_start is not None else None
         # PolNeAR annotates “A,” he said. “B.” as one attribution with two content segments: join
         # the quotations of one reporting clause that follow each other.
         last = merged[-1] if merged else None
         if (last and quote.direct and last[3] and source and last[2] == source and last[4] == quote.cue
-                and 0 <= start - last[1] <= 200 and "\n\n" not in text[last[1]:start]):
+                and 0 <= start - last[1] <= 1000):
             last[1] = max(last[1], end)
             continue
-        merged.append([start, end, source, quote.direct, quote.cue])
+        merged.append([start, end, source, quote.direct, quote.cue, quote.kind])
     scored, written = [], []
-    for start, end, source, direct, _ in merged:
+    for start, end, source, direct, _, kind in merged:
         scored.append({"content": _chars([(start, end)]), "source": _chars([source]) if source else frozenset(),
                        "direct": direct})
         written.append({"speaker_start": source[0] if source else None,
                         "speaker_end": source[1] if source else None,
-                        "content_start": start, "content_end": end})
+                        "content_start": start, "content_end": end, "direct": direct, "kind": kind})
     return scored, written
 
 
