@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 # MiniLM, offline, in about a minute (no model download). Without it newsdesk falls back to MiniLM.
 ENCODER := src/newsdesk/data/static_minilm/model.safetensors
 $(ENCODER): $(STAMP)
-	HF_HUB_OFFLINE=1 $(BIN)/python -m newsdesk.stories build-encoder $(dir $(ENCODER)) 128
+	HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(BIN)/python -m newsdesk.stories build-encoder $(dir $(ENCODER)) 128
 
 venv: $(STAMP) $(ENCODER)
 

@@ -63,6 +63,32 @@ def test_articles_round_trip_in_insertion_order(tmp_path):
         assert store.article(docs[0].digest).provenance.path == "0.txt"
 
 
+def test_articles_after_n_skip_the_first_n_even_when_one_is_stored_again(tmp_path):
+    with open_store(tmp_path / "n.db") as store:
+        docs = [_doc(f"text {i}", f"{i}.txt") for i in range(4)]
+        for doc in docs:
+            store.add_document(doc)
+            store.add_article(_article(doc))
+        store.add_article(_article(docs[1], text="Re-extracted body."))  # keeps its place
+        assert [a.id for a in store.articles(after=2)] == [d.digest for d in docs[2:]]
+        assert [a.id for a in store.articles(after=1)][0] == docs[1].digest
+        assert store.articles(after=4) == []
+
+
+def test_arrival_order_lookups_use_an_index_not_a_table_scan(tmp_path):
+    # MAX(seq) runs on every stored document and article: a scan of the documents table (raw
+    # pages) made ingest super-linear
+    path = tmp_path / "n.db"
+    open_store(path).close()
+    db = sqlite3.connect(path)
+    for table in ("documents", "articles", "stories"):
+        plan = " ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN SELECT MAX(seq) FROM {table}"))
+        assert f"{table}_seq" in plan, plan
+    plan = " ".join(row[-1] for row in db.execute("EXPLAIN QUERY PLAN SELECT id FROM articles WHERE seq > 5 ORDER BY seq"))
+    assert "articles_seq" in plan, plan
+    db.close()
+
+
 def test_failed_transaction_leaves_nothing_behind(tmp_path):
     with open_store(tmp_path / "n.db") as store:
         doc = _doc("x")

@@ -95,6 +95,10 @@ CREATE TABLE IF NOT EXISTS index_postings (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS analyses (key TEXT PRIMARY KEY, generation INTEGER NOT NULL, document BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS index_postings_member ON index_postings(space, member);
+-- arrival order: MAX(seq) on every insert and "articles after n" must not scan the tables
+CREATE INDEX IF NOT EXISTS documents_seq ON documents(seq);
+CREATE INDEX IF NOT EXISTS articles_seq ON articles(seq);
+CREATE INDEX IF NOT EXISTS stories_seq ON stories(seq);
 """
 
 #: SQLite's default cap on bound parameters is 999 in old builds: lookups go in chunks below it.
@@ -487,7 +491,8 @@ class SQLiteStore:
 
     def articles(self, *, after: int = 0) -> list[Article]:
         """Articles in the order they were first stored; ``after=n`` skips the first ``n``."""
-        rows = self._db.execute(self._ARTICLE_QUERY + "ORDER BY a.seq LIMIT -1 OFFSET ?", (after,))
+        # articles are never deleted, so seq runs 1..n and "after n" is a range on its index
+        rows = self._db.execute(self._ARTICLE_QUERY + "WHERE a.seq > ? ORDER BY a.seq", (after,))
         return [self._article_from_row(row) for row in rows]
 
     def sources(self, article_id: str) -> list[Provenance]:

@@ -906,9 +906,9 @@ class StoryIndex:
 
     @staticmethod
     def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-        if len(a) > len(b):
-            a, b = b, a
-        return sum(weight * b.get(name, 0.0) for name, weight in a.items())
+        # Story sums grow with their stories; the shared keys are few. The key intersection runs in
+        # C, and fsum makes the result independent of the (hash-seeded) order of that set.
+        return math.fsum([a[name] * b[name] for name in a.keys() & b.keys()])
 
     def _gap_days(self, first_a, last_a, first_b, last_b) -> float | None:
         if first_a is None or first_b is None:
