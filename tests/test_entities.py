@@ -40,6 +40,15 @@ def test_putin_mentions_across_articles_are_one_person(table):
     assert [e for e in table if e.type == "PERSON" and e.name.endswith("Putin")] == [putin]
 
 
+def test_a_name_ner_mislabels_is_a_person_when_described_as_one(table):
+    # spaCy labels "Vadim Tryukhan" ORG and "Tryukhan" GPE; the apposition says who he is
+    tryukhan = by_name(table, "Vadim Tryukhan")
+    assert tryukhan.type == "PERSON"
+    assert tryukhan.aliases == ["Tryukhan"]
+    assert tryukhan.roles == ["a Ukrainian diplomat and international law expert"]
+    assert not [e for e in table if e.name == "Tryukhan"]
+
+
 def test_descriptor_mentions_join_the_role_holder(table):
     trump = by_name(table, "Donald Trump")
     descriptors = {m.text for m in trump.mentions if m.kind == "descriptor"}

@@ -69,8 +69,9 @@ def test_seed_002_experts_quoted_over_several_paragraphs():
     table = extract_entities([seed])
     quotes = [q for q in find_quotes(seed, entities=table) if q.direct]
     by_speaker = {table.get(q.speaker).name: q for q in quotes if q.speaker and q.cue in {"noted", "concluded"}}
-    andrianov = next(q for name, q in by_speaker.items() if "Andrianov" in name)
-    tryukhan = next(q for name, q in by_speaker.items() if "Tryukhan" in name)
+    # "noted Andrianov" / "Tryukhan concluded" resolve to the experts introduced by full name
+    andrianov = by_speaker["Svyatoslav Andrianov"]
+    tryukhan = by_speaker["Vadim Tryukhan"]
     # Each quote runs from its opening paragraph to the paragraph that closes it.
     assert andrianov.text.startswith("At the moment, the Trump administration")
     assert andrianov.text.rstrip(",").endswith("or hostilities will continue")

@@ -128,3 +128,27 @@ def test_schema_rejects_a_malformed_document():
     document["articles"][0]["published"] = "last Tuesday"
     with pytest.raises(ReportError, match="published"):
         validate(document)
+
+
+def test_who_said_what_lists_words_said_not_the_learned_models_stances():
+    from newsdesk.pipeline import StoryItem
+
+    articles = [Article(id="a0", provenance=Provenance("a0.txt"), text="x" * 200, title="T")]
+
+    def quote(**fields):
+        base = dict(article="a0", speaker=None, start=0, end=5, cue="said", direct=False)
+        return StoryItem("s1", _Finding(**{**base, **fields}))
+
+    analysis = Analysis(
+        articles=articles, sources={"a0": [articles[0].provenance]}, copies=[],
+        stories=[Story("s1", "T", ("a0",), None, None)], rejections=[],
+        quotes=[
+            quote(speaker_text="Zelensky", text="elections in Ukraine", cue="calling", kind="learned"),
+            quote(speaker_text="Zelensky", text="Putin drags out the war", kind="reported"),
+            quote(speaker_text="Pistorius", text="Russia poses the greatest threat", direct=True, kind="reported"),
+        ],
+        positions=[], claims=[], disagreements=[], timeline=[], summary=[],
+    )
+    view = ReportView(analysis.to_json())
+    listed = {name: [q["text"] for q in quotes] for name, quotes in view.speakers(view.stories[0])}
+    assert listed == {"Zelensky": ["Putin drags out the war"], "Pistorius": ["Russia poses the greatest threat"]}

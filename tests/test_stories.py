@@ -370,3 +370,14 @@ def test_adding_something_else_than_articles_is_refused():
 def test_bad_options_are_refused(kwargs):
     with pytest.raises(OptionsError):
         StoryOptions(**kwargs)
+
+
+def test_an_untitled_articles_title_is_its_whole_first_sentence():
+    from newsdesk.stories import _first_sentence
+
+    text = ("Trump and Putin held a call to discuss the war, which the U.S. president touted as a step. "
+            "Then the Kremlin spoke.")
+    assert _first_sentence(text) == "Trump and Putin held a call to discuss the war, which the U.S. president touted as a step."
+    assert _first_sentence("He said “no.” Then he left.") == "He said “no.”"
+    long = "word " * 60
+    assert _first_sentence(long).endswith(" …") and len(_first_sentence(long)) <= 162

@@ -48,6 +48,17 @@ TITLE_WORDS = {
     "reverend", "father", "state", "attorney", "u.s.", "us", "former", "then", "acting",
 }
 HONORIFICS = {"mr.", "mr", "mrs.", "mrs", "ms.", "ms", "dr.", "dr", "prof.", "sir", "dame"}
+# Nouns that describe a person: a name spaCy labels ORG or GPE but described by one of them
+# ("Vadim Tryukhan, a Ukrainian diplomat and …"; "political scientist Andrianov") is a person.
+PERSON_NOUNS = {
+    "diplomat", "expert", "analyst", "scientist", "professor", "lecturer", "researcher", "scholar",
+    "economist", "historian", "philosopher", "journalist", "commentator", "correspondent", "author",
+    "writer", "politician", "lawmaker", "legislator", "senator", "minister", "official", "adviser",
+    "advisor", "ambassador", "envoy", "spokesman", "spokeswoman", "spokesperson", "director",
+    "chairman", "chairwoman", "president", "secretary", "general", "commander", "officer",
+    "lawyer", "attorney", "judge", "activist", "strategist", "consultant", "founder", "fellow",
+    "governor", "mayor", "leader", "negotiator", "blogger", "lieutenant", "colonel", "veteran",
+}
 
 # Country aliases: every spelling maps to one canonical name.
 COUNTRY_ALIASES = {
@@ -283,6 +294,22 @@ def _apposition(doc: "Doc", head: "Token", max_tokens: int) -> str | None:
     return None
 
 
+def _described_as_person(doc: "Doc", ent: "Span") -> bool:
+    """A capitalised name of one to three words described as a person by an apposition
+    ("Vadim Tryukhan, a Ukrainian diplomat …") or a role noun just before it ("diplomat Tryukhan")."""
+    key = _key(ent.text)
+    if key in COUNTRY_ALIASES or key in INSTITUTIONS:
+        return False
+    words = [t for t in ent if not t.is_punct]
+    if not 1 <= len(words) <= 3 or not all(t.is_alpha and t.text[:1].isupper() and not t.is_upper for t in words):
+        return False
+    head = ent.root
+    if any(c.dep_ == "appos" and c.i > head.i and c.lemma_.lower() in PERSON_NOUNS for c in head.children):
+        return True
+    before = doc[ent.start - 1] if ent.start else None
+    return before is not None and before.lower_ in PERSON_NOUNS and before.tag_ in {"NN", "NNP"}
+
+
 # --- the stage ------------------------------------------------------------------------------
 
 
@@ -307,6 +334,8 @@ def _collect(article: Article, doc: "Doc", options: EntityOptions) -> list[_RawM
         roles: list[str] = []
         role_orgs: list[tuple[int, int]] = []
         nationality = None
+        if label in {"ORG", "GPE", "NORP", "FAC", "LOC"} and _described_as_person(doc, ent):
+            label = "PERSON"
         if label == "PERSON":
             start, end, inner_titles = _strip_person_span(ent)
             if not any(doc[i].is_alpha and doc[i].text[:1].isupper() for i in range(start, end)):

@@ -480,6 +480,10 @@ def _speaker_tokens(subject: "Token") -> list["Token"]:
     keep = [t for t in keep if t.text not in QUOTE_CHARS]
     while keep and keep[-1].is_punct:
         keep.pop()
+    # "a meeting, in which Trump … attacked": the parser may hang the relative's "in which"
+    # under the subject; it is not part of the speaker's name
+    while keep and keep[0].i < subject.i and (keep[0].tag_ in {"IN", "WDT", "WP", "TO", "CC"} or keep[0].is_punct):
+        keep.pop(0)
     return keep or [subject]
 
 

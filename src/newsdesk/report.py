@@ -90,9 +90,17 @@ class ReportView:
         return outlet_name(article) if article else article_id
 
     def speakers(self, story: dict) -> list[tuple[str, list[dict]]]:
-        """Who was quoted in a story, most quoted first: [(speaker name, quotes)]."""
+        """Who was quoted in a story, most quoted first: [(speaker name, quotes)].
+
+        Attributions the broad learned model proposes without a reporting verb ("X called for
+        elections", "X praised the president") are stances rather than words said: they stay in
+        ``analysis.json`` (``kind: "learned"``) and feed positions, but are listed here only when
+        they carry quoted words.
+        """
         groups: dict[str, list[dict]] = {}
         for quote in self.section(story, "quotes"):
+            if quote.get("kind") == "learned" and not quote.get("direct"):
+                continue
             if not quote.get("speaker") and not _named_speaker(quote):
                 continue  # "the agreement said"-like finds of the broad quote model are no speakers to list
             name = self.entity_name(quote.get("speaker"), quote.get("speaker_text") or "unattributed")

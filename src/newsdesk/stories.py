@@ -77,7 +77,8 @@ _NOT_NAMES = frozenset(
     """.split()
 )
 _WORD = re.compile(r"[^\W\d_][\w'’.&-]*", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# a sentence ends before a capital, digit or opening quote: "the U.S. president …" goes on
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))\s+(?=[\"“‘'(\[]?[A-Z0-9])|\n+")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -376,7 +377,9 @@ def article_features(articles: Sequence[Article], options: StoryOptions, *, enco
 
 def _first_sentence(text: str) -> str:
     first = _SENTENCE_END.split(text.strip(), 1)[0] if text.strip() else ""
-    return first[:160]
+    if len(first) <= 160:
+        return first
+    return first[:160].rsplit(" ", 1)[0].rstrip(",;:–—- ") + " …"
 
 
 #: Story slots per centroid chunk row: one add rewrites one chunk (128 x dims float32 + dates).
