@@ -166,3 +166,11 @@ def test_indirect_content_stays_in_the_paragraph_of_its_verb():
     quotes = find_quotes(article(text))
     toured = next(q for q in quotes if "toured the museum" in q.text)
     assert "\n" not in toured.text
+
+
+def test_an_impersonal_it_is_hard_to_say_attributes_nothing():
+    text = ("The Kremlin said it wanted a halt to aid. While it’s hard to say how long it will take for "
+            "Ukraine and Russia to stop fighting, Trump’s chances may rest on patience.")
+    quotes = find_quotes(article(text))
+    assert not [q for q in quotes if q.text.startswith("how long")]
+    assert any(q.text.startswith("it wanted a halt") for q in quotes)

@@ -430,6 +430,14 @@ class _Attribution:
     kind: str = "reported"  # "reported" (cue verb), "according_to", "governed", "learned"
 
 
+def _impersonal(doc: "Doc", a: _Attribution) -> bool:
+    """"It is hard to say how long …", "it is too early to tell": an infinitive cue under an
+    impersonal "it" attributes nothing to anyone."""
+    if a.direct or a.cue_token < 0 or [doc[i].lower_ for i in a.source_tokens] != ["it"]:
+        return False
+    return any(child.dep_ == "aux" and child.tag_ == "TO" for child in doc[a.cue_token].children)
+
+
 def _char_span(tokens: list["Token"]) -> tuple[int, int]:
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
 
@@ -797,7 +805,7 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
     quotes: list[Quote] = []
     seen: set[tuple[int, int]] = set()
     for a in sorted(results, key=lambda a: a.content):
-        if a.content in seen:
+        if a.content in seen or _impersonal(doc, a):
             continue
         seen.add(a.content)
         speaker = _resolve(article, doc, entities, a.source_tokens, spans)
