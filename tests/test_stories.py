@@ -381,3 +381,13 @@ def test_an_untitled_articles_title_is_its_whole_first_sentence():
     assert _first_sentence("He said “no.” Then he left.") == "He said “no.”"
     long = "word " * 60
     assert _first_sentence(long).endswith(" …") and len(_first_sentence(long)) <= 162
+
+
+def test_a_story_is_titled_by_a_members_headline_before_anothers_first_sentence(seeds):
+    headline = "US-Russia talks: The rubber finally hits the road"
+    pile = [article("000", seeds["000"].text, title=headline), seeds["002"], seeds["003"]]
+    pile[1] = article("002", seeds["002"].text)  # untitled, like 003
+    (story,) = cluster_stories(pile)
+    assert story.title == headline
+    untitled = cluster_stories([seeds["003"]])[0]
+    assert untitled.title.startswith("President Donald Trump and Russian President Vladimir Putin held")

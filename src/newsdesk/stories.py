@@ -176,6 +176,7 @@ class ArticleFeatures:
     day: int | None  # proleptic ordinal of the publication date
     title: str
     published: str | None
+    headline: bool = True  # False when ``title`` is the first sentence of an untitled article
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +371,7 @@ def article_features(articles: Sequence[Article], options: StoryOptions, *, enco
                 day=_day(article.published),
                 title=title,
                 published=article.published[:10] if article.published else None,
+                headline=bool((article.title or "").strip()),
             )
         )
     return features
@@ -430,18 +432,22 @@ class _ArticleRow:
     name_vector: dict = field(default_factory=dict)  # idf-weighted, as computed on arrival
     phrase_vector: dict = field(default_factory=dict)
     content: tuple[str, ...] = ()  # content phrases, sorted
+    headline: bool = True  # the title is the article's own, not its first sentence
 
     def to_row(self) -> bytes:
         head = {
             "s": self.story, "n": self.arrival, "t": self.title, "p": self.published, "d": self.day,
             "names": self.names, "nv": self.name_vector, "pv": self.phrase_vector, "c": self.content,
         }
+        if not self.headline:
+            head["h"] = False  # rows of titled articles stay as they were written before the flag
         return _pack(head, [self.vector])
 
     @classmethod
     def from_row(cls, blob: bytes) -> "_ArticleRow":
         head, (vector,) = _unpack(blob)
-        return cls(head["s"], head["n"], vector, head["t"], head["p"], head["d"], tuple(head["names"]), head["nv"], head["pv"], tuple(head["c"]))
+        return cls(head["s"], head["n"], vector, head["t"], head["p"], head["d"], tuple(head["names"]), head["nv"], head["pv"],
+                   tuple(head["c"]), head.get("h", True))
 
 
 def _story_to_row(story: _Story) -> bytes:
@@ -1042,6 +1048,7 @@ class StoryIndex:
             name_vector=names,
             phrase_vector=phrases,
             content=tuple(sorted(content)),
+            headline=feature.headline,
         )
         self._dirty_articles.add(feature.id)
         if best_key is None:
@@ -1247,9 +1254,11 @@ class StoryIndex:
         members = tuple(sorted(story.members, key=lambda m: (rows[m].published or "9999", m)))
         digest = hashlib.sha256("\n".join(sorted(story.members)).encode("utf-8")).hexdigest()[:16]
         days = [rows[m].published for m in members if rows[m].published]
-        # title of the member closest to the story centroid (ties: smallest id)
+        # title of the member closest to the story centroid (ties: smallest id); a member's own
+        # headline beats another's first sentence
         centroid = story.centroid()
-        best = min(story.members, key=lambda m: (-round(float(rows[m].vector.astype(np.float32) @ centroid), 6), m))
+        titled = [m for m in story.members if rows[m].headline] or list(story.members)
+        best = min(titled, key=lambda m: (-round(float(rows[m].vector.astype(np.float32) @ centroid), 6), m))
         return Story(
             id=f"story-{digest}",
             title=rows[best].title or best,
