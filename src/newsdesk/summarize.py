@@ -419,6 +419,25 @@ def _stop_words() -> frozenset[str]:
     return _STOP_WORDS
 
 
+def _centrality_and_support(pool: Sequence[Candidate], vectors: "np.ndarray") -> tuple["np.ndarray", "np.ndarray | None"]:
+    """Each candidate's similarity to the story centroid (the mean of per-article means, so a long
+    article does not outweigh the others), and its best similarity to each article of the story
+    (one column per article, NaN for its own; None when the story has one article)."""
+    import numpy as np
+
+    article_of = np.array([c.article_index for c in pool])
+    present = sorted(set(article_of.tolist()))
+    per_article_means = np.stack([vectors[article_of == a].mean(axis=0) for a in present])
+    centrality = vectors @ _normalise(per_article_means.mean(axis=0))
+    if len(present) < 2:
+        return centrality, None
+    similarity = vectors @ vectors.T
+    best_per_article = np.stack([similarity[:, article_of == a].max(axis=1) for a in present], axis=1)
+    own = np.array([present.index(a) for a in article_of])
+    best_per_article[np.arange(len(pool)), own] = np.nan
+    return centrality, best_per_article
+
+
 def candidate_features(
     articles: Sequence[Article],
     pool: Sequence[Candidate],
@@ -436,20 +455,12 @@ def candidate_features(
 
     n = len(pool)
     stop = _stop_words()
-    article_of = np.array([c.article_index for c in pool])
-    present = sorted(set(article_of.tolist()))
-    per_article_means = np.stack([vectors[article_of == a].mean(axis=0) for a in present])
-    centroid = _normalise(per_article_means.mean(axis=0))
-    centrality = vectors @ centroid
-
-    similarity = vectors @ vectors.T
-    if len(present) > 1:
-        best_per_article = np.stack([similarity[:, article_of == a].max(axis=1) for a in present], axis=1)
-        own = np.array([present.index(a) for a in article_of])
-        best_per_article[np.arange(n), own] = np.nan
+    present = sorted({c.article_index for c in pool})
+    centrality, best_per_article = _centrality_and_support(pool, vectors)
+    if best_per_article is not None:
         confirmation_mean = np.nanmean(best_per_article, axis=1)
         confirmation_max = np.nanmax(best_per_article, axis=1)
-        confirming_share = np.nansum(best_per_article >= confirm_threshold, axis=1) / (len(present) - 1)
+        confirming_share = np.nansum(best_per_article >= confirm_threshold, axis=1) / (best_per_article.shape[1] - 1)
     else:
         confirmation_mean = centrality.copy()
         confirmation_max = centrality.copy()
@@ -577,21 +588,9 @@ def score_candidates(
     """Relevance of each candidate: centrality + confirmation + headline similarity + lead position."""
     import numpy as np
 
-    article_of = np.array([c.article_index for c in pool])
-    present = sorted(set(article_of.tolist()))
-    per_article_means = np.stack([vectors[article_of == a].mean(axis=0) for a in present])
-    centroid = _normalise(per_article_means.mean(axis=0))
-    centrality = vectors @ centroid
-
-    similarity = vectors @ vectors.T
-    confirmation = np.zeros(len(pool), dtype=np.float32)
-    if len(present) > 1:
-        best_per_article = np.stack([similarity[:, article_of == a].max(axis=1) for a in present], axis=1)
-        own = np.array([present.index(a) for a in article_of])
-        best_per_article[np.arange(len(pool)), own] = np.nan
-        confirmation = np.nanmean(best_per_article, axis=1)
-    else:
-        confirmation = centrality.copy()
+    present = sorted({c.article_index for c in pool})
+    centrality, best_per_article = _centrality_and_support(pool, vectors)
+    confirmation = centrality.copy() if best_per_article is None else np.nanmean(best_per_article, axis=1)
 
     titles = [articles[a].title for a in present if articles[a].title and articles[a].title.strip()]
     if titles:
