@@ -92,14 +92,18 @@ def test_different_articles_about_one_event_are_not_copies(examples_dir):
     assert links == []
 
 
+# A recurring wire template: the same sentence with other figures is another report, not a copy.
+FED_MONDAY = (
+    "The Federal Reserve entered the U.S. Government securities market to arrange 1.5 billion dlrs of "
+    "customer repurchase agreements, a Fed spokesman said. Dealers said Federal funds were trading at "
+    "6-1/4 pct when the Fed began its temporary and indirect supply of reserves to the banking system."
+)
+FED_TUESDAY = FED_MONDAY.replace("1.5 billion", "two billion").replace("6-1/4", "6-1/16")
+FED_TITLE = "FED ADDS RESERVES VIA CUSTOMER REPURCHASES"
+
+
 def test_recurring_template_reports_with_different_figures_are_not_copies():
-    monday = (
-        "The Federal Reserve entered the U.S. Government securities market to arrange 1.5 billion dlrs of "
-        "customer repurchase agreements, a Fed spokesman said. Dealers said Federal funds were trading at "
-        "6-1/4 pct when the Fed began its temporary and indirect supply of reserves to the banking system."
-    )
-    tuesday = monday.replace("1.5 billion", "two billion").replace("6-1/4", "6-1/16")
-    title = "FED ADDS RESERVES VIA CUSTOMER REPURCHASES"
+    monday, tuesday, title = FED_MONDAY, FED_TUESDAY, FED_TITLE
     assert find_copies([article("mon", monday, title=title), article("tue", tuesday, title=title)]) == []
     # the same report sent twice is a copy
     assert len(find_copies([article("mon", monday, title=title), article("mon2", monday + " Reuter", title=title)])) == 1
@@ -272,13 +276,7 @@ def test_lead_bands_cannot_exceed_lsh_bands():
 
 
 def test_a_lead_cut_before_its_figures_does_not_chain_different_reports_together():
-    monday = (
-        "The Federal Reserve entered the U.S. Government securities market to arrange 1.5 billion dlrs of "
-        "customer repurchase agreements, a Fed spokesman said. Dealers said Federal funds were trading at "
-        "6-1/4 pct when the Fed began its temporary and indirect supply of reserves to the banking system."
-    )
-    tuesday = monday.replace("1.5 billion", "two billion").replace("6-1/4", "6-1/16")
-    title = "FED ADDS RESERVES VIA CUSTOMER REPURCHASES"
+    monday, tuesday, title = FED_MONDAY, FED_TUESDAY, FED_TITLE
     lead = "The Federal Reserve entered the U.S. Government securities market to arrange … Read more"
     links = find_copies([article("mon", monday, title=title), article("tue", tuesday, title=title), article("cut", lead, title=title)])
     groups = {link.duplicate: link.canonical for link in links}

@@ -733,23 +733,21 @@ class StoryIndex:
 
     # -- rows ------------------------------------------------------------------------------------
 
-    def _load_articles(self, ids: Iterable[str]) -> None:
-        missing = [key for key in ids if key not in self._articles]
+    def _load_rows(self, cache: dict, prefix: str, keys: Iterable[str], decode) -> None:
+        """Read the rows ``prefix:key`` not in ``cache`` yet, in one lookup; absent rows cache None."""
+        missing = [key for key in keys if key not in cache]
         if not missing:
             return
-        found = self._state.get([f"a:{key}" for key in missing])
+        found = self._state.get([f"{prefix}:{key}" for key in missing])
         for key in missing:
-            blob = found.get(f"a:{key}")
-            self._articles[key] = None if blob is None else _decode(f"a:{key}", _ArticleRow.from_row, blob)
+            blob = found.get(f"{prefix}:{key}")
+            cache[key] = None if blob is None else _decode(f"{prefix}:{key}", lambda b, key=key: decode(key, b), blob)
+
+    def _load_articles(self, ids: Iterable[str]) -> None:
+        self._load_rows(self._articles, "a", ids, lambda key, blob: _ArticleRow.from_row(blob))
 
     def _load_stories(self, keys: Iterable[str]) -> None:
-        missing = [key for key in keys if key not in self._stories]
-        if not missing:
-            return
-        found = self._state.get([f"s:{key}" for key in missing])
-        for key in missing:
-            blob = found.get(f"s:{key}")
-            self._stories[key] = None if blob is None else _decode(f"s:{key}", lambda b, key=key: _story_from_row(key, b), blob)
+        self._load_rows(self._stories, "s", keys, _story_from_row)
 
     def _story(self, key: str) -> _Story:
         self._load_stories([key])
