@@ -79,6 +79,16 @@ def test_coordinated_names_become_one_joint_candidate():
     assert [p.text for p in joint[0].parts] == ["Trump", "Vance"]
 
 
+def test_named_mentions_from_the_caller_replace_spacy_ner_and_still_form_groups():
+    text = "Kaja Kallas and Ursula von der Leyen arrived in Kyiv on Monday. They said Europe stands by Ukraine."
+    named = [Mention(0, 11, "Kaja Kallas", PERSON), Mention(16, 36, "Ursula von der Leyen", PERSON),
+             Mention(48, 52, "Kyiv", "GPE")]
+    candidates = candidate_mentions(parse(text), text.index("They"), named=named)
+    assert [c.text for c in candidates] == ["Kaja Kallas", "Kaja Kallas and Ursula von der Leyen", "Ursula von der Leyen", "Kyiv"]
+    group = candidates[1]
+    assert group.kind == GROUP and group.parts == (named[0], named[1])
+
+
 def test_possessive_group_phrase_is_its_own_actor_not_the_possessor():
     text = "Ukraine's European backers met in Paris on Thursday. They said any ceasefire needs guarantees."
     doc = parse(text)

@@ -183,61 +183,39 @@ def _is_plural_noun(token: Token) -> bool:
     return token.tag_ in ("NNS", "NNPS")
 
 
-def candidate_mentions(doc: Doc, anchor_start: int, *, sentences_back: int = 3) -> list[Mention]:
+def candidate_mentions(doc: Doc, anchor_start: int, *, sentences_back: int = 3,
+                       named: Sequence[Mention] | None = None) -> list[Mention]:
     """Candidate antecedents of an anchor starting at character ``anchor_start``, in text order.
 
-    Named persons, organisations, places and nationalities (spaCy NER) from ``sentences_back``
-    sentences before the anchor's sentence up to the anchor; coordinated names ("Trump and Vance")
-    as one GROUP; plural subject or possessed noun phrases ("Ukraine's European backers",
-    "European leaders") as a GROUP. A name inside such a phrase stays a candidate of its own, but
-    its role (possessor) is a feature, and a plural pronoun prefers the phrase.
+    Named persons, organisations, places and nationalities from ``sentences_back`` sentences before
+    the anchor's sentence up to the anchor: ``named`` when the caller has them (the entities
+    stage's typed mentions of this text), else spaCy's NER, mended where it cuts a person's name
+    and completed by proper-noun subjects it missed. From the parse: coordinated names ("Trump and
+    Vance") as one GROUP whose ``parts`` are the names, and plural subject or possessed noun phrases
+    ("Ukraine's European backers", "European leaders") as a GROUP. A name inside such a phrase
+    stays a candidate of its own; agreement and its role (possessor) keep it from a plural pronoun.
     """
     sentences = list(doc.sents)
     anchor_index = next((i for i, s in enumerate(sentences) if s.start_char <= anchor_start < s.end_char),
                         len(sentences) - 1)
     first = sentences[max(0, anchor_index - sentences_back)].start_char if sentences else 0
     found: dict[tuple[int, int], Mention] = {}
-    entities = _mended_entities(doc)
-    person_keys = {_name_key(e.text) for e in entities if e.label_ == PERSON}
-    for ent in entities:
-        if ent.label_ in NAMED_KINDS and first <= ent.start_char and ent.end_char <= anchor_start:
-            if ent.root.dep_ == "amod" or ent.label_ in (NORP, GPE) and ent.root.dep_ == "compound" \
-                    and ent.root.head.pos_ != "PROPN":
-                continue  # an adjective ("European leaders", "Ukrainian officials"), not an actor
-            kind = PERSON if _described_as_person(ent) or _name_key(ent.text) in person_keys \
-                or _looks_like_person(ent) else ent.label_
-            found[(ent.start_char, ent.end_char)] = Mention(ent.start_char, ent.end_char, ent.text, kind)
-    # Proper-noun subjects the NER missed or cut ("Giorgia Meloni" → GPE "Giorgia" + "Meloni").
-    covered = {i for e in entities for i in range(e.start, e.end)}
-    for token in doc:
-        if token.pos_ == "PROPN" and token.dep_ in ("nsubj", "nsubjpass") and token.i not in covered \
-                and token.is_title and first <= token.idx and token.idx + len(token) <= anchor_start:
-            left = token
-            while left.i > 0 and doc[left.i - 1].dep_ == "compound" and doc[left.i - 1].head is token \
-                    and doc[left.i - 1].is_title:
-                left = doc[left.i - 1]
-            key = (left.idx, token.idx + len(token))
-            for other in [k for k in found if k[0] >= key[0] and k[1] <= key[1]]:
-                del found[other]
-            found[key] = Mention(key[0], key[1], doc.text[key[0]:key[1]], PERSON)
+    if named is None:
+        named = _named_mentions(doc)
+    named = [m for m in named if first <= m.start and m.end <= anchor_start]
+    for mention in named:
+        found[(mention.start, mention.end)] = mention
     # Coordinated names: "Trump and Vance", "Putin, Lavrov and Peskov".
-    for ent in entities:
-        if ent.label_ not in NAMED_KINDS or not (first <= ent.start_char < anchor_start):
-            continue
-        root = ent.root
+    for mention in named:
+        root = _span(doc, mention.start, mention.end).root
         members = [root] + [t for t in root.conjuncts if t.i > root.i]
         if len(members) < 2 or root.dep_ == "conj":
             continue
-        parts = []
-        for member in members:
-            ent_of = next((e for e in entities if e.start <= member.i < e.end and e.label_ in NAMED_KINDS), None)
-            if ent_of is None:
-                break
-            parts.append(Mention(ent_of.start_char, ent_of.end_char, ent_of.text, ent_of.label_))
-        else:
-            start, end = parts[0].start, parts[-1].end
-            if end <= anchor_start:
-                found[(start, end)] = Mention(start, end, doc.text[start:end], GROUP, tuple(parts))
+        parts = [next((m for m in named if m.start <= member.idx < m.end), None) for member in members]
+        if all(parts):
+            group_start, group_end = parts[0].start, parts[-1].end  # type: ignore[union-attr]
+            found[(group_start, group_end)] = Mention(group_start, group_end, doc.text[group_start:group_end], GROUP,
+                                                      tuple(p for p in parts if p is not None))
     # Plural noun phrases that act: subjects, or phrases possessed by a name.
     for chunk in doc.noun_chunks:
         root = chunk.root
@@ -251,6 +229,35 @@ def candidate_mentions(doc: Doc, anchor_start: int, *, sentences_back: int = 3) 
             if chunk[0].lower_ in ("the", "a", "an", "some", "these", "those"):
                 start = chunk[1].idx if len(chunk) > 1 else start
             found[(start, chunk.end_char)] = Mention(start, chunk.end_char, doc.text[start:chunk.end_char], GROUP)
+    return [found[k] for k in sorted(found)]
+
+
+def _named_mentions(doc: Doc) -> list[Mention]:
+    """Named actors of a text from spaCy's NER, typed for agreement (see :func:`candidate_mentions`)."""
+    entities = _mended_entities(doc)
+    person_keys = {_name_key(e.text) for e in entities if e.label_ == PERSON}
+    found: dict[tuple[int, int], Mention] = {}
+    for ent in entities:
+        if ent.label_ not in NAMED_KINDS:
+            continue
+        if ent.root.dep_ == "amod" or ent.label_ in (NORP, GPE) and ent.root.dep_ == "compound" \
+                and ent.root.head.pos_ != "PROPN":
+            continue  # an adjective ("European leaders", "Ukrainian officials"), not an actor
+        kind = PERSON if _described_as_person(ent) or _name_key(ent.text) in person_keys \
+            or _looks_like_person(ent) else ent.label_
+        found[(ent.start_char, ent.end_char)] = Mention(ent.start_char, ent.end_char, ent.text, kind)
+    # Proper-noun subjects the NER missed or cut ("Giorgia Meloni" → GPE "Giorgia" + "Meloni").
+    covered = {i for e in entities for i in range(e.start, e.end)}
+    for token in doc:
+        if token.pos_ == "PROPN" and token.dep_ in ("nsubj", "nsubjpass") and token.i not in covered and token.is_title:
+            left = token
+            while left.i > 0 and doc[left.i - 1].dep_ == "compound" and doc[left.i - 1].head is token \
+                    and doc[left.i - 1].is_title:
+                left = doc[left.i - 1]
+            key = (left.idx, token.idx + len(token))
+            for other in [k for k in found if k[0] >= key[0] and k[1] <= key[1]]:
+                del found[other]
+            found[key] = Mention(key[0], key[1], doc.text[key[0]:key[1]], PERSON)
     return [found[k] for k in sorted(found)]
 
 
