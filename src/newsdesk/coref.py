@@ -12,7 +12,7 @@ syntactic and positional features from the spaCy parse (grammatical role and its
 distance, binding, salience, gender cues found in the text itself), fed to a small MLP. The model
 lives in ``newsdesk/data/coref/`` (see its ``MODEL.md``). Agreement (person/group/organisation,
 singular/plural) filters the candidates first; descriptions are matched against the roles and
-titles the text itself gives each candidate (cue words in ``data/coref/descriptions.json``), and
+titles the text itself gives each candidate (cue words in ``data/coref/cues.json``), and
 never resolve without such evidence. The resolver abstains whenever it is unsure: a wrong speaker
 in a brief is worse than none.
 """
@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).resolve().parent / "data" / "coref"
-DESCRIPTIONS_FILE = MODEL_DIR / "descriptions.json"
+CUES_FILE = MODEL_DIR / "cues.json"
 
 MASCULINE = frozenset({"he", "him", "his", "himself"})
 FEMININE = frozenset({"she", "her", "hers", "herself"})
@@ -66,10 +66,6 @@ _ROLES = ("subj", "obj", "pobj", "poss", "appos", "compound", "conj", "attr", "o
 _ROLE_OF = {"nsubj": "subj", "nsubjpass": "subj", "csubj": "subj", "expl": "subj", "dobj": "obj",
             "iobj": "obj", "dative": "obj", "pobj": "pobj", "poss": "poss", "appos": "appos",
             "compound": "compound", "conj": "conj", "attr": "attr", "oprd": "attr"}
-_MASC_TITLES = frozenset({"mr", "mr.", "sir", "lord", "king", "prince", "father", "brother", "uncle", "duke",
-                          "baron", "count", "emperor", "sultan", "sheikh"})
-_FEM_TITLES = frozenset({"mrs", "mrs.", "ms", "ms.", "miss", "madam", "dame", "lady", "queen", "princess",
-                         "mother", "sister", "aunt", "duchess", "baroness", "countess", "empress"})
 
 #: Names of the hand-made (non-embedding) pair features, in matrix order.
 FEATURE_NAMES: tuple[str, ...] = (
@@ -90,7 +86,7 @@ FEATURE_NAMES: tuple[str, ...] = (
 class CorefError(AnalysisError):
     """Speaker resolution could not run (bad anchor or candidate spans, missing model)."""
 
-    code = "E560"
+    code = "E570"
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,15 +330,6 @@ def _role(token: Token) -> str:
     return _ROLE_OF.get(token.dep_, "other")
 
 
-def _verb_of(token: Token) -> Token | None:
-    node = token
-    for _ in range(8):
-        if node.pos_ in ("VERB", "AUX") or node.head is node:
-            return node
-        node = node.head
-    return None
-
-
 def _ancestors(token: Token) -> list[Token]:
     return list(token.ancestors)
 
@@ -366,6 +353,7 @@ def _gender_votes(doc: Doc, key: str, skip: int) -> tuple[int, int]:
     ``skip``, never votes). Titles are Mr./Mrs./Sir/Queen … right before the name.
     """
     votes = titles = 0
+    cues = description_cues()
     for token in doc:
         if token.lower_ != key:
             continue
@@ -377,7 +365,7 @@ def _gender_votes(doc: Doc, key: str, skip: int) -> tuple[int, int]:
                 before = doc[back].lower_ if back >= 0 else ""
                 if back >= 0 and doc[back].ent_type_ != "PERSON":
                     break
-            titles += (before in _MASC_TITLES) - (before in _FEM_TITLES)
+            titles += (before in cues["masculine_titles"]) - (before in cues["feminine_titles"])
         sentence_end = token.sent.end
         for follower in doc[token.i + 1:sentence_end]:
             if follower.ent_type_ == "PERSON" and follower.ent_iob_ == "B":
@@ -445,7 +433,7 @@ def pair_features(doc: Doc, anchor: tuple[int, int], candidates: Sequence[tuple[
             binding,
             in_anchor_subtree,
             anchor_in_cand,
-            float(before and distances_before and (anchor[0] - end) == distances_before[0]),
+            float(bool(before and distances_before and (anchor[0] - end) == distances_before[0])),
             float(distance == distances[0]),
             float(sum(1 for d in distances_before if d < anchor[0] - end)) if before else -1.0,
             math.log1p(frequency),
@@ -529,17 +517,20 @@ def _add_entity_features(doc: Doc, anchor: tuple[int, int], a_root: Token, candi
 
 @lru_cache(maxsize=1)
 def description_cues() -> dict[str, Any]:
-    """Cue words of description anchors (``data/coref/descriptions.json``)."""
+    """Cue words of speaker resolution (``data/coref/cues.json``): description heads, role families,
+    modifiers that need no evidence, gendered titles."""
     try:
-        data = json.loads(DESCRIPTIONS_FILE.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelUnavailableError(f"the description cues {DESCRIPTIONS_FILE} could not be read: {exc}",
+        data = json.loads(CUES_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelUnavailableError(f"the speaker cues {CUES_FILE} could not be read: {exc}",
                                     hint="reinstall newsdesk; the file ships with the package") from exc
     return {
         "person_heads": frozenset(data["person_heads"]),
         "role_families": {k: frozenset(v) for k, v in data["role_families"].items()},
         "ignored_modifiers": frozenset(data["ignored_modifiers"]),
         "country_aliases": {k: frozenset(v) for k, v in data["country_aliases"].items()},
+        "masculine_titles": frozenset(data["gender_titles"]["masculine"]),
+        "feminine_titles": frozenset(data["gender_titles"]["feminine"]),
     }
 
 

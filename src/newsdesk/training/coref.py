@@ -103,7 +103,7 @@ def scaler(rows):
 
 def run(args: argparse.Namespace) -> BenchReport:
     import numpy as np
-    import sklearn.model_selection
+    import sklearn.model_selection  # type: ignore[import-untyped]
     import torch
 
     from ..bench.coref import decide, gap_rows, gap_scores, score_table
