@@ -137,7 +137,7 @@ def _named_speaker(quote: dict) -> bool:
 
 
 def outlet_name(article: dict) -> str:
-    """The outlet, else the URL host, else the file name: something a reader can tell apart."""
+    """The outlet's name, else the URL host, else an honest "outlet unknown" (never a file name)."""
     if article.get("outlet"):
         return article["outlet"]
     url = (article.get("source") or {}).get("url")
@@ -147,7 +147,7 @@ def outlet_name(article: dict) -> str:
         host = urlparse(url).hostname
         if host:
             return host.removeprefix("www.")
-    return Path((article.get("source") or {}).get("path") or "unknown").name
+    return "outlet unknown"
 
 
 def _date_range(story: dict) -> str:
