@@ -43,7 +43,7 @@ def stories(path: str, dates: str, limit: int | None) -> list[tuple[str, list[An
     from ..extract.origin import date_from_url, host_of, outlet_from_host
     from ..models import Article, Provenance, content_digest
 
-    out = []
+    out: list[tuple[str, list[Any]]] = []
     for record in read_jsonl(path):
         if limit is not None and len(out) >= limit:
             break
