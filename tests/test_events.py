@@ -116,3 +116,14 @@ def test_bad_input_is_refused_with_a_clear_error():
     with pytest.raises(AnalysisError, match="Article"):
         story_events(["not an article"])  # type: ignore[list-item]
     assert story_events([]) == []
+
+
+def test_entries_validate_against_the_published_schema():
+    import jsonschema
+
+    from newsdesk.report import load_schema
+
+    schema = load_schema()["properties"]["timeline"]["items"]
+    text = "Trump and Putin held a phone call on Tuesday. The war is the worst since 1945. They will meet next month."
+    for entry in _events(_article("a", text, "2025-03-18"), _article("b", "The call on Tuesday was long.")):
+        jsonschema.validate({"story": "s1", **entry.to_json()}, schema)

@@ -334,3 +334,14 @@ def test_the_seeds_outlets_dates_and_types(seed_analysis):
     assert all(a.published is None for a in articles.values())  # no seed states its date
     assert articles["004"].article_type == "opinion"
     assert articles["003"].article_type == "report"
+
+
+def test_the_origin_fields_validate_against_the_published_schema():
+    from newsdesk.report import validate
+
+    article = extract(_html(_page(), url="https://www.nytimes.com/2019/11/19/opinion/x.html"))
+    record = {"id": article.id, "source": {"path": "page.html", "record": None, "url": None}, "outlet": article.outlet,
+              "title": article.title, "authors": [], "published": article.published, "text": article.text,
+              "duplicate_of": None, "story": None, **article.origin_json()}  # fmt: skip
+    validate({"newsdesk_version": "0", "articles": [record], "stories": [], "rejected": []})
+    assert (record["outlet_source"], record["published_source"], record["article_type"]) == ("url", "url", "opinion")

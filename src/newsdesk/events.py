@@ -311,8 +311,10 @@ def tense(predicate: Any) -> str | None:
         return "future"  # "appeared likely to leave Friday"
     if predicate.dep_ == "xcomp" and head.lemma_.lower() == "be" and any(c.lower_ == "to" for c in predicate.children):
         return "future"  # "is to meet"
-    if predicate.dep_ == "conj" and head is not predicate:
-        return tense(head)
+    if predicate.dep_ in ("conj", "xcomp") and head is not predicate and head.pos_ in ("VERB", "AUX"):
+        inherited = tense(head)  # "will continue to steer", "was fired … and founded"
+        if inherited is not None or predicate.dep_ == "conj":
+            return inherited
     if predicate.tag_ == "VBD" or auxiliaries & {"did", "had", "was", "were", "has", "have"}:
         return "past"
     if predicate.tag_ in ("VBZ", "VBP") or auxiliaries & {"is", "are", "am", "does", "do"}:

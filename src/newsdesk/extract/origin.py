@@ -312,7 +312,7 @@ def outlet_from_text(text: str) -> Evidence | None:
             raw = raw.strip(" .,'’")
             if _NOT_A_NAME.match(raw):
                 continue
-            if kind == "copyright" and re.match(r"^(?:The\s+)?(?:Associated Press|AP|Reuters|AFP|Getty)", raw):
+            if kind == "copyright" and re.match(r"^(?:The\s+)?(?:Associated Press|AP|Reuters|AFP|Getty|Shutterstock|EPA)\b", raw, re.I):
                 continue  # the wire's copyright on a syndicated story or photo, not the page's own
             known = outlets.snap(raw)
             initials = "".join(w[0] for w in re.split(r"[\s.]+", re.sub(r"^The\s+", "", known or raw)) if w)
