@@ -345,3 +345,17 @@ def test_the_origin_fields_validate_against_the_published_schema():
               "duplicate_of": None, "story": None, **article.origin_json()}  # fmt: skip
     validate({"newsdesk_version": "0", "articles": [record], "stories": [], "rejected": []})
     assert (record["outlet_source"], record["published_source"], record["article_type"]) == ("url", "url", "opinion")
+
+
+def test_the_report_never_names_an_outlet_by_its_file_and_still_tells_unnamed_ones_apart():
+    from newsdesk.report import ReportView, outlet_name
+
+    articles = [
+        {"id": "a", "source": {"path": "examples/000_4ec7b5f75422ebf1.txt", "url": None}, "outlet": None, "title": "US-Russia talks: the rubber hits the road"},
+        {"id": "b", "source": {"path": "examples/003_f475c32dab00f800.txt", "url": None}, "outlet": None, "title": "Trump and Putin hold a call"},
+        {"id": "c", "source": {"path": "x.html", "url": "https://www.caliber.az/post/1"}, "outlet": None, "title": "Experts weigh in"},
+    ]
+    assert [outlet_name(a) for a in articles] == ["outlet unknown", "outlet unknown", "caliber.az"]
+    view = ReportView({"newsdesk_version": "0", "articles": articles, "stories": [], "rejected": []})
+    labels = {view.article_label(a["id"]) for a in articles}
+    assert len(labels) == 3 and not any(".txt" in label for label in labels)

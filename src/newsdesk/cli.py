@@ -42,8 +42,8 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         "--max-document-mb", type=float, default=20.0, metavar="MB",
         help="largest single document (file or JSONL record) accepted, in MiB (default: 20)",
     )
-    group.add_argument("--date", metavar="YYYY-MM-DD", help="publication date of every input of this run (outranks the pages, records and sidecars)")
-    group.add_argument("--outlet", metavar="NAME", help="outlet of every input of this run (outranks the pages, records and sidecars)")
+    group.add_argument("--date", metavar="YYYY-MM-DD", help="publication date of every input of this run not yet stored (outranks the pages, records and sidecars)")
+    group.add_argument("--outlet", metavar="NAME", help="outlet of every input of this run not yet stored (outranks the pages, records and sidecars)")
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:

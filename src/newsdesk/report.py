@@ -87,7 +87,13 @@ class ReportView:
 
     def article_label(self, article_id: str) -> str:
         article = self.articles.get(article_id)
-        return outlet_name(article) if article else article_id
+        if not article:
+            return article_id
+        name = outlet_name(article)
+        if name == UNKNOWN_OUTLET:  # two unnamed outlets must still be told apart in a citation
+            title = " ".join((article.get("title") or article.get("text") or "").split()[:6])
+            return f"{name}: {title}…" if title else name
+        return name
 
     def speakers(self, story: dict) -> list[tuple[str, list[dict]]]:
         """Who was quoted in a story, most quoted first: [(speaker name, quotes)].
@@ -147,7 +153,10 @@ def outlet_name(article: dict) -> str:
         host = urlparse(url).hostname
         if host:
             return host.removeprefix("www.")
-    return "outlet unknown"
+    return UNKNOWN_OUTLET
+
+
+UNKNOWN_OUTLET = "outlet unknown"
 
 
 def _date_range(story: dict) -> str:
