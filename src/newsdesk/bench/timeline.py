@@ -31,7 +31,6 @@ cross-validation over the dev timelines (``--cv``); the figure to quote is the o
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.util
 import itertools
 import logging
@@ -106,7 +105,7 @@ def parse_documents(documents: list[dict[str, Any]]) -> dict[str, ParsedDoc]:
     for record in documents:
         words: list[str] = []
         sentence_of: list[int] = []
-        starts: list[bool] = []
+        starts: list[bool | int | None] = []
         for number, line in enumerate(record["text"].split("\n")):
             tokens = line.split(" ") if line.strip() else []
             for position, token in enumerate(t for t in tokens if t):
@@ -224,7 +223,7 @@ def sub_names(forms: list[list[str]], docs: Iterable[ParsedDoc]) -> set[str]:
     return found
 
 
-def target_mentions(parsed: ParsedDoc, forms: list[list[str]], *, person: bool, params: TimelineParams, sub_names: set[str] = frozenset(), kind: str = "") -> list[Any]:
+def target_mentions(parsed: ParsedDoc, forms: list[list[str]], *, person: bool, params: TimelineParams, sub_names: frozenset[str] | set[str] = frozenset(), kind: str = "") -> list[Any]:
     """Token spans that refer to the target: names, then pronouns and descriptions after them."""
     doc = parsed.doc
     words = [_norm(t.text) for t in doc]
@@ -436,9 +435,6 @@ def _word_of(token: Any, parsed: ParsedDoc) -> str:
 
 
 def _ordered(events, record: dict[str, Any], params: TimelineParams) -> list[dict[str, Any]]:
-    doc_ids = {}
-    for date, dct, order, token, sentence, word in events:
-        doc_ids.setdefault(order, None)
     dated = sorted((e for e in events if e[0]), key=lambda e: (_date_key(e[0]), e[2], e[3]))
     entries: list[dict[str, Any]] = []
     rank = 0
@@ -453,9 +449,6 @@ def _ordered(events, record: dict[str, Any], params: TimelineParams) -> list[dic
         entries.append({"order": 0 if params.undated == "drop" else rank + 1, "date": "XXXX-XX-XX",
                         "mentions": [{"doc_id": id_of[order], "sentence": sentence, "word": word}]})  # fmt: skip
     return entries
-
-
-_ID_CACHE: dict[int, dict[int, str]] = {}
 
 
 def _doc_id_lookup(record: dict[str, Any]) -> dict[int, str]:
