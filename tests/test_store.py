@@ -220,7 +220,7 @@ def test_version_1_store_is_upgraded_and_its_pickled_indexes_dropped(tmp_path):
     store.close()
 
     upgraded = open_store(path)
-    assert upgraded.schema_version == SCHEMA_VERSION == 2
+    assert upgraded.schema_version == SCHEMA_VERSION == 3
     assert upgraded.load_state("indexes") is None
     assert upgraded.stories() == [] and upgraded.copies() == []
     assert [a.id for a in upgraded.articles()] == [doc.digest]  # content is kept; indexes are rebuilt on ingest

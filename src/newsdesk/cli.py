@@ -42,6 +42,8 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         "--max-document-mb", type=float, default=20.0, metavar="MB",
         help="largest single document (file or JSONL record) accepted, in MiB (default: 20)",
     )
+    group.add_argument("--date", metavar="YYYY-MM-DD", help="publication date of every input of this run not yet stored (outranks the pages, records and sidecars)")
+    group.add_argument("--outlet", metavar="NAME", help="outlet of every input of this run not yet stored (outranks the pages, records and sidecars)")
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -175,7 +177,8 @@ def _pipeline_options(args: argparse.Namespace):
         s.strip() for s in stages.split(",") if s.strip()
     )
     max_mb = getattr(args, "max_document_mb", 20.0)
-    return PipelineOptions(ingest=IngestOptions(max_document_bytes=int(max_mb * 1024 * 1024)), stages=chosen)
+    ingest = IngestOptions(max_document_bytes=int(max_mb * 1024 * 1024), date=getattr(args, "date", None), outlet=getattr(args, "outlet", None))
+    return PipelineOptions(ingest=ingest, stages=chosen)
 
 
 def _run_pipeline(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -326,9 +326,24 @@ class SQLiteStore:
                 "BEGIN; DELETE FROM stage_state; DELETE FROM copies; DELETE FROM story_articles; "
                 "DELETE FROM stories; COMMIT;"
             )
+        self._add_origin_columns()
         self._db.execute(
             "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
+
+    # v3: where an article's date, outlet and type came from (newsdesk.extract.origin). Added in
+    # place, empty for articles stored before (they read as "source unknown"), on new stores too.
+    _ORIGIN_COLUMNS = (
+        ("published_source", "TEXT"), ("published_confidence", "REAL"), ("outlet_source", "TEXT"),
+        ("outlet_confidence", "REAL"), ("article_type", "TEXT"), ("article_type_source", "TEXT"),
+        ("article_type_confidence", "REAL"),
+    )  # fmt: skip
+
+    def _add_origin_columns(self) -> None:
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
+        for name, kind in self._ORIGIN_COLUMNS:
+            if name not in present:
+                self._db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
 
     @property
     def schema_version(self) -> int:
@@ -391,9 +406,12 @@ class SQLiteStore:
     def add_article(self, article: Article) -> None:
         with self.transaction():
             self._touch()
+            origin = tuple(getattr(article, name) for name, _ in self._ORIGIN_COLUMNS)
             self._db.execute(
-                "INSERT OR REPLACE INTO articles(id, title, outlet, authors, published, language, extractor, text, seq) "
-                "VALUES (?,?,?,?,?,?,?,?, COALESCE((SELECT seq FROM articles WHERE id=?), (SELECT COALESCE(MAX(seq),0)+1 FROM articles)))",
+                "INSERT OR REPLACE INTO articles(id, title, outlet, authors, published, language, extractor, text, seq, "
+                f"{', '.join(name for name, _ in self._ORIGIN_COLUMNS)}) "
+                "VALUES (?,?,?,?,?,?,?,?, COALESCE((SELECT seq FROM articles WHERE id=?), (SELECT COALESCE(MAX(seq),0)+1 FROM articles)), "
+                f"{','.join('?' * len(self._ORIGIN_COLUMNS))})",
                 (
                     article.id,
                     article.title,
@@ -404,6 +422,7 @@ class SQLiteStore:
                     article.extractor,
                     article.text,
                     article.id,
+                    *origin,
                 ),
             )
 
@@ -466,7 +485,8 @@ class SQLiteStore:
         return RawDocument(Provenance(path, record or None, url), kind, content, encoding, json.loads(hints))
 
     def _article_from_row(self, row) -> Article:
-        article_id, title, outlet, authors, published, language, extractor, text, path, record, url = row
+        article_id, title, outlet, authors, published, language, extractor, text, path, record, url = row[:11]
+        origin = dict(zip((name for name, _ in self._ORIGIN_COLUMNS), row[11:]))
         return Article(
             id=article_id,
             provenance=Provenance(path, record or None, url),
@@ -477,11 +497,13 @@ class SQLiteStore:
             published=published,
             language=language,
             extractor=extractor,
+            **origin,
         )
 
     _ARTICLE_QUERY = (
         "SELECT a.id, a.title, a.outlet, a.authors, a.published, a.language, a.extractor, a.text, "
-        "s.path, s.record, s.url FROM articles a "
+        "s.path, s.record, s.url, a.published_source, a.published_confidence, a.outlet_source, a.outlet_confidence, "
+        "a.article_type, a.article_type_source, a.article_type_confidence FROM articles a "
         "JOIN sources s ON s.rowid = (SELECT MIN(rowid) FROM sources WHERE digest = a.id) "
     )
 
