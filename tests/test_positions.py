@@ -9,7 +9,7 @@ import pytest
 
 from newsdesk.errors import AnalysisError, OptionsError
 from newsdesk.models import Article, Provenance
-from newsdesk.positions import (
+from newsdesk.analysis.positions import (
     KINDS,
     ActorRef,
     Position,
@@ -17,8 +17,8 @@ from newsdesk.positions import (
     default_actor_resolver,
     evaluate,
     extract_positions,
-    parse,
 )
+from newsdesk.resources import parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "positions"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -272,12 +272,12 @@ def test_bad_options_are_refused_with_a_hint(kwargs):
 def test_a_parse_of_another_text_is_refused():
     article = _article("France backed the plan.")
     with pytest.raises(AnalysisError):
-        extract_positions(article, doc=parse("Germany backed the plan."))
+        extract_positions(article, doc=parse(["Germany backed the plan."])[0])
 
 
 def test_a_caller_parse_is_used_as_is():
     article = _article("France backed the plan.")
-    assert extract_positions(article, doc=parse(article.text))[0].side == "France"
+    assert extract_positions(article, doc=parse([article.text])[0])[0].side == "France"
 
 
 def test_empty_text_has_no_positions():

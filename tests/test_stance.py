@@ -9,7 +9,7 @@ import pytest
 
 from newsdesk.bench.stance import class_f1, fnc_score, load_pairs, summarise
 from newsdesk.errors import AnalysisError, BenchmarkError, OptionsError
-from newsdesk.stance import (
+from newsdesk.analysis.stance import (
     MODEL_DIR,
     MODEL_FILE,
     StanceModel,

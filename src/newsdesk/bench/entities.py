@@ -84,7 +84,7 @@ def _row(system: str, counts: dict[str, int], n_gold: int, n_pred: int) -> dict[
 
 
 def run(args) -> BenchReport:
-    from ..entities import extract_entities
+    from ..analysis.entities import extract_entities
     from ..models import Article, Provenance
     from ..resources import nlp
 

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> BenchReport:
-    from ..positions import evaluate
+    from ..analysis.positions import evaluate
 
     articles = {record["id"]: record for record in read_jsonl(args.dataset)}
     rows = []

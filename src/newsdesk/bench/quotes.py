@@ -132,7 +132,7 @@ class Scorer:
 def newsdesk_predictions(record: dict[str, Any], doc, options=None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(scoring dicts, predictions-file dicts) of newsdesk on one record."""
     from ..models import Article, Provenance
-    from ..quotes import QuoteOptions, find_quotes
+    from ..analysis.quotes import QuoteOptions, find_quotes
 
     options = options or QuoteOptions(learned_cues=False, classifier=False)
 
@@ -223,7 +223,7 @@ def run(args) -> BenchReport:
     with Stopwatch() as parse_time:
         docs = _load_docs([r["text"] for r in records], args.parses)
 
-    from ..quotes import CUE_VERBS, QuoteOptions, learn_cue_lemmas, train_candidate_model
+    from ..analysis.quotes import CUE_VERBS, QuoteOptions, learn_cue_lemmas, train_candidate_model
 
     def cue_spans(record):
         return [(s["start"], s["end"]) for a in record["attributions"] for s in a.get("cue") or []]
@@ -243,7 +243,7 @@ def run(args) -> BenchReport:
     if args.write_model:
         import json
 
-        from ..quotes import DATA
+        from ..analysis.quotes import DATA
         cues = sorted(learn_cue_lemmas((d, cue_spans(r)) for r, d in zip(records, docs)))
         model = train_candidate_model(((d, cue_spans(r)) for r, d in zip(records, docs)), CUE_VERBS | frozenset(cues))
         source = f"learned from {Path(args.dataset).parent.name}/{Path(args.dataset).name} ({len(records)} articles) by `newsdesk bench quotes DATASET --write-model`"

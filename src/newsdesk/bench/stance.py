@@ -103,7 +103,7 @@ def baseline_labels(cosines, threshold: float) -> list[str]:
 
 
 def run(args) -> BenchReport:
-    from ..stance import StanceModel
+    from ..analysis.stance import StanceModel
 
     pairs = load_pairs(args.dataset, limit=args.limit)
     gold = [p["stance"] for p in pairs]
@@ -119,7 +119,7 @@ def run(args) -> BenchReport:
     ours = summarise(gold, predicted)
     threshold = args.baseline_threshold if args.baseline_threshold is not None else model.meta.get("baseline_threshold", 0.35)
     # the baseline's cosine is the MiniLM cosine of the headline to the whole body (mean of its sentences)
-    from ..stance import FEATURE_NAMES
+    from ..analysis.stance import FEATURE_NAMES
 
     cosines = matrix[:, FEATURE_NAMES.index("emb_mean")]
     base = summarise(gold, baseline_labels(cosines, threshold))

@@ -123,7 +123,7 @@ def annotated_end(record: dict[str, Any]) -> int | None:
 
 def run(args) -> BenchReport:
     from ..errors import BenchmarkError
-    from ..timex import _to_date, find_timexes
+    from ..analysis.timex import _to_date, find_timexes
 
     documents: list[dict[str, Any]] = []
     for number, record in enumerate(read_jsonl(args.dataset), 1):

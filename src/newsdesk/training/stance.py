@@ -33,7 +33,7 @@ STANCE_PARAMS = dict(max_iter=200, learning_rate=0.05, max_leaf_nodes=7, min_sam
 
 
 def add_arguments(parser) -> None:
-    from ..stance import MODEL_DIR
+    from ..analysis.stance import MODEL_DIR
 
     parser.add_argument("--train", default=str(DEFAULT_TRAIN), help=f"FNC-1 training JSONL(.gz) (default: {DEFAULT_TRAIN})")
     parser.add_argument("--dev", default=str(DEFAULT_DEV), help="FNC-1 JSONL scored after training, never fitted on ('' to skip)")
@@ -91,7 +91,7 @@ def featurise(pairs, vectorizer, embedder, max_sentences: int = 80, cache_dir: s
 
     import numpy as np
 
-    from ..stance import FEATURE_NAMES, build_matrix, prepare_texts
+    from ..analysis.stance import FEATURE_NAMES, build_matrix, prepare_texts
 
     path = None
     if cache_dir:
@@ -160,7 +160,7 @@ def run(args) -> BenchReport:
     import sklearn
 
     from ..bench.stance import load_pairs, summarise
-    from ..stance import FEATURE_NAMES, StanceModel
+    from ..analysis.stance import FEATURE_NAMES, StanceModel
 
     report = BenchReport(name="train stance", dataset=str(args.train))
     embedder = EmbeddingCache(args.cache)

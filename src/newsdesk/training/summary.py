@@ -40,7 +40,7 @@ GBM_PARAMS = dict(n_estimators=200, max_depth=3, learning_rate=0.05, subsample=0
 
 
 def add_arguments(parser) -> None:
-    from ..summarize import MODEL_DIR
+    from ..analysis.summary import MODEL_DIR
 
     parser.add_argument("--data", action="append", metavar="DEV.jsonl",
                         help="an mds_allsides_* dev file (repeatable; default: the NeuS and the stories dev files)")
@@ -72,8 +72,8 @@ def _parse(stories, cache_dir: str | None, name: str):
     """Sentence spans and MiniLM vectors (of every sentence and title) per story, cached if asked."""
     import numpy as np
 
-    from ..resources import embed, nlp
-    from ..summarize import sentence_spans
+    from ..analysis.sentences import sentence_spans
+    from ..resources import embed, parse
 
     path = None
     if cache_dir:
@@ -87,11 +87,9 @@ def _parse(stories, cache_dir: str | None, name: str):
             log.info("sentences and vectors from %s", path)
             with open(path, "rb") as handle:
                 return pickle.load(handle)
-    pipeline = nlp()
     parsed = {}
     for number, (story_id, articles, _) in enumerate(stories, 1):
-        docs = {a.id: doc for a, doc in zip(articles, pipeline.pipe(a.text for a in articles))}
-        spans = sentence_spans(articles, docs)
+        spans = [sentence_spans(a.text, doc) for a, doc in zip(articles, parse([a.text for a in articles]))]
         texts = [articles[k].text[a:b] for k, article_spans in enumerate(spans) for a, b in article_spans]
         titles = [a.title.strip() for a in articles if a.title and a.title.strip()]
         unique = list(dict.fromkeys(texts + titles))
@@ -113,7 +111,7 @@ def prepare(path: str | Path, *, limit: int | None, cache_dir: str | None) -> li
     import numpy as np
 
     from ..bench.summary import load_stories, tokens
-    from ..summarize import Candidate, SummaryOptions, candidate_features, rejection_reason
+    from ..analysis.summary import Candidate, SummaryOptions, candidate_features, rejection_reason
 
     all_stories, skipped = load_stories(path)
     for message in skipped:
@@ -164,7 +162,7 @@ def fit(examples: list[Example], seed: int):
     import numpy as np
     from sklearn.ensemble import GradientBoostingRegressor
 
-    from ..summarize import story_relative_features
+    from ..analysis.summary import story_relative_features
 
     matrix = np.concatenate([story_relative_features(e.features) for e in examples])
     target = np.concatenate([e.worth for e in examples])
@@ -174,7 +172,7 @@ def fit(examples: list[Example], seed: int):
 def summary_text(example: Example, relevance, *, learned: bool) -> str:
     """The summary as ``newsdesk bench summary`` scores it: chosen sentences in reading order, cut to the budget."""
     from ..bench.summary import truncate_words
-    from ..summarize import SummaryOptions, _reading_order, select, select_within_budget
+    from ..analysis.summary import SummaryOptions, _reading_order, select, select_within_budget
 
     options = SummaryOptions(word_budget=example.budget)
     choose = select_within_budget if learned else select
@@ -186,7 +184,7 @@ def summary_text(example: Example, relevance, *, learned: bool) -> str:
 def cross_validate(examples: list[Example], folds: int, seed: int) -> dict[str, list[dict[str, float]]]:
     """ROUGE per story of the out-of-fold learned scorer and of the heuristic scorer."""
     from ..bench.summary import rouge
-    from ..summarize import SentenceScorer, SummaryOptions, score_candidates
+    from ..analysis.summary import SentenceScorer, SummaryOptions, score_candidates
 
     results: dict[str, list[dict[str, float]]] = {"learned": [], "heuristic": []}
     predictions: dict[int, Any] = {}
@@ -211,7 +209,7 @@ def cross_validate(examples: list[Example], folds: int, seed: int) -> dict[str, 
 def run(args) -> BenchReport:
     import sklearn
 
-    from ..summarize import MODEL_FILE, SentenceScorer, scorer_payload
+    from ..analysis.summary import MODEL_FILE, SentenceScorer, scorer_payload
 
     paths = [Path(p) for p in (args.data or DEFAULT_DATA)]
     report = BenchReport(name="train summary", dataset=", ".join(str(p) for p in paths))

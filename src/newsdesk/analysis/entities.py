@@ -1,6 +1,6 @@
-"""ENTITIES stage: named entities of a set of articles merged into canonical entities.
+"""ENTITIES stage: named entities of a story's articles merged into canonical entities.
 
-spaCy's NER (``newsdesk.resources.nlp()``) finds name mentions in each article; this module
+spaCy's NER (the parse of :func:`newsdesk.resources.parse`) finds name mentions in each article; this module
 merges them across articles into one :class:`Entity` per real-world actor:
 
 * people by full name, with later short mentions (``Putin``) joined to the full name
@@ -23,15 +23,21 @@ import logging
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
-from .errors import AnalysisError, OptionsError
-from .models import Article, content_digest
+from ..errors import AnalysisError, OptionsError
+from ..models import Article, content_digest
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Span, Token
 
+    from .context import StoryContext
+
 log = logging.getLogger(__name__)
+
+#: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
+NAME = "entities"
+SECTIONS = ("entities",)
 
 #: spaCy labels kept as entities, and the type they get.
 ENTITY_TYPES = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "FAC": "FAC", "NORP": "NORP"}
@@ -168,7 +174,7 @@ class EntityTable:
 
     entities: dict[str, Entity] = field(default_factory=dict)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Entity]:
         return iter(self.entities.values())
 
     def __len__(self) -> int:
@@ -202,6 +208,44 @@ class EntityTable:
 
     def to_json(self) -> list[dict[str, Any]]:
         return [e.to_json() for e in self.entities.values()]
+
+    def sections(self) -> dict[str, Sequence[Entity]]:
+        """The ``analysis.json`` sections of these findings (see :func:`merge_tables`)."""
+        return {"entities": list(self.entities.values())}
+
+
+Options = EntityOptions
+
+
+def run(context: "StoryContext", options: EntityOptions) -> EntityTable:
+    """The story's entity table. It is built once, in the context (with ``options``, which
+    :func:`newsdesk.analysis.build_context` was given), because quotes and positions name their
+    speakers and actors with it."""
+    return context.entities
+
+
+def merge_tables(tables: Iterable[Sequence[Entity]]) -> list[Entity]:
+    """The entities of several stories as one list, the union by id (an id is a digest of the
+    entity's kind and name, so the same person named alike in two stories is one entity).
+
+    Mentions of both are kept (each story's articles are its own); aliases and roles are
+    united; type and affiliation are the first story's unless it has none. Order: first seen.
+    """
+    merged: dict[str, Entity] = {}
+    for entities in tables:
+        for entity in entities:
+            known = merged.get(entity.id)
+            if known is None:
+                merged[entity.id] = Entity(
+                    id=entity.id, name=entity.name, type=entity.type, aliases=list(entity.aliases),
+                    roles=list(entity.roles), mentions=list(entity.mentions), affiliation=entity.affiliation,
+                )
+                continue
+            known.aliases = sorted(set(known.aliases) | set(entity.aliases))
+            known.roles += [role for role in entity.roles if role not in known.roles]
+            known.mentions = sorted(known.mentions + entity.mentions, key=lambda m: (m.article, m.start))
+            known.affiliation = known.affiliation or entity.affiliation
+    return list(merged.values())
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -396,23 +440,23 @@ def extract_entities(
     """Canonical entities of ``articles`` with their mentions, roles and affiliations.
 
     ``docs`` maps article id → spaCy ``Doc`` of ``article.text`` (the pipeline parses once);
-    articles without one are parsed here with ``newsdesk.resources.nlp()``.
+    articles without one are parsed here with :func:`newsdesk.resources.parse`.
     An article whose text cannot be parsed raises :class:`AnalysisError` naming it.
     """
     articles = list(articles)
     docs = dict(docs or {})
     missing = [a for a in articles if a.id not in docs]
     if missing:
-        from .resources import nlp
+        from ..resources import parse
 
-        for article, doc in zip(missing, nlp().pipe([a.text for a in missing], batch_size=16)):
+        for article, doc in zip(missing, parse([a.text for a in missing])):
             docs[article.id] = doc
     raw: list[_RawMention] = []
     for article in articles:
         doc = docs[article.id]
         if doc.text != article.text:
             raise AnalysisError(f"the spaCy Doc given for article {article.id} is not a parse of its text",
-                                hint="pass docs={article.id: nlp()(article.text)} or leave docs out")
+                                hint="pass docs={article.id: parse([article.text])[0]} or leave docs out")
         raw.extend(_collect(article, doc, options))
 
     # 1. group by key; people first by full name.

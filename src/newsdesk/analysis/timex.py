@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
-from .errors import AnalysisError, OptionsError
+from ..errors import AnalysisError, OptionsError
 
 log = logging.getLogger(__name__)
 

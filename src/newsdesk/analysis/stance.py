@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from .errors import AnalysisError, ModelUnavailableError, OptionsError
+from ..errors import AnalysisError, ModelUnavailableError, OptionsError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 LABELS = ("agree", "disagree", "discuss", "unrelated")
-MODEL_DIR = Path(__file__).resolve().parent / "data" / "stance"
+MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "stance"
 MODEL_FILE = "stance_model.pkl"
 FORMAT_VERSION = 1
 
@@ -179,7 +179,7 @@ def prepare_texts(texts: Sequence[str], *, max_sentences: int = 80, embed_senten
     """
     import numpy as np
 
-    from .resources import embed
+    from ..resources import embed
 
     if embedder is None:
         def embedder(sentences):

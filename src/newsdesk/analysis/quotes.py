@@ -25,18 +25,24 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
+from ..errors import AnalysisError, OptionsError
+from ..models import Article
 from .entities import PRONOUNS, EntityTable, extract_entities
-from .errors import AnalysisError, OptionsError
-from .models import Article
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Token
 
+    from .context import StoryContext
+
 log = logging.getLogger(__name__)
 
-DATA = Path(__file__).resolve().parent / "data" / "quotes"
+#: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
+NAME = "quotes"
+SECTIONS = ("quotes",)
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "quotes"
 
 #: Reporting and belief verbs (lemmas) that always introduce an attribution.
 CUE_VERBS = frozenset("""
@@ -137,6 +143,28 @@ class Quote:
                 "text": self.text, "direct": self.direct, "start": self.start, "end": self.end,
                 "cue": self.cue, "kind": self.kind, "speaker_start": self.speaker_start,
                 "speaker_end": self.speaker_end}
+
+
+Options = QuoteOptions
+
+
+@dataclass(frozen=True)
+class QuoteFindings:
+    """The quotes of one story, article by article in the story's order, each in text order."""
+
+    quotes: tuple[Quote, ...]
+
+    def sections(self) -> dict[str, Sequence[Quote]]:
+        return {"quotes": self.quotes}
+
+
+def run(context: "StoryContext", options: QuoteOptions) -> QuoteFindings:
+    """Who said what in the story: :func:`find_quotes` on each member article, speakers
+    resolved against the story's entities."""
+    return QuoteFindings(tuple(
+        quote for article in context.articles
+        for quote in find_quotes(article, context.doc(article.id), context.entities, options)
+    ))
 
 
 def cue_candidates(doc: "Doc") -> list["Token"]:
@@ -670,17 +698,17 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
                 options: QuoteOptions = QuoteOptions()) -> list[Quote]:
     """Direct and indirect quotations of one article, with resolved speakers, in text order.
 
-    ``doc`` is the spaCy parse of ``article.text`` (parsed here with ``newsdesk.resources.nlp()``
+    ``doc`` is the spaCy parse of ``article.text`` (parsed here with :func:`newsdesk.resources.parse`
     when None); ``entities`` the run's entity table (built for this article alone when None).
     """
     text = article.text
     if doc is None:
-        from .resources import nlp
+        from ..resources import parse
 
-        doc = nlp()(text)
+        (doc,) = parse([text])
     elif doc.text != text:
         raise AnalysisError(f"the spaCy Doc given for article {article.id} is not a parse of its text",
-                            hint="pass doc=nlp()(article.text) or leave doc out")
+                            hint="pass doc=parse([article.text])[0] or leave doc out")
     if entities is None:
         entities = extract_entities([article], {article.id: doc})
     lemmas = CUE_VERBS | options.extra_cues | (learned_cue_lemmas() if options.learned_cues else frozenset())

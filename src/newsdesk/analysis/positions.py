@@ -31,13 +31,16 @@ import logging
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
-from .errors import AnalysisError, OptionsError
-from .models import Article
+from ..errors import AnalysisError, OptionsError
+from ..models import Article
+from .sentences import Sentence, article_sentences
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Span, Token
+
+    from .context import StoryContext
 
 __all__ = [
     "KINDS",
@@ -48,10 +51,14 @@ __all__ = [
     "default_actor_resolver",
     "extract_positions",
     "evaluate",
-    "parse",
+    "run",
 ]
 
 log = logging.getLogger(__name__)
+
+#: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
+NAME = "positions"
+SECTIONS = ("positions",)
 
 KINDS = ("demands", "proposes", "agrees", "rejects", "warns", "asserts", "denies")
 
@@ -549,9 +556,9 @@ def default_actor_resolver(article: Article | str, doc: "Doc | None" = None) -> 
     """
     text = article.text if isinstance(article, Article) else article
     if doc is None:
-        from .resources import nlp
+        from ..resources import parse
 
-        doc = nlp()(text)
+        (doc,) = parse([text])
     return _DefaultResolver(doc)
 
 
@@ -568,37 +575,63 @@ class _Candidate:
     inner: bool = False  # the content holds another cue (reported stance) of the same actor
 
 
+Options = PositionOptions
+
+
+@dataclass(frozen=True)
+class PositionFindings:
+    """The positions of one story, article by article in the story's order, each in text order."""
+
+    positions: tuple[Position, ...]
+
+    def sections(self) -> dict[str, Sequence[Position]]:
+        return {"positions": self.positions}
+
+
+def run(context: "StoryContext", options: PositionOptions) -> PositionFindings:
+    """Who wants what in the story: :func:`extract_positions` on each member article, actors
+    named by the story's entities and sides (:meth:`StoryContext.actor_resolver`)."""
+    return PositionFindings(tuple(
+        position for article in context.articles
+        for position in extract_positions(
+            article, context.doc(article.id), context.actor_resolver(article.id), options,
+            sentences=context.sentences[article.id],
+        )
+    ))
+
+
 def extract_positions(
     article: Article,
     doc: "Doc | None" = None,
     resolve_actor: ActorResolver | None = None,
     options: PositionOptions | None = None,
+    *,
+    sentences: Sequence[Sentence] | None = None,
 ) -> list[Position]:
     """Every position stated in ``article``, in text order.
 
-    ``doc`` is the spaCy parse of ``article.text`` when the caller already has one (parsed by
-    :func:`newsdesk.resources.nlp`); ``resolve_actor`` names actors (default: a
-    :func:`default_actor_resolver` built for this article).
+    ``doc`` is the spaCy parse of ``article.text`` when the caller already has one (made by
+    :func:`newsdesk.resources.parse`); ``sentences`` its sentences (default: from ``doc``,
+    :func:`newsdesk.analysis.sentences.article_sentences`); ``resolve_actor`` names actors
+    (default: a :func:`default_actor_resolver` built for this article).
 
     Raises:
-        AnalysisError: the article text could not be parsed.
+        AnalysisError: ``doc`` is not a parse of the article's text.
     """
     options = options or PositionOptions()
     if not article.text or not article.text.strip():
         return []
     if doc is None:
-        try:
-            doc = parse(article.text)
-        except Exception as exc:  # a parser failure on one article must not stop the batch
-            raise AnalysisError(
-                f"article {article.id}: its text could not be parsed for positions ({exc})",
-                hint="check that the article text is plain text; it is skipped",
-            ) from exc
+        from ..resources import parse
+
+        (doc,) = parse([article.text])
     if doc.text != article.text:
         raise AnalysisError(
             f"article {article.id}: the parse passed as doc is not of article.text",
-            hint="pass doc=nlp()(article.text), or doc=None to parse here",
+            hint="pass doc=parse([article.text])[0], or doc=None to parse here",
         )
+    if sentences is None:
+        sentences = article_sentences(article.text, doc)
     resolver = resolve_actor or _DefaultResolver(doc)
     surnames = frozenset(
         e[-1].lower_ for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 and not _side_of_words(e[-1].text)
@@ -606,7 +639,10 @@ def extract_positions(
     fallback = resolver if isinstance(resolver, _DefaultResolver) else None
     positions: list[Position] = []
     seen: set[tuple] = set()
-    for sent in _sentences(doc):
+    for sentence in sentences:
+        sent = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
+        if sent is None:
+            continue
         found: list[Position] = []
         for cand in _candidates(sent):
             for position in _to_positions(article, doc, sent, cand, resolver, fallback, options, surnames):
@@ -631,37 +667,6 @@ def _drop_reporting(found: list[Position]) -> list[Position]:
             continue
         kept.append(pos)
     return kept
-
-
-def parse(text: str) -> "Doc":
-    """The spaCy parse of ``text``, one paragraph at a time (so no sentence crosses a blank
-    line), joined into one Doc whose text is exactly ``text``."""
-    from spacy.tokens import Doc
-
-    from .resources import nlp
-
-    model = nlp()
-    chunks = [c for c in re.split(r"(?<=\n\n)(?=\S)", text) if c]
-    if len(chunks) <= 1:
-        return model(text)
-    docs = list(model.pipe(chunks, batch_size=32))
-    joined = Doc.from_docs(docs, ensure_whitespace=False)
-    if joined.text != text:  # never trade offsets for sentence boundaries
-        log.debug("paragraph-wise parse changed the text; parsing it whole")
-        return model(text)
-    return joined
-
-
-def _sentences(doc: "Doc") -> Iterator["Span"]:
-    """The parser's sentences, also split at blank lines (a caller's doc may join paragraphs)."""
-    for sent in doc.sents:
-        start = sent.start
-        for tok in sent:
-            if tok.is_space and "\n\n" in tok.text and tok.i > start:
-                yield doc[start : tok.i + 1]
-                start = tok.i + 1
-        if start < sent.end:
-            yield doc[start : sent.end]
 
 
 def _candidates(sent: "Span") -> Iterator[_Candidate]:
@@ -1630,7 +1635,7 @@ def evaluate(
     own content words are gold (so neither a fragment nor a whole paragraph passes). ``overall``
     also requires the same kind; ``any_kind`` does not (was the position found at all).
     """
-    from .resources import nlp
+    from ..resources import nlp
 
     nlp()  # load once, outside the per-article loop
     labels = [r for r in labels if split is None or r.get("split") == split]
@@ -1728,7 +1733,7 @@ def _prf(c: dict) -> dict:
     return {**c, "precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)}
 
 
-from .models import Provenance as _Provenance  # noqa: E402  (evaluation only)
+from ..models import Provenance as _Provenance  # noqa: E402  (evaluation only)
 
 _EVAL_PROVENANCE = _Provenance(path="<labelled>")
 

@@ -41,21 +41,26 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
-from .errors import AnalysisError, OptionsError
-from .models import Article
+from ..errors import AnalysisError, OptionsError
+from ..models import Article
+from .sentences import Sentence, article_sentences
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
-    from spacy.tokens import Doc
+
+    from .context import StoryContext
 
 log = logging.getLogger(__name__)
 
+#: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
+NAME = "summary"
+SECTIONS = ("summary",)
+
 WORD_RE = re.compile(r"\w+")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 
 UnsupportedPolicy = Literal["drop", "flag"]
 ScorerKind = Literal["learned", "heuristic"]
-MODEL_DIR = Path(__file__).resolve().parent / "data" / "summary"
+MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "summary"
 MODEL_FILE = "summary_model.json"
 MODEL_FORMAT = "newsdesk-summary-gbm/1"
 
@@ -207,91 +212,20 @@ class Candidate:
 # --- sentence candidates --------------------------------------------------------------------
 
 
-def _paragraph_spans(text: str) -> list[tuple[int, int]]:
-    spans, begin = [], 0
-    for match in _PARAGRAPH_BREAK.finditer(text):
-        spans.append((begin, match.start()))
-        begin = match.end()
-    spans.append((begin, len(text)))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
+def sentence_spans(
+    articles: Sequence[Article], sentences: Mapping[str, Sequence[Sentence]] | None = None
+) -> list[list[tuple[int, int]]]:
+    """Sentence character spans of each article: ``sentences[article.id]`` when given (the
+    story context's), else the one splitter (:mod:`newsdesk.analysis.sentences`) on a parse
+    made here."""
+    given = dict(sentences or {})
+    missing = [a for a in articles if a.id not in given]
+    if missing:
+        from ..resources import parse
 
-
-def _looks_hard_wrapped(text: str) -> bool:
-    """Plain text wrapped at a fixed width: most lines are long and end mid-sentence."""
-    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
-    if len(lines) < 4:
-        return False
-    lengths = sorted(len(line) for line in lines)
-    median = lengths[len(lengths) // 2]
-    open_ended = sum(1 for line in lines if not line.endswith((".", "!", "?", '"', "”", ":")))
-    return 50 <= median <= 100 and open_ended > len(lines) / 2
-
-
-def _block_spans(text: str) -> list[tuple[int, int]]:
-    """Paragraphs; and lines too, unless the text is hard-wrapped.
-
-    Page dumps put headlines, captions and menu items on lines of their own without a full
-    stop; a sentence splitter would glue them to the next sentence.
-    """
-    spans = _paragraph_spans(text)
-    if _looks_hard_wrapped(text):
-        return spans
-    lines = []
-    for a, b in spans:
-        begin = a
-        for match in re.finditer(r"\n", text[a:b]):
-            lines.append((begin, a + match.start()))
-            begin = a + match.end()
-        lines.append((begin, b))
-    return [(a, b) for a, b in lines if text[a:b].strip()]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def sentence_spans(articles: Sequence[Article], docs: Mapping[str, "Doc"] | None = None) -> list[list[tuple[int, int]]]:
-    """Sentence character spans of each article: spaCy sentences, never across a blank line
-    (nor across a line break, unless the text is hard-wrapped).
-
-    A ``docs[article.id]`` whose text is the article's text is reused; other articles are
-    parsed here (paragraph by paragraph, with the shared spaCy pipeline).
-    """
-    docs = docs or {}
-    result: list[list[tuple[int, int]] | None] = [None] * len(articles)
-    to_parse: list[tuple[int, int, str]] = []  # (article index, paragraph offset, paragraph text)
-    for index, article in enumerate(articles):
-        doc = docs.get(article.id)
-        if doc is not None and doc.text == article.text:
-            blocks = _block_spans(article.text)
-            spans = []
-            for sent in doc.sents:
-                for a, b in blocks:  # a sentence never runs across a block boundary
-                    start, end = max(a, sent.start_char), min(b, sent.end_char)
-                    if end > start:
-                        spans.append((start, end))
-            result[index] = spans
-        else:
-            if doc is not None:
-                log.debug("doc for article %s does not match its text; parsing again", article.id)
-            result[index] = []
-            for a, b in _block_spans(article.text):
-                to_parse.append((index, a, article.text[a:b]))
-    if to_parse:
-        from .resources import nlp
-
-        pipeline = nlp()
-        for (index, offset, _), doc in zip(to_parse, pipeline.pipe(t for _, _, t in to_parse)):
-            result[index].extend((offset + s.start_char, offset + s.end_char) for s in doc.sents)
-    cleaned = []
-    for article, spans in zip(articles, result):
-        trimmed = [_trim(article.text, a, b) for a, b in spans or []]
-        cleaned.append(sorted((a, b) for a, b in trimmed if b > a))
-    return cleaned
+        for article, doc in zip(missing, parse([a.text for a in missing])):
+            given[article.id] = article_sentences(article.text, doc)
+    return [[(s.start, s.end) for s in given[article.id]] for article in articles]
 
 
 _BOILERPLATE = re.compile(
@@ -344,14 +278,14 @@ def rejection_reason(text: str, *, min_words: int = 6, max_words: int = 70) -> s
 
 def candidates(
     articles: Sequence[Article],
-    docs: Mapping[str, "Doc"] | None = None,
+    sentences: Mapping[str, Sequence[Sentence]] | None = None,
     *,
     min_words: int = 6,
     max_words: int = 70,
 ) -> list[Candidate]:
     """Every sentence of every article, each marked with why it is not summary material (if so)."""
     found = []
-    for index, (article, spans) in enumerate(zip(articles, sentence_spans(articles, docs))):
+    for index, (article, spans) in enumerate(zip(articles, sentence_spans(articles, sentences))):
         for position, (start, end) in enumerate(spans):
             text = article.text[start:end]
             found.append(
@@ -594,7 +528,7 @@ def score_candidates(
 
     titles = [articles[a].title for a in present if articles[a].title and articles[a].title.strip()]
     if titles:
-        from .resources import embed
+        from ..resources import embed
 
         headline = _normalise(embed(titles).mean(axis=0))
         headline_similarity = vectors @ headline
@@ -874,12 +808,12 @@ def _citations(
 def summary_pool(
     articles: Sequence[Article],
     options: SummaryOptions,
-    docs: Mapping[str, "Doc"] | None = None,
+    sentences: Mapping[str, Sequence[Sentence]] | None = None,
 ) -> tuple[list[Candidate], list[Candidate]]:
     """Every sentence of the story, and those a summary may use (what passes the filters; when
     nothing does, e.g. only headlines and fragments, the sentences of 4+ words that are neither
     questions nor boilerplate, rather than nothing for the story)."""
-    everything = candidates(articles, docs, min_words=options.min_words, max_words=options.max_words)
+    everything = candidates(articles, sentences, min_words=options.min_words, max_words=options.max_words)
     pool = [c for c in everything if c.rejection is None]
     if not pool:
         pool = [c for c in everything if c.words >= 4 and c.rejection not in ("question", "boilerplate")]
@@ -891,12 +825,12 @@ def summary_pool(
 def extractive_summary(
     articles: Sequence[Article],
     options: SummaryOptions,
-    docs: Mapping[str, "Doc"] | None = None,
+    sentences: Mapping[str, Sequence[Sentence]] | None = None,
 ) -> list[SummarySentence]:
     """The extractive summary (see module docstring)."""
-    from .resources import embed
+    from ..resources import embed
 
-    everything, pool = summary_pool(articles, options, docs)
+    everything, pool = summary_pool(articles, options, sentences)
     if not pool:
         return []
     scorer = load_scorer(options.model_path) if options.scorer == "learned" else None
@@ -1005,7 +939,7 @@ def verify_sentences(
     generated: Sequence[str],
     articles: Sequence[Article],
     options: SummaryOptions,
-    docs: Mapping[str, "Doc"] | None = None,
+    sentences: Mapping[str, Sequence[Sentence]] | None = None,
 ) -> list[SummarySentence]:
     """Check generated sentences against the sources; return them supported, flagged or dropped.
 
@@ -1013,9 +947,9 @@ def verify_sentences(
     similarity, every number in it occurs in the sources, and every named entity it mentions
     (person, organisation, place, group…) occurs in the sources.
     """
-    from .resources import embed, nlp
+    from ..resources import embed, parse
 
-    everything = [c for c in candidates(articles, docs) if c.words >= 3]
+    everything = [c for c in candidates(articles, sentences) if c.words >= 3]
     if not everything or not generated:
         return []
     source_vectors = embed([c.text for c in everything])
@@ -1024,7 +958,7 @@ def verify_sentences(
     source_lower = source_text.lower()
     source_numbers = _numbers(source_text)
     checked = []
-    for text, vector, doc in zip(generated, sentence_vectors, nlp().pipe(generated)):
+    for text, vector, doc in zip(generated, sentence_vectors, parse(list(generated))):
         similarity = source_vectors @ vector
         best = int(similarity.argmax())
         support = float(similarity[best])
@@ -1068,15 +1002,15 @@ def verify_sentences(
 def abstractive_summary(
     articles: Sequence[Article],
     options: SummaryOptions,
-    docs: Mapping[str, "Doc"] | None = None,
+    sentences: Mapping[str, Sequence[Sentence]] | None = None,
 ) -> list[SummarySentence]:
     """Summary written by the configured LLM endpoint, every sentence checked against the sources."""
-    from .resources import nlp
+    from ..resources import parse
 
     reply = chat_completion(options, _prompt(articles, options.word_budget))
     reply = re.sub(r"^\s*([-*•]|\d+[.)])\s+", "", reply, flags=re.MULTILINE)  # strip list markers
-    generated = [s.text.strip() for s in nlp()(" ".join(reply.split())).sents if WORD_RE.search(s.text)]
-    return verify_sentences(generated, articles, options, docs)
+    generated = [s.text.strip() for s in parse([" ".join(reply.split())])[0].sents if WORD_RE.search(s.text)]
+    return verify_sentences(generated, articles, options, sentences)
 
 
 # --- public entry point ---------------------------------------------------------------------
@@ -1085,12 +1019,13 @@ def abstractive_summary(
 def summarize_story(
     articles: Sequence[Article],
     options: SummaryOptions | None = None,
-    docs: Mapping[str, "Doc"] | None = None,
+    sentences: Mapping[str, Sequence[Sentence]] | None = None,
 ) -> list[SummarySentence]:
     """A cited summary of one story's (canonical) articles, in reading order.
 
-    ``docs`` optionally maps article ids to spaCy Docs of ``article.text`` already parsed by an
-    earlier stage, to avoid parsing twice. Every returned sentence cites at least its source.
+    ``sentences`` optionally maps article ids to their sentences (the story context's, see
+    :mod:`newsdesk.analysis.sentences`), to avoid parsing twice. Every returned sentence cites
+    at least its source.
     """
     options = options or SummaryOptions()
     usable = [a for a in articles if a.text and a.text.strip()]
@@ -1100,9 +1035,9 @@ def summarize_story(
         return []
     if options.abstractive:
         try:
-            sentences = abstractive_summary(usable, options, docs)
-            if sentences:
-                return sentences
+            written = abstractive_summary(usable, options, sentences)
+            if written:
+                return written
             message = "the LLM summary had no sentence supported by the sources"
             if not options.fallback_to_extractive:
                 raise SummaryError(message, hint="try unsupported='flag' to see what it wrote")
@@ -1111,4 +1046,22 @@ def summarize_story(
             if not options.fallback_to_extractive:
                 raise
             log.warning("abstractive summary failed (%s); using the extractive summary", exc)
-    return extractive_summary(usable, options, docs)
+    return extractive_summary(usable, options, sentences)
+
+
+Options = SummaryOptions
+
+
+@dataclass(frozen=True)
+class SummaryFindings:
+    """The cited summary of one story, in reading order."""
+
+    sentences: tuple[SummarySentence, ...]
+
+    def sections(self) -> dict[str, Sequence[SummarySentence]]:
+        return {"summary": self.sentences}
+
+
+def run(context: "StoryContext", options: SummaryOptions) -> SummaryFindings:
+    """A summary of the story in which every sentence cites the articles that support it."""
+    return SummaryFindings(tuple(summarize_story(context.articles, options, context.sentences)))
