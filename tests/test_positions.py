@@ -15,9 +15,9 @@ from newsdesk.analysis.positions import (
     Position,
     PositionOptions,
     default_actor_resolver,
-    evaluate,
     extract_positions,
 )
+from newsdesk.bench.positions import evaluate
 from newsdesk.resources import parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "positions"
@@ -46,10 +46,16 @@ def _seed_text(number: int) -> str:
 
 @pytest.fixture(scope="module")
 def seeds() -> dict[int, tuple[Article, list[Position]]]:
+    """Each seed's positions as the pipeline finds them: the stage run on a story of that one
+    article (actors named by its entities, sides from its titles and descriptors)."""
+    from newsdesk.analysis import build_context, positions
+    from newsdesk.models import Story
+
     found = {}
     for number in (0, 2, 3, 4):
         article = _article(_seed_text(number), f"seed{number:03d}")
-        found[number] = (article, extract_positions(article))
+        context = build_context(Story(f"story{number}", "", (article.id,)), [article])
+        found[number] = (article, list(positions.run(context, PositionOptions()).positions))
     return found
 
 

@@ -77,6 +77,52 @@ def sentence_encoder():
         return model
 
 
+class EmbeddingCache:
+    """:func:`embed` with a cache: MiniLM vectors by text, optionally kept in a folder of pickles
+    so that a rerun (a training or a benchmark) skips the encoder. Call it like :func:`embed`."""
+
+    def __init__(self, directory: str | Path | None) -> None:
+        import pickle
+
+        self.directory = Path(directory) if directory else None
+        self.vectors: dict[str, "np.ndarray"] = {}
+        if self.directory and self.directory.exists():
+            for path in sorted(self.directory.glob("*.pkl")):
+                with open(path, "rb") as handle:
+                    self.vectors.update(pickle.load(handle))
+            log.info("embedding cache: %d sentences from %s", len(self.vectors), self.directory)
+
+    def __call__(self, texts: Sequence[str]) -> "np.ndarray":
+        import pickle
+
+        import numpy as np
+
+        missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
+        if missing:
+            log.info("embedding %d new sentences", len(missing))
+            self.vectors.update(zip(missing, embed(missing)))
+            if self.directory:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                path = self.directory / "minilm_new.pkl"
+                # read what an earlier call of this run added before the file is rewritten
+                payload = self._saved_new(path) | {t: self.vectors[t] for t in missing}
+                with open(path, "wb") as handle:
+                    pickle.dump(payload, handle)
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([self.vectors[t] for t in texts])
+
+    @staticmethod
+    def _saved_new(path: Path) -> dict[str, "np.ndarray"]:
+        import pickle
+
+        if not path.exists():
+            return {}
+        with open(path, "rb") as handle:
+            saved: dict[str, "np.ndarray"] = pickle.load(handle)
+        return saved
+
+
 def embed(texts: Sequence[str], *, batch_size: int = 64) -> "np.ndarray":
     """L2-normalised MiniLM embeddings of ``texts`` (one row per text, float32)."""
     import numpy as np

@@ -4,7 +4,7 @@ Each article is cut into statements (sentences; a sentence that sets two account
 other — "While A claims X, B states Y" — also yields its two halves). Statements of different
 articles that say the same thing are grouped into a :class:`Claim` by MiniLM similarity
 (:func:`newsdesk.resources.embed`) raised by shared proper nouns, numbers and content words.
-Pairs of statements about the same thing are then labelled by :func:`newsdesk.stance.classify_pairs`
+Pairs of statements about the same thing are then labelled by :func:`newsdesk.analysis.stance.classify_pairs`
 (rules for numbers, dates, negation and denials, then the trained stance model), and every
 contradiction becomes a :class:`Disagreement` between two claims.
 """

@@ -10,7 +10,7 @@ Two sources of evidence meet here:
   (``X said that …``); ``according to X``; and reporting clauses around a quote
   (``“…,” Trump wrote`` / ``said German Defense Minister Boris Pistorius`` / ``X said: “…”``).
 
-Speakers are resolved to entities of the :class:`newsdesk.entities.EntityTable` with a small
+Speakers are resolved to entities of the :class:`newsdesk.analysis.entities.EntityTable` with a small
 resolver: a name inside the speaker phrase; a pronoun (``he said``) → the last person named
 before it outside quotes; a descriptor (``the Russian president``, ``the official``) → the entity
 holding that role; an institution (``the White House read-out``) → the institution's entity.

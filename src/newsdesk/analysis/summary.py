@@ -782,8 +782,10 @@ def select_within_budget(
     return [i for i in chosen if i in visible]
 
 
-def _reading_order(articles: Sequence[Article], pool: Sequence[Candidate], chosen: Sequence[int]) -> list[int]:
-    def key(i: int):
+def reading_order(articles: Sequence[Article], pool: Sequence[Candidate], chosen: Sequence[int]) -> list[int]:
+    """The chosen candidates in reading order: article date, then article order, then position."""
+
+    def key(i: int) -> tuple[str, int, int]:
         c = pool[i]
         published = articles[c.article_index].published or "9999-99-99"
         return (published, c.article_index, c.start)
@@ -855,7 +857,7 @@ def extractive_summary(
     pool_all = list(pool) + unfit
     vectors_all = np.concatenate([vectors, embed([c.text for c in unfit])]) if unfit else vectors
     sentences = []
-    for i in _reading_order(articles, pool, chosen):
+    for i in reading_order(articles, pool, chosen):
         candidate = pool[i]
         citations, _ = _citations(pool_all, vectors_all, i, options.citation_threshold)
         sentences.append(

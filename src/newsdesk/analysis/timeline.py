@@ -1,7 +1,7 @@
 """Timeline stage: dated events of one story, with the articles that report them.
 
 Each sentence that carries a temporal expression is an event mention; the expression is
-normalised against its article's publication date (see :mod:`newsdesk.timex`) and the sentence is
+normalised against its article's publication date (see :mod:`newsdesk.analysis.timex`) and the sentence is
 placed on the story's timeline. Mentions of the same event from several articles (same date,
 similar sentence) become one entry listing every source.
 

@@ -1155,7 +1155,8 @@ def _trim_extent(name: str, kind: str, text: str, start: int, end: int) -> tuple
 _REFERENCE_SETTERS = {"full_date", "day_month_date", "iso_date", "numeric_date", "month_year", "month", "year", "quarter", "quarter_q", "year_period", "relative_unit"}
 
 
-def _to_date(anchor: date | datetime | str | None) -> date | None:
+def to_date(anchor: date | datetime | str | None) -> date | None:
+    """The calendar day of an anchor given as a date, a datetime or an ISO string; None if unreadable."""
     if anchor is None or anchor == "":
         return None
     if isinstance(anchor, datetime):
@@ -1192,7 +1193,7 @@ def find_timexes(
     options = options or TimexOptions()
     if not isinstance(text, str):
         raise AnalysisError(f"find_timexes needs a str, got {type(text).__name__}", hint="pass the article text")
-    anchor_date = _to_date(anchor)
+    anchor_date = to_date(anchor)
     allowed = {"date", "time", "duration", "set", "ref"}
     if not options.durations:
         allowed.discard("duration")

@@ -111,7 +111,7 @@ def run(args) -> BenchReport:
     with Stopwatch() as watch:
         embedder = None
         if args.cache:
-            from ..training.stance import EmbeddingCache
+            from ..resources import EmbeddingCache
 
             embedder = EmbeddingCache(args.cache)
         matrix = model.features([(p["headline"], p["body"]) for p in pairs], embedder=embedder)

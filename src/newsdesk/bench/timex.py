@@ -123,7 +123,7 @@ def annotated_end(record: dict[str, Any]) -> int | None:
 
 def run(args) -> BenchReport:
     from ..errors import BenchmarkError
-    from ..analysis.timex import _to_date, find_timexes
+    from ..analysis.timex import to_date, find_timexes
 
     documents: list[dict[str, Any]] = []
     for number, record in enumerate(read_jsonl(args.dataset), 1):
@@ -140,7 +140,7 @@ def run(args) -> BenchReport:
         dct = None
         if dct_value:
             try:
-                dct = _to_date(dct_value)
+                dct = to_date(dct_value)
             except Exception:
                 log.warning("document %s has an unreadable dct %r; scoring it without one", record.get("id"), dct_value)
         dcts.append(dct)

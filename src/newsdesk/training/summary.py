@@ -2,15 +2,15 @@
 
 Reads the AllSides dev files (``../shared/bench/mds_allsides_neus/dev.jsonl`` and
 ``mds_allsides_stories/dev.jsonl``; never a test split), builds every story's candidate sentences
-exactly as :func:`newsdesk.summarize.extractive_summary` does (same spaCy sentences, filters and
+exactly as :func:`newsdesk.analysis.summary.extractive_summary` does (same spaCy sentences, filters and
 MiniLM vectors), labels each with its ROUGE-2 bigram precision against the story's reference
 summary (the share of its bigrams found in the reference: what a sentence brings per word of the
 budget), and fits a scikit-learn gradient-boosted regression tree ensemble on
-:func:`newsdesk.summarize.story_relative_features`.
+:func:`newsdesk.analysis.summary.story_relative_features`.
 
 The honest figure is the k-fold cross-validated ROUGE (folds by sha1 of the story id, both files
 pooled): every story is summarised by a model that never saw it, with the same selection
-(:func:`newsdesk.summarize.select_within_budget`) and the same word budget and cut as
+(:func:`newsdesk.analysis.summary.select_within_budget`) and the same word budget and cut as
 ``newsdesk bench summary``. The shipped model (``src/newsdesk/data/summary/summary_model.json``,
 plain JSON trees, no pickle) is then fitted on all stories of both files. Deterministic for a seed.
 """
@@ -172,12 +172,12 @@ def fit(examples: list[Example], seed: int):
 def summary_text(example: Example, relevance, *, learned: bool) -> str:
     """The summary as ``newsdesk bench summary`` scores it: chosen sentences in reading order, cut to the budget."""
     from ..bench.summary import truncate_words
-    from ..analysis.summary import SummaryOptions, _reading_order, select, select_within_budget
+    from ..analysis.summary import SummaryOptions, reading_order, select, select_within_budget
 
     options = SummaryOptions(word_budget=example.budget)
     choose = select_within_budget if learned else select
     chosen = choose(example.articles, example.pool, relevance, example.vectors, options)
-    order = _reading_order(example.articles, example.pool, chosen)
+    order = reading_order(example.articles, example.pool, chosen)
     return truncate_words(" ".join(example.pool[i].text for i in order), example.budget)
 
 
