@@ -35,7 +35,7 @@ Progress = Callable[[int, int, str], None]
 ANALYSING = "analysing: "
 
 __all__ = [
-    "ANALYSING", "Analysis", "Analyzed", "IngestSummary", "Progress", "StoryItem", "analysis_document",
+    "ANALYSING", "Analysis", "Analyzed", "Indexes", "IngestSummary", "Progress", "StoryItem", "analysis_document",
     "analysis_key", "analyze", "build_analysis", "ingest",
 ]
 
@@ -90,7 +90,7 @@ def ingest(
 
     stored = store.documents_for_sites({d.site for d in new}, limit_per_site=options.template_pages)
     templates = learn_templates(_template_sample(chain(stored, new), options))
-    indexes = _Indexes.open(store, options)
+    indexes = Indexes.open(store, options)
     indexes.catch_up(store)
 
     for done, doc in enumerate(new, 1):
@@ -181,8 +181,9 @@ def _template_sample(documents: Iterable[RawDocument], options: PipelineOptions)
             yield doc
 
 
-class _Indexes:
-    """The copy and story indexes of a store, fed articles in arrival order.
+class Indexes:
+    """The copy and story indexes of a store, fed articles in arrival order (what :func:`ingest`
+    maintains; the scale benchmark opens them too).
 
     Both keep their state row by row in the store (:meth:`Store.index_state`), so opening
     them reads almost nothing and a batch writes only the rows it changed. ``indexed`` (saved
@@ -197,7 +198,7 @@ class _Indexes:
         self.pending: list[Article] = []
 
     @classmethod
-    def open(cls, store: Store, options: PipelineOptions) -> "_Indexes":
+    def open(cls, store: Store, options: PipelineOptions) -> "Indexes":
         mark = store.load_state(cls._MARK)
         try:
             copies = CopyIndex(options.dedup, store.index_state("copies"))
@@ -429,6 +430,11 @@ def analysis_document(
 
 
 def analysis_key(options: PipelineOptions) -> str:
-    """What, besides the stored content, an analysis document depends on: the version and every
-    analysis option (:meth:`AnalysisOptions.digest`)."""
-    return json.dumps({"version": __version__, "options": options.analysis.digest()}, sort_keys=True)
+    """What, besides the stored content, an analysis document depends on: the version, every
+    analysis option (:meth:`AnalysisOptions.digest`) and the bundled models and gazetteer
+    (:func:`newsdesk.resources.analysis_data_digest`)."""
+    from .resources import analysis_data_digest
+
+    return json.dumps(
+        {"version": __version__, "options": options.analysis.digest(), "data": analysis_data_digest()}, sort_keys=True
+    )

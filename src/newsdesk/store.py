@@ -14,12 +14,15 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from .errors import SchemaVersionError, StoreError
+from .indexing import IndexState, MemoryIndexState
 from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
+
+__all__ = ["BACKENDS", "IndexState", "MemoryIndexState", "SQLiteIndexState", "SQLiteStore", "Store", "open_store"]
 
 log = logging.getLogger(__name__)
 
@@ -110,73 +113,6 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
-class IndexState(Protocol):
-    """Row-level state of one incremental index (copy index, story index…), in one namespace.
-
-    Two kinds of data: keyed rows (``key -> bytes``: a signature, a story's centroid…) and
-    postings (``term -> members``: LSH buckets, an inverted index of names…). An index reads only
-    the rows and postings it needs for the article at hand and writes only what changed, so adding
-    one article costs the same in a store of ten articles as in a store of a million. Writes made
-    inside :meth:`Store.transaction` commit with it.
-    """
-
-    def get(self, keys: Iterable[str]) -> dict[str, bytes]: ...
-    def items(self, prefix: str = "") -> Iterator[tuple[str, bytes]]: ...
-    def put(self, rows: Mapping[str, bytes]) -> None: ...
-    def delete(self, keys: Iterable[str]) -> None: ...
-    def post(self, pairs: Iterable[tuple[str, str]]) -> None: ...
-    def unpost(self, pairs: Iterable[tuple[str, str]]) -> None: ...
-    def lookup(self, terms: Iterable[str]) -> dict[str, list[str]]: ...
-    def clear(self) -> None: ...
-
-
-class MemoryIndexState:
-    """:class:`IndexState` in memory: for batch use (benchmarks, ``find_copies``) and tests."""
-
-    def __init__(self) -> None:
-        self._rows: dict[str, bytes] = {}
-        self._postings: dict[str, set[str]] = {}
-
-    def get(self, keys: Iterable[str]) -> dict[str, bytes]:
-        return {key: self._rows[key] for key in keys if key in self._rows}
-
-    def items(self, prefix: str = "") -> Iterator[tuple[str, bytes]]:
-        for key in sorted(self._rows):
-            if key.startswith(prefix):
-                yield key, self._rows[key]
-
-    def put(self, rows: Mapping[str, bytes]) -> None:
-        self._rows.update((key, bytes(value)) for key, value in rows.items())
-
-    def delete(self, keys: Iterable[str]) -> None:
-        for key in keys:
-            self._rows.pop(key, None)
-
-    def post(self, pairs: Iterable[tuple[str, str]]) -> None:
-        for term, member in pairs:
-            self._postings.setdefault(term, set()).add(member)
-
-    def unpost(self, pairs: Iterable[tuple[str, str]]) -> None:
-        for term, member in pairs:
-            members = self._postings.get(term)
-            if members is not None:
-                members.discard(member)
-                if not members:
-                    del self._postings[term]
-
-    def lookup(self, terms: Iterable[str]) -> dict[str, list[str]]:
-        found = {}
-        for term in terms:
-            members = self._postings.get(term)
-            if members:
-                found[term] = sorted(members)
-        return found
-
-    def clear(self) -> None:
-        self._rows.clear()
-        self._postings.clear()
-
-
 class SQLiteIndexState:
     """:class:`IndexState` in the store's ``index_rows`` / ``index_postings`` tables."""
 
@@ -244,11 +180,12 @@ class SQLiteIndexState:
 
 
 class Store(Protocol):
-    """What the pipeline needs from storage."""
+    """What the pipeline, the analysis, serve and the benchmarks need from storage (nothing else
+    touches SQL)."""
 
     path: str
 
-    def transaction(self): ...
+    def transaction(self) -> AbstractContextManager[Any]: ...
     def has_document(self, digest: str) -> bool: ...
     def add_document(self, doc: RawDocument) -> bool: ...
     def add_article(self, article: Article) -> None: ...
@@ -266,6 +203,7 @@ class Store(Protocol):
     def save_state(self, key: str, value: bytes) -> None: ...
     def load_state(self, key: str) -> bytes | None: ...
     def index_state(self, space: str) -> IndexState: ...
+    def index_sizes(self) -> dict[str, int]: ...
     def generation(self) -> int: ...
     def save_analysis(self, key: str, generation: int, document: bytes) -> None: ...
     def load_analysis(self, key: str) -> bytes | None: ...
@@ -275,6 +213,8 @@ class Store(Protocol):
     def delete_stories(self, story_ids: Iterable[str]) -> None: ...
     def counts(self) -> dict[str, int]: ...
     def close(self) -> None: ...
+    def __enter__(self) -> Store: ...
+    def __exit__(self, *exc: object) -> None: ...
 
 
 class SQLiteStore:
@@ -627,6 +567,13 @@ class SQLiteStore:
     def index_state(self, space: str) -> SQLiteIndexState:
         """The row-level state of the index named ``space`` (see :class:`IndexState`)."""
         return SQLiteIndexState(self._db, space)
+
+    def index_sizes(self) -> dict[str, int]:
+        """How much the incremental indexes hold: ``rows_bytes`` (keys and values of their rows)
+        and ``postings`` (their posting entries), for the scale benchmark."""
+        rows_bytes = self._db.execute("SELECT COALESCE(SUM(length(key) + length(value)), 0) FROM index_rows").fetchone()[0]
+        postings = self._db.execute("SELECT COUNT(*) FROM index_postings").fetchone()[0]
+        return {"rows_bytes": int(rows_bytes), "postings": int(postings)}
 
     # -- misc --------------------------------------------------------------------------------
 

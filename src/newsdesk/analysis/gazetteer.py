@@ -10,7 +10,6 @@ Names of people are not in it: who speaks for whom is read from the text.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -80,17 +79,16 @@ def side_key(words: str) -> str:
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    """The bundled gazetteer (``newsdesk/data/gazetteer.json``), loaded on first use."""
-    from ..resources import DATA_DIR
+    """The bundled gazetteer (``newsdesk/data/gazetteer.json``, read by
+    :func:`newsdesk.resources.gazetteer_data`), built on first use."""
+    from ..resources import GAZETTEER, gazetteer_data
 
-    path = DATA_DIR / "gazetteer.json"
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return _build(raw)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return _build(gazetteer_data())
+    except (ValueError, KeyError, TypeError) as exc:
         raise ModelUnavailableError(
-            f"the gazetteer {path} could not be read: {exc}",
-            hint="reinstall newsdesk, or fix the JSON (see its 'about' field for the layout)",
+            f"the gazetteer {GAZETTEER} is not laid out as expected: {exc}",
+            hint="fix the JSON (its 'about' field describes the layout) or reinstall newsdesk",
         ) from exc
 
 

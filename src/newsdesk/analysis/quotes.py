@@ -19,16 +19,14 @@ There is no coreference model offline; these rules are the resolver.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
+from ..resources import quote_cues, quote_model
 from .entities import PRONOUNS, EntityTable, extract_entities
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,7 +40,6 @@ log = logging.getLogger(__name__)
 NAME = "quotes"
 SECTIONS = ("quotes",)
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "quotes"
 
 #: Reporting and belief verbs (lemmas) that always introduce an attribution.
 CUE_VERBS = frozenset("""
@@ -293,34 +290,6 @@ def train_candidate_model(examples, lemmas: frozenset[str], *, c: float = 0.5) -
     weights = {name: round(float(w), 4) for name, w in zip(vectorizer.feature_names_, model.coef_[0])
                if abs(w) >= 1e-3}
     return {"weights": weights, "threshold": 0.5}
-
-
-@lru_cache(maxsize=1)
-def bundled_model() -> dict[str, Any] | None:
-    """The candidate model shipped in ``data/quotes/model.json``, or None if absent."""
-    path = DATA / "model.json"
-    if not path.exists():
-        return None
-    try:
-        model = json.loads(path.read_text(encoding="utf-8"))
-        model["weights"], model["threshold"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise AnalysisError(f"{path} is not a valid quote model: {exc}",
-                            hint="rebuild it with `newsdesk bench quotes DATASET --write-model`") from exc
-    return model
-
-
-@lru_cache(maxsize=1)
-def learned_cue_lemmas() -> frozenset[str]:
-    """Cue lemmas learned from PolNeAR dev (``data/quotes/cues.json``); empty if the file is absent."""
-    path = DATA / "cues.json"
-    if not path.exists():
-        return frozenset()
-    try:
-        return frozenset(json.loads(path.read_text(encoding="utf-8"))["cues"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise AnalysisError(f"{path} is not a valid cue list: {exc}",
-                            hint="rebuild it with `newsdesk bench quotes DATASET --learn-cues`") from exc
 
 
 # --- quotation marks ------------------------------------------------------------------------
@@ -711,7 +680,7 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
                             hint="pass doc=parse([article.text])[0] or leave doc out")
     if entities is None:
         entities = extract_entities([article], {article.id: doc})
-    lemmas = CUE_VERBS | options.extra_cues | (learned_cue_lemmas() if options.learned_cues else frozenset())
+    lemmas = CUE_VERBS | options.extra_cues | (quote_cues() if options.learned_cues else frozenset())
     spans = quotation_spans(normalise_quote_marks(text), options.max_paragraphs)
     attributions = _parse_attributions(doc, spans, lemmas)
     paragraphs = _paragraph_bounds(text)
@@ -804,7 +773,7 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
             else:
                 results.append(_Attribution(-1, "", None, q, True))
             used_quotes.add(q)
-    model = options.model if options.model is not None else (bundled_model() if options.classifier else None)
+    model = options.model if options.model is not None else (quote_model() if options.classifier else None)
     if model is not None and options.indirect:
         have = {a.cue_token for a in attributions} | {a.cue_token for a in results}
         for verb, subject, content in verb_candidates(doc):

@@ -20,11 +20,11 @@ import math
 import pickle
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ..errors import AnalysisError, ModelUnavailableError, OptionsError
+from ..errors import AnalysisError, OptionsError
+from ..resources import STANCE_MODEL
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -32,8 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 LABELS = ("agree", "disagree", "discuss", "unrelated")
-MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "stance"
-MODEL_FILE = "stance_model.pkl"
+MODEL_DIR = STANCE_MODEL.parent
+MODEL_FILE = STANCE_MODEL.name
 FORMAT_VERSION = 1
 
 # --- lexicons ---------------------------------------------------------------------------------
@@ -352,8 +352,19 @@ class StanceModel:
     # persistence
     @classmethod
     def load(cls, directory: str | Path | None = None, *, options: StanceOptions | None = None) -> "StanceModel":
-        """The shipped model (``newsdesk/data/stance/``), or one saved by ``newsdesk train stance --out DIR``."""
-        return _load_cached(str(Path(directory or MODEL_DIR).resolve()), options or StanceOptions())
+        """The shipped model (``newsdesk/data/stance/``), or one saved by ``newsdesk train stance --out DIR``
+        (loaded once, by :func:`newsdesk.resources.stance_model`)."""
+        from ..resources import stance_model
+
+        model = stance_model(Path(directory) / MODEL_FILE if directory else MODEL_DIR / MODEL_FILE)
+        return model.with_options(options or StanceOptions())
+
+    def with_options(self, options: StanceOptions) -> "StanceModel":
+        """The same fitted model, computing its features with ``options``."""
+        if options == self.options:
+            return self
+        return StanceModel(vectorizer=self.vectorizer, related_model=self.related_model, stance_model=self.stance_model,
+                           related_threshold=self.related_threshold, options=options, meta=self.meta)
 
     def save(self, directory: str | Path) -> Path:
         """Write the model to ``directory/stance_model.pkl``; returns the file path."""
@@ -461,37 +472,6 @@ def build_matrix(pairs, claim_info, body_info, vectorizer) -> "np.ndarray":
             claim = pairs[index][0]
             rows[index] = pair_features(claim_info[claim], body_info[body], float(whole[k]), sentences[:, k])
     return np.asarray(rows, dtype=np.float32)
-
-
-@lru_cache(maxsize=2)
-def _load_cached(directory: str, options: StanceOptions) -> StanceModel:
-    path = Path(directory) / MODEL_FILE
-    if not path.exists():
-        raise ModelUnavailableError(
-            f"no stance model at {path}",
-            hint="train it with `newsdesk train stance` (writes src/newsdesk/data/stance/stance_model.pkl)",
-        )
-    try:
-        with open(path, "rb") as handle:
-            payload = pickle.load(handle)
-    except Exception as exc:  # a pickle from another sklearn can fail in many ways
-        raise ModelUnavailableError(
-            f"the stance model {path} could not be read: {exc}",
-            hint="retrain it with `newsdesk train stance` under the installed scikit-learn",
-        ) from exc
-    if payload.get("format") != FORMAT_VERSION:
-        raise ModelUnavailableError(f"{path} has format {payload.get('format')}, expected {FORMAT_VERSION}",
-                                    hint="retrain it with `newsdesk train stance`")
-    import sklearn
-
-    if payload.get("sklearn") != sklearn.__version__:
-        log.warning("stance model was trained with scikit-learn %s, running %s; retrain with `newsdesk train stance` if results look off",
-                    payload.get("sklearn"), sklearn.__version__)
-    log.info("loaded stance model %s", path)
-    return StanceModel(
-        vectorizer=payload["vectorizer"], related_model=payload["related_model"], stance_model=payload["stance_model"],
-        related_threshold=payload.get("related_threshold", 0.5), options=options, meta=payload.get("meta", {}),
-    )
 
 
 # --- pair rules and the combined classifier -----------------------------------------------------

@@ -37,12 +37,12 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
+from ..resources import SUMMARY_MODEL
 from .sentences import Sentence, article_sentences
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,8 +60,8 @@ WORD_RE = re.compile(r"\w+")
 
 UnsupportedPolicy = Literal["drop", "flag"]
 ScorerKind = Literal["learned", "heuristic"]
-MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "summary"
-MODEL_FILE = "summary_model.json"
+MODEL_DIR = SUMMARY_MODEL.parent
+MODEL_FILE = SUMMARY_MODEL.name
 MODEL_FORMAT = "newsdesk-summary-gbm/1"
 
 
@@ -689,20 +689,23 @@ def scorer_payload(model, meta: Mapping[str, Any] | None = None) -> dict[str, An
     }
 
 
-@lru_cache(maxsize=4)
-def _load_scorer(path: str) -> SentenceScorer | None:
+def load_scorer(path: str | Path | None = None) -> SentenceScorer | None:
+    """The learned sentence scorer (the shipped one by default, loaded once by
+    :func:`newsdesk.resources.summary_scorer`), or None with a warning when it cannot be read:
+    the documented fallback to the heuristic scorer."""
+    from ..errors import ModelUnavailableError
+    from ..resources import summary_scorer
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            return SentenceScorer(json.load(handle), source=path)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("summary model %s unusable (%s); using the heuristic scorer. "
-                    "Rebuild it with `newsdesk train summary`.", path, exc)
+        return summary_scorer(Path(path or MODEL_DIR / MODEL_FILE).resolve())
+    except ModelUnavailableError as exc:
+        if exc.message not in _WARNED:
+            _WARNED.add(exc.message)
+            log.warning("%s; using the heuristic scorer (%s)", exc.message, exc.hint)
         return None
 
 
-def load_scorer(path: str | Path | None = None) -> SentenceScorer | None:
-    """The learned sentence scorer (the shipped one by default), or None when it cannot be read."""
-    return _load_scorer(str(Path(path or MODEL_DIR / MODEL_FILE).resolve()))
+_WARNED: set[str] = set()
 
 
 def _reading_key(articles: Sequence[Article], candidate: Candidate) -> tuple:

@@ -243,16 +243,17 @@ def run(args) -> BenchReport:
     if args.write_model:
         import json
 
-        from ..analysis.quotes import DATA
+        from ..resources import QUOTE_CUES, QUOTE_MODEL
+
         cues = sorted(learn_cue_lemmas((d, cue_spans(r)) for r, d in zip(records, docs)))
         model = train_candidate_model(((d, cue_spans(r)) for r, d in zip(records, docs)), CUE_VERBS | frozenset(cues))
         source = f"learned from {Path(args.dataset).parent.name}/{Path(args.dataset).name} ({len(records)} articles) by `newsdesk bench quotes DATASET --write-model`"
-        DATA.mkdir(parents=True, exist_ok=True)
-        (DATA / "cues.json").write_text(json.dumps({"source": source, "cues": cues}, indent=1) + "\n",
+        QUOTE_CUES.parent.mkdir(parents=True, exist_ok=True)
+        QUOTE_CUES.write_text(json.dumps({"source": source, "cues": cues}, indent=1) + "\n",
                                         encoding="utf-8")
         model["source"] = source
         model["threshold"] = args.threshold
-        (DATA / "model.json").write_text(json.dumps(model, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        QUOTE_MODEL.write_text(json.dumps(model, indent=0, sort_keys=True) + "\n", encoding="utf-8")
 
     systems = {"newsdesk": (Scorer(), Scorer()), "newsdesk rules only": (Scorer(), Scorer())}
     use_textacy = not args.no_textacy
