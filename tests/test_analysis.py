@@ -92,8 +92,9 @@ def _names(document: dict) -> dict[str, str]:
 
 def test_a_stage_added_to_the_tuple_runs_with_its_options_and_fills_its_section(tmp_path, with_lengths):
     store = _store_with_stories(tmp_path, {"a": "Officials met on Monday. A deal was reached.", "b": "One line only."})
-    options = PipelineOptions(analysis=AnalysisOptions(
-        stages=frozenset({"lengths"}), extra={"lengths": _LengthOptions(unit="sentences")}))
+    options = PipelineOptions(
+        analysis=AnalysisOptions(stages=frozenset({"lengths"}), extra={"lengths": _LengthOptions(unit="sentences")})
+    )
     with store:
         document = pipeline.build_analysis(store, options=options).to_json()
     names = _names(document)
@@ -123,18 +124,26 @@ def test_an_unknown_stage_name_is_refused_with_the_known_ones():
 
 
 def test_a_stage_failing_on_one_story_is_recorded_and_the_rest_of_the_brief_is_written(tmp_path, with_lengths):
-    store = _store_with_stories(tmp_path, {
-        "calm": "The council approved the budget on Tuesday, officials said.",
-        "bomb": "This story will explode the lengths stage, the test said.",
-    })
+    store = _store_with_stories(
+        tmp_path,
+        {
+            "calm": "The council approved the budget on Tuesday, officials said.",
+            "bomb": "This story will explode the lengths stage, the test said.",
+        },
+    )
     options = PipelineOptions(analysis=AnalysisOptions(stages=frozenset({"lengths", "quotes", "timeline"})))
     with store:
         analysis = pipeline.build_analysis(store, options=options)
     document = analysis.to_json()
-    assert document["stage_errors"] == [{
-        "story": "story-bomb", "stage": "lengths", "code": AnalysisError.code, "error": "ValueError",
-        "message": "this story cannot be measured",
-    }]
+    assert document["stage_errors"] == [
+        {
+            "story": "story-bomb",
+            "stage": "lengths",
+            "code": AnalysisError.code,
+            "error": "ValueError",
+            "message": "this story cannot be measured",
+        }
+    ]
     assert [_names(document)[item["article"]] for item in document["lengths"]] == ["calm"]
     # the other stages of the failing story still ran
     assert {q["story"] for q in document["quotes"]} == {"story-calm", "story-bomb"}
@@ -150,8 +159,11 @@ def test_a_newsdesk_error_in_a_built_in_stage_keeps_its_code(monkeypatch):
 
     monkeypatch.setattr(quotes, "find_quotes", broken)
     story = Story("s", "T", ("a",))
-    result = analyse_story(story, [_article("a", "Putin said the war would end.")],
-                           AnalysisOptions(stages=frozenset({"quotes", "entities"})))
+    result = analyse_story(
+        story,
+        [_article("a", "Putin said the war would end.")],
+        AnalysisOptions(stages=frozenset({"quotes", "entities"})),
+    )
     (error,) = result.errors
     assert (error.stage, error.code, error.message) == ("quotes", "E500", "the quote model is confused")
     assert "entities" in result.findings and "quotes" not in result.findings
@@ -176,8 +188,9 @@ def test_every_analysis_option_changes_the_cache_key_and_equal_options_do_not():
 
 def test_a_saved_analysis_is_not_reused_under_other_stage_options(tmp_path, examples_dir, monkeypatch):
     quiet = PipelineOptions(analysis=AnalysisOptions(stages=frozenset({"timeline"})))
-    louder = PipelineOptions(analysis=AnalysisOptions(stages=frozenset({"timeline"}),
-                                                      timeline=TimelineOptions(use_embeddings=False)))
+    louder = PipelineOptions(
+        analysis=AnalysisOptions(stages=frozenset({"timeline"}), timeline=TimelineOptions(use_embeddings=False))
+    )
     with open_store(tmp_path / "s.db") as store:
         pipeline.analyze([examples_dir / SEED_003], store=store, options=quiet)
         calls = []
@@ -206,9 +219,12 @@ def test_the_context_holds_one_sentence_list_with_offsets_per_article():
     context = build_context(Story("s", "T", ("a",)), [_article("a", text)])
     sentences = context.sentences["a"]
     assert [s.text for s in sentences] == [
-        "Mr. Smith met U.S. officials on Jan. 5 in Washington.", "They agreed.", "New paragraph here", "A headline line",
+        "Mr. Smith met U.S. officials on Jan. 5 in Washington.",
+        "They agreed.",
+        "New paragraph here",
+        "A headline line",
     ]
-    assert all(text[s.start:s.end] == s.text for s in sentences)
+    assert all(text[s.start : s.end] == s.text for s in sentences)
 
 
 def test_the_context_digest_follows_the_content_only():
@@ -244,7 +260,9 @@ def test_an_article_over_a_million_characters_is_analysed(tmp_path):
     text = lead + "\n\n" + "x" * 1_050_000 + "\n\n" + "“We are ready,” Peskov told reporters on Wednesday."
     assert len(text) > 1_000_000
     store = _store_with_stories(tmp_path, {"long": text})
-    options = PipelineOptions(analysis=AnalysisOptions(stages=frozenset({"entities", "quotes", "positions", "timeline"})))
+    options = PipelineOptions(
+        analysis=AnalysisOptions(stages=frozenset({"entities", "quotes", "positions", "timeline"}))
+    )
     with store:
         analysis = pipeline.build_analysis(store, options=options)
     document = analysis.to_json()
@@ -252,6 +270,6 @@ def test_an_article_over_a_million_characters_is_analysed(tmp_path):
     assert "Dmitry Peskov" in {e["name"] for e in document["entities"]}
     assert any(q["text"] == "We are ready," for q in document["quotes"])
     quote = next(q for q in document["quotes"] if q["text"] == "We are ready,")
-    assert text[quote["start"]:quote["end"]] == quote["text"]
+    assert text[quote["start"] : quote["end"]] == quote["text"]
     assert document["timeline"]
     write_outputs(analysis, tmp_path / "out")

@@ -23,8 +23,13 @@ def test_names_demonyms_and_seats_lead_to_one_place():
     assert gaz.place_names["u.s."] == gaz.place_names["america"] == "United States"
     assert gaz.demonyms["ukrainians"] == "Ukraine"
     assert gaz.seats["downing street"] == "United Kingdom"
-    for phrase, side in (("the Kremlin's", "Russia"), ("Europeans", "European Union"), ("the Qataris", "Qatar"),
-                         ("Oval Office", "United States"), ("Verkhovna Rada", "Ukraine")):
+    for phrase, side in (
+        ("the Kremlin's", "Russia"),
+        ("Europeans", "European Union"),
+        ("the Qataris", "Qatar"),
+        ("Oval Office", "United States"),
+        ("Verkhovna Rada", "Ukraine"),
+    ):
         assert gaz.side(phrase) == side, phrase
     assert gaz.side("Europe") == "European Union" and "europe" not in gaz.place_names  # a side word, not a name
     assert gaz.institutions == {"European Union", "NATO", "United Nations"}
@@ -33,16 +38,23 @@ def test_names_demonyms_and_seats_lead_to_one_place():
 def test_the_data_file_holds_places_and_titles_but_no_people():
     raw = json.loads((DATA_DIR / "gazetteer.json").read_text(encoding="utf-8"))
     assert {"places", "titles", "roles", "about"} <= set(raw)
-    words = {w.lower() for place in raw["places"] for field in ("aliases", "demonyms", "seats", "side_words")
-             for w in place.get(field, ())}
+    words = {
+        w.lower()
+        for place in raw["places"]
+        for field in ("aliases", "demonyms", "seats", "side_words")
+        for w in place.get(field, ())
+    }
     assert not words & {"putin", "trump", "zelensky", "biden", "xi", "macron"}
 
 
-@pytest.mark.parametrize("text, mention, side", [
-    ("Oval Office aides rejected the proposal.", "Oval Office", "United States"),
-    ("Ukrainians rejected the proposal.", "Ukrainians", "Ukraine"),
-    ("Downing Street rejected the proposal.", "Downing Street", "United Kingdom"),
-])
+@pytest.mark.parametrize(
+    "text, mention, side",
+    [
+        ("Oval Office aides rejected the proposal.", "Oval Office", "United States"),
+        ("Ukrainians rejected the proposal.", "Ukrainians", "Ukraine"),
+        ("Downing Street rejected the proposal.", "Downing Street", "United Kingdom"),
+    ],
+)
 def test_entities_and_positions_place_a_seat_or_demonym_alike(text, mention, side):
     """What entities.py and positions.py each used to decide with their own tables."""
     context = build_context(Story("s", "T", ("a",)), [_article(text)])

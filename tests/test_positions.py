@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.errors import AnalysisError, OptionsError
-from newsdesk.models import Article, Provenance
 from newsdesk.analysis.positions import (
     KINDS,
     ActorRef,
@@ -18,6 +16,8 @@ from newsdesk.analysis.positions import (
     extract_positions,
 )
 from newsdesk.bench.positions import evaluate
+from newsdesk.errors import AnalysisError, OptionsError
+from newsdesk.models import Article, Provenance
 from newsdesk.resources import parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "positions"

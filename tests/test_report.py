@@ -10,7 +10,7 @@ import pytest
 from newsdesk.errors import ReportError
 from newsdesk.models import Article, CopyLink, Provenance, Rejection, Story
 from newsdesk.pipeline import Analysis
-from newsdesk.report import render_markdown, validate, write_outputs, ReportView
+from newsdesk.report import ReportView, render_markdown, validate, write_outputs
 
 PAYLOADS = ['<script>alert("x")</script>', '<img src=x onerror=alert(1)>', '"><svg onload=alert(2)>', "[link](javascript:alert(3))"]
 

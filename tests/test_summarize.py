@@ -13,9 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.bench import summary as bench
-from newsdesk.errors import OptionsError
-from newsdesk.models import Article, Provenance
 from newsdesk.analysis.summary import (
     SummaryError,
     SummaryOptions,
@@ -23,6 +20,9 @@ from newsdesk.analysis.summary import (
     rejection_reason,
     summarize_story,
 )
+from newsdesk.bench import summary as bench
+from newsdesk.errors import OptionsError
+from newsdesk.models import Article, Provenance
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
@@ -382,8 +382,8 @@ def test_hard_wrapped_plain_text_keeps_its_sentences_whole():
 def test_candidate_features_give_one_finite_row_per_candidate():
     import numpy as np
 
-    from newsdesk.resources import embed
     from newsdesk.analysis.summary import FEATURE_NAMES, candidate_features, story_relative_features, summary_pool
+    from newsdesk.resources import embed
 
     _, pool = summary_pool(FIXTURE, SummaryOptions())
     vectors = embed([c.text for c in pool])

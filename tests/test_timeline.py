@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from newsdesk.analysis.timeline import TimelineEntry, TimelineOptions, build_timeline
 from newsdesk.errors import AnalysisError, OptionsError
 from newsdesk.models import Article, Provenance
-from newsdesk.analysis.timeline import TimelineEntry, TimelineOptions, build_timeline
 
 REPO = Path(__file__).resolve().parents[1]
 LEXICAL = TimelineOptions(use_embeddings=False)

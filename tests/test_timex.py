@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.errors import AnalysisError, OptionsError
 from newsdesk.analysis.timeline import Timex, TimexOptions, find_timexes
+from newsdesk.errors import AnalysisError, OptionsError
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"

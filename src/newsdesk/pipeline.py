@@ -21,11 +21,12 @@ from .analysis import StageError, StoryAnalysis, StoryItem, analyse_story, colle
 from .dedup import CopyIndex
 from .errors import DedupError, ExtractionError, ModelUnavailableError, StoriesError
 from .extract import extract, learn_templates, site_key
+from .extract.templates import SiteTemplates
 from .ingest import read_paths
 from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
 from .options import PipelineOptions
-from .stories import StoryIndex
 from .store import Store
+from .stories import StoryIndex
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,9 @@ def ingest(
     return summary
 
 
-def _read_inputs(paths, store: Store, options: PipelineOptions, summary: IngestSummary) -> list[RawDocument]:
+def _read_inputs(
+    paths: Iterable[str | Path], store: Store, options: PipelineOptions, summary: IngestSummary
+) -> list[RawDocument]:
     documents: list[RawDocument] = []
     files: set[str] = set()
     for item in read_paths(paths, options=options.ingest):
@@ -144,7 +147,9 @@ def _stored_rejection(store: Store, doc: RawDocument) -> Rejection | None:
     return None
 
 
-def _extract_and_store(doc, templates, store: Store, options: PipelineOptions, summary: IngestSummary) -> Article | None:
+def _extract_and_store(
+    doc: RawDocument, templates: SiteTemplates, store: Store, options: PipelineOptions, summary: IngestSummary
+) -> Article | None:
     if store.has_document(doc.digest):  # identical content seen earlier in this same batch
         store.add_document(doc)
         summary.already_stored += 1

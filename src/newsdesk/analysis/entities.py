@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 #: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
 NAME = "entities"
-SECTIONS = ("entities",)
+SECTIONS: tuple[str, ...] = ("entities",)
 
 #: spaCy labels kept as entities, and the type they get.
 ENTITY_TYPES = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "FAC": "FAC", "NORP": "NORP"}
@@ -448,7 +448,7 @@ def extract_entities(
                 groups[short].extend(groups.pop(key))
 
     # Acronyms: "EU" joins "European Union" when that is in the same run.
-    acronyms = {}
+    acronyms: dict[tuple[str, str], tuple[str, str]] = {}
     for key, members in groups.items():
         if key[0] in {"ORG", "PLACE"}:
             acr = _acronym(members[0].text)
@@ -499,7 +499,9 @@ def extract_entities(
     return table
 
 
-def _link_affiliations(table: EntityTable, groups, key_to_id) -> None:
+def _link_affiliations(
+    table: EntityTable, groups: Mapping[tuple[str, str], list[_RawMention]], key_to_id: Mapping[tuple[str, str], str]
+) -> None:
     def country_id(country: str) -> str | None:
         return key_to_id.get(("PLACE", country.lower()))
 

@@ -95,8 +95,11 @@ def gazetteer() -> Gazetteer:
 def _build(raw: dict[str, Any]) -> Gazetteer:
     places = tuple(
         Place(
-            name=entry["name"], kind=entry.get("kind", "country"), aliases=tuple(entry.get("aliases", ())),
-            demonyms=tuple(entry.get("demonyms", ())), seats=tuple(entry.get("seats", ())),
+            name=entry["name"],
+            kind=entry.get("kind", "country"),
+            aliases=tuple(entry.get("aliases", ())),
+            demonyms=tuple(entry.get("demonyms", ())),
+            seats=tuple(entry.get("seats", ())),
             side_words=tuple(entry.get("side_words", ())),
         )
         for entry in raw["places"]

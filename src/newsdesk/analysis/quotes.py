@@ -1,5 +1,10 @@
 """QUOTES stage: who said what, direct and indirect, with the speaker resolved to an entity.
 
+Why one module of ~930 lines: quotation marks, reporting clauses, the learned cue classifier and
+speaker resolution are one attribution algorithm whose steps read each other's spans and tokens.
+The classifier and the quotation-mark scanner are the parts to move into a ``quotes`` package when
+the attribution model of issue 13 replaces most of the rules.
+
 Two sources of evidence meet here:
 
 * quotation marks, scanned on the raw text (straight, curly and guillemets), with the newspaper
@@ -22,12 +27,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
 from ..resources import quote_cues, quote_model
-from .entities import PRONOUNS, EntityTable, extract_entities
+from .entities import PRONOUNS, EntityTable, Mention, extract_entities
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Token
@@ -38,7 +43,7 @@ log = logging.getLogger(__name__)
 
 #: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
 NAME = "quotes"
-SECTIONS = ("quotes",)
+SECTIONS: tuple[str, ...] = ("quotes",)
 
 
 #: Reporting and belief verbs (lemmas) that always introduce an attribution.
@@ -170,7 +175,9 @@ def cue_candidates(doc: "Doc") -> list["Token"]:
             and any(c.dep_ in {"ccomp", "parataxis"} for c in t.children)]
 
 
-def learn_cue_lemmas(examples, *, min_count: int = 3, min_precision: float = 0.35) -> frozenset[str]:
+def learn_cue_lemmas(
+    examples: Iterable[tuple["Doc", Sequence[tuple[int, int]]]], *, min_count: int = 3, min_precision: float = 0.35
+) -> frozenset[str]:
     """Cue lemmas learned from annotated articles.
 
     ``examples`` yields (spaCy Doc, list of gold cue character spans). A lemma is learned when,
@@ -179,14 +186,15 @@ def learn_cue_lemmas(examples, *, min_count: int = 3, min_precision: float = 0.3
     """
     from collections import Counter
 
-    seen, hits = Counter(), Counter()
+    seen: Counter[str] = Counter()
+    hits: Counter[str] = Counter()
     for doc, cue_spans in examples:
         for tok in cue_candidates(doc):
             lemma = tok.lemma_.lower()
             seen[lemma] += 1
             if any(s <= tok.idx < e for s, e in cue_spans):
                 hits[lemma] += 1
-    return frozenset(l for l, n in seen.items() if hits[l] >= min_count and hits[l] / n >= min_precision)
+    return frozenset(lemma for lemma, n in seen.items() if hits[lemma] >= min_count and hits[lemma] / n >= min_precision)
 
 
 _CONTENT_DEPS = ("ccomp", "parataxis", "xcomp", "dobj", "prep", "attr", "acomp", "dative")
@@ -268,7 +276,9 @@ def score_candidate(model: dict[str, Any], features: list[str]) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def train_candidate_model(examples, lemmas: frozenset[str], *, c: float = 0.5) -> dict[str, Any]:
+def train_candidate_model(
+    examples: Iterable[tuple["Doc", Sequence[tuple[int, int]]]], lemmas: frozenset[str], *, c: float = 0.5
+) -> dict[str, Any]:
     """Logistic model over candidate features; ``examples`` yields (Doc, gold cue spans).
 
     A candidate is positive when its verb lies inside a gold cue span.
@@ -591,7 +601,8 @@ def _reporting_clause_near(doc: "Doc", quote: tuple[int, int], text: str, lemmas
     """A cue verb right after the quote (``,” Trump wrote``) or right before it (``Trump said: “``)."""
     close = quote[1] + 1
     tail = text[close:min(paragraph_end, close + 160)]
-    gap = _AFTER_QUOTE.match(tail).end()
+    after = _AFTER_QUOTE.match(tail)  # the pattern matches the empty string too
+    gap = after.end() if after else 0
     lead = _text_before_marks(text, quote[0])
     opens_clause = not lead.strip(" \t") or bool(re.search(r"[.:!?,;—–\n(]\s*$", lead))
     # “…,” he said / “…?” she asked: a quotation that ends its own sentence with a full stop is
@@ -638,7 +649,7 @@ def _resolve(article: Article, doc: "Doc", table: EntityTable, source_tokens: li
     # A name inside the phrase: prefer a person, then an organisation or place ("White House read-out").
     inside = [m for m in table.mentions_in(article.id) if m.start >= start and m.end <= end]
     if inside:
-        def rank(m):
+        def rank(m: Mention) -> tuple[int, int]:
             entity = table.entities[m.entity]
             return ({"PERSON": 0, "ORG": 1}.get(entity.type, 2), m.start)
         return sorted(inside, key=rank)[0].entity
@@ -788,7 +799,7 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
             if subject is None:
                 subject = _climbing_subject(verb)
             speaks = subject is not None and subject.dep_ != "nsubjpass" and subject.lower_ not in {"what", "which"}
-            src = _speaker_tokens(subject) if speaks else []
+            src = _speaker_tokens(subject) if subject is not None and speaks else []
             attributions.append(_Attribution(verb.i, verb.text, _char_span(src) if src else None,
                                              _char_span(content), source_tokens=[t.i for t in src],
                                              kind="learned"))

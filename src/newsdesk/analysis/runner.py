@@ -114,8 +114,10 @@ class AnalysisOptions:
 def _canonical(value: Any) -> Any:
     """``value`` as plain JSON data, the same for equal options in every process."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"__class__": type(value).__qualname__,
-                **{f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        return {
+            "__class__": type(value).__qualname__,
+            **{f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
     if isinstance(value, Mapping):
         return {str(key): _canonical(item) for key, item in value.items()}
     if isinstance(value, (set, frozenset)):
@@ -142,8 +144,13 @@ class StageError:
     message: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"story": self.story, "stage": self.stage, "code": self.code, "error": self.error,
-                "message": self.message}
+        return {
+            "story": self.story,
+            "stage": self.stage,
+            "code": self.code,
+            "error": self.error,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -192,7 +199,9 @@ def analyse_story(
     return run_stages(context, options, stages=selected)
 
 
-def run_stages(context: StoryContext, options: AnalysisOptions, *, stages: Sequence[Stage] | None = None) -> StoryAnalysis:
+def run_stages(
+    context: StoryContext, options: AnalysisOptions, *, stages: Sequence[Stage] | None = None
+) -> StoryAnalysis:
     """The selected stages on an already built context (see :func:`analyse_story`)."""
     findings: dict[str, Findings] = {}
     errors: list[StageError] = []
@@ -230,8 +239,9 @@ def collect_sections(results: Sequence[StoryAnalysis], stages: Sequence[Stage] |
     sections: dict[str, list[Any]] = {}
     for stage in STAGES if stages is None else stages:
         for name in stage.SECTIONS:
-            per_story = [(r.story, r.findings[stage.NAME].sections().get(name, ()))
-                         for r in results if stage.NAME in r.findings]
+            per_story = [
+                (r.story, r.findings[stage.NAME].sections().get(name, ())) for r in results if stage.NAME in r.findings
+            ]
             merge = _MERGED_SECTIONS.get(name)
             if merge is not None:
                 sections[name] = merge([items for _, items in per_story])

@@ -269,6 +269,7 @@ def story_actor_resolver(article: Article, doc: "Doc", table: "EntityTable | Non
         if entity is None:
             return own
         affiliation = table.get(entity.affiliation)
+        side: str | None
         if affiliation is not None:
             side = affiliation.name
         elif entity.type in ("GPE", "NORP"):

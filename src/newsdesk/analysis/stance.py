@@ -21,7 +21,7 @@ import pickle
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import AnalysisError, OptionsError
 from ..resources import STANCE_MODEL
@@ -30,6 +30,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 log = logging.getLogger(__name__)
+
+#: ``embedder(texts) -> array``: L2-normalised MiniLM rows (:func:`newsdesk.resources.embed` or a cache).
+Embedder = Callable[[Sequence[str]], "np.ndarray"]
 
 LABELS = ("agree", "disagree", "discuss", "unrelated")
 MODEL_DIR = STANCE_MODEL.parent
@@ -76,7 +79,7 @@ STOPWORDS: frozenset[str] = frozenset()
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens (``n't`` split off so negation is countable)."""
-    out = []
+    out: list[str] = []
     for token in _TOKEN.findall(text):
         token = token.lower()
         if token.endswith("n't"):
@@ -102,8 +105,14 @@ def content_terms(text: str) -> set[str]:
     return {_stem(t) for t in tokens(text) if t not in STOPWORDS and len(t) > 1}
 
 
-def split_sentences(text: str, *, limit: int = 80) -> list[str]:
-    """Sentences of a body, by punctuation and line breaks (fast; no parser needed)."""
+def body_sentences(text: str, *, limit: int = 80) -> list[str]:
+    """The sentence pieces of a body the stance features are computed over, by punctuation and
+    line breaks.
+
+    Part of the model's features (it was trained on FNC-1 bodies split this way, which have no
+    parse), not a sentence splitter of articles: the analysis reads its sentences from the story
+    context (:mod:`newsdesk.analysis.sentences`); here a body is a statement or a whole text.
+    """
     parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
     sentences = [p for p in parts if len(p) > 2]
     return sentences[:limit] or [text.strip()[:1000] or "."]
@@ -171,7 +180,7 @@ def _numbers(text: str) -> set[str]:
 
 
 def prepare_texts(texts: Sequence[str], *, max_sentences: int = 80, embed_sentences: int = 8, batch_size: int = 64,
-                  split: bool = True, embedder=None) -> list[_TextInfo]:
+                  split: bool = True, embedder: Embedder | None = None) -> list[_TextInfo]:
     """Split, tokenise and embed texts once so every pair that uses them reuses the work.
 
     ``embedder(sentences) -> array`` replaces :func:`newsdesk.resources.embed` (training passes a
@@ -182,10 +191,10 @@ def prepare_texts(texts: Sequence[str], *, max_sentences: int = 80, embed_senten
     from ..resources import embed
 
     if embedder is None:
-        def embedder(sentences):
+        def embedder(sentences: Sequence[str]) -> "np.ndarray":
             return embed(sentences, batch_size=batch_size)
 
-    split_texts = [split_sentences(text, limit=max_sentences) if split else [text.strip() or "."] for text in texts]
+    split_texts = [body_sentences(text, limit=max_sentences) if split else [text.strip() or "."] for text in texts]
     to_embed: list[str] = []
     spans = []
     for sentences in split_texts:
@@ -261,7 +270,7 @@ def _bigrams(token_list: list[str]) -> set[tuple[str, str]]:
     return set(zip(words, words[1:]))
 
 
-def pair_features(claim: _TextInfo, body: _TextInfo, tfidf_cos: float, sentence_cos) -> list[float]:
+def pair_features(claim: _TextInfo, body: _TextInfo, tfidf_cos: float, sentence_cos: "np.ndarray") -> list[float]:
     """The feature vector of one (claim, body) pair, in the order of :data:`FEATURE_NAMES`.
 
     ``sentence_cos`` holds the TF-IDF cosine of the claim to each body sentence.
@@ -340,7 +349,7 @@ class StanceModel:
     Load it once with :meth:`load` and call :meth:`predict` on (claim, text) pairs.
     """
 
-    def __init__(self, *, vectorizer, related_model, stance_model, related_threshold: float = 0.5,
+    def __init__(self, *, vectorizer: Any, related_model: Any, stance_model: Any, related_threshold: float = 0.5,
                  options: StanceOptions | None = None, meta: dict[str, Any] | None = None) -> None:
         self.vectorizer = vectorizer
         self.related_model = related_model
@@ -387,7 +396,7 @@ class StanceModel:
         return path
 
     # inference
-    def features(self, pairs: Sequence[tuple[str, str]], *, embedder=None) -> "np.ndarray":
+    def features(self, pairs: Sequence[tuple[str, str]], *, embedder: Embedder | None = None) -> "np.ndarray":
         """Feature matrix of (claim, text) pairs; each distinct text is embedded once.
 
         ``embedder`` replaces :func:`newsdesk.resources.embed` (e.g. a cache of MiniLM vectors).
@@ -445,7 +454,9 @@ def _check_text(value: Any, index: int, what: str) -> str:
     return value
 
 
-def build_matrix(pairs, claim_info, body_info, vectorizer) -> "np.ndarray":
+def build_matrix(
+    pairs: Sequence[tuple[str, str]], claim_info: dict[str, _TextInfo], body_info: dict[str, _TextInfo], vectorizer: Any
+) -> "np.ndarray":
     """Feature rows for ``pairs`` given prepared texts (shared by training and inference)."""
     import numpy as np
 

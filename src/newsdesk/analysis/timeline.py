@@ -27,13 +27,16 @@ from .timex import Timex, TimexOptions, find_timexes
 if TYPE_CHECKING:  # pragma: no cover
     from .context import StoryContext
 
-__all__ = ["TimexOptions", "Timex", "find_timexes", "TimelineOptions", "TimelineEntry", "build_timeline", "run"]
+__all__ = [
+    "NAME", "SECTIONS", "Options", "TimexOptions", "Timex", "find_timexes", "TimelineFindings", "TimelineOptions",
+    "TimelineEntry", "build_timeline", "run",
+]
 
 log = logging.getLogger(__name__)
 
 #: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
 NAME = "timeline"
-SECTIONS = ("timeline",)
+SECTIONS: tuple[str, ...] = ("timeline",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -297,7 +300,7 @@ def _article_mentions(
         if timex is None:
             continue
         day = _entry_date(timex)
-        if day is not None and not options.coarse_dates and period_start(timex.value)[1] != "day":
+        if day is not None and not options.coarse_dates and (period_start(timex.value) or (None, ""))[1] != "day":
             continue
         undated = day is None
         mentions.append(
@@ -405,7 +408,7 @@ def build_timeline(
             entries[target].sources.append(mention.article)
             members[target].append(index)
 
-    def sort_key(position: int) -> tuple:
+    def sort_key(position: int) -> tuple[int, date, int, tuple[int, int]]:
         entry = entries[position]
         first = mentions[members[position][0]]
         if entry.date is None:

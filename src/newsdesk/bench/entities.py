@@ -18,8 +18,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 from ..errors import BenchmarkError
+from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 
 HELP = "named-entity mention P/R/F1 on MEANTIME, newsdesk entities vs raw spaCy NER"
 

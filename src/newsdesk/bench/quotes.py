@@ -21,8 +21,8 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 from ..errors import BenchmarkError
+from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 
 HELP = "quote content P/R/F1 and speaker accuracy on PolNeAR, newsdesk vs textacy direct quotations"
 
@@ -131,8 +131,8 @@ class Scorer:
 
 def newsdesk_predictions(record: dict[str, Any], doc, options=None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(scoring dicts, predictions-file dicts) of newsdesk on one record."""
-    from ..models import Article, Provenance
     from ..analysis.quotes import QuoteOptions, find_quotes
+    from ..models import Article, Provenance
 
     options = options or QuoteOptions(learned_cues=False, classifier=False)
 

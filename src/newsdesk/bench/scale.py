@@ -154,7 +154,7 @@ def run(args):
             f"print('RESULT'+json.dumps(_child({str(args.dataset)!r}, {count!r})))"
         )
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT")), None)
+        line = next((out for out in proc.stdout.splitlines() if out.startswith("RESULT")), None)
         if proc.returncode != 0 or line is None:
             from ..errors import BenchmarkError
 

@@ -13,8 +13,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 from ..errors import BenchmarkError
+from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 from ..errors import BenchmarkError
+from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 
 HELP = "ROUGE-1/2/L of the cited story summary vs lead-1, LexRank, TextRank on AllSides MDS data"
 

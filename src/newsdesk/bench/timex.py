@@ -41,7 +41,7 @@ def score(gold_docs: list[list[tuple[int, int, str]]], sys_docs: list[list[tuple
         for gs, ge, gv in gold:
             # prefer the exact extent, then the largest overlap
             best, best_key = None, None
-            for index, (ss, se, sv) in enumerate(system):
+            for index, (ss, se, _) in enumerate(system):
                 if index in used or ss >= ge or gs >= se:
                     continue
                 key = ((ss, se) == (gs, ge), min(ge, se) - max(gs, ss))
@@ -122,8 +122,8 @@ def annotated_end(record: dict[str, Any]) -> int | None:
 
 
 def run(args) -> BenchReport:
+    from ..analysis.timex import find_timexes, to_date
     from ..errors import BenchmarkError
-    from ..analysis.timex import to_date, find_timexes
 
     documents: list[dict[str, Any]] = []
     for number, record in enumerate(read_jsonl(args.dataset), 1):

@@ -110,8 +110,8 @@ def prepare(path: str | Path, *, limit: int | None, cache_dir: str | None) -> li
 
     import numpy as np
 
-    from ..bench.summary import load_stories, tokens
     from ..analysis.summary import Candidate, SummaryOptions, candidate_features, rejection_reason
+    from ..bench.summary import load_stories, tokens
 
     all_stories, skipped = load_stories(path)
     for message in skipped:
@@ -171,8 +171,8 @@ def fit(examples: list[Example], seed: int):
 
 def summary_text(example: Example, relevance, *, learned: bool) -> str:
     """The summary as ``newsdesk bench summary`` scores it: chosen sentences in reading order, cut to the budget."""
-    from ..bench.summary import truncate_words
     from ..analysis.summary import SummaryOptions, reading_order, select, select_within_budget
+    from ..bench.summary import truncate_words
 
     options = SummaryOptions(word_budget=example.budget)
     choose = select_within_budget if learned else select
@@ -183,8 +183,8 @@ def summary_text(example: Example, relevance, *, learned: bool) -> str:
 
 def cross_validate(examples: list[Example], folds: int, seed: int) -> dict[str, list[dict[str, float]]]:
     """ROUGE per story of the out-of-fold learned scorer and of the heuristic scorer."""
-    from ..bench.summary import rouge
     from ..analysis.summary import SentenceScorer, SummaryOptions, score_candidates
+    from ..bench.summary import rouge
 
     results: dict[str, list[dict[str, float]]] = {"learned": [], "heuristic": []}
     predictions: dict[int, Any] = {}

@@ -42,7 +42,7 @@ __all__ = [
 
 #: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
 NAME = "positions"
-SECTIONS = ("positions",)
+SECTIONS: tuple[str, ...] = ("positions",)
 
 
 Options = PositionOptions

@@ -8,7 +8,7 @@ institution or country for it/its).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..sides import side_of
 from .lexicon import AGENT_NOUNS, PERSON_TITLES, PRONOUNS_PERSON, VERB_CUES
@@ -99,7 +99,7 @@ def find_antecedent(pronoun: "Token", surnames: frozenset[str] = frozenset()) ->
             if tok.dep_ in ("nsubj", "nsubjpass") and tok.pos_ != "PRON":
                 return tok if (_group_like(tok) or tok.lemma_.lower() in AGENT_NOUNS) else None
         return None
-    fits = (lambda t: _person_like(t, surnames)) if want_person else _group_like
+    fits: Callable[[Token], bool] = (lambda t: _person_like(t, surnames)) if want_person else _group_like
     limit = max(0, pronoun.i - 300)
     nearest = None
     reported = None

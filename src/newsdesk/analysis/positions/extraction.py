@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from ...errors import AnalysisError, OptionsError
 from ...models import Article
@@ -50,7 +50,7 @@ class Position:
     cue: str = ""
     actor_name: str | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "article": self.article,
             "actor": self.actor,
@@ -148,7 +148,7 @@ def extract_positions(
     )
     fallback = resolver if isinstance(resolver, ArticleSides) else None
     positions: list[Position] = []
-    seen: set[tuple] = set()
+    seen: set[tuple[int, str, str, str]] = set()
     for sentence in sentences:
         sent = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
         if sent is None:
@@ -199,12 +199,12 @@ def _to_positions(
         condition = condition.lstrip(",;: ")
     ev_start, ev_end = _trimmed(sent)
     evidence = doc.text[ev_start:ev_end]
-    heads = cand.actor_tokens or []
+    heads: list[Token | None] = list(cand.actor_tokens)
     if not heads:
         if options.require_actor:
             return
         heads = [None]
-    pairs: list[tuple] = []
+    pairs: list[tuple[Token | None, Token | None]] = []
     for head in heads:
         if head is not None and head.lower_ in PRONOUNS_PERSON | PRONOUNS_GROUP and options.resolve_pronouns:
             antecedent = find_antecedent(head, surnames)

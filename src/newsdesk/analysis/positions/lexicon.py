@@ -158,15 +158,15 @@ AGENT_NOUNS = {
     "negotiator", "lawmaker", "legislator", "senator", "party", "parliament", "ministry",
     "authority", "country", "nation", "state", "union", "bloc", "alliance", "partner", "camp",
     "team", "delegation", "envoy", "ambassador", "chancellor", "premier", "king", "prime",
-    "secretary", "general", "commander", "military", "army", "army", "court", "council",
+    "secretary", "general", "commander", "military", "army", "court", "council",
     "commission", "agency", "department", "office", "member", "critic", "opponent", "supporter",
     "activist", "group", "rebel", "militant", "regime", "cabinet", "prosecutor", "judge",
-    "company", "firm", "union", "organization", "organisation", "observer", "scholar",
+    "company", "firm", "organization", "organisation", "observer", "scholar",
     "professor", "economist", "source", "aide", "adviser", "advisor", "voter", "people",
     "public", "mayor", "governor", "counterpart", "head", "chief", "director", "board",
     "committee", "democrat", "republican", "politician", "ruler", "junta", "coalition",
     "kremlin", "readout", "read-out", "statement", "communique", "release", "spokesmen",
-    "representative", "speaker", "insurgent", "fighter", "protester", "protestor", "union",
+    "representative", "speaker", "insurgent", "fighter", "protester", "protestor",
 }
 
 # Titles whose holder a personal pronoun can refer back to ("the president … he").
