@@ -273,3 +273,21 @@ def test_an_article_over_a_million_characters_is_analysed(tmp_path):
     assert text[quote["start"] : quote["end"]] == quote["text"]
     assert document["timeline"]
     write_outputs(analysis, tmp_path / "out")
+
+
+def test_the_cli_names_a_failed_stage_and_still_writes_the_brief(tmp_path, with_lengths, capsys):
+    from newsdesk.cli import EXIT_OK, main
+
+    page = tmp_path / "bomb.txt"
+    page.write_text(
+        "Council explodes over budget\n\n"
+        + "The city council met on Tuesday to debate the budget, and the mayor said the plan would explode "
+        "the deficit unless spending was cut. Members argued for three hours before the vote was postponed. " * 3,
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code = main(["analyze", str(page), "--db", str(tmp_path / "n.db"), "--out", str(out), "--stages", "lengths,quotes"])
+    assert code == EXIT_OK
+    assert "analysis: lengths failed on story-" in capsys.readouterr().err
+    document = json.loads((out / "analysis.json").read_text(encoding="utf-8"))
+    assert [e["stage"] for e in document["stage_errors"]] == ["lengths"] and document["quotes"]

@@ -208,6 +208,7 @@ def _run_pipeline(args: argparse.Namespace) -> int:
             run = pipeline.ingest(args.paths, store=store, options=options, progress=progress)
     for rejection in run.rejections:
         err.print(f"rejected: {escape(rejection.label())}: {escape(rejection.reason)} [{rejection.code}]")
+    _print_stage_errors(document, err)
     out = _console()
     out.print(
         f"{run.files} files, {run.documents} documents: {run.new_articles} new articles, "
@@ -228,6 +229,7 @@ def _run_report(args: argparse.Namespace) -> int:
     options = _pipeline_options(args)
     with open_store(args.db) as store:
         document = pipeline.analysis_document(store, options=options)
+    _print_stage_errors(document, _console(stderr=True))
     _write_outputs(document, Path(args.out), _console())
     return EXIT_OK
 
@@ -239,6 +241,17 @@ def _run_serve(args: argparse.Namespace) -> int:
         raise NewsdeskError(f"no store at {args.db!r}", hint="run `newsdesk analyze PATH…` first, or pass --db")
     run(args.db, host=args.host, port=args.port)
     return EXIT_OK
+
+
+def _print_stage_errors(document, console) -> None:
+    """One line per analysis stage that failed on a story (the brief is written without it)."""
+    from rich.markup import escape
+
+    for error in (document or {}).get("stage_errors", []):
+        console.print(
+            f"analysis: {escape(error['stage'])} failed on {escape(error['story'])}: "
+            f"{escape(error['message'])} [{error['code']}]"
+        )
 
 
 def _write_outputs(analysis, out_dir: Path, console) -> None:

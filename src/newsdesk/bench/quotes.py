@@ -192,7 +192,7 @@ def textacy_predictions(doc) -> tuple[list[dict[str, Any]], bool]:
 def _load_docs(texts: list[str], parses: str | None):
     from spacy.tokens import DocBin
 
-    from ..resources import nlp
+    from ..resources import nlp, parse
 
     model = nlp()
     if parses and Path(parses).exists():
@@ -200,7 +200,7 @@ def _load_docs(texts: list[str], parses: str | None):
         if len(docs) >= len(texts) and all(d.text == t for d, t in zip(docs, texts)):
             return docs[: len(texts)]
         log.warning("%s does not hold the parses of these articles; parsing again", parses)
-    docs = list(model.pipe(texts, batch_size=16))
+    docs = parse(texts)
     if parses:
         bin_ = DocBin(store_user_data=False)
         for d in docs:

@@ -170,14 +170,13 @@ def run(args) -> BenchReport:
     rows = [row("newsdesk timex grammar", ours)]
     metrics: dict[str, Any] = {"newsdesk": ours, "documents": len(documents)}
     if not args.no_baseline:
-        from ..resources import nlp
+        from ..resources import parse
 
-        model = nlp()
         base_docs = []
         with Stopwatch() as base_watch:
             for record, dct, limit in zip(documents, dcts, limits):
                 spans = []
-                for ent in model(record["text"]).ents:
+                for ent in parse([record["text"]])[0].ents:
                     if ent.label_ in ("DATE", "TIME") and (limit is None or ent.start_char < limit):
                         spans.append((ent.start_char, ent.end_char, _dateparser_value(ent.text, dct) if dct else ""))
                 base_docs.append(spans)
