@@ -6,7 +6,7 @@ of that sentence dates, found through the sentence's parse. Each entry carries:
 
 * ``date`` and ``precision``: the calendar date (``2025-03-18``, ``2025-03``, ``2025``) when the text
   and the article's date give it — relative expressions ("Tuesday", "last month") are resolved
-  against the article's publication date by :func:`newsdesk.timex.find_timexes`; ``None`` when they
+  against the article's publication date by :func:`newsdesk.analysis.timex.find_timexes`; ``None`` when they
   cannot be, and then ``relative`` keeps the expression and ``note`` says so ("Tuesday, in an
   undated article"). Nothing is guessed.
 * ``kind``: ``event`` (the story's own events), ``background`` (history quoted as context: "since
@@ -40,7 +40,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import AnalysisError, OptionsError
 from .models import Article
-from .timex import Timex, TimexOptions, find_timexes
+from .analysis.timex import Timex, TimexOptions, find_timexes
 
 log = logging.getLogger(__name__)
 

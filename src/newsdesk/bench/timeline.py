@@ -5,7 +5,7 @@ events the entity takes part in, across documents. Scored with the task's metric
 awareness, ``../shared/tools/score_timeline.py``, imported from beside the dataset).
 
 The system reuses newsdesk's pieces: the spaCy parse (on the dataset's own tokens and sentences),
-the TIMEX3 grammar against each document's creation time (:func:`newsdesk.timex.find_timexes`) and
+the TIMEX3 grammar against each document's creation time (:func:`newsdesk.analysis.timex.find_timexes`) and
 the event-word model and parse helpers of :mod:`newsdesk.events`:
 
 1. **Mentions of the target**: its name and its distinctive parts (a person's surname or first
@@ -98,7 +98,7 @@ def parse_documents(documents: list[dict[str, Any]]) -> dict[str, ParsedDoc]:
     from spacy.tokens import Doc
 
     from ..resources import nlp
-    from ..timex import find_timexes
+    from ..analysis.timex import find_timexes
 
     model = nlp()
     parsed: dict[str, ParsedDoc] = {}
