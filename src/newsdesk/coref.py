@@ -475,7 +475,7 @@ def _add_entity_features(doc: Doc, anchor: tuple[int, int], a_root: Token, candi
     first_sentence = sentences[0] if sentences else None
     nearest = []
     blocks = []
-    for (start, end), row in zip(candidates, rows):
+    for (start, end), _row in zip(candidates, rows):
         words = _name_words(doc.text[start:end])
         occurrences = [t for t in doc if t.lower_ in words and t.i != a_root.i and (t.is_title or t.is_upper)]
         before = [t for t in occurrences if t.idx < anchor[0]]

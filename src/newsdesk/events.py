@@ -38,9 +38,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from .analysis.timex import Timex, TimexOptions, find_timexes
 from .errors import AnalysisError, OptionsError
 from .models import Article
-from .analysis.timex import Timex, TimexOptions, find_timexes
 
 log = logging.getLogger(__name__)
 

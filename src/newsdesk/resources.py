@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .analysis.stance import StanceModel
     from .analysis.summary import SentenceScorer
+    from .coref import CorefModel
 
 log = logging.getLogger(__name__)
 
@@ -369,7 +370,7 @@ def _windows(text: str, window: int) -> Iterator[str]:
 
 
 @lru_cache(maxsize=1)
-def token_encoder():
+def token_encoder() -> tuple[Any, Any]:
     """The bundled MiniLM as a plain transformer that returns attention weights: ``(tokenizer, model)``.
 
     A model of its own (eager attention) so that the sentence encoder keeps its fast attention.
@@ -392,7 +393,7 @@ def token_encoder():
 
 
 @lru_cache(maxsize=1)
-def coref_model():
+def coref_model() -> "CorefModel":
     """The trained pronoun-resolution model of ``newsdesk.coref`` (``newsdesk/data/coref``)."""
     from .coref import CorefModel
 

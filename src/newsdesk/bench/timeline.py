@@ -97,8 +97,8 @@ def parse_documents(documents: list[dict[str, Any]]) -> dict[str, ParsedDoc]:
     """Each document parsed by spaCy on its own tokens and sentences, with its expressions."""
     from spacy.tokens import Doc
 
-    from ..resources import nlp
     from ..analysis.timex import find_timexes
+    from ..resources import nlp
 
     model = nlp()
     parsed: dict[str, ParsedDoc] = {}
@@ -440,12 +440,12 @@ def _ordered(events, record: dict[str, Any], params: TimelineParams) -> list[dic
     rank = 0
     previous = None
     id_of = _doc_id_lookup(record)
-    for date, dct, order, token, sentence, word in dated:
+    for date, _dct, order, _token, sentence, word in dated:
         if params.same_date == "sequence" or date != previous:
             rank += 1
         previous = date
         entries.append({"order": rank, "date": date, "mentions": [{"doc_id": id_of[order], "sentence": sentence, "word": word}]})
-    for date, dct, order, token, sentence, word in (e for e in events if not e[0]):
+    for _date, _dct, order, _token, sentence, word in (e for e in events if not e[0]):
         entries.append({"order": 0 if params.undated == "drop" else rank + 1, "date": "XXXX-XX-XX",
                         "mentions": [{"doc_id": id_of[order], "sentence": sentence, "word": word}]})  # fmt: skip
     return entries
@@ -492,7 +492,7 @@ def cross_validate(records, corpora, scorer, model) -> tuple[dict[str, Any], lis
     for held in range(len(records)):
         rest = [r for i, r in enumerate(records) if i != held]
 
-        def f1(params: TimelineParams) -> float:
+        def f1(params: TimelineParams, held: int = held, rest: list = rest) -> float:
             predicted = [p for i, p in enumerate(cache[params]) if i != held]
             return scorer.evaluate(rest, predicted)["f1"]
 
