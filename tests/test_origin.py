@@ -325,8 +325,12 @@ def test_a_version_2_store_gains_the_origin_columns_and_keeps_its_articles(tmp_p
 
 @pytest.mark.slow
 def test_the_seeds_outlets_dates_and_types(seed_analysis):
-    analysis, _, _ = seed_analysis
-    articles = {Path(a.provenance.path).name[:3]: a for a in fill_from_copies(analysis.articles, analysis.copies)}
+    from newsdesk.store import open_store
+
+    _, db_path, _ = seed_analysis
+    with open_store(db_path) as store:
+        stored, copies = store.articles(), store.copies()
+    articles = {Path(a.provenance.path).name[:3]: a for a in fill_from_copies(stored, copies)}
     assert articles["001"].outlet == "Responsible Statecraft" and articles["001"].outlet_source == "text"
     assert articles["000"].outlet == "Responsible Statecraft" and articles["000"].outlet_source == "copy"
     assert articles["002"].outlet == "Caliber.Az"
