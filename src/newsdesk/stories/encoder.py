@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelUnavailableError
-
-_DEFAULT_STATIC = Path(__file__).resolve().parent.parent / "data" / "static_minilm"
+from ..resources import STATIC_ENCODER as _DEFAULT_STATIC
 
 
 def resolve_encoder(encoder: str) -> str:
@@ -32,17 +29,11 @@ def encoder_identity(resolved: str) -> str:
     return f"static:{weights.stat().st_size if weights.exists() else 0}"
 
 
-@lru_cache(maxsize=2)
 def _static_model(directory: str):
-    try:
-        from model2vec import StaticModel
+    # Loaded once, in the one place every bundled model is loaded.
+    from ..resources import static_encoder
 
-        return StaticModel.from_pretrained(directory, force_download=False)
-    except (ImportError, OSError, ValueError) as exc:
-        raise ModelUnavailableError(
-            f"the static sentence encoder in {directory!r} could not be loaded: {exc}",
-            hint="install model2vec==0.10.0 and build it with `python -m newsdesk.stories build-encoder DIR`, or use encoder='minilm'",
-        ) from exc
+    return static_encoder(Path(directory))
 
 
 def embed_leads(texts: Sequence[str], encoder: str) -> np.ndarray:
