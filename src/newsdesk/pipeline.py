@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from . import __version__
 from .analysis import StageError, StoryAnalysis, StoryItem, analyse_story, collect_sections, section_names
@@ -28,6 +28,9 @@ from .options import PipelineOptions
 from .store import Store
 from .stories import StoryIndex
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .analysis.cache import StoryCache
+
 log = logging.getLogger(__name__)
 
 #: ``progress(done, total, what)`` — called as work advances; the CLI draws a progress bar with it.
@@ -36,7 +39,7 @@ Progress = Callable[[int, int, str], None]
 ANALYSING = "analysing: "
 
 __all__ = [
-    "ANALYSING", "Analysis", "Analyzed", "Indexes", "IngestSummary", "Progress", "StoryItem", "analysis_document",
+    "ANALYSING", "Analysis", "AnalysisProfile", "Analyzed", "Indexes", "IngestSummary", "Progress", "StoryItem", "analysis_document",
     "analysis_key", "analyze", "build_analysis", "ingest",
 ]
 
@@ -342,20 +345,81 @@ def _provenance_json(provenance: Provenance) -> dict[str, Any]:
     return {"path": provenance.path, "record": provenance.record, "url": provenance.url}
 
 
+@dataclass
+class AnalysisProfile:
+    """Where the time of one analysis went: ``newsdesk analyze --profile`` prints it and
+    ``analysis.json`` keeps it in ``run.analysis``.
+
+    ``stages`` sums, over the stories analysed, the seconds of ``parse`` (spaCy), ``sentences``
+    (the rest of each story's context), every stage by name, and ``embeddings`` (the MiniLM
+    encoder, already counted inside the stages that asked for vectors).
+    """
+
+    scheduler: str = "single process"
+    stories: int = 0
+    analysed: int = 0
+    reused: int = 0
+    articles: int = 0
+    seconds: float = 0.0
+    ingest_seconds: float | None = None
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def add(self, result: StoryAnalysis, articles: int) -> None:
+        self.analysed += 1
+        self.articles += articles
+        for name, seconds in result.seconds.items():
+            self.stages[name] = self.stages.get(name, 0.0) + seconds
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scheduler": self.scheduler,
+            "stories": self.stories,
+            "stories_analysed": self.analysed,
+            "stories_reused": self.reused,
+            "articles_analysed": self.articles,
+            "seconds": round(self.seconds, 3),
+            "ingest_seconds": None if self.ingest_seconds is None else round(self.ingest_seconds, 3),
+            "stage_seconds": {name: round(seconds, 3) for name, seconds in self.stages.items()},
+        }
+
+
+@dataclass(frozen=True)
+class StoryJob:
+    """One story to analyse: the story, its canonical members and its cache key."""
+
+    story: Story
+    articles: list[Article]
+    key: str
+
+
 def build_analysis(
     store: Store,
     *,
     run: IngestSummary | None = None,
     options: PipelineOptions | None = None,
     progress: Progress | None = None,
+    save: bool = True,
+    scheduler: str | None = None,
+    profile: AnalysisProfile | None = None,
 ) -> Analysis:
     """The analysis of everything in ``store``: articles, copies and stories, then per story who
     said what, who wants what, which claims agree or clash, when things happened, and a summary.
 
     Each story is analysed on its own (:func:`newsdesk.analysis.analyse_story`): a stage that
     fails on one story is recorded in ``stage_errors`` and everything else is still analysed.
+    A story's findings are kept in the store under a digest of its members, the options, the
+    models and the code (:class:`~newsdesk.analysis.cache.StoryCache`; written unless ``save``
+    is False), so only stories a change touched are analysed again. ``scheduler`` (a Dask
+    scheduler address or ``local:N``) runs the stories as Dask tasks; this process stays the
+    store's one writer (see :mod:`newsdesk.distributed`). ``profile`` collects the timings.
     """
+    import time
+
+    from .analysis.cache import SPACE, StoryCache
+
     options = options or PipelineOptions()
+    profile = profile if profile is not None else AnalysisProfile()
+    started = time.perf_counter()
     articles = store.articles()
     analysis = Analysis(
         articles=articles,
@@ -367,15 +431,55 @@ def build_analysis(
         store_path=store.path,
     )
     canonical = {a.id: a for a in articles if a.id not in analysis.duplicate_of}
-    results: list[StoryAnalysis] = []
-    for done, story in enumerate(analysis.stories, 1):
+    cache = StoryCache(store.index_state(SPACE), options.analysis)
+    jobs = []
+    for story in analysis.stories:
         members = [canonical[aid] for aid in story.article_ids if aid in canonical]
-        results.append(analyse_story(story, members, options.analysis))
+        jobs.append(StoryJob(story, members, cache.key(story, members)))
+    results = cache.get(job.key for job in jobs)
+    todo = [job for job in jobs if job.key not in results]
+    profile.stories, profile.reused = len(jobs), len(jobs) - len(todo)
+    log.info("analysing %d of %d stories (%d unchanged)", len(todo), len(jobs), profile.reused)
+    unsaved: dict[str, StoryAnalysis] = {}
+    for done, (job, result) in enumerate(_analyse_stories(todo, options, scheduler, profile), 1):
+        results[job.key] = result
+        profile.add(result, len(job.articles))
+        if save:
+            unsaved[job.key] = result
+            if len(unsaved) >= options.checkpoint_every:
+                _save_findings(store, cache, unsaved)
         if progress:
-            progress(done, len(analysis.stories), ANALYSING + story.title)
-    analysis.sections = collect_sections(results)
-    analysis.stage_errors = [error for result in results for error in result.errors]
+            progress(done, len(todo), ANALYSING + job.story.title)
+    if save:
+        _save_findings(store, cache, unsaved)
+        with store.transaction():
+            cache.prune(job.key for job in jobs)
+    ordered = [results[job.key] for job in jobs]
+    analysis.sections = collect_sections(ordered)
+    analysis.stage_errors = [error for result in ordered for error in result.errors]
+    profile.seconds = time.perf_counter() - started
     return analysis
+
+
+def _save_findings(store: Store, cache: "StoryCache", unsaved: dict[str, StoryAnalysis]) -> None:
+    if unsaved:
+        with store.transaction():
+            cache.put(unsaved)
+        unsaved.clear()
+
+
+def _analyse_stories(
+    jobs: Sequence[StoryJob], options: PipelineOptions, scheduler: str | None, profile: AnalysisProfile
+) -> Iterator[tuple[StoryJob, StoryAnalysis]]:
+    """Each job's analysis, in this process or as Dask tasks (in the order they finish)."""
+    if scheduler is None:
+        for job in jobs:
+            yield job, analyse_story(job.story, job.articles, options.analysis)
+        return
+    from .distributed import analyse_on_dask
+
+    profile.scheduler = scheduler
+    yield from analyse_on_dask(jobs, options.analysis, scheduler)
 
 
 @dataclass(frozen=True)
@@ -392,17 +496,24 @@ def analyze(
     store: Store,
     options: PipelineOptions | None = None,
     progress: Progress | None = None,
+    scheduler: str | None = None,
 ) -> Analyzed:
     """Ingest ``paths`` into ``store`` and analyse everything stored: ``newsdesk analyze``.
 
     The analysis comes from :func:`analysis_document`: the one saved in the store is reused
-    when the stored content and the analysis options are unchanged; otherwise it is built and
-    saved for ``newsdesk report`` and ``newsdesk serve``.
+    when the stored content and the analysis options are unchanged; otherwise it is built (only
+    the stories the ingest touched are analysed again) and saved for ``newsdesk report`` and
+    ``newsdesk serve``. The document's ``run`` holds the ingest counts and, under ``analysis``,
+    where the time went (:class:`AnalysisProfile`).
     """
+    import time
+
     options = options or PipelineOptions()
+    started = time.perf_counter()
     run = ingest(paths, store=store, options=options, progress=progress)
-    document = analysis_document(store, options=options, progress=progress)
-    return Analyzed(run, {**document, "run": run.to_json()})
+    profile = AnalysisProfile(ingest_seconds=time.perf_counter() - started)
+    document = analysis_document(store, options=options, progress=progress, scheduler=scheduler, profile=profile)
+    return Analyzed(run, {**document, "run": {**run.to_json(), "analysis": profile.to_json()}})
 
 
 def analysis_document(
@@ -411,24 +522,35 @@ def analysis_document(
     options: PipelineOptions | None = None,
     save: bool = True,
     progress: Progress | None = None,
+    scheduler: str | None = None,
+    profile: AnalysisProfile | None = None,
 ) -> dict[str, Any]:
     """The ``analysis.json`` document of everything in ``store`` (with ``run`` None): the one way
     ``analyze``, ``report`` and ``serve`` get it.
 
     Analysing a large store takes minutes, so the document is saved in the store with the
     store's generation and reused as long as the stored content, the analysis options and the
-    bundled models are the same; otherwise it is rebuilt here, and saved unless ``save`` is
-    False (``newsdesk serve`` only reads the store: it keeps what it builds in memory).
+    bundled models are the same; otherwise it is rebuilt here (:func:`build_analysis`, which
+    reuses the findings of unchanged stories), and saved unless ``save`` is False (``newsdesk
+    serve`` only reads the store: it keeps what it builds in memory). ``scheduler`` and
+    ``profile``: see :func:`build_analysis`.
     """
+    import time
+
     options = options or PipelineOptions()
+    started = time.perf_counter()
     key = analysis_key(options)
     saved = store.load_analysis(key)
     if saved is not None:
         log.info("reusing the saved analysis of %s", store.path)
         document: dict[str, Any] = json.loads(saved)
+        if profile is not None:
+            profile.stories = profile.reused = len(document.get("stories", []))
+            profile.seconds = time.perf_counter() - started
         return document
     generation = store.generation()  # before building: a change made meanwhile invalidates the result
-    document = {**build_analysis(store, options=options, progress=progress).to_json(), "run": None}
+    built = build_analysis(store, options=options, progress=progress, save=save, scheduler=scheduler, profile=profile)
+    document = {**built.to_json(), "run": None}
     if save:
         store.save_analysis(key, generation, json.dumps(document, ensure_ascii=False).encode("utf-8"))
     return document
@@ -438,8 +560,11 @@ def analysis_key(options: PipelineOptions) -> str:
     """What, besides the stored content, an analysis document depends on: the version, every
     analysis option (:meth:`AnalysisOptions.digest`) and the bundled models and gazetteer
     (:func:`newsdesk.resources.analysis_data_digest`)."""
+    from .analysis.cache import code_digest
     from .resources import analysis_data_digest
 
     return json.dumps(
-        {"version": __version__, "options": options.analysis.digest(), "data": analysis_data_digest()}, sort_keys=True
+        {"version": __version__, "options": options.analysis.digest(), "data": analysis_data_digest(),
+         "code": code_digest()},
+        sort_keys=True,
     )

@@ -24,6 +24,9 @@ import os
 import pickle
 import re
 import threading
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
@@ -289,12 +292,57 @@ class EmbeddingCache:
         return saved
 
 
+class EmbeddingMemo:
+    """The MiniLM vectors :func:`embed` computed while :func:`embedding_memo` is active, by text,
+    and the seconds spent in the encoder (the analysis of a story runs inside one: its stages
+    embed the same sentences, and each is encoded once)."""
+
+    def __init__(self) -> None:
+        self.vectors: dict[str, "np.ndarray"] = {}
+        self.seconds = 0.0
+        self.encoded = 0
+
+
+_MEMO: ContextVar[EmbeddingMemo | None] = ContextVar("newsdesk_embedding_memo", default=None)
+
+
+@contextmanager
+def embedding_memo() -> Iterator[EmbeddingMemo]:
+    """Within this block, :func:`embed` encodes each distinct text once and reuses its vector.
+
+    Scoped (a story's analysis, not the process) so that a story's vectors, and so its
+    findings, depend on that story alone, whatever else the process analysed before.
+    """
+    memo = EmbeddingMemo()
+    token = _MEMO.set(memo)
+    try:
+        yield memo
+    finally:
+        _MEMO.reset(token)
+
+
 def embed(texts: Sequence[str], *, batch_size: int = 64) -> "np.ndarray":
-    """L2-normalised MiniLM embeddings of ``texts`` (one row per text, float32)."""
+    """L2-normalised MiniLM embeddings of ``texts`` (one row per text, float32); inside
+    :func:`embedding_memo` a text already encoded there is not encoded again."""
     import numpy as np
 
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
+    memo = _MEMO.get()
+    if memo is None:
+        return _encode(texts, batch_size)
+    missing = [text for text in dict.fromkeys(texts) if text not in memo.vectors]
+    if missing:
+        start = time.perf_counter()
+        memo.vectors.update(zip(missing, _encode(missing, batch_size)))
+        memo.seconds += time.perf_counter() - start
+        memo.encoded += len(missing)
+    return np.stack([memo.vectors[text] for text in texts])
+
+
+def _encode(texts: Sequence[str], batch_size: int) -> "np.ndarray":
+    import numpy as np
+
     vectors = sentence_encoder().encode(
         list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
     )

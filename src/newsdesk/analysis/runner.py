@@ -14,9 +14,11 @@ import dataclasses
 import hashlib
 import json
 import logging
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 
 from ..errors import AnalysisError, ModelUnavailableError, NewsdeskError, OptionsError
 from ..models import Article, Story
@@ -160,6 +162,9 @@ class StoryAnalysis:
     story: str
     findings: Mapping[str, Findings]
     errors: tuple[StageError, ...] = ()
+    #: seconds spent on this story: ``parse``, ``sentences`` (the rest of the context), each
+    #: stage by name, and ``embeddings`` (the MiniLM encoder, inside the stages' seconds)
+    seconds: Mapping[str, float] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -187,16 +192,35 @@ def analyse_story(
     :class:`ModelUnavailableError` (nothing can be analysed without it); any other failure is
     logged and recorded in the result, and the other stages still run.
     """
+    from ..resources import embedding_memo, parse
+
     selected = [stage for stage in (STAGES if stages is None else stages) if stage.NAME in options.stages]
     if not selected:
         return StoryAnalysis(story.id, {})
+    seconds: dict[str, float] = {}
+    with embedding_memo() as memo:  # the stages embed the same sentences: each is encoded once
+        try:
+            with _timed(seconds, "parse"):
+                docs = dict(
+                    zip([a.id for a in articles], parse([a.text for a in articles], window=options.parse_window))
+                )
+            with _timed(seconds, "sentences"):
+                context = build_context(story, articles, entity_options=options.entities, docs=docs)
+        except ModelUnavailableError:
+            raise
+        except Exception as exc:  # a text no stage can read must not stop the other stories
+            return StoryAnalysis(story.id, {}, (_failure(story.id, "context", exc),), seconds)
+        result = run_stages(context, options, stages=selected)
+    return dataclasses.replace(result, seconds={**seconds, **result.seconds, "embeddings": memo.seconds})
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
     try:
-        context = build_context(story, articles, entity_options=options.entities, window=options.parse_window)
-    except ModelUnavailableError:
-        raise
-    except Exception as exc:  # a text no stage can read must not stop the other stories
-        return StoryAnalysis(story.id, {}, (_failure(story.id, "context", exc),))
-    return run_stages(context, options, stages=selected)
+        yield
+    finally:
+        seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
 
 
 def run_stages(
@@ -205,16 +229,18 @@ def run_stages(
     """The selected stages on an already built context (see :func:`analyse_story`)."""
     findings: dict[str, Findings] = {}
     errors: list[StageError] = []
+    seconds: dict[str, float] = {}
     for stage in STAGES if stages is None else stages:
         if stage.NAME not in options.stages:
             continue
         try:
-            findings[stage.NAME] = stage.run(context, options.options_for(stage))
+            with _timed(seconds, stage.NAME):
+                findings[stage.NAME] = stage.run(context, options.options_for(stage))
         except ModelUnavailableError:
             raise
         except Exception as exc:  # one stage failing on one story must not stop the analysis
             errors.append(_failure(context.story.id, stage.NAME, exc))
-    return StoryAnalysis(context.story.id, findings, tuple(errors))
+    return StoryAnalysis(context.story.id, findings, tuple(errors), seconds)
 
 
 def _failure(story_id: str, stage: str, exc: Exception) -> StageError:
