@@ -468,11 +468,30 @@ def _save_findings(store: Store, cache: "StoryCache", unsaved: dict[str, StoryAn
         unsaved.clear()
 
 
+#: The stages that ask for MiniLM vectors (the encoder loads before the timed work when one runs).
+_EMBEDDING_STAGES = frozenset({"claims", "summary", "timeline"})
+
+
+def _load_models(options: PipelineOptions, profile: AnalysisProfile) -> None:
+    """Load spaCy (and MiniLM when a stage needs it) before the stories are timed."""
+    import time
+
+    from . import resources
+
+    started = time.perf_counter()
+    resources.nlp()
+    if options.analysis.stages & _EMBEDDING_STAGES:
+        resources.sentence_encoder()
+    profile.stages["models"] = profile.stages.get("models", 0.0) + time.perf_counter() - started
+
+
 def _analyse_stories(
     jobs: Sequence[StoryJob], options: PipelineOptions, scheduler: str | None, profile: AnalysisProfile
 ) -> Iterator[tuple[StoryJob, StoryAnalysis]]:
     """Each job's analysis, in this process or as Dask tasks (in the order they finish)."""
     if scheduler is None:
+        if jobs and options.analysis.stages:
+            _load_models(options, profile)
         for job in jobs:
             yield job, analyse_story(job.story, job.articles, options.analysis)
         return

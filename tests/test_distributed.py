@@ -1,0 +1,44 @@
+"""Stories analysed as Dask tasks give the same analysis.json as one process; scheduler
+addresses are checked before any work."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from newsdesk import pipeline
+from newsdesk.analysis.cache import SPACE
+from newsdesk.distributed import parse_scheduler
+from newsdesk.errors import OptionsError
+from newsdesk.store import open_store
+
+
+def test_scheduler_is_an_address_or_a_local_cluster():
+    assert parse_scheduler("local:2") == ("local", 2)
+    assert parse_scheduler("tcp://10.0.0.5:8786") == ("tcp://10.0.0.5:8786", None)
+    assert parse_scheduler("scheduler.lan:8786") == ("scheduler.lan:8786", None)
+    for wrong in ("local:0", "local", "two workers", ""):
+        with pytest.raises(OptionsError):
+            parse_scheduler(wrong)
+
+
+def test_analyze_rejects_a_wrong_scheduler_as_a_usage_error(tmp_path, examples_dir):
+    from newsdesk.cli import EXIT_USAGE, main
+
+    code = main(["analyze", str(examples_dir), "--db", str(tmp_path / "n.db"), "--scheduler", "nowhere", "-q"])
+    assert code == EXIT_USAGE
+    assert not (tmp_path / "n.db").exists() or not open_store(tmp_path / "n.db").articles()
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_gives_the_single_process_analysis(seed_analysis, tmp_path):
+    document, db, _ = seed_analysis
+    for path in db.parent.glob(db.name + "*"):
+        shutil.copy(path, tmp_path / path.name)
+    with open_store(tmp_path / db.name) as store:
+        store.index_state(SPACE).clear()  # nothing reused: every story runs as a Dask task
+        profile = pipeline.AnalysisProfile()
+        on_dask = pipeline.build_analysis(store, save=False, scheduler="local:2", profile=profile).to_json()
+    assert profile.analysed == len(document["stories"]) and profile.scheduler == "local:2"
+    assert {**on_dask, "run": None} == {**document, "run": None}
