@@ -24,10 +24,20 @@ HELP = "scale: articles/s, per-document time ratio, peak memory and one-add late
 _DEFAULT = Path(__file__).resolve().parents[3].parent / "shared" / "bench" / "corpus_reuters21578" / "all.jsonl.gz"
 
 
+_ALLSIDES = _DEFAULT.parents[1] / "mds_allsides_stories" / "dev.jsonl"
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("dataset", nargs="?", default=str(_DEFAULT), help="corpus_reuters21578/all.jsonl.gz")
     parser.add_argument("--sizes", default="5000,10000,all", help="comma-separated record counts, 'all' for every record")
     parser.add_argument("--limit", type=int, default=None, help="cap every size at N records (development)")
+    deep = parser.add_argument_group("deep (the full analysis, every stage)")
+    deep.add_argument("--deep", action="store_true",
+                      help="also run the full analysis after ingest: articles/s, seconds per stage, the ratio to one "
+                           "spaCy pass over the same texts, peak memory, the time to add one article and get its story's brief")
+    deep.add_argument("--allsides", default=str(_ALLSIDES), metavar="DEV.jsonl",
+                      help="the AllSides stories dev split, run as one more pile with --deep ('' to skip)")
+    deep.add_argument("--scheduler", metavar="ADDRESS|local:N", help="analyse the stories on Dask (see newsdesk analyze)")
 
 
 def _records(path: str, count: int | None) -> list[dict]:
@@ -137,16 +147,138 @@ def _index_times(store, record: dict) -> dict:
     }
 
 
+def _deep_records(kind: str, path: str, count: int | None) -> list[dict]:
+    if kind == "allsides":
+        from .stories_allsides import pile
+
+        records, _ = pile(path)
+        return records if count is None else records[:count]
+    return _records(path, count)
+
+
+def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None) -> dict:
+    """The full analysis of one pile in this process: ingest, then one spaCy pass over the
+    stored articles' texts (the anchor), then every stage on every story; then one more article
+    and the time until its story's updated brief is written."""
+    import resource
+    import time
+
+    from .. import resources
+    from ..pipeline import AnalysisProfile, analysis_document, ingest
+    from ..store import open_store
+
+    records = _deep_records(kind, path, None if count is None else count + 1)
+    extra = records[-1] if count is not None and len(records) > count else None
+    records = records[:count] if extra is not None else records
+    if extra is None:
+        extra = {**records[0], "text": records[0]["text"] + " One more sentence, added later."}
+    extra = {**extra, "url": (extra.get("url") or "https://extra.example/") + "#extra"}
+    with tempfile.TemporaryDirectory() as tmp:
+        data, one = Path(tmp) / "pile.jsonl", Path(tmp) / "one.jsonl"
+        data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        one.write_text(json.dumps(extra, ensure_ascii=False) + "\n", encoding="utf-8")
+        store = open_store(Path(tmp) / "store.sqlite")
+        from ..stories import embed_leads
+
+        embed_leads(["warm up"], "auto")
+        resources.nlp()
+        resources.embed(["warm up"])
+        start = time.perf_counter()
+        summary = ingest([data], store=store)
+        ingest_seconds = time.perf_counter() - start
+        copies = {link.duplicate for link in store.copies()}
+        texts = [a.text for a in store.articles() if a.id not in copies]
+        start = time.perf_counter()
+        for _ in resources.nlp().pipe(texts, batch_size=16):
+            pass
+        spacy_seconds = time.perf_counter() - start
+        profile = AnalysisProfile()
+        start = time.perf_counter()
+        document = analysis_document(store, profile=profile, scheduler=scheduler)
+        analysis_seconds = time.perf_counter() - start
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start = time.perf_counter()
+        ingest([one], store=store)
+        again = AnalysisProfile()
+        analysis_document(store, profile=again, scheduler=scheduler)
+        one_add = time.perf_counter() - start
+    return {
+        "pile": kind if count is None else f"{kind} {count}",
+        "records": len(records),
+        "articles": len(texts),
+        "stories": len(document["stories"]),
+        "ingest_s": round(ingest_seconds, 1),
+        "spacy_s": round(spacy_seconds, 1),
+        "analysis_s": round(analysis_seconds, 1),
+        "ratio_to_spacy": round(analysis_seconds / spacy_seconds, 2) if spacy_seconds else None,
+        "articles_per_s": round(len(texts) / analysis_seconds, 1) if analysis_seconds else None,
+        "peak_rss_mb": round(peak_kb / 1024),
+        "one_add_s": round(one_add, 2),
+        "one_add_stories_analysed": again.analysed,
+        "stage_seconds": {name: round(seconds, 1) for name, seconds in profile.stages.items()},
+        "rejected": len(summary.rejections),
+        "scheduler": scheduler or "single process",
+    }
+
+
+def _in_child(call: str) -> dict:
+    code = f"import json,sys; from newsdesk.bench.scale import _child, _deep_child; print('RESULT'+json.dumps({call}))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    line = next((out for out in proc.stdout.splitlines() if out.startswith("RESULT")), None)
+    if proc.returncode != 0 or line is None:
+        from ..errors import BenchmarkError
+
+        raise BenchmarkError(f"scale run {call} failed: {proc.stderr[-2000:]}")
+    result: dict = json.loads(line[len("RESULT") :])
+    return result
+
+
+def _run_deep(args, sizes):
+    from . import BenchReport, BenchTable
+
+    piles = [("reuters", str(args.dataset), count) for count in sizes]
+    if args.allsides:
+        piles.append(("allsides", str(args.allsides), args.limit))
+    rows = [_in_child(f"_deep_child({kind!r}, {path!r}, {count!r}, {args.scheduler!r})") for kind, path, count in piles]
+    reuters = [row for row in rows if row["pile"].startswith("reuters")]
+    if reuters:
+        base = reuters[0]["analysis_s"] / max(1, reuters[0]["articles"])
+        for row in reuters:
+            row["per_article_ratio"] = round(row["analysis_s"] / max(1, row["articles"]) / base, 2) if base else None
+    stages = sorted({name for row in rows for name in row["stage_seconds"]}, key=lambda name: (_STAGE_ORDER.index(name) if name in _STAGE_ORDER else len(_STAGE_ORDER), name))
+    main = BenchTable(
+        title="Full analysis (every stage) after ingest into a fresh store; the anchor is one spaCy pass (nlp.pipe) over the same texts",
+        columns=["pile", "records", "articles", "stories", "ingest_s", "spacy_s", "analysis_s", "ratio_to_spacy",
+                 "articles_per_s", "per_article_ratio", "peak_rss_mb", "one_add_s", "one_add_stories_analysed", "scheduler"],
+        rows=rows,
+    )
+    per_stage = BenchTable(
+        title="Seconds per stage, summed over the stories (embeddings: the MiniLM encoder, inside the stages' seconds)",
+        columns=["pile", *stages],
+        rows=[{"pile": row["pile"], **row["stage_seconds"]} for row in rows],
+    )
+    notes = ["each pile runs in a fresh process; model loading excluded (the 'models' column is the loading the analysis "
+             "itself did); one_add_s: ingest one more record and write the updated analysis (only its story analysed again)"]
+    return BenchReport(name="scale", dataset=str(args.dataset), tables=[main, per_stage], notes=notes, metrics={"rows": rows})
+
+
+_STAGE_ORDER = ["models", "parse", "sentences", "entities", "quotes", "positions", "claims", "timeline", "summary", "embeddings"]
+
+
 def run(args):
     from . import BenchReport, BenchTable
 
     sizes = []
     for item in str(args.sizes).split(","):
         item = item.strip()
+        if not item:  # --sizes '' with --deep: only the AllSides pile
+            continue
         count = None if item == "all" else int(item)
         if args.limit is not None:
             count = args.limit if count is None else min(count, args.limit)
         sizes.append(count)
+    if getattr(args, "deep", False):
+        return _run_deep(args, sizes)
     rows = []
     for count in sizes:
         code = (
