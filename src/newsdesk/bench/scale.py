@@ -38,6 +38,9 @@ def add_arguments(parser) -> None:
     deep.add_argument("--allsides", default=str(_ALLSIDES), metavar="DEV.jsonl",
                       help="the AllSides stories dev split, run as one more pile with --deep ('' to skip)")
     deep.add_argument("--scheduler", metavar="ADDRESS|local:N", help="analyse the stories on Dask (see newsdesk analyze)")
+    deep.add_argument("--dask-workers", type=int, default=0, metavar="N",
+                      help="also analyse each pile again on a local Dask cluster of N workers (started and warmed "
+                           "first) and report its throughput against the single-process run and whether the output is identical")
 
 
 def _records(path: str, count: int | None) -> list[dict]:
@@ -156,7 +159,39 @@ def _deep_records(kind: str, path: str, count: int | None) -> list[dict]:
     return _records(path, count)
 
 
-def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None) -> dict:
+def _warm_worker() -> None:
+    """Load the models on a Dask worker before the timed run."""
+    from .. import resources
+
+    resources.nlp()
+    resources.embed(["warm up"])
+    resources.stance_model()
+
+
+def _on_dask(store, workers: int, single: dict) -> dict:
+    """The same analysis again on a warmed local cluster of ``workers`` processes."""
+    import time
+
+    from dask.distributed import Client, LocalCluster
+
+    from ..analysis.cache import SPACE
+    from ..distributed import _WORKER_ENV
+    from ..pipeline import AnalysisProfile, build_analysis
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      env=_WORKER_ENV) as cluster, Client(cluster) as client:
+        client.run(_warm_worker)
+        with store.transaction():
+            store.index_state(SPACE).clear()
+        profile = AnalysisProfile()
+        start = time.perf_counter()
+        document = build_analysis(store, save=False, scheduler=cluster.scheduler_address, profile=profile).to_json()
+        seconds = time.perf_counter() - start
+    same = {**document, "run": None} == {**single, "run": None}
+    return {"dask_workers": workers, "dask_s": round(seconds, 1), "dask_identical": same}
+
+
+def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None, dask_workers: int = 0) -> dict:
     """The full analysis of one pile in this process: ingest, then one spaCy pass over the
     stored articles' texts (the anchor), then every stage on every story; then one more article
     and the time until its story's updated brief is written."""
@@ -197,6 +232,7 @@ def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None) 
         document = analysis_document(store, profile=profile, scheduler=scheduler)
         analysis_seconds = time.perf_counter() - start
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        dask = _on_dask(store, dask_workers, document) if dask_workers else {}
         start = time.perf_counter()
         ingest([one], store=store)
         again = AnalysisProfile()
@@ -218,6 +254,8 @@ def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None) 
         "stage_seconds": {name: round(seconds, 1) for name, seconds in profile.stages.items()},
         "rejected": len(summary.rejections),
         "scheduler": scheduler or "single process",
+        **dask,
+        **({"dask_speedup": round(analysis_seconds / dask["dask_s"], 2)} if dask else {}),
     }
 
 
@@ -239,7 +277,10 @@ def _run_deep(args, sizes):
     piles = [("reuters", str(args.dataset), count) for count in sizes]
     if args.allsides:
         piles.append(("allsides", str(args.allsides), args.limit))
-    rows = [_in_child(f"_deep_child({kind!r}, {path!r}, {count!r}, {args.scheduler!r})") for kind, path, count in piles]
+    rows = [
+        _in_child(f"_deep_child({kind!r}, {path!r}, {count!r}, {args.scheduler!r}, {args.dask_workers!r})")
+        for kind, path, count in piles
+    ]
     reuters = [row for row in rows if row["pile"].startswith("reuters")]
     if reuters:
         base = reuters[0]["analysis_s"] / max(1, reuters[0]["articles"])
@@ -249,7 +290,8 @@ def _run_deep(args, sizes):
     main = BenchTable(
         title="Full analysis (every stage) after ingest into a fresh store; the anchor is one spaCy pass (nlp.pipe) over the same texts",
         columns=["pile", "records", "articles", "stories", "ingest_s", "spacy_s", "analysis_s", "ratio_to_spacy",
-                 "articles_per_s", "per_article_ratio", "peak_rss_mb", "one_add_s", "one_add_stories_analysed", "scheduler"],
+                 "articles_per_s", "per_article_ratio", "peak_rss_mb", "one_add_s", "one_add_stories_analysed", "scheduler",
+                 *(["dask_workers", "dask_s", "dask_speedup", "dask_identical"] if args.dask_workers else [])],
         rows=rows,
     )
     per_stage = BenchTable(
