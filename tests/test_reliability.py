@@ -82,12 +82,27 @@ def reuters_records(shared_bench: Path, count: int, *, skip: int = 0) -> list[st
 # --------------------------------------------------------------------------------------------
 
 
-def _long_article(words: int) -> str:
-    sentence = "The harbour authority said on Monday that the new ferry timetable would take effect in the spring."
+def _long_article(chars: int) -> str:
+    """A plain-text article of about ``chars`` characters, every paragraph different (a repeated
+    line would be taken for page chrome)."""
+    import random
+
+    rng = random.Random(15)
+    who = ["The harbour authority", "The port's director", "A spokeswoman for the ferry company", "The regional council",
+           "Union representatives", "The transport minister", "Local shop owners", "The coast guard"]
+    said = ["said on Monday", "told reporters on Tuesday", "confirmed in a statement", "warned late on Wednesday",
+            "announced on Thursday", "argued at a public meeting", "insisted in an interview"]
+    what = ["that the new ferry timetable would take effect in the spring", "that crossings to the islands would double in summer",
+            "that the night service to Bergen would be cut", "that fares would rise by four percent",
+            "that two older vessels would be retired", "that the quay needed repairs before winter",
+            "that the agreement with the dock workers was final"]
+    tail = ["after months of talks", "despite objections from residents", "according to the published plan",
+            "as traffic recovered", "while the harbour was being dredged", "once the storm damage was repaired"]
     paragraphs, size = [], 0
-    while size < words:
-        paragraphs.append(" ".join([sentence] * 8))
-        size += 8 * len(sentence.split())
+    while size < chars:
+        text = " ".join(f"{rng.choice(who)} {rng.choice(said)} {rng.choice(what)}, {rng.choice(tail)}." for _ in range(4))
+        paragraphs.append(text)
+        size += len(text) + 2
     return "Harbour authority publishes the full ferry timetable\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
@@ -105,7 +120,7 @@ def test_a_long_article_breaks_neither_analyze_nor_report_nor_serve(tmp_path, ex
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "long.txt").write_text(_long_article(190_000), encoding="utf-8")
+    (corpus / "long.txt").write_text(_long_article(1_120_000), encoding="utf-8")
     (corpus / SEED).write_text((examples_dir / SEED).read_text(encoding="utf-8"), encoding="utf-8")
     assert (corpus / "long.txt").stat().st_size > 1_100_000
     db, out = tmp_path / "n.db", tmp_path / "out"
@@ -130,7 +145,7 @@ def test_serve_stays_up_when_an_analysis_stage_fails_on_stored_content(tmp_path,
 
     db = tmp_path / "n.db"
     with open_store(db) as store:
-        doc = RawDocument(Provenance("long.txt"), "text", _long_article(400), "utf-8")
+        doc = RawDocument(Provenance("long.txt"), "text", _long_article(20_000), "utf-8")
         store.add_document(doc)
         from newsdesk.models import Article, Story
 
