@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from newsdesk.errors import InternalReadError
@@ -63,6 +63,10 @@ def _read(data: bytes, suffix: str) -> list[RawDocument | Rejection]:
             _STORE.add_document(item)
             _STORE._db.execute("DELETE FROM sources")
             _STORE._db.execute("DELETE FROM documents")
+    # what the inputs reached, in the statistics (pytest --hypothesis-show-statistics)
+    event("gave a document" if any(isinstance(i, RawDocument) for i in items) else "gave only rejections")
+    for code in sorted({i.code for i in items if isinstance(i, Rejection)}):
+        event(f"rejection {code}")
     return items
 
 
@@ -163,13 +167,21 @@ def warc_archives(draw) -> bytes:
     return stream.getvalue()
 
 
+def _xml_text(text: str) -> str:
+    """``text`` without what XML 1.0 cannot hold (most control characters, surrogates), mostly."""
+    return "".join(c for c in text if c in "\t\n\r" or (" " <= c and not "\ud800" <= c <= "\udfff" and c not in "\ufffe\uffff"))
+
+
 @st.composite
 def feeds(draw) -> bytes:
     def item(tags: tuple[str, str, str, str]) -> str:
         title, link, body, date = tags
         text = draw(_TEXT).replace("]]>", "")
-        content = draw(st.sampled_from([f"<![CDATA[<p>{text}</p>]]>", text.replace("<", "&lt;").replace("&", "&amp;"), ""]))
-        return (f"<{title}>{draw(_TEXT).replace('<', '').replace('&', '')}</{title}><{link}>https://x.example/{draw(st.integers(0, 9))}</{link}>"
+        if draw(st.integers(0, 3)):  # mostly well-formed, so that items are reached
+            text = _xml_text(text) + " words of the item" * draw(st.integers(0, 30))
+        content = draw(st.sampled_from([f"<![CDATA[<p>{text}</p>]]>", text.replace("&", "&amp;").replace("<", "&lt;"), ""]))
+        heading = _xml_text(draw(_TEXT)).replace("<", "").replace("&", "")
+        return (f"<{title}>{heading}</{title}><{link}>https://x.example/{draw(st.integers(0, 9))}</{link}>"
                 f"<{body}>{content}</{body}><{date}>{draw(st.sampled_from(['Tue, 18 Mar 2025 10:00:00 GMT', '2025-03-18', 'x', '']))}</{date}>")
 
     flavour = draw(st.sampled_from(["rss", "atom", "rdf", "other"]))

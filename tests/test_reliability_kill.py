@@ -2,8 +2,10 @@
 points, then rerun; the store and the outputs must equal those of an unbroken run, titles included.
 
 Each family first makes an unbroken reference run and times it; every trial then starts the same
-command on a copy of the starting state, kills it with SIGKILL at a random moment between the
-reference run's first write and its end, checks what the kill left (the store passes SQLite's
+command on a copy of the starting state and kills it with SIGKILL at a random point: a random
+moment between the reference run's first article commit and its end, or (half of the ingest and
+analyze trials) the moment the store reaches a random number of articles. It then checks what the
+kill left (the store passes SQLite's
 integrity check and newsdesk's consistency checks; every output file is either the previous one or
 a complete new one, never cut), reruns the command and compares store and outputs with the
 reference.
@@ -76,16 +78,38 @@ def _first_article_time(args: list[str], db: Path) -> tuple[float, float]:
     return (first if first is not None else 0.0), total
 
 
-def _kill_at(args: list[str], delay: float) -> bool:
-    """Start ``args``, SIGKILL it after ``delay`` seconds; False when it had already finished."""
-    process = subprocess.Popen([*CLI, *args, "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+def _articles(db: Path) -> int:
+    import sqlite3
+
     try:
-        process.wait(timeout=delay)
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.5) as reader:
+            return reader.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def _kill_at(args: list[str], delay: float, *, db: Path | None = None, articles: int | None = None) -> bool:
+    """Start ``args`` and SIGKILL it after ``delay`` seconds or, with ``articles``, as soon as the
+    store ``db`` holds that many articles; False when it had finished before."""
+    process = subprocess.Popen([*CLI, *args, "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    deadline = time.monotonic() + (delay if articles is None else 1800)
+    while process.poll() is None and time.monotonic() < deadline:
+        if articles is not None and db is not None and db.exists() and _articles(db) >= articles:
+            break
+        time.sleep(0.01 if articles is not None else 0.005)
+    if process.poll() is not None:
         return False
-    except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        return True
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return True
+
+
+def _kill_point(first: float, total: float, expected_articles: int) -> tuple[float, int | None, str]:
+    """Half the kills at a random moment of the run, half as the store reaches a random number of
+    articles (extraction is fast, so a moment alone would rarely land there)."""
+    if expected_articles > 1 and RNG.random() < 0.5:
+        return total, RNG.randint(1, expected_articles - 1), "articles"
+    return RNG.uniform(max(0.0, first - 0.5), total), None, "time"
 
 
 def _store_rows(db: Path) -> dict:
@@ -155,8 +179,8 @@ def test_ingest_killed_at_random_points_resumes_to_the_unbroken_store(tmp_path, 
     titles = {row[0]: row[1] for row in expected["articles"]}
     for trial in range(TRIALS["ingest"]):
         db = tmp_path / f"t{trial}.db"
-        delay = RNG.uniform(max(0.0, first - 0.5), total)
-        killed = _kill_at(["ingest", str(corpus), "--db", str(db)], delay)
+        delay, target, mode = _kill_point(first, total, len(titles))
+        killed = _kill_at(["ingest", str(corpus), "--db", str(db)], delay, db=db, articles=target)
         checkup = check(db) if db.exists() else None
         assert checkup is None or checkup.healthy, checkup.lines()
         stored = checkup.counts.get("articles", 0) if checkup else 0
@@ -164,7 +188,7 @@ def test_ingest_killed_at_random_points_resumes_to_the_unbroken_store(tmp_path, 
         got = _store_rows(db)
         assert {row[0]: row[1] for row in got["articles"]} == titles
         assert got == expected
-        _log("ingest", trial=trial, delay=round(delay, 2), killed=killed, articles_at_kill=stored, equal=True)
+        _log("ingest", trial=trial, mode=mode, delay=round(delay, 2), target=target, killed=killed, articles_at_kill=stored, equal=True)
 
 
 def test_analyze_killed_at_random_points_resumes_to_the_unbroken_store_and_brief(tmp_path, corpus, examples_dir):
@@ -178,16 +202,19 @@ def test_analyze_killed_at_random_points_resumes_to_the_unbroken_store_and_brief
     expected = _store_rows(whole)
     for trial in range(TRIALS["analyze"]):
         db, out = tmp_path / f"t{trial}.db", tmp_path / f"t{trial}-out"
-        delay = RNG.uniform(max(0.0, first - 0.5), total)
-        killed = _kill_at(["analyze", str(small), "--db", str(db), "--out", str(out)], delay)
+        delay, target, mode = _kill_point(first, total, len(expected["articles"]))
+        killed = _kill_at(["analyze", str(small), "--db", str(db), "--out", str(out)], delay, db=db, articles=target)
+        stored = 0
         if db.exists():
             checkup = check(db)
             assert checkup.healthy, checkup.lines()
+            stored = checkup.counts.get("articles", 0)
         left = _whole_or_previous(out, {}, reference) if out.exists() else "none"
         _run(["analyze", str(small), "--db", str(db), "--out", str(out)])
         assert _store_rows(db) == expected
         assert _outputs(out) == _outputs(reference)
-        _log("analyze", trial=trial, delay=round(delay, 2), killed=killed, outputs_at_kill=left, equal=True)
+        _log("analyze", trial=trial, mode=mode, delay=round(delay, 2), target=target, killed=killed,
+             articles_at_kill=stored, outputs_at_kill=left, equal=True)
 
 
 def test_report_killed_at_random_points_leaves_whole_files_and_resumes(tmp_path, corpus):

@@ -314,10 +314,9 @@ def _run_pipeline(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from . import pipeline
-    from .store import open_store
-
     from .errors import InternalReadError
     from .ingest import display_path, printable
+    from .store import open_store
 
     err = _console(stderr=True)
     options = _pipeline_options(args)

@@ -436,6 +436,9 @@ def _connect(path: str, *, read_only: bool) -> sqlite3.Connection:
     except sqlite3.OperationalError as exc:
         # A WAL store in a folder this process cannot write: SQLite cannot create the shared-memory
         # file beside it. Nothing can write the file either, so reading it as immutable is safe.
+        if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in (_SQLITE_CANTOPEN, _SQLITE_READONLY):
+            db.close()
+            raise
         db.close()
         log.info("opening %s as immutable (%s)", path, exc)
         return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, isolation_level=None)
