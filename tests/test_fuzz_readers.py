@@ -8,7 +8,7 @@ Each reader gets inputs that are mostly well-formed with random content, then ra
 * every document can be stored (its strings encode as UTF-8, the store accepts it);
 * nothing is lost: each non-blank JSONL line gives exactly one document or one rejection.
 
-CI runs ``NEWSDESK_FUZZ_EXAMPLES`` inputs per reader (default 120: a few seconds each); the long
+CI runs ``NEWSDESK_FUZZ_EXAMPLES`` inputs per reader (default 60: a few seconds each); the long
 run in docs/reliability.md sets it to 10,000.
 """
 
@@ -30,7 +30,7 @@ from newsdesk.ingest import IngestOptions, read_file
 from newsdesk.models import RawDocument, Rejection
 from newsdesk.store import SQLiteStore
 
-EXAMPLES = int(os.environ.get("NEWSDESK_FUZZ_EXAMPLES", "120"))
+EXAMPLES = int(os.environ.get("NEWSDESK_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,

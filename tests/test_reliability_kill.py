@@ -14,8 +14,10 @@ All runs share one ``PYTHONHASHSEED``: the story index sums floats in set order,
 depends on the hash seed (docs/reliability.md), and the comparison here is byte for byte.
 
 Sizes: ``NEWSDESK_KILL_INGEST``, ``NEWSDESK_KILL_ANALYZE``, ``NEWSDESK_KILL_REPORT`` trials
-(default 4, 2, 4 in CI); ``NEWSDESK_KILL_SEED`` picks the random points (default 15);
-``NEWSDESK_KILL_LOG``, when set, names a JSON-lines file that gets one line per trial.
+(default 3, 1, 2 in CI); ``NEWSDESK_KILL_SEED`` picks the random points (default 15);
+``NEWSDESK_KILL_STAGES`` the analysis stages of the analyze family (default
+``entities`` in CI: the stories are parsed and the analysis written; ``all`` for every stage, as in the
+longer runs of docs/reliability.md); ``NEWSDESK_KILL_LOG``, when set, names a JSON-lines file that gets one line per trial.
 """
 
 from __future__ import annotations
@@ -34,16 +36,16 @@ import pytest
 
 from newsdesk.doctor import check
 from newsdesk.store import open_store
-
 from test_reliability import reuters_records  # tests/ is on sys.path (rootdir conftest)
 
 CLI = [sys.executable, "-m", "newsdesk.cli"]
 ENV = {**os.environ, "PYTHONHASHSEED": "15", "COLUMNS": "500", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 TRIALS = {
-    "ingest": int(os.environ.get("NEWSDESK_KILL_INGEST", "4")),
-    "analyze": int(os.environ.get("NEWSDESK_KILL_ANALYZE", "2")),
-    "report": int(os.environ.get("NEWSDESK_KILL_REPORT", "4")),
+    "ingest": int(os.environ.get("NEWSDESK_KILL_INGEST", "3")),
+    "analyze": int(os.environ.get("NEWSDESK_KILL_ANALYZE", "1")),
+    "report": int(os.environ.get("NEWSDESK_KILL_REPORT", "2")),
 }
+ANALYZE_STAGES = os.environ.get("NEWSDESK_KILL_STAGES", "entities")
 RNG = random.Random(int(os.environ.get("NEWSDESK_KILL_SEED", "15")))
 OUTPUTS = ("analysis.json", "report.md", "report.html")
 
@@ -198,19 +200,20 @@ def test_analyze_killed_at_random_points_resumes_to_the_unbroken_store_and_brief
         shutil.copy(page, small / page.name)
     (small / "reuters.jsonl").write_text("".join((corpus / "reuters.jsonl").read_text(encoding="utf-8").splitlines(True)[:10]), encoding="utf-8")
     whole, reference = tmp_path / "whole.db", tmp_path / "whole-out"
-    first, total = _first_article_time(["analyze", str(small), "--db", str(whole), "--out", str(reference)], whole)
+    stages = ["--stages", ANALYZE_STAGES]
+    first, total = _first_article_time(["analyze", str(small), "--db", str(whole), "--out", str(reference), *stages], whole)
     expected = _store_rows(whole)
     for trial in range(TRIALS["analyze"]):
         db, out = tmp_path / f"t{trial}.db", tmp_path / f"t{trial}-out"
         delay, target, mode = _kill_point(first, total, len(expected["articles"]))
-        killed = _kill_at(["analyze", str(small), "--db", str(db), "--out", str(out)], delay, db=db, articles=target)
+        killed = _kill_at(["analyze", str(small), "--db", str(db), "--out", str(out), *stages], delay, db=db, articles=target)
         stored = 0
         if db.exists():
             checkup = check(db)
             assert checkup.healthy, checkup.lines()
             stored = checkup.counts.get("articles", 0)
         left = _whole_or_previous(out, {}, reference) if out.exists() else "none"
-        _run(["analyze", str(small), "--db", str(db), "--out", str(out)])
+        _run(["analyze", str(small), "--db", str(db), "--out", str(out), *stages])
         assert _store_rows(db) == expected
         assert _outputs(out) == _outputs(reference)
         _log("analyze", trial=trial, mode=mode, delay=round(delay, 2), target=target, killed=killed,

@@ -8,11 +8,14 @@ browser too). The JSON API serves the same data and is described by FastAPI's ``
 (the interactive ``/docs`` pages are switched off because they load scripts from a CDN).
 
 The server binds 127.0.0.1 by default. It opens the store read-only (a read-only file or folder
-is fine, and it never takes the writers' lock); an ingest may run beside it and the next request
-sees the new data (the analysis and the search index are refreshed whenever the store changed).
+is fine, and it never takes the writers' lock): when no analysis saved in the store matches its
+content and options, it builds one in memory and does not save it (run ``newsdesk report`` or
+``newsdesk analyze`` to save one). An ingest may run beside it and the next request sees the new
+data (the analysis and the search index are refreshed whenever the store changed); the search
+index lives in memory or in its own file (``index_path``), never in the store.
 It answers only requests whose ``Host`` header names the address it is bound to (or a name in
 ``ServeOptions.allowed_hosts``), so that a web page cannot read the store through DNS rebinding.
-HEAD is answered wherever GET is. If the analysis stages fail on what is stored, the pages still
+HEAD is answered wherever GET is. If the analysis fails on what is stored, the pages still
 show the articles and stories, with a notice, and the error is logged.
 """
 
@@ -30,6 +33,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
+from .analysis import AnalysisOptions
 from .errors import OptionsError, StoreError
 from .options import PipelineOptions
 from .report import ReportView, article_card_html, overview_html, esc, html_page, outlet_name, story_section_html
@@ -76,7 +80,8 @@ class ServeOptions:
     cannot make the index evaluate thousands of terms.
     ``pipeline``: the options given to :func:`newsdesk.pipeline.analysis_document` whenever the
     store changed (default None: its defaults, every analysis stage). On a large store,
-    ``PipelineOptions(stages=frozenset())`` serves articles, copies and stories without parsing.
+    ``PipelineOptions(analysis=AnalysisOptions(stages=frozenset()))`` serves articles, copies
+    and stories without parsing.
     ``allowed_hosts``: host names accepted in the ``Host`` header besides the bound address
     (default none; 127.0.0.1, ::1 and ``localhost`` are accepted when bound to a loopback address,
     any IP address when bound to 0.0.0.0 or ::). ``"*"`` accepts any name, which re-opens DNS
@@ -161,12 +166,14 @@ class Desk:
         with self._store.snapshot():  # one consistent view, even while an ingest writes
             notice = None
             try:
-                document = analysis_document(self._store, options=self.options.pipeline)
+                document = analysis_document(self._store, options=self.options.pipeline, save=False)
             except StoreError:
                 raise
             except Exception as exc:  # stored content must never take the whole UI down
                 log.error("the analysis of %s failed; serving its articles and stories only", self.db_path, exc_info=exc)
-                document = analysis_document(self._store, options=PipelineOptions(stages=frozenset()))
+                document = analysis_document(
+                    self._store, options=PipelineOptions(analysis=AnalysisOptions(stages=frozenset())), save=False
+                )
                 notice = (
                     f"The analysis stages failed on this store ({type(exc).__name__}); only articles and "
                     "stories are shown. The server's log has the details."

@@ -27,9 +27,9 @@ import re
 import sqlite3
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 from urllib.parse import quote
 
 from .errors import (
@@ -40,11 +40,14 @@ from .errors import (
     StoreReadOnlyError,
     StoreWriteError,
 )
+from .indexing import IndexState, MemoryIndexState
 from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
+
+__all__ = ["BACKENDS", "IndexState", "MemoryIndexState", "SQLiteIndexState", "SQLiteStore", "Store", "open_store"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -126,76 +129,9 @@ CREATE INDEX IF NOT EXISTS stories_seq ON stories(seq);
 _CHUNK = 900
 
 
-def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
+def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-class IndexState(Protocol):
-    """Row-level state of one incremental index (copy index, story index…), in one namespace.
-
-    Two kinds of data: keyed rows (``key -> bytes``: a signature, a story's centroid…) and
-    postings (``term -> members``: LSH buckets, an inverted index of names…). An index reads only
-    the rows and postings it needs for the article at hand and writes only what changed, so adding
-    one article costs the same in a store of ten articles as in a store of a million. Writes made
-    inside :meth:`Store.transaction` commit with it.
-    """
-
-    def get(self, keys: Iterable[str]) -> dict[str, bytes]: ...
-    def items(self, prefix: str = "") -> Iterator[tuple[str, bytes]]: ...
-    def put(self, rows: Mapping[str, bytes]) -> None: ...
-    def delete(self, keys: Iterable[str]) -> None: ...
-    def post(self, pairs: Iterable[tuple[str, str]]) -> None: ...
-    def unpost(self, pairs: Iterable[tuple[str, str]]) -> None: ...
-    def lookup(self, terms: Iterable[str]) -> dict[str, list[str]]: ...
-    def clear(self) -> None: ...
-
-
-class MemoryIndexState:
-    """:class:`IndexState` in memory: for batch use (benchmarks, ``find_copies``) and tests."""
-
-    def __init__(self) -> None:
-        self._rows: dict[str, bytes] = {}
-        self._postings: dict[str, set[str]] = {}
-
-    def get(self, keys: Iterable[str]) -> dict[str, bytes]:
-        return {key: self._rows[key] for key in keys if key in self._rows}
-
-    def items(self, prefix: str = "") -> Iterator[tuple[str, bytes]]:
-        for key in sorted(self._rows):
-            if key.startswith(prefix):
-                yield key, self._rows[key]
-
-    def put(self, rows: Mapping[str, bytes]) -> None:
-        self._rows.update((key, bytes(value)) for key, value in rows.items())
-
-    def delete(self, keys: Iterable[str]) -> None:
-        for key in keys:
-            self._rows.pop(key, None)
-
-    def post(self, pairs: Iterable[tuple[str, str]]) -> None:
-        for term, member in pairs:
-            self._postings.setdefault(term, set()).add(member)
-
-    def unpost(self, pairs: Iterable[tuple[str, str]]) -> None:
-        for term, member in pairs:
-            members = self._postings.get(term)
-            if members is not None:
-                members.discard(member)
-                if not members:
-                    del self._postings[term]
-
-    def lookup(self, terms: Iterable[str]) -> dict[str, list[str]]:
-        found = {}
-        for term in terms:
-            members = self._postings.get(term)
-            if members:
-                found[term] = sorted(members)
-        return found
-
-    def clear(self) -> None:
-        self._rows.clear()
-        self._postings.clear()
 
 
 class SQLiteIndexState:
@@ -265,11 +201,12 @@ class SQLiteIndexState:
 
 
 class Store(Protocol):
-    """What the pipeline needs from storage."""
+    """What the pipeline, the analysis, serve and the benchmarks need from storage (nothing else
+    touches SQL)."""
 
     path: str
 
-    def transaction(self): ...
+    def transaction(self) -> AbstractContextManager[Any]: ...
     def has_document(self, digest: str) -> bool: ...
     def add_document(self, doc: RawDocument) -> bool: ...
     def add_article(self, article: Article) -> None: ...
@@ -287,6 +224,7 @@ class Store(Protocol):
     def save_state(self, key: str, value: bytes) -> None: ...
     def load_state(self, key: str) -> bytes | None: ...
     def index_state(self, space: str) -> IndexState: ...
+    def index_sizes(self) -> dict[str, int]: ...
     def generation(self) -> int: ...
     def save_analysis(self, key: str, generation: int, document: bytes) -> None: ...
     def load_analysis(self, key: str) -> bytes | None: ...
@@ -296,6 +234,8 @@ class Store(Protocol):
     def delete_stories(self, story_ids: Iterable[str]) -> None: ...
     def counts(self) -> dict[str, int]: ...
     def close(self) -> None: ...
+    def __enter__(self) -> Store: ...
+    def __exit__(self, *exc: object) -> None: ...
 
 
 # --------------------------------------------------------------------------------------------
@@ -369,19 +309,19 @@ class _Rows:
     def rowcount(self) -> int:
         return self._cursor.rowcount
 
-    def fetchone(self):
+    def fetchone(self) -> Any:
         try:
             return self._cursor.fetchone()
         except sqlite3.Error as exc:
             raise store_error(exc, self._path) from exc
 
-    def fetchall(self) -> list:
+    def fetchall(self) -> list[Any]:
         try:
             return self._cursor.fetchall()
         except sqlite3.Error as exc:
             raise store_error(exc, self._path) from exc
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         while True:
             try:
                 row = self._cursor.fetchone()
@@ -398,13 +338,13 @@ class _Connection:
     def __init__(self, connection: sqlite3.Connection, path: str) -> None:
         self.raw, self.path = connection, path
 
-    def execute(self, sql: str, params: Sequence | Mapping = ()) -> _Rows:
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> _Rows:
         try:
             return _Rows(self.raw.execute(sql, params), self.path)
         except sqlite3.Error as exc:
             raise store_error(exc, self.path) from exc
 
-    def executemany(self, sql: str, rows: Iterable) -> _Rows:
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> _Rows:
         try:
             return _Rows(self.raw.executemany(sql, rows), self.path)
         except sqlite3.Error as exc:
@@ -579,6 +519,7 @@ class SQLiteStore:
         self.read_only = read_only
         self._in_transaction = False
         self._lock: WriterLock | None = None
+        self._article_query: str | None = None
         memory = self.path == ":memory:"
         if read_only and (memory or not Path(self.path).is_file()):
             raise StoreError(f"no newsdesk store at {self.path!r}", hint="run `newsdesk analyze INPUTS --db PATH` first")
@@ -652,11 +593,14 @@ class SQLiteStore:
                 f"{self.path!r} has schema version {version}, newer than this newsdesk ({SCHEMA_VERSION})",
                 hint="upgrade newsdesk",
             )
-        if version < SCHEMA_VERSION:
+        if version < 2:
             raise SchemaVersionError(
                 f"{self.path!r} has schema version {version} and must be upgraded before it can be read",
-                hint="open it once with write access, e.g. `newsdesk report --db PATH` on a writable copy",
+                hint="open it once with write access, e.g. `newsdesk ingest --db PATH` (no inputs) on a writable copy",
             )
+        # v2 lacks only the origin columns of v3: read them as unknown rather than upgrade in place
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
+        self._article_query = self._article_query_for(present)
 
     def _migrate(self) -> None:
         tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -685,9 +629,24 @@ class SQLiteStore:
                 "BEGIN; DELETE FROM stage_state; DELETE FROM copies; DELETE FROM story_articles; "
                 "DELETE FROM stories; COMMIT;"
             )
+        self._add_origin_columns()
         self._db.execute(
             "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
+
+    # v3: where an article's date, outlet and type came from (newsdesk.extract.origin). Added in
+    # place, empty for articles stored before (they read as "source unknown"), on new stores too.
+    _ORIGIN_COLUMNS = (
+        ("published_source", "TEXT"), ("published_confidence", "REAL"), ("outlet_source", "TEXT"),
+        ("outlet_confidence", "REAL"), ("article_type", "TEXT"), ("article_type_source", "TEXT"),
+        ("article_type_confidence", "REAL"),
+    )  # fmt: skip
+
+    def _add_origin_columns(self) -> None:
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
+        for name, kind in self._ORIGIN_COLUMNS:
+            if name not in present:
+                self._db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
 
     @property
     def schema_version(self) -> int:
@@ -696,7 +655,7 @@ class SQLiteStore:
     # -- transactions ------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[SQLiteStore]:
         """All writes inside commit together or not at all (also when the disk fills up)."""
         if self._in_transaction:
             yield self
@@ -724,7 +683,7 @@ class SQLiteStore:
             log.debug("rollback of %s failed: %s", self.path, exc)
 
     @contextmanager
-    def snapshot(self):
+    def snapshot(self) -> Iterator[SQLiteStore]:
         """Reads inside see the store as of one moment, even while another process writes."""
         if self._in_transaction:
             yield self
@@ -773,14 +732,17 @@ class SQLiteStore:
             return new
 
     def _next_seq(self, table: str) -> int:
-        return self._db.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {table}").fetchone()[0]
+        return int(self._db.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {table}").fetchone()[0])
 
     def add_article(self, article: Article) -> None:
         with self.transaction():
             self._touch()
+            origin = tuple(getattr(article, name) for name, _ in self._ORIGIN_COLUMNS)
             self._db.execute(
-                "INSERT OR REPLACE INTO articles(id, title, outlet, authors, published, language, extractor, text, seq) "
-                "VALUES (?,?,?,?,?,?,?,?, COALESCE((SELECT seq FROM articles WHERE id=?), (SELECT COALESCE(MAX(seq),0)+1 FROM articles)))",
+                "INSERT OR REPLACE INTO articles(id, title, outlet, authors, published, language, extractor, text, seq, "
+                f"{', '.join(name for name, _ in self._ORIGIN_COLUMNS)}) "
+                "VALUES (?,?,?,?,?,?,?,?, COALESCE((SELECT seq FROM articles WHERE id=?), (SELECT COALESCE(MAX(seq),0)+1 FROM articles)), "
+                f"{','.join('?' * len(self._ORIGIN_COLUMNS))})",
                 (
                     article.id,
                     article.title,
@@ -791,6 +753,7 @@ class SQLiteStore:
                     article.extractor,
                     article.text,
                     article.id,
+                    *origin,
                 ),
             )
 
@@ -815,7 +778,8 @@ class SQLiteStore:
         """
         wanted = set(sites)
         named = sorted(s for s in wanted if s is not None)
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[object] = []
         if named:
             clauses.append(f"d.site IN ({','.join('?' * len(named))})")
             params.extend(named)
@@ -852,8 +816,9 @@ class SQLiteStore:
         _, kind, content, encoding, hints, path, record, url = row
         return RawDocument(Provenance(_path_value(path), record or None, url), kind, content, encoding, json.loads(hints))
 
-    def _article_from_row(self, row) -> Article:
-        article_id, title, outlet, authors, published, language, extractor, text, path, record, url = row
+    def _article_from_row(self, row: tuple[Any, ...]) -> Article:
+        article_id, title, outlet, authors, published, language, extractor, text, path, record, url = row[:11]
+        origin = dict(zip((name for name, _ in self._ORIGIN_COLUMNS), row[11:]))
         return Article(
             id=article_id,
             provenance=Provenance(_path_value(path), record or None, url),
@@ -864,13 +829,22 @@ class SQLiteStore:
             published=published,
             language=language,
             extractor=extractor,
+            **origin,
         )
 
-    _ARTICLE_QUERY = (
-        "SELECT a.id, a.title, a.outlet, a.authors, a.published, a.language, a.extractor, a.text, "
-        "s.path, s.record, s.url FROM articles a "
-        "JOIN sources s ON s.rowid = (SELECT MIN(rowid) FROM sources WHERE digest = a.id) "
-    )
+    @classmethod
+    def _article_query_for(cls, present: set[str]) -> str:
+        """The article query; origin columns missing from an older store read as NULL."""
+        origin = ", ".join(f"a.{name}" if name in present else "NULL" for name, _ in cls._ORIGIN_COLUMNS)
+        return (
+            "SELECT a.id, a.title, a.outlet, a.authors, a.published, a.language, a.extractor, a.text, "
+            f"s.path, s.record, s.url, {origin} FROM articles a "
+            "JOIN sources s ON s.rowid = (SELECT MIN(rowid) FROM sources WHERE digest = a.id) "
+        )
+
+    @property
+    def _ARTICLE_QUERY(self) -> str:
+        return self._article_query or self._article_query_for({name for name, _ in self._ORIGIN_COLUMNS})
 
     def article(self, article_id: str) -> Article | None:
         row = self._db.execute(self._ARTICLE_QUERY + "WHERE a.id=?", (article_id,)).fetchone()
@@ -1024,11 +998,18 @@ class SQLiteStore:
         """The row-level state of the index named ``space`` (see :class:`IndexState`)."""
         return SQLiteIndexState(self._db, space)
 
+    def index_sizes(self) -> dict[str, int]:
+        """How much the incremental indexes hold: ``rows_bytes`` (keys and values of their rows)
+        and ``postings`` (their posting entries), for the scale benchmark."""
+        rows_bytes = self._db.execute("SELECT COALESCE(SUM(length(key) + length(value)), 0) FROM index_rows").fetchone()[0]
+        postings = self._db.execute("SELECT COUNT(*) FROM index_postings").fetchone()[0]
+        return {"rows_bytes": int(rows_bytes), "postings": int(postings)}
+
     # -- misc --------------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
         def count(table: str) -> int:
-            return self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
         return {
             "documents": count("documents"),
@@ -1039,7 +1020,7 @@ class SQLiteStore:
             "rejections": count("rejections"),
         }
 
-    def dump(self) -> dict[str, list[tuple]]:
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every content table, sorted: for comparing two stores in tests."""
         tables = [
             "documents", "sources", "articles", "rejections", "copies", "stories", "story_articles", "stage_state",
@@ -1058,7 +1039,7 @@ class SQLiteStore:
     def __enter__(self) -> "SQLiteStore":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- doctor support ----------------------------------------------------------------------
@@ -1139,7 +1120,7 @@ class StoreSalvage:
         except sqlite3.Error as exc:
             raise store_error(exc, self.path) from exc
 
-    def _rows(self, table: str, columns: str) -> Iterator[tuple]:
+    def _rows(self, table: str, columns: str) -> Iterator[tuple[Any, ...]]:
         """``(rowid, *columns)`` of every readable row of ``table``, in rowid order."""
         try:
             top = self._db.execute(f"SELECT MAX(rowid) FROM {table}").fetchone()[0] or 0
@@ -1204,7 +1185,7 @@ def open_store(
     read_only: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     check: bool = True,
-) -> SQLiteStore:
+) -> Store:
     """Open (creating if needed, unless ``read_only``) the store at ``location``: a file path or
     ``scheme://…``. See :class:`SQLiteStore` for the keyword arguments."""
     text = str(location)
