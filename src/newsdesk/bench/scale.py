@@ -203,8 +203,9 @@ def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None, 
     from ..store import open_store
 
     records = _deep_records(kind, path, None if count is None else count + 1)
-    extra = records[-1] if count is not None and len(records) > count else None
-    records = records[:count] if extra is not None else records
+    # the one more article: the record after the pile (the last one held out when the pile is all)
+    extra = records[-1] if len(records) > 1 and (count is None or len(records) > count) else None
+    records = records[:-1] if extra is not None else records
     if extra is None:
         extra = {**records[0], "text": records[0]["text"] + " One more sentence, added later."}
     extra = {**extra, "url": (extra.get("url") or "https://extra.example/") + "#extra"}
