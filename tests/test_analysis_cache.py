@@ -114,3 +114,13 @@ def test_a_new_option_set_reuses_nothing_and_the_old_rows_are_pruned(seeds_store
         assert not document["claims"] and document["quotes"]
         cached = store.index_state(SPACE).lookup(["rows"])["rows"]
         assert len(cached) == len(document["stories"])  # the default run's rows are gone
+
+
+def test_cached_rows_hold_no_timings_so_a_rerun_writes_the_same_bytes():
+    state = MemoryIndexState()
+    cache = StoryCache(state, AnalysisOptions())
+    cache.put({"k": StoryAnalysis("story-1", {}, (), {"parse": 0.25})})
+    first = state.get(["k"])["k"]
+    cache.put({"k": StoryAnalysis("story-1", {}, (), {"parse": 0.75})})
+    assert state.get(["k"])["k"] == first
+    assert cache.get(["k"])["k"].seconds == {}

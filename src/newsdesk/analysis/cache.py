@@ -100,7 +100,13 @@ class StoryCache:
         return found
 
     def put(self, results: dict[str, StoryAnalysis]) -> None:
-        self.state.put({key: pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL) for key, result in results.items()})
+        # timings belong to one run: rows hold the findings alone, so a rerun writes the same bytes
+        self.state.put(
+            {
+                key: pickle.dumps(dataclasses.replace(result, seconds={}), protocol=pickle.HIGHEST_PROTOCOL)
+                for key, result in results.items()
+            }
+        )
         self.state.post((_ROWS, key) for key in results)
 
     def prune(self, used: Iterable[str]) -> int:
