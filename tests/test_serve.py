@@ -7,6 +7,8 @@ is built by hand so that every article-derived field carries script payloads.
 from __future__ import annotations
 
 import inspect
+import threading
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -232,8 +234,55 @@ def test_server_follows_the_store_while_it_runs(tmp_path):
         with open_store(db) as store:  # an ingest beside the running server
             two = _add(store, "two", "Glacier retreats", "The glacier retreated by forty metres this summer.")
             store.replace_stories([Story("s-one", "Harbour reopens", (one,)), Story("s-two", "Glacier retreats", (two,))])
-        assert [h["id"] for h in client.get("/api/search", params={"q": "glacier"}).json()["hits"]] == [two]
+        # the update runs in the background; the requests that follow see it once it is complete
+        _eventually(lambda: [h["id"] for h in client.get("/api/search", params={"q": "glacier"}).json()["hits"]] == [two])
         assert [s["id"] for s in client.get("/api/stories").json()] == ["s-one", "s-two"]
+
+
+def _eventually(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the server never caught up with the store"
+        time.sleep(0.05)
+
+
+def test_server_answers_from_the_last_analysis_while_an_update_runs(tmp_path, monkeypatch):
+    from newsdesk import pipeline
+    from newsdesk.analysis import AnalysisOptions
+    from newsdesk.options import PipelineOptions
+
+    db = tmp_path / "live.db"
+    with open_store(db) as store:
+        one = _add(store, "one", "Harbour reopens", "The harbour reopened to ferries on Monday.")
+        store.replace_stories([Story("s-one", "Harbour reopens", (one,))])
+    real, started, release = pipeline.analysis_document, threading.Event(), threading.Event()
+
+    def slow_update(store, **kwargs):  # the first analysis is quick; the update takes until released
+        document = real(store, **kwargs)
+        if len(document["stories"]) > 1:
+            started.set()
+            release.wait(60)
+        return document
+
+    monkeypatch.setattr(pipeline, "analysis_document", slow_update)
+    options = ServeOptions(search=SearchOptions(rerank=False), pipeline=PipelineOptions(analysis=AnalysisOptions(stages=frozenset())))
+    with TestClient(create_app(db, options), base_url="http://127.0.0.1:8765") as client:
+        assert [s["id"] for s in client.get("/api/stories").json()] == ["s-one"]
+        with open_store(db) as store:
+            two = _add(store, "two", "Glacier retreats", "The glacier retreated by forty metres this summer.")
+            store.replace_stories([Story("s-one", "Harbour reopens", (one,)), Story("s-two", "Glacier retreats", (two,))])
+        try:
+            assert [s["id"] for s in client.get("/api/stories").json()] == ["s-one"]  # starts the update
+            assert started.wait(30)
+            for path in ("/", "/api/stories", "/stories/s-one", f"/articles/{one}"):
+                begun = time.perf_counter()
+                response = client.get(path)
+                assert response.status_code == 200 and time.perf_counter() - begun < 5, path
+            assert "the analysis is being updated" in client.get("/").text
+        finally:
+            release.set()
+        _eventually(lambda: [s["id"] for s in client.get("/api/stories").json()] == ["s-one", "s-two"])
+        assert "being updated" not in client.get("/").text
 
 
 # --------------------------------------------------------------------------------------------

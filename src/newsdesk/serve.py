@@ -148,39 +148,74 @@ class Desk:
             raise
         self.index = SearchIndex(self.options.index_path or ":memory:")
         self._lock = threading.Lock()
+        self._index_lock = threading.Lock()  # a refresh syncs the search index while requests search it
         self._snapshot: Snapshot | None = None
         self._version: int | None = None
+        # Updates of the analysis run on a thread (and a read-only connection) of their own, so
+        # that requests keep being answered from the last complete analysis meanwhile.
+        self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-refresh")
+        self._refresh_store: Any = None
+        self._refreshing = False
+
+    @property
+    def updating(self) -> bool:
+        """Whether an update of the analysis is running (the pages say so)."""
+        return self._refreshing
 
     def snapshot(self) -> Snapshot:
-        """The current analysis; rebuilt (and the search index updated) when the store changed."""
+        """The last complete analysis. The first call builds it; after the store changed, an update
+        starts in the background and the previous analysis is served until it is complete."""
         version = self._worker.submit(self._store.generation).result()  # read before loading: a commit during the load triggers the next refresh
         with self._lock:
-            if self._snapshot is None or version != self._version:
-                self._snapshot = self._worker.submit(self._load).result()
+            if self._snapshot is None:
+                self._snapshot = self._worker.submit(self._load, self._store).result()
                 self._version = version
+            elif version != self._version and not self._refreshing:
+                self._refreshing = True
+                self._refresher.submit(self._refresh, version)
+            if self._refreshing:
+                return replace(self._snapshot, notice=_join(self._snapshot.notice, _UPDATING))
             return self._snapshot
 
-    def _load(self) -> Snapshot:
+    def _refresh(self, version: int) -> None:
+        from .store import open_store
+
+        snapshot = None
+        try:
+            if self._refresh_store is None:
+                self._refresh_store = open_store(self.db_path, read_only=True)
+            snapshot = self._load(self._refresh_store)
+        except Exception as exc:  # keep serving the last analysis; the next change tries again
+            log.error("updating the analysis of %s failed", self.db_path, exc_info=exc)
+        with self._lock:
+            if snapshot is not None:
+                self._snapshot = snapshot
+            self._version = version
+            self._refreshing = False
+
+    def _load(self, store: Any) -> Snapshot:
         from .pipeline import analysis_document
 
-        with self._store.snapshot():  # one consistent view, even while an ingest writes
+        with store.snapshot():  # one consistent view, even while an ingest writes
             notice = None
             try:
-                document = analysis_document(self._store, options=self.options.pipeline, save=False)
+                document = analysis_document(store, options=self.options.pipeline, save=False)
             except StoreError:
                 raise
             except Exception as exc:  # stored content must never take the whole UI down
                 log.error("the analysis of %s failed; serving its articles and stories only", self.db_path, exc_info=exc)
                 document = analysis_document(
-                    self._store, options=PipelineOptions(analysis=AnalysisOptions(stages=frozenset())), save=False
+                    store, options=PipelineOptions(analysis=AnalysisOptions(stages=frozenset())), save=False
                 )
                 notice = (
                     f"The analysis stages failed on this store ({type(exc).__name__}); only articles and "
                     "stories are shown. The server's log has the details."
                 )
-            duplicates = {link.duplicate for link in self._store.copies()}
+            duplicates = {link.duplicate for link in store.copies()}
             # Copies repeat their canonical article's text; only canonical articles are searched.
-            self.index.sync(a for a in self._store.articles() if a.id not in duplicates)
+            articles = [a for a in store.articles() if a.id not in duplicates]
+        with self._index_lock:
+            self.index.sync(articles)
         view = ReportView(document)
         numbers = {story["id"]: number for number, story in enumerate(view.stories, 1)}
         log.info("loaded %d articles and %d stories from %s", len(view.articles), len(view.stories), self.db_path)
@@ -197,12 +232,23 @@ class Desk:
         options = self.options.search
         if limit is not None and limit != options.limit:
             options = replace(options, candidates=max(options.candidates, limit), limit=limit)
-        return self.index.search(query, options)
+        with self._index_lock:
+            return self.index.search(query, options)
 
     def close(self) -> None:
+        # a running update finishes first; its connection is closed on the thread that opened it
+        self._refresher.submit(lambda: self._refresh_store and self._refresh_store.close()).result()
+        self._refresher.shutdown(wait=True)
         self._worker.submit(self._store.close).result()
         self._worker.shutdown()
         self.index.close()
+
+
+_UPDATING = "The store changed: the analysis is being updated. This page shows the last complete analysis."
+
+
+def _join(*notices: str | None) -> str:
+    return " ".join(notice for notice in notices if notice)
 
 
 # --------------------------------------------------------------------------------------------
