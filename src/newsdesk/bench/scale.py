@@ -233,12 +233,13 @@ def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None, 
         document = analysis_document(store, profile=profile, scheduler=scheduler)
         analysis_seconds = time.perf_counter() - start
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        dask = _on_dask(store, dask_workers, document) if dask_workers else {}
         start = time.perf_counter()
         ingest([one], store=store)
         again = AnalysisProfile()
-        analysis_document(store, profile=again, scheduler=scheduler)
+        updated = analysis_document(store, profile=again, scheduler=scheduler)
         one_add = time.perf_counter() - start
+        # last: it clears the store's findings to analyse every story again on the cluster
+        dask = _on_dask(store, dask_workers, updated) if dask_workers else {}
     return {
         "pile": kind if count is None else f"{kind} {count}",
         "records": len(records),
