@@ -31,13 +31,14 @@ def shared_bench() -> Path:
 
 @pytest.fixture(scope="session")
 def seed_analysis(tmp_path_factory):
-    """The seeds analysed once for the whole session: (analysis, store path, output folder)."""
+    """The seeds analysed once for the whole session, as ``newsdesk analyze`` does (the analysis
+    is saved in the store): (analysis.json document, store path, output folder)."""
     from newsdesk import pipeline
     from newsdesk.report import write_outputs
     from newsdesk.store import open_store
 
     work = tmp_path_factory.mktemp("seeds")
     with open_store(work / "seeds.db") as store:
-        analysis = pipeline.analyze([EXAMPLES], store=store)
-    write_outputs(analysis, work / "out")
-    return analysis, work / "seeds.db", work / "out"
+        document = pipeline.analyze([EXAMPLES], store=store).document
+    write_outputs(document, work / "out")
+    return document, work / "seeds.db", work / "out"

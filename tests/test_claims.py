@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.claims import ClaimOptions, ClaimsResult, find_claims
+from newsdesk.analysis.claims import ClaimOptions, ClaimsResult, find_claims
 from newsdesk.errors import AnalysisError, OptionsError
 from newsdesk.models import Article, Provenance
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.entities import EntityOptions, extract_entities
+from newsdesk.analysis.entities import EntityOptions, extract_entities
 from newsdesk.errors import AnalysisError, OptionsError
 from newsdesk.models import Article, Provenance
 

@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 from newsdesk import pipeline
+from newsdesk.analysis import AnalysisOptions
 from newsdesk.options import PipelineOptions
 from newsdesk.report import validate
 from newsdesk.store import open_store
@@ -37,33 +38,33 @@ CHROME = [
 ]
 
 
-def _by_file(analysis):
-    return {a.provenance.path.rsplit("/", 1)[-1]: a for a in analysis.articles}
+def _by_file(document):
+    """The articles of an analysis.json document by file name."""
+    return {a["source"]["path"].rsplit("/", 1)[-1]: a for a in document["articles"]}
 
 
 def test_seed_copies_are_merged_with_provenance_kept(seed_analysis):
-    analysis, _, _ = seed_analysis
-    seeds = _by_file(analysis)
-    duplicate_of = analysis.duplicate_of
-    pair = {seeds[SEED_000].id, seeds[SEED_001].id}
+    document, _, _ = seed_analysis
+    seeds = _by_file(document)
+    duplicate_of = {a["id"]: a["duplicate_of"] for a in document["articles"] if a["duplicate_of"]}
+    pair = {seeds[SEED_000]["id"], seeds[SEED_001]["id"]}
     assert len(duplicate_of) == 1
     (duplicate, canonical), = duplicate_of.items()
     assert {duplicate, canonical} == pair
-    document = analysis.to_json()
     copy_entry = next(a for a in document["articles"] if a["id"] == duplicate)
     assert copy_entry["source"]["path"].endswith((SEED_000, SEED_001))
     assert copy_entry["text"]  # nothing thrown away
 
 
 def test_seed_chrome_is_gone_and_article_paragraphs_kept(seed_analysis, examples_dir):
-    analysis, _, _ = seed_analysis
-    seeds = _by_file(analysis)
+    document, _, _ = seed_analysis
+    seeds = _by_file(document)
     for name, article in seeds.items():
         for marker in CHROME:
-            assert marker not in article.text, (name, marker)
-            assert marker not in (article.title or ""), (name, marker)
+            assert marker not in article["text"], (name, marker)
+            assert marker not in (article["title"] or ""), (name, marker)
     first = seeds[SEED_000]
-    assert first.title == "US-Russia talks: The rubber finally hits the road"
+    assert first["title"] == "US-Russia talks: The rubber finally hits the road"
     for paragraph in (
         "If the diplomatic overtures of the past several months",
         "The White House has been pushing for an all-encompassing ceasefire",
@@ -72,26 +73,25 @@ def test_seed_chrome_is_gone_and_article_paragraphs_kept(seed_analysis, examples
         "Where do we go from here?",
         "Secondly, whilst a full ceasefire remains a worthy short-term objective",
     ):
-        assert paragraph in first.text
+        assert paragraph in first["text"]
     # Every line of the clean seeds (003 has no chrome) survives.
     raw = (examples_dir / SEED_003).read_text(encoding="utf-8")
-    clean = seeds[SEED_003].title or ""
+    clean = seeds[SEED_003]["title"] or ""
     for line in filter(None, (l.strip() for l in raw.splitlines())):
-        assert line in seeds[SEED_003].text or line == clean
+        assert line in seeds[SEED_003]["text"] or line == clean
     # 004 keeps its article and loses its subscription chrome.
-    assert "The US President should set a more modest target" in seeds[SEED_004].text
+    assert "The US President should set a more modest target" in seeds[SEED_004]["text"]
     # 002's multi-paragraph expert quotes are all kept.
-    assert "Tryukhan concluded" in seeds[SEED_002].text and "noted Andrianov" in seeds[SEED_002].text
+    assert "Tryukhan concluded" in seeds[SEED_002]["text"] and "noted Andrianov" in seeds[SEED_002]["text"]
 
 
 def test_seed_004_is_its_own_story(seed_analysis):
-    analysis, _, _ = seed_analysis
-    seeds = _by_file(analysis)
-    story_of = analysis.story_of
-    march = {story_of[seeds[n].id] for n in (SEED_000, SEED_001, SEED_002, SEED_003)}
+    document, _, _ = seed_analysis
+    seeds = _by_file(document)
+    march = {seeds[n]["story"] for n in (SEED_000, SEED_001, SEED_002, SEED_003)}
     assert len(march) == 1
-    assert story_of[seeds[SEED_004].id] not in march
-    assert len(analysis.stories) == 2
+    assert seeds[SEED_004]["story"] not in march
+    assert len(document["stories"]) == 2
 
 
 def test_seed_analysis_json_matches_the_schema(seed_analysis):
@@ -160,7 +160,8 @@ def test_mixed_inputs_each_kind_end_to_end(tmp_path, fixtures_dir, examples_dir)
         encoding="utf-8",
     )
     with open_store(tmp_path / "n.db") as store:
-        analysis = pipeline.analyze([crawl, fixtures_dir / "pages" / "harbour.html"], store=store)
+        run = pipeline.ingest([crawl, fixtures_dir / "pages" / "harbour.html"], store=store)
+        analysis = pipeline.build_analysis(store, run=run)
     by_record = {(a.provenance.path.rsplit("/", 1)[-1], a.provenance.record): a for a in analysis.articles}
     port = by_record[("crawl.jsonl", 1)]
     assert port.title == "Port workers end strike after pay deal"
@@ -175,9 +176,9 @@ def test_mixed_inputs_each_kind_end_to_end(tmp_path, fixtures_dir, examples_dir)
 
 
 def test_seed_brief_carries_every_analysis_stage(seed_analysis):
-    analysis, _, out = seed_analysis
+    _, _, out = seed_analysis
     document = json.loads((out / "analysis.json").read_text(encoding="utf-8"))
-    march_story = analysis.story_of[_by_file(analysis)[SEED_003].id]
+    march_story = _by_file(document)[SEED_003]["story"]
     names = {e["name"] for e in document["entities"]}
     assert "Vladimir Putin" in names
     speakers = {q["speaker_text"] for q in document["quotes"] if q["story"] == march_story}
@@ -258,10 +259,11 @@ def test_extraction_rejections_name_the_place_once(tmp_path):
 
 
 def test_saved_analysis_is_reused_until_the_store_changes(tmp_path, examples_dir, monkeypatch):
-    options = PipelineOptions(stages=frozenset())
+    options = PipelineOptions(analysis=AnalysisOptions(stages=frozenset()))
     with open_store(tmp_path / "s.db") as store:
-        analysis = pipeline.analyze([examples_dir / "002_948ce0a83575118d.txt"], store=store, options=options)
-        expected = {**analysis.to_json(), "run": None}
+        analyzed = pipeline.analyze([examples_dir / "002_948ce0a83575118d.txt"], store=store, options=options)
+        assert analyzed.document["run"]["new_articles"] == 1
+        expected = {**analyzed.document, "run": None}
 
         def must_not_rebuild(*args, **kwargs):
             raise AssertionError("the saved analysis should have been reused")
@@ -270,7 +272,7 @@ def test_saved_analysis_is_reused_until_the_store_changes(tmp_path, examples_dir
         monkeypatch.setattr(pipeline, "build_analysis", must_not_rebuild)
         assert pipeline.analysis_document(store, options=options) == expected
         with pytest.raises(AssertionError):  # other stages: another analysis
-            pipeline.analysis_document(store, options=PipelineOptions(stages=frozenset({"timeline"})))
+            pipeline.analysis_document(store, options=PipelineOptions(analysis=AnalysisOptions(stages=frozenset({"timeline"}))))
 
         monkeypatch.setattr(pipeline, "build_analysis", real_build)
         pipeline.ingest([examples_dir / "003_f475c32dab00f800.txt"], store=store, options=options)

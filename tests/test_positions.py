@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.errors import AnalysisError, OptionsError
-from newsdesk.models import Article, Provenance
-from newsdesk.positions import (
+from newsdesk.analysis.positions import (
     KINDS,
     ActorRef,
     Position,
     PositionOptions,
     default_actor_resolver,
-    evaluate,
     extract_positions,
-    parse,
 )
+from newsdesk.bench.positions import evaluate
+from newsdesk.errors import AnalysisError, OptionsError
+from newsdesk.models import Article, Provenance
+from newsdesk.resources import parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "positions"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -46,10 +46,16 @@ def _seed_text(number: int) -> str:
 
 @pytest.fixture(scope="module")
 def seeds() -> dict[int, tuple[Article, list[Position]]]:
+    """Each seed's positions as the pipeline finds them: the stage run on a story of that one
+    article (actors named by its entities, sides from its titles and descriptors)."""
+    from newsdesk.analysis import build_context, positions
+    from newsdesk.models import Story
+
     found = {}
     for number in (0, 2, 3, 4):
         article = _article(_seed_text(number), f"seed{number:03d}")
-        found[number] = (article, extract_positions(article))
+        context = build_context(Story(f"story{number}", "", (article.id,)), [article])
+        found[number] = (article, list(positions.run(context, PositionOptions()).positions))
     return found
 
 
@@ -272,12 +278,12 @@ def test_bad_options_are_refused_with_a_hint(kwargs):
 def test_a_parse_of_another_text_is_refused():
     article = _article("France backed the plan.")
     with pytest.raises(AnalysisError):
-        extract_positions(article, doc=parse("Germany backed the plan."))
+        extract_positions(article, doc=parse(["Germany backed the plan."])[0])
 
 
 def test_a_caller_parse_is_used_as_is():
     article = _article("France backed the plan.")
-    assert extract_positions(article, doc=parse(article.text))[0].side == "France"
+    assert extract_positions(article, doc=parse([article.text])[0])[0].side == "France"
 
 
 def test_empty_text_has_no_positions():

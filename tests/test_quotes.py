@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.entities import extract_entities
+from newsdesk.analysis.entities import extract_entities
+from newsdesk.analysis.quotes import Quote, QuoteOptions, find_quotes, quotation_spans
 from newsdesk.errors import OptionsError
 from newsdesk.models import Article, Provenance
-from newsdesk.quotes import Quote, QuoteOptions, find_quotes, quotation_spans
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "quotes"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -10,7 +10,7 @@ import pytest
 from newsdesk.errors import ReportError
 from newsdesk.models import Article, CopyLink, Provenance, Rejection, Story
 from newsdesk.pipeline import Analysis
-from newsdesk.report import render_markdown, validate, write_outputs, ReportView
+from newsdesk.report import ReportView, render_markdown, validate, write_outputs
 
 PAYLOADS = ['<script>alert("x")</script>', '<img src=x onerror=alert(1)>', '"><svg onload=alert(2)>', "[link](javascript:alert(3))"]
 
@@ -76,7 +76,7 @@ def _hostile_analysis() -> Analysis:
         copies=[CopyLink("a0", "a1", 0.9)],
         stories=[Story("s1", evil, ("a0",), "2024-01-01", "2024-01-01")],
         rejections=[Rejection(evil, evil, "E102", 3)],
-        **_hostile_findings(evil),
+        sections=_hostile_findings(evil),
     )
 
 
@@ -142,12 +142,11 @@ def test_who_said_what_lists_words_said_not_the_learned_models_stances():
     analysis = Analysis(
         articles=articles, sources={"a0": [articles[0].provenance]}, copies=[],
         stories=[Story("s1", "T", ("a0",), None, None)], rejections=[],
-        quotes=[
+        sections={"quotes": [
             quote(speaker_text="Zelensky", text="elections in Ukraine", cue="calling", kind="learned"),
             quote(speaker_text="Zelensky", text="Putin drags out the war", kind="reported"),
             quote(speaker_text="Pistorius", text="Russia poses the greatest threat", direct=True, kind="reported"),
-        ],
-        positions=[], claims=[], disagreements=[], timeline=[], summary=[],
+        ]},
     )
     view = ReportView(analysis.to_json())
     listed = {name: [q["text"] for q in quotes] for name, quotes in view.speakers(view.stories[0])}

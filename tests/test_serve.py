@@ -23,10 +23,10 @@ from newsdesk.store import open_store
 
 @pytest.fixture(scope="module")
 def seeds(seed_analysis):
-    analysis, db_path, _out = seed_analysis
+    document, db_path, _out = seed_analysis
     app = create_app(db_path)
     with TestClient(app) as client:
-        yield client, analysis.to_json(), db_path
+        yield client, document, db_path
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.bench.stance import class_f1, fnc_score, load_pairs, summarise
-from newsdesk.errors import AnalysisError, BenchmarkError, OptionsError
-from newsdesk.stance import (
+from newsdesk.analysis.stance import (
     MODEL_DIR,
     MODEL_FILE,
     StanceModel,
@@ -20,6 +18,8 @@ from newsdesk.stance import (
     rule_stance,
     statement_polarity,
 )
+from newsdesk.bench.stance import class_f1, fnc_score, load_pairs, summarise
+from newsdesk.errors import AnalysisError, BenchmarkError, OptionsError
 
 SHARED_BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 needs_model = pytest.mark.skipif(not (MODEL_DIR / MODEL_FILE).exists(), reason="run `newsdesk train stance` first")

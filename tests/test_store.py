@@ -135,7 +135,7 @@ def test_documents_for_sites_can_keep_the_oldest_pages_per_named_site(tmp_path):
 
 @pytest.mark.parametrize("kind", ["sqlite", "memory"])
 def test_index_state_keeps_rows_and_postings_by_namespace(tmp_path, kind):
-    from newsdesk.store import MemoryIndexState
+    from newsdesk.indexing import MemoryIndexState
 
     store = open_store(tmp_path / "s.db")
     state = store.index_state("copies") if kind == "sqlite" else MemoryIndexState()
@@ -154,6 +154,15 @@ def test_index_state_keeps_rows_and_postings_by_namespace(tmp_path, kind):
         assert other.get(["sig:a"]) == {} and other.lookup(["band0:17"]) == {}
     state.clear()
     assert list(state.items()) == [] and state.lookup(["band1:5"]) == {}
+
+
+def test_index_sizes_count_what_the_indexes_hold(tmp_path):
+    store = open_store(tmp_path / "s.db")
+    assert store.index_sizes() == {"rows_bytes": 0, "postings": 0}
+    with store.transaction():
+        store.index_state("copies").put({"sig:a": b"\x00\x01"})
+        store.index_state("stories").post([("band0:1", "a"), ("band0:1", "b")])
+    assert store.index_sizes() == {"rows_bytes": len("sig:a") + 2, "postings": 2}
 
 
 def test_index_state_lookup_handles_more_terms_than_sqlite_binds_at_once(tmp_path):
@@ -220,7 +229,7 @@ def test_version_1_store_is_upgraded_and_its_pickled_indexes_dropped(tmp_path):
     store.close()
 
     upgraded = open_store(path)
-    assert upgraded.schema_version == SCHEMA_VERSION == 2
+    assert upgraded.schema_version == SCHEMA_VERSION == 3
     assert upgraded.load_state("indexes") is None
     assert upgraded.stories() == [] and upgraded.copies() == []
     assert [a.id for a in upgraded.articles()] == [doc.digest]  # content is kept; indexes are rebuilt on ingest

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.bench import summary as bench
-from newsdesk.errors import OptionsError
-from newsdesk.models import Article, Provenance
-from newsdesk.summarize import (
+from newsdesk.analysis.summary import (
     SummaryError,
     SummaryOptions,
     SummarySentence,
     rejection_reason,
     summarize_story,
 )
+from newsdesk.bench import summary as bench
+from newsdesk.errors import OptionsError
+from newsdesk.models import Article, Provenance
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
@@ -168,11 +168,12 @@ def test_single_article_story_and_empty_story():
     assert summarize_story([make_article("blank", "   ")]) == []
 
 
-def test_spacy_docs_from_an_earlier_stage_are_reused_with_the_same_result(fixture_summary):
-    from newsdesk.resources import nlp
+def test_sentences_from_the_story_context_are_reused_with_the_same_result(fixture_summary):
+    from newsdesk.analysis.sentences import article_sentences
+    from newsdesk.resources import parse
 
-    docs = {a.id: nlp()(a.text) for a in FIXTURE}
-    again = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60), docs=docs)
+    sentences = {a.id: article_sentences(a.text, doc) for a, doc in zip(FIXTURE, parse([a.text for a in FIXTURE]))}
+    again = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60), sentences=sentences)
     assert [s.text for s in again] == [s.text for s in fixture_summary]
 
 
@@ -297,7 +298,7 @@ def test_abstractive_flag_mode_names_what_is_unsupported():
 def test_abstractive_failure_falls_back_to_extractive_or_raises(caplog):
     with FakeChatServer("", status=500) as server:
         options = SummaryOptions(abstractive=True, llm_base_url=server.base_url, llm_model="m")
-        with caplog.at_level(logging.WARNING, logger="newsdesk.summarize"):
+        with caplog.at_level(logging.WARNING, logger="newsdesk.analysis.summary"):
             sentences = summarize_story(FIXTURE, options=options)
         assert sentences and all(s.kind == "extractive" for s in sentences)
         assert "HTTP 500" in caplog.text
@@ -381,8 +382,8 @@ def test_hard_wrapped_plain_text_keeps_its_sentences_whole():
 def test_candidate_features_give_one_finite_row_per_candidate():
     import numpy as np
 
+    from newsdesk.analysis.summary import FEATURE_NAMES, candidate_features, story_relative_features, summary_pool
     from newsdesk.resources import embed
-    from newsdesk.summarize import FEATURE_NAMES, candidate_features, story_relative_features, summary_pool
 
     _, pool = summary_pool(FIXTURE, SummaryOptions())
     vectors = embed([c.text for c in pool])
@@ -404,7 +405,7 @@ def test_json_tree_scorer_predicts_what_scikit_learn_predicts():
     import numpy as np
     from sklearn.ensemble import GradientBoostingRegressor
 
-    from newsdesk.summarize import FEATURE_NAMES, SentenceScorer, scorer_payload
+    from newsdesk.analysis.summary import FEATURE_NAMES, SentenceScorer, scorer_payload
 
     rng = np.random.default_rng(3)
     matrix = rng.normal(size=(400, 3 * len(FEATURE_NAMES))).astype(np.float32)
@@ -418,7 +419,7 @@ def test_json_tree_scorer_predicts_what_scikit_learn_predicts():
 
 
 def test_shipped_model_is_small_trained_on_dev_only_and_used_by_default(fixture_summary):
-    from newsdesk.summarize import MODEL_DIR, MODEL_FILE, load_scorer
+    from newsdesk.analysis.summary import MODEL_DIR, MODEL_FILE, load_scorer
 
     path = MODEL_DIR / MODEL_FILE
     assert path.stat().st_size < 5_000_000
@@ -430,7 +431,7 @@ def test_shipped_model_is_small_trained_on_dev_only_and_used_by_default(fixture_
 
 
 def test_missing_model_falls_back_to_the_heuristic_scorer_with_a_warning(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="newsdesk.summarize"):
+    with caplog.at_level(logging.WARNING, logger="newsdesk.analysis.summary"):
         fallback = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60, model_path=str(tmp_path / "none.json")))
     assert "heuristic scorer" in caplog.text
     heuristic = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60, scorer="heuristic"))
@@ -439,7 +440,7 @@ def test_missing_model_falls_back_to_the_heuristic_scorer_with_a_warning(tmp_pat
 
 
 def _candidate(article_index: int, words: int, position: int = 0):
-    from newsdesk.summarize import Candidate
+    from newsdesk.analysis.summary import Candidate
 
     text = " ".join(f"w{article_index}x{k}" for k in range(words)) + "."
     return Candidate(article_index=article_index, article_id=f"s{article_index}", start=0, end=len(text), text=text,
@@ -449,7 +450,7 @@ def _candidate(article_index: int, words: int, position: int = 0):
 def test_budget_selection_values_only_the_words_within_the_budget():
     import numpy as np
 
-    from newsdesk.summarize import select_within_budget
+    from newsdesk.analysis.summary import select_within_budget
 
     articles = [make_article(f"s{k}", "x", outlet=f"outlet {k}") for k in range(2)]
     long_dull, short_rich = _candidate(0, 30), _candidate(1, 20)  # reading order: long_dull first
@@ -465,7 +466,7 @@ def test_budget_selection_values_only_the_words_within_the_budget():
 def test_budget_selection_skips_near_copies_and_fills_the_budget():
     import numpy as np
 
-    from newsdesk.summarize import select_within_budget
+    from newsdesk.analysis.summary import select_within_budget
 
     articles = [make_article(f"s{k}", "x", outlet=f"outlet {k}") for k in range(3)]
     pool = [_candidate(0, 12), _candidate(1, 12), _candidate(2, 12)]
@@ -476,7 +477,7 @@ def test_budget_selection_skips_near_copies_and_fills_the_budget():
 
 
 def test_train_summary_command_cross_validates_and_writes_a_loadable_model(tmp_path):
-    from newsdesk.summarize import MODEL_FILE, load_scorer
+    from newsdesk.analysis.summary import MODEL_FILE, load_scorer
     from newsdesk.training import summary as training
 
     data = [BENCH / "mds_allsides_neus" / "dev.jsonl", BENCH / "mds_allsides_stories" / "dev.jsonl"]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from newsdesk.analysis.timeline import TimelineEntry, TimelineOptions, build_timeline
 from newsdesk.errors import AnalysisError, OptionsError
 from newsdesk.models import Article, Provenance
-from newsdesk.timeline import TimelineEntry, TimelineOptions, build_timeline, split_sentences
 
 REPO = Path(__file__).resolve().parents[1]
 LEXICAL = TimelineOptions(use_embeddings=False)
@@ -104,17 +104,11 @@ def test_embeddings_merge_paraphrases_that_share_few_words():
     assert sorted(sorted(e.sources) for e in entries) == [["a", "b"], ["c"]]
 
 
-def test_sentence_splitter_keeps_abbreviations_and_splits_paragraphs():
-    text = "Mr. Smith met U.S. officials on Jan. 5 in Washington. They agreed.\n\nNew paragraph here"
-    pieces = [text[s:e] for s, e in split_sentences(text)]
-    assert pieces == ["Mr. Smith met U.S. officials on Jan. 5 in Washington.", "They agreed.", "New paragraph here"]
-
-
 def test_spacy_docs_give_sentence_boundaries_when_passed():
-    from newsdesk.resources import nlp
+    from newsdesk.resources import parse
 
     text = "Officials met on Monday. A deal was reached today."
-    doc = nlp()(text)
+    (doc,) = parse([text])
     entries = build_timeline([article("a", text, "2025-03-18")], docs=[doc], options=LEXICAL)
     assert [(e.date, e.text) for e in entries] == [
         ("2025-03-17", "Officials met on Monday."),

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from newsdesk.analysis.timeline import Timex, TimexOptions, find_timexes
 from newsdesk.errors import AnalysisError, OptionsError
-from newsdesk.timeline import Timex, TimexOptions, find_timexes
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"

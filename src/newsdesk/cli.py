@@ -42,16 +42,18 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         "--max-document-mb", type=float, default=20.0, metavar="MB",
         help="largest single document (file or JSONL record) accepted, in MiB (default: 20)",
     )
+    group.add_argument("--date", metavar="YYYY-MM-DD", help="publication date of every input of this run not yet stored (outranks the pages, records and sidecars)")
+    group.add_argument("--outlet", metavar="NAME", help="outlet of every input of this run not yet stored (outranks the pages, records and sidecars)")
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    from .options import ANALYSIS_STAGES
+    from .analysis import STAGES
 
     group = parser.add_argument_group("output")
     group.add_argument("--out", default="out", metavar="DIR", help="folder for analysis.json, report.md, report.html (default: ./out)")
     group.add_argument(
         "--stages", default="all", metavar="LIST",
-        help=f"analysis stages to run, comma-separated, 'all' or 'none' (stages: {', '.join(sorted(ANALYSIS_STAGES))})",
+        help=f"analysis stages to run, comma-separated, 'all' or 'none' (stages, in order: {', '.join(s.NAME for s in STAGES)})",
     )
 
 
@@ -167,15 +169,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _pipeline_options(args: argparse.Namespace):
+    from .analysis import STAGE_NAMES, AnalysisOptions
     from .ingest import IngestOptions
-    from .options import ANALYSIS_STAGES, PipelineOptions
+    from .options import PipelineOptions
 
     stages = getattr(args, "stages", "all")
-    chosen = ANALYSIS_STAGES if stages == "all" else frozenset() if stages == "none" else frozenset(
+    chosen = STAGE_NAMES if stages == "all" else frozenset() if stages == "none" else frozenset(
         s.strip() for s in stages.split(",") if s.strip()
     )
     max_mb = getattr(args, "max_document_mb", 20.0)
-    return PipelineOptions(ingest=IngestOptions(max_document_bytes=int(max_mb * 1024 * 1024)), stages=chosen)
+    ingest = IngestOptions(
+        max_document_bytes=int(max_mb * 1024 * 1024), date=getattr(args, "date", None), outlet=getattr(args, "outlet", None)
+    )
+    return PipelineOptions(ingest=ingest, analysis=AnalysisOptions(stages=chosen))
 
 
 def _run_pipeline(args: argparse.Namespace) -> int:
@@ -194,16 +200,18 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         task = bar.add_task("extracting", total=None)
 
         def progress(done: int, total: int, what: str) -> None:
-            bar.update(task, completed=done, total=total)
+            phase = "analysing" if what.startswith(pipeline.ANALYSING) else "extracting"
+            bar.update(task, description=phase, completed=done, total=total)
 
-        run = pipeline.ingest(args.paths, store=store, options=options, progress=progress)
         document = None
         if args.command == "analyze":
-            bar.update(task, description="analysing", completed=0, total=None)
-            # reused from the store when nothing changed since the last analysis
-            document = {**pipeline.analysis_document(store, options=options), "run": run.to_json()}
+            analyzed = pipeline.analyze(args.paths, store=store, options=options, progress=progress)
+            run, document = analyzed.run, analyzed.document
+        else:
+            run = pipeline.ingest(args.paths, store=store, options=options, progress=progress)
     for rejection in run.rejections:
         err.print(f"rejected: {escape(rejection.label())}: {escape(rejection.reason)} [{rejection.code}]")
+    _print_stage_errors(document, err)
     out = _console()
     out.print(
         f"{run.files} files, {run.documents} documents: {run.new_articles} new articles, "
@@ -224,6 +232,7 @@ def _run_report(args: argparse.Namespace) -> int:
     options = _pipeline_options(args)
     with open_store(args.db) as store:
         document = pipeline.analysis_document(store, options=options)
+    _print_stage_errors(document, _console(stderr=True))
     _write_outputs(document, Path(args.out), _console())
     return EXIT_OK
 
@@ -235,6 +244,17 @@ def _run_serve(args: argparse.Namespace) -> int:
         raise NewsdeskError(f"no store at {args.db!r}", hint="run `newsdesk analyze PATH…` first, or pass --db")
     run(args.db, host=args.host, port=args.port)
     return EXIT_OK
+
+
+def _print_stage_errors(document, console) -> None:
+    """One line per analysis stage that failed on a story (the brief is written without it)."""
+    from rich.markup import escape
+
+    for error in (document or {}).get("stage_errors", []):
+        console.print(
+            f"analysis: {escape(error['stage'])} failed on {escape(error['story'])}: "
+            f"{escape(error['message'])} [{error['code']}]"
+        )
 
 
 def _write_outputs(analysis, out_dir: Path, console) -> None:

@@ -43,6 +43,7 @@ from .errors import (
     UnsupportedFormatError,
 )
 from .models import Provenance, RawDocument, Rejection
+from .sidecar import with_user_hints
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ JSONL_FIELDS: dict[str, tuple[str, ...]] = {
     "date": ("date", "published", "date_publish", "publish_date", "published_at", "pubdate", "datetime"),
     "author": ("author", "authors", "byline", "creator"),
     "sitename": ("sitename", "site_name", "source", "outlet", "publisher", "source_domain", "domain"),
+    "section": ("section", "article_section", "category", "opinion_tag"),
     "id": ("id", "uid", "doc_id"),
 }
 
@@ -88,13 +90,19 @@ class IngestOptions:
             loaded: a 20 MiB news page is already far beyond any real article page.
         max_jsonl_bytes: largest JSONL file accepted (streamed line by line), default 4 GiB.
         include_hidden: also read files and folders whose names start with a dot.
+        date, outlet: the publication date (``YYYY-MM-DD``) and outlet the user states for every
+            input of this run (``--date``/``--outlet``); they outrank everything else, a sidecar
+            file (``page.html.json``) included. Default None: not stated.
     """
 
     max_document_bytes: int = 20 * 1024 * 1024
     max_jsonl_bytes: int = 4 * 1024 * 1024 * 1024
     include_hidden: bool = False
+    date: str | None = None
+    outlet: str | None = None
 
     def __post_init__(self) -> None:
+        _check_user_statements(self.date, self.outlet)
         if self.max_document_bytes < 1024:
             raise OptionsError(
                 f"max_document_bytes={self.max_document_bytes} is too small to hold an article",
@@ -105,6 +113,19 @@ class IngestOptions:
                 "max_jsonl_bytes must be at least max_document_bytes",
                 hint=f"raise max_jsonl_bytes above {self.max_document_bytes}",
             )
+
+
+def _check_user_statements(date: str | None, outlet: str | None) -> None:
+    from .errors import MalformedRecordError
+    from .sidecar import check_date
+
+    if date is not None:
+        try:
+            check_date(date, what=f"--date {date!r}")
+        except MalformedRecordError as exc:
+            raise OptionsError(exc.message, hint="write the date as YYYY-MM-DD, e.g. --date 2025-03-18") from exc
+    if outlet is not None and (not isinstance(outlet, str) or not outlet.strip()):
+        raise OptionsError("--outlet must be a non-empty name", hint='e.g. --outlet "Responsible Statecraft"')
 
 
 def discover(paths: Iterable[str | os.PathLike], *, options: IngestOptions) -> Iterator[Path | Rejection]:
@@ -165,7 +186,8 @@ def read_paths(paths: Iterable[str | os.PathLike], *, options: IngestOptions | N
         if isinstance(item, Rejection):
             yield item
             continue
-        yield from read_file(item, options=options)
+        # what the user states about the file (--date/--outlet, a sidecar beside it) goes along as hints
+        yield from with_user_hints(read_file(item, options=options), item, date=options.date, outlet=options.outlet)
 
 
 def read_file(path: Path, *, options: IngestOptions | None = None) -> Iterator[RawDocument | Rejection]:
@@ -360,7 +382,7 @@ def _record_document(path: Path, number: int, line: bytes, options: IngestOption
         wanted = ", ".join(JSONL_FIELDS["html"] + JSONL_FIELDS["text"])
         raise MalformedRecordError(f"the record has no article content (looked for: {wanted})")
     hints = {}
-    for role in ("title", "date", "author", "sitename", "id"):
+    for role in ("title", "date", "author", "sitename", "section", "id"):
         value = _first_text(record, JSONL_FIELDS[role])
         if value:
             hints[role] = value

@@ -80,10 +80,31 @@ class Article:
     published: str | None = None  # ISO date (YYYY-MM-DD) or None when unknown
     language: str | None = None
     extractor: str = ""  # which method produced the text, e.g. "trafilatura" or "lines"
+    # where the date, the outlet and the type were read from (user, sidecar, record, metadata, url,
+    # dateline, text, copy: see newsdesk.extract.origin) and how sure that source is (0–1)
+    published_source: str | None = None
+    published_confidence: float | None = None
+    outlet_source: str | None = None
+    outlet_confidence: float | None = None
+    article_type: str | None = None  # report | opinion | analysis | interview | live_blog
+    article_type_source: str | None = None
+    article_type_confidence: float | None = None
 
     @property
     def paragraphs(self) -> list[str]:
         return [p for p in self.text.split("\n\n") if p.strip()]
+
+    def origin_json(self) -> dict[str, object]:
+        """The fields that say where the date, outlet and type came from (for ``analysis.json``)."""
+        return {
+            "published_source": self.published_source,
+            "published_confidence": self.published_confidence,
+            "outlet_source": self.outlet_source,
+            "outlet_confidence": self.outlet_confidence,
+            "article_type": self.article_type,
+            "article_type_source": self.article_type_source,
+            "article_type_confidence": self.article_type_confidence,
+        }
 
 
 @dataclass(frozen=True, slots=True)

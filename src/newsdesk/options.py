@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .analysis import AnalysisOptions
 from .dedup import DedupOptions
 from .errors import OptionsError
 from .extract import ExtractOptions
@@ -16,13 +17,9 @@ from .ingest import IngestOptions
 from .stories import StoryOptions
 
 
-#: Analysis stages after ingest, in the order they run.
-ANALYSIS_STAGES = frozenset({"entities", "quotes", "positions", "claims", "timeline", "summary"})
-
-
 @dataclass(frozen=True, kw_only=True)
 class PipelineOptions:
-    """Options of ``newsdesk ingest`` / ``newsdesk analyze``.
+    """Options of ``newsdesk ingest`` / ``newsdesk analyze`` / ``newsdesk report``.
 
     Attributes:
         ingest, extract, dedup, stories: the options of each stage (see their classes).
@@ -33,8 +30,8 @@ class PipelineOptions:
             in their original order.
         template_pages: pages per site that site templates (lines repeated across a site's pages,
             i.e. chrome) are learned from, the first ones in arrival order (default 300).
-        stages: the analysis stages run after ingest, by name (default: all of
-            :data:`ANALYSIS_STAGES`). An empty set stops at articles, copies and stories.
+        analysis: which analysis stages run on each story, and each one's options
+            (:class:`~newsdesk.analysis.AnalysisOptions`).
     """
 
     ingest: IngestOptions = field(default_factory=IngestOptions)
@@ -43,19 +40,13 @@ class PipelineOptions:
     stories: StoryOptions = field(default_factory=StoryOptions)
     checkpoint_every: int = 64
     template_pages: int = 300
-    stages: frozenset[str] = ANALYSIS_STAGES
+    analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
 
     def __post_init__(self) -> None:
         if self.template_pages < 2:
             raise OptionsError(
                 f"template_pages={self.template_pages} is too few to see what repeats across a site's pages",
                 hint="use at least 2; the default is 300",
-            )
-        unknown = set(self.stages) - ANALYSIS_STAGES
-        if unknown:
-            raise OptionsError(
-                f"unknown analysis stage(s): {', '.join(sorted(unknown))}",
-                hint=f"choose among: {', '.join(sorted(ANALYSIS_STAGES))}",
             )
         if self.checkpoint_every < 1:
             raise OptionsError(

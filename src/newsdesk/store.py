@@ -14,16 +14,19 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from .errors import SchemaVersionError, StoreError
+from .indexing import IndexState, MemoryIndexState
 from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
+
+__all__ = ["BACKENDS", "IndexState", "MemoryIndexState", "SQLiteIndexState", "SQLiteStore", "Store", "open_store"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -105,76 +108,9 @@ CREATE INDEX IF NOT EXISTS stories_seq ON stories(seq);
 _CHUNK = 900
 
 
-def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
+def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-class IndexState(Protocol):
-    """Row-level state of one incremental index (copy index, story index…), in one namespace.
-
-    Two kinds of data: keyed rows (``key -> bytes``: a signature, a story's centroid…) and
-    postings (``term -> members``: LSH buckets, an inverted index of names…). An index reads only
-    the rows and postings it needs for the article at hand and writes only what changed, so adding
-    one article costs the same in a store of ten articles as in a store of a million. Writes made
-    inside :meth:`Store.transaction` commit with it.
-    """
-
-    def get(self, keys: Iterable[str]) -> dict[str, bytes]: ...
-    def items(self, prefix: str = "") -> Iterator[tuple[str, bytes]]: ...
-    def put(self, rows: Mapping[str, bytes]) -> None: ...
-    def delete(self, keys: Iterable[str]) -> None: ...
-    def post(self, pairs: Iterable[tuple[str, str]]) -> None: ...
-    def unpost(self, pairs: Iterable[tuple[str, str]]) -> None: ...
-    def lookup(self, terms: Iterable[str]) -> dict[str, list[str]]: ...
-    def clear(self) -> None: ...
-
-
-class MemoryIndexState:
-    """:class:`IndexState` in memory: for batch use (benchmarks, ``find_copies``) and tests."""
-
-    def __init__(self) -> None:
-        self._rows: dict[str, bytes] = {}
-        self._postings: dict[str, set[str]] = {}
-
-    def get(self, keys: Iterable[str]) -> dict[str, bytes]:
-        return {key: self._rows[key] for key in keys if key in self._rows}
-
-    def items(self, prefix: str = "") -> Iterator[tuple[str, bytes]]:
-        for key in sorted(self._rows):
-            if key.startswith(prefix):
-                yield key, self._rows[key]
-
-    def put(self, rows: Mapping[str, bytes]) -> None:
-        self._rows.update((key, bytes(value)) for key, value in rows.items())
-
-    def delete(self, keys: Iterable[str]) -> None:
-        for key in keys:
-            self._rows.pop(key, None)
-
-    def post(self, pairs: Iterable[tuple[str, str]]) -> None:
-        for term, member in pairs:
-            self._postings.setdefault(term, set()).add(member)
-
-    def unpost(self, pairs: Iterable[tuple[str, str]]) -> None:
-        for term, member in pairs:
-            members = self._postings.get(term)
-            if members is not None:
-                members.discard(member)
-                if not members:
-                    del self._postings[term]
-
-    def lookup(self, terms: Iterable[str]) -> dict[str, list[str]]:
-        found = {}
-        for term in terms:
-            members = self._postings.get(term)
-            if members:
-                found[term] = sorted(members)
-        return found
-
-    def clear(self) -> None:
-        self._rows.clear()
-        self._postings.clear()
 
 
 class SQLiteIndexState:
@@ -244,11 +180,12 @@ class SQLiteIndexState:
 
 
 class Store(Protocol):
-    """What the pipeline needs from storage."""
+    """What the pipeline, the analysis, serve and the benchmarks need from storage (nothing else
+    touches SQL)."""
 
     path: str
 
-    def transaction(self): ...
+    def transaction(self) -> AbstractContextManager[Any]: ...
     def has_document(self, digest: str) -> bool: ...
     def add_document(self, doc: RawDocument) -> bool: ...
     def add_article(self, article: Article) -> None: ...
@@ -266,6 +203,7 @@ class Store(Protocol):
     def save_state(self, key: str, value: bytes) -> None: ...
     def load_state(self, key: str) -> bytes | None: ...
     def index_state(self, space: str) -> IndexState: ...
+    def index_sizes(self) -> dict[str, int]: ...
     def generation(self) -> int: ...
     def save_analysis(self, key: str, generation: int, document: bytes) -> None: ...
     def load_analysis(self, key: str) -> bytes | None: ...
@@ -275,6 +213,8 @@ class Store(Protocol):
     def delete_stories(self, story_ids: Iterable[str]) -> None: ...
     def counts(self) -> dict[str, int]: ...
     def close(self) -> None: ...
+    def __enter__(self) -> Store: ...
+    def __exit__(self, *exc: object) -> None: ...
 
 
 class SQLiteStore:
@@ -326,9 +266,24 @@ class SQLiteStore:
                 "BEGIN; DELETE FROM stage_state; DELETE FROM copies; DELETE FROM story_articles; "
                 "DELETE FROM stories; COMMIT;"
             )
+        self._add_origin_columns()
         self._db.execute(
             "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
+
+    # v3: where an article's date, outlet and type came from (newsdesk.extract.origin). Added in
+    # place, empty for articles stored before (they read as "source unknown"), on new stores too.
+    _ORIGIN_COLUMNS = (
+        ("published_source", "TEXT"), ("published_confidence", "REAL"), ("outlet_source", "TEXT"),
+        ("outlet_confidence", "REAL"), ("article_type", "TEXT"), ("article_type_source", "TEXT"),
+        ("article_type_confidence", "REAL"),
+    )  # fmt: skip
+
+    def _add_origin_columns(self) -> None:
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
+        for name, kind in self._ORIGIN_COLUMNS:
+            if name not in present:
+                self._db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
 
     @property
     def schema_version(self) -> int:
@@ -337,7 +292,7 @@ class SQLiteStore:
     # -- transactions ------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[SQLiteStore]:
         """All writes inside commit together or not at all."""
         if self._in_transaction:
             yield self
@@ -386,14 +341,17 @@ class SQLiteStore:
             return new
 
     def _next_seq(self, table: str) -> int:
-        return self._db.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {table}").fetchone()[0]
+        return int(self._db.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {table}").fetchone()[0])
 
     def add_article(self, article: Article) -> None:
         with self.transaction():
             self._touch()
+            origin = tuple(getattr(article, name) for name, _ in self._ORIGIN_COLUMNS)
             self._db.execute(
-                "INSERT OR REPLACE INTO articles(id, title, outlet, authors, published, language, extractor, text, seq) "
-                "VALUES (?,?,?,?,?,?,?,?, COALESCE((SELECT seq FROM articles WHERE id=?), (SELECT COALESCE(MAX(seq),0)+1 FROM articles)))",
+                "INSERT OR REPLACE INTO articles(id, title, outlet, authors, published, language, extractor, text, seq, "
+                f"{', '.join(name for name, _ in self._ORIGIN_COLUMNS)}) "
+                "VALUES (?,?,?,?,?,?,?,?, COALESCE((SELECT seq FROM articles WHERE id=?), (SELECT COALESCE(MAX(seq),0)+1 FROM articles)), "
+                f"{','.join('?' * len(self._ORIGIN_COLUMNS))})",
                 (
                     article.id,
                     article.title,
@@ -404,6 +362,7 @@ class SQLiteStore:
                     article.extractor,
                     article.text,
                     article.id,
+                    *origin,
                 ),
             )
 
@@ -428,7 +387,8 @@ class SQLiteStore:
         """
         wanted = set(sites)
         named = sorted(s for s in wanted if s is not None)
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[object] = []
         if named:
             clauses.append(f"d.site IN ({','.join('?' * len(named))})")
             params.extend(named)
@@ -465,8 +425,9 @@ class SQLiteStore:
         _, kind, content, encoding, hints, path, record, url = row
         return RawDocument(Provenance(path, record or None, url), kind, content, encoding, json.loads(hints))
 
-    def _article_from_row(self, row) -> Article:
-        article_id, title, outlet, authors, published, language, extractor, text, path, record, url = row
+    def _article_from_row(self, row: tuple[Any, ...]) -> Article:
+        article_id, title, outlet, authors, published, language, extractor, text, path, record, url = row[:11]
+        origin = dict(zip((name for name, _ in self._ORIGIN_COLUMNS), row[11:]))
         return Article(
             id=article_id,
             provenance=Provenance(path, record or None, url),
@@ -477,11 +438,13 @@ class SQLiteStore:
             published=published,
             language=language,
             extractor=extractor,
+            **origin,
         )
 
     _ARTICLE_QUERY = (
         "SELECT a.id, a.title, a.outlet, a.authors, a.published, a.language, a.extractor, a.text, "
-        "s.path, s.record, s.url FROM articles a "
+        "s.path, s.record, s.url, a.published_source, a.published_confidence, a.outlet_source, a.outlet_confidence, "
+        "a.article_type, a.article_type_source, a.article_type_confidence FROM articles a "
         "JOIN sources s ON s.rowid = (SELECT MIN(rowid) FROM sources WHERE digest = a.id) "
     )
 
@@ -628,11 +591,18 @@ class SQLiteStore:
         """The row-level state of the index named ``space`` (see :class:`IndexState`)."""
         return SQLiteIndexState(self._db, space)
 
+    def index_sizes(self) -> dict[str, int]:
+        """How much the incremental indexes hold: ``rows_bytes`` (keys and values of their rows)
+        and ``postings`` (their posting entries), for the scale benchmark."""
+        rows_bytes = self._db.execute("SELECT COALESCE(SUM(length(key) + length(value)), 0) FROM index_rows").fetchone()[0]
+        postings = self._db.execute("SELECT COUNT(*) FROM index_postings").fetchone()[0]
+        return {"rows_bytes": int(rows_bytes), "postings": int(postings)}
+
     # -- misc --------------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
         def count(table: str) -> int:
-            return self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
         return {
             "documents": count("documents"),
@@ -643,7 +613,7 @@ class SQLiteStore:
             "rejections": count("rejections"),
         }
 
-    def dump(self) -> dict[str, list[tuple]]:
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every content table, sorted: for comparing two stores in tests."""
         tables = [
             "documents", "sources", "articles", "rejections", "copies", "stories", "story_articles", "stage_state",
@@ -657,7 +627,7 @@ class SQLiteStore:
     def __enter__(self) -> "SQLiteStore":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -665,7 +635,7 @@ class SQLiteStore:
 BACKENDS: dict[str, Callable[[str], Store]] = {"sqlite": SQLiteStore}
 
 
-def open_store(location: str | Path) -> SQLiteStore:
+def open_store(location: str | Path) -> Store:
     """Open (creating if needed) the store at ``location``: a file path or ``scheme://…``."""
     text = str(location)
     scheme, sep, rest = text.partition("://")

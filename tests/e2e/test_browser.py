@@ -20,11 +20,13 @@ def seeds_site(seed_analysis, serve):
     seconds here and these tests are about navigation; tests/test_serve.py checks that story
     pages carry the report's full story section.
     """
+    from newsdesk.analysis import AnalysisOptions
     from newsdesk.options import PipelineOptions
     from newsdesk.serve import ServeOptions
 
-    analysis, db_path, _out = seed_analysis
-    return serve(db_path, ServeOptions(pipeline=PipelineOptions(stages=frozenset()))), analysis.to_json()
+    document, db_path, _out = seed_analysis
+    options = PipelineOptions(analysis=AnalysisOptions(stages=frozenset()))
+    return serve(db_path, ServeOptions(pipeline=options)), document
 
 
 def _only_local(requests: list[str], base: str) -> None:

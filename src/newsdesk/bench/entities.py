@@ -18,8 +18,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 from ..errors import BenchmarkError
+from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 
 HELP = "named-entity mention P/R/F1 on MEANTIME, newsdesk entities vs raw spaCy NER"
 
@@ -84,9 +84,9 @@ def _row(system: str, counts: dict[str, int], n_gold: int, n_pred: int) -> dict[
 
 
 def run(args) -> BenchReport:
-    from ..entities import extract_entities
+    from ..analysis.entities import extract_entities
     from ..models import Article, Provenance
-    from ..resources import nlp
+    from ..resources import parse
 
     records = []
     for number, record in enumerate(read_jsonl(args.dataset), 1):
@@ -99,7 +99,7 @@ def run(args) -> BenchReport:
     if not records:
         raise BenchmarkError(f"{args.dataset} holds no documents")
     with Stopwatch() as parse_time:
-        docs = list(nlp().pipe([r["text"] for r in records], batch_size=16))
+        docs = parse([r["text"] for r in records])
 
     kinds = {"exact": (True, True), "overlap": (False, True), "untyped overlap": (False, False)}
     totals = {s: {k: 0 for k in kinds} for s in ("spaCy NER", "newsdesk entities")}

@@ -8,8 +8,13 @@ were drawn and labelled, and which half (``heldout``) was never used for tuning.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
+from typing import Iterable
 
+from ..analysis.positions import KINDS, Position, PositionOptions, extract_positions
+from ..errors import BenchmarkError
+from ..models import Article, Provenance
 from . import BenchReport, BenchTable, read_jsonl
 
 HELP = "positions (actor, kind, content) against hand labels on BASIL dev sentences"
@@ -24,8 +29,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> BenchReport:
-    from ..positions import evaluate
-
     articles = {record["id"]: record for record in read_jsonl(args.dataset)}
     rows = []
     for split in (["dev", "heldout"] if args.split == "all" else [args.split]):
@@ -44,3 +47,121 @@ def run(args: argparse.Namespace) -> BenchReport:
     ))
     report.metrics = {"rows": rows}
     return report
+
+
+# --- scoring ------------------------------------------------------------------------------------
+
+
+def evaluate(
+    labels: Iterable[dict],
+    articles: dict[str, dict],
+    *,
+    split: str | None = None,
+    options: PositionOptions | None = None,
+) -> dict:
+    """Precision/recall of positions against hand labels on sentences of whole articles.
+
+    ``labels``: records ``{"article", "sentence", "split", "positions": [{"kind", "actor":
+    [names], "content": [start, end]}, …]}`` where offsets are in the labelled sentence;
+    ``articles``: BASIL-format records by id (``text`` with one paragraph per line,
+    ``sentences``). Each article is analysed whole (so pronouns can be resolved); predictions
+    count for a labelled sentence when their evidence overlaps it by at least half.
+
+    A prediction matches a gold position when one of the gold actor names occurs in its actor
+    text and it covers at least half of the gold content's words while at least a third of its
+    own content words are gold (so neither a fragment nor a whole paragraph passes). ``overall``
+    also requires the same kind; ``any_kind`` does not (was the position found at all).
+    """
+    labels = [r for r in labels if split is None or r.get("split") == split]
+    if not labels:
+        raise BenchmarkError(
+            f"no labelled sentences{f' in split {split!r}' if split else ''}",
+            hint="use split 'dev', 'heldout' or None (all), and the labels file of tests/fixtures/positions",
+        )
+    by_article: dict[str, list[dict]] = {}
+    for record in labels:
+        by_article.setdefault(record["article"], []).append(record)
+    totals = {"tp": 0, "fp": 0, "fn": 0}
+    any_kind = {"tp": 0, "fp": 0, "fn": 0}
+    per_kind = {k: {"tp": 0, "fp": 0, "fn": 0} for k in KINDS}
+    errors: list[dict] = []
+    for article_id, records in sorted(by_article.items()):
+        source = articles.get(article_id)
+        if source is None:
+            raise BenchmarkError(
+                f"labelled article {article_id} is not in the articles given",
+                hint="pass the BASIL split the labels were made on (clustering_basil/dev.jsonl)",
+            )
+        text = "\n\n".join(line for line in source["text"].split("\n") if line.strip())
+        article = Article(id=article_id, provenance=Provenance(path="<labelled>"), text=text)
+        predicted = extract_positions(article, options=options)
+        for record in records:
+            sentence = source["sentences"][record["sentence"]]
+            at = text.find(sentence)
+            if at < 0:
+                raise BenchmarkError(f"sentence {record['sentence']} of {article_id} not found in its text")
+            lo, hi = at, at + len(sentence)
+            mine = [
+                p for p in predicted
+                if min(hi, p.end) - max(lo, p.start) >= 0.5 * min(hi - lo, p.end - p.start)
+            ]
+            gold = [
+                {**g, "content_text": sentence[g["content"][0] : g["content"][1]]} for g in record["positions"]
+            ]
+            for strict, counts in ((True, totals), (False, any_kind)):
+                used: set[int] = set()
+                for pos in mine:
+                    hit = next((n for n, g in enumerate(gold) if n not in used and _matches(pos, g, strict)), None)
+                    if hit is None:
+                        counts["fp"] += 1
+                        if strict:
+                            per_kind[pos.kind]["fp"] += 1
+                            errors.append({"sentence": sentence, "type": "fp", "predicted": pos.to_json()})
+                    else:
+                        used.add(hit)
+                        counts["tp"] += 1
+                        if strict:
+                            per_kind[pos.kind]["tp"] += 1
+                for n, g in enumerate(gold):
+                    if n not in used:
+                        counts["fn"] += 1
+                        if strict:
+                            per_kind[g["kind"]]["fn"] += 1
+                            errors.append({"sentence": sentence, "type": "fn", "gold": g})
+    return {
+        "sentences": len(labels),
+        "gold_positions": sum(len(r["positions"]) for r in labels),
+        "overall": _prf(totals),
+        "any_kind": _prf(any_kind),
+        "per_kind": {k: _prf(v) for k, v in per_kind.items()},
+        "errors": errors,
+    }
+
+
+def _matches(pos: Position, gold: dict, strict: bool) -> bool:
+    if strict and pos.kind != gold["kind"]:
+        return False
+    who = f"{pos.actor_text} {pos.actor_name or ''}".lower()
+    if not any(name.lower() in who for name in gold["actor"]):
+        return False
+    gold_words = _content_words(gold["content_text"])
+    mine = _content_words(pos.content)
+    if not gold_words or not mine:
+        return False
+    shared = len(gold_words & mine)
+    return shared >= 0.5 * len(gold_words) and shared >= len(mine) / 3
+
+
+_STOP = {"the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "that", "it", "its", "be",
+         "is", "are", "was", "were", "with", "by", "as", "at", "from", "this", "their", "his", "her"}
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP}
+
+
+def _prf(c: dict) -> dict:
+    p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
+    r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {**c, "precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)}

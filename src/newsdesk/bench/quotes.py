@@ -21,8 +21,8 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 from ..errors import BenchmarkError
+from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 
 HELP = "quote content P/R/F1 and speaker accuracy on PolNeAR, newsdesk vs textacy direct quotations"
 
@@ -131,8 +131,8 @@ class Scorer:
 
 def newsdesk_predictions(record: dict[str, Any], doc, options=None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(scoring dicts, predictions-file dicts) of newsdesk on one record."""
+    from ..analysis.quotes import QuoteOptions, find_quotes
     from ..models import Article, Provenance
-    from ..quotes import QuoteOptions, find_quotes
 
     options = options or QuoteOptions(learned_cues=False, classifier=False)
 
@@ -192,7 +192,7 @@ def textacy_predictions(doc) -> tuple[list[dict[str, Any]], bool]:
 def _load_docs(texts: list[str], parses: str | None):
     from spacy.tokens import DocBin
 
-    from ..resources import nlp
+    from ..resources import nlp, parse
 
     model = nlp()
     if parses and Path(parses).exists():
@@ -200,7 +200,7 @@ def _load_docs(texts: list[str], parses: str | None):
         if len(docs) >= len(texts) and all(d.text == t for d, t in zip(docs, texts)):
             return docs[: len(texts)]
         log.warning("%s does not hold the parses of these articles; parsing again", parses)
-    docs = list(model.pipe(texts, batch_size=16))
+    docs = parse(texts)
     if parses:
         bin_ = DocBin(store_user_data=False)
         for d in docs:
@@ -223,7 +223,7 @@ def run(args) -> BenchReport:
     with Stopwatch() as parse_time:
         docs = _load_docs([r["text"] for r in records], args.parses)
 
-    from ..quotes import CUE_VERBS, QuoteOptions, learn_cue_lemmas, train_candidate_model
+    from ..analysis.quotes import CUE_VERBS, QuoteOptions, learn_cue_lemmas, train_candidate_model
 
     def cue_spans(record):
         return [(s["start"], s["end"]) for a in record["attributions"] for s in a.get("cue") or []]
@@ -243,16 +243,17 @@ def run(args) -> BenchReport:
     if args.write_model:
         import json
 
-        from ..quotes import DATA
+        from ..resources import QUOTE_CUES, QUOTE_MODEL
+
         cues = sorted(learn_cue_lemmas((d, cue_spans(r)) for r, d in zip(records, docs)))
         model = train_candidate_model(((d, cue_spans(r)) for r, d in zip(records, docs)), CUE_VERBS | frozenset(cues))
         source = f"learned from {Path(args.dataset).parent.name}/{Path(args.dataset).name} ({len(records)} articles) by `newsdesk bench quotes DATASET --write-model`"
-        DATA.mkdir(parents=True, exist_ok=True)
-        (DATA / "cues.json").write_text(json.dumps({"source": source, "cues": cues}, indent=1) + "\n",
+        QUOTE_CUES.parent.mkdir(parents=True, exist_ok=True)
+        QUOTE_CUES.write_text(json.dumps({"source": source, "cues": cues}, indent=1) + "\n",
                                         encoding="utf-8")
         model["source"] = source
         model["threshold"] = args.threshold
-        (DATA / "model.json").write_text(json.dumps(model, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        QUOTE_MODEL.write_text(json.dumps(model, indent=0, sort_keys=True) + "\n", encoding="utf-8")
 
     systems = {"newsdesk": (Scorer(), Scorer()), "newsdesk rules only": (Scorer(), Scorer())}
     use_textacy = not args.no_textacy

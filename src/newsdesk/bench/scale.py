@@ -109,10 +109,10 @@ def _index_times(store, record: dict) -> dict:
 
     from ..models import Provenance, RawDocument
     from ..options import PipelineOptions
-    from ..pipeline import _Indexes
+    from ..pipeline import Indexes
 
     start = time.perf_counter()
-    indexes = _Indexes.open(store, PipelineOptions())
+    indexes = Indexes.open(store, PipelineOptions())
     opened = time.perf_counter() - start
     text = (record.get("text") or "extra") + " Indexed alone."
     doc = RawDocument(Provenance("one-index.jsonl", 1), "text", text, "utf-8", {})
@@ -127,9 +127,8 @@ def _index_times(store, record: dict) -> dict:
     indexes.add(article, store)
     indexes.commit(store)
     added = time.perf_counter() - start
-    db = store._db  # the bench reads table sizes directly; not part of the Store interface
-    rows_bytes = db.execute("SELECT COALESCE(SUM(length(key) + length(value)), 0) FROM index_rows").fetchone()[0]
-    postings = db.execute("SELECT COUNT(*) FROM index_postings").fetchone()[0]
+    sizes = store.index_sizes()
+    rows_bytes, postings = sizes["rows_bytes"], sizes["postings"]
     return {
         "index_open_ms": round(opened * 1000, 1),
         "index_add_ms": round(added * 1000, 1),
@@ -155,7 +154,7 @@ def run(args):
             f"print('RESULT'+json.dumps(_child({str(args.dataset)!r}, {count!r})))"
         )
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT")), None)
+        line = next((out for out in proc.stdout.splitlines() if out.startswith("RESULT")), None)
         if proc.returncode != 0 or line is None:
             from ..errors import BenchmarkError
 

@@ -13,8 +13,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 from ..errors import BenchmarkError
+from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def baseline_labels(cosines, threshold: float) -> list[str]:
 
 
 def run(args) -> BenchReport:
-    from ..stance import StanceModel
+    from ..analysis.stance import StanceModel
 
     pairs = load_pairs(args.dataset, limit=args.limit)
     gold = [p["stance"] for p in pairs]
@@ -111,7 +111,7 @@ def run(args) -> BenchReport:
     with Stopwatch() as watch:
         embedder = None
         if args.cache:
-            from ..training.stance import EmbeddingCache
+            from ..resources import EmbeddingCache
 
             embedder = EmbeddingCache(args.cache)
         matrix = model.features([(p["headline"], p["body"]) for p in pairs], embedder=embedder)
@@ -119,7 +119,7 @@ def run(args) -> BenchReport:
     ours = summarise(gold, predicted)
     threshold = args.baseline_threshold if args.baseline_threshold is not None else model.meta.get("baseline_threshold", 0.35)
     # the baseline's cosine is the MiniLM cosine of the headline to the whole body (mean of its sentences)
-    from ..stance import FEATURE_NAMES
+    from ..analysis.stance import FEATURE_NAMES
 
     cosines = matrix[:, FEATURE_NAMES.index("emb_mean")]
     base = summarise(gold, baseline_labels(cosines, threshold))

@@ -21,8 +21,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 from ..errors import BenchmarkError
+from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 
 HELP = "ROUGE-1/2/L of the cited story summary vs lead-1, LexRank, TextRank on AllSides MDS data"
 
@@ -201,8 +201,9 @@ def run(args) -> BenchReport:
     import numpy as np
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-    from ..resources import nlp
-    from ..summarize import SummaryOptions, extractive_summary, sentence_spans
+    from ..analysis.sentences import article_sentences
+    from ..analysis.summary import SummaryOptions, extractive_summary
+    from ..resources import parse
 
     path = Path(args.dataset)
     all_stories, skipped = load_stories(path)
@@ -219,15 +220,12 @@ def run(args) -> BenchReport:
     scores: dict[str, list[dict[str, float]]] = {s: [] for s in systems}
     predictions = []
     seconds = 0.0
-    pipeline = nlp()
     for story_id, articles, reference in stories:
-        docs = {a.id: doc for a, doc in zip(articles, pipeline.pipe(a.text for a in articles))}
-        spans = sentence_spans(articles, docs)
-        units = [(k, p, articles[k].text[a:b]) for k, article_spans in enumerate(spans)
-                 for p, (a, b) in enumerate(article_spans)]
+        sentences = {a.id: article_sentences(a.text, doc) for a, doc in zip(articles, parse([a.text for a in articles]))}
+        units = [(k, p, s.text) for k, article in enumerate(articles) for p, s in enumerate(sentences[article.id])]
         outputs: dict[str, str] = {}
         with Stopwatch() as watch:
-            summary = extractive_summary(articles, options, docs)
+            summary = extractive_summary(articles, options, sentences)
         seconds += watch.seconds
         outputs["newsdesk"] = truncate_words(" ".join(s.text for s in summary), budget)
         leads = [i for i, u in enumerate(units) if u[1] == 0]
@@ -265,7 +263,7 @@ def run(args) -> BenchReport:
         f"newsdesk summarisation time {metrics['newsdesk_seconds_per_story']} s/story (sentence split excluded)",
     ]
     if args.scorer == "learned":
-        from ..summarize import load_scorer
+        from ..analysis.summary import load_scorer
 
         scorer = load_scorer(args.model)
         trained_on = scorer.meta.get("trained_on", []) if scorer else []

@@ -41,7 +41,7 @@ def score(gold_docs: list[list[tuple[int, int, str]]], sys_docs: list[list[tuple
         for gs, ge, gv in gold:
             # prefer the exact extent, then the largest overlap
             best, best_key = None, None
-            for index, (ss, se, sv) in enumerate(system):
+            for index, (ss, se, _) in enumerate(system):
                 if index in used or ss >= ge or gs >= se:
                     continue
                 key = ((ss, se) == (gs, ge), min(ge, se) - max(gs, ss))
@@ -122,8 +122,8 @@ def annotated_end(record: dict[str, Any]) -> int | None:
 
 
 def run(args) -> BenchReport:
+    from ..analysis.timex import find_timexes, to_date
     from ..errors import BenchmarkError
-    from ..timex import _to_date, find_timexes
 
     documents: list[dict[str, Any]] = []
     for number, record in enumerate(read_jsonl(args.dataset), 1):
@@ -140,7 +140,7 @@ def run(args) -> BenchReport:
         dct = None
         if dct_value:
             try:
-                dct = _to_date(dct_value)
+                dct = to_date(dct_value)
             except Exception:
                 log.warning("document %s has an unreadable dct %r; scoring it without one", record.get("id"), dct_value)
         dcts.append(dct)
@@ -170,14 +170,13 @@ def run(args) -> BenchReport:
     rows = [row("newsdesk timex grammar", ours)]
     metrics: dict[str, Any] = {"newsdesk": ours, "documents": len(documents)}
     if not args.no_baseline:
-        from ..resources import nlp
+        from ..resources import parse
 
-        model = nlp()
         base_docs = []
         with Stopwatch() as base_watch:
             for record, dct, limit in zip(documents, dcts, limits):
                 spans = []
-                for ent in model(record["text"]).ents:
+                for ent in parse([record["text"]])[0].ents:
                     if ent.label_ in ("DATE", "TIME") and (limit is None or ent.start_char < limit):
                         spans.append((ent.start_char, ent.end_char, _dateparser_value(ent.text, dct) if dct else ""))
                 base_docs.append(spans)

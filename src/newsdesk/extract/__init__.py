@@ -21,8 +21,9 @@ from ..errors import ExtractionError, NoArticleError, OptionsError
 from ..models import Article, RawDocument
 from . import lines as line_model
 from .html import HTML_MODES, clean_paragraphs, parse_html, run_html, shrink_html
-from .html_meta import htmldate_fallback, page_metadata
-from .metadata import byline_authors, clean_authors, crawl_date, normalise_date, parse_date
+from .html_meta import page_metadata
+from .metadata import byline_authors, clean_authors, crawl_date
+from .origin import resolve_origin
 from .patterns import WORD
 from .templates import SiteTemplates, learn_templates, site_key
 
@@ -135,10 +136,6 @@ def _require_words(doc: RawDocument, text: str, options: ExtractOptions, what: s
         )
 
 
-def _outlet(doc: RawDocument, found: str | None) -> str | None:
-    return doc.hints.get("sitename") or found or doc.site or None
-
-
 def _extract_text(doc: RawDocument, template_lines: frozenset[str], options: ExtractOptions) -> Article:
     lines = line_model.split_lines(doc.content)
     model = line_model.bundled_model() if options.use_trained_model else None
@@ -159,26 +156,21 @@ def _extract_text(doc: RawDocument, template_lines: frozenset[str], options: Ext
     body_start = selection.body[0] if selection.body else len(lines)
     header = [lines[i].text for i in range(max(0, body_start - 12), body_start)]
     authors: tuple[str, ...] = ()
-    published = None
     for line in header:
         if not authors:
             authors = byline_authors(line)
-        if published is None and len(WORD.findall(line)) <= 15:
-            published = parse_date(line, latest=latest)
     if not authors:
         authors = clean_authors(doc.hints.get("author"))
-    if published is None:
-        published = normalise_date(doc.hints.get("date"), latest=latest)
-    return Article(
+    article = Article(
         id=doc.digest,
         provenance=doc.provenance,
         text=text,
         title=title,
-        outlet=_outlet(doc, None),
         authors=authors,
-        published=published,
         extractor="lines-model" if model is not None else "lines",
     )
+    # date, outlet and type, each with its source (newsdesk.extract.origin)
+    return resolve_origin(doc, text=text, title=title, latest=latest, header=header).apply(article)
 
 
 def _extract_html(doc: RawDocument, template_lines: frozenset[str], options: ExtractOptions) -> Article:
@@ -208,19 +200,14 @@ def _extract_html(doc: RawDocument, template_lines: frozenset[str], options: Ext
     text = "\n\n".join(paragraphs)
     _require_words(doc, text, options, f"trafilatura ({result.mode})")
 
-    published = meta.date
-    if published is None:
-        published = normalise_date(htmldate_fallback(tree, url, latest.isoformat()), latest=latest)
-    if published is None:
-        published = normalise_date(doc.hints.get("date"), latest=latest)
     authors = meta.authors or clean_authors(doc.hints.get("author"))
-    return Article(
+    article = Article(
         id=doc.digest,
         provenance=doc.provenance,
         text=text,
         title=title,
-        outlet=_outlet(doc, meta.sitename),
         authors=authors,
-        published=published,
         extractor=f"trafilatura-{result.mode}",
     )
+    # date, outlet and type, each with its source (newsdesk.extract.origin)
+    return resolve_origin(doc, text=text, title=title, latest=latest, page=meta, tree=tree).apply(article)

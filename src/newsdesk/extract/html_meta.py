@@ -25,13 +25,26 @@ _TITLE_SEPARATORS = re.compile(r"\s+(?:[|–—:·•»]|-{1,2}|::)\s+")
 
 @dataclass(frozen=True, slots=True)
 class PageMetadata:
+    """What a page declares about itself. ``kinds`` are its JSON-LD ``@type`` values
+    (``OpinionNewsArticle``, ``LiveBlogPosting``…) and ``og:type``; ``section`` is the declared
+    section (``article:section``, parsely/sailthru section, JSON-LD ``articleSection``)."""
+
     title: str | None = None
     sitename: str | None = None
     authors: tuple[str, ...] = ()
     date: str | None = None
+    section: str | None = None
+    kinds: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return {"title": self.title, "sitename": self.sitename, "authors": list(self.authors), "date": self.date}
+        return {
+            "title": self.title,
+            "sitename": self.sitename,
+            "authors": list(self.authors),
+            "date": self.date,
+            "section": self.section,
+            "kinds": list(self.kinds),
+        }
 
 
 def _text(value: Any) -> str | None:
@@ -109,13 +122,17 @@ def page_metadata(tree: Any, *, latest: str) -> PageMetadata:
     if tree is None:
         return PageMetadata()
     meta = _meta(tree)
-    ld_title = ld_site = ld_date = None
+    ld_title = ld_site = ld_date = ld_section = None
     ld_authors: list[str] = []
+    declared_kinds: list[str] = []
     for item in _json_ld_objects(tree):
         kind = item.get("@type")
         kinds = kind if isinstance(kind, list) else [kind]
         if not any(isinstance(k, str) and _ARTICLE_TYPES.search(k) for k in kinds):
             continue
+        declared_kinds += [k for k in kinds if isinstance(k, str) and k not in declared_kinds]
+        section = item.get("articleSection")
+        ld_section = ld_section or _text(section[0] if isinstance(section, list) and section else section)
         ld_title = ld_title or _text(item.get("headline")) or _text(item.get("name"))
         ld_date = ld_date or _text(item.get("datePublished")) or _text(item.get("dateCreated"))
         if not ld_authors:
@@ -178,7 +195,13 @@ def page_metadata(tree: Any, *, latest: str) -> PageMetadata:
                 date = normalise_date(node.get("datetime"), latest=_as_date(latest))
                 if date:
                     break
-    return PageMetadata(title=title, sitename=sitename, authors=authors, date=date)
+    section = _first(meta, "article:section", "parsely-section", "sailthru.section", "section", "category") or ld_section
+    og_type = meta.get("og:type")
+    if og_type and og_type not in declared_kinds:
+        declared_kinds.append(og_type)
+    return PageMetadata(
+        title=title, sitename=sitename, authors=authors, date=date, section=section, kinds=tuple(declared_kinds)
+    )
 
 
 def _byline_elements(tree: Any) -> tuple[str, ...]:

@@ -102,9 +102,12 @@ _DATE_PATTERNS = (
 )
 
 
-def parse_date(text: str, *, latest: dt.date | None = None) -> str | None:
-    """First unambiguous calendar date in ``text`` as ISO, or None (numeric d/m orders are skipped)."""
+def find_dates(text: str, *, latest: dt.date | None = None) -> list[tuple[int, int, str]]:
+    """Every unambiguous calendar date written out in ``text``: ``(start, end, ISO)`` in pattern
+    order (ISO, slashed ISO, "March 18, 2025", "18 March 2025"), plausible ones only (1990 to
+    ``latest``); numeric day/month orders ("03/04/2025") are skipped as ambiguous."""
     latest = latest or dt.datetime.now(dt.timezone.utc).date()
+    found: list[tuple[int, int, str]] = []
     for pattern, order in _DATE_PATTERNS:
         for match in pattern.finditer(text):
             parts = dict(zip(order, match.groups()))
@@ -114,8 +117,14 @@ def parse_date(text: str, *, latest: dt.date | None = None) -> str | None:
             except (KeyError, ValueError):
                 continue
             if dt.date(1990, 1, 1) <= date <= latest:
-                return date.isoformat()
-    return None
+                found.append((match.start(), match.end(), date.isoformat()))
+    return found
+
+
+def parse_date(text: str, *, latest: dt.date | None = None) -> str | None:
+    """First unambiguous calendar date in ``text`` as ISO, or None (numeric d/m orders are skipped)."""
+    found = find_dates(text, latest=latest)
+    return found[0][2] if found else None
 
 
 def normalise_date(value: str | None, *, latest: dt.date | None = None) -> str | None:

@@ -2,7 +2,7 @@
 
 Reads ``../shared/bench/stance_fnc1_train/train.jsonl.gz`` (the official FNC-1 training set without
 the bodies whose text also appears in the competition test set), computes the features of
-:mod:`newsdesk.stance`, fits two scikit-learn gradient-boosted tree ensembles (related vs
+:mod:`newsdesk.analysis.stance`, fits two scikit-learn gradient-boosted tree ensembles (related vs
 unrelated on all pairs; agree / disagree / discuss on the related pairs) and writes
 ``src/newsdesk/data/stance/stance_model.pkl``. The dev set (``stance_fnc1/dev.jsonl``) is only
 scored, never fitted on; its figures are what the hyper-parameters below were chosen by.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ STANCE_PARAMS = dict(max_iter=200, learning_rate=0.05, max_leaf_nodes=7, min_sam
 
 
 def add_arguments(parser) -> None:
-    from ..stance import MODEL_DIR
+    from ..analysis.stance import MODEL_DIR
 
     parser.add_argument("--train", default=str(DEFAULT_TRAIN), help=f"FNC-1 training JSONL(.gz) (default: {DEFAULT_TRAIN})")
     parser.add_argument("--dev", default=str(DEFAULT_DEV), help="FNC-1 JSONL scored after training, never fitted on ('' to skip)")
@@ -46,41 +45,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--agree-weight", type=float, default=1.5, help="sample weight of agree pairs in the stance stage (default: 1.5)")
 
 
-class EmbeddingCache:
-    """MiniLM vectors by sentence, optionally persisted in a folder of pickles."""
-
-    def __init__(self, directory: str | None) -> None:
-        self.directory = Path(directory) if directory else None
-        self.vectors: dict[str, Any] = {}
-        if self.directory and self.directory.exists():
-            for path in sorted(self.directory.glob("*.pkl")):
-                with open(path, "rb") as handle:
-                    self.vectors.update(pickle.load(handle))
-            log.info("embedding cache: %d sentences from %s", len(self.vectors), self.directory)
-
-    def __call__(self, sentences):
-        import numpy as np
-
-        from ..resources import embed
-
-        missing = list(dict.fromkeys(s for s in sentences if s not in self.vectors))
-        if missing:
-            log.info("embedding %d new sentences", len(missing))
-            self.vectors.update(zip(missing, embed(missing)))
-            if self.directory:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                with open(self.directory / "minilm_new.pkl", "wb") as handle:
-                    pickle.dump({s: self.vectors[s] for s in missing} | self._previous_new(), handle)
-        return np.stack([self.vectors[s] for s in sentences])
-
-    def _previous_new(self) -> dict[str, Any]:
-        path = self.directory / "minilm_new.pkl"
-        if path.exists():
-            with open(path, "rb") as handle:
-                return pickle.load(handle)
-        return {}
-
-
 def featurise(pairs, vectorizer, embedder, max_sentences: int = 80, cache_dir: str | None = None, name: str = ""):
     """Feature matrix of benchmark pairs (dicts with headline and body).
 
@@ -91,7 +55,7 @@ def featurise(pairs, vectorizer, embedder, max_sentences: int = 80, cache_dir: s
 
     import numpy as np
 
-    from ..stance import FEATURE_NAMES, build_matrix, prepare_texts
+    from ..analysis.stance import FEATURE_NAMES, build_matrix, prepare_texts
 
     path = None
     if cache_dir:
@@ -159,8 +123,9 @@ def best_cosine_threshold(cosines, gold) -> float:
 def run(args) -> BenchReport:
     import sklearn
 
+    from ..analysis.stance import FEATURE_NAMES, StanceModel
     from ..bench.stance import load_pairs, summarise
-    from ..stance import FEATURE_NAMES, StanceModel
+    from ..resources import EmbeddingCache
 
     report = BenchReport(name="train stance", dataset=str(args.train))
     embedder = EmbeddingCache(args.cache)

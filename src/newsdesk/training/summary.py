@@ -2,15 +2,15 @@
 
 Reads the AllSides dev files (``../shared/bench/mds_allsides_neus/dev.jsonl`` and
 ``mds_allsides_stories/dev.jsonl``; never a test split), builds every story's candidate sentences
-exactly as :func:`newsdesk.summarize.extractive_summary` does (same spaCy sentences, filters and
+exactly as :func:`newsdesk.analysis.summary.extractive_summary` does (same spaCy sentences, filters and
 MiniLM vectors), labels each with its ROUGE-2 bigram precision against the story's reference
 summary (the share of its bigrams found in the reference: what a sentence brings per word of the
 budget), and fits a scikit-learn gradient-boosted regression tree ensemble on
-:func:`newsdesk.summarize.story_relative_features`.
+:func:`newsdesk.analysis.summary.story_relative_features`.
 
 The honest figure is the k-fold cross-validated ROUGE (folds by sha1 of the story id, both files
 pooled): every story is summarised by a model that never saw it, with the same selection
-(:func:`newsdesk.summarize.select_within_budget`) and the same word budget and cut as
+(:func:`newsdesk.analysis.summary.select_within_budget`) and the same word budget and cut as
 ``newsdesk bench summary``. The shipped model (``src/newsdesk/data/summary/summary_model.json``,
 plain JSON trees, no pickle) is then fitted on all stories of both files. Deterministic for a seed.
 """
@@ -40,7 +40,7 @@ GBM_PARAMS = dict(n_estimators=200, max_depth=3, learning_rate=0.05, subsample=0
 
 
 def add_arguments(parser) -> None:
-    from ..summarize import MODEL_DIR
+    from ..analysis.summary import MODEL_DIR
 
     parser.add_argument("--data", action="append", metavar="DEV.jsonl",
                         help="an mds_allsides_* dev file (repeatable; default: the NeuS and the stories dev files)")
@@ -72,8 +72,8 @@ def _parse(stories, cache_dir: str | None, name: str):
     """Sentence spans and MiniLM vectors (of every sentence and title) per story, cached if asked."""
     import numpy as np
 
-    from ..resources import embed, nlp
-    from ..summarize import sentence_spans
+    from ..analysis.sentences import sentence_spans
+    from ..resources import embed, parse
 
     path = None
     if cache_dir:
@@ -87,11 +87,9 @@ def _parse(stories, cache_dir: str | None, name: str):
             log.info("sentences and vectors from %s", path)
             with open(path, "rb") as handle:
                 return pickle.load(handle)
-    pipeline = nlp()
     parsed = {}
     for number, (story_id, articles, _) in enumerate(stories, 1):
-        docs = {a.id: doc for a, doc in zip(articles, pipeline.pipe(a.text for a in articles))}
-        spans = sentence_spans(articles, docs)
+        spans = [sentence_spans(a.text, doc) for a, doc in zip(articles, parse([a.text for a in articles]))]
         texts = [articles[k].text[a:b] for k, article_spans in enumerate(spans) for a, b in article_spans]
         titles = [a.title.strip() for a in articles if a.title and a.title.strip()]
         unique = list(dict.fromkeys(texts + titles))
@@ -112,8 +110,8 @@ def prepare(path: str | Path, *, limit: int | None, cache_dir: str | None) -> li
 
     import numpy as np
 
+    from ..analysis.summary import Candidate, SummaryOptions, candidate_features, rejection_reason
     from ..bench.summary import load_stories, tokens
-    from ..summarize import Candidate, SummaryOptions, candidate_features, rejection_reason
 
     all_stories, skipped = load_stories(path)
     for message in skipped:
@@ -164,7 +162,7 @@ def fit(examples: list[Example], seed: int):
     import numpy as np
     from sklearn.ensemble import GradientBoostingRegressor
 
-    from ..summarize import story_relative_features
+    from ..analysis.summary import story_relative_features
 
     matrix = np.concatenate([story_relative_features(e.features) for e in examples])
     target = np.concatenate([e.worth for e in examples])
@@ -173,20 +171,20 @@ def fit(examples: list[Example], seed: int):
 
 def summary_text(example: Example, relevance, *, learned: bool) -> str:
     """The summary as ``newsdesk bench summary`` scores it: chosen sentences in reading order, cut to the budget."""
+    from ..analysis.summary import SummaryOptions, reading_order, select, select_within_budget
     from ..bench.summary import truncate_words
-    from ..summarize import SummaryOptions, _reading_order, select, select_within_budget
 
     options = SummaryOptions(word_budget=example.budget)
     choose = select_within_budget if learned else select
     chosen = choose(example.articles, example.pool, relevance, example.vectors, options)
-    order = _reading_order(example.articles, example.pool, chosen)
+    order = reading_order(example.articles, example.pool, chosen)
     return truncate_words(" ".join(example.pool[i].text for i in order), example.budget)
 
 
 def cross_validate(examples: list[Example], folds: int, seed: int) -> dict[str, list[dict[str, float]]]:
     """ROUGE per story of the out-of-fold learned scorer and of the heuristic scorer."""
+    from ..analysis.summary import SentenceScorer, SummaryOptions, score_candidates
     from ..bench.summary import rouge
-    from ..summarize import SentenceScorer, SummaryOptions, score_candidates
 
     results: dict[str, list[dict[str, float]]] = {"learned": [], "heuristic": []}
     predictions: dict[int, Any] = {}
@@ -211,7 +209,7 @@ def cross_validate(examples: list[Example], folds: int, seed: int) -> dict[str, 
 def run(args) -> BenchReport:
     import sklearn
 
-    from ..summarize import MODEL_FILE, SentenceScorer, scorer_payload
+    from ..analysis.summary import MODEL_FILE, SentenceScorer, scorer_payload
 
     paths = [Path(p) for p in (args.data or DEFAULT_DATA)]
     report = BenchReport(name="train summary", dataset=", ".join(str(p) for p in paths))

@@ -4,7 +4,7 @@ Each article is cut into statements (sentences; a sentence that sets two account
 other — "While A claims X, B states Y" — also yields its two halves). Statements of different
 articles that say the same thing are grouped into a :class:`Claim` by MiniLM similarity
 (:func:`newsdesk.resources.embed`) raised by shared proper nouns, numbers and content words.
-Pairs of statements about the same thing are then labelled by :func:`newsdesk.stance.classify_pairs`
+Pairs of statements about the same thing are then labelled by :func:`newsdesk.analysis.stance.classify_pairs`
 (rules for numbers, dates, negation and denials, then the trained stance model), and every
 contradiction becomes a :class:`Disagreement` between two claims.
 """
@@ -14,13 +14,21 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from .errors import AnalysisError, OptionsError
-from .models import Article
-from .stance import PairStance, StanceOptions, classify_pairs, content_terms, rule_stance, split_sentences, statement_polarity
+from ..errors import AnalysisError, OptionsError
+from ..models import Article
+from .sentences import Sentence, article_sentences
+from .stance import PairStance, StanceOptions, classify_pairs, content_terms, rule_stance, statement_polarity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .context import StoryContext
 
 log = logging.getLogger(__name__)
+
+#: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
+NAME = "claims"
+SECTIONS: tuple[str, ...] = ("claims", "disagreements")
 
 # "While the American side claims X, the Kremlin states Y" / "X, whereas Y" / "X, but Y"
 _CONTRAST_LEAD = re.compile(r"^\s*(?:While|Whereas|Although|Though)\s+(?P<a>[^,]{12,}?),\s+(?P<b>.{12,})$", re.S)
@@ -50,6 +58,7 @@ class ClaimOptions:
         min_sources: sources a claim needs to be reported without a disagreement (default 2).
         use_model: label statement pairs with the trained stance model as well as the rules
             (default True; False gives rules only, with no model load).
+        stance: options of the stance model and pair rules (:class:`StanceOptions`).
     """
 
     same_claim_similarity: float = 0.6
@@ -60,6 +69,7 @@ class ClaimOptions:
     max_statements: int = 120
     min_sources: int = 2
     use_model: bool = True
+    stance: StanceOptions = field(default_factory=StanceOptions)
 
     def __post_init__(self) -> None:
         for name in ("same_claim_similarity", "related_similarity", "support_similarity"):
@@ -148,6 +158,20 @@ class ClaimsResult:
     def to_json(self) -> dict[str, Any]:
         return {"claims": [c.to_json() for c in self.claims], "disagreements": [d.to_json() for d in self.disagreements]}
 
+    def sections(self) -> dict[str, Sequence[Claim | Disagreement]]:
+        return {"claims": self.claims, "disagreements": self.disagreements}
+
+
+Options = ClaimOptions
+
+
+def run(context: "StoryContext", options: ClaimOptions) -> ClaimsResult:
+    """What the story's outlets state alike and where they clash (a story of one article has
+    neither)."""
+    if len(context.articles) < 2:
+        return ClaimsResult([], [])
+    return find_claims(context.articles, options, sentences=context.sentences)
+
 
 @dataclass
 class _Statement:
@@ -160,24 +184,10 @@ class _Statement:
     is_half: bool = False
 
 
-def _find_sentences(text: str) -> list[tuple[str, int, int]]:
-    out = []
-    cursor = 0
-    for sentence in split_sentences(text, limit=100000):
-        start = text.find(sentence, cursor)
-        if start < 0:
-            start = text.find(sentence)
-        if start < 0:
-            continue
-        out.append((sentence, start, start + len(sentence)))
-        cursor = start + len(sentence)
-    return out
-
-
-def _statements(article: Article, options: ClaimOptions) -> list[_Statement]:
+def _statements(article: Article, sentences: Sequence[Sentence], options: ClaimOptions) -> list[_Statement]:
     statements: list[_Statement] = []
-    text = article.text or ""
-    for index, (sentence, start, end) in enumerate(_find_sentences(text)[: options.max_statements]):
+    for index, found in enumerate(sentences[: options.max_statements]):
+        sentence, start, end = found.text, found.start, found.end
         if len(sentence.split()) < options.min_words:
             continue
         match = _CONTRAST_LEAD.match(sentence) or _CONTRAST_MID.match(sentence)
@@ -221,24 +231,37 @@ def _key_terms(text: str) -> set[str]:
     return names | set(_NUM.findall(text))
 
 
-def find_claims(articles: Sequence[Article], options: ClaimOptions | None = None, *, stance_options: StanceOptions | None = None) -> ClaimsResult:
+def find_claims(
+    articles: Sequence[Article],
+    options: ClaimOptions | None = None,
+    *,
+    sentences: Mapping[str, Sequence[Sentence]] | None = None,
+) -> ClaimsResult:
     """Claims of ONE story's articles and the disagreements between them.
 
-    Raises :class:`AnalysisError` when an item is not an :class:`Article`; an article without
-    text simply contributes nothing.
+    ``sentences`` maps article id to its sentences (:attr:`StoryContext.sentences`); articles
+    without them are parsed here. Raises :class:`AnalysisError` when an item is not an
+    :class:`Article`; an article without text simply contributes nothing.
     """
     import numpy as np
 
-    from .resources import embed
+    from ..resources import embed
 
     options = options or ClaimOptions()
     for index, article in enumerate(articles):
         if not isinstance(article, Article):
             raise AnalysisError(f"find_claims: item {index} is {type(article).__name__}, not an Article",
                                 hint="pass the canonical articles of one story")
+    sentences_of = dict(sentences or {})
+    missing = [a for a in articles if a.id not in sentences_of]
+    if missing:
+        from ..resources import parse
+
+        for article, doc in zip(missing, parse([a.text or "" for a in missing])):
+            sentences_of[article.id] = article_sentences(article.text or "", doc)
     statements: list[_Statement] = []
     for article in articles:
-        own = _statements(article, options)
+        own = _statements(article, sentences_of[article.id], options)
         for statement in own:  # article-local partner indexes become story-wide ones
             if statement.contrast_with is not None:
                 statement.contrast_with += len(statements)
@@ -246,8 +269,7 @@ def find_claims(articles: Sequence[Article], options: ClaimOptions | None = None
     if len({s.article_id for s in statements}) < 2:
         return ClaimsResult([], [])
     # A half that refers back ("Russia demands its cessation") borrows the topic of its sentence.
-    sentences_of = {article.id: _find_sentences(article.text or "") for article in articles}
-    whole = {(s.article_id, s.sentence_index): sentences_of[s.article_id][s.sentence_index][0] for s in statements}
+    whole = {(s.article_id, s.sentence_index): sentences_of[s.article_id][s.sentence_index].text for s in statements}
     unique = list(dict.fromkeys([s.text for s in statements] + list(whole.values())))
     unique_vectors = embed(unique)
     row = {text: k for k, text in enumerate(unique)}
@@ -318,7 +340,7 @@ def find_claims(articles: Sequence[Article], options: ClaimOptions | None = None
             if related or partner.get(i) == j:
                 pairs.append((i, j))
     labels = classify_pairs([(statements[i].text, statements[j].text) for i, j in pairs],
-                            use_model=options.use_model, options=stance_options, ignore=common)
+                            use_model=options.use_model, options=options.stance, ignore=common)
     label_of = {pair: label for pair, label in zip(pairs, labels)}
     for i, j in pairs:
         found = label_of[(i, j)]
@@ -371,7 +393,7 @@ def find_claims(articles: Sequence[Article], options: ClaimOptions | None = None
             continue
         a, b = claim_for(gi), claim_for(gj)
         key = (min(a.id, b.id), max(a.id, b.id))
-        kind = label.kind
+        kind = label.kind or "stance"  # every contradiction names its kind
         if partner.get(i) == j:
             kind = "readout"
         if key in seen:
@@ -399,8 +421,8 @@ def find_claims(articles: Sequence[Article], options: ClaimOptions | None = None
                     if article_id not in best or similarity[k, m] > best[article_id][0]:
                         best[article_id] = (float(similarity[k, m]), k, m)
         for article_id, (_, k, m) in best.items():
-            found = label_of.get((min(k, m), max(k, m)))
-            stance = found.label if found is not None and found.label != "unrelated" else "discuss"
+            labelled = label_of.get((min(k, m), max(k, m)))
+            stance = labelled.label if labelled is not None and labelled.label != "unrelated" else "discuss"
             if stance == "contradict":
                 continue  # handled as a disagreement below
             claim.sources.append(Evidence(article_id, statements[k].text, statements[k].start, statements[k].end))
@@ -427,4 +449,7 @@ def _is_reported(text: str) -> bool:
     return bool(_REPORTED.search(text))
 
 
-__all__ = ["ClaimOptions", "Claim", "ClaimsResult", "Disagreement", "Evidence", "PairStance", "find_claims", "statement_polarity"]
+__all__ = [
+    "NAME", "SECTIONS", "ClaimOptions", "Claim", "ClaimsResult", "Disagreement", "Evidence", "Options", "PairStance",
+    "find_claims", "run", "statement_polarity",
+]

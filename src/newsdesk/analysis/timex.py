@@ -16,6 +16,10 @@ occurrence, otherwise news reports the past. Expressions that shift a previously
 ("a year earlier", "the year-ago period") use the last resolved date of the document, as
 HeidelTime's reference-time rules do, because in business news they mean "the same quarter a year
 before", not "the year before the dateline".
+
+Why one module of ~1,300 lines: it is one grammar. Each rule is a pattern in ``_PATTERNS`` next to
+the resolver that computes its value, and the normaliser settles overlapping matches across all
+of them; putting patterns and resolvers in separate files would split every rule in two.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
-from .errors import AnalysisError, OptionsError
+from ..errors import AnalysisError, OptionsError
 
 log = logging.getLogger(__name__)
 
@@ -232,10 +236,10 @@ def _tense(text: str, start: int, end: int) -> str | None:
     for m in _SENTENCE_END.finditer(text, left, start):
         left = m.end()
     right = min(len(text), end + 100)
-    m = _SENTENCE_END.search(text, end, right)
-    if m:
-        right = m.start()
-    best: tuple[int, str] | None = None
+    after = _SENTENCE_END.search(text, end, right)
+    if after:
+        right = after.start()
+    best: tuple[float, str] | None = None
     for pattern, label in ((_FUTURE_CUE, "future"), (_PAST_CUE, "past")):
         for cue in pattern.finditer(text, left, right):
             if start <= cue.start() < end:
@@ -287,7 +291,7 @@ class _Context:
     last_end: int = -1  # where the previous expression ended, and its value
     last_value: str = ""
 
-    def tense(self, m: re.Match) -> str | None:
+    def tense(self, m: re.Match[str]) -> str | None:
         if self.doc is not None and USE_DOC_TENSE:
             parsed = _doc_tense(self.doc, m.start(), m.end())
             if parsed is not None:
@@ -302,7 +306,7 @@ MONTH_SWITCH_MONTHS = 3
 DAY_SWITCH_DAYS = 120
 
 
-def _pick_year_for_month(ctx: _Context, m: re.Match, month: int, day: int | None = None) -> int:
+def _pick_year_for_month(ctx: _Context, m: re.Match[str], month: int, day: int | None = None) -> int:
     """Year of a month (or month and day) named without one: the nearest such date to the anchor,
     unless the tense around says the other direction and the nearest is more than ~2 months off."""
     anchor = ctx.anchor
@@ -414,12 +418,13 @@ def _mod_of(word: str | None) -> str | None:
 
 
 Resolved = tuple[str, str, str | None]  # (type, value, mod)
-Resolver = Callable[[re.Match, _Context], Resolved | None]
+Resolver = Callable[[re.Match[str], _Context], Resolved | None]
 
 
-def _g(m: re.Match, name: str) -> str | None:
+def _g(m: re.Match[str], name: str) -> str | None:
     try:
-        return m.group(name)
+        found: str | None = m.group(name)
+        return found
     except IndexError:
         return None
 
@@ -427,9 +432,17 @@ def _g(m: re.Match, name: str) -> str | None:
 # --- resolvers ------------------------------------------------------------------------------------
 
 
-def _r_full_date(m: re.Match, ctx: _Context) -> Resolved | None:
+def _leading_int(text: str) -> int:
+    """The number a day token starts with ("18th" -> 18; the grammar only matches such tokens)."""
+    digits = re.match(r"\d+", text)
+    if digits is None:
+        raise ValueError(f"no number in {text!r}")
+    return int(digits.group(0))
+
+
+def _r_full_date(m: re.Match[str], ctx: _Context) -> Resolved | None:
     month = MONTHS[m.group("mon").rstrip(".").lower()]
-    day = int(re.match(r"\d+", m.group("d")).group(0))
+    day = _leading_int(m.group("d"))
     year = int(m.group("y")) if _g(m, "y") else None
     if year is None and _g(m, "sy"):
         year = parse_spoken_year(m.group("sy"))
@@ -447,7 +460,7 @@ def _r_full_date(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", value, None
 
 
-def _r_iso(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_iso(m: re.Match[str], ctx: _Context) -> Resolved | None:
     try:
         d = date(int(m.group("y")), int(m.group("mo")), int(m.group("d")))
     except ValueError:
@@ -457,7 +470,7 @@ def _r_iso(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", _iso(d), None
 
 
-def _r_numeric_date(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_numeric_date(m: re.Match[str], ctx: _Context) -> Resolved | None:
     a, b, y = int(m.group("a")), int(m.group("b")), int(m.group("y"))
     if y < 100:
         y += 2000 if y < 50 else 1900
@@ -468,7 +481,7 @@ def _r_numeric_date(m: re.Match, ctx: _Context) -> Resolved | None:
         return None
 
 
-def _r_month_year(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_month_year(m: re.Match[str], ctx: _Context) -> Resolved | None:
     month = MONTHS[m.group("mon").rstrip(".").lower()]
     year = int(m.group("y")) if _g(m, "y") else parse_spoken_year(m.group("sy"))
     if year is None:
@@ -476,7 +489,7 @@ def _r_month_year(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", f"{year:04d}-{month:02d}", _mod_of(_g(m, "mod"))
 
 
-def _r_month(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_month(m: re.Match[str], ctx: _Context) -> Resolved | None:
     word = m.group("mon").rstrip(".").lower()
     pre = (_g(m, "pre") or "").lower()
     if word == "may" and not pre and not _g(m, "mod"):
@@ -501,7 +514,7 @@ def _r_month(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", f"{year:04d}-{month:02d}", mod
 
 
-def _r_year(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_year(m: re.Match[str], ctx: _Context) -> Resolved | None:
     text = ctx.text
     after = text[m.end() : m.end() + 12]
     before = text[max(0, m.start() - 3) : m.start()]
@@ -517,7 +530,7 @@ def _r_year(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", f"{year:04d}", _mod_of(_g(m, "mod"))
 
 
-def _r_decade(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_decade(m: re.Match[str], ctx: _Context) -> Resolved | None:
     if _g(m, "dc"):
         value = m.group("dc")[:3]
     elif _g(m, "short"):
@@ -530,7 +543,7 @@ def _r_decade(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", value, _mod_of(_g(m, "mod"))
 
 
-def _r_century(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_century(m: re.Match[str], ctx: _Context) -> Resolved | None:
     if _g(m, "n"):
         n = int(m.group("n"))
     else:
@@ -540,7 +553,7 @@ def _r_century(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", f"{n - 1:02d}", _mod_of(_g(m, "mod"))
 
 
-def _r_quarter(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_quarter(m: re.Match[str], ctx: _Context) -> Resolved | None:
     ordinal = ORDINALS[m.group("ord").lower()]
     if _g(m, "half"):
         part = f"H{min(ordinal, 2)}"
@@ -563,7 +576,7 @@ def _r_quarter(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", f"{year:04d}-{part}", None
 
 
-def _r_season(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_season(m: re.Match[str], ctx: _Context) -> Resolved | None:
     season = SEASONS[m.group("season").lower()]
     pre = (_g(m, "pre") or "").lower()
     year = m.group("y") if _g(m, "y") else None
@@ -598,7 +611,7 @@ def _r_season(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", f"{y:04d}-{season}", _mod_of(_g(m, "mod"))
 
 
-def _r_relative_day(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_relative_day(m: re.Match[str], ctx: _Context) -> Resolved | None:
     word = m.group("rd").lower()
     offsets = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1, "the day before yesterday": -2, "the day after tomorrow": 2}
     offset = offsets[word]
@@ -615,7 +628,7 @@ def _r_relative_day(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", value, mod
 
 
-def _r_part_of_day(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_part_of_day(m: re.Match[str], ctx: _Context) -> Resolved | None:
     pre = m.group("pre").lower()
     part = PARTS_OF_DAY[m.group("part").lower()]
     if ctx.anchor is None:
@@ -626,7 +639,7 @@ def _r_part_of_day(m: re.Match, ctx: _Context) -> Resolved | None:
     return "TIME", f"{_iso(d)}T{part}", None
 
 
-def _r_weekday(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_weekday(m: re.Match[str], ctx: _Context) -> Resolved | None:
     weekday = WEEKDAYS[m.group("wd").lower()]
     pre = " ".join((_g(m, "pre") or "").lower().split())
     part = PARTS_OF_DAY.get((_g(m, "part") or "").lower())
@@ -649,7 +662,7 @@ def _r_weekday(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", value, mod
 
 
-def _r_relative_unit(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_relative_unit(m: re.Match[str], ctx: _Context) -> Resolved | None:
     pre = " ".join(m.group("pre").lower().split())
     unit_word = m.group("unit").lower()
     mod = _mod_of(_g(m, "mod"))
@@ -697,7 +710,7 @@ def _r_relative_unit(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", f"{(a.year // 100 + sign):02d}", mod
 
 
-def _r_ago(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_ago(m: re.Match[str], ctx: _Context) -> Resolved | None:
     n = parse_number(m.group("n"))
     unit = _unit_code(m.group("unit"))
     direction = m.group("dir").lower()
@@ -732,7 +745,7 @@ def _r_ago(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", value, mod
 
 
-def _r_year_ago_period(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_year_ago_period(m: re.Match[str], ctx: _Context) -> Resolved | None:
     if ctx.last_quarter:
         return "DATE", shift_value(ctx.last_quarter, -1) or "", None
     if ctx.last_date and re.match(r"\d{4}", ctx.last_date):
@@ -742,7 +755,7 @@ def _r_year_ago_period(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", f"{ctx.anchor.year - 1:04d}", None
 
 
-def _r_period_ref(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_period_ref(m: re.Match[str], ctx: _Context) -> Resolved | None:
     """"the quarter", "the latest period": the last mentioned quarter, else the one before the anchor."""
     if ctx.last_quarter:
         return "DATE", ctx.last_quarter, None
@@ -753,7 +766,7 @@ def _r_period_ref(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", f"{index // 4:04d}-Q{index % 4 + 1}", None
 
 
-def _r_year_period(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_year_period(m: re.Match[str], ctx: _Context) -> Resolved | None:
     """"the 1988 period": the quarter under discussion, in that year."""
     year = int(m.group("y"))
     if ctx.last_quarter:
@@ -763,7 +776,7 @@ def _r_year_period(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", f"{year:04d}", None
 
 
-def _r_that_unit(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_that_unit(m: re.Match[str], ctx: _Context) -> Resolved | None:
     """"that year", "later that month", "the same day": the time under discussion, cut to the unit."""
     base = ctx.last_date or ""
     cut = {"year": 4, "month": 7, "day": 10}.get(m.group("unit").lower())
@@ -788,7 +801,7 @@ def period_start_value(value: str) -> date | None:
         return None
 
 
-def _r_fiscal(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_fiscal(m: re.Match[str], ctx: _Context) -> Resolved | None:
     if _g(m, "y"):
         y = m.group("y")
         year = int(y) if len(y) == 4 else (1900 + int(y) if int(y) > 50 else 2000 + int(y))
@@ -800,7 +813,7 @@ def _r_fiscal(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", f"{year:04d}", None
 
 
-def _r_duration(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_duration(m: re.Match[str], ctx: _Context) -> Resolved | None:
     number = m.group("n")
     unit = _unit_code(m.group("unit"))
     n = parse_number(number) if number else None
@@ -833,21 +846,21 @@ def _fractional_duration(amount: float, unit: str) -> str:
     return _duration_value(None, unit).replace("X", text)
 
 
-def _r_half_unit(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_half_unit(m: re.Match[str], ctx: _Context) -> Resolved | None:
     return "DURATION", _fractional_duration(0.5, _unit_code(m.group("unit"))), _mod_of(_g(m, "mod"))
 
 
-def _r_bare_units(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_bare_units(m: re.Match[str], ctx: _Context) -> Resolved | None:
     unit = _unit_code(m.group("unit"))
     return "DURATION", _duration_value(None, unit), None
 
 
-def _r_the_past_unit(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_the_past_unit(m: re.Match[str], ctx: _Context) -> Resolved | None:
     unit = _unit_code(m.group("unit"))
     return "DURATION", _duration_value(1, unit), None
 
 
-def _r_set(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_set(m: re.Match[str], ctx: _Context) -> Resolved | None:
     word = m.group(0).lower()
     adverbs = {"daily": "P1D", "nightly": "P1D", "weekly": "P1W", "monthly": "P1M", "yearly": "P1Y", "annually": "P1Y",
                "hourly": "PT1H", "quarterly": "P3M", "biweekly": "P2W", "biannually": "P6M", "semiannually": "P6M"}  # fmt: skip
@@ -866,7 +879,7 @@ def _r_set(m: re.Match, ctx: _Context) -> Resolved | None:
     return "SET", _duration_value(n or 1, unit), None
 
 
-def _r_ref(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_ref(m: re.Match[str], ctx: _Context) -> Resolved | None:
     word = " ".join(m.group(0).lower().split())
     if word in ("now", "currently", "current", "at present", "presently", "the present", "nowadays", "these days", "today's", "right now", "at the moment", "for now", "so far", "to date", "the moment", "this time"):
         return "DATE", "PRESENT_REF", None
@@ -875,7 +888,7 @@ def _r_ref(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", "FUTURE_REF", None
 
 
-def _clock(m: re.Match, day_value: str) -> Resolved:
+def _clock(m: re.Match[str], day_value: str) -> Resolved:
     hour = int(m.group("h"))
     minute = int(m.group("min") or 0)
     ampm = (_g(m, "ampm") or "").lower().replace(".", "")
@@ -886,7 +899,7 @@ def _clock(m: re.Match, day_value: str) -> Resolved:
     return "TIME", f"{day_value}T{hour:02d}:{minute:02d}", None
 
 
-def _r_clock(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_clock(m: re.Match[str], ctx: _Context) -> Resolved | None:
     if _g(m, "h") is None:
         word = m.group("named").lower()
         hour, minute = (12, 0) if word == "noon" else (0, 0) if word == "midnight" else (12, 0)
@@ -908,7 +921,7 @@ def _r_clock(m: re.Match, ctx: _Context) -> Resolved | None:
             day_value = _iso(ctx.anchor + timedelta(days=offset))
     elif _g(m, "mon"):
         month = MONTHS[m.group("mon").rstrip(".").lower()]
-        day = int(re.match(r"\d+", m.group("d")).group(0))
+        day = _leading_int(m.group("d"))
         if ctx.anchor is not None:
             day_value = f"{_pick_year_for_month(ctx, m, month, day):04d}-{month:02d}-{day:02d}"
         else:
@@ -930,11 +943,11 @@ def _r_clock(m: re.Match, ctx: _Context) -> Resolved | None:
     return "TIME", f"{day_value}T{hour:02d}:{minute:02d}{zone}", _mod_of(_g(m, "mod"))
 
 
-def _r_holiday(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_holiday(m: re.Match[str], ctx: _Context) -> Resolved | None:
     name = " ".join(m.group("hol").lower().replace("’", "'").split())
     pre = (_g(m, "pre") or "").lower()
     if ctx.anchor is None:
-        return "DATE", "XXXX-11-XX" if name.startswith("thanksgiving") else "XXXX-%02d-%02d" % HOLIDAYS[name], None
+        return "DATE", "XXXX-11-XX" if name.startswith("thanksgiving") else "XXXX-{:02d}-{:02d}".format(*HOLIDAYS[name]), None
 
     def on(year: int) -> date:
         if name.startswith("thanksgiving"):  # fourth Thursday of November (US)
@@ -957,9 +970,9 @@ def _r_holiday(m: re.Match, ctx: _Context) -> Resolved | None:
     return "DATE", _iso(day_), None
 
 
-def _r_week_of(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_week_of(m: re.Match[str], ctx: _Context) -> Resolved | None:
     month = MONTHS[m.group("mon").rstrip(".").lower()]
-    day = int(re.match(r"\d+", m.group("d")).group(0))
+    day = _leading_int(m.group("d"))
     if ctx.anchor is None:
         return None
     year = _pick_year_for_month(ctx, m, month, day)
@@ -981,7 +994,7 @@ _RELWORD_RE = (
     r"the end of the|by the end of this|last|next|this|coming|previous|following|current)"
 )
 
-_PATTERNS: list[tuple[str, str, Resolver, str]] = [
+_PATTERNS: list[tuple[str, str, Resolver | None, str]] = [
     # name, regex, resolver, kind (used by options: date | time | duration | set | ref)
     ("full_date",
      rf"(?:(?P<wdx>{_WEEKDAY_RE}),?\s+)?(?P<mon>{_MONTH_RE})\s+(?P<d>{_DAYNUM_RE})(?:\s?,?\s+(?:(?P<y>{_YEAR_RE})|(?P<sy>{_SPOKEN_YEAR_RE})))?\b",
@@ -1078,13 +1091,13 @@ _PATTERNS: list[tuple[str, str, Resolver, str]] = [
 ]  # fmt: skip
 
 
-def _r_quarter_q(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_quarter_q(m: re.Match[str], ctx: _Context) -> Resolved | None:
     q = int(m.group("q"))
     year = int(m.group("y")) if _g(m, "y") else (ctx.anchor.year if ctx.anchor else None)
     return "DATE", (f"{year:04d}" if year else "XXXX") + f"-Q{q}", None
 
 
-def _r_set_all(m: re.Match, ctx: _Context) -> Resolved | None:
+def _r_set_all(m: re.Match[str], ctx: _Context) -> Resolved | None:
     if _g(m, "wdp"):
         return "SET", f"XXXX-WXX-{WEEKDAYS[m.group('wdp').lower().rstrip('s')]}", None
     if _g(m, "part2"):
@@ -1155,7 +1168,8 @@ def _trim_extent(name: str, kind: str, text: str, start: int, end: int) -> tuple
 _REFERENCE_SETTERS = {"full_date", "day_month_date", "iso_date", "numeric_date", "month_year", "month", "year", "quarter", "quarter_q", "year_period", "relative_unit"}
 
 
-def _to_date(anchor: date | datetime | str | None) -> date | None:
+def to_date(anchor: date | datetime | str | None) -> date | None:
+    """The calendar day of an anchor given as a date, a datetime or an ISO string; None if unreadable."""
     if anchor is None or anchor == "":
         return None
     if isinstance(anchor, datetime):
@@ -1192,7 +1206,7 @@ def find_timexes(
     options = options or TimexOptions()
     if not isinstance(text, str):
         raise AnalysisError(f"find_timexes needs a str, got {type(text).__name__}", hint="pass the article text")
-    anchor_date = _to_date(anchor)
+    anchor_date = to_date(anchor)
     allowed = {"date", "time", "duration", "set", "ref"}
     if not options.durations:
         allowed.discard("duration")
@@ -1203,8 +1217,8 @@ def find_timexes(
     if not options.times:
         allowed.discard("time")
 
-    candidates: list[tuple[int, int, int, str, re.Match]] = []
-    for name, pattern, resolver, kind, priority in _COMPILED:
+    candidates: list[tuple[int, int, int, str, re.Match[str]]] = []
+    for name, pattern, _, kind, priority in _COMPILED:
         if kind not in allowed:
             continue
         for m in pattern.finditer(text):
@@ -1213,7 +1227,7 @@ def find_timexes(
     # longest first; on equal length the earlier pattern (more specific) wins
     candidates.sort(key=lambda c: (-(c[1] - c[0]), c[2], c[0]))
     taken: list[tuple[int, int]] = []
-    chosen: list[tuple[int, int, int, str, re.Match]] = []
+    chosen: list[tuple[int, int, int, str, re.Match[str]]] = []
     for cand in candidates:
         start, end = cand[0], cand[1]
         if any(start < t_end and t_start < end for t_start, t_end in taken):
@@ -1234,8 +1248,11 @@ def find_timexes(
         span_text = text[start:end]
         if name == "duration" and _LONE_ARTICLE_UNITS.match(span_text.strip()):
             continue
+        resolver = resolvers[name]
+        if resolver is None:  # every pattern has one (_RESOLVERS_OVERRIDE fills the rest)
+            continue
         try:
-            resolved = resolvers[name](m, ctx)
+            resolved = resolver(m, ctx)
         except (ValueError, KeyError, OverflowError) as exc:  # an impossible date in the text
             log.debug("could not resolve %r (%s): %s", span_text, name, exc)
             resolved = None

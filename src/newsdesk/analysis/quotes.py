@@ -1,5 +1,10 @@
 """QUOTES stage: who said what, direct and indirect, with the speaker resolved to an entity.
 
+Why one module of ~930 lines: quotation marks, reporting clauses, the learned cue classifier and
+speaker resolution are one attribution algorithm whose steps read each other's spans and tokens.
+The classifier and the quotation-mark scanner are the parts to move into a ``quotes`` package when
+the attribution model of issue 13 replaces most of the rules.
+
 Two sources of evidence meet here:
 
 * quotation marks, scanned on the raw text (straight, curly and guillemets), with the newspaper
@@ -10,7 +15,7 @@ Two sources of evidence meet here:
   (``X said that …``); ``according to X``; and reporting clauses around a quote
   (``“…,” Trump wrote`` / ``said German Defense Minister Boris Pistorius`` / ``X said: “…”``).
 
-Speakers are resolved to entities of the :class:`newsdesk.entities.EntityTable` with a small
+Speakers are resolved to entities of the :class:`newsdesk.analysis.entities.EntityTable` with a small
 resolver: a name inside the speaker phrase; a pronoun (``he said``) → the last person named
 before it outside quotes; a descriptor (``the Russian president``, ``the official``) → the entity
 holding that role; an institution (``the White House read-out``) → the institution's entity.
@@ -19,24 +24,27 @@ There is no coreference model offline; these rules are the resolver.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from .entities import PRONOUNS, EntityTable, extract_entities
-from .errors import AnalysisError, OptionsError
-from .models import Article
+from ..errors import AnalysisError, OptionsError
+from ..models import Article
+from ..resources import quote_cues, quote_model
+from .entities import PRONOUNS, EntityTable, Mention, extract_entities
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Token
 
+    from .context import StoryContext
+
 log = logging.getLogger(__name__)
 
-DATA = Path(__file__).resolve().parent / "data" / "quotes"
+#: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
+NAME = "quotes"
+SECTIONS: tuple[str, ...] = ("quotes",)
+
 
 #: Reporting and belief verbs (lemmas) that always introduce an attribution.
 CUE_VERBS = frozenset("""
@@ -139,13 +147,37 @@ class Quote:
                 "speaker_end": self.speaker_end}
 
 
+Options = QuoteOptions
+
+
+@dataclass(frozen=True)
+class QuoteFindings:
+    """The quotes of one story, article by article in the story's order, each in text order."""
+
+    quotes: tuple[Quote, ...]
+
+    def sections(self) -> dict[str, Sequence[Quote]]:
+        return {"quotes": self.quotes}
+
+
+def run(context: "StoryContext", options: QuoteOptions) -> QuoteFindings:
+    """Who said what in the story: :func:`find_quotes` on each member article, speakers
+    resolved against the story's entities."""
+    return QuoteFindings(tuple(
+        quote for article in context.articles
+        for quote in find_quotes(article, context.doc(article.id), context.entities, options)
+    ))
+
+
 def cue_candidates(doc: "Doc") -> list["Token"]:
     """Tokens that could be cues by their syntax: verbs with a clausal complement."""
     return [t for t in doc if t.pos_ in {"VERB", "AUX"}
             and any(c.dep_ in {"ccomp", "parataxis"} for c in t.children)]
 
 
-def learn_cue_lemmas(examples, *, min_count: int = 3, min_precision: float = 0.35) -> frozenset[str]:
+def learn_cue_lemmas(
+    examples: Iterable[tuple["Doc", Sequence[tuple[int, int]]]], *, min_count: int = 3, min_precision: float = 0.35
+) -> frozenset[str]:
     """Cue lemmas learned from annotated articles.
 
     ``examples`` yields (spaCy Doc, list of gold cue character spans). A lemma is learned when,
@@ -154,14 +186,15 @@ def learn_cue_lemmas(examples, *, min_count: int = 3, min_precision: float = 0.3
     """
     from collections import Counter
 
-    seen, hits = Counter(), Counter()
+    seen: Counter[str] = Counter()
+    hits: Counter[str] = Counter()
     for doc, cue_spans in examples:
         for tok in cue_candidates(doc):
             lemma = tok.lemma_.lower()
             seen[lemma] += 1
             if any(s <= tok.idx < e for s, e in cue_spans):
                 hits[lemma] += 1
-    return frozenset(l for l, n in seen.items() if hits[l] >= min_count and hits[l] / n >= min_precision)
+    return frozenset(lemma for lemma, n in seen.items() if hits[lemma] >= min_count and hits[lemma] / n >= min_precision)
 
 
 _CONTENT_DEPS = ("ccomp", "parataxis", "xcomp", "dobj", "prep", "attr", "acomp", "dative")
@@ -243,7 +276,9 @@ def score_candidate(model: dict[str, Any], features: list[str]) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def train_candidate_model(examples, lemmas: frozenset[str], *, c: float = 0.5) -> dict[str, Any]:
+def train_candidate_model(
+    examples: Iterable[tuple["Doc", Sequence[tuple[int, int]]]], lemmas: frozenset[str], *, c: float = 0.5
+) -> dict[str, Any]:
     """Logistic model over candidate features; ``examples`` yields (Doc, gold cue spans).
 
     A candidate is positive when its verb lies inside a gold cue span.
@@ -265,34 +300,6 @@ def train_candidate_model(examples, lemmas: frozenset[str], *, c: float = 0.5) -
     weights = {name: round(float(w), 4) for name, w in zip(vectorizer.feature_names_, model.coef_[0])
                if abs(w) >= 1e-3}
     return {"weights": weights, "threshold": 0.5}
-
-
-@lru_cache(maxsize=1)
-def bundled_model() -> dict[str, Any] | None:
-    """The candidate model shipped in ``data/quotes/model.json``, or None if absent."""
-    path = DATA / "model.json"
-    if not path.exists():
-        return None
-    try:
-        model = json.loads(path.read_text(encoding="utf-8"))
-        model["weights"], model["threshold"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise AnalysisError(f"{path} is not a valid quote model: {exc}",
-                            hint="rebuild it with `newsdesk bench quotes DATASET --write-model`") from exc
-    return model
-
-
-@lru_cache(maxsize=1)
-def learned_cue_lemmas() -> frozenset[str]:
-    """Cue lemmas learned from PolNeAR dev (``data/quotes/cues.json``); empty if the file is absent."""
-    path = DATA / "cues.json"
-    if not path.exists():
-        return frozenset()
-    try:
-        return frozenset(json.loads(path.read_text(encoding="utf-8"))["cues"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise AnalysisError(f"{path} is not a valid cue list: {exc}",
-                            hint="rebuild it with `newsdesk bench quotes DATASET --learn-cues`") from exc
 
 
 # --- quotation marks ------------------------------------------------------------------------
@@ -594,7 +601,8 @@ def _reporting_clause_near(doc: "Doc", quote: tuple[int, int], text: str, lemmas
     """A cue verb right after the quote (``,” Trump wrote``) or right before it (``Trump said: “``)."""
     close = quote[1] + 1
     tail = text[close:min(paragraph_end, close + 160)]
-    gap = _AFTER_QUOTE.match(tail).end()
+    after = _AFTER_QUOTE.match(tail)  # the pattern matches the empty string too
+    gap = after.end() if after else 0
     lead = _text_before_marks(text, quote[0])
     opens_clause = not lead.strip(" \t") or bool(re.search(r"[.:!?,;—–\n(]\s*$", lead))
     # “…,” he said / “…?” she asked: a quotation that ends its own sentence with a full stop is
@@ -641,7 +649,7 @@ def _resolve(article: Article, doc: "Doc", table: EntityTable, source_tokens: li
     # A name inside the phrase: prefer a person, then an organisation or place ("White House read-out").
     inside = [m for m in table.mentions_in(article.id) if m.start >= start and m.end <= end]
     if inside:
-        def rank(m):
+        def rank(m: Mention) -> tuple[int, int]:
             entity = table.entities[m.entity]
             return ({"PERSON": 0, "ORG": 1}.get(entity.type, 2), m.start)
         return sorted(inside, key=rank)[0].entity
@@ -670,20 +678,20 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
                 options: QuoteOptions = QuoteOptions()) -> list[Quote]:
     """Direct and indirect quotations of one article, with resolved speakers, in text order.
 
-    ``doc`` is the spaCy parse of ``article.text`` (parsed here with ``newsdesk.resources.nlp()``
+    ``doc`` is the spaCy parse of ``article.text`` (parsed here with :func:`newsdesk.resources.parse`
     when None); ``entities`` the run's entity table (built for this article alone when None).
     """
     text = article.text
     if doc is None:
-        from .resources import nlp
+        from ..resources import parse
 
-        doc = nlp()(text)
+        (doc,) = parse([text])
     elif doc.text != text:
         raise AnalysisError(f"the spaCy Doc given for article {article.id} is not a parse of its text",
-                            hint="pass doc=nlp()(article.text) or leave doc out")
+                            hint="pass doc=parse([article.text])[0] or leave doc out")
     if entities is None:
         entities = extract_entities([article], {article.id: doc})
-    lemmas = CUE_VERBS | options.extra_cues | (learned_cue_lemmas() if options.learned_cues else frozenset())
+    lemmas = CUE_VERBS | options.extra_cues | (quote_cues() if options.learned_cues else frozenset())
     spans = quotation_spans(normalise_quote_marks(text), options.max_paragraphs)
     attributions = _parse_attributions(doc, spans, lemmas)
     paragraphs = _paragraph_bounds(text)
@@ -776,7 +784,7 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
             else:
                 results.append(_Attribution(-1, "", None, q, True))
             used_quotes.add(q)
-    model = options.model if options.model is not None else (bundled_model() if options.classifier else None)
+    model = options.model if options.model is not None else (quote_model() if options.classifier else None)
     if model is not None and options.indirect:
         have = {a.cue_token for a in attributions} | {a.cue_token for a in results}
         for verb, subject, content in verb_candidates(doc):
@@ -791,7 +799,7 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
             if subject is None:
                 subject = _climbing_subject(verb)
             speaks = subject is not None and subject.dep_ != "nsubjpass" and subject.lower_ not in {"what", "which"}
-            src = _speaker_tokens(subject) if speaks else []
+            src = _speaker_tokens(subject) if subject is not None and speaks else []
             attributions.append(_Attribution(verb.i, verb.text, _char_span(src) if src else None,
                                              _char_span(content), source_tokens=[t.i for t in src],
                                              kind="learned"))

@@ -1,7 +1,7 @@
 """Timeline stage: dated events of one story, with the articles that report them.
 
 Each sentence that carries a temporal expression is an event mention; the expression is
-normalised against its article's publication date (see :mod:`newsdesk.timex`) and the sentence is
+normalised against its article's publication date (see :mod:`newsdesk.analysis.timex`) and the sentence is
 placed on the story's timeline. Mentions of the same event from several articles (same date,
 similar sentence) become one entry listing every source.
 
@@ -17,15 +17,26 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from .errors import AnalysisError, OptionsError
-from .models import Article
+from ..errors import AnalysisError, OptionsError
+from ..models import Article
+from .sentences import Sentence, article_sentences
 from .timex import Timex, TimexOptions, find_timexes
 
-__all__ = ["TimexOptions", "Timex", "find_timexes", "TimelineOptions", "TimelineEntry", "build_timeline"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .context import StoryContext
+
+__all__ = [
+    "NAME", "SECTIONS", "Options", "TimexOptions", "Timex", "find_timexes", "TimelineFindings", "TimelineOptions",
+    "TimelineEntry", "build_timeline", "run",
+]
 
 log = logging.getLogger(__name__)
+
+#: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
+NAME = "timeline"
+SECTIONS: tuple[str, ...] = ("timeline",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,49 +112,24 @@ class TimelineEntry:
         }
 
 
-# --- sentences ------------------------------------------------------------------------------------
-
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "st", "jr", "sr", "inc", "corp",
-    "co", "ltd", "vs", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m", "est", "approx", "dept", "fig", "mt", "ft",
-}  # fmt: skip
-_BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])|\n\s*")
+Options = TimelineOptions
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text`` (rule-based; paragraphs always split)."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        if m.group(0)[0] == ".":
-            word = re.search(r"([\w.]+)$", text[start : m.start()])
-            token = word.group(1).lower() if word else ""
-            if token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
-                continue
-        end = m.start() + len(m.group(0).rstrip())
-        if text[start:end].strip():
-            spans.append((start, end))
-        start = m.end()
-    if text[start:].strip():
-        spans.append((start, len(text)))
-    out = []
-    for s, e in spans:  # trim whitespace inside the span
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        out.append((s, e))
-    return out
+@dataclass(frozen=True)
+class TimelineFindings:
+    """The timeline of one story: dated events in date order, then undated ones."""
+
+    entries: tuple[TimelineEntry, ...]
+
+    def sections(self) -> dict[str, Sequence[TimelineEntry]]:
+        return {"timeline": self.entries}
 
 
-def _doc_sentences(doc: Any, text: str) -> list[tuple[int, int]] | None:
-    try:
-        if getattr(doc, "text", None) != text:
-            return None
-        return [(sent.start_char, sent.end_char) for sent in doc.sents]
-    except (ValueError, AttributeError):  # a Doc without sentence boundaries
-        return None
+def run(context: "StoryContext", options: TimelineOptions) -> TimelineFindings:
+    """When things happened in the story (:func:`build_timeline` over its member articles)."""
+    docs = [context.doc(a.id) for a in context.articles]
+    sentences = [context.sentences[a.id] for a in context.articles]
+    return TimelineFindings(tuple(build_timeline(context.articles, docs, options, sentences=sentences)))
 
 
 # --- placing events -------------------------------------------------------------------------------
@@ -289,17 +275,22 @@ class _Mention:
     undated: bool
 
 
-def _article_mentions(article: Article, rank: int, doc: Any, options: TimelineOptions) -> list[_Mention]:
+def _article_mentions(
+    article: Article, rank: int, doc: Any, sentences: Sequence[Sentence], options: TimelineOptions
+) -> list[_Mention]:
     text = article.text or ""
+    if getattr(doc, "text", None) != text:
+        raise AnalysisError(f"the spaCy Doc given for article {article.id} is not a parse of its text",
+                            hint="pass docs=None to parse the articles here")
     anchor = article.published
     if anchor is not None and not re.match(r"^\d{4}-\d{2}-\d{2}", str(anchor)):
         log.warning("article %s has an unreadable publication date %r; its relative dates stay relative", article.id, anchor)
         anchor = None
     timexes = reanchor_quotes(text, find_timexes(text, anchor=anchor, doc=doc, options=options.timex), options.timex)
-    sentences = (_doc_sentences(doc, text) if doc is not None else None) or split_sentences(text)
     mentions: list[_Mention] = []
     pointer = 0
-    for index, (s_start, s_end) in enumerate(sentences):
+    for index, sentence in enumerate(sentences):
+        s_start, s_end = sentence.start, sentence.end
         inside: list[Timex] = []
         while pointer < len(timexes) and timexes[pointer].start < s_end:
             if timexes[pointer].start >= s_start:
@@ -309,7 +300,7 @@ def _article_mentions(article: Article, rank: int, doc: Any, options: TimelineOp
         if timex is None:
             continue
         day = _entry_date(timex)
-        if day is not None and not options.coarse_dates and period_start(timex.value)[1] != "day":
+        if day is not None and not options.coarse_dates and (period_start(timex.value) or (None, ""))[1] != "day":
             continue
         undated = day is None
         mentions.append(
@@ -331,19 +322,33 @@ def build_timeline(
     articles: Sequence[Article],
     docs: Sequence[Any] | None = None,
     options: TimelineOptions | None = None,
+    *,
+    sentences: Sequence[Sequence[Sentence]] | None = None,
 ) -> list[TimelineEntry]:
     """The timeline of one story: dated events in date order, then undated ones in text order.
 
-    ``articles`` are the (canonical) articles of one story; ``docs`` optionally holds a spaCy Doc
-    of each article's text (same order) for its sentence boundaries. Mentions of one event in
-    several articles (same date, similar sentence) are merged into one entry with all sources.
+    ``articles`` are the (canonical) articles of one story; ``docs`` optionally holds the spaCy
+    parse of each article's text (same order; parsed here when None) and ``sentences`` each
+    article's sentences (:attr:`StoryContext.sentences`; from the parses when None). Mentions of
+    one event in several articles (same date, similar sentence) are merged into one entry with
+    all sources.
     """
     options = options or TimelineOptions()
-    if docs is not None and len(docs) != len(articles):
-        raise AnalysisError(
-            f"build_timeline got {len(articles)} articles but {len(docs)} docs",
-            hint="pass one spaCy Doc per article, in the same order, or docs=None",
-        )
+    for given, what in ((docs, "docs"), (sentences, "sentence lists")):
+        if given is not None and len(given) != len(articles):
+            raise AnalysisError(
+                f"build_timeline got {len(articles)} articles but {len(given)} {what}",
+                hint="pass one per article, in the same order, or None",
+            )
+    for article in articles:
+        if not isinstance(article, Article):
+            raise AnalysisError(f"build_timeline needs Article objects, got {type(article).__name__}", hint="pass the story's articles")
+    if docs is None:
+        from ..resources import parse
+
+        docs = parse([a.text or "" for a in articles])
+    if sentences is None:
+        sentences = [article_sentences(a.text or "", doc) for a, doc in zip(articles, docs)]
     # earlier publications first, undated articles after them in the order given
     ranked = sorted(
         range(len(articles)),
@@ -352,10 +357,8 @@ def build_timeline(
     mentions: list[_Mention] = []
     for rank, i in enumerate(ranked):
         article = articles[i]
-        if not isinstance(article, Article):
-            raise AnalysisError(f"build_timeline needs Article objects, got {type(article).__name__}", hint="pass the story's articles")
         try:
-            mentions.extend(_article_mentions(article, rank, docs[i] if docs is not None else None, options))
+            mentions.extend(_article_mentions(article, rank, docs[i], sentences[i], options))
         except AnalysisError as exc:
             log.warning("timeline: skipped article %s: %s", article.id, exc)
     if not mentions:
@@ -363,7 +366,7 @@ def build_timeline(
 
     vectors = None
     if options.use_embeddings and len({m.article for m in mentions}) > 1:
-        from .resources import embed
+        from ..resources import embed
 
         vectors = embed([m.text for m in mentions])
     words = [_content_words(m.text) for m in mentions]
@@ -405,7 +408,7 @@ def build_timeline(
             entries[target].sources.append(mention.article)
             members[target].append(index)
 
-    def sort_key(position: int) -> tuple:
+    def sort_key(position: int) -> tuple[int, date, int, tuple[int, int]]:
         entry = entries[position]
         first = mentions[members[position][0]]
         if entry.date is None:

@@ -20,20 +20,23 @@ import math
 import pickle
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from .errors import AnalysisError, ModelUnavailableError, OptionsError
+from ..errors import AnalysisError, OptionsError
+from ..resources import STANCE_MODEL
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 log = logging.getLogger(__name__)
 
+#: ``embedder(texts) -> array``: L2-normalised MiniLM rows (:func:`newsdesk.resources.embed` or a cache).
+Embedder = Callable[[Sequence[str]], "np.ndarray"]
+
 LABELS = ("agree", "disagree", "discuss", "unrelated")
-MODEL_DIR = Path(__file__).resolve().parent / "data" / "stance"
-MODEL_FILE = "stance_model.pkl"
+MODEL_DIR = STANCE_MODEL.parent
+MODEL_FILE = STANCE_MODEL.name
 FORMAT_VERSION = 1
 
 # --- lexicons ---------------------------------------------------------------------------------
@@ -76,7 +79,7 @@ STOPWORDS: frozenset[str] = frozenset()
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens (``n't`` split off so negation is countable)."""
-    out = []
+    out: list[str] = []
     for token in _TOKEN.findall(text):
         token = token.lower()
         if token.endswith("n't"):
@@ -102,8 +105,14 @@ def content_terms(text: str) -> set[str]:
     return {_stem(t) for t in tokens(text) if t not in STOPWORDS and len(t) > 1}
 
 
-def split_sentences(text: str, *, limit: int = 80) -> list[str]:
-    """Sentences of a body, by punctuation and line breaks (fast; no parser needed)."""
+def body_sentences(text: str, *, limit: int = 80) -> list[str]:
+    """The sentence pieces of a body the stance features are computed over, by punctuation and
+    line breaks.
+
+    Part of the model's features (it was trained on FNC-1 bodies split this way, which have no
+    parse), not a sentence splitter of articles: the analysis reads its sentences from the story
+    context (:mod:`newsdesk.analysis.sentences`); here a body is a statement or a whole text.
+    """
     parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
     sentences = [p for p in parts if len(p) > 2]
     return sentences[:limit] or [text.strip()[:1000] or "."]
@@ -171,7 +180,7 @@ def _numbers(text: str) -> set[str]:
 
 
 def prepare_texts(texts: Sequence[str], *, max_sentences: int = 80, embed_sentences: int = 8, batch_size: int = 64,
-                  split: bool = True, embedder=None) -> list[_TextInfo]:
+                  split: bool = True, embedder: Embedder | None = None) -> list[_TextInfo]:
     """Split, tokenise and embed texts once so every pair that uses them reuses the work.
 
     ``embedder(sentences) -> array`` replaces :func:`newsdesk.resources.embed` (training passes a
@@ -179,13 +188,13 @@ def prepare_texts(texts: Sequence[str], *, max_sentences: int = 80, embed_senten
     """
     import numpy as np
 
-    from .resources import embed
+    from ..resources import embed
 
     if embedder is None:
-        def embedder(sentences):
+        def embedder(sentences: Sequence[str]) -> "np.ndarray":
             return embed(sentences, batch_size=batch_size)
 
-    split_texts = [split_sentences(text, limit=max_sentences) if split else [text.strip() or "."] for text in texts]
+    split_texts = [body_sentences(text, limit=max_sentences) if split else [text.strip() or "."] for text in texts]
     to_embed: list[str] = []
     spans = []
     for sentences in split_texts:
@@ -261,7 +270,7 @@ def _bigrams(token_list: list[str]) -> set[tuple[str, str]]:
     return set(zip(words, words[1:]))
 
 
-def pair_features(claim: _TextInfo, body: _TextInfo, tfidf_cos: float, sentence_cos) -> list[float]:
+def pair_features(claim: _TextInfo, body: _TextInfo, tfidf_cos: float, sentence_cos: "np.ndarray") -> list[float]:
     """The feature vector of one (claim, body) pair, in the order of :data:`FEATURE_NAMES`.
 
     ``sentence_cos`` holds the TF-IDF cosine of the claim to each body sentence.
@@ -340,7 +349,7 @@ class StanceModel:
     Load it once with :meth:`load` and call :meth:`predict` on (claim, text) pairs.
     """
 
-    def __init__(self, *, vectorizer, related_model, stance_model, related_threshold: float = 0.5,
+    def __init__(self, *, vectorizer: Any, related_model: Any, stance_model: Any, related_threshold: float = 0.5,
                  options: StanceOptions | None = None, meta: dict[str, Any] | None = None) -> None:
         self.vectorizer = vectorizer
         self.related_model = related_model
@@ -352,8 +361,19 @@ class StanceModel:
     # persistence
     @classmethod
     def load(cls, directory: str | Path | None = None, *, options: StanceOptions | None = None) -> "StanceModel":
-        """The shipped model (``newsdesk/data/stance/``), or one saved by ``newsdesk train stance --out DIR``."""
-        return _load_cached(str(Path(directory or MODEL_DIR).resolve()), options or StanceOptions())
+        """The shipped model (``newsdesk/data/stance/``), or one saved by ``newsdesk train stance --out DIR``
+        (loaded once, by :func:`newsdesk.resources.stance_model`)."""
+        from ..resources import stance_model
+
+        model = stance_model(Path(directory) / MODEL_FILE if directory else MODEL_DIR / MODEL_FILE)
+        return model.with_options(options or StanceOptions())
+
+    def with_options(self, options: StanceOptions) -> "StanceModel":
+        """The same fitted model, computing its features with ``options``."""
+        if options == self.options:
+            return self
+        return StanceModel(vectorizer=self.vectorizer, related_model=self.related_model, stance_model=self.stance_model,
+                           related_threshold=self.related_threshold, options=options, meta=self.meta)
 
     def save(self, directory: str | Path) -> Path:
         """Write the model to ``directory/stance_model.pkl``; returns the file path."""
@@ -376,7 +396,7 @@ class StanceModel:
         return path
 
     # inference
-    def features(self, pairs: Sequence[tuple[str, str]], *, embedder=None) -> "np.ndarray":
+    def features(self, pairs: Sequence[tuple[str, str]], *, embedder: Embedder | None = None) -> "np.ndarray":
         """Feature matrix of (claim, text) pairs; each distinct text is embedded once.
 
         ``embedder`` replaces :func:`newsdesk.resources.embed` (e.g. a cache of MiniLM vectors).
@@ -434,7 +454,9 @@ def _check_text(value: Any, index: int, what: str) -> str:
     return value
 
 
-def build_matrix(pairs, claim_info, body_info, vectorizer) -> "np.ndarray":
+def build_matrix(
+    pairs: Sequence[tuple[str, str]], claim_info: dict[str, _TextInfo], body_info: dict[str, _TextInfo], vectorizer: Any
+) -> "np.ndarray":
     """Feature rows for ``pairs`` given prepared texts (shared by training and inference)."""
     import numpy as np
 
@@ -461,37 +483,6 @@ def build_matrix(pairs, claim_info, body_info, vectorizer) -> "np.ndarray":
             claim = pairs[index][0]
             rows[index] = pair_features(claim_info[claim], body_info[body], float(whole[k]), sentences[:, k])
     return np.asarray(rows, dtype=np.float32)
-
-
-@lru_cache(maxsize=2)
-def _load_cached(directory: str, options: StanceOptions) -> StanceModel:
-    path = Path(directory) / MODEL_FILE
-    if not path.exists():
-        raise ModelUnavailableError(
-            f"no stance model at {path}",
-            hint="train it with `newsdesk train stance` (writes src/newsdesk/data/stance/stance_model.pkl)",
-        )
-    try:
-        with open(path, "rb") as handle:
-            payload = pickle.load(handle)
-    except Exception as exc:  # a pickle from another sklearn can fail in many ways
-        raise ModelUnavailableError(
-            f"the stance model {path} could not be read: {exc}",
-            hint="retrain it with `newsdesk train stance` under the installed scikit-learn",
-        ) from exc
-    if payload.get("format") != FORMAT_VERSION:
-        raise ModelUnavailableError(f"{path} has format {payload.get('format')}, expected {FORMAT_VERSION}",
-                                    hint="retrain it with `newsdesk train stance`")
-    import sklearn
-
-    if payload.get("sklearn") != sklearn.__version__:
-        log.warning("stance model was trained with scikit-learn %s, running %s; retrain with `newsdesk train stance` if results look off",
-                    payload.get("sklearn"), sklearn.__version__)
-    log.info("loaded stance model %s", path)
-    return StanceModel(
-        vectorizer=payload["vectorizer"], related_model=payload["related_model"], stance_model=payload["stance_model"],
-        related_threshold=payload.get("related_threshold", 0.5), options=options, meta=payload.get("meta", {}),
-    )
 
 
 # --- pair rules and the combined classifier -----------------------------------------------------

@@ -1,4 +1,8 @@
-"""SUMMARIZE: a cited multi-document summary of one story.
+"""SUMMARY stage: a cited multi-document summary of one story.
+
+Why one module of ~1,100 lines: the extractive summary, its learned scorer (features and the JSON
+tree ensemble) and the optional abstractive mode share the candidate sentences, their filters and
+the citation rule. The abstractive mode (the last ~200 lines) is the part to move out next.
 
 Extractive by default. Every sentence of every article becomes a candidate unless it is not
 summary material (a question, a quote fragment without its speaker, a byline or page chrome, a
@@ -37,26 +41,31 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
-from .errors import AnalysisError, OptionsError
-from .models import Article
+from ..errors import AnalysisError, OptionsError
+from ..models import Article
+from ..resources import SUMMARY_MODEL
+from .sentences import Sentence, article_sentences
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
-    from spacy.tokens import Doc
+
+    from .context import StoryContext
 
 log = logging.getLogger(__name__)
 
+#: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
+NAME = "summary"
+SECTIONS: tuple[str, ...] = ("summary",)
+
 WORD_RE = re.compile(r"\w+")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 
 UnsupportedPolicy = Literal["drop", "flag"]
 ScorerKind = Literal["learned", "heuristic"]
-MODEL_DIR = Path(__file__).resolve().parent / "data" / "summary"
-MODEL_FILE = "summary_model.json"
+MODEL_DIR = SUMMARY_MODEL.parent
+MODEL_FILE = SUMMARY_MODEL.name
 MODEL_FORMAT = "newsdesk-summary-gbm/1"
 
 
@@ -207,91 +216,20 @@ class Candidate:
 # --- sentence candidates --------------------------------------------------------------------
 
 
-def _paragraph_spans(text: str) -> list[tuple[int, int]]:
-    spans, begin = [], 0
-    for match in _PARAGRAPH_BREAK.finditer(text):
-        spans.append((begin, match.start()))
-        begin = match.end()
-    spans.append((begin, len(text)))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
+def sentence_spans(
+    articles: Sequence[Article], sentences: Mapping[str, Sequence[Sentence]] | None = None
+) -> list[list[tuple[int, int]]]:
+    """Sentence character spans of each article: ``sentences[article.id]`` when given (the
+    story context's), else the one splitter (:mod:`newsdesk.analysis.sentences`) on a parse
+    made here."""
+    given = dict(sentences or {})
+    missing = [a for a in articles if a.id not in given]
+    if missing:
+        from ..resources import parse
 
-
-def _looks_hard_wrapped(text: str) -> bool:
-    """Plain text wrapped at a fixed width: most lines are long and end mid-sentence."""
-    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
-    if len(lines) < 4:
-        return False
-    lengths = sorted(len(line) for line in lines)
-    median = lengths[len(lengths) // 2]
-    open_ended = sum(1 for line in lines if not line.endswith((".", "!", "?", '"', "”", ":")))
-    return 50 <= median <= 100 and open_ended > len(lines) / 2
-
-
-def _block_spans(text: str) -> list[tuple[int, int]]:
-    """Paragraphs; and lines too, unless the text is hard-wrapped.
-
-    Page dumps put headlines, captions and menu items on lines of their own without a full
-    stop; a sentence splitter would glue them to the next sentence.
-    """
-    spans = _paragraph_spans(text)
-    if _looks_hard_wrapped(text):
-        return spans
-    lines = []
-    for a, b in spans:
-        begin = a
-        for match in re.finditer(r"\n", text[a:b]):
-            lines.append((begin, a + match.start()))
-            begin = a + match.end()
-        lines.append((begin, b))
-    return [(a, b) for a, b in lines if text[a:b].strip()]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def sentence_spans(articles: Sequence[Article], docs: Mapping[str, "Doc"] | None = None) -> list[list[tuple[int, int]]]:
-    """Sentence character spans of each article: spaCy sentences, never across a blank line
-    (nor across a line break, unless the text is hard-wrapped).
-
-    A ``docs[article.id]`` whose text is the article's text is reused; other articles are
-    parsed here (paragraph by paragraph, with the shared spaCy pipeline).
-    """
-    docs = docs or {}
-    result: list[list[tuple[int, int]] | None] = [None] * len(articles)
-    to_parse: list[tuple[int, int, str]] = []  # (article index, paragraph offset, paragraph text)
-    for index, article in enumerate(articles):
-        doc = docs.get(article.id)
-        if doc is not None and doc.text == article.text:
-            blocks = _block_spans(article.text)
-            spans = []
-            for sent in doc.sents:
-                for a, b in blocks:  # a sentence never runs across a block boundary
-                    start, end = max(a, sent.start_char), min(b, sent.end_char)
-                    if end > start:
-                        spans.append((start, end))
-            result[index] = spans
-        else:
-            if doc is not None:
-                log.debug("doc for article %s does not match its text; parsing again", article.id)
-            result[index] = []
-            for a, b in _block_spans(article.text):
-                to_parse.append((index, a, article.text[a:b]))
-    if to_parse:
-        from .resources import nlp
-
-        pipeline = nlp()
-        for (index, offset, _), doc in zip(to_parse, pipeline.pipe(t for _, _, t in to_parse)):
-            result[index].extend((offset + s.start_char, offset + s.end_char) for s in doc.sents)
-    cleaned = []
-    for article, spans in zip(articles, result):
-        trimmed = [_trim(article.text, a, b) for a, b in spans or []]
-        cleaned.append(sorted((a, b) for a, b in trimmed if b > a))
-    return cleaned
+        for article, doc in zip(missing, parse([a.text for a in missing])):
+            given[article.id] = article_sentences(article.text, doc)
+    return [[(s.start, s.end) for s in given[article.id]] for article in articles]
 
 
 _BOILERPLATE = re.compile(
@@ -344,14 +282,14 @@ def rejection_reason(text: str, *, min_words: int = 6, max_words: int = 70) -> s
 
 def candidates(
     articles: Sequence[Article],
-    docs: Mapping[str, "Doc"] | None = None,
+    sentences: Mapping[str, Sequence[Sentence]] | None = None,
     *,
     min_words: int = 6,
     max_words: int = 70,
 ) -> list[Candidate]:
     """Every sentence of every article, each marked with why it is not summary material (if so)."""
     found = []
-    for index, (article, spans) in enumerate(zip(articles, sentence_spans(articles, docs))):
+    for index, (article, spans) in enumerate(zip(articles, sentence_spans(articles, sentences))):
         for position, (start, end) in enumerate(spans):
             text = article.text[start:end]
             found.append(
@@ -375,7 +313,8 @@ def _normalise(matrix: "np.ndarray") -> "np.ndarray":
     import numpy as np
 
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
-    return matrix / np.maximum(norms, 1e-12)
+    normalised: np.ndarray = matrix / np.maximum(norms, 1e-12)
+    return normalised
 
 
 def _outlet_key(article: Article) -> str:
@@ -469,7 +408,7 @@ def candidate_features(
     has_title = np.zeros(len(articles), dtype=bool)
     if title_vectors is not None:
         has_title = np.linalg.norm(title_vectors, axis=1) > 0.5
-    if has_title.any():
+    if title_vectors is not None and has_title.any():
         title_similarity = vectors @ title_vectors[has_title].T
         headline = _normalise(title_vectors[has_title].mean(axis=0))
         headline_mean = vectors @ headline
@@ -498,7 +437,7 @@ def candidate_features(
     article_unigrams = [set(t) for t in article_tokens]
     article_bigrams = [set(zip(t, t[1:])) for t in article_tokens]
     others = max(len(present) - 1, 1)
-    title_words = set()
+    title_words: set[str] = set()
     for a in articles:
         title_words.update(w for w in WORD_RE.findall((a.title or "").lower()) if w not in stop)
     bigram_support = np.zeros(n)
@@ -592,9 +531,9 @@ def score_candidates(
     centrality, best_per_article = _centrality_and_support(pool, vectors)
     confirmation = centrality.copy() if best_per_article is None else np.nanmean(best_per_article, axis=1)
 
-    titles = [articles[a].title for a in present if articles[a].title and articles[a].title.strip()]
+    titles = [title for a in present if (title := articles[a].title) and title.strip()]
     if titles:
-        from .resources import embed
+        from ..resources import embed
 
         headline = _normalise(embed(titles).mean(axis=0))
         headline_similarity = vectors @ headline
@@ -610,12 +549,13 @@ def score_candidates(
         seen[candidate.article_index] = rank[i] + 1
     lead = 1.0 / np.sqrt(1.0 + rank)
 
-    return (
+    relevance: np.ndarray = (
         centrality
         + options.confirmation_weight * confirmation
         + options.headline_weight * headline_similarity
         + options.position_weight * lead
     )
+    return relevance
 
 
 def select(
@@ -727,12 +667,12 @@ class SentenceScorer:
         return self.predict(story_relative_features(features))
 
     @classmethod
-    def from_sklearn(cls, model, meta: Mapping[str, Any] | None = None) -> "SentenceScorer":
+    def from_sklearn(cls, model: Any, meta: Mapping[str, Any] | None = None) -> "SentenceScorer":
         """Convert a fitted ``sklearn.ensemble.GradientBoostingRegressor`` (squared error)."""
         return cls(scorer_payload(model, meta), source="scikit-learn model")
 
 
-def scorer_payload(model, meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def scorer_payload(model: Any, meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The JSON form of a fitted ``GradientBoostingRegressor`` (squared error loss, mean init)."""
     trees = []
     for (estimator,) in model.estimators_:
@@ -755,23 +695,26 @@ def scorer_payload(model, meta: Mapping[str, Any] | None = None) -> dict[str, An
     }
 
 
-@lru_cache(maxsize=4)
-def _load_scorer(path: str) -> SentenceScorer | None:
+def load_scorer(path: str | Path | None = None) -> SentenceScorer | None:
+    """The learned sentence scorer (the shipped one by default, loaded once by
+    :func:`newsdesk.resources.summary_scorer`), or None with a warning when it cannot be read:
+    the documented fallback to the heuristic scorer."""
+    from ..errors import ModelUnavailableError
+    from ..resources import summary_scorer
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            return SentenceScorer(json.load(handle), source=path)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("summary model %s unusable (%s); using the heuristic scorer. "
-                    "Rebuild it with `newsdesk train summary`.", path, exc)
+        return summary_scorer(Path(path or MODEL_DIR / MODEL_FILE).resolve())
+    except ModelUnavailableError as exc:
+        if exc.message not in _WARNED:
+            _WARNED.add(exc.message)
+            log.warning("%s; using the heuristic scorer (%s)", exc.message, exc.hint)
         return None
 
 
-def load_scorer(path: str | Path | None = None) -> SentenceScorer | None:
-    """The learned sentence scorer (the shipped one by default), or None when it cannot be read."""
-    return _load_scorer(str(Path(path or MODEL_DIR / MODEL_FILE).resolve()))
+_WARNED: set[str] = set()
 
 
-def _reading_key(articles: Sequence[Article], candidate: Candidate) -> tuple:
+def _reading_key(articles: Sequence[Article], candidate: Candidate) -> tuple[str, int, int]:
     published = articles[candidate.article_index].published or "9999-99-99"
     return (published, candidate.article_index, candidate.start)
 
@@ -848,8 +791,10 @@ def select_within_budget(
     return [i for i in chosen if i in visible]
 
 
-def _reading_order(articles: Sequence[Article], pool: Sequence[Candidate], chosen: Sequence[int]) -> list[int]:
-    def key(i: int):
+def reading_order(articles: Sequence[Article], pool: Sequence[Candidate], chosen: Sequence[int]) -> list[int]:
+    """The chosen candidates in reading order: article date, then article order, then position."""
+
+    def key(i: int) -> tuple[str, int, int]:
         c = pool[i]
         published = articles[c.article_index].published or "9999-99-99"
         return (published, c.article_index, c.start)
@@ -874,12 +819,12 @@ def _citations(
 def summary_pool(
     articles: Sequence[Article],
     options: SummaryOptions,
-    docs: Mapping[str, "Doc"] | None = None,
+    sentences: Mapping[str, Sequence[Sentence]] | None = None,
 ) -> tuple[list[Candidate], list[Candidate]]:
     """Every sentence of the story, and those a summary may use (what passes the filters; when
     nothing does, e.g. only headlines and fragments, the sentences of 4+ words that are neither
     questions nor boilerplate, rather than nothing for the story)."""
-    everything = candidates(articles, docs, min_words=options.min_words, max_words=options.max_words)
+    everything = candidates(articles, sentences, min_words=options.min_words, max_words=options.max_words)
     pool = [c for c in everything if c.rejection is None]
     if not pool:
         pool = [c for c in everything if c.words >= 4 and c.rejection not in ("question", "boilerplate")]
@@ -891,12 +836,12 @@ def summary_pool(
 def extractive_summary(
     articles: Sequence[Article],
     options: SummaryOptions,
-    docs: Mapping[str, "Doc"] | None = None,
+    sentences: Mapping[str, Sequence[Sentence]] | None = None,
 ) -> list[SummarySentence]:
     """The extractive summary (see module docstring)."""
-    from .resources import embed
+    from ..resources import embed
 
-    everything, pool = summary_pool(articles, options, docs)
+    everything, pool = summary_pool(articles, options, sentences)
     if not pool:
         return []
     scorer = load_scorer(options.model_path) if options.scorer == "learned" else None
@@ -920,11 +865,11 @@ def extractive_summary(
 
     pool_all = list(pool) + unfit
     vectors_all = np.concatenate([vectors, embed([c.text for c in unfit])]) if unfit else vectors
-    sentences = []
-    for i in _reading_order(articles, pool, chosen):
+    summary: list[SummarySentence] = []
+    for i in reading_order(articles, pool, chosen):
         candidate = pool[i]
         citations, _ = _citations(pool_all, vectors_all, i, options.citation_threshold)
-        sentences.append(
+        summary.append(
             SummarySentence(
                 text=candidate.text,
                 article=candidate.article_id,
@@ -934,7 +879,7 @@ def extractive_summary(
                 score=float(relevance[i]),
             )
         )
-    return sentences
+    return summary
 
 
 # --- abstractive summary --------------------------------------------------------------------
@@ -968,6 +913,8 @@ def _prompt(articles: Sequence[Article], word_budget: int) -> list[dict[str, str
 
 def chat_completion(options: SummaryOptions, messages: list[dict[str, str]]) -> str:
     """One call to an OpenAI-compatible ``/chat/completions`` endpoint; returns the reply text."""
+    if not options.llm_base_url:
+        raise SummaryError("no LLM endpoint configured", hint="set SummaryOptions(llm_base_url=...)")
     url = options.llm_base_url.rstrip("/") + "/chat/completions"
     headers = {"Content-Type": "application/json"}
     if options.llm_api_key_env:
@@ -1005,7 +952,7 @@ def verify_sentences(
     generated: Sequence[str],
     articles: Sequence[Article],
     options: SummaryOptions,
-    docs: Mapping[str, "Doc"] | None = None,
+    sentences: Mapping[str, Sequence[Sentence]] | None = None,
 ) -> list[SummarySentence]:
     """Check generated sentences against the sources; return them supported, flagged or dropped.
 
@@ -1013,9 +960,9 @@ def verify_sentences(
     similarity, every number in it occurs in the sources, and every named entity it mentions
     (person, organisation, place, group…) occurs in the sources.
     """
-    from .resources import embed, nlp
+    from ..resources import embed, parse
 
-    everything = [c for c in candidates(articles, docs) if c.words >= 3]
+    everything = [c for c in candidates(articles, sentences) if c.words >= 3]
     if not everything or not generated:
         return []
     source_vectors = embed([c.text for c in everything])
@@ -1024,7 +971,7 @@ def verify_sentences(
     source_lower = source_text.lower()
     source_numbers = _numbers(source_text)
     checked = []
-    for text, vector, doc in zip(generated, sentence_vectors, nlp().pipe(generated)):
+    for text, vector, doc in zip(generated, sentence_vectors, parse(list(generated))):
         similarity = source_vectors @ vector
         best = int(similarity.argmax())
         support = float(similarity[best])
@@ -1068,15 +1015,15 @@ def verify_sentences(
 def abstractive_summary(
     articles: Sequence[Article],
     options: SummaryOptions,
-    docs: Mapping[str, "Doc"] | None = None,
+    sentences: Mapping[str, Sequence[Sentence]] | None = None,
 ) -> list[SummarySentence]:
     """Summary written by the configured LLM endpoint, every sentence checked against the sources."""
-    from .resources import nlp
+    from ..resources import parse
 
     reply = chat_completion(options, _prompt(articles, options.word_budget))
     reply = re.sub(r"^\s*([-*•]|\d+[.)])\s+", "", reply, flags=re.MULTILINE)  # strip list markers
-    generated = [s.text.strip() for s in nlp()(" ".join(reply.split())).sents if WORD_RE.search(s.text)]
-    return verify_sentences(generated, articles, options, docs)
+    generated = [s.text.strip() for s in parse([" ".join(reply.split())])[0].sents if WORD_RE.search(s.text)]
+    return verify_sentences(generated, articles, options, sentences)
 
 
 # --- public entry point ---------------------------------------------------------------------
@@ -1085,12 +1032,13 @@ def abstractive_summary(
 def summarize_story(
     articles: Sequence[Article],
     options: SummaryOptions | None = None,
-    docs: Mapping[str, "Doc"] | None = None,
+    sentences: Mapping[str, Sequence[Sentence]] | None = None,
 ) -> list[SummarySentence]:
     """A cited summary of one story's (canonical) articles, in reading order.
 
-    ``docs`` optionally maps article ids to spaCy Docs of ``article.text`` already parsed by an
-    earlier stage, to avoid parsing twice. Every returned sentence cites at least its source.
+    ``sentences`` optionally maps article ids to their sentences (the story context's, see
+    :mod:`newsdesk.analysis.sentences`), to avoid parsing twice. Every returned sentence cites
+    at least its source.
     """
     options = options or SummaryOptions()
     usable = [a for a in articles if a.text and a.text.strip()]
@@ -1100,9 +1048,9 @@ def summarize_story(
         return []
     if options.abstractive:
         try:
-            sentences = abstractive_summary(usable, options, docs)
-            if sentences:
-                return sentences
+            written = abstractive_summary(usable, options, sentences)
+            if written:
+                return written
             message = "the LLM summary had no sentence supported by the sources"
             if not options.fallback_to_extractive:
                 raise SummaryError(message, hint="try unsupported='flag' to see what it wrote")
@@ -1111,4 +1059,22 @@ def summarize_story(
             if not options.fallback_to_extractive:
                 raise
             log.warning("abstractive summary failed (%s); using the extractive summary", exc)
-    return extractive_summary(usable, options, docs)
+    return extractive_summary(usable, options, sentences)
+
+
+Options = SummaryOptions
+
+
+@dataclass(frozen=True)
+class SummaryFindings:
+    """The cited summary of one story, in reading order."""
+
+    sentences: tuple[SummarySentence, ...]
+
+    def sections(self) -> dict[str, Sequence[SummarySentence]]:
+        return {"summary": self.sentences}
+
+
+def run(context: "StoryContext", options: SummaryOptions) -> SummaryFindings:
+    """A summary of the story in which every sentence cites the articles that support it."""
+    return SummaryFindings(tuple(summarize_story(context.articles, options, context.sentences)))

@@ -1,6 +1,6 @@
-"""ENTITIES stage: named entities of a set of articles merged into canonical entities.
+"""ENTITIES stage: named entities of a story's articles merged into canonical entities.
 
-spaCy's NER (``newsdesk.resources.nlp()``) finds name mentions in each article; this module
+spaCy's NER (the parse of :func:`newsdesk.resources.parse`) finds name mentions in each article; this module
 merges them across articles into one :class:`Entity` per real-world actor:
 
 * people by full name, with later short mentions (``Putin``) joined to the full name
@@ -8,7 +8,7 @@ merges them across articles into one :class:`Entity` per real-world actor:
 * titles kept as roles (``Russian President Vladimir Putin`` → role ``Russian President``;
   ``Ruth Deyermond, a senior lecturer at King's College London…`` → that apposition);
 * descriptor mentions (``the Russian president``) joined to the entity holding that role;
-* organisations and places by normalised name, with a small table of country aliases
+* organisations and places by normalised name, with the gazetteer's country aliases
   (``U.S.``/``United States``/``America``) and acronyms (``European Union`` / ``EU``);
 * institutions and seats of government (``the Kremlin``, ``Moscow``) linked to their country by
   ``affiliation``; people linked to the organisation or country of their role.
@@ -23,79 +23,29 @@ import logging
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
-from .errors import AnalysisError, OptionsError
-from .models import Article, content_digest
+from ..errors import AnalysisError, OptionsError
+from ..models import Article, content_digest
+from .gazetteer import gazetteer
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Span, Token
 
+    from .context import StoryContext
+
 log = logging.getLogger(__name__)
+
+#: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
+NAME = "entities"
+SECTIONS: tuple[str, ...] = ("entities",)
 
 #: spaCy labels kept as entities, and the type they get.
 ENTITY_TYPES = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "FAC": "FAC", "NORP": "NORP"}
 
-# Titles that spaCy sometimes puts inside a PERSON span; they are moved to the role.
-TITLE_WORDS = {
-    "president", "prime", "minister", "secretary", "senator", "sen.", "rep.", "representative",
-    "governor", "gov.", "mayor", "chancellor", "king", "queen", "prince", "princess", "pope",
-    "general", "gen.", "colonel", "col.", "admiral", "adm.", "lt.", "sgt.", "captain", "capt.",
-    "prof.", "professor", "dr.", "dr", "mr.", "mr", "mrs.", "mrs", "ms.", "ms", "sir", "dame",
-    "judge", "justice", "ambassador", "spokesman", "spokeswoman", "spokesperson", "chairman",
-    "chairwoman", "director", "ceo", "vice", "deputy", "foreign", "defense", "defence", "press",
-    "commander", "chief", "speaker", "leader", "sheikh", "emir", "crown", "lord", "rev.",
-    "reverend", "father", "state", "attorney", "u.s.", "us", "former", "then", "acting",
-}
-HONORIFICS = {"mr.", "mr", "mrs.", "mrs", "ms.", "ms", "dr.", "dr", "prof.", "sir", "dame"}
-# Nouns that describe a person: a name spaCy labels ORG or GPE but described by one of them
-# ("Vadim Tryukhan, a Ukrainian diplomat and …"; "political scientist Andrianov") is a person.
-PERSON_NOUNS = {
-    "diplomat", "expert", "analyst", "scientist", "professor", "lecturer", "researcher", "scholar",
-    "economist", "historian", "philosopher", "journalist", "commentator", "correspondent", "author",
-    "writer", "politician", "lawmaker", "legislator", "senator", "minister", "official", "adviser",
-    "advisor", "ambassador", "envoy", "spokesman", "spokeswoman", "spokesperson", "director",
-    "chairman", "chairwoman", "president", "secretary", "general", "commander", "officer",
-    "lawyer", "attorney", "judge", "activist", "strategist", "consultant", "founder", "fellow",
-    "governor", "mayor", "leader", "negotiator", "blogger", "lieutenant", "colonel", "veteran",
-}
-
-# Country aliases: every spelling maps to one canonical name.
-COUNTRY_ALIASES = {
-    "u.s.": "United States", "us": "United States", "u.s.a.": "United States", "usa": "United States",
-    "united states": "United States", "united states of america": "United States", "america": "United States",
-    "the united states": "United States", "the u.s.": "United States",
-    "uk": "United Kingdom", "u.k.": "United Kingdom", "britain": "United Kingdom",
-    "great britain": "United Kingdom", "united kingdom": "United Kingdom",
-    "russian federation": "Russia", "russia": "Russia", "ukraine": "Ukraine", "china": "China",
-    "prc": "China", "germany": "Germany", "france": "France", "eu": "European Union",
-    "european union": "European Union", "nato": "NATO", "un": "United Nations",
-    "united nations": "United Nations", "u.n.": "United Nations",
-}
-
-INTERNATIONAL_ORGS = {"European Union", "NATO", "United Nations"}
-
-# Nationality adjectives (NORP) → country, for roles ("Russian President") and descriptors.
-NATIONALITY = {
-    "russian": "Russia", "american": "United States", "u.s.": "United States", "us": "United States",
-    "ukrainian": "Ukraine", "german": "Germany", "french": "France", "british": "United Kingdom",
-    "chinese": "China", "polish": "Poland", "italian": "Italy", "spanish": "Spain", "japanese": "Japan",
-    "israeli": "Israel", "iranian": "Iran", "turkish": "Turkey", "syrian": "Syria", "cuban": "Cuba",
-    "canadian": "Canada", "mexican": "Mexico", "indian": "India", "european": "European Union",
-    "belarusian": "Belarus", "hungarian": "Hungary", "finnish": "Finland", "swedish": "Sweden",
-    "saudi": "Saudi Arabia", "korean": "South Korea", "north korean": "North Korea",
-}
-
-# Institutions and seats of government → their country ("the Kremlin" speaks for Russia).
-INSTITUTIONS = {
-    "kremlin": "Russia", "moscow": "Russia", "white house": "United States", "washington": "United States",
-    "pentagon": "United States", "state department": "United States", "congress": "United States",
-    "kyiv": "Ukraine", "kiev": "Ukraine", "beijing": "China", "berlin": "Germany", "bundestag": "Germany",
-    "paris": "France", "elysee": "France", "élysée": "France", "london": "United Kingdom",
-    "downing street": "United Kingdom", "whitehall": "United Kingdom", "warsaw": "Poland",
-    "tehran": "Iran", "jerusalem": "Israel", "ankara": "Turkey", "havana": "Cuba", "brussels": "European Union",
-    "minsk": "Belarus", "budapest": "Hungary", "tokyo": "Japan", "ottawa": "Canada", "rome": "Italy",
-}
+# Countries, institutions, seats of government, demonyms, titles and person roles come from the
+# shared gazetteer (newsdesk/data/gazetteer.json, :mod:`newsdesk.analysis.gazetteer`).
+_g = gazetteer
 
 PRONOUNS = {"he", "she", "him", "her", "his", "they", "them", "it", "its", "their", "i", "we", "you"}
 
@@ -168,7 +118,7 @@ class EntityTable:
 
     entities: dict[str, Entity] = field(default_factory=dict)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Entity]:
         return iter(self.entities.values())
 
     def __len__(self) -> int:
@@ -203,6 +153,44 @@ class EntityTable:
     def to_json(self) -> list[dict[str, Any]]:
         return [e.to_json() for e in self.entities.values()]
 
+    def sections(self) -> dict[str, Sequence[Entity]]:
+        """The ``analysis.json`` sections of these findings (see :func:`merge_tables`)."""
+        return {"entities": list(self.entities.values())}
+
+
+Options = EntityOptions
+
+
+def run(context: "StoryContext", options: EntityOptions) -> EntityTable:
+    """The story's entity table. It is built once, in the context (with ``options``, which
+    :func:`newsdesk.analysis.build_context` was given), because quotes and positions name their
+    speakers and actors with it."""
+    return context.entities
+
+
+def merge_tables(tables: Iterable[Sequence[Entity]]) -> list[Entity]:
+    """The entities of several stories as one list, the union by id (an id is a digest of the
+    entity's kind and name, so the same person named alike in two stories is one entity).
+
+    Mentions of both are kept (each story's articles are its own); aliases and roles are
+    united; type and affiliation are the first story's unless it has none. Order: first seen.
+    """
+    merged: dict[str, Entity] = {}
+    for entities in tables:
+        for entity in entities:
+            known = merged.get(entity.id)
+            if known is None:
+                merged[entity.id] = Entity(
+                    id=entity.id, name=entity.name, type=entity.type, aliases=list(entity.aliases),
+                    roles=list(entity.roles), mentions=list(entity.mentions), affiliation=entity.affiliation,
+                )
+                continue
+            known.aliases = sorted(set(known.aliases) | set(entity.aliases))
+            known.roles += [role for role in entity.roles if role not in known.roles]
+            known.mentions = sorted(known.mentions + entity.mentions, key=lambda m: (m.article, m.start))
+            known.affiliation = known.affiliation or entity.affiliation
+    return list(merged.values())
+
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -232,7 +220,7 @@ def _strip_person_span(span: "Span") -> tuple[int, int, list[str]]:
     start, end = span.start, span.end
     titles = []
     doc = span.doc
-    while start < end - 1 and (doc[start].lower_ in TITLE_WORDS or doc[start].ent_type_ == "NORP"):
+    while start < end - 1 and (doc[start].lower_ in _g().titles or doc[start].lower_ in _g().demonyms or doc[start].ent_type_ == "NORP"):
         titles.append(doc[start].text)
         start += 1
     while end > start + 1 and doc[end - 1].text in {"'s", "’s", "'", "’"}:
@@ -252,16 +240,16 @@ def _pre_title(doc: "Doc", start: int) -> list[str]:
             break
         if tok.ent_type_ in {"PERSON", "DATE", "CARDINAL", "TIME"}:
             break
-        title_like = tok.lower_ in TITLE_WORDS or tok.ent_type_ in {"NORP", "GPE", "ORG"} or (
+        title_like = tok.lower_ in _g().titles or tok.lower_ in _g().demonyms or tok.ent_type_ in {"NORP", "GPE", "ORG"} or (
             tok.is_title and tok.pos_ in {"PROPN", "NOUN", "ADJ"} and tok.i > tok.sent.start)
         if not title_like:
             break
         words.insert(0, tok.text)
         i -= 1
     # A role is a title: it must contain a title word, not just a stray capitalised word.
-    if not any(w.lower() in TITLE_WORDS for w in words):
+    if not any(w.lower() in _g().titles for w in words):
         return []
-    while words and words[0].lower() in HONORIFICS and len(words) > 1:
+    while words and words[0].lower() in _g().honorifics and len(words) > 1:
         words.pop(0)
     return words
 
@@ -298,16 +286,16 @@ def _described_as_person(doc: "Doc", ent: "Span") -> bool:
     """A capitalised name of one to three words described as a person by an apposition
     ("Vadim Tryukhan, a Ukrainian diplomat …") or a role noun just before it ("diplomat Tryukhan")."""
     key = _key(ent.text)
-    if key in COUNTRY_ALIASES or key in INSTITUTIONS:
+    if key in _g().place_names or key in _g().seats:
         return False
     words = [t for t in ent if not t.is_punct]
     if not 1 <= len(words) <= 3 or not all(t.is_alpha and t.text[:1].isupper() and not t.is_upper for t in words):
         return False
     head = ent.root
-    if any(c.dep_ == "appos" and c.i > head.i and c.lemma_.lower() in PERSON_NOUNS for c in head.children):
+    if any(c.dep_ == "appos" and c.i > head.i and c.lemma_.lower() in _g().person_roles for c in head.children):
         return True
     before = doc[ent.start - 1] if ent.start else None
-    return before is not None and before.lower_ in PERSON_NOUNS and before.tag_ in {"NN", "NNP"}
+    return before is not None and before.lower_ in _g().person_roles and before.tag_ in {"NN", "NNP"}
 
 
 # --- the stage ------------------------------------------------------------------------------
@@ -341,10 +329,10 @@ def _collect(article: Article, doc: "Doc", options: EntityOptions) -> list[_RawM
             if not any(doc[i].is_alpha and doc[i].text[:1].isupper() for i in range(start, end)):
                 continue
             pre = _pre_title(doc, ent.start) + inner_titles
-            if pre and not all(w.lower() in HONORIFICS for w in pre):
+            if pre and not all(w.lower() in _g().honorifics for w in pre):
                 roles.append(" ".join(pre).replace(" .", "."))
                 for word in pre:
-                    nationality = nationality or NATIONALITY.get(word.lower())
+                    nationality = nationality or _g().demonyms.get(word.lower())
             appos = _apposition(doc, doc[end - 1], options.max_role_tokens)
             if appos:
                 roles.append(appos)
@@ -353,7 +341,7 @@ def _collect(article: Article, doc: "Doc", options: EntityOptions) -> list[_RawM
                     if other.label_ in {"ORG", "GPE"} and other.start_char >= a_start and other.end_char <= a_start + len(appos):
                         role_orgs.append((other.start_char, other.end_char))
                 for word in appos.split()[:4]:
-                    nationality = nationality or NATIONALITY.get(word.lower())
+                    nationality = nationality or _g().demonyms.get(word.lower())
             span = doc[start:end]
         else:
             start, end = ent.start, ent.end
@@ -373,16 +361,16 @@ def _collect(article: Article, doc: "Doc", options: EntityOptions) -> list[_RawM
 def _canonical_key(raw: _RawMention) -> tuple[str, str]:
     """(type family, key) under which mentions of one entity meet."""
     key = _key(raw.text)
-    if key + "." in COUNTRY_ALIASES:  # "U.S" after a sentence-final full stop was stripped
+    if key + "." in _g().place_names:  # "U.S" after a sentence-final full stop was stripped
         key += "."
-    if COUNTRY_ALIASES.get(key) in INTERNATIONAL_ORGS:
-        return "ORG", COUNTRY_ALIASES[key].lower()
-    if key in COUNTRY_ALIASES or key in INSTITUTIONS:
+    if _g().place_names.get(key) in _g().institutions:
+        return "ORG", _g().place_names[key].lower()
+    if key in _g().place_names or key in _g().seats:
         # Tables beat NER labels: "Kyiv" tagged PERSON is still the Ukrainian capital.
-        return ("PLACE" if key in COUNTRY_ALIASES or raw.type in {"GPE", "LOC", "FAC", "PERSON", "NORP"}
-                else raw.type), COUNTRY_ALIASES.get(key, key).lower() if key in COUNTRY_ALIASES else key
-    if raw.type in {"GPE", "LOC", "ORG", "NORP"} and key in COUNTRY_ALIASES:
-        return "PLACE", COUNTRY_ALIASES[key].lower()
+        return ("PLACE" if key in _g().place_names or raw.type in {"GPE", "LOC", "FAC", "PERSON", "NORP"}
+                else raw.type), _g().place_names.get(key, key).lower() if key in _g().place_names else key
+    if raw.type in {"GPE", "LOC", "ORG", "NORP"} and key in _g().place_names:
+        return "PLACE", _g().place_names[key].lower()
     if raw.type in {"GPE", "LOC", "FAC"}:
         return "PLACE", key
     return raw.type, key
@@ -396,23 +384,23 @@ def extract_entities(
     """Canonical entities of ``articles`` with their mentions, roles and affiliations.
 
     ``docs`` maps article id → spaCy ``Doc`` of ``article.text`` (the pipeline parses once);
-    articles without one are parsed here with ``newsdesk.resources.nlp()``.
+    articles without one are parsed here with :func:`newsdesk.resources.parse`.
     An article whose text cannot be parsed raises :class:`AnalysisError` naming it.
     """
     articles = list(articles)
     docs = dict(docs or {})
     missing = [a for a in articles if a.id not in docs]
     if missing:
-        from .resources import nlp
+        from ..resources import parse
 
-        for article, doc in zip(missing, nlp().pipe([a.text for a in missing], batch_size=16)):
+        for article, doc in zip(missing, parse([a.text for a in missing])):
             docs[article.id] = doc
     raw: list[_RawMention] = []
     for article in articles:
         doc = docs[article.id]
         if doc.text != article.text:
             raise AnalysisError(f"the spaCy Doc given for article {article.id} is not a parse of its text",
-                                hint="pass docs={article.id: nlp()(article.text)} or leave docs out")
+                                hint="pass docs={article.id: parse([article.text])[0]} or leave docs out")
         raw.extend(_collect(article, doc, options))
 
     # 1. group by key; people first by full name.
@@ -430,7 +418,7 @@ def extract_entities(
             person_forms.setdefault(words[-1], key)
     for key in [k for k in groups if k[0] in {"ORG", "PLACE", "NORP", "FAC"}]:
         target = person_forms.get(key[1])
-        if target and key[1] not in INSTITUTIONS and key[1] not in COUNTRY_ALIASES:
+        if target and key[1] not in _g().seats and key[1] not in _g().place_names:
             person_count = sum(len(v) for k, v in groups.items()
                                if k[0] == "PERSON" and (k[1] == key[1] or k[1].endswith(" " + key[1])))
             if person_count * 5 >= len(groups[key]):
@@ -460,7 +448,7 @@ def extract_entities(
                 groups[short].extend(groups.pop(key))
 
     # Acronyms: "EU" joins "European Union" when that is in the same run.
-    acronyms = {}
+    acronyms: dict[tuple[str, str], tuple[str, str]] = {}
     for key, members in groups.items():
         if key[0] in {"ORG", "PLACE"}:
             acr = _acronym(members[0].text)
@@ -475,8 +463,8 @@ def extract_entities(
     key_to_id: dict[tuple[str, str], str] = {}
     for key, members in groups.items():
         names = Counter(m.text for m in members)
-        if key[0] == "PLACE" and key[1] in {v.lower() for v in COUNTRY_ALIASES.values()}:
-            name = next(v for v in COUNTRY_ALIASES.values() if v.lower() == key[1])
+        if key[0] == "PLACE" and key[1] in {v.lower() for v in _g().place_names.values()}:
+            name = next(v for v in _g().place_names.values() if v.lower() == key[1])
         else:
             # The longest frequent spelling is the most informative name ("Vladimir Putin").
             name = max(names, key=lambda n: (len(n.split()) if key[0] == "PERSON" else 0, names[n], len(n)))
@@ -502,6 +490,7 @@ def extract_entities(
     if options.link_descriptors:
         for article in articles:
             _add_descriptor_mentions(table, article, docs[article.id])
+        _link_described_affiliations(table, key_to_id)
     _add_alias_mentions(table, articles)
     for entity in table:
         entity.mentions.sort(key=lambda m: (m.article, m.start))
@@ -510,15 +499,17 @@ def extract_entities(
     return table
 
 
-def _link_affiliations(table: EntityTable, groups, key_to_id) -> None:
+def _link_affiliations(
+    table: EntityTable, groups: Mapping[tuple[str, str], list[_RawMention]], key_to_id: Mapping[tuple[str, str], str]
+) -> None:
     def country_id(country: str) -> str | None:
         return key_to_id.get(("PLACE", country.lower()))
 
     for key, members in groups.items():
         entity = table.entities[key_to_id[key]]
         target = None
-        if key[1] in INSTITUTIONS and key[0] in {"ORG", "PLACE", "FAC"}:
-            target = country_id(INSTITUTIONS[key[1]])
+        if key[1] in _g().seats and key[0] in {"ORG", "PLACE", "FAC"}:
+            target = country_id(_g().seats[key[1]])
         elif key[0] == "PERSON":
             for m in members:
                 for start, end in m.role_orgs:
@@ -536,9 +527,25 @@ def _link_affiliations(table: EntityTable, groups, key_to_id) -> None:
                 if nationalities:
                     target = country_id(nationalities.most_common(1)[0][0])
         elif key[0] == "NORP":
-            target = country_id(NATIONALITY.get(key[1], ""))
+            target = country_id(_g().demonyms.get(key[1], ""))
         if target and target != entity.id:
             entity.affiliation = target
+
+
+def _link_described_affiliations(table: EntityTable, key_to_id: dict[tuple[str, str], str]) -> None:
+    """A person the text calls "the Russian president" (a descriptor mention linked to them)
+    belongs to Russia when nothing else said where they belong."""
+    for entity in table:
+        if entity.type != "PERSON" or entity.affiliation:
+            continue
+        countries = Counter(
+            country for m in entity.mentions if m.kind == "descriptor"
+            for word in re.findall(r"[A-Za-z.]+", m.text) if (country := _g().demonyms.get(word.lower()))
+        )
+        if countries:
+            target = key_to_id.get(("PLACE", countries.most_common(1)[0][0].lower()))
+            if target and target != entity.id:
+                entity.affiliation = target
 
 
 _DESCRIPTOR = re.compile(
@@ -555,7 +562,7 @@ def _role_fits(role: str, head: str, modifiers: Sequence[str]) -> bool:
         return re.search(rf"\b{re.escape(head)}\b", role) is not None
     if not words or words[-1] != head:
         return False
-    extra = [w for w in words[:-1] if w not in NATIONALITY and w not in {"former", "the", "a"}]
+    extra = [w for w in words[:-1] if w not in _g().demonyms and w not in {"former", "the", "a"}]
     return all(w in modifiers for w in extra)
 
 
@@ -566,7 +573,7 @@ def _find_by_role(table: EntityTable, words: Sequence[str], article_id: str | No
         return None
     head = words[-1]
     modifiers = [w for w in words[:-1] if w not in {"former", "new", "current", "top", "senior"}]
-    wanted_country = next((NATIONALITY[w] for w in modifiers if w in NATIONALITY), None)
+    wanted_country = next((_g().demonyms[w] for w in modifiers if w in _g().demonyms), None)
     candidates = []
     for entity in table:
         if entity.type != "PERSON":
@@ -574,14 +581,14 @@ def _find_by_role(table: EntityTable, words: Sequence[str], article_id: str | No
         role_text = " ".join(entity.roles).lower()
         if not any(_role_fits(role.lower(), head, modifiers) for role in entity.roles):
             continue
-        role_countries = {NATIONALITY[w] for w in re.findall(r"[a-z.]+", role_text) if w in NATIONALITY}
+        role_countries = {_g().demonyms[w] for w in re.findall(r"[a-z.]+", role_text) if w in _g().demonyms}
         if wanted_country and role_countries and wanted_country not in role_countries:
             continue
         if wanted_country and not role_countries:
             affiliation = table.get(entity.affiliation)
             if affiliation and affiliation.name != wanted_country and affiliation.type in {"GPE", "LOC"}:
                 continue
-        others = [w for w in modifiers if w not in NATIONALITY]
+        others = [w for w in modifiers if w not in _g().demonyms]
         if any(not re.search(rf"\b{re.escape(w)}\b", role_text) for w in others):
             continue
         last = -1

@@ -1,0 +1,70 @@
+"""POSITIONS stage: who wants what, as the text states it.
+
+Each :class:`Position` says that an actor (a person, institution or country) demands, proposes,
+agrees to, rejects, warns of, asserts or denies a proposition, with the condition the text
+attaches to it and the sentence that says so::
+
+    positions = extract_positions(article, doc=None, resolve_actor=None, options=PositionOptions())
+
+The package reads in order: :mod:`.lexicon` (the cue words), :mod:`.syntax` (subjects from the
+parse), :mod:`.actors` (actor mentions and pronoun antecedents), :mod:`.candidates` (cue, actor,
+content, condition per sentence) and :mod:`.extraction` (positions of an article). Which side an
+actor speaks for is decided by :mod:`newsdesk.analysis.sides` (the story's entities, titles,
+seats of government, demonyms). The benchmark on hand-labelled BASIL sentences is
+``newsdesk bench positions`` (:mod:`newsdesk.bench.positions`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+from ..sides import ActorRef, ActorResolver, default_actor_resolver
+from .extraction import KINDS, Position, PositionOptions, extract_positions
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..context import StoryContext
+
+__all__ = [
+    "KINDS",
+    "NAME",
+    "SECTIONS",
+    "ActorRef",
+    "ActorResolver",
+    "Options",
+    "Position",
+    "PositionFindings",
+    "PositionOptions",
+    "default_actor_resolver",
+    "extract_positions",
+    "run",
+]
+
+#: The stage's name (``--stages``) and the ``analysis.json`` sections it fills.
+NAME = "positions"
+SECTIONS: tuple[str, ...] = ("positions",)
+
+
+Options = PositionOptions
+
+
+@dataclass(frozen=True)
+class PositionFindings:
+    """The positions of one story, article by article in the story's order, each in text order."""
+
+    positions: tuple[Position, ...]
+
+    def sections(self) -> dict[str, Sequence[Position]]:
+        return {"positions": self.positions}
+
+
+def run(context: "StoryContext", options: PositionOptions) -> PositionFindings:
+    """Who wants what in the story: :func:`extract_positions` on each member article, actors
+    named by the story's entities and sides (:meth:`StoryContext.actor_resolver`)."""
+    return PositionFindings(tuple(
+        position for article in context.articles
+        for position in extract_positions(
+            article, context.doc(article.id), context.actor_resolver(article.id), options,
+            sentences=context.sentences[article.id],
+        )
+    ))

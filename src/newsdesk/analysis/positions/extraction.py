@@ -1,0 +1,328 @@
+"""From candidates to :class:`Position` records: the positions of one article, in text order.
+
+Each candidate's actor mention is named by an :data:`~newsdesk.analysis.sides.ActorResolver`
+(the story's, or the article's own :class:`~newsdesk.analysis.sides.ArticleSides`), pronouns are
+replaced by their antecedents, and content and condition are rendered from their tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+from ...errors import AnalysisError, OptionsError
+from ...models import Article
+from ..sentences import Sentence, article_sentences
+from ..sides import ActorRef, ActorResolver, ArticleSides, side_of, strip_determiner
+from .actors import find_antecedent, is_actor_mention, mention_tokens
+from .candidates import Candidate, find_candidates
+from .lexicon import PRONOUNS_GROUP, PRONOUNS_PERSON
+from .syntax import with_conjuncts
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc, Span, Token
+
+log = logging.getLogger(__name__)
+
+KINDS = ("demands", "proposes", "agrees", "rejects", "warns", "asserts", "denies")
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """One actor's stated position: ``actor_text`` ``kind`` ``content`` (if ``condition``).
+
+    ``start``/``end`` are the character offsets of ``evidence`` (the sentence) in ``article.text``.
+    ``cue`` is the word that signalled the position (its lemma, e.g. "insist", "demand").
+    """
+
+    article: str
+    actor: str | None
+    actor_text: str
+    side: str | None
+    kind: str
+    content: str
+    condition: str | None
+    evidence: str
+    start: int
+    end: int
+    cue: str = ""
+    actor_name: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "article": self.article,
+            "actor": self.actor,
+            "actor_text": self.actor_text,
+            "actor_name": self.actor_name,
+            "side": self.side,
+            "kind": self.kind,
+            "content": self.content,
+            "condition": self.condition,
+            "evidence": self.evidence,
+            "start": self.start,
+            "end": self.end,
+            "cue": self.cue,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class PositionOptions:
+    """What counts as a position.
+
+    Attributes:
+        kinds: the kinds to report (default all seven: demands, proposes, agrees, rejects,
+            warns, asserts, denies). Drop "asserts" to keep only stances on proposals.
+        require_side: keep only positions whose actor speaks for a known side (country or bloc).
+            Default False: analysts and unnamed officials are kept with side None.
+        require_actor: drop positions whose actor could not be found at all (no subject,
+            possessor or agent). Default True: a position nobody holds is not a position.
+        max_content_chars: longer contents are cut at a word boundary and end with "…".
+            Default 400 characters (a long sentence).
+        min_content_words: contents with fewer words are dropped (default 1).
+        resolve_pronouns: replace "he", "it", "its"… by the nearest earlier fitting actor
+            mention before resolving it (default True).
+    """
+
+    kinds: tuple[str, ...] = KINDS
+    require_side: bool = False
+    require_actor: bool = True
+    max_content_chars: int = 400
+    min_content_words: int = 1
+    resolve_pronouns: bool = True
+
+    def __post_init__(self) -> None:
+        unknown = [k for k in self.kinds if k not in KINDS]
+        if not self.kinds or unknown:
+            raise OptionsError(
+                f"kinds={self.kinds!r} must be a non-empty tuple of known kinds (unknown: {unknown})",
+                hint=f"use kinds among {', '.join(KINDS)}",
+            )
+        if self.max_content_chars < 20:
+            raise OptionsError(
+                f"max_content_chars={self.max_content_chars} is too small to hold a proposition",
+                hint="use at least 20 (default 400)",
+            )
+        if self.min_content_words < 1:
+            raise OptionsError(
+                f"min_content_words={self.min_content_words} must be at least 1", hint="use e.g. 1"
+            )
+
+
+def extract_positions(
+    article: Article,
+    doc: "Doc | None" = None,
+    resolve_actor: ActorResolver | None = None,
+    options: PositionOptions | None = None,
+    *,
+    sentences: Sequence[Sentence] | None = None,
+) -> list[Position]:
+    """Every position stated in ``article``, in text order.
+
+    ``doc`` is the spaCy parse of ``article.text`` when the caller already has one (made by
+    :func:`newsdesk.resources.parse`); ``sentences`` its sentences (default: from ``doc``,
+    :func:`newsdesk.analysis.sentences.article_sentences`); ``resolve_actor`` names actors
+    (default: a :func:`default_actor_resolver` built for this article).
+
+    Raises:
+        AnalysisError: ``doc`` is not a parse of the article's text.
+    """
+    options = options or PositionOptions()
+    if not article.text or not article.text.strip():
+        return []
+    if doc is None:
+        from ...resources import parse
+
+        (doc,) = parse([article.text])
+    if doc.text != article.text:
+        raise AnalysisError(
+            f"article {article.id}: the parse passed as doc is not of article.text",
+            hint="pass doc=parse([article.text])[0], or doc=None to parse here",
+        )
+    if sentences is None:
+        sentences = article_sentences(article.text, doc)
+    resolver = resolve_actor or ArticleSides(doc)
+    surnames = frozenset(
+        e[-1].lower_ for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 and not side_of(e[-1].text)
+    )
+    fallback = resolver if isinstance(resolver, ArticleSides) else None
+    positions: list[Position] = []
+    seen: set[tuple[int, str, str, str]] = set()
+    for sentence in sentences:
+        sent = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
+        if sent is None:
+            continue
+        found: list[Position] = []
+        for cand in find_candidates(sent):
+            for position in _to_positions(article, doc, sent, cand, resolver, fallback, options, surnames):
+                key = (position.start, position.kind, position.actor_text, position.content)
+                if key not in seen:
+                    seen.add(key)
+                    found.append(position)
+        positions.extend(_drop_reporting(found))
+    return positions
+
+
+def _drop_reporting(found: list[Position]) -> list[Position]:
+    """"Putin said Russia would agree to X": the agreement is the position; the saying adds
+    nothing when both speak for the same side."""
+    kept = []
+    for pos in found:
+        if pos.kind == "asserts" and any(
+            other.kind != "asserts" and other.content in pos.content and (
+                pos.side and other.side == pos.side or pos.actor_name and other.actor_name == pos.actor_name)
+            for other in found
+        ):
+            continue
+        kept.append(pos)
+    return kept
+
+
+def _to_positions(
+    article: Article,
+    doc: "Doc",
+    sent: "Span",
+    cand: Candidate,
+    resolver: ActorResolver,
+    fallback: ArticleSides | None,
+    options: PositionOptions,
+    surnames: frozenset[str] = frozenset(),
+) -> Iterator[Position]:
+    if cand.kind not in options.kinds or not cand.actor_tokens and options.require_actor:
+        return
+    content = _render(cand.content_tokens, options.max_content_chars)
+    if len(content.split()) < options.min_content_words:
+        return
+    condition = _render(cand.condition_tokens, options.max_content_chars) or None
+    if condition:
+        condition = condition.lstrip(",;: ")
+    ev_start, ev_end = _trimmed(sent)
+    evidence = doc.text[ev_start:ev_end]
+    heads: list[Token | None] = list(cand.actor_tokens)
+    if not heads:
+        if options.require_actor:
+            return
+        heads = [None]
+    pairs: list[tuple[Token | None, Token | None]] = []
+    for head in heads:
+        if head is not None and head.lower_ in PRONOUNS_PERSON | PRONOUNS_GROUP and options.resolve_pronouns:
+            antecedent = find_antecedent(head, surnames)
+            if antecedent is not None:
+                plural = head.lower_ in ("they", "them", "their", "theirs")
+                pairs.extend((head, t) for t in (with_conjuncts(antecedent) if plural else [antecedent]))
+        else:
+            pairs.append((head, head))
+    for head, target in pairs:
+        actor_text, ref = _resolve(head, resolver, fallback, options, surnames, target)
+        if head is not None and ref is None and actor_text is None:
+            continue
+        side = ref.side if ref else None
+        if options.require_side and side is None:
+            continue
+        yield Position(
+            article=article.id,
+            actor=ref.entity_id if ref else None,
+            actor_text=actor_text or "",
+            side=side,
+            kind=cand.kind,
+            content=content,
+            condition=condition,
+            evidence=evidence,
+            start=ev_start,
+            end=ev_end,
+            cue=cand.cue.lemma_.lower(),
+            actor_name=ref.name if ref else None,
+        )
+
+
+def _resolve(
+    head: "Token | None",
+    resolver: ActorResolver,
+    fallback: ArticleSides | None,
+    options: PositionOptions,
+    surnames: frozenset[str] = frozenset(),
+    target: "Token | None" = None,
+) -> tuple[str | None, ActorRef | None]:
+    if head is None:
+        return None, None
+    target = target if target is not None else head
+    if head.lower_ == "it" and (head.head.lemma_ == "be" or head.head.lower_ in ("’s", "'s")) and any(c.dep_ in ("acomp", "attr") for c in head.head.children):
+        return None, None  # "it is hard to say": no one
+    if target is head and head.lower_ in PRONOUNS_PERSON | PRONOUNS_GROUP:
+        return None, None  # a pronoun left unresolved names no one
+    tokens = mention_tokens(target)
+    if target is not head and target.ent_iob_ != "O":
+        ent = next((e for e in target.doc.ents if e.start <= target.i < e.end), None)
+        if ent is not None:
+            tokens = list(ent)
+    if not tokens or not is_actor_mention(target, tokens, surnames):
+        return None, None
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    text = head.doc.text[start:end]
+    actor_text = text if target is head else f"{head.text} ({text})"
+    try:
+        ref = resolver(text, start, end)
+    except Exception:  # a faulty external resolver must not lose the position
+        log.exception("actor resolver failed on %r", text)
+        ref = None
+    if ref is None and fallback is None and target.ent_type_ in ("PERSON", "ORG", "GPE", "NORP"):
+        ref = ActorRef(None, strip_determiner(text), None)
+    return actor_text, ref
+
+
+def _render(tokens: list["Token"], max_chars: int) -> str:
+    if not tokens:
+        return ""
+    ordered = sorted({t.i: t for t in tokens}.values(), key=lambda t: t.i)
+    # drop a leading complementiser/infinitive marker/preposition and edge punctuation
+    while ordered and ordered[0].is_space:
+        ordered = ordered[1:]
+    while ordered and (ordered[0].dep_ in ("mark", "aux", "punct", "cc") and ordered[0].lower_ in (
+        "that", "to", ",", ";", ":", "—", "–", "-", "and", "but", "“", "”", '"', "‘", "’", "'"
+    ) or ordered[0].dep_ in ("prep", "agent") and ordered[0].lower_ in ("for", "on", "to", "upon", "with", "of", "against", "about", "by")
+           and len(ordered) > 1):
+        ordered = ordered[1:]
+    while ordered and (ordered[-1].is_punct and ordered[-1].text not in ")]" or ordered[-1].dep_ == "cc"
+                       or ordered[-1].is_space):
+        ordered = ordered[:-1]
+    if not ordered:
+        return ""
+    pieces: list[str] = []
+    for n, tok in enumerate(ordered):
+        nxt = ordered[n + 1] if n + 1 < len(ordered) else None
+        ws = tok.whitespace_ if nxt is not None and nxt.i == tok.i + 1 else (" " if nxt is not None else "")
+        pieces.append(tok.text + ws)
+    text = re.sub(r"\s+", " ", "".join(pieces)).strip()
+    text = _balance_quotes(text)
+    if len(text) > max_chars:
+        cut = text[: max_chars - 1].rsplit(" ", 1)[0]
+        text = cut + "…"
+    return text
+
+
+def _balance_quotes(text: str) -> str:
+    """Drop quotation marks left dangling by a content that starts or ends inside a quotation."""
+    chars = list(text)
+    opened: list[int] = []
+    for n, ch in enumerate(chars):
+        if ch == "“":
+            opened.append(n)
+        elif ch == "”":
+            if opened:
+                opened.pop()
+            else:
+                chars[n] = ""
+    for n in opened:
+        chars[n] = ""
+    text = "".join(chars)
+    if text.count('"') % 2 == 1:
+        text = text.replace('"', "", 1) if text.startswith('"') else text[::-1].replace('"', "", 1)[::-1]
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _trimmed(sent: "Span") -> tuple[int, int]:
+    text = sent.text
+    start = sent.start_char + (len(text) - len(text.lstrip()))
+    end = sent.end_char - (len(text) - len(text.rstrip()))
+    return start, end

@@ -1,0 +1,250 @@
+"""The analysis stages in order, their options, and how one story is analysed.
+
+:data:`STAGES` is the ordered tuple of stage modules; each module has ``NAME`` (what
+``--stages`` selects), ``SECTIONS`` (the ``analysis.json`` sections it fills), ``Options`` (a
+frozen keyword-only dataclass) and ``run(context, options)`` returning typed findings whose
+``sections()`` maps each section to its items. :func:`analyse_story` builds a story's
+:class:`~newsdesk.analysis.context.StoryContext` once and runs every selected stage on it; a
+stage that fails on one story is logged and recorded (:class:`StageError`) and the others go on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol, Sequence
+
+from ..errors import AnalysisError, ModelUnavailableError, NewsdeskError, OptionsError
+from ..models import Article, Story
+from ..resources import PARSE_WINDOW
+from . import claims, entities, positions, quotes, summary, timeline
+from .context import StoryContext, build_context
+
+log = logging.getLogger(__name__)
+
+
+class Finding(Protocol):
+    """One item of an ``analysis.json`` section (a quote, a position, a claim…)."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+class Findings(Protocol):
+    """What a stage's ``run`` returns: its items, by ``analysis.json`` section."""
+
+    def sections(self) -> Mapping[str, Sequence[Finding]]: ...
+
+
+class Stage(Protocol):
+    """An analysis stage: a module with these four names (see the module docstring)."""
+
+    NAME: str
+    SECTIONS: tuple[str, ...]
+    Options: type[Any]
+
+    def run(self, context: StoryContext, options: Any, /) -> Findings: ...
+
+
+#: The analysis stages, in the order they run on each story.
+STAGES: tuple[Stage, ...] = (entities, quotes, positions, claims, timeline, summary)
+STAGE_NAMES = frozenset(stage.NAME for stage in STAGES)
+
+#: Sections whose items are merged across stories instead of tagged with their story.
+_MERGED_SECTIONS: dict[str, Callable[[list[Sequence[Any]]], list[Any]]] = {"entities": entities.merge_tables}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnalysisOptions:
+    """Options of the analysis of every story: which stages run, and each stage's options.
+
+    Attributes:
+        stages: the stages to run, by name (default: every stage of :data:`STAGES`). An empty
+            set stops at articles, copies and stories.
+        entities, quotes, positions, claims, timeline, summary: each stage's options (see
+            their classes; the entity options also build the table quotes and positions use).
+        extra: options of stages without a field here (a stage added to the tuple), by name;
+            a stage with neither runs with its ``Options()``.
+        parse_window: longest text, in characters, spaCy parses at once (default 100,000;
+            longer articles are parsed in windows cut at paragraph breaks, see
+            :func:`newsdesk.resources.parse`).
+    """
+
+    stages: frozenset[str] = STAGE_NAMES
+    entities: entities.EntityOptions = field(default_factory=entities.EntityOptions)
+    quotes: quotes.QuoteOptions = field(default_factory=quotes.QuoteOptions)
+    positions: positions.PositionOptions = field(default_factory=positions.PositionOptions)
+    claims: claims.ClaimOptions = field(default_factory=claims.ClaimOptions)
+    timeline: timeline.TimelineOptions = field(default_factory=timeline.TimelineOptions)
+    summary: summary.SummaryOptions = field(default_factory=summary.SummaryOptions)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    parse_window: int = PARSE_WINDOW
+
+    def __post_init__(self) -> None:
+        known = {stage.NAME for stage in STAGES} | set(self.extra)
+        unknown = set(self.stages) - known
+        if unknown:
+            raise OptionsError(
+                f"unknown analysis stage(s): {', '.join(sorted(unknown))}",
+                hint=f"choose among: {', '.join(sorted(known))}",
+            )
+        if self.parse_window < 1000:
+            raise OptionsError(
+                f"parse_window={self.parse_window} is too small to hold a paragraph",
+                hint="use at least 1000 characters; the default is 100000",
+            )
+
+    def options_for(self, stage: Stage) -> Any:
+        """The options ``stage`` runs with."""
+        own = getattr(self, stage.NAME, None)
+        if isinstance(own, stage.Options):  # a field of its own (the built-in stages)
+            return own
+        given = self.extra.get(stage.NAME)
+        return given if given is not None else stage.Options()
+
+    def digest(self) -> str:
+        """A digest of every option that affects the analysis (equal digests, equal findings)."""
+        blob = json.dumps(_canonical(self), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:24]
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as plain JSON data, the same for equal options in every process."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            "__class__": type(value).__qualname__,
+            **{f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
+    if isinstance(value, Mapping):
+        return {str(key): _canonical(item) for key, item in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(item) for item in value), key=lambda item: json.dumps(item, sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    if isinstance(value, Path):
+        return str(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    # Anything else (a callable, an object) has no stable form: its repr names the object, so an
+    # analysis made with it is never mistaken for another.
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class StageError:
+    """A stage (or the story's context: parse, sentences) that failed on one story."""
+
+    story: str
+    stage: str
+    code: str
+    error: str  # the exception's class
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "story": self.story,
+            "stage": self.stage,
+            "code": self.code,
+            "error": self.error,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class StoryAnalysis:
+    """The findings of every stage that ran on one story, and the stages that failed on it."""
+
+    story: str
+    findings: Mapping[str, Findings]
+    errors: tuple[StageError, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    """A story-scoped finding (quote, position, claim…) tagged with the story it belongs to."""
+
+    story: str
+    item: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {"story": self.story, **self.item.to_json()}
+
+
+def analyse_story(
+    story: Story,
+    articles: Sequence[Article],
+    options: AnalysisOptions,
+    *,
+    stages: Sequence[Stage] | None = None,
+) -> StoryAnalysis:
+    """Every selected stage (of ``stages``, default :data:`STAGES`) on one story whose canonical
+    members are ``articles``.
+
+    Depends on nothing but its arguments. A missing bundled model raises
+    :class:`ModelUnavailableError` (nothing can be analysed without it); any other failure is
+    logged and recorded in the result, and the other stages still run.
+    """
+    selected = [stage for stage in (STAGES if stages is None else stages) if stage.NAME in options.stages]
+    if not selected:
+        return StoryAnalysis(story.id, {})
+    try:
+        context = build_context(story, articles, entity_options=options.entities, window=options.parse_window)
+    except ModelUnavailableError:
+        raise
+    except Exception as exc:  # a text no stage can read must not stop the other stories
+        return StoryAnalysis(story.id, {}, (_failure(story.id, "context", exc),))
+    return run_stages(context, options, stages=selected)
+
+
+def run_stages(
+    context: StoryContext, options: AnalysisOptions, *, stages: Sequence[Stage] | None = None
+) -> StoryAnalysis:
+    """The selected stages on an already built context (see :func:`analyse_story`)."""
+    findings: dict[str, Findings] = {}
+    errors: list[StageError] = []
+    for stage in STAGES if stages is None else stages:
+        if stage.NAME not in options.stages:
+            continue
+        try:
+            findings[stage.NAME] = stage.run(context, options.options_for(stage))
+        except ModelUnavailableError:
+            raise
+        except Exception as exc:  # one stage failing on one story must not stop the analysis
+            errors.append(_failure(context.story.id, stage.NAME, exc))
+    return StoryAnalysis(context.story.id, findings, tuple(errors))
+
+
+def _failure(story_id: str, stage: str, exc: Exception) -> StageError:
+    if isinstance(exc, NewsdeskError):
+        log.warning("%s failed on story %s: %s", stage, story_id, exc)
+        return StageError(story_id, stage, exc.code, type(exc).__name__, exc.message)
+    log.error("%s failed on story %s", stage, story_id, exc_info=exc)
+    return StageError(story_id, stage, AnalysisError.code, type(exc).__name__, str(exc) or repr(exc))
+
+
+def section_names(stages: Sequence[Stage] | None = None) -> list[str]:
+    """The ``analysis.json`` sections the stages (default :data:`STAGES`) fill, in stage order."""
+    return [section for stage in (STAGES if stages is None else stages) for section in stage.SECTIONS]
+
+
+def collect_sections(results: Sequence[StoryAnalysis], stages: Sequence[Stage] | None = None) -> dict[str, list[Any]]:
+    """The stories' findings as ``analysis.json`` sections, in stage order, each in story order.
+
+    Items are tagged with their story (:class:`StoryItem`), except entities, which are merged
+    across stories by id (:func:`newsdesk.analysis.entities.merge_tables`).
+    """
+    sections: dict[str, list[Any]] = {}
+    for stage in STAGES if stages is None else stages:
+        for name in stage.SECTIONS:
+            per_story = [
+                (r.story, r.findings[stage.NAME].sections().get(name, ())) for r in results if stage.NAME in r.findings
+            ]
+            merge = _MERGED_SECTIONS.get(name)
+            if merge is not None:
+                sections[name] = merge([items for _, items in per_story])
+            else:
+                sections[name] = [StoryItem(story, item) for story, items in per_story for item in items]
+    return sections

@@ -1,0 +1,161 @@
+"""Train the pronoun-resolution model on GAP: ``newsdesk train coref``.
+
+Reads GAP train (``../shared/bench/coref_gap/train.jsonl``, the official "development" split of
+2,000 examples), computes the inputs of :mod:`newsdesk.coref` for each (pronoun, name) pair
+(hand-made parse features and MiniLM attention between the pronoun and the name), and fits a
+small ensemble of MLP rankers (softmax over [neither, A, B]). Five-fold cross-validation on train
+picks the probability threshold and gives the CV figures; the model fitted on all of train is
+written to ``src/newsdesk/data/coref/`` and scored once on GAP dev (never fitted on).
+Deterministic for a given seed (one torch thread).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from ..bench import BenchReport, BenchTable, Stopwatch, read_jsonl
+
+log = logging.getLogger(__name__)
+
+HELP = "train the GAP pronoun-resolution model (parse + MiniLM attention features, MLP ranker) into newsdesk/data/coref/"
+
+_SHARED = Path(__file__).resolve().parents[4] / "shared" / "bench" / "coref_gap"
+DEFAULT_TRAIN = _SHARED / "train.jsonl"
+DEFAULT_DEV = _SHARED / "dev.jsonl"
+
+# Chosen by 5-fold cross-validation on GAP train (see data/coref/MODEL.md).
+HIDDEN = 64
+DROPOUT = 0.3
+EPOCHS = 30
+LEARNING_RATE = 1e-3
+WEIGHT_DECAY = 1e-3
+BATCH = 32
+ENSEMBLE = 3
+FOLDS = 5
+THRESHOLDS = [round(0.2 + 0.02 * k, 2) for k in range(31)]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ..coref import MODEL_DIR
+
+    parser.add_argument("--train", default=str(DEFAULT_TRAIN), help=f"GAP training JSONL (default: {DEFAULT_TRAIN})")
+    parser.add_argument("--dev", default=str(DEFAULT_DEV), help="GAP JSONL scored after training, never fitted on ('' to skip)")
+    parser.add_argument("--out", default=str(MODEL_DIR), help=f"folder to write the model into (default: {MODEL_DIR})")
+    parser.add_argument("--cache", metavar="DIR", help="keep the model inputs here so a rerun skips parsing and MiniLM")
+    parser.add_argument("--seed", type=int, default=13, help="random seed (default: 13)")
+    parser.add_argument("--limit", type=int, metavar="N", help="use only the first N training examples (quick trials)")
+
+
+def fit_scorers(rows, labels, *, seed: int, ensemble: int = ENSEMBLE, epochs: int = EPOCHS):
+    """An ensemble of MLP rankers fitted on scaled rows (examples, 2, inputs) and labels 0/1/2
+    (neither / A / B)."""
+    import numpy as np
+    import torch
+
+    from ..coref import pair_scorer
+
+    x = torch.from_numpy(np.asarray(rows, dtype=np.float32))
+    y = torch.from_numpy(np.asarray(labels, dtype=np.int64))
+    scorers = []
+    for member in range(ensemble):
+        torch.manual_seed(seed + member)
+        scorer = pair_scorer(x.shape[-1], HIDDEN, DROPOUT)
+        optimiser = torch.optim.AdamW(scorer.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
+        generator = torch.Generator().manual_seed(seed + member)
+        for _ in range(epochs):
+            scorer.train()
+            order = torch.randperm(len(x), generator=generator)
+            for start in range(0, len(x), BATCH):
+                batch = order[start:start + BATCH]
+                scores = scorer(x[batch]).squeeze(-1)
+                logits = torch.cat([torch.zeros(len(batch), 1), scores], 1)
+                loss = torch.nn.functional.cross_entropy(logits, y[batch])
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+        scorers.append(scorer.eval())
+    return scorers
+
+
+def probabilities(scorers, rows):
+    import numpy as np
+
+    from ..coref import ranking_probabilities
+
+    return np.stack([ranking_probabilities(scorers, example) for example in rows])
+
+
+def labels_of(records) -> list[int]:
+    return [1 if r["A_coref"] else 2 if r["B_coref"] else 0 for r in records]
+
+
+def scaler(rows):
+    import numpy as np
+
+    flat = np.asarray(rows, dtype=np.float32).reshape(-1, rows.shape[-1])
+    mean = flat.mean(axis=0)
+    scale = flat.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    return mean, scale
+
+
+def run(args: argparse.Namespace) -> BenchReport:
+    import numpy as np
+    import sklearn.model_selection  # type: ignore[import-untyped]
+    import torch
+
+    from ..bench.coref import decide, gap_rows, gap_scores, score_table
+    from ..coref import ATTENTION_BLOCKS, FEATURE_NAMES, HEADS, CorefModel
+
+    torch.set_num_threads(1)
+    report = BenchReport(name="train coref", dataset=str(args.train))
+    train = list(read_jsonl(args.train))
+    if args.limit:
+        train = train[: args.limit]
+    with Stopwatch() as watch:
+        raw = gap_rows(train, cache=args.cache, name="train")
+        mean, scale = scaler(raw)
+        rows = (raw - mean) / scale
+        labels = np.asarray(labels_of(train))
+        out_of_fold = np.zeros((len(train), 2))
+        folds = sklearn.model_selection.KFold(FOLDS, shuffle=True, random_state=args.seed)
+        for fold, (fit, held) in enumerate(folds.split(rows)):
+            # the scaler is refitted per fold so that CV sees nothing of the held-out part
+            fold_mean, fold_scale = scaler(raw[fit])
+            scorers = fit_scorers((raw[fit] - fold_mean) / fold_scale, labels[fit], seed=args.seed + 100 * fold)
+            out_of_fold[held] = probabilities(scorers, (raw[held] - fold_mean) / fold_scale)
+            log.info("fold %d/%d done", fold + 1, FOLDS)
+
+        def figures(probs, records, threshold):
+            return gap_scores(records, {r["id"]: decide(p, threshold) for r, p in zip(records, probs)})
+
+        cv = {t: figures(out_of_fold, train, t) for t in THRESHOLDS}
+        threshold = max(THRESHOLDS, key=lambda t: (cv[t]["overall"], -abs(t - 0.5)))
+        scorers = fit_scorers(rows, labels, seed=args.seed)
+    meta = {
+        "features": list(FEATURE_NAMES) + [f"{b}_{h}" for b in ATTENTION_BLOCKS for h in range(HEADS)],
+        "feature_mean": [float(v) for v in mean], "feature_scale": [float(v) for v in scale],
+        "threshold": threshold, "hidden": HIDDEN, "dropout": DROPOUT, "epochs": EPOCHS, "ensemble": ENSEMBLE,
+        "learning_rate": LEARNING_RATE, "weight_decay": WEIGHT_DECAY, "batch": BATCH, "seed": args.seed,
+        "train": "GAP gap-development (coref_gap/train.jsonl)", "train_examples": len(train),
+        "cv_folds": FOLDS, "cv": {k: round(v, 4) for k, v in cv[threshold].items()}, "torch": torch.__version__,
+    }
+    model = CorefModel(scorers, meta)
+    rows_out = [score_table(f"GAP train, {FOLDS}-fold CV (threshold {threshold:.2f})", cv[threshold])]
+    if args.dev:
+        dev = list(read_jsonl(args.dev))
+        dev_raw = gap_rows(dev, cache=args.cache, name="dev")
+        dev_probs = np.stack([model.probabilities(example) for example in dev_raw])
+        dev_scores = figures(dev_probs, dev, threshold)
+        meta["dev"] = {k: round(v, 4) for k, v in dev_scores.items()}
+        rows_out.append(score_table("GAP dev (never fitted on)", dev_scores))
+        report.metrics["dev"] = dev_scores
+    path = model.save(args.out)
+    report.metrics.update({"cv": cv[threshold], "threshold": threshold, "seconds": watch.seconds})
+    report.tables.append(BenchTable("coref model (F1 %)", ["system", "overall", "masculine", "feminine", "bias F/M"],
+                                    rows_out))
+    report.notes.append(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB); {len(train)} training examples; "
+                        f"features + CV + fit in {watch.seconds:.0f} s")
+    return report
