@@ -27,7 +27,6 @@ The model is trained by ``newsdesk train nli`` (:mod:`newsdesk.training.nli`) an
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import pickle
@@ -84,11 +83,9 @@ def lexicon() -> _Lexicon:
     """The cue word lists of ``data/nli/lexicon.json``, read once."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    try:
-        raw = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelUnavailableError(f"the pair model's word lists {str(LEXICON_FILE)!r} could not be read: {exc}",
-                                    hint="reinstall newsdesk; the file ships with the package") from exc
+    from . import resources
+
+    raw = resources.pair_lexicon()
     months: dict[str, int] = {}
     for index, name in enumerate(raw["months"]):
         months[name] = index + 1 if index < 12 else [1, 2, 3, 4, 6, 7, 8, 9, 9, 10, 11, 12][index - 12]
@@ -774,8 +771,11 @@ class PairModel:
     # persistence
     @classmethod
     def load(cls, directory: str | Path | None = None) -> PairModel:
-        """The shipped model (``newsdesk/data/nli/``), or one written by ``newsdesk train nli --out DIR``; loaded once."""
-        return _load_cached(str(Path(directory or MODEL_DIR).resolve()))
+        """The shipped model (``newsdesk/data/nli/``), or one written by ``newsdesk train nli --out DIR``;
+        loaded once, through :func:`newsdesk.resources.pair_model`."""
+        from . import resources
+
+        return resources.pair_model(Path(directory or MODEL_DIR) / MODEL_FILE)
 
     def save(self, directory: str | Path) -> Path:
         """Write ``directory/pair_model.pkl``; returns its path."""
@@ -874,22 +874,3 @@ def _kind(seen: PairEvidence) -> tuple[str, str]:
     if seen.antonym:
         return "fact", f"opposites: {seen.antonym[0]} vs {seen.antonym[1]}"
     return "fact", ""
-
-
-@lru_cache(maxsize=2)
-def _load_cached(directory: str) -> PairModel:
-    path = Path(directory) / MODEL_FILE
-    if not path.exists():
-        raise ModelUnavailableError(f"no sentence-pair model at {str(path)!r}",
-                                    hint="train it with `newsdesk train nli` (reads ../shared/bench)")
-    try:
-        with open(path, "rb") as handle:
-            payload = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
-        raise ModelUnavailableError(f"the sentence-pair model {str(path)!r} could not be read: {exc}",
-                                    hint="retrain it with `newsdesk train nli`") from exc
-    if payload.get("format") != FORMAT_VERSION or payload.get("features") != FEATURE_NAMES:
-        raise ModelUnavailableError(f"the sentence-pair model {str(path)!r} was written for other features",
-                                    hint="retrain it with `newsdesk train nli`")
-    log.info("loaded sentence-pair model %s", path)
-    return PairModel(stages=payload["stages"], thresholds=payload["thresholds"], meta=payload.get("meta", {}))
