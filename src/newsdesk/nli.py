@@ -839,7 +839,7 @@ class PairModel:
         proba = self.proba_from_features(matrix)
         results = []
         for row, label, seen in zip(proba, self.labels_from_proba(proba, options), evidence):
-            kind, reason = _kind(seen) if label == "contradiction" else (None, "")
+            kind, reason = pair_kind(seen) if label == "contradiction" else (None, "")
             results.append(PairResult(label, {name: float(p) for name, p in zip(LABELS, row)}, kind, reason))
         return results
 
@@ -864,7 +864,7 @@ class PairModel:
         return encode(list(texts), batch_size=(options or PairOptions()).batch_size), index
 
 
-def _kind(seen: PairEvidence) -> tuple[str, str]:
+def pair_kind(seen: PairEvidence) -> tuple[str, str]:
     if seen.number_clash:
         return "number", f"number: {seen.number_clash[0]} vs {seen.number_clash[1]}"
     if seen.date_clash:

@@ -263,20 +263,20 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
                 f"| {md(p['kind'])} | {md(content)} | {_cites(view, [p['article']])} |"
             )
         lines.append("")
-    claims = view.section(story, "claims")
     confirmed = confirmed_claims(view, story)
     if confirmed:
-        lines += ["### Confirmed by several outlets", ""]
+        lines += ["### Agreed by several outlets", ""]
         for claim in confirmed:
-            lines.append(f"- {md(claim['text'])} {_cites(view, _claim_articles(claim))}")
+            lines.append(f"- {md(claim['text'])} {_cites(view, _agreeing_articles(claim))}")
         lines.append("")
     disputes = view.section(story, "disagreements")
     if disputes:
-        lines += ["### Disputed", ""]
-        claims_by_id = {c["id"]: c for c in claims}
+        lines += ["### Disputes", ""]
         for d in disputes:
-            a, b = claims_by_id.get(d["claim_a"], {}), claims_by_id.get(d["claim_b"], {})
-            lines.append(f"- ({md(d.get('kind', ''))}) {md(a.get('text', d['claim_a']))} ⟷ {md(b.get('text', d['claim_b']))} {_cites(view, _dispute_articles(d))}")
+            lines.append(f"- **{md(_DISPUTE_KINDS.get(d.get('kind', ''), d.get('kind', '')))}**"
+                         + (f" ({md(d['explanation'])})" if d.get("explanation") else ""))
+            for side in d.get("sides", []):
+                lines.append(f"  - {md(side.get('actor') or '')}: “{md(side.get('words') or '')}” {_cites(view, _source_ids(side.get('sources', [])))}")
         lines.append("")
     return lines
 
@@ -295,19 +295,26 @@ def _claim_articles(claim: dict) -> list[str]:
     return _source_ids(claim.get("sources", []))
 
 
-def _dispute_articles(dispute: dict) -> list[str]:
-    return _source_ids(dispute.get("sources", []))
+
+#: How each kind of dispute is named in the brief.
+_DISPUTE_KINDS = {"number": "different figures", "date_time": "different dates or times", "fact": "incompatible accounts",
+                  "reported_dispute": "reported dispute", "attribution": "words attributed to different people"}
+
+
+def _agreeing_articles(claim: dict) -> list[str]:
+    """The articles whose own sentence states a claim (not those that only relay it as contested)."""
+    stances = claim.get("stance_by_source", {})
+    return [aid for aid in _claim_articles(claim) if stances.get(aid, "agree") == "agree"]
 
 
 def confirmed_claims(view: "ReportView", story: dict) -> list[dict]:
-    """Claims stated by at least two articles of the story that no source contradicts or disputes."""
-    disputed = {cid for d in view.section(story, "disagreements") for cid in (d["claim_a"], d["claim_b"])}
+    """Claims that at least two articles of the story state themselves and none disputes."""
     confirmed = []
     for claim in view.section(story, "claims"):
-        stances = claim.get("stance_by_source", {}).values()
-        if claim["id"] in disputed or "contradict" in stances:
+        stances = list(claim.get("stance_by_source", {}).values())
+        if "disagree" in stances:
             continue
-        if sum(1 for stance in stances if stance in ("agree", "discuss")) >= 2:
+        if sum(1 for stance in stances if stance == "agree") >= 2:
             confirmed.append(claim)
     return confirmed
 
@@ -456,22 +463,23 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
                 f"<td>{esc(p['content'])}{condition}</td><td>{_cite_links(view, [p['article']])}</td></tr>"
             )
         parts.append("</table>")
-    claims = view.section(story, "claims")
     confirmed = confirmed_claims(view, story)
     if confirmed:
-        parts.append("<h3>Confirmed by several outlets</h3><ul>")
-        parts += [f"<li>{esc(c['text'])} {_cite_links(view, _claim_articles(c))}</li>" for c in confirmed]
+        parts.append("<h3>Agreed by several outlets</h3><ul>")
+        parts += [f"<li>{esc(c['text'])} {_cite_links(view, _agreeing_articles(c))}</li>" for c in confirmed]
         parts.append("</ul>")
     disputes = view.section(story, "disagreements")
     if disputes:
-        claims_by_id = {c["id"]: c for c in claims}
-        parts.append("<h3>Disputed</h3><table><tr><th>one account</th><th>the other</th><th>kind</th></tr>")
+        parts.append("<h3>Disputes</h3><table><tr><th>kind</th><th>one side</th><th>the other side</th></tr>")
         for d in disputes:
-            a, b = claims_by_id.get(d["claim_a"], {}), claims_by_id.get(d["claim_b"], {})
-            parts.append(
-                f"<tr><td>{esc(a.get('text', d['claim_a']))} {_cite_links(view, _claim_articles(a))}</td>"
-                f"<td>{esc(b.get('text', d['claim_b']))} {_cite_links(view, _claim_articles(b))}</td><td>{esc(d.get('kind', ''))}</td></tr>"
-            )
+            cells = [
+                f"<td><b>{esc(side.get('actor') or '')}</b>: “{esc(side.get('words') or '')}” "
+                f"{_cite_links(view, _source_ids(side.get('sources', [])))}</td>"
+                for side in d.get("sides", [])[:2]
+            ]
+            kind = _DISPUTE_KINDS.get(d.get("kind", ""), d.get("kind", ""))
+            explanation = f"<br><span class=\"meta\">{esc(d['explanation'])}</span>" if d.get("explanation") else ""
+            parts.append(f"<tr><td>{esc(kind)}{explanation}</td>{''.join(cells)}</tr>")
         parts.append("</table>")
     return "\n".join(parts)
 

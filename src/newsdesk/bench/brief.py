@@ -1,0 +1,86 @@
+"""The brief judged end to end: ``newsdesk bench brief DATASET``.
+
+Builds one crawler-JSONL pile of every article of every event of a hand-annotated brief dataset
+(``../shared/bench/brief_basil/dev.jsonl``: events of three full articles, every contradiction
+and the key agreed facts annotated), runs the real ``newsdesk analyze`` on it in a fresh store,
+and scores the ``analysis.json`` it writes with ``../shared/tools/score_brief.py``:
+disagreement precision / recall / F1, agreed-fact recall, gold contradictions shown as
+consensus, and the story BCubed F1 (read the scorer's docstring).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import BenchmarkError
+
+HELP = "the brief end to end: analyze a hand-annotated pile (brief_basil) and score it with score_brief.py"
+
+_SHARED = Path(__file__).resolve().parents[3].parent / "shared"
+DEFAULT_DATASET = _SHARED / "bench" / "brief_basil" / "dev.jsonl"
+SCORER = _SHARED / "tools" / "score_brief.py"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("dataset", nargs="?", default=str(DEFAULT_DATASET),
+                        help="a brief dataset (.jsonl, one annotated event per line; default ../shared/bench/brief_basil/dev.jsonl)")
+    parser.add_argument("--work", metavar="DIR", help="keep the pile, store and analysis here (default: a temporary folder)")
+    parser.add_argument("--scorer", default=str(SCORER), help="the scorer script (default ../shared/tools/score_brief.py)")
+
+
+def run(args) -> Any:
+    from . import BenchReport, BenchTable
+
+    dataset, scorer = Path(args.dataset), Path(args.scorer)
+    for path, what in ((dataset, "brief dataset"), (scorer, "scorer")):
+        if not path.exists():
+            raise BenchmarkError(f"the {what} {str(path)!r} does not exist",
+                                 hint="put ../shared beside the repository or pass its path")
+    with tempfile.TemporaryDirectory(prefix="newsdesk-brief-") as temporary:
+        work = Path(args.work or temporary)
+        work.mkdir(parents=True, exist_ok=True)
+        scores, seconds = score(dataset, work, scorer=scorer)
+    report = BenchReport(name="brief", dataset=str(dataset))
+    disagreements, agreements, stories = scores["disagreements"], scores["agreements"], scores["stories"]
+    report.tables.append(BenchTable(
+        title=f"brief end to end: {scores['events']} events, {scores['articles_matched']} articles (newsdesk analyze, {seconds:.0f} s)",
+        columns=["disagreements P", "R", "F1", "predicted", "correct", "gold", "agreements R", "confirmed contradictions",
+                 "stories BCubed F1"],
+        rows=[{"disagreements P": disagreements["P"], "R": disagreements["R"], "F1": disagreements["F1"],
+               "predicted": disagreements["predicted"], "correct": disagreements["correct"], "gold": disagreements["gold"],
+               "agreements R": agreements["R"], "confirmed contradictions": scores["confirmed_contradictions"],
+               "stories BCubed F1": stories["bcubed_F1"]}]))
+    report.metrics = {**scores, "analyze_seconds": round(seconds, 1)}
+    return report
+
+
+def score(dataset: Path, work: Path, *, scorer: Path = SCORER) -> tuple[dict[str, Any], float]:
+    """Write the pile of ``dataset`` into ``work``, analyse it with the real CLI in a fresh store
+    and return the scorer's figures and the seconds ``newsdesk analyze`` took."""
+    pile, db, out = work / "pile.jsonl", work / "brief.db", work / "out"
+    for stale in (db, Path(f"{db}.wal")):
+        stale.unlink(missing_ok=True)
+    _call([sys.executable, str(scorer), "--pile", str(dataset), str(pile)], "writing the pile")
+    started = time.perf_counter()
+    _call([sys.executable, "-c", "import sys; from newsdesk.cli import main; sys.exit(main())",
+           "analyze", str(pile), "--db", str(db), "--out", str(out)], "newsdesk analyze", ok=(0, 3))
+    seconds = time.perf_counter() - started
+    printed = _call([sys.executable, str(scorer), str(dataset), str(out / "analysis.json")], "scoring")
+    try:
+        return json.loads(printed.strip().splitlines()[-1]), seconds
+    except (ValueError, IndexError) as exc:
+        raise BenchmarkError(f"the scorer printed no JSON: {printed[-300:]!r}", hint="run it by hand to see why") from exc
+
+
+def _call(command: list[str], what: str, ok: tuple[int, ...] = (0,)) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode not in ok:
+        raise BenchmarkError(f"{what} failed (exit {done.returncode}): {done.stderr[-800:]}",
+                             hint="run the command by hand: " + " ".join(command[:2] + command[3:] if "-c" in command else command))
+    return done.stdout
