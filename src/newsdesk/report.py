@@ -232,8 +232,10 @@ def _cites(view: ReportView, ids: list[str]) -> str:
 def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
     lines: list[str] = []
     summary = view.section(story, "summary")
-    if summary:
+    lead = _summary_lead(view, story)
+    if summary or lead:
         lines += ["### Summary", ""]
+        lines += [f"- {'Agreed' if kind == 'agreed' else 'Disputed'}: {md(text)} {_cites(view, ids)}" for kind, text, ids in lead]
         lines += [f"- {md(s['text'])} {_cites(view, s['citations'])}" for s in summary]
         lines.append("")
     timeline = view.section(story, "timeline")
@@ -305,6 +307,23 @@ def _agreeing_articles(claim: dict) -> list[str]:
     """The articles whose own sentence states a claim (not those that only relay it as contested)."""
     stances = claim.get("stance_by_source", {})
     return [aid for aid in _claim_articles(claim) if stances.get(aid, "agree") == "agree"]
+
+
+def _summary_lead(view: "ReportView", story: dict, *, facts: int = 3) -> list[tuple[str, str, list[str]]]:
+    """What the summary opens with: the facts most outlets state themselves (each cited to the
+    articles whose sentence states it), then each dispute named by its kind and the actors of its
+    two sides (cited to the articles that support either side; the words are in "Disputes")."""
+    lead: list[tuple[str, str, list[str]]] = []
+    agreed = sorted(confirmed_claims(view, story), key=lambda c: -len(_agreeing_articles(c)))
+    lead += [("agreed", c["text"], _agreeing_articles(c)) for c in agreed[:facts]]
+    for d in view.section(story, "disagreements"):
+        sides = d.get("sides", [])[:2]
+        if len(sides) < 2:
+            continue
+        named = " versus ".join(side.get("actor") or "one account" for side in sides)
+        ids = list(dict.fromkeys(a for side in sides for a in _source_ids(side.get("sources", []))))
+        lead.append(("disputed", f"{_DISPUTE_KINDS.get(d.get('kind', ''), d.get('kind', ''))}: {named}", ids))
+    return lead
 
 
 def confirmed_claims(view: "ReportView", story: dict) -> list[dict]:
@@ -431,8 +450,11 @@ def _cite_links(view: ReportView, ids: list[str]) -> str:
 def _story_sections_html(view: ReportView, story: dict) -> str:
     parts: list[str] = []
     summary = view.section(story, "summary")
-    if summary:
+    lead = _summary_lead(view, story)
+    if summary or lead:
         parts.append("<h3>Summary</h3><ul class=\"summary\">")
+        parts += [f"<li><b>{'Agreed' if kind == 'agreed' else 'Disputed'}:</b> {esc(text)} {_cite_links(view, ids)}</li>"
+                  for kind, text, ids in lead]
         parts += [f"<li>{esc(s['text'])} {_cite_links(view, s['citations'])}</li>" for s in summary]
         parts.append("</ul>")
     timeline = view.section(story, "timeline")

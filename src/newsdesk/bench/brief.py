@@ -52,10 +52,10 @@ def run(args) -> Any:
         title=f"brief end to end: {scores['events']} events, {scores['articles_matched']} articles (newsdesk analyze, {seconds:.0f} s)",
         columns=["disagreements P", "R", "F1", "predicted", "correct", "gold", "agreements R", "confirmed contradictions",
                  "stories BCubed F1"],
-        rows=[{"disagreements P": disagreements["P"], "R": disagreements["R"], "F1": disagreements["F1"],
+        rows=[{"disagreements P": f"{disagreements['P']:.2f}", "R": f"{disagreements['R']:.2f}", "F1": f"{disagreements['F1']:.2f}",
                "predicted": disagreements["predicted"], "correct": disagreements["correct"], "gold": disagreements["gold"],
-               "agreements R": agreements["R"], "confirmed contradictions": scores["confirmed_contradictions"],
-               "stories BCubed F1": stories["bcubed_F1"]}]))
+               "agreements R": f"{agreements['R']:.2f}", "confirmed contradictions": scores["confirmed_contradictions"],
+               "stories BCubed F1": f"{stories['bcubed_F1']:.4f}"}]))
     report.metrics = {**scores, "analyze_seconds": round(seconds, 1)}
     return report
 
