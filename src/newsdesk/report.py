@@ -278,7 +278,7 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
             lines.append(f"- **{md(_DISPUTE_KINDS.get(d.get('kind', ''), d.get('kind', '')))}**"
                          + (f" ({md(d['explanation'])})" if d.get("explanation") else ""))
             for side in d.get("sides", []):
-                lines.append(f"  - {md(side.get('actor') or '')}: “{md(side.get('words') or '')}” {_cites(view, _source_ids(side.get('sources', [])))}")
+                lines.append(f"  - {md(side.get('actor') or '')}: {md(side.get('words') or '')} {_cites(view, _source_ids(side.get('sources', [])))}")
         lines.append("")
     return lines
 
@@ -495,7 +495,7 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
         parts.append("<h3>Disputes</h3><table><tr><th>kind</th><th>one side</th><th>the other side</th></tr>")
         for d in disputes:
             cells = [
-                f"<td><b>{esc(side.get('actor') or '')}</b>: “{esc(side.get('words') or '')}” "
+                f"<td><b>{esc(side.get('actor') or '')}</b>: {esc(side.get('words') or '')} "
                 f"{_cite_links(view, _source_ids(side.get('sources', [])))}</td>"
                 for side in d.get("sides", [])[:2]
             ]
