@@ -34,6 +34,10 @@ class _Finding:
         return dict(self.fields)
 
 
+def _evidence(article_id: str, sentence: str) -> dict:
+    return {"article_id": article_id, "sentence": sentence, "start": 0, "end": 5}
+
+
 def _hostile_findings(evil: str) -> dict[str, list]:
     from newsdesk.pipeline import StoryItem
 
@@ -44,12 +48,12 @@ def _hostile_findings(evil: str) -> dict[str, list]:
         "quotes": item(article="a0", speaker=None, speaker_text=evil, text=evil, direct=True, start=0, end=5, cue=evil),
         "positions": item(article="a0", actor=None, actor_text=evil, actor_name=evil, side=evil, kind="demands",
                           content=evil, condition=evil, evidence=evil, start=0, end=5),
-        "claims": item(id="c1", text=evil, sources=[{"article_id": "a0"}, {"article_id": "a1"}],
+        "claims": item(id="c1", text=evil, sources=[_evidence("a0", evil), _evidence("a1", evil)],
                        stance_by_source={"a0": "agree", "a1": "agree"})
-        + [StoryItem("s1", _Finding(id="c2", text=evil, sources=[{"article_id": "a1"}], stance_by_source={"a1": "agree"}))]
-        + [StoryItem("s1", _Finding(id="c3", text=evil, sources=[{"article_id": "a0"}, {"article_id": "a1"}],
+        + [StoryItem("s1", _Finding(id="c2", text=evil, sources=[_evidence("a1", evil)], stance_by_source={"a1": "agree"}))]
+        + [StoryItem("s1", _Finding(id="c3", text=evil, sources=[_evidence("a0", evil), _evidence("a1", evil)],
                                     stance_by_source={"a0": "agree", "a1": "report"}))],
-        "disagreements": item(id="d1", kind=evil, explanation=evil, sources=["a0", "a1"],
+        "disagreements": item(id="d1", kind="fact", explanation=evil, sources=["a0", "a1"],
                               sides=[{"actor": evil, "side": evil, "words": evil,
                                       "sources": [{"article_id": "a0", "sentence": evil, "start": 0, "end": 5}]},
                                      {"actor": evil, "side": None, "words": evil,
