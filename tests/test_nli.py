@@ -291,7 +291,7 @@ def test_rte_dev_entailment_ranks_above_non_entailment(model):
 
     if not (SHARED_BENCH / "nli_rte" / "dev.jsonl").exists():
         pytest.skip("../shared/bench is not beside the repository")
-    pairs = training.rte_pairs(SHARED_BENCH / "nli_rte" / "dev.jsonl")[:120]
+    pairs = training.rte_pairs(SHARED_BENCH / "nli_rte" / "dev.jsonl")  # all 277 (AUC 0.62 measured)
     proba = model.predict_proba([(p.a, p.b) for p in pairs])
     gold = [p.label == "same" for p in pairs]
     assert roc_auc_score(gold, proba[:, 0]) >= 0.6

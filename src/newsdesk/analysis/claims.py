@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
 from .sentences import Sentence, article_sentences
+from .sides import side_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
@@ -333,7 +334,7 @@ def find_claims(
 
     # --- score candidate pairs of different articles once
     cross = np.array([[a.article_id != b.article_id for b in statements] for a in statements])
-    candidates = [tuple(ij) for ij in np.argwhere(np.triu(cross & (similarity >= options.candidate_similarity), 1)).tolist()]
+    candidates: list[tuple[int, int]] = [(int(i), int(j)) for i, j in np.argwhere(np.triu(cross & (similarity >= options.candidate_similarity), 1)).tolist()]
     from ..nli import LABELS, PairOptions, PairResult, features_of, pair_kind
 
     pair_options = PairOptions(contradiction_threshold=options.contradiction_threshold)
@@ -342,10 +343,11 @@ def find_claims(
     if candidates:
         matrix, seen = features_of(encoded, candidates)
         proba = model.proba_from_features(matrix)
-        for pair, row, found, label_ in zip(candidates, proba, seen, model.labels_from_proba(proba, pair_options)):
-            kind, reason = pair_kind(found) if label_ == "contradiction" else (None, "")
+        for pair, row, seen_in_pair, label_ in zip(candidates, proba, seen, model.labels_from_proba(proba, pair_options)):
+            kind, reason = pair_kind(seen_in_pair) if label_ == "contradiction" else (None, "")
             results[pair] = PairResult(label_, {name: float(p) for name, p in zip(LABELS, row)}, kind, reason)
-            clash[pair] = bool(found.number_clash or found.date_clash or found.negation_clash or found.antonym)
+            clash[pair] = bool(seen_in_pair.number_clash or seen_in_pair.date_clash or seen_in_pair.negation_clash
+                               or seen_in_pair.antonym)
 
     def same(i: int, j: int) -> bool:
         """Two statements of different articles state the same fact: close in meaning, and the
@@ -521,12 +523,11 @@ class _ActorFinder:
         "Multiple independent analysts … contest …"), as its noun chunk, or ("", None)."""
         doc = self.docs.get(statement.article_id)
         span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
-        if span is None:
+        if doc is None or span is None:
             return "", None
         for token in span[:12]:  # the main clause's subject, not one of a later clause
             if token.dep_ == "nsubj" and token.pos_ in ("PROPN", "NOUN") and token.lower_ not in self._PRONOUNS:
-                chunk = next((c for c in span.noun_chunks if c.start <= token.i < c.end), None)
-                words = chunk if chunk is not None else doc[token.i: token.i + 1]
+                words = _noun_chunk(doc, token)
                 return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)
         return "", None
 
@@ -555,7 +556,7 @@ class _ActorFinder:
                 if child.dep_ in ("nsubj", "nsubjpass") and child.i >= span.start and (pronouns or child.lower_ not in self._PRONOUNS):
                     if leading and child.left_edge.i > span.start + 2:
                         continue
-                    words = doc[child.left_edge.i: child.right_edge.i + 1]
+                    words = _noun_chunk(doc, child)
                     return self._resolve(article_id, words.text, words.start_char, words.end_char)
             # "according to X"
         for token in span if not leading else ():
@@ -574,13 +575,19 @@ class _ActorFinder:
             resolver = self.resolvers[article_id] = default_actor_resolver(self.articles[article_id], self.docs[article_id])
         found = resolver(text, start, end) if resolver is not None else None
         if found is None:
-            from .sides import side_of
-
             return text, side_of(text)
         name = found.name or text
         if name.lower() not in text.lower() and text.lower() not in name.lower():
             return text, side_of(text)  # the resolver named someone the mention does not name
         return name, found.side
+
+
+def _noun_chunk(doc: "Doc", token: Any) -> Any:
+    """The noun chunk a subject token heads ("Mr. McCulloch", not "Mr. McCulloch, speaking to a
+    local radio station,"); its whole subtree when the parser made no chunk of it."""
+    sentence = token.sent
+    chunk = next((c for c in sentence.noun_chunks if c.start <= token.i < c.end), None)
+    return chunk if chunk is not None else doc[token.left_edge.i: token.right_edge.i + 1]
 
 
 __all__ = [

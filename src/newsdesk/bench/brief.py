@@ -57,6 +57,8 @@ def run(args) -> Any:
                "agreements R": f"{agreements['R']:.2f}", "confirmed contradictions": scores["confirmed_contradictions"],
                "stories BCubed F1": f"{stories['bcubed_F1']:.4f}"}]))
     report.metrics = {**scores, "analyze_seconds": round(seconds, 1)}
+    for error in scores.get("stage_errors", []):
+        report.notes.append(f"stage error (scored as finding nothing in that story): {error}")
     return report
 
 
@@ -73,7 +75,10 @@ def score(dataset: Path, work: Path, *, scorer: Path = SCORER) -> tuple[dict[str
     seconds = time.perf_counter() - started
     printed = _call([sys.executable, str(scorer), str(dataset), str(out / "analysis.json")], "scoring")
     try:
-        return json.loads(printed.strip().splitlines()[-1]), seconds
+        scores = json.loads(printed.strip().splitlines()[-1])
+        # a stage that failed on a story is scored as finding nothing there: say so
+        scores["stage_errors"] = json.loads((out / "analysis.json").read_text(encoding="utf-8")).get("stage_errors", [])
+        return scores, seconds
     except (ValueError, IndexError) as exc:
         raise BenchmarkError(f"the scorer printed no JSON: {printed[-300:]!r}", hint="run it by hand to see why") from exc
 
