@@ -25,6 +25,7 @@ HELP = "the brief end to end: analyze a hand-annotated pile (brief_basil) and sc
 _SHARED = Path(__file__).resolve().parents[3].parent / "shared"
 DEFAULT_DATASET = _SHARED / "bench" / "brief_basil" / "dev.jsonl"
 SCORER = _SHARED / "tools" / "score_brief.py"
+TIMING_PILE = _SHARED / "bench" / "mds_allsides_stories" / "dev.jsonl"
 
 
 def add_arguments(parser) -> None:
@@ -32,6 +33,11 @@ def add_arguments(parser) -> None:
                         help="a brief dataset (.jsonl, one annotated event per line; default ../shared/bench/brief_basil/dev.jsonl)")
     parser.add_argument("--work", metavar="DIR", help="keep the pile, store and analysis here (default: a temporary folder)")
     parser.add_argument("--scorer", default=str(SCORER), help="the scorer script (default ../shared/tools/score_brief.py)")
+    parser.add_argument("--timing", type=int, default=0, metavar="N",
+                        help="also time every analysis stage on the first N+1 stories of --timing-pile (the first, which "
+                             "loads the models, is not counted) and report the claims stage's share (default 0: skip)")
+    parser.add_argument("--timing-pile", default=str(TIMING_PILE),
+                        help="stories to time (default ../shared/bench/mds_allsides_stories/dev.jsonl)")
 
 
 def run(args) -> Any:
@@ -42,11 +48,20 @@ def run(args) -> Any:
         if not path.exists():
             raise BenchmarkError(f"the {what} {str(path)!r} does not exist",
                                  hint="put ../shared beside the repository or pass its path")
+    report = BenchReport(name="brief", dataset=str(dataset))
+    if args.timing:
+        seconds_by_stage = stage_seconds(Path(args.timing_pile), args.timing)
+        total = sum(seconds_by_stage.values())
+        report.tables.append(BenchTable(
+            title=f"analysis time by stage, {args.timing} stories of {Path(args.timing_pile).name} (models loaded beforehand)",
+            columns=["stage", "seconds", "share"],
+            rows=[{"stage": name, "seconds": f"{value:.1f}", "share": f"{value / total:.3f}"} for name, value in seconds_by_stage.items()]))
+        report.metrics["stage_seconds"] = seconds_by_stage
+        report.metrics["claims_share"] = seconds_by_stage.get("claims", 0.0) / total if total else 0.0
     with tempfile.TemporaryDirectory(prefix="newsdesk-brief-") as temporary:
         work = Path(args.work or temporary)
         work.mkdir(parents=True, exist_ok=True)
         scores, seconds = score(dataset, work, scorer=scorer)
-    report = BenchReport(name="brief", dataset=str(dataset))
     disagreements, agreements, stories = scores["disagreements"], scores["agreements"], scores["stories"]
     report.tables.append(BenchTable(
         title=f"brief end to end: {scores['events']} events, {scores['articles_matched']} articles (newsdesk analyze, {seconds:.0f} s)",
@@ -56,10 +71,43 @@ def run(args) -> Any:
                "predicted": disagreements["predicted"], "correct": disagreements["correct"], "gold": disagreements["gold"],
                "agreements R": f"{agreements['R']:.2f}", "confirmed contradictions": scores["confirmed_contradictions"],
                "stories BCubed F1": f"{stories['bcubed_F1']:.4f}"}]))
-    report.metrics = {**scores, "analyze_seconds": round(seconds, 1)}
+    report.metrics.update({**scores, "analyze_seconds": round(seconds, 1)})
     for error in scores.get("stage_errors", []):
         report.notes.append(f"stage error (scored as finding nothing in that story): {error}")
     return report
+
+
+def stage_seconds(pile: Path, stories: int) -> dict[str, float]:
+    """Seconds each analysis stage (and the story context: parse, sentences, entities) takes on the
+    stories of a multi-document dataset (``articles`` with ``text``), after one story that loads
+    every model. Stages run in process, one after the other, as the runner does."""
+    import time
+
+    from ..analysis.context import build_context
+    from ..analysis.runner import STAGES, AnalysisOptions
+    from ..models import Article, Provenance, Story
+    from . import read_jsonl
+
+    options = AnalysisOptions()
+    totals = {"context": 0.0, **{stage.NAME: 0.0 for stage in STAGES}}
+    for number, record in enumerate(read_jsonl(pile)):
+        if number > stories:
+            break
+        articles = [Article(id=f"{record['id']}-{k}", provenance=Provenance(a.get("url") or f"{record['id']}-{k}"),
+                            text=a["text"], title=a.get("title"), outlet=a.get("source"))
+                    for k, a in enumerate(record["articles"]) if a.get("text")]
+        started = time.perf_counter()
+        context = build_context(Story(str(record["id"]), record.get("story_title") or "", tuple(a.id for a in articles)),
+                                articles, entity_options=options.entities)
+        _ = context.entities
+        if number:
+            totals["context"] += time.perf_counter() - started
+        for stage in STAGES:
+            started = time.perf_counter()
+            stage.run(context, options.options_for(stage))
+            if number:  # the first story loads the models
+                totals[stage.NAME] += time.perf_counter() - started
+    return totals
 
 
 def score(dataset: Path, work: Path, *, scorer: Path = SCORER) -> tuple[dict[str, Any], float]:
