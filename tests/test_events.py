@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from newsdesk.errors import AnalysisError, OptionsError
-from newsdesk.events import EventOptions, by_kind, compatible, period, story_events
+from newsdesk.analysis.events import EventOptions, by_kind, compatible, period, story_events
 from newsdesk.models import Article, Provenance
 
 WORDS_ONLY = EventOptions(use_embeddings=False)

@@ -29,7 +29,6 @@ The same parse-based pieces (:func:`event_probability`, :func:`governing_predica
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import math
 import re
@@ -38,13 +37,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .analysis.timex import Timex, TimexOptions, find_timexes
-from .errors import AnalysisError, OptionsError
-from .models import Article
+from ..errors import AnalysisError, OptionsError
+from ..models import Article
+from .timex import Timex, TimexOptions, find_timexes
 
 log = logging.getLogger(__name__)
 
-DATA = Path(__file__).resolve().parent / "data" / "events"
+DATA = Path(__file__).resolve().parents[1] / "data" / "events"
 TRIGGER_MODEL_FILE = "trigger_model.json"
 KINDS = ("event", "background", "planned")
 
@@ -250,13 +249,12 @@ class TriggerModel:
 
 
 @lru_cache(maxsize=1)
-def trigger_model() -> TriggerModel | None:
-    """The event-word model built by ``newsdesk train events``; None when it is absent."""
-    path = DATA / TRIGGER_MODEL_FILE
-    if not path.exists():
-        log.warning("no event-word model at %s (run `newsdesk train events`): verbs count as events", path)
-        return None
-    data = json.loads(path.read_text(encoding="utf-8"))["model"]
+def trigger_model() -> TriggerModel:
+    """The event-word model built by ``newsdesk train events``, loaded through
+    :func:`newsdesk.resources.event_trigger_model` (``ModelUnavailableError`` when absent)."""
+    from ..resources import event_trigger_model
+
+    data = event_trigger_model()
     return TriggerModel(data["weights"], float(data["bias"]), float(data.get("threshold", 0.5)))
 
 
@@ -535,7 +533,7 @@ def story_events(
         if not isinstance(article, Article):
             raise AnalysisError(f"story_events needs Article objects, got {type(article).__name__}", hint="pass the story's articles")
     if docs is None:
-        from .resources import nlp
+        from ..resources import nlp
 
         docs = list(nlp().pipe([a.text or "" for a in articles], batch_size=16))
     ranked = sorted(range(len(articles)), key=lambda i: (_usable_anchor(articles[i]) is None, _usable_anchor(articles[i]) or "", i))
@@ -555,7 +553,7 @@ def _merge(candidates: list[_Candidate], options: EventOptions) -> list[StoryEve
         return []
     vectors = None
     if options.use_embeddings and len({c.mention.article for c in candidates}) > 1:
-        from .resources import embed
+        from ..resources import embed
 
         vectors = embed([c.clause for c in candidates])
     words = [_content_words(c.clause) for c in candidates]
