@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.analysis import AnalysisOptions, analyse_story, build_context, collect_sections
-from newsdesk.analysis import timeline
+from newsdesk.analysis import AnalysisOptions, analyse_story, build_context, collect_sections, timeline
 from newsdesk.errors import OptionsError
 from newsdesk.models import Article, Provenance, Story
 from newsdesk.report import ReportView, render_html, render_markdown, validate

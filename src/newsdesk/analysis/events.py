@@ -266,8 +266,6 @@ def event_probability(token: Any, model: TriggerModel | None = None) -> float:
     model = model or trigger_model()
     if token.pos_ not in _EVENT_POS or not token.is_alpha:
         return 0.0
-    if model is None:
-        return 0.9 if token.pos_ == "VERB" else 0.1
     return model.probability(token)
 
 
@@ -401,12 +399,12 @@ def _since(span: Any) -> bool:
         head = token.head
         if head.lower_ == "since" or (token.i > 0 and token.doc[token.i - 1].lower_ == "since" and token.i == span.start):
             return True
-    return span.start > 0 and span.doc[span.start - 1].lower_ == "since"
+    return bool(span.start > 0 and span.doc[span.start - 1].lower_ == "since")
 
 
 def _clause_text(predicate: Any | None, sentence: Any) -> str:
     if predicate is None:
-        return sentence.text
+        return str(sentence.text)
     subtree = list(predicate.subtree)
     return " ".join(t.text for t in subtree[:60]) if subtree else sentence.text
 
@@ -463,7 +461,9 @@ def _forward(timex: Timex, anchor: str | None) -> Timex:
     return Timex(start=timex.start, end=timex.end, text=timex.text, type=timex.type, value=day.isoformat() + timex.value[10:], mod=timex.mod)
 
 
-def _candidate(article, rank, index, sentence, span, timex: Timex, predicate, anchor: str | None, options: EventOptions) -> _Candidate:
+def _candidate(
+    article: Article, rank: int, index: int, sentence: Any, span: Any, timex: Timex, predicate: Any, anchor: str | None, options: EventOptions
+) -> _Candidate:
     when = tense(predicate)
     if when == "future":
         timex = _forward(timex, anchor)
@@ -587,7 +587,7 @@ def _merge(candidates: list[_Candidate], options: EventOptions) -> list[StoryEve
         else:
             groups[target].append(index)
 
-    entries: list[tuple[tuple, StoryEvent]] = []
+    entries: list[tuple[tuple[Any, ...], StoryEvent]] = []
     for members in groups:
         group = [candidates[i] for i in members]
         # the entry shows the surest telling: a dated one before an undated one, then the first
@@ -606,7 +606,7 @@ def _merge(candidates: list[_Candidate], options: EventOptions) -> list[StoryEve
         )
         first_rank = min(c.rank for c in group)
         if lead.start is None:
-            key: tuple = (1, dt.date.max, 0, first_rank)
+            key: tuple[Any, ...] = (1, dt.date.max, 0, first_rank)
         else:
             key = (0, lead.start, -_PRECISION_RANK.get(lead.precision or "day", 0), first_rank)
         entries.append((key, entry))
