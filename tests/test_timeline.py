@@ -151,3 +151,14 @@ def test_the_seeds_brief_names_outlets_types_and_invents_no_date(seed_analysis):
     assert ", opinion]" in markdown and "000\\_4ec7b5f75422ebf1.txt]" not in markdown
     saved = json.loads((out / "analysis.json").read_text(encoding="utf-8"))
     assert saved["articles"][0]["article_type"] in ("report", "opinion")
+
+
+def test_the_html_timeline_marks_the_event_word_nearest_its_date_and_escapes_the_rest():
+    from newsdesk.report import event_html
+
+    entry = {"text": "Biden said <b>Friday</b> that Trump said Thursday he would sign.", "trigger": "said", "expression": "Thursday"}
+    assert event_html(entry) == (
+        "Biden said &lt;b&gt;Friday&lt;/b&gt; that Trump <mark class=\"event\">said</mark> "
+        "<mark class=\"time\">Thursday</mark> he would sign."
+    )
+    assert event_html({"text": "<i>x</i>", "trigger": "", "expression": ""}) == "&lt;i&gt;x&lt;/i&gt;"

@@ -417,6 +417,9 @@ code { font-size: .82rem; color: var(--muted); }
 .type-opinion { color: #8a4b00; text-transform: uppercase; font-size: .8rem; letter-spacing: .05em; }
 .timeline td.when { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .timeline td.undated { white-space: normal; color: var(--muted); }
+.timeline mark { background: none; color: inherit; }
+.timeline mark.event { font-weight: 600; border-bottom: 2px solid var(--accent); }
+.timeline mark.time { border-bottom: 1px dotted var(--muted); }
 @media (max-width: 600px) { body { font-size: 15px; } main { padding: .6rem; } table { font-size: .85rem; } }
 """
 
@@ -549,13 +552,38 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
     return "\n".join(parts)
 
 
+def event_html(entry: dict) -> str:
+    """An entry's sentence, escaped, with its event word and its time expression marked: the
+    occurrence of the event word nearest the expression (a sentence can tell several events)."""
+    text = entry.get("text") or ""
+    spans: list[tuple[int, int, str]] = []
+    expression, trigger = entry.get("expression") or "", entry.get("trigger") or ""
+    when = text.find(expression) if expression else -1
+    if when >= 0:
+        spans.append((when, when + len(expression), "time"))
+    if trigger:
+        found = [m for m in re.finditer(rf"(?<!\w){re.escape(trigger)}(?!\w)", text)
+                 if when < 0 or m.end() <= when or m.start() >= when + len(expression)]  # fmt: skip
+        if found:
+            best = min(found, key=lambda m: abs(m.start() - max(when, 0)))
+            spans.append((best.start(), best.end(), "event"))
+    out, position = [], 0
+    for start, end, css in sorted(spans):
+        if start < position:
+            continue
+        out += [esc(text[position:start]), f'<mark class="{css}">{esc(text[start:end])}</mark>']
+        position = end
+    out.append(esc(text[position:]))
+    return "".join(out)
+
+
 def _timeline_row(view: ReportView, entry: dict, *, kind: bool = False) -> str:
     if entry.get("date"):
         when = f'<td class="when">{esc(entry["date"])}</td>'
     else:
         when = f'<td class="when undated"><em>{esc(UNKNOWN_DATE)}</em><br><span class="meta">{esc(timeline_when(entry)[len(UNKNOWN_DATE):].strip(" ()"))}</span></td>'
     label = f'<td>{esc(KIND_WORDS.get(entry.get("kind", ""), entry.get("kind", "")))}</td>' if kind else ""
-    return f"<tr>{when}{label}<td>{esc(entry['text'])}</td><td>{_cite_links(view, entry['sources'])}</td></tr>"
+    return f"<tr>{when}{label}<td>{event_html(entry)}</td><td>{_cite_links(view, entry['sources'])}</td></tr>"
 
 
 def timeline_html(view: ReportView, story: dict, entries: list[dict]) -> str:
