@@ -39,9 +39,9 @@ _ROWS = "rows"
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """A digest of the code a story's findings depend on (the analysis package, the shared
-    dataclasses and the resources module): editing a stage makes its cached findings stale."""
+    dataclasses, the resources module and the modules stages import from outside it: coref, nli): editing a stage makes its cached findings stale."""
     root = Path(__file__).resolve().parents[1]
-    files = sorted((root / "analysis").rglob("*.py")) + [root / "models.py", root / "resources.py", root / "coref.py"]
+    files = sorted((root / "analysis").rglob("*.py")) + [root / name for name in ("models.py", "resources.py", "coref.py", "nli.py")]
     digest = hashlib.sha256()
     for path in files:
         if path.exists():
