@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 from . import __version__
 from .analysis import StageError, StoryAnalysis, StoryItem, analyse_story, collect_sections, section_names
 from .dedup import CopyIndex
-from .errors import DedupError, ExtractionError, ModelUnavailableError, StoriesError
+from .errors import DedupError, ExtractionError, ModelUnavailableError, StoreWriteError, StoriesError
 from .extract import extract, learn_templates, site_key
 from .extract.origin import fill_from_copies
 from .extract.templates import SiteTemplates
@@ -481,6 +481,7 @@ def build_analysis(
     todo = [job for job in jobs if job.key not in results]
     profile.stories, profile.reused = len(jobs), len(jobs) - len(todo)
     log.info("analysing %d of %d stories (%d unchanged)", len(todo), len(jobs), profile.reused)
+    save = save and not getattr(store, "read_only", False)  # like the saved document: only a cache
     unsaved: dict[str, StoryAnalysis] = {}
     for done, (job, result) in enumerate(_analyse_stories(todo, options, scheduler, profile), 1):
         results[job.key] = result
@@ -491,8 +492,7 @@ def build_analysis(
                 _save_findings(store, cache, unsaved)
         if progress:
             progress(done, len(todo), ANALYSING + job.story.title)
-    if save:
-        _save_findings(store, cache, unsaved)
+    if save and _save_findings(store, cache, unsaved):
         with store.transaction():
             cache.prune(job.key for job in jobs)
     ordered = [results[job.key] for job in jobs]
@@ -502,11 +502,20 @@ def build_analysis(
     return analysis
 
 
-def _save_findings(store: Store, cache: "StoryCache", unsaved: dict[str, StoryAnalysis]) -> None:
-    if unsaved:
+def _save_findings(store: Store, cache: "StoryCache", unsaved: dict[str, StoryAnalysis]) -> bool:
+    """Keep the findings of ``unsaved`` in the store; False when they could not be written (a
+    cache: the analysis goes on and those stories are analysed again next time)."""
+    if not unsaved:
+        return True
+    try:
         with store.transaction():
             cache.put(unsaved)
+    except StoreWriteError as exc:
+        log.warning("the findings of %d stories could not be kept in %s: %s", len(unsaved), store.path, exc.message)
+        return False
+    finally:
         unsaved.clear()
+    return True
 
 
 #: The stages that ask for MiniLM vectors (the encoder loads before the timed work when one runs).

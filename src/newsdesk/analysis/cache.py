@@ -39,9 +39,12 @@ _ROWS = "rows"
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """A digest of the code a story's findings depend on (the analysis package, the shared
-    dataclasses, the resources module and the modules stages import from outside it: coref, nli): editing a stage makes its cached findings stale."""
+    dataclasses, the resources module and what stages import from outside the package: coref,
+    nli): editing a stage makes its cached findings stale."""
     root = Path(__file__).resolve().parents[1]
-    files = sorted((root / "analysis").rglob("*.py")) + [root / name for name in ("models.py", "resources.py", "coref.py", "nli.py")]
+    files = sorted((root / "analysis").rglob("*.py")) + [
+        root / name for name in ("models.py", "resources.py", "coref.py", "nli.py")
+    ]
     digest = hashlib.sha256()
     for path in files:
         if path.exists():
