@@ -95,3 +95,17 @@ def test_short_run_reports_newsdesk_and_baselines(tmp_path, source):
     assert 0.5 < rows[0]["f1"] <= 1.0
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(lines) == 4 and set(lines[0]) == {"id", "text"}
+
+
+def test_mode_choice_signals_describe_what_recall_adds():
+    from newsdesk.bench import extraction_modes
+
+    precise = "The council voted to rebuild the bridge, officials said.\n\nWork starts in May."
+    recalled = precise + "\n\nShare on Facebook\n\nSubscribe to our newsletter"
+    signals = extraction_modes.page_signals("<html><p>x</p><li>a</li></html>", precise, recalled)
+    same = extraction_modes.page_signals("<html><p>x</p><li>a</li></html>", precise, precise)
+    assert len(signals) == len(same) == 26
+    added = signals[12:19]  # what recall adds: two short chrome paragraphs, no sentence end
+    assert added[0] == pytest.approx(__import__("math").log1p(2))
+    assert added[2] == 0.0 and added[4] == 1.0
+    assert same[12] == 0.0  # nothing added when both modes agree
