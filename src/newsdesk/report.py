@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import re
 from collections import Counter
 from datetime import date
@@ -43,20 +44,80 @@ def write_outputs(analysis, out_dir: str | Path) -> list[Path]:
     """Write ``analysis.json``, ``report.md`` and ``report.html`` into ``out_dir``; return their paths.
 
     ``analysis`` is a :class:`newsdesk.pipeline.Analysis` or its ``analysis.json`` document.
+    Each file is replaced atomically (written to a temporary file in the same folder, flushed to
+    disk, then renamed over the old one): a run killed while writing, or a full disk, leaves every
+    file either as it was or complete, never cut.
     """
     out_dir = Path(out_dir)
+    temporaries: list[Path] = []
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         document = analysis if isinstance(analysis, dict) else analysis.to_json()
         validate(document)
         view = ReportView(document)
-        paths = [out_dir / "analysis.json", out_dir / "report.md", out_dir / "report.html"]
-        paths[0].write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
-        paths[1].write_text(render_markdown(view), encoding="utf-8")
-        paths[2].write_text(render_html(view), encoding="utf-8")
+        outputs = {
+            "analysis.json": json.dumps(document, ensure_ascii=False, indent=2),
+            "report.md": render_markdown(view),
+            "report.html": render_html(view),
+        }
+        _remove_stale_temporaries(out_dir, outputs)
+        paths = []
+        for name, text in outputs.items():
+            temporaries.append(_write_temporary(out_dir, name, text.encode("utf-8")))
+            paths.append(out_dir / name)
+        for temporary, path in zip(temporaries, paths):
+            os.replace(temporary, path)
+        temporaries = []
+        _sync_folder(out_dir)
     except OSError as exc:
-        raise ReportError(f"cannot write the report into {str(out_dir)!r}: {exc}", hint="pass another --out folder") from exc
+        raise ReportError(
+            f"cannot write the report into {str(out_dir)!r}: {exc.strerror or exc}",
+            hint="free some space or pass another --out folder; the report files already there were left as they were",
+        ) from exc
+    finally:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
     return paths
+
+
+def _temporary_name(name: str, pid: int | str) -> str:
+    return f".{name}.{pid}.tmp"
+
+
+def _write_temporary(folder: Path, name: str, data: bytes) -> Path:
+    """``data`` in a new temporary file beside ``folder / name``, flushed to the disk."""
+    temporary = folder / _temporary_name(name, os.getpid())
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _remove_stale_temporaries(folder: Path, names) -> None:
+    """Temporary files a killed run left behind (only ours: ``.analysis.json.<pid>.tmp`` …)."""
+    for name in names:
+        for stale in folder.glob(_temporary_name(name, "*")):
+            if stale.name[len(name) + 2 : -4].isdigit():
+                stale.unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames durable (the folder's entries reach the disk too)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems cannot sync a folder; the files themselves are synced
+        pass
+    finally:
+        os.close(fd)
 
 
 #: Later stages' sections of analysis.json whose items carry a ``story`` field.
