@@ -21,6 +21,7 @@ from .analysis import StageError, StoryAnalysis, StoryItem, analyse_story, colle
 from .dedup import CopyIndex
 from .errors import DedupError, ExtractionError, ModelUnavailableError, StoriesError
 from .extract import extract, learn_templates, site_key
+from .extract.origin import fill_from_copies
 from .extract.templates import SiteTemplates
 from .ingest import display_path, read_paths
 from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
@@ -350,6 +351,7 @@ class Analysis:
                     "published": article.published,
                     "text": article.text,
                     "extractor": article.extractor,
+                    **article.origin_json(),
                     "duplicate_of": duplicate_of.get(article.id),
                     "copies": copies_of.get(article.id, []),
                     "story": story_of.get(article.id),
@@ -394,7 +396,8 @@ def build_analysis(
     fails on one story is recorded in ``stage_errors`` and everything else is still analysed.
     """
     options = options or PipelineOptions()
-    articles = store.articles()
+    # a copy of an article states what another copy leaves out (its outlet, its date)
+    articles = fill_from_copies(store.articles(), store.copies())
     analysis = Analysis(
         articles=articles,
         sources={article.id: store.sources(article.id) for article in articles},

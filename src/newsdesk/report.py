@@ -153,8 +153,8 @@ class ReportView:
         name = outlet_name(article)
         if name == UNKNOWN_OUTLET:  # two unnamed outlets must still be told apart in a citation
             title = " ".join((article.get("title") or article.get("text") or "").split()[:6])
-            return f"{name}: {title}…" if title else name
-        return name
+            name = f"{name}: {title}…" if title else name
+        return f"{name}, opinion" if is_opinion(article) else name
 
     def speakers(self, story: dict) -> list[tuple[str, list[dict]]]:
         """Who was quoted in a story, most quoted first: [(speaker name, quotes)].
@@ -218,13 +218,79 @@ def outlet_name(article: dict) -> str:
 
 
 UNKNOWN_OUTLET = "outlet unknown"
+UNKNOWN_DATE = "date unknown"
+
+#: How a date, outlet or type was found, in words (the sources of :mod:`newsdesk.extract.origin`).
+SOURCE_WORDS = {
+    "user": "given on the command line",
+    "sidecar": "from its sidecar file",
+    "record": "from the crawl record",
+    "metadata": "from the page's metadata",
+    "url": "from the URL",
+    "dateline": "from the dateline",
+    "text": "from cues in the text",
+    "copy": "from another copy of the article",
+}
+#: Below this confidence the report says how a value was found (user, sidecar, record, page
+#: metadata and URL dates are at or above it; hosts, datelines, text cues and copies below).
+SURE = 0.85
+#: Article types shown by name (a plain report is the default and needs no label).
+TYPE_WORDS = {"opinion": "opinion", "analysis": "analysis", "interview": "interview", "live_blog": "live blog"}
+
+
+def _how_found(article: dict, field: str) -> str:
+    """' (from cues in the text)' when the value's source is less than sure; '' otherwise."""
+    source, confidence = article.get(f"{field}_source"), article.get(f"{field}_confidence")
+    if not source or (confidence is not None and confidence >= SURE):
+        return ""
+    return f" ({SOURCE_WORDS.get(source, source)})"
+
+
+def article_type_label(article: dict) -> str:
+    """'opinion', 'analysis', 'interview', 'live blog' or 'report' ('' when not typed)."""
+    kind = article.get("article_type")
+    return TYPE_WORDS.get(kind, "report") if kind else ""
+
+
+def article_meta(article: dict) -> list[str]:
+    """What the reader needs to weigh an article, as plain strings (escape them to show them):
+    outlet, date and type, each with how it was found when that is uncertain."""
+    outlet = outlet_name(article) + (_how_found(article, "outlet") if article.get("outlet") else "")
+    published = (article["published"] + _how_found(article, "published")) if article.get("published") else UNKNOWN_DATE
+    parts = [outlet, published]
+    kind = article_type_label(article)
+    if kind:
+        parts.append(kind + (_how_found(article, "article_type") if kind != "report" else ""))
+    return parts
+
+
+def is_opinion(article: dict | None) -> bool:
+    """An op-ed, column or editorial: its advice and claims are the author's, not news."""
+    return bool(article) and (article or {}).get("article_type") == "opinion"
+
+
+def timeline_when(entry: dict) -> str:
+    """An entry's date as shown: the date, or "date unknown" with the expression as written."""
+    if entry.get("date"):
+        return str(entry["date"])
+    note = entry.get("note") or (f"{entry['relative']}, in an undated article" if entry.get("relative") else "")
+    return f"{UNKNOWN_DATE} ({note})" if note else UNKNOWN_DATE
+
+
+def split_timeline(entries: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The story's own events, and the background and planned entries kept apart from them."""
+    own = [e for e in entries if e.get("kind", "event") == "event"]
+    return own, [e for e in entries if e.get("kind", "event") != "event"]
+
+
+KIND_WORDS = {"background": "background", "planned": "planned"}
 
 
 def _date_range(story: dict) -> str:
     first, last = story.get("first_published"), story.get("last_published")
     if first and last and first != last:
         return f"{first} – {last}"
-    return first or last or "undated"
+    return first or last or UNKNOWN_DATE
 
 
 # --------------------------------------------------------------------------------------------
@@ -264,8 +330,7 @@ def render_markdown(view: ReportView) -> str:
         lines.append("")
         for article in view.story_articles(story):
             lines.append(
-                f"- **{md(article.get('title') or '(untitled)')}** — {md(outlet_name(article))}"
-                f", {md(article.get('published') or 'undated')}"
+                f"- **{md(article.get('title') or '(untitled)')}** — {md(' · '.join(article_meta(article)))}"
                 f"{', by ' + md(', '.join(article['authors'])) if article.get('authors') else ''}"
                 f" (`{article['id']}`, {md(article['source']['path'])})"
             )
@@ -299,10 +364,19 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
         lines.append("")
     timeline = view.section(story, "timeline")
     if timeline:
+        own, apart = split_timeline(timeline)
         lines += ["### Timeline", ""]
-        for entry in timeline:
-            when = entry.get("date") or f"undated ({entry.get('relative') or 'no date'})"
-            lines.append(f"- **{md(when)}** {md(entry['text'])} {_cites(view, entry['sources'])}")
+        if not any(a.get("published") for a in view.story_articles(story)):
+            lines += ["*No article of this story states its date: relative dates are kept as written, never guessed.*", ""]
+        for entry in own:
+            lines.append(f"- **{md(timeline_when(entry))}** {md(entry['text'])} {_cites(view, entry['sources'])}")
+        if not own:
+            lines.append("- no dated event of the story itself")
+        if apart:
+            lines += ["", "Background and plans (not events of this story):", ""]
+            for entry in apart:
+                kind = KIND_WORDS.get(entry.get("kind", ""), entry.get("kind", ""))
+                lines.append(f"- *{md(kind)}* **{md(timeline_when(entry))}** {md(entry['text'])} {_cites(view, entry['sources'])}")
         lines.append("")
     speakers = view.speakers(story)
     if speakers:
@@ -401,6 +475,12 @@ th, td { text-align: left; vertical-align: top; border-bottom: 1px solid var(--l
 nav ol { padding-left: 1.2rem; }
 code { font-size: .82rem; color: var(--muted); }
 .rejected li { color: #8a2b2b; }
+.type-opinion { color: #8a4b00; text-transform: uppercase; font-size: .8rem; letter-spacing: .05em; }
+.timeline td.when { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.timeline td.undated { white-space: normal; color: var(--muted); }
+.timeline mark { background: none; color: inherit; }
+.timeline mark.event { font-weight: 600; border-bottom: 2px solid var(--accent); }
+.timeline mark.time { border-bottom: 1px dotted var(--muted); }
 @media (max-width: 600px) { body { font-size: 15px; } main { padding: .6rem; } table { font-size: .85rem; } }
 """
 
@@ -491,11 +571,7 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
         parts.append("</ul>")
     timeline = view.section(story, "timeline")
     if timeline:
-        parts.append("<h3>Timeline</h3><table><tr><th>when</th><th>what</th><th>sources</th></tr>")
-        for entry in timeline:
-            when = esc(entry.get("date")) if entry.get("date") else f"<em>undated</em> {esc(entry.get('relative') or '')}"
-            parts.append(f"<tr><td>{when}</td><td>{esc(entry['text'])}</td><td>{_cite_links(view, entry['sources'])}</td></tr>")
-        parts.append("</table>")
+        parts.append(timeline_html(view, story, timeline))
     speakers = view.speakers(story)
     if speakers:
         parts.append("<h3>Who said what</h3>")
@@ -537,6 +613,68 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
     return "\n".join(parts)
 
 
+def event_html(entry: dict) -> str:
+    """An entry's sentence, escaped, with its event word and its time expression marked: the
+    occurrence of the event word nearest the expression (a sentence can tell several events)."""
+    text = entry.get("text") or ""
+    spans: list[tuple[int, int, str]] = []
+    expression, trigger = entry.get("expression") or "", entry.get("trigger") or ""
+    when = text.find(expression) if expression else -1
+    if when >= 0:
+        spans.append((when, when + len(expression), "time"))
+    if trigger:
+        found = [m for m in re.finditer(rf"(?<!\w){re.escape(trigger)}(?!\w)", text)
+                 if when < 0 or m.end() <= when or m.start() >= when + len(expression)]  # fmt: skip
+        if found:
+            best = min(found, key=lambda m: abs(m.start() - max(when, 0)))
+            spans.append((best.start(), best.end(), "event"))
+    out, position = [], 0
+    for start, end, css in sorted(spans):
+        if start < position:
+            continue
+        out += [esc(text[position:start]), f'<mark class="{css}">{esc(text[start:end])}</mark>']
+        position = end
+    out.append(esc(text[position:]))
+    return "".join(out)
+
+
+def _timeline_row(view: ReportView, entry: dict, *, kind: bool = False) -> str:
+    if entry.get("date"):
+        when = f'<td class="when">{esc(entry["date"])}</td>'
+    else:
+        when = f'<td class="when undated"><em>{esc(UNKNOWN_DATE)}</em><br><span class="meta">{esc(timeline_when(entry)[len(UNKNOWN_DATE):].strip(" ()"))}</span></td>'
+    label = f'<td>{esc(KIND_WORDS.get(entry.get("kind", ""), entry.get("kind", "")))}</td>' if kind else ""
+    return f"<tr>{when}{label}<td>{event_html(entry)}</td><td>{_cite_links(view, entry['sources'])}</td></tr>"
+
+
+def timeline_html(view: ReportView, story: dict, entries: list[dict]) -> str:
+    """A story's timeline: its own events, then (folded) background and plans."""
+    own, apart = split_timeline(entries)
+    parts = ['<h3>Timeline</h3>']
+    if not any(a.get("published") for a in view.story_articles(story)):
+        parts.append('<p class="meta">No article of this story states its date: relative dates are kept as written, never guessed.</p>')
+    if own:
+        parts.append('<table class="timeline"><tr><th>when</th><th>what happened</th><th>sources</th></tr>')
+        parts += [_timeline_row(view, entry) for entry in own]
+        parts.append("</table>")
+    else:
+        parts.append('<p class="meta">No dated event of the story itself.</p>')
+    if apart:
+        parts.append(f'<details class="timeline-apart"><summary>Background and plans ({len(apart)}), not events of this story</summary>')
+        parts.append('<table class="timeline"><tr><th>when</th><th>kind</th><th>what</th><th>sources</th></tr>')
+        parts += [_timeline_row(view, entry, kind=True) for entry in apart]
+        parts.append("</table></details>")
+    return "".join(parts)
+
+
+def _meta_html(article: dict) -> list[str]:
+    """:func:`article_meta` escaped, with an opinion piece's type marked out."""
+    parts = [esc(part) for part in article_meta(article)]
+    if is_opinion(article) and len(parts) > 2:
+        parts[2] = f'<strong class="type-opinion">{parts[2]}</strong>'
+    return parts
+
+
 def article_card_html(view: ReportView, article: dict) -> str:
     """One article with its metadata, merged copies and (folded) text."""
     byline = ", ".join(article.get("authors") or [])
@@ -548,7 +686,7 @@ def article_card_html(view: ReportView, article: dict) -> str:
     url = (article.get("source") or {}).get("url")
     return (
         f'<div class="card" id="article-{esc(article["id"])}"><strong>{esc(article.get("title") or "(untitled)")}</strong>'
-        f'<div class="meta">{esc(outlet_name(article))} · {esc(article.get("published") or "undated")}'
+        f'<div class="meta">{" · ".join(_meta_html(article))}'
         f"{' · by ' + esc(byline) if byline else ''} · <code>{esc(article['source']['path'])}</code>"
         f"{' · ' + esc(url) if url else ''}</div>"
         f"{copies}<details><summary>text</summary><div class=\"text\">{paragraphs}</div></details></div>"

@@ -56,14 +56,16 @@ QUOTE_CUES = DATA_DIR / "quotes" / "cues.json"
 STANCE_MODEL = DATA_DIR / "stance" / "stance_model.pkl"
 SUMMARY_MODEL = DATA_DIR / "summary" / "summary_model.json"
 GAZETTEER = DATA_DIR / "gazetteer.json"
+EVENT_TRIGGER_MODEL = DATA_DIR / "events" / "trigger_model.json"
 STATIC_ENCODER = DATA_DIR / "static_minilm"
 _REBUILD_QUOTES = "newsdesk bench quotes ../shared/bench/quotes_polnear/dev.jsonl --write-model"
 _REBUILD_STANCE = "newsdesk train stance"
 _REBUILD_SUMMARY = "newsdesk train summary"
+_REBUILD_EVENTS = "newsdesk train events"
 _REBUILD_GAZETTEER = "reinstall newsdesk (the gazetteer is part of the source tree)"
 _REBUILD_ENCODER = "make venv (it distils the encoder from the bundled MiniLM)"
 #: What the analysis of a story reads besides its text and options (see :func:`analysis_data_digest`).
-ANALYSIS_DATA = (QUOTE_MODEL, QUOTE_CUES, STANCE_MODEL, SUMMARY_MODEL, GAZETTEER)
+ANALYSIS_DATA = (QUOTE_MODEL, QUOTE_CUES, STANCE_MODEL, SUMMARY_MODEL, GAZETTEER, EVENT_TRIGGER_MODEL)
 
 # Never let a library reach for a model hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -145,6 +147,15 @@ def quote_cues() -> frozenset[str]:
     if not isinstance(data, dict) or not isinstance(data.get("cues"), list):
         raise _unavailable(QUOTE_CUES, "the learned quote cue list", "has no list of cues", _REBUILD_QUOTES)
     return frozenset(data["cues"])
+
+
+def event_trigger_model() -> dict[str, Any]:
+    """The timeline's event-word model (``data/events/trigger_model.json``: weights, bias, threshold)."""
+    data = _read_json(EVENT_TRIGGER_MODEL, "the event-word model", _REBUILD_EVENTS)
+    model = data.get("model") if isinstance(data, dict) else None
+    if not isinstance(model, dict) or "weights" not in model or "bias" not in model:
+        raise _unavailable(EVENT_TRIGGER_MODEL, "the event-word model", "has no weights or bias", _REBUILD_EVENTS)
+    return model
 
 
 def gazetteer_data() -> dict[str, Any]:

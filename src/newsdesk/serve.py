@@ -36,7 +36,7 @@ from urllib.parse import quote
 from .analysis import AnalysisOptions
 from .errors import OptionsError, StoreError
 from .options import PipelineOptions
-from .report import ReportView, article_card_html, overview_html, esc, html_page, outlet_name, story_section_html
+from .report import UNKNOWN_DATE, ReportView, article_card_html, article_meta, esc, html_page, overview_html, story_section_html
 from .search import MARK_END, MARK_START, SearchHit, SearchIndex, SearchOptions, StoredSource
 
 log = logging.getLogger(__name__)
@@ -214,7 +214,7 @@ def _date_range(item: dict) -> str:
     first, last = item.get("first_published"), item.get("last_published")
     if first and last and first != last:
         return f"{first} – {last}"
-    return first or last or "undated"
+    return first or last or UNKNOWN_DATE
 
 
 def _href(prefix: str, identifier: str) -> str:
@@ -234,7 +234,7 @@ def _page(title: str, body: str, query: str = "") -> str:
 def _article_link(article: dict) -> str:
     return (
         f'<a href="{_href("/articles", article["id"])}">{esc(article.get("title") or "(untitled)")}</a> '
-        f'<span class="meta">{esc(outlet_name(article))} · {esc(article.get("published") or "undated")}</span>'
+        f'<span class="meta">{" · ".join(esc(part) for part in article_meta(article))}</span>'
     )
 
 
