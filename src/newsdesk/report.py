@@ -3,6 +3,10 @@
 Article text is untrusted input: in HTML every article-derived string goes through
 :func:`html.escape` (attributes included) and the page loads nothing from the network and runs
 no script. In Markdown, characters that would turn into markup or raw HTML are escaped too.
+
+Why one module of ~770 lines: the three outputs and the web UI's story pages are views of
+one :class:`ReportView`; keeping Markdown and HTML rendering side by side keeps their sections
+in step. The HTML half is the part to move out next.
 """
 
 from __future__ import annotations
@@ -358,8 +362,10 @@ def _cites(view: ReportView, ids: list[str]) -> str:
 def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
     lines: list[str] = []
     summary = view.section(story, "summary")
-    if summary:
+    lead = _summary_lead(view, story)
+    if summary or lead:
         lines += ["### Summary", ""]
+        lines += [f"- {'Agreed' if kind == 'agreed' else 'Disputed'}: {md(text)} {_cites(view, ids)}" for kind, text, ids in lead]
         lines += [f"- {md(s['text'])} {_cites(view, s['citations'])}" for s in summary]
         lines.append("")
     timeline = view.section(story, "timeline")
@@ -398,20 +404,20 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
                 f"| {md(p['kind'])} | {md(content)} | {_cites(view, [p['article']])} |"
             )
         lines.append("")
-    claims = view.section(story, "claims")
     confirmed = confirmed_claims(view, story)
     if confirmed:
-        lines += ["### Confirmed by several outlets", ""]
+        lines += ["### Agreed by several outlets", ""]
         for claim in confirmed:
-            lines.append(f"- {md(claim['text'])} {_cites(view, _claim_articles(claim))}")
+            lines.append(f"- {md(claim['text'])} {_cites(view, _agreeing_articles(claim))}")
         lines.append("")
     disputes = view.section(story, "disagreements")
     if disputes:
-        lines += ["### Disputed", ""]
-        claims_by_id = {c["id"]: c for c in claims}
+        lines += ["### Disputes", ""]
         for d in disputes:
-            a, b = claims_by_id.get(d["claim_a"], {}), claims_by_id.get(d["claim_b"], {})
-            lines.append(f"- ({md(d.get('kind', ''))}) {md(a.get('text', d['claim_a']))} ⟷ {md(b.get('text', d['claim_b']))} {_cites(view, _dispute_articles(d))}")
+            lines.append(f"- **{md(_DISPUTE_KINDS.get(d.get('kind', ''), d.get('kind', '')))}**"
+                         + (f" ({md(d['explanation'])})" if d.get("explanation") else ""))
+            for side in d.get("sides", []):
+                lines.append(f"  - {md(side.get('actor') or '')}: {md(side.get('words') or '')} {_cites(view, _source_ids(side.get('sources', [])))}")
         lines.append("")
     return lines
 
@@ -430,19 +436,43 @@ def _claim_articles(claim: dict) -> list[str]:
     return _source_ids(claim.get("sources", []))
 
 
-def _dispute_articles(dispute: dict) -> list[str]:
-    return _source_ids(dispute.get("sources", []))
+
+#: How each kind of dispute is named in the brief.
+_DISPUTE_KINDS = {"number": "different figures", "date_time": "different dates or times", "fact": "incompatible accounts",
+                  "reported_dispute": "reported dispute", "attribution": "words attributed to different people"}
+
+
+def _agreeing_articles(claim: dict) -> list[str]:
+    """The articles whose own sentence states a claim (not those that only relay it as contested)."""
+    stances = claim.get("stance_by_source", {})
+    return [aid for aid in _claim_articles(claim) if stances.get(aid, "agree") == "agree"]
+
+
+def _summary_lead(view: "ReportView", story: dict, *, facts: int = 3) -> list[tuple[str, str, list[str]]]:
+    """What the summary opens with: the facts most outlets state themselves (each cited to the
+    articles whose sentence states it), then each dispute named by its kind and the actors of its
+    two sides (cited to the articles that support either side; the words are in "Disputes")."""
+    lead: list[tuple[str, str, list[str]]] = []
+    agreed = sorted(confirmed_claims(view, story), key=lambda c: -len(_agreeing_articles(c)))
+    lead += [("agreed", c["text"], _agreeing_articles(c)) for c in agreed[:facts]]
+    for d in view.section(story, "disagreements"):
+        sides = d.get("sides", [])[:2]
+        if len(sides) < 2:
+            continue
+        named = " versus ".join(side.get("actor") or "one account" for side in sides)
+        ids = list(dict.fromkeys(a for side in sides for a in _source_ids(side.get("sources", []))))
+        lead.append(("disputed", f"{_DISPUTE_KINDS.get(d.get('kind', ''), d.get('kind', ''))}: {named}", ids))
+    return lead
 
 
 def confirmed_claims(view: "ReportView", story: dict) -> list[dict]:
-    """Claims stated by at least two articles of the story that no source contradicts or disputes."""
-    disputed = {cid for d in view.section(story, "disagreements") for cid in (d["claim_a"], d["claim_b"])}
+    """Claims that at least two articles of the story state themselves and none disputes."""
     confirmed = []
     for claim in view.section(story, "claims"):
-        stances = claim.get("stance_by_source", {}).values()
-        if claim["id"] in disputed or "contradict" in stances:
+        stances = list(claim.get("stance_by_source", {}).values())
+        if "disagree" in stances:
             continue
-        if sum(1 for stance in stances if stance in ("agree", "discuss")) >= 2:
+        if sum(1 for stance in stances if stance == "agree") >= 2:
             confirmed.append(claim)
     return confirmed
 
@@ -565,8 +595,11 @@ def _cite_links(view: ReportView, ids: list[str]) -> str:
 def _story_sections_html(view: ReportView, story: dict) -> str:
     parts: list[str] = []
     summary = view.section(story, "summary")
-    if summary:
+    lead = _summary_lead(view, story)
+    if summary or lead:
         parts.append("<h3>Summary</h3><ul class=\"summary\">")
+        parts += [f"<li><b>{'Agreed' if kind == 'agreed' else 'Disputed'}:</b> {esc(text)} {_cite_links(view, ids)}</li>"
+                  for kind, text, ids in lead]
         parts += [f"<li>{esc(s['text'])} {_cite_links(view, s['citations'])}</li>" for s in summary]
         parts.append("</ul>")
     timeline = view.section(story, "timeline")
@@ -593,22 +626,23 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
                 f"<td>{esc(p['content'])}{condition}</td><td>{_cite_links(view, [p['article']])}</td></tr>"
             )
         parts.append("</table>")
-    claims = view.section(story, "claims")
     confirmed = confirmed_claims(view, story)
     if confirmed:
-        parts.append("<h3>Confirmed by several outlets</h3><ul>")
-        parts += [f"<li>{esc(c['text'])} {_cite_links(view, _claim_articles(c))}</li>" for c in confirmed]
+        parts.append("<h3>Agreed by several outlets</h3><ul>")
+        parts += [f"<li>{esc(c['text'])} {_cite_links(view, _agreeing_articles(c))}</li>" for c in confirmed]
         parts.append("</ul>")
     disputes = view.section(story, "disagreements")
     if disputes:
-        claims_by_id = {c["id"]: c for c in claims}
-        parts.append("<h3>Disputed</h3><table><tr><th>one account</th><th>the other</th><th>kind</th></tr>")
+        parts.append("<h3>Disputes</h3><table><tr><th>kind</th><th>one side</th><th>the other side</th></tr>")
         for d in disputes:
-            a, b = claims_by_id.get(d["claim_a"], {}), claims_by_id.get(d["claim_b"], {})
-            parts.append(
-                f"<tr><td>{esc(a.get('text', d['claim_a']))} {_cite_links(view, _claim_articles(a))}</td>"
-                f"<td>{esc(b.get('text', d['claim_b']))} {_cite_links(view, _claim_articles(b))}</td><td>{esc(d.get('kind', ''))}</td></tr>"
-            )
+            cells = [
+                f"<td><b>{esc(side.get('actor') or '')}</b>: {esc(side.get('words') or '')} "
+                f"{_cite_links(view, _source_ids(side.get('sources', [])))}</td>"
+                for side in d.get("sides", [])[:2]
+            ]
+            kind = _DISPUTE_KINDS.get(d.get("kind", ""), d.get("kind", ""))
+            explanation = f"<br><span class=\"meta\">{esc(d['explanation'])}</span>" if d.get("explanation") else ""
+            parts.append(f"<tr><td>{esc(kind)}{explanation}</td>{''.join(cells)}</tr>")
         parts.append("</table>")
     return "\n".join(parts)
 

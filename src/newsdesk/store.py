@@ -15,6 +15,11 @@ File names that are not valid UTF-8 are stored losslessly (as their bytes).
 
 Other back ends can be plugged in by implementing the protocol and registering a URL scheme in
 :data:`BACKENDS`.
+
+Why one module of ~1,200 lines: it is the only place that speaks SQL (the rule that keeps
+storage swappable), so the schema, its migrations, the writer lock and the salvage path sit
+beside the queries that depend on them. The migrations and the salvage path are the parts to
+move into a ``store`` package when a second backend arrives.
 """
 
 from __future__ import annotations
