@@ -1,13 +1,23 @@
 """Article extraction: newsdesk vs trafilatura (HTML) or vs the raw dump and jusText (text dumps).
 
-``newsdesk bench extraction DATASET [--from html|text] [--predictions OUT.jsonl] [--limit N]``
+``newsdesk bench extraction DATASET [--from html|text] [--split dev] [--predictions OUT.jsonl] [--limit N]``
 
 DATASET is a folder name under ../shared/bench (``extraction_scrapinghub`` or just
-``scrapinghub``) or a path to a ``.jsonl[.gz]`` file. The metric is the Scrapinghub article
-extraction benchmark's (see its SOURCE.md): multiset 4-gram shingles of ``\\w+`` tokens; per page
-TP/FP/FN normalised by their sum; precision and recall macro-averaged over pages; F1 the harmonic
-mean of the two averages. Baselines run on the same records in the same process, so the
-pages-per-second ratio is a fair comparison on this machine.
+``scrapinghub``) or a path to a ``.jsonl[.gz]`` file. Every record with the input field is
+extracted and written to the predictions file (``--predictions``, default
+``out/bench/extraction.<dataset>.<split>.<source>.jsonl``), whether or not it carries gold, so a
+held-back split can be scored independently. Two metrics, each on the records that have its gold:
+
+* body (``gold_article_body``/``gold_text``/…): the Scrapinghub article extraction benchmark's
+  (see its SOURCE.md): multiset 4-gram shingles of ``\\w+`` tokens; per page TP/FP/FN normalised
+  by their sum; precision and recall macro-averaged over pages; F1 the harmonic mean of the two;
+* snippets (``gold_with``/``gold_without``, trafilatura's evaluation corpus and WCXB):
+  trafilatura's ``tests/eval_common.py``: a snippet counts as found when it is a substring of the
+  whitespace-normalised output; TP/FN over must-appear snippets, FP/TN over must-not-appear
+  ones, summed over the corpus; P, R, accuracy and F-score.
+
+Baselines run on the same records in the same process, so the pages-per-second ratio is a fair
+comparison on this machine.
 """
 
 from __future__ import annotations
@@ -31,7 +41,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("dataset", help="dataset folder under ../shared/bench (e.g. extraction_scrapinghub) or a .jsonl[.gz] file")
     parser.add_argument("--from", dest="source", choices=("html", "text"), default="html",
                         help="extract from the raw HTML (default) or from the flattened page_text dump")
-    parser.add_argument("--predictions", metavar="OUT.jsonl", help="write one {id, text} line per record")
+    parser.add_argument("--split", default="dev", help="split file to read: dev (default) or test when you have it")
+    parser.add_argument("--predictions", metavar="OUT.jsonl",
+                        help="where to write one {id, text} line per record (default: out/bench/extraction.<dataset>.<split>.<source>.jsonl)")
     parser.add_argument("--limit", type=int, metavar="N", help="use only the first N records")
     parser.add_argument("--no-templates", action="store_true",
                         help="do not learn site templates from the other pages of the dataset")
@@ -74,6 +86,56 @@ def prf(pairs: Iterable[tuple[str, str]]) -> dict[str, float]:
     return {"precision": p, "recall": r, "f1": f1}
 
 
+# --- metric (trafilatura tests/eval_common.py: must / must-not snippets) ---------------------------
+
+_SPACES = re.compile(r"\s+")
+
+
+def _snippets(value: Any) -> list[str]:
+    if isinstance(value, str):  # some staged files keep the list as its repr
+        import ast
+
+        try:
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            value = [value]
+    return [s for s in (value or []) if isinstance(s, str) and s.strip()]
+
+
+def has_snippets(record: dict[str, Any]) -> bool:
+    return bool(_snippets(record.get("gold_with")) or _snippets(record.get("gold_without")))
+
+
+def snippet_counts(record: dict[str, Any], pred: str) -> tuple[int, int, int, int]:
+    """TP, FN, FP, TN of one page: must-appear snippets found / missed, must-not ones found / absent."""
+    text = _SPACES.sub(" ", pred or "").strip()
+    tp = fn = fp = tn = 0
+    for snippet in _snippets(record.get("gold_with")):
+        if _SPACES.sub(" ", snippet).strip() in text:
+            tp += 1
+        else:
+            fn += 1
+    for snippet in _snippets(record.get("gold_without")):
+        if _SPACES.sub(" ", snippet).strip() in text:
+            fp += 1
+        else:
+            tn += 1
+    return tp, fn, fp, tn
+
+
+def snippet_scores(pairs: Iterable[tuple[dict[str, Any], str]]) -> dict[str, float]:
+    """Corpus-level precision, recall, accuracy and F-score of snippet counts (trafilatura's metric)."""
+    tp = fn = fp = tn = 0
+    for record, pred in pairs:
+        a, b, c, d = snippet_counts(record, pred)
+        tp, fn, fp, tn = tp + a, fn + b, fp + c, tn + d
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    total = tp + fn + fp + tn
+    return {"precision": p, "recall": r, "accuracy": (tp + tn) / total if total else 0.0,
+            "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
 # --- data -------------------------------------------------------------------------------------
 
 
@@ -105,25 +167,25 @@ def gold_of(record: dict[str, Any]) -> str | None:
 
 
 def load_records(path: Path, limit: int | None, source: str) -> tuple[list[dict[str, Any]], int]:
-    """Records with a gold body (at most ``limit``) and how many were skipped for lacking one."""
+    """Records holding the input field (at most ``limit``), and how many of them have no gold at all.
+
+    Records without gold are kept: they are extracted and written to the predictions file (a
+    held-back split may come without its gold); each metric scores only the records with its gold.
+    """
     records = []
-    skipped = 0
+    without_gold = 0
     field = "html" if source == "html" else "page_text"
     for number, record in enumerate(read_jsonl(path), 1):
         if limit is not None and len(records) >= limit:
             break
-        if not gold_of(record):
-            skipped += 1
-            continue
         if not isinstance(record.get(field), str):
             raise BenchmarkError(f"{path}:{number} has no {field!r} field", hint="use --from html or --from text accordingly")
+        if not gold_of(record) and not has_snippets(record):
+            without_gold += 1
         records.append(record)
     if not records:
-        raise BenchmarkError(
-            f"{path} holds no record with a gold body (looked for {', '.join(GOLD_FIELDS)})",
-            hint="this dataset has no gold text to score against (e.g. trafilatura_eval_en only has snippets)",
-        )
-    return records, skipped
+        raise BenchmarkError(f"{path} holds no record", hint="pass a dataset file with at least one page")
+    return records, without_gold
 
 
 # --- systems ----------------------------------------------------------------------------------
@@ -296,34 +358,53 @@ def _row(system: str, scores: dict[str, float], seconds: float, pages: int) -> d
     }
 
 
+def _snippet_row(system: str, scores: dict[str, float]) -> dict[str, Any]:
+    return {"system": system, **{k: round(scores[k], 4) for k in ("precision", "recall", "accuracy", "f1")}}
+
+
+def default_predictions_path(path: Path, split: str, source: str) -> Path:
+    dataset = path.parent.name if path.name.startswith(split) else path.name.split(".")[0]
+    return Path("out") / "bench" / f"extraction.{dataset}.{split}.{source}.jsonl"
+
+
 def run(args) -> BenchReport:
-    path = dataset_path(args.dataset)
+    split = getattr(args, "split", "dev") or "dev"
+    path = dataset_path(args.dataset, split)
     source = getattr(args, "source", "html") or "html"
-    records, skipped = load_records(path, args.limit, source)
-    golds = [gold_of(r) or "" for r in records]
+    records, without_gold = load_records(path, args.limit, source)
     pages = len(records)
     use_templates = not getattr(args, "no_templates", False)
 
     texts, seconds, articles, base_texts, base_seconds = run_systems(
         records, source, path, use_templates, with_trafilatura=source == "html"
     )
-    rows = [_row("newsdesk", prf(zip(golds, texts)), seconds, pages)]
-    metrics: dict[str, Any] = {"pages": pages, "source": source, "newsdesk": rows[0]}
-    notes = [f"{pages} records from {path}" + (f" ({skipped} without a gold body skipped)" if skipped else "")]
+    body = [i for i, r in enumerate(records) if gold_of(r)]
+    snippet = [i for i, r in enumerate(records) if has_snippets(r)]
+    golds = [gold_of(records[i]) or "" for i in body]
+
+    def body_scores(predicted: Sequence[str]) -> dict[str, float]:
+        return prf(zip(golds, (predicted[i] for i in body)))
+
+    # systems: name, texts, seconds (0 when not timed)
+    systems: list[tuple[str, Sequence[str], float]] = [("newsdesk", texts, seconds)]
+    notes = [f"{pages} records from {path}: {len(body)} with a gold body, {len(snippet)} with gold snippets"
+             + (f", {without_gold} without gold (extracted, not scored)" if without_gold else "")]
+    metrics: dict[str, Any] = {"pages": pages, "pages_with_body": len(body), "pages_with_snippets": len(snippet),
+                               "source": source, "split": split}
     headline_in_gold = path.parent.name in HEADLINE_IN_GOLD
 
     if source == "html":
         import trafilatura
 
-        rows.append(_row(f"trafilatura {trafilatura.__version__} (include_comments=False)", prf(zip(golds, base_texts)), base_seconds, pages))
-        if headline_in_gold:
+        systems.append((f"trafilatura {trafilatura.__version__} (include_comments=False)", base_texts, base_seconds))
+        if headline_in_gold and body:
             # this gold starts with the headline, which newsdesk keeps as Article.title:
             # score both systems with their headline put back in front (trafilatura's from its
             # metadata, computed untimed)
             ours_titled = [_with_title(a.title if a else None, t) for a, t in zip(articles, texts)]
             theirs_titled = [_with_title(m.get("title"), t) for m, t in zip(trafilatura_metadata(records), base_texts)]
-            rows.append(_row("newsdesk, title + text", prf(zip(golds, ours_titled)), seconds, pages))
-            rows.append(_row("trafilatura, title + text", prf(zip(golds, theirs_titled)), base_seconds, pages))
+            systems.append(("newsdesk, title + text", ours_titled, seconds))
+            systems.append(("trafilatura, title + text", theirs_titled, base_seconds))
             notes.append("the gold body of this dataset includes the headline: compare the 'title + text' rows")
         speed_ratio = (base_seconds / seconds) if seconds > 0 else None
         metrics["speed_ratio_vs_trafilatura"] = speed_ratio
@@ -344,17 +425,37 @@ def run(args) -> BenchReport:
             )
         elif trained_on:
             notes.append(f"line model trained on {', '.join(trained_on)}: these pages are held out")
-        rows.append(_row("whole dump (no removal)", prf(zip(golds, (r["page_text"] for r in records))), 0.0, pages))
+        systems.append(("whole dump (no removal)", [r["page_text"] for r in records], 0.0))
         try:
             jt_texts, jt_seconds = run_justext_on_lines(records)
             import justext  # noqa: F401
 
-            rows.append(_row("jusText 3 on the dump's lines", prf(zip(golds, jt_texts)), jt_seconds, pages))
+            systems.append(("jusText 3 on the dump's lines", jt_texts, jt_seconds))
         except ImportError:
             notes.append("jusText is not installed (pip install justext): baseline skipped")
+
+    tables = []
+    rows: list[dict[str, Any]] = []
+    if body:
+        rows = [_row(name, body_scores(predicted), secs, pages) for name, predicted, secs in systems]
+        tables.append(BenchTable(title=f"Extraction ({source}) on {path.parent.name}/{path.name}: gold body, 4-gram shingles",
+                                 columns=["system", "precision", "recall", "f1", "pages/s"], rows=rows))
+        metrics["newsdesk"] = rows[0]
+    else:
+        speeds = [{"system": name, "pages/s": round(pages / secs, 2) if secs > 0 else None} for name, _, secs in systems]
+        tables.append(BenchTable(title=f"Extraction ({source}) on {path.parent.name}/{path.name}: speed",
+                                 columns=["system", "pages/s"], rows=speeds))
+    if snippet:
+        snippet_rows = [
+            _snippet_row(name, snippet_scores((records[i], predicted[i]) for i in snippet))
+            for name, predicted, _ in systems if "title + text" not in name
+        ]
+        tables.append(BenchTable(title=f"Must / must-not snippets ({len(snippet)} pages; trafilatura's eval_common metric)",
+                                 columns=["system", "precision", "recall", "accuracy", "f1"], rows=snippet_rows))
+        metrics["snippets"] = snippet_rows
+        if not body:
+            metrics["newsdesk"] = snippet_rows[0]
     metrics["rows"] = rows
-    tables = [BenchTable(title=f"Extraction ({source}) on {path.parent.name}/{path.name}",
-                         columns=["system", "precision", "recall", "f1", "pages/s"], rows=rows)]
 
     if source == "html" and any(r.get("gold_title") is not None or r.get("gold_publish_date") is not None for r in records):
         ours = [
@@ -376,7 +477,7 @@ def run(args) -> BenchReport:
                                  columns=list(meta_rows[0].keys()), rows=meta_rows))
         metrics["metadata"] = {"newsdesk": ours_scores, "trafilatura": theirs_scores}
 
-    if getattr(args, "predictions", None):
-        write_jsonl(args.predictions, ({"id": r.get("id"), "text": t} for r, t in zip(records, texts)))
-        notes.append(f"predictions written to {args.predictions}")
+    out = Path(args.predictions) if getattr(args, "predictions", None) else default_predictions_path(path, split, source)
+    write_jsonl(out, ({"id": r.get("id"), "text": t} for r, t in zip(records, texts)))
+    notes.append(f"predictions ({pages} records) written to {out}")
     return BenchReport(name="extraction", dataset=str(path), tables=tables, notes=notes, metrics=metrics)

@@ -30,6 +30,8 @@ _SCRIPTS = re.compile(
     r"<(script|style|noscript|template|svg|iframe)\b(?![^>]*application/ld\+json)[^>]*>.*?</\1\s*>", re.I | re.S
 )
 _COMMENTS = re.compile(r"<!--.*?-->", re.S)
+_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
+_TITLE_CLOSE = re.compile(r"</title\s*>", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,7 @@ def shrink_html(html: str, max_chars: int) -> str:
     Most of a modern page's bytes are scripts: removing them first makes parsing several
     times cheaper and keeps 10 MB pages fast, without changing the text trafilatura sees.
     """
+    html = _unclosed_title(html)
     html = _COMMENTS.sub(" ", _SCRIPTS.sub(" ", html))
     if len(html) > max_chars:
         log.info("page of %d characters truncated to %d after removing scripts", len(html), max_chars)
@@ -53,15 +56,37 @@ def shrink_html(html: str, max_chars: int) -> str:
     return html
 
 
+def _unclosed_title(html: str) -> str:
+    """Drop a ``<title>`` tag that is never closed: its raw-text content would swallow the page."""
+    opening = _TITLE_OPEN.search(html, 0, 20_000)
+    if opening and not _TITLE_CLOSE.search(html, opening.end()):
+        return html[: opening.start()] + html[opening.end() :]
+    return html
+
+
 def parse_html(html: str) -> Any:
-    """lxml tree of a page, or None when nothing can be parsed."""
+    """lxml tree of a page, or None when nothing can be parsed.
+
+    trafilatura's loader rejects a page that does not start like HTML and parses to fewer than
+    two top-level elements (CleanEval's pages are wrapped in a ``<text>`` element, some crawlers
+    save bare fragments); such a page is parsed again as a plain HTML document.
+    """
     from trafilatura import load_html
 
     try:
-        return load_html(html)
+        tree = load_html(html)
     except Exception as exc:  # lxml raises many types on broken input
         log.debug("could not parse page: %s", exc)
-        return None
+        tree = None
+    if tree is None and html.strip():
+        import lxml.html
+
+        try:
+            tree = lxml.html.document_fromstring(html)
+        except Exception as exc:  # lxml raises many types on broken input
+            log.debug("could not parse page as a plain HTML document either: %s", exc)
+            return None
+    return tree
 
 
 _BLOCK_TAGS = re.compile(
