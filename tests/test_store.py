@@ -41,6 +41,38 @@ def test_store_refuses_a_foreign_sqlite_file(tmp_path):
         open_store(path)
 
 
+def test_a_store_whose_creation_fails_midway_is_left_without_a_half_made_schema(tmp_path, monkeypatch):
+    from newsdesk.store import SQLiteStore
+
+    path = tmp_path / "new.db"
+
+    def interrupted(self):
+        raise KeyboardInterrupt  # as a kill would, after the tables were created in the transaction
+
+    monkeypatch.setattr(SQLiteStore, "_add_origin_columns", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        open_store(path)
+    tables = sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+    assert tables == []
+    monkeypatch.undo()
+    with open_store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+
+
+def test_a_file_a_killed_run_created_but_never_wrote_is_empty_not_damaged(tmp_path):
+    from newsdesk.doctor import check
+    from newsdesk.errors import StoreUnwrittenError
+
+    path = tmp_path / "killed.db"
+    sqlite3.connect(path).execute("PRAGMA journal_mode=WAL").fetchall()  # what a run does before its first write
+    checkup = check(path)
+    assert checkup.healthy and "empty" in checkup.notes[0]
+    with pytest.raises(StoreUnwrittenError, match="holds no newsdesk data yet"):
+        open_store(path, read_only=True)
+    with open_store(path) as store:
+        assert store.articles() == []
+
+
 def test_same_document_twice_is_stored_once_with_each_place_kept(tmp_path):
     with open_store(tmp_path / "n.db") as store:
         first, again, elsewhere = _doc("same"), _doc("same"), _doc("same", "b.txt")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from .errors import StoreError
+from .errors import StoreError, StoreUnwrittenError
 from .options import PipelineOptions
 from .store import DEFAULT_LOCK_TIMEOUT, StoreSalvage, WriterLock, open_store
 
@@ -65,6 +65,9 @@ def check(path: str | Path) -> Checkup:
     checkup = Checkup(str(path))
     try:
         store = open_store(path, read_only=True, check=False)
+    except StoreUnwrittenError:
+        checkup.notes.append("empty: created by a run that stopped before its first write; the next ingest fills it")
+        return checkup
     except StoreError as exc:
         checkup.problems.append(exc.message)
         return checkup

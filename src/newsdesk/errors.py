@@ -151,6 +151,13 @@ class StoreWriteError(StoreError):
     code = "E705"
 
 
+class StoreUnwrittenError(SchemaVersionError):
+    """The file exists but holds no tables yet: a run created it and stopped before its first write.
+    Not damage: the next writing run fills it."""
+
+    code = "E706"
+
+
 class ReportError(NewsdeskError):
     code = "E800"
 

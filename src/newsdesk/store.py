@@ -43,6 +43,7 @@ from .errors import (
     StoreError,
     StoreLockedError,
     StoreReadOnlyError,
+    StoreUnwrittenError,
     StoreWriteError,
 )
 from .indexing import IndexState, MemoryIndexState
@@ -589,6 +590,11 @@ class SQLiteStore:
     def _check_schema(self) -> None:
         """What :meth:`_migrate` checks, for a read-only open (which must not upgrade anything)."""
         tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            raise StoreUnwrittenError(
+                f"{self.path!r} holds no newsdesk data yet (a run created it and stopped before writing)",
+                hint=f"ingest into it: `newsdesk ingest PATH --db {self.path}`",
+            )
         if "meta" not in tables:
             raise SchemaVersionError(f"{self.path!r} is not a newsdesk store", hint="pass another --db path")
         row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -624,20 +630,28 @@ class SQLiteStore:
                 )
         else:
             version = SCHEMA_VERSION
-        self._db.executescript(_SCHEMA)
-        if version < 2:
-            # v1 kept the copy and story indexes as one pickled blob; v2 keeps them row by row.
-            # Dropping the blob with the tables it fed makes the next ingest rebuild both
-            # indexes from the stored articles, in their original order.
-            log.info("upgrading %s to schema version 2: the copy and story indexes will be rebuilt", self.path)
-            self._db.executescript(
-                "BEGIN; DELETE FROM stage_state; DELETE FROM copies; DELETE FROM story_articles; "
-                "DELETE FROM stories; COMMIT;"
+        # One transaction: a run killed while it creates or upgrades a store leaves the file as it
+        # was (empty, or the old version), never a half-made schema that no later run accepts.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            if version < 2:
+                # v1 kept the copy and story indexes as one pickled blob; v2 keeps them row by row.
+                # Dropping the blob with the tables it fed makes the next ingest rebuild both
+                # indexes from the stored articles, in their original order.
+                log.info("upgrading %s to schema version 2: the copy and story indexes will be rebuilt", self.path)
+                for table in ("stage_state", "copies", "story_articles", "stories"):
+                    self._db.execute(f"DELETE FROM {table}")
+            self._add_origin_columns()
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
-        self._add_origin_columns()
-        self._db.execute(
-            "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
 
     # v3: where an article's date, outlet and type came from (newsdesk.extract.origin). Added in
     # place, empty for articles stored before (they read as "source unknown"), on new stores too.
