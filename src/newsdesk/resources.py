@@ -63,7 +63,8 @@ _REBUILD_SUMMARY = "newsdesk train summary"
 _REBUILD_GAZETTEER = "reinstall newsdesk (the gazetteer is part of the source tree)"
 _REBUILD_ENCODER = "make venv (it distils the encoder from the bundled MiniLM)"
 #: What the analysis of a story reads besides its text and options (see :func:`analysis_data_digest`).
-ANALYSIS_DATA = (QUOTE_MODEL, QUOTE_CUES, STANCE_MODEL, SUMMARY_MODEL, GAZETTEER)
+ANALYSIS_DATA = (QUOTE_MODEL, QUOTE_CUES, STANCE_MODEL, SUMMARY_MODEL, GAZETTEER,
+                 DATA_DIR / "coref" / "coref_model.safetensors", DATA_DIR / "coref" / "cues.json")
 
 # Never let a library reach for a model hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
