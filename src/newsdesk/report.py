@@ -107,6 +107,8 @@ class ReportView:
         for quote in self.section(story, "quotes"):
             if quote.get("kind") == "learned" and not quote.get("direct"):
                 continue
+            if quote.get("modality", "asserted") != "asserted":
+                continue  # "Trump could suggest that …", "if Putin says …": nobody said it
             joint = [self.entity_name(e) for e in quote.get("speakers") or []]
             if not quote.get("speaker") and not quote.get("speaker_name") and not _named_speaker(quote):
                 continue  # "the agreement said"-like finds of the broad quote model are no speakers to list

@@ -130,6 +130,9 @@ class Quote:
     ``speakers`` every entity speaking (two or more for joint speakers: "Trump and Vance said",
     or "they said" resolved to them); ``speaker_name`` names a speaker that is no single entity
     (joint speakers, or a group such as "Ukraine's European backers", its own actor).
+    ``modality`` says whether the attribution is asserted ("X said"), hypothetical ("X could
+    suggest", "X might say"), conditional ("if X says", "before X agrees") or negated ("X did
+    not say"): only asserted ones are words someone said (see :func:`attribution_modality`).
     ``kind`` says where it came from: "reported" (a reporting or belief verb: said, wrote,
     believes…), "according_to", "governed" (a quotation inside a sentence, attributed to the
     subject of the verb governing it), "learned" (an attribution without a cue verb proposed by
@@ -151,13 +154,14 @@ class Quote:
     kind: str = "reported"
     speakers: tuple[str, ...] = ()
     speaker_name: str | None = None
+    modality: str = "asserted"
 
     def to_json(self) -> dict[str, Any]:
         return {"article": self.article, "speaker": self.speaker, "speaker_text": self.speaker_text,
                 "text": self.text, "direct": self.direct, "start": self.start, "end": self.end,
                 "cue": self.cue, "kind": self.kind, "speaker_start": self.speaker_start,
                 "speaker_end": self.speaker_end, "speakers": list(self.speakers),
-                "speaker_name": self.speaker_name}
+                "speaker_name": self.speaker_name, "modality": self.modality}
 
 
 Options = QuoteOptions
@@ -651,6 +655,41 @@ def _reporting_clause_near(doc: "Doc", quote: tuple[int, int], text: str, lemmas
     return None
 
 
+# --- modality -------------------------------------------------------------------------------
+
+#: Modal auxiliaries that make a reporting verb a possibility, not a report ("Trump could suggest").
+HYPOTHETICAL_MODALS = frozenset({"could", "might", "may", "should", "would", "ought", "can"})
+#: Subordinators of a clause that conditions the reporting verb ("if he says", "before Moscow agrees").
+CONDITION_MARKS = frozenset({"if", "unless", "until", "before", "once", "whether", "provided"})
+MODALITIES = ("asserted", "hypothetical", "conditional", "negated")
+
+
+def attribution_modality(cue: "Token") -> str:
+    """Whether the reporting verb ``cue`` reports something said (``"asserted"``), or only a
+    possibility (``"hypothetical"``: could/might/should …, "Finally, Trump could suggest that …"),
+    a condition (``"conditional"``: "if Putin says", "before Moscow will agree") or a denial of
+    speech (``"negated"``: "did not say"). The cue's own auxiliaries count, and those of the verbs
+    it shares its clause with (xcomp, conj); a condition anywhere above it counts."""
+    chain = [cue]
+    current = cue
+    while current.dep_ in ("xcomp", "conj") and current.head is not current:
+        current = current.head
+        chain.append(current)
+    for verb in chain:
+        for child in verb.children:
+            if child.dep_ == "aux" and child.lower_ in HYPOTHETICAL_MODALS:
+                return "hypothetical"
+        if any(child.dep_ == "neg" for child in verb.children):
+            return "negated"
+    current = cue
+    while current.head is not current:
+        if current.dep_ in ("advcl", "ccomp", "csubj") and any(
+                c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in current.children):
+            return "conditional"
+        current = current.head
+    return "asserted"
+
+
 # --- speaker resolution ---------------------------------------------------------------------
 
 
@@ -873,7 +912,8 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
             cue=a.cue_text, speaker_start=a.source[0] if a.source else None,
             speaker_end=a.source[1] if a.source else None,
             kind=a.kind if a.source or a.kind == "learned" else "unattributed",
-            speakers=joint, speaker_name=speaker_name))
+            speakers=joint, speaker_name=speaker_name,
+            modality=attribution_modality(doc[a.cue_token]) if a.cue_token >= 0 else "asserted"))
     # A quotation lying inside a longer direct one is the same words found twice (once by the
     # marks, once by the parse, or under a nested "according to"): keep the longer.
     direct_spans = [(q.start, q.end) for q in quotes if q.direct]

@@ -203,7 +203,7 @@ def _to_positions(
     if cand.kind not in options.kinds or not cand.actor_tokens and options.require_actor:
         return
     content = _render(cand.content_tokens, options.max_content_chars)
-    if len(content.split()) < options.min_content_words:
+    if len(content.split()) < options.min_content_words or not stands_alone(content):
         return
     condition = _render(cand.condition_tokens, options.max_content_chars) or None
     if condition:
@@ -266,6 +266,18 @@ def _to_positions(
             cue=cand.cue.lemma_.lower(),
             actor_name=ref.name if ref else None,
         )
+
+
+_REFERRING = re.compile(r"^(?:it|this|that|these|those|so|the same|(?:this|that|these|those|its|their|his|her)\s+[\w’'-]+"
+                        r"|(?:[\w’'.-]+\s+){0,3}to do (?:the same|so|likewise))$",
+                        re.IGNORECASE)
+
+
+def stands_alone(content: str) -> bool:
+    """Whether a position's content means something without the sentences before it: "These
+    demands", "its cessation", "this stance", "the same" only point back at what was said; such a
+    position is dropped rather than shown as a proposition nobody can read."""
+    return not _REFERRING.match(content.strip(" .,;:“”\"'"))
 
 
 def _anchor_span(head: "Token") -> tuple[int, int] | None:
