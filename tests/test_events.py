@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
+from newsdesk.analysis.events import EventOptions, by_kind, compatible, period, story_events
 from newsdesk.errors import AnalysisError, OptionsError
-from newsdesk.events import EventOptions, by_kind, compatible, period, story_events
 from newsdesk.models import Article, Provenance
 
 WORDS_ONLY = EventOptions(use_embeddings=False)
@@ -127,3 +127,19 @@ def test_entries_validate_against_the_published_schema():
     text = "Trump and Putin held a phone call on Tuesday. The war is the worst since 1945. They will meet next month."
     for entry in _events(_article("a", text, "2025-03-18"), _article("b", "The call on Tuesday was long.")):
         jsonschema.validate({"story": "s1", **entry.to_json()}, schema)
+
+
+def test_a_missing_event_word_model_names_the_file_and_the_command_that_rebuilds_it(tmp_path, monkeypatch):
+    from newsdesk import resources
+    from newsdesk.analysis.events import trigger_model
+    from newsdesk.errors import ModelUnavailableError
+
+    assert resources.EVENT_TRIGGER_MODEL in resources.ANALYSIS_DATA  # retraining it invalidates saved analyses
+    monkeypatch.setattr(resources, "EVENT_TRIGGER_MODEL", tmp_path / "trigger_model.json")
+    trigger_model.cache_clear()
+    try:
+        with pytest.raises(ModelUnavailableError) as info:
+            trigger_model()
+        assert str(tmp_path / "trigger_model.json") in info.value.message and "newsdesk train events" in info.value.hint
+    finally:
+        trigger_model.cache_clear()

@@ -190,6 +190,20 @@ def test_copies_fill_gaps_from_the_copy_that_states_them_and_never_overwrite():
     assert clash[2].outlet is None  # two copies disagree: nothing is filled
 
 
+def test_a_type_one_copy_states_holds_for_a_copy_typed_report_for_want_of_cues():
+    def art(aid, kind, source, confidence):
+        return Article(id=aid, provenance=Provenance(f"{aid}.txt"), text="x", article_type=kind,
+                       article_type_source=source, article_type_confidence=confidence)  # fmt: skip
+
+    page, dump = art("page", "opinion", "metadata", 0.9), art("dump", "report", "text", 0.5)
+    filled = {a.id: a for a in fill_from_copies([page, dump], [CopyLink("page", "dump", 0.9)])}
+    assert (filled["dump"].article_type, filled["dump"].article_type_source) == ("opinion", "copy")
+    assert filled["dump"].article_type_confidence == pytest.approx(0.81) and filled["page"] == page
+    declared = art("wire", "report", "url", 0.85)  # a report the URL declares is no gap
+    kept = fill_from_copies([page, declared], [CopyLink("page", "wire", 0.9)])
+    assert kept == [page, declared]
+
+
 # --- article type ------------------------------------------------------------------------------
 
 

@@ -187,14 +187,16 @@ def test_seed_brief_carries_every_analysis_stage(seed_analysis):
     assert {"demands", "agrees"} <= kinds
     assert document["timeline"] and all(t["sources"] for t in document["timeline"])
     assert document["summary"] and all(s["citations"] for s in document["summary"])
-    # The two read-outs of the call disagree on military aid; the energy ceasefire is confirmed.
-    claims = {c["id"]: c for c in document["claims"]}
-    disputed = [claims[d["claim_a"]]["text"] + " " + claims[d["claim_b"]]["text"] for d in document["disagreements"]]
-    assert any("military" in text and "aid" in text or "assistance" in text for text in disputed)
+    # The two read-outs of the call disagree on military aid (the Kremlin's side backed by 003 too);
+    # the energy ceasefire is agreed.
+    aid = [d for d in document["disagreements"] if any("military aid" in s["words"] for s in d["sides"])]
+    assert len(aid) == 1 and aid[0]["kind"] == "reported_dispute"
+    assert [s["side"] for s in aid[0]["sides"]] == ["United States", "Russia"]
+    assert len({e["article_id"] for e in aid[0]["sides"][1]["sources"]}) >= 2
     html = (out / "report.html").read_text(encoding="utf-8")
-    for heading in ("Summary", "Timeline", "Who said what", "Positions", "Disputed"):
+    for heading in ("Summary", "Timeline", "Who said what", "Positions", "Disputes"):
         assert f"<h3>{heading}</h3>" in html
-    assert "energy" in html.split("Confirmed by several outlets")[1].split("</ul>")[0].lower()
+    assert "energy" in html.split("Agreed by several outlets")[1].split("</ul>")[0].lower()
 
 
 def test_site_templates_are_learned_from_the_first_pages_of_each_site_in_arrival_order():

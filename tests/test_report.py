@@ -34,6 +34,10 @@ class _Finding:
         return dict(self.fields)
 
 
+def _evidence(article_id: str, sentence: str) -> dict:
+    return {"article_id": article_id, "sentence": sentence, "start": 0, "end": 5}
+
+
 def _hostile_findings(evil: str) -> dict[str, list]:
     from newsdesk.pipeline import StoryItem
 
@@ -44,12 +48,18 @@ def _hostile_findings(evil: str) -> dict[str, list]:
         "quotes": item(article="a0", speaker=None, speaker_text=evil, text=evil, direct=True, start=0, end=5, cue=evil),
         "positions": item(article="a0", actor=None, actor_text=evil, actor_name=evil, side=evil, kind="demands",
                           content=evil, condition=evil, evidence=evil, start=0, end=5),
-        "claims": item(id="c1", text=evil, sources=[{"article_id": "a0"}, {"article_id": "a1"}],
+        "claims": item(id="c1", text=evil, sources=[_evidence("a0", evil), _evidence("a1", evil)],
                        stance_by_source={"a0": "agree", "a1": "agree"})
-        + [StoryItem("s1", _Finding(id="c2", text=evil, sources=[{"article_id": "a1"}], stance_by_source={"a1": "agree"}))]
-        + [StoryItem("s1", _Finding(id="c3", text=evil, sources=[{"article_id": "a0"}, {"article_id": "a1"}],
-                                    stance_by_source={"a0": "agree", "a1": "discuss"}))],
-        "disagreements": item(claim_a="c1", claim_b="c2", kind=evil, sources=["a0", "a1"]),
+        + [StoryItem("s1", _Finding(id="c2", text=evil, sources=[_evidence("a1", evil)], stance_by_source={"a1": "agree"}))]
+        + [StoryItem("s1", _Finding(id="c3", text=evil, sources=[_evidence("a0", evil), _evidence("a1", evil)],
+                                    stance_by_source={"a0": "agree", "a1": "report"}))],
+        "disagreements": item(id="d1", kind="fact", explanation=evil, sources=["a0", "a1"],
+                              sides=[{"actor": evil, "side": evil, "words": evil,
+                                      "sources": [{"article_id": "a0", "sentence": evil, "start": 0, "end": 5}]},
+                                     {"actor": evil, "side": None, "words": evil,
+                                      "sources": [{"article_id": "a1", "sentence": evil, "start": 0, "end": 5}]}],
+                              evidence=[{"article_id": "a0", "sentence": evil, "start": 0, "end": 5},
+                                        {"article_id": "a1", "sentence": evil, "start": 0, "end": 5}]),
         "timeline": item(date=None, relative=evil, text=evil, sources=["a0"], undated=True),
         "summary": item(text=evil, article="a0", start=0, end=5, citations=["a0"]),
     }
@@ -92,7 +102,7 @@ def test_every_article_field_is_escaped_in_html(tmp_path):
             assert not name.startswith("on"), (tag, name)
             assert not (value or "").lower().startswith("javascript:")
     assert "&lt;script&gt;" in page
-    for heading in ("Summary", "Timeline", "Who said what", "Positions", "Confirmed by several outlets", "Disputed"):
+    for heading in ("Summary", "Timeline", "Who said what", "Positions", "Agreed by several outlets", "Disputes"):
         assert f"<h3>{heading}</h3>" in page  # every section was rendered, so every field went through escaping
 
 

@@ -25,7 +25,7 @@ from newsdesk.store import open_store
 def seeds(seed_analysis):
     document, db_path, _out = seed_analysis
     app = create_app(db_path)
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1:8765") as client:
         yield client, document, db_path
 
 
@@ -227,7 +227,7 @@ def test_server_follows_the_store_while_it_runs(tmp_path):
     with open_store(db) as store:
         one = _add(store, "one", "Harbour reopens", "The harbour reopened to ferries on Monday.")
         store.replace_stories([Story("s-one", "Harbour reopens", (one,))])
-    with TestClient(create_app(db, ServeOptions(search=SearchOptions(rerank=False)))) as client:
+    with TestClient(create_app(db, ServeOptions(search=SearchOptions(rerank=False))), base_url="http://127.0.0.1:8765") as client:
         assert client.get("/api/search", params={"q": "glacier"}).json()["hits"] == []
         with open_store(db) as store:  # an ingest beside the running server
             two = _add(store, "two", "Glacier retreats", "The glacier retreated by forty metres this summer.")
@@ -298,7 +298,7 @@ def test_hostile_article_text_comes_out_escaped_on_every_page(tmp_path):
     from urllib.parse import quote
 
     story_id, article_id, copy_id = _hostile_store(tmp_path / "hostile.db")
-    with TestClient(create_app(tmp_path / "hostile.db", ServeOptions(search=SearchOptions(rerank=False)))) as client:
+    with TestClient(create_app(tmp_path / "hostile.db", ServeOptions(search=SearchOptions(rerank=False))), base_url="http://127.0.0.1:8765") as client:
         pages = {
             "list": client.get("/"),
             "story": client.get(f"/stories/{quote(story_id, safe='')}"),

@@ -71,6 +71,13 @@ class MalformedRecordError(IngestError):
     code = "E107"
 
 
+class InternalReadError(IngestError):
+    """A reader raised an exception it should not have (a bug in newsdesk): the file is rejected
+    with this code, the batch goes on, the traceback is logged and the run exits with code 4."""
+
+    code = "E108"
+
+
 # --- extract ----------------------------------------------------------------------------------
 
 
@@ -118,6 +125,30 @@ class StoreError(NewsdeskError):
 
 class SchemaVersionError(StoreError):
     code = "E701"
+
+
+class StoreLockedError(StoreError):
+    """Another process is writing to the store (one writer at a time)."""
+
+    code = "E702"
+
+
+class StoreDamagedError(StoreError):
+    """The store file fails its integrity check; nothing is written into it."""
+
+    code = "E703"
+
+
+class StoreReadOnlyError(StoreError):
+    """A write was asked of a store opened read-only, or the file or its folder cannot be written."""
+
+    code = "E704"
+
+
+class StoreWriteError(StoreError):
+    """The disk is full (or failing, or over a size limit): the step being written was rolled back."""
+
+    code = "E705"
 
 
 class ReportError(NewsdeskError):

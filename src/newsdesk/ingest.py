@@ -17,6 +17,18 @@ detected per file: a byte-order mark first (UTF-8, UTF-16, UTF-32), then strict 
 page's declared charset (HTML), then statistical detection (charset-normalizer) among legacy
 encodings such as cp1252 and latin-1. Anything that cannot be read is yielded as a
 :class:`~newsdesk.models.Rejection` naming the file and the reason; the batch goes on.
+
+Input is untrusted, so reading is bounded and crash-proof: documents over a size limit are
+rejected before they are loaded; JSON records nested deeper than ``max_json_depth`` are rejected;
+strings that cannot be stored (lone surrogates from JSON ``\\ud800`` escapes) are repaired; a folder
+that cannot be listed is rejected (never skipped silently); and an unexpected exception inside a
+reader (a bug) rejects that file with code E108 instead of stopping the batch. File names that are
+not valid UTF-8 are kept exactly (Python's surrogate escapes; the store keeps their bytes) and
+shown through :func:`display_path`.
+
+Why one module of ~770 lines: the readers (files, JSONL, WARC, feeds) share the bounds,
+the decoding and the rejection rules that make bad input a reason instead of a crash; a
+reader per module is the next split, once a sixth input format arrives.
 """
 
 from __future__ import annotations
@@ -27,6 +39,8 @@ import json
 import logging
 import os
 import re
+import stat
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -36,6 +50,7 @@ from .errors import (
     DecodingError,
     EmptyInputError,
     IngestError,
+    InternalReadError,
     MalformedRecordError,
     OptionsError,
     OversizeInputError,
@@ -89,17 +104,29 @@ class IngestOptions:
             JSONL record), default 20 MiB. Bigger files are rejected with a clear reason rather than
             loaded: a 20 MiB news page is already far beyond any real article page.
         max_jsonl_bytes: largest JSONL file accepted (streamed line by line), default 4 GiB.
+        max_text_chars: longest plain-text document accepted, in characters after decoding
+            (default 5,000,000, a 2,500-page book; the longest news article is far shorter).
+            HTML pages are bounded by their bytes and by the extractor's own cut.
+        max_json_depth: deepest nesting of a JSONL record (default 64; crawler records are 2–4
+            levels deep). Deeper records are rejected before anything recurses over them.
         include_hidden: also read files and folders whose names start with a dot.
         date, outlet: the publication date (``YYYY-MM-DD``) and outlet the user states for every
             input of this run (``--date``/``--outlet``); they outrank everything else, a sidecar
             file (``page.html.json``) included. Default None: not stated.
+        batch_documents, batch_chars: documents are read, extracted and stored in batches of at
+            most this many documents and characters (defaults 2,000 and 200,000,000): the memory
+            of a run stays bounded, and whatever a run stored before it stopped is kept.
     """
 
     max_document_bytes: int = 20 * 1024 * 1024
     max_jsonl_bytes: int = 4 * 1024 * 1024 * 1024
+    max_text_chars: int = 5_000_000
+    max_json_depth: int = 64
     include_hidden: bool = False
     date: str | None = None
     outlet: str | None = None
+    batch_documents: int = 2000
+    batch_chars: int = 200_000_000
 
     def __post_init__(self) -> None:
         _check_user_statements(self.date, self.outlet)
@@ -113,6 +140,46 @@ class IngestOptions:
                 "max_jsonl_bytes must be at least max_document_bytes",
                 hint=f"raise max_jsonl_bytes above {self.max_document_bytes}",
             )
+        if self.max_text_chars < 1000:
+            raise OptionsError(f"max_text_chars={self.max_text_chars} is too small to hold an article", hint="use at least 1000")
+        if not 2 <= self.max_json_depth <= 500:
+            raise OptionsError(
+                f"max_json_depth={self.max_json_depth} must lie between 2 and 500",
+                hint="the default, 64, is far above any crawler's records",
+            )
+        if self.batch_documents < 1 or self.batch_chars < 1:
+            raise OptionsError("batch_documents and batch_chars must be at least 1", hint="the defaults are 2000 and 200000000")
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show on one terminal or log line: control characters (newlines included),
+    bidirectional overrides and undecodable bytes are written as escapes (``\\n``, ``\\x1b``,
+    ``\\xff``), so that a file name cannot forge a line or hide its real characters."""
+    if not _UNPRINTABLE.search(text):
+        return text
+
+    def escape(match: re.Match) -> str:
+        char = match.group()
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte of a file name (surrogate escape)
+            return f"\\x{code - 0xDC00:02x}"
+        if char in "\n\r\t":
+            return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}[char]
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNPRINTABLE.sub(escape, text)
+
+
+def display_path(path: str) -> str:
+    """A file name as shown to people and written into reports: :func:`printable`. The store keeps
+    the exact name; this is only how it is shown."""
+    return printable(str(path))
 
 
 def _check_user_statements(date: str | None, outlet: str | None) -> None:
@@ -139,14 +206,21 @@ def discover(paths: Iterable[str | os.PathLike], *, options: IngestOptions) -> I
         if not path.exists():
             yield Rejection(str(path), "no such file or folder", UnreadableFileError.code)
         elif path.is_dir():
-            for child in sorted(_walk(path, options)):
-                yield child
+            unreadable: list[Rejection] = []
+            yield from sorted(_walk(path, options, unreadable))
+            yield from unreadable
         else:
             yield path
 
 
-def _walk(folder: Path, options: IngestOptions) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
+def _walk(folder: Path, options: IngestOptions, unreadable: list[Rejection]) -> Iterator[Path]:
+    def refused(exc: OSError) -> None:  # a folder that cannot be listed is rejected, never skipped silently
+        where = exc.filename if exc.filename is not None else folder
+        reason = f"cannot read the folder: {exc.strerror or exc}"
+        log.info("rejected %s: %s", display_path(str(where)), reason)
+        unreadable.append(Rejection(str(where), reason, UnreadableFileError.code))
+
+    for root, dirs, files in os.walk(folder, onerror=refused):
         if not options.include_hidden:
             dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
@@ -195,30 +269,79 @@ def read_file(path: Path, *, options: IngestOptions | None = None) -> Iterator[R
     options = options or IngestOptions()
     kind = _kind_of(path)
     try:
-        if kind is None:
-            raise UnsupportedFormatError(
-                f"unsupported file type {path.suffix or '(no suffix)'!r}",
-                hint="newsdesk reads .txt/.md, .html/.htm, .jsonl[.gz], .warc[.gz] and .rss/.atom/.xml feeds",
-            )
-        if kind == "jsonl":
-            yield from _read_jsonl(path, options)
-            return
-        if kind == "warc":
-            yield from _read_warc(path, options)
-            return
-        if kind == "feed":
-            yield from _read_feed(path, options)
-            return
-        data = _read_bytes(path, limit=options.max_document_bytes)
-        text, encoding = decode_bytes(data, html=(kind == "html"))
-        if not text.strip():
-            raise EmptyInputError("the file holds only white space")
-        if kind == "text" and _HTML_START.match(data[:2048].lstrip(codecs.BOM_UTF8)):
-            kind = "html"
-        yield RawDocument(Provenance(str(path)), kind, _normalise_newlines(text), encoding)
+        yield from _read_file(path, kind, options)
     except IngestError as exc:
-        log.info("rejected %s: %s", path, exc.message)
+        log.info("rejected %s: %s", display_path(str(path)), exc.message)
         yield Rejection(str(path), exc.message, exc.code)
+    except MemoryError:
+        raise
+    except Exception as exc:  # a bug in a reader: this file is rejected, the batch goes on
+        log.error("unexpected error while reading %s", display_path(str(path)), exc_info=exc)
+        reason = f"unexpected error while reading ({type(exc).__name__}: {printable(str(exc))[:200]}); a bug in newsdesk, the traceback is logged"
+        yield Rejection(str(path), reason, InternalReadError.code)
+
+
+def _read_file(path: Path, kind: str | None, options: IngestOptions) -> Iterator[RawDocument | Rejection]:
+    if kind is None:
+        raise UnsupportedFormatError(
+            f"unsupported file type {path.suffix or '(no suffix)'!r}",
+            hint="newsdesk reads .txt/.md, .html/.htm, .jsonl[.gz], .warc[.gz] and .rss/.atom/.xml feeds",
+        )
+    _require_regular_file(path)
+    if kind == "jsonl":
+        yield from _read_jsonl(path, options)
+        return
+    if kind == "warc":
+        yield from _read_warc(path, options)
+        return
+    if kind == "feed":
+        yield from _read_feed(path, options)
+        return
+    data = _read_bytes(path, limit=options.max_document_bytes)
+    text, encoding = decode_bytes(data, html=(kind == "html"))
+    if not text.strip():
+        raise EmptyInputError("the file holds only white space")
+    if kind == "text" and _HTML_START.match(data[:2048].lstrip(codecs.BOM_UTF8)):
+        kind = "html"
+    yield _document(Provenance(str(path)), kind, text, encoding, {}, options)
+
+
+def _require_regular_file(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise UnreadableFileError(f"cannot read the file: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(mode):
+        raise UnreadableFileError("not a regular file (a device, pipe or socket)", hint="pass files and folders only")
+
+
+def _storable(text: str) -> str:
+    """``text`` with any lone surrogate (from a JSON ``\\ud800`` escape) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+
+
+def _document(provenance: Provenance, kind: str, text: str, encoding: str, hints: dict[str, str], options: IngestOptions) -> RawDocument:
+    """The document every reader yields: limits checked, text normalised and storable."""
+    if kind == "text" and len(text) > options.max_text_chars:
+        raise OversizeInputError(
+            f"the text is {len(text):,} characters long, over the {options.max_text_chars:,} characters limit per document",
+            hint="split it, or raise IngestOptions.max_text_chars",
+        )
+    content = _storable(_normalise_newlines(text))
+    if not content.strip():
+        raise EmptyInputError("the document holds only white space")
+    url = _storable(provenance.url) if provenance.url else provenance.url
+    return RawDocument(
+        Provenance(provenance.path, provenance.record, url),
+        kind,  # type: ignore[arg-type]
+        content,
+        encoding,
+        {key: _storable(value) for key, value in hints.items()},
+    )
 
 
 def _read_bytes(path: Path, *, limit: int) -> bytes:
@@ -270,7 +393,7 @@ def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
             try:
                 codecs.lookup(name)
                 return data.decode(name), name
-            except (LookupError, UnicodeDecodeError):
+            except (LookupError, ValueError):  # unknown, not a text encoding, or bytes that do not fit
                 pass
     return _decode_detected(data)
 
@@ -348,32 +471,54 @@ def _read_jsonl(path: Path, options: IngestOptions) -> Iterator[RawDocument | Re
     found_any = False
     try:
         with opener(path, "rb") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
+            for number, line in _numbered_lines(handle, options.max_document_bytes):
+                if line is not None and not line.strip():
                     continue
                 found_any = True
                 try:
                     yield _record_document(path, number, line, options)
                 except IngestError as exc:
-                    log.info("rejected %s:%d: %s", path, number, exc.message)
+                    log.info("rejected %s:%d: %s", display_path(str(path)), number, exc.message)
                     yield Rejection(str(path), exc.message, exc.code, record=number)
-    except (OSError, EOFError) as exc:  # truncated gzip, permission denied mid-way…
-        raise UnreadableFileError(f"reading stopped: {exc}") from exc
+                except (OSError, EOFError, MemoryError):
+                    raise
+                except Exception as exc:  # a bug on one record: that record is rejected, the file goes on
+                    log.error("unexpected error while reading %s:%d", display_path(str(path)), number, exc_info=exc)
+                    reason = f"unexpected error while reading the record ({type(exc).__name__}); a bug in newsdesk, the traceback is logged"
+                    yield Rejection(str(path), reason, InternalReadError.code, record=number)
+    except (OSError, EOFError, zlib.error) as exc:  # truncated gzip, permission denied mid-way…
+        raise UnreadableFileError(f"reading stopped: {printable(str(exc))}") from exc
     if not found_any:
         raise EmptyInputError("the JSONL file holds no records")
 
 
-def _record_document(path: Path, number: int, line: bytes, options: IngestOptions) -> RawDocument:
-    if len(line) > options.max_document_bytes:
+def _numbered_lines(handle, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """``(line number, line)`` of a binary file, never holding more than ``limit + 1`` bytes of one
+    line: a longer line is read through and given as ``None`` (an oversize record)."""
+    number = 0
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            while True:  # skip the rest of the oversize line
+                rest = handle.readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield number, None
+            continue
+        yield number, line
+
+
+def _record_document(path: Path, number: int, line: bytes | None, options: IngestOptions) -> RawDocument:
+    if line is None or len(line) > options.max_document_bytes:
         raise OversizeInputError(
-            f"the record is {len(line) / 1_048_576:.1f} MiB, over the {options.max_document_bytes / 1_048_576:.0f} MiB limit per document",
+            f"the record is over the {options.max_document_bytes / 1_048_576:.0f} MiB limit per document",
             hint="raise IngestOptions.max_document_bytes",
         )
     text, encoding = decode_bytes(line)
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MalformedRecordError(f"the line is not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    record = _parse_record(text, options.max_json_depth)
     if not isinstance(record, dict):
         raise MalformedRecordError(f"the line is a JSON {type(record).__name__}, not an object with article fields")
     html = _first_text(record, JSONL_FIELDS["html"])
@@ -390,13 +535,30 @@ def _record_document(path: Path, number: int, line: bytes, options: IngestOption
         hints["date"] = normalise_date_hint(hints["date"])
     url = _first_text(record, JSONL_FIELDS["url"])
     kind = "html" if html else "text"
-    return RawDocument(
-        Provenance(str(path), record=number, url=url or None),
-        kind,
-        _normalise_newlines(html or body or ""),
-        encoding,
-        hints,
-    )
+    return _document(Provenance(str(path), record=number, url=url or None), kind, html or body or "", encoding, hints, options)
+
+
+def _parse_record(text: str, max_depth: int):
+    """The JSON value of one record, refused when malformed or nested deeper than ``max_depth``."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MalformedRecordError(f"the line is not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    except RecursionError as exc:
+        raise MalformedRecordError(f"the record is nested too deeply (over {max_depth} levels)") from exc
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise MalformedRecordError(f"the line is not usable JSON ({printable(str(exc))[:120]})") from exc
+    # Iterative, so that checking the depth cannot itself recurse too deeply.
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            raise MalformedRecordError(f"the record is nested too deeply (over {max_depth} levels)")
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values() if isinstance(child, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+    return value
 
 
 def _first_text(record: dict, fields: tuple[str, ...]) -> str | None:
@@ -439,11 +601,11 @@ def _read_warc(path: Path, options: IngestOptions) -> Iterator[RawDocument | Rej
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    found_any = False
+    found_any = pages = rejected = 0
     try:
         with open(path, "rb") as handle:
-            for number, record in enumerate(ArchiveIterator(handle), 1):
-                found_any = True
+            for number, record in enumerate(_warc_records(ArchiveIterator(handle)), 1):
+                found_any = number
                 if record.rec_type not in ("response", "resource"):
                     continue
                 headers = record.http_headers
@@ -463,21 +625,46 @@ def _read_warc(path: Path, options: IngestOptions) -> Iterator[RawDocument | Rej
                     text, encoding = _decode_with_http_charset(payload, content_type)
                     if not text.strip():
                         raise EmptyInputError("the archived page is empty")
+                    hints = {}
+                    crawled = record.rec_headers.get_header("WARC-Date")
+                    if crawled:
+                        hints["crawled"] = normalise_date_hint(crawled)
+                    document = _document(Provenance(str(path), record=number, url=url), "html", text, encoding, hints, options)
                 except IngestError as exc:
-                    log.info("rejected %s:%d: %s", path, number, exc.message)
+                    log.info("rejected %s:%d: %s", display_path(str(path)), number, exc.message)
+                    rejected += 1
                     yield Rejection(str(path), exc.message, exc.code, record=number)
                     continue
-                hints = {}
-                crawled = record.rec_headers.get_header("WARC-Date")
-                if crawled:
-                    hints["crawled"] = normalise_date_hint(crawled)
-                yield RawDocument(Provenance(str(path), record=number, url=url), "html", _normalise_newlines(text), encoding, hints)
+                pages += 1
+                yield document
     except ArchiveLoadFailed as exc:
-        raise MalformedRecordError(f"not a readable WARC archive: {exc}") from exc
-    except OSError as exc:
-        raise UnreadableFileError(f"reading stopped: {exc}") from exc
+        raise MalformedRecordError(f"not a readable WARC archive: {printable(str(exc))}") from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UnreadableFileError(f"reading stopped: {printable(str(exc))}") from exc
     if not found_any:
         raise EmptyInputError("the WARC file holds no records")
+    if not pages and not rejected:
+        raise EmptyInputError(f"none of the {found_any} WARC records is an HTML page (response with status 2xx, or resource)")
+
+
+def _warc_records(iterator) -> Iterator:
+    """warcio's records; whatever warcio raises on a malformed archive means the archive is malformed."""
+    from warcio.exceptions import ArchiveLoadFailed
+
+    number = 0
+    while True:
+        try:
+            record = next(iterator)
+        except StopIteration:
+            return
+        except (ArchiveLoadFailed, OSError, EOFError, zlib.error):
+            raise
+        except Exception as exc:  # e.g. a record without its target URI: warcio trips over it
+            raise MalformedRecordError(
+                f"the WARC archive is malformed after record {number} ({type(exc).__name__}: {printable(str(exc))[:120]})"
+            ) from exc
+        number += 1
+        yield record
 
 
 def _decode_with_http_charset(payload: bytes, content_type: str) -> tuple[str, str]:
@@ -485,7 +672,7 @@ def _decode_with_http_charset(payload: bytes, content_type: str) -> tuple[str, s
     if match:
         try:
             return payload.decode(match.group(1)), match.group(1).lower()
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # unknown, not a text encoding, or bytes that do not fit
             pass
     return decode_bytes(payload, html=True)
 
@@ -507,7 +694,7 @@ def _read_feed(path: Path, options: IngestOptions) -> Iterator[RawDocument | Rej
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise MalformedRecordError(f"not well-formed XML: {exc}") from exc
+        raise MalformedRecordError(f"not well-formed XML: {printable(str(exc))}") from exc
     tag = etree.QName(root).localname.lower()
     if tag == "rss":
         channel = root.find("channel")
@@ -525,13 +712,13 @@ def _read_feed(path: Path, options: IngestOptions) -> Iterator[RawDocument | Rej
         raise EmptyInputError("the feed holds no items")
     for number, item in enumerate(items, 1):
         try:
-            yield _feed_document(path, number, item, site, tag)
+            yield _feed_document(path, number, item, site, tag, options)
         except IngestError as exc:
-            log.info("rejected %s:%d: %s", path, number, exc.message)
+            log.info("rejected %s:%d: %s", display_path(str(path)), number, exc.message)
             yield Rejection(str(path), exc.message, exc.code, record=number)
 
 
-def _feed_document(path: Path, number: int, item, site: str | None, kind: str) -> RawDocument:
+def _feed_document(path: Path, number: int, item, site: str | None, kind: str, options: IngestOptions) -> RawDocument:
     if kind == "feed":
         link = item.find("atom:link[@rel='alternate']", _FEED_NS)
         if link is None:
@@ -557,12 +744,13 @@ def _feed_document(path: Path, number: int, item, site: str | None, kind: str) -
     if is_html:
         heading = f"<h1>{_html_escape(title)}</h1>" if title else ""
         body = f"<html><head><title>{_html_escape(title or '')}</title></head><body><article>{heading}{body}</article></body></html>"
-    return RawDocument(
+    return _document(
         Provenance(str(path), record=number, url=url.strip() if url else None),
         "html" if is_html else "text",
-        _normalise_newlines(body),
+        body,
         "utf-8",
         hints,
+        options,
     )
 
 

@@ -21,8 +21,9 @@ from .analysis import StageError, StoryAnalysis, StoryItem, analyse_story, colle
 from .dedup import CopyIndex
 from .errors import DedupError, ExtractionError, ModelUnavailableError, StoriesError
 from .extract import extract, learn_templates, site_key
+from .extract.origin import fill_from_copies
 from .extract.templates import SiteTemplates
-from .ingest import read_paths
+from .ingest import display_path, read_paths
 from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
 from .options import PipelineOptions
 from .store import Store
@@ -85,21 +86,45 @@ def ingest(
     half-way and rerun ends with the same store as an unbroken run.
     """
     options = options or PipelineOptions()
+    return ingest_documents(read_paths(paths, options=options.ingest), store=store, options=options, progress=progress)
+
+
+def ingest_documents(
+    items: Iterable[RawDocument | Rejection],
+    *,
+    store: Store,
+    options: PipelineOptions | None = None,
+    progress: Progress | None = None,
+) -> IngestSummary:
+    """:func:`ingest` of documents already read (and of rejections to record), in arrival order.
+
+    Inputs are streamed: they are read, extracted and stored in batches (``IngestOptions.batch_*``),
+    so memory stays bounded and whatever was stored before a failure is kept.
+    """
+    options = options or PipelineOptions()
     summary = IngestSummary()
-    documents = _read_inputs(paths, store, options, summary)
-    new = _register_known(documents, store, summary)
-
-    stored = store.documents_for_sites({d.site for d in new}, limit_per_site=options.template_pages)
-    templates = learn_templates(_template_sample(chain(stored, new), options))
-    indexes = Indexes.open(store, options)
-    indexes.catch_up(store)
-
-    for done, doc in enumerate(new, 1):
-        article = _extract_and_store(doc, templates, store, options, summary)
-        if article is not None:
-            indexes.add(article, store)
-        if progress:
-            progress(done, len(new), doc.provenance.label())
+    indexes: Indexes | None = None
+    done = total = 0
+    for batch in _read_batches(items, store, options, summary):
+        new = _register_known(batch, store, summary)
+        total += len(new)
+        if indexes is None:
+            indexes = Indexes.open(store, options)
+            indexes.catch_up(store)
+        if not new:
+            continue
+        stored = store.documents_for_sites({d.site for d in new}, limit_per_site=options.template_pages)
+        templates = learn_templates(_template_sample(chain(stored, new), options))
+        for doc in new:
+            article = _extract_and_store(doc, templates, store, options, summary)
+            if article is not None:
+                indexes.add(article, store)
+            done += 1
+            if progress:
+                progress(done, total, doc.provenance.label())
+    if indexes is None:
+        indexes = Indexes.open(store, options)
+        indexes.catch_up(store)
     indexes.commit(store)
 
     counts = store.counts()
@@ -107,20 +132,28 @@ def ingest(
     return summary
 
 
-def _read_inputs(
-    paths: Iterable[str | Path], store: Store, options: PipelineOptions, summary: IngestSummary
-) -> list[RawDocument]:
-    documents: list[RawDocument] = []
+def _read_batches(
+    items: Iterable[RawDocument | Rejection], store: Store, options: PipelineOptions, summary: IngestSummary
+) -> Iterator[list[RawDocument]]:
+    """The documents of ``items`` in batches (rejections are stored as they come)."""
+    batch: list[RawDocument] = []
+    size = 0
     files: set[str] = set()
-    for item in read_paths(paths, options=options.ingest):
+    for item in items:
         files.add(item.path if isinstance(item, Rejection) else item.provenance.path)
+        summary.files = len(files)
         if isinstance(item, Rejection):
             summary.rejections.append(item)
             store.add_rejection(item)
-        else:
-            documents.append(item)
-    summary.files, summary.documents = len(files), len(documents)
-    return documents
+            continue
+        batch.append(item)
+        summary.documents += 1
+        size += len(item.content)
+        if len(batch) >= options.ingest.batch_documents or size >= options.ingest.batch_chars:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def _register_known(documents: list[RawDocument], store: Store, summary: IngestSummary) -> list[RawDocument]:
@@ -179,7 +212,13 @@ def _template_sample(documents: Iterable[RawDocument], options: PipelineOptions)
     the first ones in arrival order keeps a resumed run's templates equal to an unbroken run's.
     """
     seen: dict[str, int] = {}
+    digests: set[str] = set()
     for doc in documents:
+        # One page ingested twice (from two places) counts once, as it does once stored: else an
+        # unbroken run and a resumed one would learn from different pages (and title differently).
+        if doc.digest in digests:
+            continue
+        digests.add(doc.digest)
         key = site_key(doc)
         seen[key] = seen.get(key, 0) + 1
         if seen[key] <= options.template_pages:
@@ -312,6 +351,7 @@ class Analysis:
                     "published": article.published,
                     "text": article.text,
                     "extractor": article.extractor,
+                    **article.origin_json(),
                     "duplicate_of": duplicate_of.get(article.id),
                     "copies": copies_of.get(article.id, []),
                     "story": story_of.get(article.id),
@@ -331,7 +371,7 @@ class Analysis:
             ],
             **{name: [item.to_json() for item in self.section(name)] for name in names},
             "rejected": [
-                {"path": r.path, "record": r.record, "code": r.code, "reason": r.reason} for r in self.rejections
+                {"path": display_path(r.path), "record": r.record, "code": r.code, "reason": r.reason} for r in self.rejections
             ],
             "stage_errors": [error.to_json() for error in self.stage_errors],
             "run": self.run.to_json() if self.run else None,
@@ -339,7 +379,7 @@ class Analysis:
 
 
 def _provenance_json(provenance: Provenance) -> dict[str, Any]:
-    return {"path": provenance.path, "record": provenance.record, "url": provenance.url}
+    return {"path": display_path(provenance.path), "record": provenance.record, "url": provenance.url}
 
 
 def build_analysis(
@@ -356,7 +396,8 @@ def build_analysis(
     fails on one story is recorded in ``stage_errors`` and everything else is still analysed.
     """
     options = options or PipelineOptions()
-    articles = store.articles()
+    # a copy of an article states what another copy leaves out (its outlet, its date)
+    articles = fill_from_copies(store.articles(), store.copies())
     analysis = Analysis(
         articles=articles,
         sources={article.id: store.sources(article.id) for article in articles},

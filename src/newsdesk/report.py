@@ -3,6 +3,10 @@
 Article text is untrusted input: in HTML every article-derived string goes through
 :func:`html.escape` (attributes included) and the page loads nothing from the network and runs
 no script. In Markdown, characters that would turn into markup or raw HTML are escaped too.
+
+Why one module of ~770 lines: the three outputs and the web UI's story pages are views of
+one :class:`ReportView`; keeping Markdown and HTML rendering side by side keeps their sections
+in step. The HTML half is the part to move out next.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import re
 from collections import Counter
 from datetime import date
@@ -43,20 +48,80 @@ def write_outputs(analysis, out_dir: str | Path) -> list[Path]:
     """Write ``analysis.json``, ``report.md`` and ``report.html`` into ``out_dir``; return their paths.
 
     ``analysis`` is a :class:`newsdesk.pipeline.Analysis` or its ``analysis.json`` document.
+    Each file is replaced atomically (written to a temporary file in the same folder, flushed to
+    disk, then renamed over the old one): a run killed while writing, or a full disk, leaves every
+    file either as it was or complete, never cut.
     """
     out_dir = Path(out_dir)
+    temporaries: list[Path] = []
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         document = analysis if isinstance(analysis, dict) else analysis.to_json()
         validate(document)
         view = ReportView(document)
-        paths = [out_dir / "analysis.json", out_dir / "report.md", out_dir / "report.html"]
-        paths[0].write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
-        paths[1].write_text(render_markdown(view), encoding="utf-8")
-        paths[2].write_text(render_html(view), encoding="utf-8")
+        outputs = {
+            "analysis.json": json.dumps(document, ensure_ascii=False, indent=2),
+            "report.md": render_markdown(view),
+            "report.html": render_html(view),
+        }
+        _remove_stale_temporaries(out_dir, outputs)
+        paths = []
+        for name, text in outputs.items():
+            temporaries.append(_write_temporary(out_dir, name, text.encode("utf-8")))
+            paths.append(out_dir / name)
+        for temporary, path in zip(temporaries, paths):
+            os.replace(temporary, path)
+        temporaries = []
+        _sync_folder(out_dir)
     except OSError as exc:
-        raise ReportError(f"cannot write the report into {str(out_dir)!r}: {exc}", hint="pass another --out folder") from exc
+        raise ReportError(
+            f"cannot write the report into {str(out_dir)!r}: {exc.strerror or exc}",
+            hint="free some space or pass another --out folder; the report files already there were left as they were",
+        ) from exc
+    finally:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
     return paths
+
+
+def _temporary_name(name: str, pid: int | str) -> str:
+    return f".{name}.{pid}.tmp"
+
+
+def _write_temporary(folder: Path, name: str, data: bytes) -> Path:
+    """``data`` in a new temporary file beside ``folder / name``, flushed to the disk."""
+    temporary = folder / _temporary_name(name, os.getpid())
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _remove_stale_temporaries(folder: Path, names) -> None:
+    """Temporary files a killed run left behind (only ours: ``.analysis.json.<pid>.tmp`` …)."""
+    for name in names:
+        for stale in folder.glob(_temporary_name(name, "*")):
+            if stale.name[len(name) + 2 : -4].isdigit():
+                stale.unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames durable (the folder's entries reach the disk too)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems cannot sync a folder; the files themselves are synced
+        pass
+    finally:
+        os.close(fd)
 
 
 #: Later stages' sections of analysis.json whose items carry a ``story`` field.
@@ -92,8 +157,8 @@ class ReportView:
         name = outlet_name(article)
         if name == UNKNOWN_OUTLET:  # two unnamed outlets must still be told apart in a citation
             title = " ".join((article.get("title") or article.get("text") or "").split()[:6])
-            return f"{name}: {title}…" if title else name
-        return name
+            name = f"{name}: {title}…" if title else name
+        return f"{name}, opinion" if is_opinion(article) else name
 
     def speakers(self, story: dict) -> list[tuple[str, list[dict]]]:
         """Who was quoted in a story, most quoted first: [(speaker name, quotes)].
@@ -165,13 +230,79 @@ def outlet_name(article: dict) -> str:
 
 
 UNKNOWN_OUTLET = "outlet unknown"
+UNKNOWN_DATE = "date unknown"
+
+#: How a date, outlet or type was found, in words (the sources of :mod:`newsdesk.extract.origin`).
+SOURCE_WORDS = {
+    "user": "given on the command line",
+    "sidecar": "from its sidecar file",
+    "record": "from the crawl record",
+    "metadata": "from the page's metadata",
+    "url": "from the URL",
+    "dateline": "from the dateline",
+    "text": "from cues in the text",
+    "copy": "from another copy of the article",
+}
+#: Below this confidence the report says how a value was found (user, sidecar, record, page
+#: metadata and URL dates are at or above it; hosts, datelines, text cues and copies below).
+SURE = 0.85
+#: Article types shown by name (a plain report is the default and needs no label).
+TYPE_WORDS = {"opinion": "opinion", "analysis": "analysis", "interview": "interview", "live_blog": "live blog"}
+
+
+def _how_found(article: dict, field: str) -> str:
+    """' (from cues in the text)' when the value's source is less than sure; '' otherwise."""
+    source, confidence = article.get(f"{field}_source"), article.get(f"{field}_confidence")
+    if not source or (confidence is not None and confidence >= SURE):
+        return ""
+    return f" ({SOURCE_WORDS.get(source, source)})"
+
+
+def article_type_label(article: dict) -> str:
+    """'opinion', 'analysis', 'interview', 'live blog' or 'report' ('' when not typed)."""
+    kind = article.get("article_type")
+    return TYPE_WORDS.get(kind, "report") if kind else ""
+
+
+def article_meta(article: dict) -> list[str]:
+    """What the reader needs to weigh an article, as plain strings (escape them to show them):
+    outlet, date and type, each with how it was found when that is uncertain."""
+    outlet = outlet_name(article) + (_how_found(article, "outlet") if article.get("outlet") else "")
+    published = (article["published"] + _how_found(article, "published")) if article.get("published") else UNKNOWN_DATE
+    parts = [outlet, published]
+    kind = article_type_label(article)
+    if kind:
+        parts.append(kind + (_how_found(article, "article_type") if kind != "report" else ""))
+    return parts
+
+
+def is_opinion(article: dict | None) -> bool:
+    """An op-ed, column or editorial: its advice and claims are the author's, not news."""
+    return bool(article) and (article or {}).get("article_type") == "opinion"
+
+
+def timeline_when(entry: dict) -> str:
+    """An entry's date as shown: the date, or "date unknown" with the expression as written."""
+    if entry.get("date"):
+        return str(entry["date"])
+    note = entry.get("note") or (f"{entry['relative']}, in an undated article" if entry.get("relative") else "")
+    return f"{UNKNOWN_DATE} ({note})" if note else UNKNOWN_DATE
+
+
+def split_timeline(entries: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The story's own events, and the background and planned entries kept apart from them."""
+    own = [e for e in entries if e.get("kind", "event") == "event"]
+    return own, [e for e in entries if e.get("kind", "event") != "event"]
+
+
+KIND_WORDS = {"background": "background", "planned": "planned"}
 
 
 def _date_range(story: dict) -> str:
     first, last = story.get("first_published"), story.get("last_published")
     if first and last and first != last:
         return f"{first} – {last}"
-    return first or last or "undated"
+    return first or last or UNKNOWN_DATE
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,8 +342,7 @@ def render_markdown(view: ReportView) -> str:
         lines.append("")
         for article in view.story_articles(story):
             lines.append(
-                f"- **{md(article.get('title') or '(untitled)')}** — {md(outlet_name(article))}"
-                f", {md(article.get('published') or 'undated')}"
+                f"- **{md(article.get('title') or '(untitled)')}** — {md(' · '.join(article_meta(article)))}"
                 f"{', by ' + md(', '.join(article['authors'])) if article.get('authors') else ''}"
                 f" (`{article['id']}`, {md(article['source']['path'])})"
             )
@@ -240,16 +370,27 @@ def _cites(view: ReportView, ids: list[str]) -> str:
 def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
     lines: list[str] = []
     summary = view.section(story, "summary")
-    if summary:
+    lead = _summary_lead(view, story)
+    if summary or lead:
         lines += ["### Summary", ""]
+        lines += [f"- {'Agreed' if kind == 'agreed' else 'Disputed'}: {md(text)} {_cites(view, ids)}" for kind, text, ids in lead]
         lines += [f"- {md(s['text'])} {_cites(view, s['citations'])}" for s in summary]
         lines.append("")
     timeline = view.section(story, "timeline")
     if timeline:
+        own, apart = split_timeline(timeline)
         lines += ["### Timeline", ""]
-        for entry in timeline:
-            when = entry.get("date") or f"undated ({entry.get('relative') or 'no date'})"
-            lines.append(f"- **{md(when)}** {md(entry['text'])} {_cites(view, entry['sources'])}")
+        if not any(a.get("published") for a in view.story_articles(story)):
+            lines += ["*No article of this story states its date: relative dates are kept as written, never guessed.*", ""]
+        for entry in own:
+            lines.append(f"- **{md(timeline_when(entry))}** {md(entry['text'])} {_cites(view, entry['sources'])}")
+        if not own:
+            lines.append("- no dated event of the story itself")
+        if apart:
+            lines += ["", "Background and plans (not events of this story):", ""]
+            for entry in apart:
+                kind = KIND_WORDS.get(entry.get("kind", ""), entry.get("kind", ""))
+                lines.append(f"- *{md(kind)}* **{md(timeline_when(entry))}** {md(entry['text'])} {_cites(view, entry['sources'])}")
         lines.append("")
     speakers = view.speakers(story)
     if speakers:
@@ -271,20 +412,20 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
                 f"| {md(p['kind'])} | {md(content)} | {_cites(view, [p['article']])} |"
             )
         lines.append("")
-    claims = view.section(story, "claims")
     confirmed = confirmed_claims(view, story)
     if confirmed:
-        lines += ["### Confirmed by several outlets", ""]
+        lines += ["### Agreed by several outlets", ""]
         for claim in confirmed:
-            lines.append(f"- {md(claim['text'])} {_cites(view, _claim_articles(claim))}")
+            lines.append(f"- {md(claim['text'])} {_cites(view, _agreeing_articles(claim))}")
         lines.append("")
     disputes = view.section(story, "disagreements")
     if disputes:
-        lines += ["### Disputed", ""]
-        claims_by_id = {c["id"]: c for c in claims}
+        lines += ["### Disputes", ""]
         for d in disputes:
-            a, b = claims_by_id.get(d["claim_a"], {}), claims_by_id.get(d["claim_b"], {})
-            lines.append(f"- ({md(d.get('kind', ''))}) {md(a.get('text', d['claim_a']))} ⟷ {md(b.get('text', d['claim_b']))} {_cites(view, _dispute_articles(d))}")
+            lines.append(f"- **{md(_DISPUTE_KINDS.get(d.get('kind', ''), d.get('kind', '')))}**"
+                         + (f" ({md(d['explanation'])})" if d.get("explanation") else ""))
+            for side in d.get("sides", []):
+                lines.append(f"  - {md(side.get('actor') or '')}: {md(side.get('words') or '')} {_cites(view, _source_ids(side.get('sources', [])))}")
         lines.append("")
     return lines
 
@@ -303,19 +444,43 @@ def _claim_articles(claim: dict) -> list[str]:
     return _source_ids(claim.get("sources", []))
 
 
-def _dispute_articles(dispute: dict) -> list[str]:
-    return _source_ids(dispute.get("sources", []))
+
+#: How each kind of dispute is named in the brief.
+_DISPUTE_KINDS = {"number": "different figures", "date_time": "different dates or times", "fact": "incompatible accounts",
+                  "reported_dispute": "reported dispute", "attribution": "words attributed to different people"}
+
+
+def _agreeing_articles(claim: dict) -> list[str]:
+    """The articles whose own sentence states a claim (not those that only relay it as contested)."""
+    stances = claim.get("stance_by_source", {})
+    return [aid for aid in _claim_articles(claim) if stances.get(aid, "agree") == "agree"]
+
+
+def _summary_lead(view: "ReportView", story: dict, *, facts: int = 3) -> list[tuple[str, str, list[str]]]:
+    """What the summary opens with: the facts most outlets state themselves (each cited to the
+    articles whose sentence states it), then each dispute named by its kind and the actors of its
+    two sides (cited to the articles that support either side; the words are in "Disputes")."""
+    lead: list[tuple[str, str, list[str]]] = []
+    agreed = sorted(confirmed_claims(view, story), key=lambda c: -len(_agreeing_articles(c)))
+    lead += [("agreed", c["text"], _agreeing_articles(c)) for c in agreed[:facts]]
+    for d in view.section(story, "disagreements"):
+        sides = d.get("sides", [])[:2]
+        if len(sides) < 2:
+            continue
+        named = " versus ".join(side.get("actor") or "one account" for side in sides)
+        ids = list(dict.fromkeys(a for side in sides for a in _source_ids(side.get("sources", []))))
+        lead.append(("disputed", f"{_DISPUTE_KINDS.get(d.get('kind', ''), d.get('kind', ''))}: {named}", ids))
+    return lead
 
 
 def confirmed_claims(view: "ReportView", story: dict) -> list[dict]:
-    """Claims stated by at least two articles of the story that no source contradicts or disputes."""
-    disputed = {cid for d in view.section(story, "disagreements") for cid in (d["claim_a"], d["claim_b"])}
+    """Claims that at least two articles of the story state themselves and none disputes."""
     confirmed = []
     for claim in view.section(story, "claims"):
-        stances = claim.get("stance_by_source", {}).values()
-        if claim["id"] in disputed or "contradict" in stances:
+        stances = list(claim.get("stance_by_source", {}).values())
+        if "disagree" in stances:
             continue
-        if sum(1 for stance in stances if stance in ("agree", "discuss")) >= 2:
+        if sum(1 for stance in stances if stance == "agree") >= 2:
             confirmed.append(claim)
     return confirmed
 
@@ -348,6 +513,12 @@ th, td { text-align: left; vertical-align: top; border-bottom: 1px solid var(--l
 nav ol { padding-left: 1.2rem; }
 code { font-size: .82rem; color: var(--muted); }
 .rejected li { color: #8a2b2b; }
+.type-opinion { color: #8a4b00; text-transform: uppercase; font-size: .8rem; letter-spacing: .05em; }
+.timeline td.when { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.timeline td.undated { white-space: normal; color: var(--muted); }
+.timeline mark { background: none; color: inherit; }
+.timeline mark.event { font-weight: 600; border-bottom: 2px solid var(--accent); }
+.timeline mark.time { border-bottom: 1px dotted var(--muted); }
 @media (max-width: 600px) { body { font-size: 15px; } main { padding: .6rem; } table { font-size: .85rem; } }
 """
 
@@ -432,17 +603,16 @@ def _cite_links(view: ReportView, ids: list[str]) -> str:
 def _story_sections_html(view: ReportView, story: dict) -> str:
     parts: list[str] = []
     summary = view.section(story, "summary")
-    if summary:
+    lead = _summary_lead(view, story)
+    if summary or lead:
         parts.append("<h3>Summary</h3><ul class=\"summary\">")
+        parts += [f"<li><b>{'Agreed' if kind == 'agreed' else 'Disputed'}:</b> {esc(text)} {_cite_links(view, ids)}</li>"
+                  for kind, text, ids in lead]
         parts += [f"<li>{esc(s['text'])} {_cite_links(view, s['citations'])}</li>" for s in summary]
         parts.append("</ul>")
     timeline = view.section(story, "timeline")
     if timeline:
-        parts.append("<h3>Timeline</h3><table><tr><th>when</th><th>what</th><th>sources</th></tr>")
-        for entry in timeline:
-            when = esc(entry.get("date")) if entry.get("date") else f"<em>undated</em> {esc(entry.get('relative') or '')}"
-            parts.append(f"<tr><td>{when}</td><td>{esc(entry['text'])}</td><td>{_cite_links(view, entry['sources'])}</td></tr>")
-        parts.append("</table>")
+        parts.append(timeline_html(view, story, timeline))
     speakers = view.speakers(story)
     if speakers:
         parts.append("<h3>Who said what</h3>")
@@ -464,24 +634,87 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
                 f"<td>{esc(p['content'])}{condition}</td><td>{_cite_links(view, [p['article']])}</td></tr>"
             )
         parts.append("</table>")
-    claims = view.section(story, "claims")
     confirmed = confirmed_claims(view, story)
     if confirmed:
-        parts.append("<h3>Confirmed by several outlets</h3><ul>")
-        parts += [f"<li>{esc(c['text'])} {_cite_links(view, _claim_articles(c))}</li>" for c in confirmed]
+        parts.append("<h3>Agreed by several outlets</h3><ul>")
+        parts += [f"<li>{esc(c['text'])} {_cite_links(view, _agreeing_articles(c))}</li>" for c in confirmed]
         parts.append("</ul>")
     disputes = view.section(story, "disagreements")
     if disputes:
-        claims_by_id = {c["id"]: c for c in claims}
-        parts.append("<h3>Disputed</h3><table><tr><th>one account</th><th>the other</th><th>kind</th></tr>")
+        parts.append("<h3>Disputes</h3><table><tr><th>kind</th><th>one side</th><th>the other side</th></tr>")
         for d in disputes:
-            a, b = claims_by_id.get(d["claim_a"], {}), claims_by_id.get(d["claim_b"], {})
-            parts.append(
-                f"<tr><td>{esc(a.get('text', d['claim_a']))} {_cite_links(view, _claim_articles(a))}</td>"
-                f"<td>{esc(b.get('text', d['claim_b']))} {_cite_links(view, _claim_articles(b))}</td><td>{esc(d.get('kind', ''))}</td></tr>"
-            )
+            cells = [
+                f"<td><b>{esc(side.get('actor') or '')}</b>: {esc(side.get('words') or '')} "
+                f"{_cite_links(view, _source_ids(side.get('sources', [])))}</td>"
+                for side in d.get("sides", [])[:2]
+            ]
+            kind = _DISPUTE_KINDS.get(d.get("kind", ""), d.get("kind", ""))
+            explanation = f"<br><span class=\"meta\">{esc(d['explanation'])}</span>" if d.get("explanation") else ""
+            parts.append(f"<tr><td>{esc(kind)}{explanation}</td>{''.join(cells)}</tr>")
         parts.append("</table>")
     return "\n".join(parts)
+
+
+def event_html(entry: dict) -> str:
+    """An entry's sentence, escaped, with its event word and its time expression marked: the
+    occurrence of the event word nearest the expression (a sentence can tell several events)."""
+    text = entry.get("text") or ""
+    spans: list[tuple[int, int, str]] = []
+    expression, trigger = entry.get("expression") or "", entry.get("trigger") or ""
+    when = text.find(expression) if expression else -1
+    if when >= 0:
+        spans.append((when, when + len(expression), "time"))
+    if trigger:
+        found = [m for m in re.finditer(rf"(?<!\w){re.escape(trigger)}(?!\w)", text)
+                 if when < 0 or m.end() <= when or m.start() >= when + len(expression)]  # fmt: skip
+        if found:
+            best = min(found, key=lambda m: abs(m.start() - max(when, 0)))
+            spans.append((best.start(), best.end(), "event"))
+    out, position = [], 0
+    for start, end, css in sorted(spans):
+        if start < position:
+            continue
+        out += [esc(text[position:start]), f'<mark class="{css}">{esc(text[start:end])}</mark>']
+        position = end
+    out.append(esc(text[position:]))
+    return "".join(out)
+
+
+def _timeline_row(view: ReportView, entry: dict, *, kind: bool = False) -> str:
+    if entry.get("date"):
+        when = f'<td class="when">{esc(entry["date"])}</td>'
+    else:
+        when = f'<td class="when undated"><em>{esc(UNKNOWN_DATE)}</em><br><span class="meta">{esc(timeline_when(entry)[len(UNKNOWN_DATE):].strip(" ()"))}</span></td>'
+    label = f'<td>{esc(KIND_WORDS.get(entry.get("kind", ""), entry.get("kind", "")))}</td>' if kind else ""
+    return f"<tr>{when}{label}<td>{event_html(entry)}</td><td>{_cite_links(view, entry['sources'])}</td></tr>"
+
+
+def timeline_html(view: ReportView, story: dict, entries: list[dict]) -> str:
+    """A story's timeline: its own events, then (folded) background and plans."""
+    own, apart = split_timeline(entries)
+    parts = ['<h3>Timeline</h3>']
+    if not any(a.get("published") for a in view.story_articles(story)):
+        parts.append('<p class="meta">No article of this story states its date: relative dates are kept as written, never guessed.</p>')
+    if own:
+        parts.append('<table class="timeline"><tr><th>when</th><th>what happened</th><th>sources</th></tr>')
+        parts += [_timeline_row(view, entry) for entry in own]
+        parts.append("</table>")
+    else:
+        parts.append('<p class="meta">No dated event of the story itself.</p>')
+    if apart:
+        parts.append(f'<details class="timeline-apart"><summary>Background and plans ({len(apart)}), not events of this story</summary>')
+        parts.append('<table class="timeline"><tr><th>when</th><th>kind</th><th>what</th><th>sources</th></tr>')
+        parts += [_timeline_row(view, entry, kind=True) for entry in apart]
+        parts.append("</table></details>")
+    return "".join(parts)
+
+
+def _meta_html(article: dict) -> list[str]:
+    """:func:`article_meta` escaped, with an opinion piece's type marked out."""
+    parts = [esc(part) for part in article_meta(article)]
+    if is_opinion(article) and len(parts) > 2:
+        parts[2] = f'<strong class="type-opinion">{parts[2]}</strong>'
+    return parts
 
 
 def article_card_html(view: ReportView, article: dict) -> str:
@@ -495,7 +728,7 @@ def article_card_html(view: ReportView, article: dict) -> str:
     url = (article.get("source") or {}).get("url")
     return (
         f'<div class="card" id="article-{esc(article["id"])}"><strong>{esc(article.get("title") or "(untitled)")}</strong>'
-        f'<div class="meta">{esc(outlet_name(article))} · {esc(article.get("published") or "undated")}'
+        f'<div class="meta">{" · ".join(_meta_html(article))}'
         f"{' · by ' + esc(byline) if byline else ''} · <code>{esc(article['source']['path'])}</code>"
         f"{' · ' + esc(url) if url else ''}</div>"
         f"{copies}<details><summary>text</summary><div class=\"text\">{paragraphs}</div></details></div>"

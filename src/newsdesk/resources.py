@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .analysis.stance import StanceModel
     from .analysis.summary import SentenceScorer
     from .coref import CorefModel
+    from .nli import PairModel
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +57,19 @@ QUOTE_CUES = DATA_DIR / "quotes" / "cues.json"
 STANCE_MODEL = DATA_DIR / "stance" / "stance_model.pkl"
 SUMMARY_MODEL = DATA_DIR / "summary" / "summary_model.json"
 GAZETTEER = DATA_DIR / "gazetteer.json"
+EVENT_TRIGGER_MODEL = DATA_DIR / "events" / "trigger_model.json"
 STATIC_ENCODER = DATA_DIR / "static_minilm"
+PAIR_MODEL = DATA_DIR / "nli" / "pair_model.pkl"
+PAIR_LEXICON = DATA_DIR / "nli" / "lexicon.json"
 _REBUILD_QUOTES = "newsdesk bench quotes ../shared/bench/quotes_polnear/dev.jsonl --write-model"
 _REBUILD_STANCE = "newsdesk train stance"
 _REBUILD_SUMMARY = "newsdesk train summary"
+_REBUILD_EVENTS = "newsdesk train events"
 _REBUILD_GAZETTEER = "reinstall newsdesk (the gazetteer is part of the source tree)"
+_REBUILD_PAIRS = "newsdesk train nli"
 _REBUILD_ENCODER = "make venv (it distils the encoder from the bundled MiniLM)"
 #: What the analysis of a story reads besides its text and options (see :func:`analysis_data_digest`).
-ANALYSIS_DATA = (QUOTE_MODEL, QUOTE_CUES, STANCE_MODEL, SUMMARY_MODEL, GAZETTEER,
+ANALYSIS_DATA = (QUOTE_MODEL, QUOTE_CUES, STANCE_MODEL, SUMMARY_MODEL, GAZETTEER, EVENT_TRIGGER_MODEL, PAIR_MODEL, PAIR_LEXICON,
                  DATA_DIR / "coref" / "coref_model.safetensors", DATA_DIR / "coref" / "cues.json")
 
 # Never let a library reach for a model hub at run time.
@@ -178,6 +184,15 @@ def quote_cues() -> frozenset[str]:
     if not isinstance(data, dict) or not isinstance(data.get("cues"), list):
         raise _unavailable(QUOTE_CUES, "the learned quote cue list", "has no list of cues", _REBUILD_QUOTES)
     return frozenset(data["cues"])
+
+
+def event_trigger_model() -> dict[str, Any]:
+    """The timeline's event-word model (``data/events/trigger_model.json``: weights, bias, threshold)."""
+    data = _read_json(EVENT_TRIGGER_MODEL, "the event-word model", _REBUILD_EVENTS)
+    model = data.get("model") if isinstance(data, dict) else None
+    if not isinstance(model, dict) or "weights" not in model or "bias" not in model:
+        raise _unavailable(EVENT_TRIGGER_MODEL, "the event-word model", "has no weights or bias", _REBUILD_EVENTS)
+    return model
 
 
 def gazetteer_data() -> dict[str, Any]:
@@ -434,3 +449,40 @@ def coref_model() -> "CorefModel":
         model = CorefModel.load()
         log.info("loaded coreference model")
         return model
+
+
+def pair_lexicon() -> dict[str, Any]:
+    """The sentence-pair model's cue word lists (``data/nli/lexicon.json``: negations, denials, dates …)."""
+    data = _read_json(PAIR_LEXICON, "the sentence-pair word lists", _REBUILD_GAZETTEER)
+    if not isinstance(data, dict) or not isinstance(data.get("negations"), list):
+        raise _unavailable(PAIR_LEXICON, "the sentence-pair word lists", "has no list of negations", _REBUILD_GAZETTEER)
+    return data
+
+
+@lru_cache(maxsize=2)
+def pair_model(path: Path = PAIR_MODEL) -> "PairModel":
+    """The claims stage's sentence-pair model (``data/nli/pair_model.pkl``, or the one at ``path``):
+    same / contradiction / related / unrelated (:class:`newsdesk.nli.PairModel`)."""
+    import sklearn
+
+    from .nli import FEATURE_NAMES, FORMAT_VERSION, PairModel
+
+    path = Path(path).resolve()
+    with _lock:
+        if not path.exists():
+            raise _unavailable(path, "the sentence-pair model", "is missing", _REBUILD_PAIRS)
+        try:
+            with open(path, "rb") as handle:
+                payload = pickle.load(handle)
+        except Exception as exc:  # a pickle from another scikit-learn can fail in many ways
+            raise _unavailable(path, "the sentence-pair model", f"could not be read: {exc}", _REBUILD_PAIRS) from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
+        found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
+        raise _unavailable(path, "the sentence-pair model", f"has format {found}, expected {FORMAT_VERSION}", _REBUILD_PAIRS)
+    if payload.get("features") != FEATURE_NAMES:
+        raise _unavailable(path, "the sentence-pair model", "was trained on other features", _REBUILD_PAIRS)
+    if payload.get("sklearn") != sklearn.__version__:
+        log.warning("the sentence-pair model was trained with scikit-learn %s, running %s; retrain with "
+                    "`newsdesk train nli` if results look off", payload.get("sklearn"), sklearn.__version__)
+    log.info("loaded the sentence-pair model from %s", path)
+    return PairModel(stages=payload["stages"], thresholds=payload["thresholds"], meta=payload.get("meta", {}))

@@ -7,11 +7,16 @@ load nothing from the network and run no script (a Content-Security-Policy says 
 browser too). The JSON API serves the same data and is described by FastAPI's ``/openapi.json``
 (the interactive ``/docs`` pages are switched off because they load scripts from a CDN).
 
-The server binds 127.0.0.1 by default. It only reads the store: when no analysis saved in the
-store matches its content and options, it builds one in memory and does not save it (run
-``newsdesk report`` or ``newsdesk analyze`` to save one). An ingest may run beside it and the next
-request sees the new data (the analysis and the search index are refreshed whenever the store
-changed); the search index lives in memory or in its own file (``index_path``), never in the store.
+The server binds 127.0.0.1 by default. It opens the store read-only (a read-only file or folder
+is fine, and it never takes the writers' lock): when no analysis saved in the store matches its
+content and options, it builds one in memory and does not save it (run ``newsdesk report`` or
+``newsdesk analyze`` to save one). An ingest may run beside it and the next request sees the new
+data (the analysis and the search index are refreshed whenever the store changed); the search
+index lives in memory or in its own file (``index_path``), never in the store.
+It answers only requests whose ``Host`` header names the address it is bound to (or a name in
+``ServeOptions.allowed_hosts``), so that a web page cannot read the store through DNS rebinding.
+HEAD is answered wherever GET is. If the analysis fails on what is stored, the pages still
+show the articles and stories, with a notice, and the error is logged.
 """
 
 from __future__ import annotations
@@ -28,9 +33,10 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
+from .analysis import AnalysisOptions
 from .errors import OptionsError, StoreError
 from .options import PipelineOptions
-from .report import ReportView, article_card_html, overview_html, esc, html_page, outlet_name, story_section_html
+from .report import UNKNOWN_DATE, ReportView, article_card_html, article_meta, esc, html_page, overview_html, story_section_html
 from .search import MARK_END, MARK_START, SearchHit, SearchIndex, SearchOptions, StoredSource
 
 log = logging.getLogger(__name__)
@@ -76,14 +82,24 @@ class ServeOptions:
     store changed (default None: its defaults, every analysis stage). On a large store,
     ``PipelineOptions(analysis=AnalysisOptions(stages=frozenset()))`` serves articles, copies
     and stories without parsing.
+    ``allowed_hosts``: host names accepted in the ``Host`` header besides the bound address
+    (default none; 127.0.0.1, ::1 and ``localhost`` are accepted when bound to a loopback address,
+    any IP address when bound to 0.0.0.0 or ::). ``"*"`` accepts any name, which re-opens DNS
+    rebinding: only behind a proxy that checks names itself.
     """
 
     index_path: str | None = None
     search: SearchOptions = field(default_factory=SearchOptions)
     max_query_chars: int = 500
     pipeline: PipelineOptions | None = None
+    allowed_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if isinstance(self.allowed_hosts, str) or not all(isinstance(h, str) and h.strip() for h in self.allowed_hosts):
+            raise OptionsError(
+                f"ServeOptions.allowed_hosts must be a tuple of host names, got {self.allowed_hosts!r}",
+                hint='e.g. allowed_hosts=("newsdesk.example.org",)',
+            )
         if not isinstance(self.search, SearchOptions):
             raise OptionsError("ServeOptions.search must be a SearchOptions; build one with SearchOptions(...)")
         if self.max_query_chars < 1:
@@ -102,6 +118,7 @@ class Snapshot:
     document: dict[str, Any]
     view: ReportView
     story_numbers: dict[str, int]  # story id -> 1-based position in the story list
+    notice: str | None = None  # shown on the story list when the analysis stages failed
 
     def story(self, story_id: str) -> dict | None:
         number = self.story_numbers.get(story_id)
@@ -124,7 +141,8 @@ class Desk:
             raise StoreError(f"no newsdesk store at {self.db_path!r}", hint="run `newsdesk analyze INPUTS --db PATH` first")
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-store")
         try:
-            self._store = self._worker.submit(open_store, self.db_path).result()
+            # read-only: no lock taken, nothing written, a read-only file or folder is fine
+            self._store = self._worker.submit(open_store, self.db_path, read_only=True).result()
         except BaseException:
             self._worker.shutdown()
             raise
@@ -145,14 +163,28 @@ class Desk:
     def _load(self) -> Snapshot:
         from .pipeline import analysis_document
 
-        document = analysis_document(self._store, options=self.options.pipeline, save=False)
-        duplicates = {link.duplicate for link in self._store.copies()}
-        # Copies repeat their canonical article's text; only canonical articles are searched.
-        self.index.sync(a for a in self._store.articles() if a.id not in duplicates)
+        with self._store.snapshot():  # one consistent view, even while an ingest writes
+            notice = None
+            try:
+                document = analysis_document(self._store, options=self.options.pipeline, save=False)
+            except StoreError:
+                raise
+            except Exception as exc:  # stored content must never take the whole UI down
+                log.error("the analysis of %s failed; serving its articles and stories only", self.db_path, exc_info=exc)
+                document = analysis_document(
+                    self._store, options=PipelineOptions(analysis=AnalysisOptions(stages=frozenset())), save=False
+                )
+                notice = (
+                    f"The analysis stages failed on this store ({type(exc).__name__}); only articles and "
+                    "stories are shown. The server's log has the details."
+                )
+            duplicates = {link.duplicate for link in self._store.copies()}
+            # Copies repeat their canonical article's text; only canonical articles are searched.
+            self.index.sync(a for a in self._store.articles() if a.id not in duplicates)
         view = ReportView(document)
         numbers = {story["id"]: number for number, story in enumerate(view.stories, 1)}
         log.info("loaded %d articles and %d stories from %s", len(view.articles), len(view.stories), self.db_path)
-        return Snapshot(document, view, numbers)
+        return Snapshot(document, view, numbers, notice)
 
     def source(self, article_id: str) -> StoredSource | None:
         doc = self._worker.submit(self._store.raw_document, article_id).result()
@@ -182,7 +214,7 @@ def _date_range(item: dict) -> str:
     first, last = item.get("first_published"), item.get("last_published")
     if first and last and first != last:
         return f"{first} – {last}"
-    return first or last or "undated"
+    return first or last or UNKNOWN_DATE
 
 
 def _href(prefix: str, identifier: str) -> str:
@@ -202,13 +234,15 @@ def _page(title: str, body: str, query: str = "") -> str:
 def _article_link(article: dict) -> str:
     return (
         f'<a href="{_href("/articles", article["id"])}">{esc(article.get("title") or "(untitled)")}</a> '
-        f'<span class="meta">{esc(outlet_name(article))} · {esc(article.get("published") or "undated")}</span>'
+        f'<span class="meta">{" · ".join(esc(part) for part in article_meta(article))}</span>'
     )
 
 
 def story_list_page(snapshot: Snapshot) -> str:
     view = snapshot.view
     parts = ["<h1>Stories</h1>", overview_html(view)]
+    if snapshot.notice:
+        parts.insert(1, f'<p class="notice" role="alert">{esc(snapshot.notice)}</p>')
     if view.stories:
         parts.append('<ol class="stories">')
         for story in view.stories:
@@ -398,8 +432,102 @@ def _api_models() -> SimpleNamespace:
     )
 
 
-def create_app(db_path: str | Path, options: ServeOptions | None = None):
-    """The FastAPI application serving the store at ``db_path`` (raises StoreError when it is missing)."""
+class _HeadAsGet:
+    """ASGI middleware: HEAD is answered as GET would be, headers only (HTTP wants HEAD wherever GET works)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+class _HostCheck:
+    """ASGI middleware: 400 for a ``Host`` header that names neither the bound address nor an allowed name.
+
+    A web page on another site can make a browser send requests to 127.0.0.1 under its own domain
+    name (DNS rebinding); such requests carry that name in ``Host`` and are refused here.
+    """
+
+    def __init__(self, app, *, bound_host: str, allowed: tuple[str, ...]) -> None:
+        self.app = app
+        self.bound_host = bound_host
+        self.allowed = allowed
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = dict(scope.get("headers") or [])
+            host = headers.get(b"host", b"").decode("latin-1")
+            if not host_allowed(host, self.bound_host, self.allowed):
+                log.warning("refused a request with Host %r (not %s)", host[:100], self.bound_host)
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                body = (
+                    f"Invalid Host header {host[:100]!r}: this newsdesk server answers only requests for "
+                    f"{self.bound_host}. Pass --allow-host NAME to accept another name.\n"
+                ).encode("utf-8", "backslashreplace")
+                await send({
+                    "type": "http.response.start", "status": 400,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+                })
+                await send({"type": "http.response.body", "body": body if scope.get("method") != "HEAD" else b""})
+                return
+        await self.app(scope, receive, send)
+
+
+def _host_name(header: str) -> str:
+    """The host of a ``Host`` header without its port, lower-cased (IPv6 without brackets)."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else ""
+    name, _, port = header.rpartition(":")
+    if name and port.isdigit():
+        header = name
+    return header.rstrip(".")
+
+
+def _ip(text: str):
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def host_allowed(header: str, bound_host: str, allowed: tuple[str, ...] = ()) -> bool:
+    """True when a request's ``Host`` header may be answered by a server bound to ``bound_host``."""
+    name = _host_name(header)
+    if not name:
+        return False
+    extra = {_host_name(h) for h in allowed}
+    if "*" in extra or name in extra:
+        return True
+    bound = _host_name(bound_host)
+    if name == bound:
+        return True
+    address, bound_address = _ip(name), _ip(bound)
+    if _is_loopback(bound) and (name == "localhost" or (address is not None and address.is_loopback)):
+        return True
+    # Bound to every interface: any address names this machine (a rebinding attack needs a name).
+    return bool(bound_address is not None and bound_address.is_unspecified and address is not None)
+
+
+def create_app(db_path: str | Path, options: ServeOptions | None = None, *, host: str = DEFAULT_HOST):
+    """The FastAPI application serving the store at ``db_path`` (raises StoreError when it is missing).
+
+    ``host`` is the address the server is bound to: requests naming another host are refused.
+    """
     from fastapi import FastAPI, HTTPException, Query, Request
     from fastapi.responses import HTMLResponse
 
@@ -423,6 +551,8 @@ def create_app(db_path: str | Path, options: ServeOptions | None = None):
         lifespan=lifespan,
     )
     app.state.desk = desk
+    app.add_middleware(_HeadAsGet)
+    app.add_middleware(_HostCheck, bound_host=host, allowed=desk.options.allowed_hosts)  # outermost: runs first
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -509,11 +639,19 @@ def create_app(db_path: str | Path, options: ServeOptions | None = None):
     return app
 
 
-def run(db_path: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, options: ServeOptions | None = None) -> None:
+def run(
+    db_path: str | Path,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    options: ServeOptions | None = None,
+    log_level: str = "info",
+) -> None:
     """Serve the store at ``db_path`` on ``host``:``port`` until interrupted (``newsdesk serve``).
 
     Binds 127.0.0.1 by default; another address exposes the store to the network and is logged
-    as a warning. Raises OptionsError for an impossible address and StoreError for a missing store.
+    as a warning (:func:`exposure_warning`). Raises OptionsError for an impossible address and
+    StoreError for a missing or damaged store.
     """
     import uvicorn
 
@@ -521,11 +659,19 @@ def run(db_path: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
         raise OptionsError("the host to serve on is empty", hint="pass an address such as 127.0.0.1")
     if not 0 <= port <= 65535:
         raise OptionsError(f"port {port} is not between 0 and 65535", hint="pass --port 8765, or 0 for any free port")
-    if not _is_loopback(host):
-        log.warning("serving on %s: anyone who can reach this address can read the store", host)
-    app = create_app(db_path, options)
+    warning = exposure_warning(host)
+    if warning:
+        log.warning("%s", warning)
+    app = create_app(db_path, options, host=host)
     log.info("serving %s on http://%s:%d/", db_path, host, port)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+def exposure_warning(host: str) -> str | None:
+    """The warning due when serving on ``host`` exposes the store beyond this machine."""
+    if _is_loopback(host):
+        return None
+    return f"serving on {host}: anyone who can reach this address can read the store"
 
 
 def _is_loopback(host: str) -> bool:

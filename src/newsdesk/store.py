@@ -5,20 +5,46 @@ single file with a versioned schema. Writes happen in explicit transactions
 (:meth:`Store.transaction`): a run killed half-way leaves every committed document whole and
 nothing half-written, so rerunning the same ingest completes the store without duplicates.
 
+Reliability (see docs/reliability.md): one writer at a time (a lock file beside the store; a
+second writer waits with a message, then gives up with :class:`~newsdesk.errors.StoreLockedError`);
+``PRAGMA quick_check`` on every open, so that nothing is ever written into a damaged file
+(:class:`~newsdesk.errors.StoreDamagedError`); read-only opens for readers (``report``,
+``serve``), which also work on a read-only file or folder; every SQLite error leaves as a
+:class:`~newsdesk.errors.StoreError` saying what happened (disk full, damaged, locked, read-only).
+File names that are not valid UTF-8 are stored losslessly (as their bytes).
+
 Other back ends can be plugged in by implementing the protocol and registering a URL scheme in
 :data:`BACKENDS`.
+
+Why one module of ~1,200 lines: it is the only place that speaks SQL (the rule that keeps
+storage swappable), so the schema, its migrations, the writer lock and the salvage path sit
+beside the queries that depend on them. The migrations and the salvage path are the parts to
+move into a ``store`` package when a second backend arrives.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
+import re
 import sqlite3
+import sys
+import time
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from urllib.parse import quote
 
-from .errors import SchemaVersionError, StoreError
+from .errors import (
+    SchemaVersionError,
+    StoreDamagedError,
+    StoreError,
+    StoreLockedError,
+    StoreReadOnlyError,
+    StoreWriteError,
+)
 from .indexing import IndexState, MemoryIndexState
 from .models import Article, CopyLink, Provenance, RawDocument, Rejection, Story
 
@@ -116,7 +142,7 @@ def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]
 class SQLiteIndexState:
     """:class:`IndexState` in the store's ``index_rows`` / ``index_postings`` tables."""
 
-    def __init__(self, db: sqlite3.Connection, space: str) -> None:
+    def __init__(self, db: _Connection | sqlite3.Connection, space: str) -> None:
         self._db = db
         self.space = space
 
@@ -217,27 +243,369 @@ class Store(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
-class SQLiteStore:
-    """The default store: one SQLite file (``--db``, default ``./newsdesk.db``)."""
+# --------------------------------------------------------------------------------------------
+# Connection, locking and integrity (what keeps the file whole whatever happens around it)
+# --------------------------------------------------------------------------------------------
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+#: How long a second writer waits for the first one by default, in seconds.
+DEFAULT_LOCK_TIMEOUT = 300.0
+
+# SQLite primary result codes (sqlite3.h) that say what went wrong with the file itself.
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_NOMEM, _SQLITE_READONLY = 5, 6, 7, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
+
+_DOCTOR_HINT = (
+    "nothing was written to it; `newsdesk doctor --db {path}` checks it and "
+    "`newsdesk doctor --db {path} --repair` rebuilds it from its readable documents (the damaged file is kept)"
+)
+
+
+def store_error(exc: sqlite3.Error, path: str) -> Exception:
+    """The :class:`StoreError` that explains an SQLite error on the store at ``path``.
+
+    Errors that are not about the file (a malformed statement, a constraint) are bugs: they are
+    returned unchanged.
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(exc)
+    if primary == _SQLITE_FULL or "disk is full" in text:
+        return StoreWriteError(
+            f"the disk holding {path!r} is full: the step being written was rolled back, nothing stored is lost",
+            hint="free some space and rerun the same command",
+        )
+    if primary == _SQLITE_IOERR:
+        return StoreWriteError(
+            f"reading or writing {path!r} failed ({text}): the disk may be full, over a file size limit or failing; "
+            "the step being written was rolled back",
+            hint="check the disk, then rerun the same command",
+        )
+    if primary == _SQLITE_CORRUPT:
+        return StoreDamagedError(f"{path!r} is damaged ({text})", hint=_DOCTOR_HINT.format(path=path))
+    if primary == _SQLITE_NOTADB:
+        return StoreError(
+            f"{path!r} cannot be opened as a newsdesk store: it is not an SQLite database ({text})",
+            hint="pass another --db path",
+        )
+    if primary == _SQLITE_READONLY:
+        return StoreReadOnlyError(
+            f"{path!r} cannot be written ({text})",
+            hint="check the permissions of the file and its folder, or pass another --db path",
+        )
+    if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return StoreLockedError(f"{path!r} is busy ({text})", hint="wait for the other process, then rerun")
+    if primary == _SQLITE_CANTOPEN:
+        return StoreError(
+            f"{path!r} cannot be opened ({text})",
+            hint="check that the folder exists and can be read (and written, for ingest)",
+        )
+    if primary == _SQLITE_NOMEM:
+        return StoreError(f"SQLite ran out of memory on {path!r}", hint="close other programs and rerun")
+    return exc
+
+
+class _Rows:
+    """A cursor whose errors (raised while rows are fetched) are explained like the connection's."""
+
+    def __init__(self, cursor: sqlite3.Cursor, path: str) -> None:
+        self._cursor, self._path = cursor, path
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    def fetchone(self) -> Any:
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self.path!r} cannot be opened as a newsdesk store: {exc}",
-                hint="pass another --db path, or move the damaged file away",
-            ) from exc
+            return self._cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise store_error(exc, self._path) from exc
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return self._cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise store_error(exc, self._path) from exc
+
+    def __iter__(self) -> Iterator[Any]:
+        while True:
+            try:
+                row = self._cursor.fetchone()
+            except sqlite3.Error as exc:
+                raise store_error(exc, self._path) from exc
+            if row is None:
+                return
+            yield row
+
+
+class _Connection:
+    """The store's SQLite connection; every error about the file leaves as a :class:`StoreError`."""
+
+    def __init__(self, connection: sqlite3.Connection, path: str) -> None:
+        self.raw, self.path = connection, path
+
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> _Rows:
+        try:
+            return _Rows(self.raw.execute(sql, params), self.path)
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> _Rows:
+        try:
+            return _Rows(self.raw.executemany(sql, rows), self.path)
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
+
+    def executescript(self, script: str) -> None:
+        try:
+            self.raw.executescript(script)
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.in_transaction
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def _connect(path: str, *, read_only: bool) -> sqlite3.Connection:
+    """Open ``path``; read-only opens never write to the file (nor create it)."""
+    if not read_only:
+        return sqlite3.connect(path, isolation_level=None)
+    uri = "file:" + quote(str(Path(path).resolve()))
+    db = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None)
+    try:
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError as exc:
+        # A WAL store in a folder this process cannot write: SQLite cannot create the shared-memory
+        # file beside it. Nothing can write the file either, so reading it as immutable is safe.
+        if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in (_SQLITE_CANTOPEN, _SQLITE_READONLY):
+            db.close()
+            raise
+        db.close()
+        log.info("opening %s as immutable (%s)", path, exc)
+        return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, isolation_level=None)
+
+
+#: Lock files this process holds (real path -> the store holding it): a second writer in the
+#: same process would wait for itself.
+_HELD_LOCKS: dict[str, object] = {}
+
+
+class WriterLock:
+    """One writer at a time: an exclusive ``flock`` on ``<store>.lock``, released by the kernel when
+    the holder exits, however it exits (a killed writer never leaves a stale lock).
+
+    The file holds the holder's pid and command line, so that a waiting process can say whom it
+    waits for. Readers (``report``, ``serve``) take no lock: SQLite's WAL lets them read while
+    one process writes.
+    """
+
+    def __init__(self, store_path: str, *, timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        self.path = store_path + ".lock"
+        self.store_path = store_path
+        self.timeout = timeout
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        import fcntl
+
+        key = os.path.realpath(self.path)
+        if key in _HELD_LOCKS:
+            raise StoreLockedError(
+                f"{self.store_path!r} is already open for writing in this process",
+                hint="close the other store object first",
+            )
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise StoreReadOnlyError(
+                    f"{self.store_path!r} cannot be written: its folder is read-only ({exc.strerror})",
+                    hint="pass a --db path in a folder you can write; report and serve can read it as it is",
+                ) from exc
+            raise StoreError(f"cannot create the lock file {self.path!r}: {exc.strerror or exc}") from exc
+        deadline = time.monotonic() + self.timeout
+        announced = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = self._holder(fd)
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise StoreLockedError(
+                        f"another newsdesk process ({holder}) is writing to {self.store_path!r}; "
+                        f"gave up after waiting {self.timeout:g} s",
+                        hint="rerun when it has finished, or pass a longer --lock-timeout",
+                    ) from None
+                if not announced:
+                    log.warning(
+                        "another newsdesk process (%s) is writing to %s; waiting up to %g s for it to finish",
+                        holder, self.store_path, self.timeout,
+                    )
+                    announced = True
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}: {' '.join(sys.argv)[:300]}\n".encode("utf-8", "backslashreplace"), 0)
+        self._fd = fd
+        _HELD_LOCKS[key] = self
+
+    @staticmethod
+    def _holder(fd: int) -> str:
+        try:
+            text = os.pread(fd, 400, 0).decode("utf-8", "replace").strip()
+        except OSError:
+            text = ""
+        return text or "pid unknown"
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        import fcntl
+
+        _HELD_LOCKS.pop(os.path.realpath(self.path), None)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _path_param(path: str) -> str | bytes:
+    """A file name as stored: text when it is valid UTF-8, else its exact bytes (lossless)."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+
+
+def _path_value(value: str | bytes) -> str:
+    """A stored file name back as Python names it (undecodable bytes as surrogate escapes)."""
+    return os.fsdecode(value) if isinstance(value, bytes) else value
+
+
+def _clean_text(text: str) -> str:
+    """Free text (a rejection reason) with any lone surrogate replaced, so that it can be stored."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return re.sub("[\ud800-\udfff]", "\ufffd", text)
+
+
+class SQLiteStore:
+    """The default store: one SQLite file (``--db``, default ``./newsdesk.db``).
+
+    Args:
+        path: the file (created when missing, unless ``read_only``), or ``":memory:"``.
+        read_only: open for reading only: no lock is taken, nothing is ever written (not even a
+            schema upgrade), and a read-only file or folder is fine. Writes raise
+            :class:`~newsdesk.errors.StoreReadOnlyError`; :meth:`save_analysis` does nothing.
+        lock_timeout: how long a writer waits for another process writing the same store before
+            it gives up with :class:`~newsdesk.errors.StoreLockedError` (seconds; 0 = do not wait).
+        check: run ``PRAGMA quick_check`` before anything else (default True); a damaged file
+            raises :class:`~newsdesk.errors.StoreDamagedError` and is left untouched.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        check: bool = True,
+    ) -> None:
+        self.path = str(path)
+        self.read_only = read_only
         self._in_transaction = False
+        self._lock: WriterLock | None = None
+        self._article_query: str | None = None
+        memory = self.path == ":memory:"
+        if read_only and (memory or not Path(self.path).is_file()):
+            raise StoreError(f"no newsdesk store at {self.path!r}", hint="run `newsdesk analyze INPUTS --db PATH` first")
+        if not read_only and not memory:
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder of {self.path!r}: {exc.strerror or exc}") from exc
+            self._lock = WriterLock(self.path, timeout=lock_timeout)
+            self._lock.acquire()
+        try:
+            try:
+                raw = _connect(self.path, read_only=read_only)
+            except sqlite3.Error as exc:
+                raise store_error(exc, self.path) from exc
+            self._db = _Connection(raw, self.path)
+            try:
+                if check and not memory:
+                    self.check_integrity()
+                if read_only:
+                    self._db.execute("PRAGMA query_only=ON")
+                    self._check_schema()
+                else:
+                    self._db.execute("PRAGMA journal_mode=WAL")
+                    self._db.execute("PRAGMA synchronous=NORMAL")
+                    self._db.execute("PRAGMA foreign_keys=ON")
+                    self._migrate()
+            except BaseException:
+                self._db.close()
+                raise
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+
+    # -- integrity ---------------------------------------------------------------------------
+
+    def integrity_problems(self, *, full: bool = False, limit: int = 20) -> list[str]:
+        """What SQLite finds wrong with the file (``quick_check``; ``integrity_check`` when ``full``),
+        empty when the file is whole."""
+        pragma = "integrity_check" if full else "quick_check"
+        try:
+            rows = [str(row[0]) for row in self._db.execute(f"PRAGMA {pragma}({int(limit)})").fetchall()]
+        except StoreDamagedError as exc:
+            return [exc.message]
+        if rows == ["ok"]:
+            return []
+        lines = [line.strip() for row in rows for line in row.splitlines()]
+        return [line for line in lines if line and not line.startswith("*** in database")][:limit]
+
+    def check_integrity(self, *, full: bool = False) -> None:
+        """Raise :class:`StoreDamagedError` when the file is damaged (nothing is written to it)."""
+        problems = self.integrity_problems(full=full)
+        if problems:
+            more = f" (and {len(problems) - 1} more problems{'' if len(problems) < 20 else ' or more'})" if len(problems) > 1 else ""
+            raise StoreDamagedError(
+                f"{self.path!r} is damaged: {problems[0]}{more}", hint=_DOCTOR_HINT.format(path=self.path)
+            )
 
     # -- schema ------------------------------------------------------------------------------
+
+    def _check_schema(self) -> None:
+        """What :meth:`_migrate` checks, for a read-only open (which must not upgrade anything)."""
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" not in tables:
+            raise SchemaVersionError(f"{self.path!r} is not a newsdesk store", hint="pass another --db path")
+        row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.path!r} has schema version {version}, newer than this newsdesk ({SCHEMA_VERSION})",
+                hint="upgrade newsdesk",
+            )
+        if version < 2:
+            raise SchemaVersionError(
+                f"{self.path!r} has schema version {version} and must be upgraded before it can be read",
+                hint="open it once with write access, e.g. `newsdesk ingest --db PATH` (no inputs) on a writable copy",
+            )
+        # v2 lacks only the origin columns of v3: read them as unknown rather than upgrade in place
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
+        self._article_query = self._article_query_for(present)
 
     def _migrate(self) -> None:
         tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -293,19 +661,47 @@ class SQLiteStore:
 
     @contextmanager
     def transaction(self) -> Iterator[SQLiteStore]:
-        """All writes inside commit together or not at all."""
+        """All writes inside commit together or not at all (also when the disk fills up)."""
         if self._in_transaction:
             yield self
             return
+        if self.read_only:
+            raise StoreReadOnlyError(f"{self.path!r} was opened read-only", hint="open it for writing to change it")
         self._db.execute("BEGIN IMMEDIATE")
         self._in_transaction = True
         try:
             yield self
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
             self._db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+        finally:
+            self._in_transaction = False
+
+    def _rollback(self) -> None:
+        # After some errors (a full disk) SQLite has already rolled the transaction back itself.
+        if not self._db.in_transaction:
+            return
+        try:
+            self._db.raw.execute("ROLLBACK")
+        except sqlite3.Error as exc:  # the error being raised says more than this one
+            log.debug("rollback of %s failed: %s", self.path, exc)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[SQLiteStore]:
+        """Reads inside see the store as of one moment, even while another process writes."""
+        if self._in_transaction:
+            yield self
+            return
+        self._db.execute("BEGIN")
+        self._in_transaction = True
+        try:
+            yield self
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
         finally:
             self._in_transaction = False
 
@@ -318,7 +714,7 @@ class SQLiteStore:
         """True when this exact content was already ingested from this exact place."""
         row = self._db.execute(
             "SELECT 1 FROM sources WHERE digest=? AND path=? AND record=?",
-            (doc.digest, doc.provenance.path, doc.provenance.record or 0),
+            (doc.digest, _path_param(doc.provenance.path), doc.provenance.record or 0),
         ).fetchone()
         return row is not None
 
@@ -334,7 +730,7 @@ class SQLiteStore:
                 )
             added = self._db.execute(
                 "INSERT OR IGNORE INTO sources(digest, path, record, url) VALUES (?,?,?,?)",
-                (doc.digest, doc.provenance.path, doc.provenance.record or 0, doc.provenance.url),
+                (doc.digest, _path_param(doc.provenance.path), doc.provenance.record or 0, doc.provenance.url),
             ).rowcount
             if new or added:
                 self._touch()
@@ -371,13 +767,13 @@ class SQLiteStore:
             self._touch()
             self._db.execute(
                 "INSERT OR REPLACE INTO rejections(path, record, code, reason) VALUES (?,?,?,?)",
-                (rejection.path, rejection.record or 0, rejection.code, rejection.reason),
+                (_path_param(rejection.path), rejection.record or 0, rejection.code, _clean_text(rejection.reason)),
             )
 
     def clear_rejection(self, path: str, record: int | None) -> None:
         with self.transaction():
             self._touch()
-            self._db.execute("DELETE FROM rejections WHERE path=? AND record=?", (path, record or 0))
+            self._db.execute("DELETE FROM rejections WHERE path=? AND record=?", (_path_param(path), record or 0))
 
     def documents_for_sites(self, sites: Iterable[str | None], *, limit_per_site: int | None = None) -> Iterator[RawDocument]:
         """Stored documents of the given sites (``None`` = documents with no known site), oldest first.
@@ -410,7 +806,7 @@ class SQLiteStore:
             f"WHERE ({' OR '.join(clauses)}) {limit_clause}ORDER BY d.seq"
         )
         for digest, kind, content, encoding, hints, path, record, url in self._db.execute(query, params):
-            yield RawDocument(Provenance(path, record or None, url), kind, content, encoding, json.loads(hints))
+            yield RawDocument(Provenance(_path_value(path), record or None, url), kind, content, encoding, json.loads(hints))
 
     def raw_document(self, digest: str) -> RawDocument | None:
         """The stored document with this digest (an article's id is its document's digest), as
@@ -423,14 +819,14 @@ class SQLiteStore:
         if row is None:
             return None
         _, kind, content, encoding, hints, path, record, url = row
-        return RawDocument(Provenance(path, record or None, url), kind, content, encoding, json.loads(hints))
+        return RawDocument(Provenance(_path_value(path), record or None, url), kind, content, encoding, json.loads(hints))
 
     def _article_from_row(self, row: tuple[Any, ...]) -> Article:
         article_id, title, outlet, authors, published, language, extractor, text, path, record, url = row[:11]
         origin = dict(zip((name for name, _ in self._ORIGIN_COLUMNS), row[11:]))
         return Article(
             id=article_id,
-            provenance=Provenance(path, record or None, url),
+            provenance=Provenance(_path_value(path), record or None, url),
             text=text,
             title=title,
             outlet=outlet,
@@ -441,12 +837,19 @@ class SQLiteStore:
             **origin,
         )
 
-    _ARTICLE_QUERY = (
-        "SELECT a.id, a.title, a.outlet, a.authors, a.published, a.language, a.extractor, a.text, "
-        "s.path, s.record, s.url, a.published_source, a.published_confidence, a.outlet_source, a.outlet_confidence, "
-        "a.article_type, a.article_type_source, a.article_type_confidence FROM articles a "
-        "JOIN sources s ON s.rowid = (SELECT MIN(rowid) FROM sources WHERE digest = a.id) "
-    )
+    @classmethod
+    def _article_query_for(cls, present: set[str]) -> str:
+        """The article query; origin columns missing from an older store read as NULL."""
+        origin = ", ".join(f"a.{name}" if name in present else "NULL" for name, _ in cls._ORIGIN_COLUMNS)
+        return (
+            "SELECT a.id, a.title, a.outlet, a.authors, a.published, a.language, a.extractor, a.text, "
+            f"s.path, s.record, s.url, {origin} FROM articles a "
+            "JOIN sources s ON s.rowid = (SELECT MIN(rowid) FROM sources WHERE digest = a.id) "
+        )
+
+    @property
+    def _ARTICLE_QUERY(self) -> str:
+        return self._article_query or self._article_query_for({name for name, _ in self._ORIGIN_COLUMNS})
 
     def article(self, article_id: str) -> Article | None:
         row = self._db.execute(self._ARTICLE_QUERY + "WHERE a.id=?", (article_id,)).fetchone()
@@ -461,11 +864,11 @@ class SQLiteStore:
     def sources(self, article_id: str) -> list[Provenance]:
         """Every place this article's exact content was ingested from, first first."""
         rows = self._db.execute("SELECT path, record, url FROM sources WHERE digest=? ORDER BY rowid", (article_id,))
-        return [Provenance(path, record or None, url) for path, record, url in rows]
+        return [Provenance(_path_value(path), record or None, url) for path, record, url in rows]
 
     def rejections(self) -> list[Rejection]:
         rows = self._db.execute("SELECT path, record, code, reason FROM rejections ORDER BY path, record")
-        return [Rejection(path, reason, code, record or None) for path, record, code, reason in rows]
+        return [Rejection(_path_value(path), reason, code, record or None) for path, record, code, reason in rows]
 
     # -- copies and stories ------------------------------------------------------------------
 
@@ -563,11 +966,20 @@ class SQLiteStore:
         return int(row[0]) if row else 0
 
     def save_analysis(self, key: str, generation: int, document: bytes) -> None:
-        """Keep an analysis document computed at ``generation`` under ``key`` (one per key)."""
-        with self.transaction():
-            self._db.execute(
-                "INSERT OR REPLACE INTO analyses(key, generation, document) VALUES (?,?,?)", (key, generation, document)
-            )
+        """Keep an analysis document computed at ``generation`` under ``key`` (one per key).
+
+        A cache: on a store opened read-only nothing is kept (the document is rebuilt next time).
+        """
+        if self.read_only:
+            log.debug("not saving the analysis into %s: opened read-only", self.path)
+            return
+        try:
+            with self.transaction():
+                self._db.execute(
+                    "INSERT OR REPLACE INTO analyses(key, generation, document) VALUES (?,?,?)", (key, generation, document)
+                )
+        except StoreWriteError as exc:  # only a cache: the analysis itself is not lost
+            log.warning("the analysis could not be saved in %s for reuse: %s", self.path, exc.message)
 
     def load_analysis(self, key: str) -> bytes | None:
         """The analysis document saved under ``key`` if the store has not changed since, else None."""
@@ -622,7 +1034,12 @@ class SQLiteStore:
         return {t: sorted(self._db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self._db.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
 
     def __enter__(self) -> "SQLiteStore":
         return self
@@ -630,17 +1047,156 @@ class SQLiteStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- doctor support ----------------------------------------------------------------------
+
+    def consistency_problems(self, *, indexed_key: str = "indexed_articles") -> tuple[list[str], list[str]]:
+        """``(problems, notes)`` of the stored content beyond SQLite's own checks.
+
+        Problems make the store unreliable (``newsdesk doctor --repair`` rebuilds it): rows that
+        refer to missing rows, arrival numbers with holes, indexed articles that belong to no
+        story or to two. Notes are normal states, e.g. articles a killed run stored but did not
+        index yet (the next ingest indexes them). ``indexed_key`` names the stage state counting
+        the articles the copy and story indexes have seen.
+        """
+        problems: list[str] = []
+        notes: list[str] = []
+        with self.snapshot():
+            for table, rowid, parent, _fk in self._db.execute("PRAGMA foreign_key_check").fetchall()[:20]:
+                problems.append(f"a row of {table} (rowid {rowid}) refers to a missing row of {parent}")
+            for table in ("documents", "articles"):
+                count, top = self._db.execute(f"SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM {table}").fetchone()
+                if count != top:
+                    problems.append(f"{table}: {count} rows but arrival numbers up to {top} ({top - count} missing)")
+            articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+            raw = self.load_state(indexed_key)
+            indexed = int(raw) if raw is not None and raw.isdigit() else None
+            if indexed is None:
+                if articles:
+                    notes.append("the copy and story indexes are not built; the next ingest builds them")
+                indexed = 0
+            elif indexed > articles:
+                problems.append(f"the indexes claim {indexed} articles but the store holds {articles}")
+                indexed = articles
+            elif indexed < articles:
+                notes.append(
+                    f"{articles - indexed} stored articles are not in the copy and story indexes yet "
+                    "(a run was interrupted); the next ingest adds them"
+                )
+            counts = dict(
+                self._db.execute(
+                    "SELECT a.id, COUNT(sa.story) FROM articles a LEFT JOIN story_articles sa ON sa.article = a.id "
+                    "WHERE a.seq <= ? AND a.id NOT IN (SELECT duplicate FROM copies) GROUP BY a.id",
+                    (indexed,),
+                ).fetchall()
+            )
+            orphans = sorted(aid for aid, n in counts.items() if n == 0)
+            doubles = sorted(aid for aid, n in counts.items() if n > 1)
+            if orphans:
+                problems.append(f"{len(orphans)} indexed articles belong to no story (e.g. {orphans[0]})")
+            if doubles:
+                problems.append(f"{len(doubles)} articles belong to several stories (e.g. {doubles[0]})")
+            copies_in_stories = self._db.execute(
+                "SELECT COUNT(*) FROM story_articles WHERE article IN (SELECT duplicate FROM copies)"
+            ).fetchone()[0]
+            if copies_in_stories:
+                problems.append(f"{copies_in_stories} merged copies are also listed as story members")
+            empty = self._db.execute(
+                "SELECT COUNT(*) FROM stories WHERE id NOT IN (SELECT story FROM story_articles)"
+            ).fetchone()[0]
+            if empty:
+                problems.append(f"{empty} stories have no article")
+        return problems, notes
+
+
+class StoreSalvage:
+    """What can still be read from a damaged store file, row by row (``newsdesk doctor --repair``).
+
+    Rows are read in ranges of rowids; a range that fails is split until the unreadable rows are
+    isolated, so one damaged page loses only the rows on it. Only the source tables are read
+    (documents, their places, rejections): everything else is recomputed from them.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self.unreadable: dict[str, int] = {}
+        try:
+            self._db = sqlite3.connect("file:" + quote(str(Path(self.path).resolve())) + "?mode=ro", uri=True)
+            self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
+
+    def _rows(self, table: str, columns: str) -> Iterator[tuple[Any, ...]]:
+        """``(rowid, *columns)`` of every readable row of ``table``, in rowid order."""
+        try:
+            top = self._db.execute(f"SELECT MAX(rowid) FROM {table}").fetchone()[0] or 0
+        except sqlite3.Error as exc:
+            log.warning("salvage: table %s cannot be read at all: %s", table, exc)
+            self.unreadable[table] = self.unreadable.get(table, 0) + 1
+            return
+        pending = [(1, top)] if top else []
+        while pending:
+            low, high = pending.pop(0)
+            try:
+                rows = self._db.execute(
+                    f"SELECT rowid, {columns} FROM {table} WHERE rowid BETWEEN ? AND ? ORDER BY rowid", (low, high)
+                ).fetchall()
+            except sqlite3.Error:
+                if low == high:
+                    self.unreadable[table] = self.unreadable.get(table, 0) + 1
+                    continue
+                middle = (low + high) // 2
+                pending[:0] = [(low, middle), (middle + 1, high)]
+                continue
+            yield from rows
+
+    def rejections(self) -> list[Rejection]:
+        return [
+            Rejection(_path_value(path), reason, code, record or None)
+            for _rowid, path, record, code, reason in self._rows("rejections", "path, record, code, reason")
+        ]
+
+    def documents(self) -> Iterator[RawDocument]:
+        """Every readable document in arrival order, once per place it was ingested from (first place
+        first); a document whose places are lost gets the place ``(place lost in repair)``."""
+        order = sorted((seq, rowid) for rowid, seq in self._rows("documents", "seq"))
+        places: dict[str, list[Provenance]] = {}
+        for _rowid, digest, path, record, url in self._rows("sources", "digest, path, record, url"):
+            places.setdefault(digest, []).append(Provenance(_path_value(path), record or None, url))
+        for _seq, rowid in order:
+            try:
+                row = self._db.execute(
+                    "SELECT digest, kind, content, encoding, hints FROM documents WHERE rowid=?", (rowid,)
+                ).fetchone()
+                digest, kind, content, encoding, hints = row
+                parsed_hints = json.loads(hints)
+            except (sqlite3.Error, TypeError, ValueError):
+                self.unreadable["documents"] = self.unreadable.get("documents", 0) + 1
+                continue
+            for provenance in places.get(digest) or [Provenance("(place lost in repair)")]:
+                yield RawDocument(provenance, kind, content, encoding, parsed_hints)
+
+    def close(self) -> None:
+        self._db.close()
+
+
 
 #: Store back ends by URL scheme; a path with no scheme opens the SQLite store.
 BACKENDS: dict[str, Callable[[str], Store]] = {"sqlite": SQLiteStore}
 
 
-def open_store(location: str | Path) -> Store:
-    """Open (creating if needed) the store at ``location``: a file path or ``scheme://…``."""
+def open_store(
+    location: str | Path,
+    *,
+    read_only: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    check: bool = True,
+) -> Store:
+    """Open (creating if needed, unless ``read_only``) the store at ``location``: a file path or
+    ``scheme://…``. See :class:`SQLiteStore` for the keyword arguments."""
     text = str(location)
     scheme, sep, rest = text.partition("://")
     if sep and scheme in BACKENDS:
-        return BACKENDS[scheme](rest)
+        return BACKENDS[scheme](rest, read_only=read_only, lock_timeout=lock_timeout, check=check)  # type: ignore[call-arg]
     if sep:
         raise StoreError(f"unknown store scheme {scheme!r}", hint=f"use one of: {', '.join(sorted(BACKENDS))}, or a file path")
-    return SQLiteStore(text)
+    return SQLiteStore(text, read_only=read_only, lock_timeout=lock_timeout, check=check)

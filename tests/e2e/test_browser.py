@@ -123,3 +123,33 @@ def test_hostile_article_runs_no_script_in_the_browser(tmp_path, serve, browsing
     assert payload in page.locator("pre.source").inner_text()
     assert browsing.dialogs == []
     _only_local(browsing.requests, base)
+
+
+def test_story_timeline_shows_events_dates_unknown_and_folds_background(seed_analysis, serve, browsing, tmp_path):
+    """The seeds with the timeline stage only: the reader sees the story's events with an honest
+    "date unknown" and the expression as written, background and plans folded, opinion marked."""
+    from newsdesk.analysis import AnalysisOptions
+    from newsdesk.analysis.timeline import TimelineOptions
+    from newsdesk.options import PipelineOptions
+    from newsdesk.serve import ServeOptions
+
+    document, db_path, _out = seed_analysis
+    options = PipelineOptions(analysis=AnalysisOptions(stages=frozenset({"timeline"}), timeline=TimelineOptions(use_embeddings=False)))
+    base = serve(db_path, ServeOptions(pipeline=options))
+    story = next(s for s in document["stories"] if len(s["articles"]) > 1)
+    page = browsing.page
+    page.goto(f"{base}/stories/{story['id']}")
+    events = page.locator("table.timeline").first
+    assert events.is_visible()
+    assert "date unknown" in events.locator("td.when").first.inner_text()
+    assert "in an undated article" in events.inner_text()
+    apart = page.locator("details.timeline-apart")
+    assert not apart.locator("table").is_visible()  # folded until the reader opens it
+    apart.locator("summary").click()
+    assert "1939" in apart.inner_text() and "background" in apart.inner_text()
+    assert page.locator(".card .type-opinion").count() >= 1  # the Responsible Statecraft op-ed
+    shot = tmp_path / "timeline.png"
+    events.screenshot(path=str(shot))
+    width, height, distinct = _png_size_and_colours(shot.read_bytes())
+    assert width > 600 and height > 100 and distinct > 20
+    _only_local(browsing.requests, base)

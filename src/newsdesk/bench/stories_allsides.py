@@ -55,7 +55,7 @@ def run(args):
         data = Path(tmp) / "pile.jsonl"
         data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
         with open_store(Path(tmp) / "pile.db") as store, Stopwatch() as watch:
-            summary = ingest([data], store=store, options=PipelineOptions(stages=frozenset()))
+            summary = ingest([data], store=store, options=PipelineOptions())
             articles, stories, copies = store.articles(), store.stories(), store.copies()
     story_of = {aid: story.id for story in stories for aid in story.article_ids}
     for link in copies:

@@ -1,6 +1,6 @@
 """Story timelines on dated coverage: ``newsdesk bench story_events DATASET``.
 
-Runs :func:`newsdesk.events.story_events` on every story of a multi-outlet dataset and reports
+Runs :func:`newsdesk.analysis.events.story_events` on every story of a multi-outlet dataset and reports
 how many of the story's events (kind ``event``) get a calendar date, how many are told by
 several outlets (merged into one entry), and how many entries are set apart as background or
 planned. Datasets:
@@ -73,7 +73,7 @@ def stories(path: str, dates: str, limit: int | None) -> list[tuple[str, list[An
 
 
 def run(args) -> BenchReport:
-    from ..events import EventOptions, story_events
+    from ..analysis.events import EventOptions, story_events
     from ..resources import nlp
 
     options = EventOptions(use_embeddings=not args.no_embeddings)

@@ -6,7 +6,7 @@ awareness, ``../shared/tools/score_timeline.py``, imported from beside the datas
 
 The system reuses newsdesk's pieces: the spaCy parse (on the dataset's own tokens and sentences),
 the TIMEX3 grammar against each document's creation time (:func:`newsdesk.analysis.timex.find_timexes`) and
-the event-word model and parse helpers of :mod:`newsdesk.events`:
+the event-word model and parse helpers of :mod:`newsdesk.analysis.events`:
 
 1. **Mentions of the target**: its name and its distinctive parts (a person's surname or first
    name, a multi-word name's sub-names and acronym, a first word never written in lower case in
@@ -271,7 +271,7 @@ _ARGUMENT = {"nsubj", "nsubjpass", "dobj", "iobj", "attr", "csubj"}
 
 def mention_events(span: Any, *, params: TimelineParams, model: Any) -> list[Any]:
     """Event tokens the mention takes part in (see the module doc)."""
-    from ..events import event_probability
+    from ..analysis.events import event_probability
 
     root = span.root
     found: list[Any] = []
@@ -317,7 +317,7 @@ def mention_events(span: Any, *, params: TimelineParams, model: Any) -> list[Any
 
 def task_date(value: str) -> str | None:
     """A TIMEX3 value at the task's precisions: YYYY-MM-DD, YYYY-MM or YYYY (weeks → month)."""
-    from ..events import period
+    from ..analysis.events import period
 
     if "X" in value or not re.match(r"^\d{4}", value):
         return None
@@ -339,7 +339,7 @@ def event_date(token: Any, parsed: ParsedDoc, *, params: TimelineParams) -> str 
     the nearest one of its sentence); else for a past or present event ``default_date``:
     ``previous_unless_future`` the last day named so far in the body, ``lead_unless_future`` the
     day named in the lead, ``dct_unless_future`` / ``dct`` the creation time; ``none``: None."""
-    from ..events import tense
+    from ..analysis.events import tense
 
     doc = parsed.doc
     sentence = parsed.sentence_of[token.i]
@@ -503,7 +503,7 @@ def cross_validate(records, corpora, scorer, model) -> tuple[dict[str, Any], lis
 
 
 def run(args) -> BenchReport:
-    from ..events import trigger_model
+    from ..analysis.events import trigger_model
 
     records = list(read_jsonl(args.dataset))
     for number, record in enumerate(records, 1):

@@ -3,7 +3,7 @@
 Which tokens are events (TimeML EVENTs: "exploded", "talks", "said", "expected")? Learned from
 the TimeBank and AQUAINT news of ``../shared/bench/temporal_matres`` (train and dev files: 255
 documents, 11,115 annotated events), parsed by the bundled spaCy model; a token is positive when
-an annotated event starts at it. Features: :func:`newsdesk.events._trigger_features` (lemma,
+an annotated event starts at it. Features: :func:`newsdesk.analysis.events._trigger_features` (lemma,
 part of speech, dependency role, head, suffix, children's roles). A logistic regression
 (scikit-learn, L2) is cross-validated by document (5 folds, the honest figure) and then fitted on
 all documents; weights below 0.01 in magnitude are dropped to keep the JSON small.
@@ -28,7 +28,7 @@ DEFAULT_DATA = [_SHARED / "temporal_matres" / "train.jsonl", _SHARED / "temporal
 
 
 def add_arguments(parser) -> None:
-    from ..events import DATA
+    from ..analysis.events import DATA
 
     parser.add_argument("--data", action="append", metavar="FILE.jsonl", help="MATRES-format files (default: temporal_matres train and dev)")
     parser.add_argument("--out", default=str(DATA), help=f"folder to write trigger_model.json into (default: {DATA}); '' to skip")
@@ -37,7 +37,7 @@ def add_arguments(parser) -> None:
 
 
 def examples(paths: list[Path], limit: int | None) -> tuple[list[dict[str, float]], list[int], list[str]]:
-    from ..events import _EVENT_POS, _trigger_features
+    from ..analysis.events import _EVENT_POS, _trigger_features
     from ..resources import nlp
 
     records = [r for path in paths for r in read_jsonl(path)]
@@ -61,7 +61,7 @@ def run(args) -> BenchReport:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from ..events import TRIGGER_MODEL_FILE
+    from ..analysis.events import TRIGGER_MODEL_FILE
 
     paths = [Path(p) for p in (args.data or DEFAULT_DATA)]
     report = BenchReport(name="train events", dataset=", ".join(str(p) for p in paths))

@@ -29,7 +29,6 @@ The same parse-based pieces (:func:`event_probability`, :func:`governing_predica
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import math
 import re
@@ -38,13 +37,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .analysis.timex import Timex, TimexOptions, find_timexes
-from .errors import AnalysisError, OptionsError
-from .models import Article
+from ..errors import AnalysisError, OptionsError
+from ..models import Article
+from .timex import Timex, TimexOptions, find_timexes
 
 log = logging.getLogger(__name__)
 
-DATA = Path(__file__).resolve().parent / "data" / "events"
+DATA = Path(__file__).resolve().parents[1] / "data" / "events"
 TRIGGER_MODEL_FILE = "trigger_model.json"
 KINDS = ("event", "background", "planned")
 
@@ -250,13 +249,12 @@ class TriggerModel:
 
 
 @lru_cache(maxsize=1)
-def trigger_model() -> TriggerModel | None:
-    """The event-word model built by ``newsdesk train events``; None when it is absent."""
-    path = DATA / TRIGGER_MODEL_FILE
-    if not path.exists():
-        log.warning("no event-word model at %s (run `newsdesk train events`): verbs count as events", path)
-        return None
-    data = json.loads(path.read_text(encoding="utf-8"))["model"]
+def trigger_model() -> TriggerModel:
+    """The event-word model built by ``newsdesk train events``, loaded through
+    :func:`newsdesk.resources.event_trigger_model` (``ModelUnavailableError`` when absent)."""
+    from ..resources import event_trigger_model
+
+    data = event_trigger_model()
     return TriggerModel(data["weights"], float(data["bias"]), float(data.get("threshold", 0.5)))
 
 
@@ -268,8 +266,6 @@ def event_probability(token: Any, model: TriggerModel | None = None) -> float:
     model = model or trigger_model()
     if token.pos_ not in _EVENT_POS or not token.is_alpha:
         return 0.0
-    if model is None:
-        return 0.9 if token.pos_ == "VERB" else 0.1
     return model.probability(token)
 
 
@@ -403,12 +399,12 @@ def _since(span: Any) -> bool:
         head = token.head
         if head.lower_ == "since" or (token.i > 0 and token.doc[token.i - 1].lower_ == "since" and token.i == span.start):
             return True
-    return span.start > 0 and span.doc[span.start - 1].lower_ == "since"
+    return bool(span.start > 0 and span.doc[span.start - 1].lower_ == "since")
 
 
 def _clause_text(predicate: Any | None, sentence: Any) -> str:
     if predicate is None:
-        return sentence.text
+        return str(sentence.text)
     subtree = list(predicate.subtree)
     return " ".join(t.text for t in subtree[:60]) if subtree else sentence.text
 
@@ -465,7 +461,9 @@ def _forward(timex: Timex, anchor: str | None) -> Timex:
     return Timex(start=timex.start, end=timex.end, text=timex.text, type=timex.type, value=day.isoformat() + timex.value[10:], mod=timex.mod)
 
 
-def _candidate(article, rank, index, sentence, span, timex: Timex, predicate, anchor: str | None, options: EventOptions) -> _Candidate:
+def _candidate(
+    article: Article, rank: int, index: int, sentence: Any, span: Any, timex: Timex, predicate: Any, anchor: str | None, options: EventOptions
+) -> _Candidate:
     when = tense(predicate)
     if when == "future":
         timex = _forward(timex, anchor)
@@ -535,7 +533,7 @@ def story_events(
         if not isinstance(article, Article):
             raise AnalysisError(f"story_events needs Article objects, got {type(article).__name__}", hint="pass the story's articles")
     if docs is None:
-        from .resources import nlp
+        from ..resources import nlp
 
         docs = list(nlp().pipe([a.text or "" for a in articles], batch_size=16))
     ranked = sorted(range(len(articles)), key=lambda i: (_usable_anchor(articles[i]) is None, _usable_anchor(articles[i]) or "", i))
@@ -555,7 +553,7 @@ def _merge(candidates: list[_Candidate], options: EventOptions) -> list[StoryEve
         return []
     vectors = None
     if options.use_embeddings and len({c.mention.article for c in candidates}) > 1:
-        from .resources import embed
+        from ..resources import embed
 
         vectors = embed([c.clause for c in candidates])
     words = [_content_words(c.clause) for c in candidates]
@@ -589,7 +587,7 @@ def _merge(candidates: list[_Candidate], options: EventOptions) -> list[StoryEve
         else:
             groups[target].append(index)
 
-    entries: list[tuple[tuple, StoryEvent]] = []
+    entries: list[tuple[tuple[Any, ...], StoryEvent]] = []
     for members in groups:
         group = [candidates[i] for i in members]
         # the entry shows the surest telling: a dated one before an undated one, then the first
@@ -608,7 +606,7 @@ def _merge(candidates: list[_Candidate], options: EventOptions) -> list[StoryEve
         )
         first_rank = min(c.rank for c in group)
         if lead.start is None:
-            key: tuple = (1, dt.date.max, 0, first_rank)
+            key: tuple[Any, ...] = (1, dt.date.max, 0, first_rank)
         else:
             key = (0, lead.start, -_PRECISION_RANK.get(lead.precision or "day", 0), first_rank)
         entries.append((key, entry))

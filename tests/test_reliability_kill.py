@@ -1,0 +1,254 @@
+"""The kill -9 suite (issue 15): ``newsdesk ingest``, ``analyze`` and ``report`` killed at random
+points, then rerun; the store and the outputs must equal those of an unbroken run, titles included.
+
+Each family first makes an unbroken reference run and times it; every trial then starts the same
+command on a copy of the starting state and kills it with SIGKILL at a random point: a random
+moment between the reference run's first article commit and its end, or (half of the ingest and
+analyze trials) the moment the store reaches a random number of articles. It then checks what the
+kill left (the store passes SQLite's
+integrity check and newsdesk's consistency checks; every output file is either the previous one or
+a complete new one, never cut), reruns the command and compares store and outputs with the
+reference.
+
+All runs share one ``PYTHONHASHSEED``: the story index sums floats in set order, whose last bit
+depends on the hash seed (docs/reliability.md), and the comparison here is byte for byte.
+
+Sizes: ``NEWSDESK_KILL_INGEST``, ``NEWSDESK_KILL_ANALYZE``, ``NEWSDESK_KILL_REPORT`` trials
+(default 2, 1, 1 in CI); ``NEWSDESK_KILL_SEED`` picks the random points (default 15);
+``NEWSDESK_KILL_STAGES`` the analysis stages of the analyze family (default
+``entities`` in CI: the stories are parsed and the analysis written; ``all`` for every stage, as in the
+longer runs of docs/reliability.md); ``NEWSDESK_KILL_LOG``, when set, names a JSON-lines file that gets one line per trial.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from newsdesk.doctor import check
+from newsdesk.store import open_store
+from test_reliability import reuters_records  # tests/ is on sys.path (rootdir conftest)
+
+CLI = [sys.executable, "-m", "newsdesk.cli"]
+ENV = {**os.environ, "PYTHONHASHSEED": "15", "COLUMNS": "500", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+TRIALS = {
+    "ingest": int(os.environ.get("NEWSDESK_KILL_INGEST", "2")),
+    "analyze": int(os.environ.get("NEWSDESK_KILL_ANALYZE", "1")),
+    "report": int(os.environ.get("NEWSDESK_KILL_REPORT", "1")),
+}
+ANALYZE_STAGES = os.environ.get("NEWSDESK_KILL_STAGES", "entities")
+RNG = random.Random(int(os.environ.get("NEWSDESK_KILL_SEED", "15")))
+OUTPUTS = ("analysis.json", "report.md", "report.html")
+
+pytestmark = [pytest.mark.bench, pytest.mark.slow]
+
+
+def _run(args: list[str], *, check_codes=(0, 1)) -> float:
+    started = time.monotonic()
+    result = subprocess.run([*CLI, *args, "-q"], capture_output=True, text=True, env=ENV, timeout=1800)
+    assert result.returncode in check_codes, result.stderr[-2000:]
+    return time.monotonic() - started
+
+
+def _first_article_time(args: list[str], db: Path) -> tuple[float, float]:
+    """Run ``args`` unbroken; return (seconds until its first article was committed, total seconds)."""
+    import sqlite3
+
+    started = time.monotonic()
+    process = subprocess.Popen([*CLI, *args, "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
+    first = None
+    while process.poll() is None:
+        if first is None and db.exists():
+            try:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.5) as reader:
+                    if reader.execute("SELECT COUNT(*) FROM articles").fetchone()[0]:
+                        first = time.monotonic() - started
+            except sqlite3.Error:
+                pass
+        time.sleep(0.05)
+    total = time.monotonic() - started
+    assert process.returncode in (0, 1), process.stderr.read()[-2000:]
+    return (first if first is not None else 0.0), total
+
+
+def _articles(db: Path) -> int:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.5) as reader:
+            return reader.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def _kill_at(args: list[str], delay: float, *, db: Path | None = None, articles: int | None = None) -> bool:
+    """Start ``args`` and SIGKILL it after ``delay`` seconds or, with ``articles``, as soon as the
+    store ``db`` holds that many articles; False when it had finished before."""
+    process = subprocess.Popen([*CLI, *args, "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    deadline = time.monotonic() + (delay if articles is None else 1800)
+    while process.poll() is None and time.monotonic() < deadline:
+        if articles is not None and db is not None and db.exists() and _articles(db) >= articles:
+            break
+        time.sleep(0.01 if articles is not None else 0.005)
+    if process.poll() is not None:
+        return False
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return True
+
+
+def _kill_point(first: float, total: float, expected_articles: int) -> tuple[float, int | None, str]:
+    """Half the kills at a random moment of the run, half as the store reaches a random number of
+    articles (extraction is fast, so a moment alone would rarely land there)."""
+    if expected_articles > 1 and RNG.random() < 0.5:
+        return total, RNG.randint(1, expected_articles - 1), "articles"
+    return RNG.uniform(max(0.0, first - 0.5), total), None, "time"
+
+
+def _store_rows(db: Path) -> dict:
+    with open_store(db, read_only=True) as store:
+        return store.dump()
+
+
+def _outputs(folder: Path) -> dict[str, str]:
+    """The output files without what belongs to one run (the ``run`` summary of analyze)."""
+    found = {}
+    for name in OUTPUTS:
+        path = folder / name
+        if not path.exists():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if name == "analysis.json":
+            document = json.loads(text)
+            document["run"] = None
+            text = json.dumps(document, sort_keys=True)
+        else:
+            text = "\n".join(line for line in text.splitlines() if not line.startswith("Last run:"))
+        found[name] = text
+    return found
+
+
+def _whole_or_previous(folder: Path, previous: dict[str, bytes], reference: Path) -> str:
+    """Check that no output file was cut; say which versions the kill left."""
+    states = []
+    for name in OUTPUTS:
+        data = (folder / name).read_bytes() if (folder / name).exists() else None
+        if data == previous.get(name):
+            states.append("old")
+            continue
+        assert data is not None, f"{name} disappeared"
+        if name == "analysis.json":
+            json.loads(data)  # complete JSON
+        new = _outputs(folder)[name] == _outputs(reference)[name]
+        assert new, f"{name} is neither the previous file nor the complete new one"
+        states.append("new")
+    return "+".join(states)
+
+
+def _log(family: str, **figures) -> None:
+    line = {"family": family, **figures}
+    print(json.dumps(line))
+    target = os.environ.get("NEWSDESK_KILL_LOG")
+    if target:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line) + "\n")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, examples_dir, shared_bench) -> Path:
+    """The seeds and 50 Reuters records (read from ../shared at test time)."""
+    folder = tmp_path_factory.mktemp("kill") / "corpus"
+    folder.mkdir()
+    for page in sorted(examples_dir.glob("*.txt")):
+        shutil.copy(page, folder / page.name)
+    (folder / "reuters.jsonl").write_text("".join(reuters_records(shared_bench, 50)), encoding="utf-8")
+    return folder
+
+
+def test_ingest_killed_at_random_points_resumes_to_the_unbroken_store(tmp_path, corpus):
+    whole = tmp_path / "whole.db"
+    first, total = _first_article_time(["ingest", str(corpus), "--db", str(whole)], whole)
+    expected = _store_rows(whole)
+    titles = {row[0]: row[1] for row in expected["articles"]}
+    for trial in range(TRIALS["ingest"]):
+        db = tmp_path / f"t{trial}.db"
+        delay, target, mode = _kill_point(first, total, len(titles))
+        killed = _kill_at(["ingest", str(corpus), "--db", str(db)], delay, db=db, articles=target)
+        checkup = check(db) if db.exists() else None
+        assert checkup is None or checkup.healthy, checkup.lines()
+        stored = checkup.counts.get("articles", 0) if checkup else 0
+        _run(["ingest", str(corpus), "--db", str(db)])
+        got = _store_rows(db)
+        assert {row[0]: row[1] for row in got["articles"]} == titles
+        assert got == expected
+        _log("ingest", trial=trial, mode=mode, delay=round(delay, 2), target=target, killed=killed, articles_at_kill=stored, equal=True)
+
+
+def test_analyze_killed_at_random_points_resumes_to_the_unbroken_store_and_brief(tmp_path, corpus, examples_dir):
+    small = tmp_path / "corpus"  # the seeds and 10 wire records: a full analysis per trial stays cheap
+    small.mkdir()
+    for page in sorted(corpus.glob("*.txt")):
+        shutil.copy(page, small / page.name)
+    (small / "reuters.jsonl").write_text("".join((corpus / "reuters.jsonl").read_text(encoding="utf-8").splitlines(True)[:10]), encoding="utf-8")
+    whole, reference = tmp_path / "whole.db", tmp_path / "whole-out"
+    stages = ["--stages", ANALYZE_STAGES]
+    first, total = _first_article_time(["analyze", str(small), "--db", str(whole), "--out", str(reference), *stages], whole)
+    expected = _store_rows(whole)
+    for trial in range(TRIALS["analyze"]):
+        db, out = tmp_path / f"t{trial}.db", tmp_path / f"t{trial}-out"
+        delay, target, mode = _kill_point(first, total, len(expected["articles"]))
+        killed = _kill_at(["analyze", str(small), "--db", str(db), "--out", str(out), *stages], delay, db=db, articles=target)
+        stored = 0
+        if db.exists():
+            checkup = check(db)
+            assert checkup.healthy, checkup.lines()
+            stored = checkup.counts.get("articles", 0)
+        left = _whole_or_previous(out, {}, reference) if out.exists() else "none"
+        _run(["analyze", str(small), "--db", str(db), "--out", str(out), *stages])
+        assert _store_rows(db) == expected
+        assert _outputs(out) == _outputs(reference)
+        _log("analyze", trial=trial, mode=mode, delay=round(delay, 2), target=target, killed=killed,
+             articles_at_kill=stored, outputs_at_kill=left, equal=True)
+
+
+def test_report_killed_at_random_points_leaves_whole_files_and_resumes(tmp_path, corpus):
+    # The store holds the seeds and wire records; the folder, the report of the seeds alone, so that
+    # the previous files and the new ones differ. Without the analysis stages (the analyze family
+    # covers them) `report` spends its time reading the store and writing the three files.
+    base, base_out = tmp_path / "base.db", tmp_path / "base-out"
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for page in sorted(corpus.glob("*.txt")):
+        shutil.copy(page, seeds / page.name)
+    small_wire = tmp_path / "wire.jsonl"
+    small_wire.write_text("".join((corpus / "reuters.jsonl").read_text(encoding="utf-8").splitlines(True)[:10]), encoding="utf-8")
+    _run(["analyze", str(seeds), "--db", str(base), "--out", str(base_out), "--stages", "none"])
+    _run(["ingest", str(small_wire), "--db", str(base)])
+    previous = {name: (base_out / name).read_bytes() for name in OUTPUTS}
+    whole, reference = tmp_path / "whole.db", tmp_path / "whole-out"
+    shutil.copy(base, whole)
+    shutil.copytree(base_out, reference)
+    started = time.monotonic()
+    _run(["report", "--db", str(whole), "--out", str(reference), "--stages", "none"], check_codes=(0,))
+    total = time.monotonic() - started
+    for trial in range(TRIALS["report"]):
+        db, out = tmp_path / f"t{trial}.db", tmp_path / f"t{trial}-out"
+        shutil.copy(base, db)
+        shutil.copytree(base_out, out)
+        delay = RNG.uniform(0.3 * total, total)
+        killed = _kill_at(["report", "--db", str(db), "--out", str(out), "--stages", "none"], delay)
+        left = _whole_or_previous(out, previous, reference)
+        assert check(db).healthy
+        _run(["report", "--db", str(db), "--out", str(out), "--stages", "none"], check_codes=(0,))
+        assert _outputs(out) == _outputs(reference)
+        assert not list(out.glob(".*.tmp"))
+        _log("report", trial=trial, delay=round(delay, 2), killed=killed, outputs_at_kill=left, equal=True)
