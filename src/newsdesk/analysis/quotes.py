@@ -672,7 +672,7 @@ def attribution_modality(cue: "Token") -> str:
     it shares its clause with (xcomp, conj); a condition anywhere above it counts."""
     chain = [cue]
     current = cue
-    while current.dep_ in ("xcomp", "conj") and current.head is not current:
+    while current.dep_ in ("xcomp", "conj") and current.head.i != current.i:
         current = current.head
         chain.append(current)
     for verb in chain:
@@ -682,7 +682,7 @@ def attribution_modality(cue: "Token") -> str:
         if any(child.dep_ == "neg" for child in verb.children):
             return "negated"
     current = cue
-    while current.head is not current:
+    while current.head.i != current.i:
         if current.dep_ in ("advcl", "ccomp", "csubj") and any(
                 c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in current.children):
             return "conditional"
