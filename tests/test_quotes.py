@@ -174,3 +174,16 @@ def test_an_impersonal_it_is_hard_to_say_attributes_nothing():
     quotes = find_quotes(article(text))
     assert not [q for q in quotes if q.text.startswith("how long")]
     assert any(q.text.startswith("it wanted a halt") for q in quotes)
+
+
+@pytest.mark.parametrize("text, cue, modality", [
+    ("Trump said that the talks with Moscow had been very productive.", "said", "asserted"),
+    ("Finally, Trump could suggest that his team begin early planning for a meeting.", "suggest", "hypothetical"),
+    ("Putin might say that the ceasefire was violated by Kyiv.", "say", "hypothetical"),
+    ("If Zelensky says that the plan is unacceptable, the talks will stall.", "says", "conditional"),
+    ("Zelensky did not say that Ukraine would accept the plan.", "say", "negated"),
+])
+def test_each_attribution_carries_its_modality(text, cue, modality):
+    quotes = find_quotes(article(text))
+    (quote,) = [q for q in quotes if q.cue == cue]
+    assert quote.modality == modality

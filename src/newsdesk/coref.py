@@ -378,6 +378,21 @@ def _gender_votes(doc: Doc, key: str, skip: int) -> tuple[int, int]:
     return votes, titles
 
 
+def text_gender(doc: Doc, name: str, *, skip: int = -1) -> int:
+    """The gender the text itself gives a name: +1 masculine, -1 feminine, 0 unknown.
+
+    A title before the name decides ("Mr. Farenthold", "Mrs. Clinton"); otherwise at least two
+    net pronoun votes (see :func:`_gender_votes`: the first gendered pronoun after the name in its
+    sentence, with no other person in between). The token ``skip`` (the anchor) never votes.
+    """
+    votes, titles = _gender_votes(doc, _name_key(name), skip)
+    if titles:
+        return 1 if titles > 0 else -1
+    if abs(votes) >= 2:
+        return 1 if votes > 0 else -1
+    return 0
+
+
 def _paragraph_of(text: str, position: int) -> int:
     return text.count("\n\n", 0, position)
 

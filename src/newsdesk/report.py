@@ -172,9 +172,17 @@ class ReportView:
         for quote in self.section(story, "quotes"):
             if quote.get("kind") == "learned" and not quote.get("direct"):
                 continue
-            if not quote.get("speaker") and not _named_speaker(quote):
+            if quote.get("modality", "asserted") != "asserted":
+                continue  # "Trump could suggest that …", "if Putin says …": nobody said it
+            joint = [self.entity_name(e) for e in quote.get("speakers") or []]
+            if not quote.get("speaker") and not quote.get("speaker_name") and not _named_speaker(quote):
                 continue  # "the agreement said"-like finds of the broad quote model are no speakers to list
-            name = self.entity_name(quote.get("speaker"), quote.get("speaker_text") or "unattributed")
+            if quote.get("speaker"):
+                name = self.entity_name(quote.get("speaker"), quote.get("speaker_text") or "unattributed")
+            elif len(joint) > 1 and all(joint):
+                name = " and ".join(joint)  # joint speakers ("Trump and Vance said")
+            else:
+                name = quote.get("speaker_name") or quote.get("speaker_text") or "unattributed"
             groups.setdefault(name, []).append(quote)
         return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
 

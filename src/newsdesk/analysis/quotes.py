@@ -29,10 +29,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from ..coref import pronoun_class
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
 from ..resources import quote_cues, quote_model
 from .entities import PRONOUNS, EntityTable, Mention, extract_entities
+from .speakers import ArticleSpeakers, is_anchor
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Token
@@ -93,6 +95,10 @@ class QuoteOptions:
         extra_cues: further cue lemmas (the benchmark passes the ones learned on other folds).
         drop_nested: leave out attributions whose reporting verb is inside a quotation
             ("“The leaders agreed that …,” the read-out said") (default True).
+        coref: resolve pronoun and description speakers ("he", "they", "the spokesman") with the
+            trained speaker coreference (:mod:`newsdesk.analysis.speakers`), which abstains when
+            unsure (default True). False falls back to the rules: the last person named before a
+            pronoun, the entity holding a described role.
     """
 
     indirect: bool = True
@@ -103,6 +109,7 @@ class QuoteOptions:
     extra_cues: frozenset[str] = frozenset()
     classifier: bool = True
     model: Any = None
+    coref: bool = True
 
     def __post_init__(self) -> None:
         if self.min_unattributed_words < 1:
@@ -119,7 +126,13 @@ class Quote:
 
     ``start``/``end`` cover the content (without the quotation marks of a direct quote);
     ``speaker_start``/``speaker_end`` the speaker phrase as written (``he``, ``the official``),
-    ``speaker`` the entity it was resolved to (None when unresolved).
+    ``speaker`` the entity it was resolved to (None when unresolved or several);
+    ``speakers`` every entity speaking (two or more for joint speakers: "Trump and Vance said",
+    or "they said" resolved to them); ``speaker_name`` names a speaker that is no single entity
+    (joint speakers, or a group such as "Ukraine's European backers", its own actor).
+    ``modality`` says whether the attribution is asserted ("X said"), hypothetical ("X could
+    suggest", "X might say"), conditional ("if X says", "before X agrees") or negated ("X did
+    not say"): only asserted ones are words someone said (see :func:`attribution_modality`).
     ``kind`` says where it came from: "reported" (a reporting or belief verb: said, wrote,
     believes…), "according_to", "governed" (a quotation inside a sentence, attributed to the
     subject of the verb governing it), "learned" (an attribution without a cue verb proposed by
@@ -139,12 +152,16 @@ class Quote:
     speaker_start: int | None = None
     speaker_end: int | None = None
     kind: str = "reported"
+    speakers: tuple[str, ...] = ()
+    speaker_name: str | None = None
+    modality: str = "asserted"
 
     def to_json(self) -> dict[str, Any]:
         return {"article": self.article, "speaker": self.speaker, "speaker_text": self.speaker_text,
                 "text": self.text, "direct": self.direct, "start": self.start, "end": self.end,
                 "cue": self.cue, "kind": self.kind, "speaker_start": self.speaker_start,
-                "speaker_end": self.speaker_end}
+                "speaker_end": self.speaker_end, "speakers": list(self.speakers),
+                "speaker_name": self.speaker_name, "modality": self.modality}
 
 
 Options = QuoteOptions
@@ -165,7 +182,8 @@ def run(context: "StoryContext", options: QuoteOptions) -> QuoteFindings:
     resolved against the story's entities."""
     return QuoteFindings(tuple(
         quote for article in context.articles
-        for quote in find_quotes(article, context.doc(article.id), context.entities, options)
+        for quote in find_quotes(article, context.doc(article.id), context.entities, options,
+                                 speakers=context.speakers(article.id) if options.coref else None)
     ))
 
 
@@ -637,7 +655,72 @@ def _reporting_clause_near(doc: "Doc", quote: tuple[int, int], text: str, lemmas
     return None
 
 
+# --- modality -------------------------------------------------------------------------------
+
+#: Modal auxiliaries that make a reporting verb a possibility, not a report ("Trump could suggest").
+HYPOTHETICAL_MODALS = frozenset({"could", "might", "may", "should", "would", "ought", "can"})
+#: Subordinators of a clause that conditions the reporting verb ("if he says", "before Moscow agrees").
+CONDITION_MARKS = frozenset({"if", "unless", "until", "before", "once", "whether", "provided"})
+MODALITIES = ("asserted", "hypothetical", "conditional", "negated")
+
+
+def attribution_modality(cue: "Token") -> str:
+    """Whether the reporting verb ``cue`` reports something said (``"asserted"``), or only a
+    possibility (``"hypothetical"``: could/might/should …, "Finally, Trump could suggest that …"),
+    a condition (``"conditional"``: "if Putin says", "before Moscow will agree") or a denial of
+    speech (``"negated"``: "did not say"). The cue's own auxiliaries count, and those of the verbs
+    it shares its clause with (xcomp, conj); a condition anywhere above it counts."""
+    chain = [cue]
+    current = cue
+    while current.dep_ in ("xcomp", "conj") and current.head.i != current.i:
+        current = current.head
+        chain.append(current)
+    for verb in chain:
+        for child in verb.children:
+            if child.dep_ == "aux" and child.lower_ in HYPOTHETICAL_MODALS:
+                return "hypothetical"
+        if any(child.dep_ == "neg" for child in verb.children):
+            return "negated"
+    current = cue
+    while current.head.i != current.i:
+        if current.dep_ in ("advcl", "ccomp", "csubj") and any(
+                c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in current.children):
+            return "conditional"
+        current = current.head
+    return "asserted"
+
+
 # --- speaker resolution ---------------------------------------------------------------------
+
+
+def _resolve_speaker(article: Article, doc: "Doc", table: EntityTable, source_tokens: list[int],
+                     quotes: list[tuple[int, int]], speakers: ArticleSpeakers | None
+                     ) -> tuple[str | None, tuple[str, ...], str | None]:
+    """(speaker entity, every speaking entity, display name of a speaker that is no single entity).
+
+    A name inside the speaker phrase names it; a pronoun or description ("he", "they", "the
+    spokesman") is resolved by the speaker coreference when ``speakers`` is given (joint speakers
+    and group actors kept as such), else by the rules of :func:`_resolve`.
+    """
+    if not source_tokens:
+        return None, (), None
+    if speakers is not None:
+        start, end = _char_span([doc[i] for i in source_tokens])
+        named_inside = any(m.start >= start and m.end <= end and m.kind != "descriptor"
+                           for m in table.mentions_in(article.id))
+        if not named_inside and is_anchor(doc.text[start:end]):
+            referent = speakers.refers_to(start, end)
+            if referent is not None:
+                ids = tuple(dict.fromkeys(m.entity for m in referent.members if m.entity))
+                if referent.parts:
+                    return (ids[0] if len(ids) == 1 else None), ids, referent.text
+                if referent.entity is not None:
+                    return referent.entity, (referent.entity,), None
+                return None, (), referent.text  # a group phrase is its own actor
+            if pronoun_class(doc.text[start:end].strip()) is not None:
+                return None, (), None  # the resolver abstained: no speaker rather than a wrong one
+    entity = _resolve(article, doc, table, source_tokens, quotes)
+    return entity, ((entity,) if entity else ()), None
 
 
 def _resolve(article: Article, doc: "Doc", table: EntityTable, source_tokens: list[int],
@@ -675,11 +758,12 @@ def _resolve(article: Article, doc: "Doc", table: EntityTable, source_tokens: li
 
 
 def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTable | None = None,
-                options: QuoteOptions = QuoteOptions()) -> list[Quote]:
+                options: QuoteOptions = QuoteOptions(), *, speakers: ArticleSpeakers | None = None) -> list[Quote]:
     """Direct and indirect quotations of one article, with resolved speakers, in text order.
 
     ``doc`` is the spaCy parse of ``article.text`` (parsed here with :func:`newsdesk.resources.parse`
-    when None); ``entities`` the run's entity table (built for this article alone when None).
+    when None); ``entities`` the run's entity table (built for this article alone when None);
+    ``speakers`` the article's speaker resolution (made here from them when ``options.coref``).
     """
     text = article.text
     if doc is None:
@@ -691,6 +775,8 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
                             hint="pass doc=parse([article.text])[0] or leave doc out")
     if entities is None:
         entities = extract_entities([article], {article.id: doc})
+    if speakers is None and options.coref:
+        speakers = ArticleSpeakers(article.id, doc, entities)
     lemmas = CUE_VERBS | options.extra_cues | (quote_cues() if options.learned_cues else frozenset())
     spans = quotation_spans(normalise_quote_marks(text), options.max_paragraphs)
     attributions = _parse_attributions(doc, spans, lemmas)
@@ -816,7 +902,7 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
         if a.content in seen or _impersonal(doc, a):
             continue
         seen.add(a.content)
-        speaker = _resolve(article, doc, entities, a.source_tokens, spans)
+        speaker, joint, speaker_name = _resolve_speaker(article, doc, entities, a.source_tokens, spans, speakers)
         speaker_text = text[a.source[0]:a.source[1]] if a.source else ""
         # "X said it was “impossible to catch up”": mostly the speaker's own words, so direct.
         direct = a.direct or _quoted_share(text, a.content, spans) >= 0.5
@@ -825,7 +911,9 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
             text=text[a.content[0]:a.content[1]], direct=direct, start=a.content[0], end=a.content[1],
             cue=a.cue_text, speaker_start=a.source[0] if a.source else None,
             speaker_end=a.source[1] if a.source else None,
-            kind=a.kind if a.source or a.kind == "learned" else "unattributed"))
+            kind=a.kind if a.source or a.kind == "learned" else "unattributed",
+            speakers=joint, speaker_name=speaker_name,
+            modality=attribution_modality(doc[a.cue_token]) if a.cue_token >= 0 else "asserted"))
     # A quotation lying inside a longer direct one is the same words found twice (once by the
     # marks, once by the parse, or under a nested "according to"): keep the longer.
     direct_spans = [(q.start, q.end) for q in quotes if q.direct]

@@ -12,9 +12,11 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from ..analysis.positions import KINDS, Position, PositionOptions, extract_positions
+from ..analysis import positions
+from ..analysis.context import StoryContext, build_context
+from ..analysis.positions import KINDS, Position, PositionOptions
 from ..errors import BenchmarkError
-from ..models import Article, Provenance
+from ..models import Article, Provenance, Story
 from . import BenchReport, BenchTable, read_jsonl
 
 HELP = "positions (actor, kind, content) against hand labels on BASIL dev sentences"
@@ -26,24 +28,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dataset", help="BASIL split the labels were made on: ../shared/bench/clustering_basil/dev.jsonl")
     parser.add_argument("--labels", default=str(_DEFAULT_LABELS), help="hand labels (JSONL of offsets)")
     parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all", help="which labelled half to score")
+    parser.add_argument("--no-rules-row", action="store_true",
+                        help="skip the comparison row that resolves pronouns by the nearest-mention rule")
 
 
 def run(args: argparse.Namespace) -> BenchReport:
     articles = {record["id"]: record for record in read_jsonl(args.dataset)}
     rows = []
+    systems = {"speaker coreference": PositionOptions()}
+    if not getattr(args, "no_rules_row", False):
+        systems["nearest-mention rule"] = PositionOptions(coref=False)
+    contexts: dict[str, StoryContext] = {}
     for split in (["dev", "heldout"] if args.split == "all" else [args.split]):
-        result = evaluate(list(read_jsonl(args.labels)), articles, split=split)
-        for scope in ("overall", "any_kind"):
-            figures = result[scope]
-            rows.append({
-                "split": split, "match": "same kind" if scope == "overall" else "any kind",
-                "sentences": result["sentences"], "gold": result["gold_positions"],
-                "precision": figures["precision"], "recall": figures["recall"], "f1": figures["f1"],
-            })
+        for system, options in systems.items():
+            result = evaluate(list(read_jsonl(args.labels)), articles, split=split, options=options,
+                              contexts=contexts)
+            for scope in ("overall", "any_kind"):
+                figures = result[scope]
+                rows.append({
+                    "split": split, "pronouns": system, "match": "same kind" if scope == "overall" else "any kind",
+                    "sentences": result["sentences"], "gold": result["gold_positions"],
+                    "precision": figures["precision"], "recall": figures["recall"], "f1": figures["f1"],
+                })
     report = BenchReport(name="positions", dataset=str(args.dataset))
     report.tables.append(BenchTable(
         "newsdesk positions vs hand labels (heldout = never used for tuning)",
-        ["split", "match", "sentences", "gold", "precision", "recall", "f1"], rows,
+        ["split", "pronouns", "match", "sentences", "gold", "precision", "recall", "f1"], rows,
     ))
     report.metrics = {"rows": rows}
     return report
@@ -58,14 +68,17 @@ def evaluate(
     *,
     split: str | None = None,
     options: PositionOptions | None = None,
+    contexts: dict[str, StoryContext] | None = None,
 ) -> dict:
     """Precision/recall of positions against hand labels on sentences of whole articles.
 
     ``labels``: records ``{"article", "sentence", "split", "positions": [{"kind", "actor":
     [names], "content": [start, end]}, …]}`` where offsets are in the labelled sentence;
     ``articles``: BASIL-format records by id (``text`` with one paragraph per line,
-    ``sentences``). Each article is analysed whole (so pronouns can be resolved); predictions
+    ``sentences``). Each article is analysed whole, as the pipeline does (one story of one
+    article: its parse, entities and speaker resolution, :func:`positions.run`); predictions
     count for a labelled sentence when their evidence overlaps it by at least half.
+    ``contexts`` caches the story contexts by article id between calls.
 
     A prediction matches a gold position when one of the gold actor names occurs in its actor
     text and it covers at least half of the gold content's words while at least a third of its
@@ -94,7 +107,12 @@ def evaluate(
             )
         text = "\n\n".join(line for line in source["text"].split("\n") if line.strip())
         article = Article(id=article_id, provenance=Provenance(path="<labelled>"), text=text)
-        predicted = extract_positions(article, options=options)
+        context = (contexts or {}).get(article_id)
+        if context is None or context.articles[0].text != text:
+            context = build_context(Story(id=article_id, title="", article_ids=(article_id,)), [article])
+            if contexts is not None:
+                contexts[article_id] = context
+        predicted = list(positions.run(context, options or PositionOptions()).positions)
         for record in records:
             sentence = source["sentences"][record["sentence"]]
             at = text.find(sentence)

@@ -66,5 +66,6 @@ def run(context: "StoryContext", options: PositionOptions) -> PositionFindings:
         for position in extract_positions(
             article, context.doc(article.id), context.actor_resolver(article.id), options,
             sentences=context.sentences[article.id],
+            speakers=context.speakers(article.id) if options.resolve_pronouns and options.coref else None,
         )
     ))

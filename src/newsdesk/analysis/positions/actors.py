@@ -81,7 +81,7 @@ def _group_like(tok: "Token") -> bool:
 def find_antecedent(pronoun: "Token", surnames: frozenset[str] = frozenset()) -> "Token | None":
     """The mention a pronoun most likely refers to: the nearest earlier subject that fits (a
     person for he/she, an institution or country for it/its), else the nearest fitting mention."""
-    bound = _bound_antecedent(pronoun, surnames)
+    bound = bound_antecedent(pronoun, surnames)
     if bound is not None:
         return bound
     if pronoun.lower_ in ("they", "them", "their", "theirs"):
@@ -118,7 +118,7 @@ def find_antecedent(pronoun: "Token", surnames: frozenset[str] = frozenset()) ->
     return reported or nearest
 
 
-def _bound_antecedent(pronoun: "Token", surnames: frozenset[str]) -> "Token | None":
+def bound_antecedent(pronoun: "Token", surnames: frozenset[str]) -> "Token | None":
     """The subject a pronoun is bound to in its own sentence: "who offered his support"
     (the relative clause's head), "X said they were willing" (the speaker), "X expressed its
     willingness" (the subject of the clause holding the possessive)."""

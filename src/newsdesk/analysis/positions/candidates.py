@@ -238,11 +238,15 @@ def _is_hypothetical(tok: "Token") -> bool:
 
 
 def _in_condition_clause(tok: "Token") -> bool:
+    """Whether the cue is inside a condition: "if/unless/whether …", or a temporal condition
+    on another stance ("before Moscow will agree to a broader ceasefire" states no agreement)."""
     cur = tok
     while cur.head.i != cur.i:
         if cur.dep_ in ("advcl", "ccomp") and any(
             c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in cur.children
         ):
+            return True
+        if cur.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in cur.children):
             return True
         if cur.dep_ == "pcomp" and cur.head.lower_ == "without":
             return True

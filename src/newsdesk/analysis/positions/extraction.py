@@ -12,11 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
+from ...coref import GROUP
 from ...errors import AnalysisError, OptionsError
 from ...models import Article
 from ..sentences import Sentence, article_sentences
 from ..sides import ActorRef, ActorResolver, ArticleSides, side_of, strip_determiner
-from .actors import find_antecedent, is_actor_mention, mention_tokens
+from ..speakers import ArticleSpeakers, Referent, is_anchor
+from .actors import bound_antecedent, find_antecedent, is_actor_mention, mention_tokens
 from .candidates import Candidate, find_candidates
 from .lexicon import PRONOUNS_GROUP, PRONOUNS_PERSON
 from .syntax import with_conjuncts
@@ -81,8 +83,13 @@ class PositionOptions:
         max_content_chars: longer contents are cut at a word boundary and end with "…".
             Default 400 characters (a long sentence).
         min_content_words: contents with fewer words are dropped (default 1).
-        resolve_pronouns: replace "he", "it", "its"… by the nearest earlier fitting actor
-            mention before resolving it (default True).
+        resolve_pronouns: replace "he", "it", "its"… by the actor they refer to before resolving
+            it (default True): with the trained speaker coreference when the caller passes the
+            article's :class:`~newsdesk.analysis.speakers.ArticleSpeakers` (the stage does; it
+            also resolves descriptions such as "the spokesman" and abstains when unsure), else
+            the nearest earlier fitting actor mention.
+        coref: in the stage, resolve pronouns and descriptions with the speaker coreference
+            (default True); False keeps the nearest-mention rule (for comparison).
     """
 
     kinds: tuple[str, ...] = KINDS
@@ -91,6 +98,7 @@ class PositionOptions:
     max_content_chars: int = 400
     min_content_words: int = 1
     resolve_pronouns: bool = True
+    coref: bool = True
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.kinds if k not in KINDS]
@@ -117,13 +125,15 @@ def extract_positions(
     options: PositionOptions | None = None,
     *,
     sentences: Sequence[Sentence] | None = None,
+    speakers: ArticleSpeakers | None = None,
 ) -> list[Position]:
     """Every position stated in ``article``, in text order.
 
     ``doc`` is the spaCy parse of ``article.text`` when the caller already has one (made by
     :func:`newsdesk.resources.parse`); ``sentences`` its sentences (default: from ``doc``,
     :func:`newsdesk.analysis.sentences.article_sentences`); ``resolve_actor`` names actors
-    (default: a :func:`default_actor_resolver` built for this article).
+    (default: a :func:`default_actor_resolver` built for this article); ``speakers`` resolves
+    pronoun and description actors (default: the rule of :func:`.actors.find_antecedent`).
 
     Raises:
         AnalysisError: ``doc`` is not a parse of the article's text.
@@ -155,7 +165,7 @@ def extract_positions(
             continue
         found: list[Position] = []
         for cand in find_candidates(sent):
-            for position in _to_positions(article, doc, sent, cand, resolver, fallback, options, surnames):
+            for position in _to_positions(article, doc, sent, cand, resolver, fallback, options, surnames, speakers):
                 key = (position.start, position.kind, position.actor_text, position.content)
                 if key not in seen:
                     seen.add(key)
@@ -188,11 +198,12 @@ def _to_positions(
     fallback: ArticleSides | None,
     options: PositionOptions,
     surnames: frozenset[str] = frozenset(),
+    speakers: ArticleSpeakers | None = None,
 ) -> Iterator[Position]:
     if cand.kind not in options.kinds or not cand.actor_tokens and options.require_actor:
         return
     content = _render(cand.content_tokens, options.max_content_chars)
-    if len(content.split()) < options.min_content_words:
+    if len(content.split()) < options.min_content_words or not stands_alone(content):
         return
     condition = _render(cand.condition_tokens, options.max_content_chars) or None
     if condition:
@@ -204,9 +215,25 @@ def _to_positions(
         if options.require_actor:
             return
         heads = [None]
-    pairs: list[tuple[Token | None, Token | None]] = []
+    pairs: list[tuple[Token | None, Token | Referent | None]] = []
     for head in heads:
-        if head is not None and head.lower_ in PRONOUNS_PERSON | PRONOUNS_GROUP and options.resolve_pronouns:
+        anchor = _anchor_span(head) if head is not None and speakers is not None and options.resolve_pronouns else None
+        bound = bound_antecedent(head, surnames) if anchor is not None and head is not None \
+            and head.lower_ in PRONOUNS_PERSON | PRONOUNS_GROUP else None
+        if bound is not None and head is not None:
+            # bound in its own sentence by the syntax ("Paul, who offered his support"; "X said
+            # they were willing"): the parse is surer than any model
+            plural = head.lower_ in ("they", "them", "their", "theirs")
+            pairs.extend((head, t) for t in (with_conjuncts(bound) if plural else [bound]))
+        elif head is not None and anchor is not None and speakers is not None:
+            referent = speakers.refers_to(*anchor)
+            if referent is not None:
+                pairs.extend((head, member) for member in referent.members)
+                continue
+            if head.lower_ in PRONOUNS_PERSON | PRONOUNS_GROUP:
+                continue  # the resolver abstained: nobody rather than a wrong actor
+            pairs.append((head, head))  # a description it could not resolve names a role ("the spokesman")
+        elif head is not None and head.lower_ in PRONOUNS_PERSON | PRONOUNS_GROUP and options.resolve_pronouns:
             antecedent = find_antecedent(head, surnames)
             if antecedent is not None:
                 plural = head.lower_ in ("they", "them", "their", "theirs")
@@ -214,7 +241,12 @@ def _to_positions(
         else:
             pairs.append((head, head))
     for head, target in pairs:
-        actor_text, ref = _resolve(head, resolver, fallback, options, surnames, target)
+        if isinstance(target, Referent):
+            if head is None:
+                continue
+            actor_text, ref = _resolve_referent(head, target, resolver, fallback)
+        else:
+            actor_text, ref = _resolve(head, resolver, fallback, options, surnames, target)
         if head is not None and ref is None and actor_text is None:
             continue
         side = ref.side if ref else None
@@ -234,6 +266,55 @@ def _to_positions(
             cue=cand.cue.lemma_.lower(),
             actor_name=ref.name if ref else None,
         )
+
+
+_REFERRING = re.compile(r"^(?:it|this|that|these|those|so|the same|(?:this|that|these|those|its|their|his|her)\s+[\w’'-]+"
+                        r"|(?:[\w’'.-]+\s+){0,3}to do (?:the same|so|likewise))$",
+                        re.IGNORECASE)
+
+
+def stands_alone(content: str) -> bool:
+    """Whether a position's content means something without the sentences before it: "These
+    demands", "its cessation", "this stance", "the same" only point back at what was said; such a
+    position is dropped rather than shown as a proposition nobody can read."""
+    return not _REFERRING.match(content.strip(" .,;:“”\"'"))
+
+
+def _anchor_span(head: "Token") -> tuple[int, int] | None:
+    """The character span of an actor written as a pronoun or a description ("he", "they",
+    "the spokesman"): what the speaker coreference resolves; None for any other mention."""
+    if head.lower_ == "it" and (head.head.lemma_ == "be" or head.head.lower_ in ("’s", "'s")):
+        return None  # "it is hard to say": no one
+    if head.lower_ in PRONOUNS_PERSON | PRONOUNS_GROUP:
+        return head.idx, head.idx + len(head.text)
+    tokens = mention_tokens(head)
+    if not tokens or any(t.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") for t in tokens):
+        return None
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    return (start, end) if is_anchor(head.doc.text[start:end]) else None
+
+
+def _resolve_referent(
+    head: "Token", referent: Referent, resolver: ActorResolver, fallback: ArticleSides | None
+) -> tuple[str | None, ActorRef | None]:
+    """Actor text and reference of a pronoun or description resolved to ``referent``: a named
+    antecedent is named by the resolver; a group phrase ("Ukraine's European backers") is its own
+    actor, its side read from its own words, never the entity of a name inside it."""
+    anchor = _anchor_span(head)
+    written = head.doc.text[anchor[0]:anchor[1]] if anchor else head.text
+    actor_text = f"{written} ({referent.text})"
+    if referent.kind == GROUP:
+        own = fallback or ArticleSides(head.doc)
+        ref = own(referent.text, referent.start, referent.end)
+        return actor_text, ref or ActorRef(None, strip_determiner(referent.text), side_of(referent.text))
+    try:
+        ref = resolver(referent.text, referent.start, referent.end)
+    except Exception:  # a faulty external resolver must not lose the position
+        log.exception("actor resolver failed on %r", referent.text)
+        ref = None
+    if ref is None:
+        ref = ActorRef(referent.entity, strip_determiner(referent.text), side_of(referent.text))
+    return actor_text, ref
 
 
 def _resolve(
