@@ -7,12 +7,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint venv browser clean
 
-# Files kept in `ruff format` style. The rest of the tree is formatted in one commit when no
-# branch is in flight (reformatting files other branches are rewriting would only make conflicts);
-# the list then becomes `src tests`.
-FORMATTED := src/newsdesk/analysis/__init__.py src/newsdesk/analysis/runner.py src/newsdesk/analysis/context.py \
-	src/newsdesk/analysis/sentences.py src/newsdesk/analysis/gazetteer.py src/newsdesk/indexing.py \
-	tests/test_analysis.py tests/test_gazetteer.py tests/test_resources.py
+# The whole tree is kept in `ruff format` style.
+FORMATTED := src tests
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

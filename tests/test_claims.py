@@ -18,7 +18,7 @@ def _seed_article(prefix: str) -> Article:
     path = next(EXAMPLES.glob(f"{prefix}_*.txt"))
     raw = path.read_text(encoding="utf-8")
     if prefix == "000":  # paragraphs between the standfirst and the photo credit
-        raw = raw[raw.index("If the diplomatic overtures"): raw.index("Top photo credit")]
+        raw = raw[raw.index("If the diplomatic overtures") : raw.index("Top photo credit")]
     elif prefix == "002":  # first line is the title
         raw = raw.split("\n", 1)[1]
     elif prefix == "004":  # ends with subscription chrome
@@ -70,18 +70,20 @@ def test_seed_claims_never_keep_a_fragment_that_flips_the_sentence(seed_claims):
         for evidence in claim.sources:
             assert not evidence.sentence.startswith("NATO allies have been directly included")
     neither = [c for c in _claim_with(seed_claims, "neither ukraine nor")]
-    assert all(e.sentence.startswith("Neither") for c in neither for e in c.sources if "nato allies" in e.sentence.lower())
+    assert all(
+        e.sentence.startswith("Neither") for c in neither for e in c.sources if "nato allies" in e.sentence.lower()
+    )
 
 
 def test_evidence_offsets_point_into_the_article_text(seed_claims):
     texts = {a.id: a.text for a in (_seed_article(p) for p in ("000", "002", "003", "004"))}
     for claim in seed_claims.claims:
         for evidence in claim.sources:
-            assert texts[evidence.article_id][evidence.start: evidence.end] == evidence.sentence
+            assert texts[evidence.article_id][evidence.start : evidence.end] == evidence.sentence
     for dispute in seed_claims.disagreements:
         for side in dispute.sides:
             for evidence in side.sources:
-                assert texts[evidence.article_id][evidence.start: evidence.end] == evidence.sentence
+                assert texts[evidence.article_id][evidence.start : evidence.end] == evidence.sentence
 
 
 def test_claims_result_is_json_ready_and_follows_the_schema(seed_claims):
@@ -103,8 +105,14 @@ def test_claims_result_is_json_ready_and_follows_the_schema(seed_claims):
 
 def test_the_same_statement_in_two_outlets_is_one_confirmed_claim():
     articles = [
-        _article("a", "The leaders agreed that the movement to peace would begin with an energy and infrastructure ceasefire."),
-        _article("b", "The leaders agreed that the path to peace would begin with a ceasefire on energy and infrastructure targets."),
+        _article(
+            "a",
+            "The leaders agreed that the movement to peace would begin with an energy and infrastructure ceasefire.",
+        ),
+        _article(
+            "b",
+            "The leaders agreed that the path to peace would begin with a ceasefire on energy and infrastructure targets.",
+        ),
     ]
     result = find_claims(articles)
     assert len(result.claims) == 1 and set(result.claims[0].article_ids) == {"a", "b"}
@@ -114,8 +122,14 @@ def test_the_same_statement_in_two_outlets_is_one_confirmed_claim():
 
 def test_a_different_figure_for_the_same_quantity_is_never_an_agreement():
     articles = [
-        _article("a", "Russia agreed to a 30-day ceasefire on energy infrastructure, the Kremlin said on Tuesday after the call."),
-        _article("b", "Russia agreed to a 60-day ceasefire on energy infrastructure, the Kremlin said on Tuesday after the call."),
+        _article(
+            "a",
+            "Russia agreed to a 30-day ceasefire on energy infrastructure, the Kremlin said on Tuesday after the call.",
+        ),
+        _article(
+            "b",
+            "Russia agreed to a 60-day ceasefire on energy infrastructure, the Kremlin said on Tuesday after the call.",
+        ),
     ]
     result = find_claims(articles)
     assert not _both_in_one_claim(result, "a", "b")
@@ -136,7 +150,9 @@ def test_another_day_for_the_same_vote_is_a_date_time_dispute():
 def test_a_negated_statement_is_never_an_agreement_and_is_kept_whole():
     articles = [
         _article("a", "The two presidents discussed military aid to Ukraine during the long phone call on Tuesday."),
-        _article("b", "The two presidents did not discuss military aid to Ukraine during the long phone call on Tuesday."),
+        _article(
+            "b", "The two presidents did not discuss military aid to Ukraine during the long phone call on Tuesday."
+        ),
     ]
     result = find_claims(articles)
     assert not _both_in_one_claim(result, "a", "b")
@@ -147,12 +163,19 @@ def test_a_negated_statement_is_never_an_agreement_and_is_kept_whole():
 
 def test_neither_nor_is_kept_whole_and_never_confirms_its_affirmative_fragment():
     articles = [
-        _article("a", "Neither Ukraine nor any of the NATO allies have been directly included in the talks between Moscow and Washington."),
-        _article("b", "Ukraine and the NATO allies have been directly included in the talks between Moscow and Washington."),
+        _article(
+            "a",
+            "Neither Ukraine nor any of the NATO allies have been directly included in the talks between Moscow and Washington.",
+        ),
+        _article(
+            "b", "Ukraine and the NATO allies have been directly included in the talks between Moscow and Washington."
+        ),
     ]
     result = find_claims(articles)
     assert not _both_in_one_claim(result, "a", "b")
-    sentences = [e.sentence for c in result.claims for e in c.sources] + [s.words for d in result.disagreements for s in d.sides]
+    sentences = [e.sentence for c in result.claims for e in c.sources] + [
+        s.words for d in result.disagreements for s in d.sides
+    ]
     assert all(not s.startswith("NATO allies") and not s.startswith("any of the NATO") for s in sentences)
 
 
@@ -168,9 +191,15 @@ def test_two_measurements_on_two_days_are_not_a_contradiction():
 
 def test_a_reported_dispute_lists_each_side_with_its_actor_and_supporting_sources():
     articles = [
-        _article("a", "The White House said the two leaders never discussed sanctions during the call on Tuesday.\n\n"
-                      "The Kremlin rejected that account, saying that the two leaders discussed sanctions during the call."),
-        _article("b", "According to the Kremlin, the Russian president raised the question of sanctions during the call with Trump."),
+        _article(
+            "a",
+            "The White House said the two leaders never discussed sanctions during the call on Tuesday.\n\n"
+            "The Kremlin rejected that account, saying that the two leaders discussed sanctions during the call.",
+        ),
+        _article(
+            "b",
+            "According to the Kremlin, the Russian president raised the question of sanctions during the call with Trump.",
+        ),
     ]
     result = find_claims(articles)
     disputes = [d for d in result.disagreements if d.kind == "reported_dispute"]

@@ -22,7 +22,9 @@ def test_analyze_writes_the_brief_and_says_where(tmp_path, examples_dir, capsys)
 def test_rejected_inputs_are_named_and_set_the_exit_code(tmp_path, examples_dir, capsys):
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "blob.html").write_bytes(b"\x00\x01\x02" * 100)
-    (tmp_path / "good.txt").write_text((examples_dir / "003_f475c32dab00f800.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "good.txt").write_text(
+        (examples_dir / "003_f475c32dab00f800.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     code = main(["ingest", str(tmp_path), "--db", str(tmp_path / "n.db"), "-q"])
     captured = capsys.readouterr()
     assert code == EXIT_REJECTIONS

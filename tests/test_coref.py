@@ -55,7 +55,11 @@ def test_pronouns_are_classed_by_gender_and_number():
 
 
 def test_agreement_keeps_persons_for_he_and_groups_for_they():
-    person, group, country = Mention(0, 5, "Trump", PERSON), Mention(0, 15, "Trump and Vance", GROUP), Mention(0, 7, "Ukraine", "GPE")
+    person, group, country = (
+        Mention(0, 5, "Trump", PERSON),
+        Mention(0, 15, "Trump and Vance", GROUP),
+        Mention(0, 7, "Ukraine", "GPE"),
+    )
     assert compatible("he", person) and not compatible("he", group) and not compatible("she", country)
     assert compatible("they", group) and not compatible("they", person) and not compatible("they", country)
     assert compatible("it", country) and not compatible("it", person)
@@ -81,10 +85,18 @@ def test_coordinated_names_become_one_joint_candidate():
 
 def test_named_mentions_from_the_caller_replace_spacy_ner_and_still_form_groups():
     text = "Kaja Kallas and Ursula von der Leyen arrived in Kyiv on Monday. They said Europe stands by Ukraine."
-    named = [Mention(0, 11, "Kaja Kallas", PERSON), Mention(16, 36, "Ursula von der Leyen", PERSON),
-             Mention(48, 52, "Kyiv", "GPE")]
+    named = [
+        Mention(0, 11, "Kaja Kallas", PERSON),
+        Mention(16, 36, "Ursula von der Leyen", PERSON),
+        Mention(48, 52, "Kyiv", "GPE"),
+    ]
     candidates = candidate_mentions(parse(text), text.index("They"), named=named)
-    assert [c.text for c in candidates] == ["Kaja Kallas", "Kaja Kallas and Ursula von der Leyen", "Ursula von der Leyen", "Kyiv"]
+    assert [c.text for c in candidates] == [
+        "Kaja Kallas",
+        "Kaja Kallas and Ursula von der Leyen",
+        "Ursula von der Leyen",
+        "Kyiv",
+    ]
     group = candidates[1]
     assert group.kind == GROUP and group.parts == (named[0], named[1])
 
@@ -99,15 +111,19 @@ def test_possessive_group_phrase_is_its_own_actor_not_the_possessor():
 
 
 def test_description_resolves_to_the_person_the_text_gives_that_title():
-    text = ("Ukrainian President Volodymyr Zelensky spoke with Donald Trump on Wednesday. "
-            "The Ukrainian leader said the call had been frank.")
+    text = (
+        "Ukrainian President Volodymyr Zelensky spoke with Donald Trump on Wednesday. "
+        "The Ukrainian leader said the call had been frank."
+    )
     result = resolve(parse(text), anchor_of(text, "The Ukrainian leader"))
     assert result.antecedent is not None and result.antecedent.text == "Volodymyr Zelensky"
     assert result.reason == "description"
 
 
 def test_description_that_fits_two_people_abstains():
-    text = "President Donald Trump spoke with President Vladimir Putin on Tuesday. The president said the talks went well."
+    text = (
+        "President Donald Trump spoke with President Vladimir Putin on Tuesday. The president said the talks went well."
+    )
     result = resolve(parse(text), anchor_of(text, "The president"))
     assert result.antecedent is None and result.reason == "ambiguous"
 
@@ -118,7 +134,9 @@ def test_description_without_evidence_in_the_text_abstains():
 
 
 def test_apposition_makes_a_mislabelled_name_a_person_for_descriptions():
-    text = "Vadim Tryukhan, a Ukrainian diplomat, spoke to our reporter in Vienna. The diplomat said Moscow had not moved."
+    text = (
+        "Vadim Tryukhan, a Ukrainian diplomat, spoke to our reporter in Vienna. The diplomat said Moscow had not moved."
+    )
     result = resolve(parse(text), anchor_of(text, "The diplomat"))
     assert result.antecedent is not None and result.antecedent.text == "Vadim Tryukhan"
 
@@ -232,7 +250,9 @@ def test_gap_bench_writes_one_prediction_per_example(shared_bench, tmp_path):
     parser = argparse.ArgumentParser()
     bench.add_arguments(parser)
     out = tmp_path / "pred.jsonl"
-    args = parser.parse_args([str(shared_bench / "coref_gap" / "dev.jsonl"), "--limit", "12", "--predictions", str(out)])
+    args = parser.parse_args(
+        [str(shared_bench / "coref_gap" / "dev.jsonl"), "--limit", "12", "--predictions", str(out)]
+    )
     report = bench.run(args)
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(lines) == 12 and set(lines[0]) == {"id", "A_coref", "B_coref"}
@@ -249,8 +269,18 @@ def test_training_runs_end_to_end_on_a_small_sample(shared_bench, tmp_path):
 
     parser = argparse.ArgumentParser()
     training.add_arguments(parser)
-    args = parser.parse_args(["--train", str(shared_bench / "coref_gap" / "train.jsonl"), "--limit", "30",
-                              "--dev", "", "--out", str(tmp_path)])
+    args = parser.parse_args(
+        [
+            "--train",
+            str(shared_bench / "coref_gap" / "train.jsonl"),
+            "--limit",
+            "30",
+            "--dev",
+            "",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     report = training.run(args)
     model = CorefModel.load(tmp_path)
     assert model.meta["train_examples"] == 30 and 0.2 <= report.metrics["threshold"] <= 0.8

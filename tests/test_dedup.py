@@ -32,7 +32,9 @@ def reuters_records(shared_bench, count: int) -> list[dict]:
 
 
 def article(article_id: str, text: str, *, title: str | None = None, published: str | None = None) -> Article:
-    return Article(id=article_id, provenance=Provenance(f"{article_id}.txt"), text=text, title=title, published=published)
+    return Article(
+        id=article_id, provenance=Provenance(f"{article_id}.txt"), text=text, title=title, published=published
+    )
 
 
 def seed_page_top(examples_dir, name: str) -> str:
@@ -54,12 +56,14 @@ def body(examples_dir) -> str:
 
 def test_exact_copy_is_linked_to_the_first_article(body):
     links = find_copies([article("a", body, published="2025-03-18"), article("b", body, published="2025-03-19")])
-    assert [(l.canonical, l.duplicate, l.similarity) for l in links] == [("a", "b", 1.0)]
+    assert [(link.canonical, link.duplicate, link.similarity) for link in links] == [("a", "b", 1.0)]
 
 
 def test_copy_with_different_page_chrome_is_linked(body):
     chrome_a = "Follow us on social\nEurope\nSubscribe now\n\n" + body + "\n\nkeep reading\nNewsletter\nLATEST"
-    chrome_b = "Home | World | Politics\nAdvertisement\n\n" + body + "\n\nRelated coverage\nMost read\nAll rights reserved."
+    chrome_b = (
+        "Home | World | Politics\nAdvertisement\n\n" + body + "\n\nRelated coverage\nMost read\nAll rights reserved."
+    )
     links = find_copies([article("a", chrome_a), article("b", chrome_b)])
     assert len(links) == 1 and links[0].similarity > 0.8
 
@@ -77,13 +81,18 @@ def test_truncated_copy_is_linked(body):
     words = body.split(" ")
     truncated = " ".join(words[: int(len(words) * 0.3)]) + " … Read more"
     links = find_copies([article("full", body), article("preview", truncated)])
-    assert [(l.canonical, l.duplicate) for l in links] == [("full", "preview")]
+    assert [(link.canonical, link.duplicate) for link in links] == [("full", "preview")]
 
 
 def test_seed_pages_000_and_001_are_one_article_with_their_chrome_left_in(examples_dir):
     # 001 differs by its menus' state and a donation appeal inside the page
-    pages = [article("000", seed_page_top(examples_dir, SEED_000)), article("001", seed_page_top(examples_dir, SEED_001))]
-    assert [(l.canonical, l.duplicate) for l in find_copies(pages)] == [("001", "000")]  # the longer page is canonical
+    pages = [
+        article("000", seed_page_top(examples_dir, SEED_000)),
+        article("001", seed_page_top(examples_dir, SEED_001)),
+    ]
+    assert [(link.canonical, link.duplicate) for link in find_copies(pages)] == [
+        ("001", "000")
+    ]  # the longer page is canonical
 
 
 def test_different_articles_about_one_event_are_not_copies(examples_dir):
@@ -106,7 +115,9 @@ def test_recurring_template_reports_with_different_figures_are_not_copies():
     monday, tuesday, title = FED_MONDAY, FED_TUESDAY, FED_TITLE
     assert find_copies([article("mon", monday, title=title), article("tue", tuesday, title=title)]) == []
     # the same report sent twice is a copy
-    assert len(find_copies([article("mon", monday, title=title), article("mon2", monday + " Reuter", title=title)])) == 1
+    assert (
+        len(find_copies([article("mon", monday, title=title), article("mon2", monday + " Reuter", title=title)])) == 1
+    )
 
 
 def test_find_copies_does_not_depend_on_input_order(body):
@@ -118,8 +129,8 @@ def test_find_copies_does_not_depend_on_input_order(body):
         article("other", "An unrelated report about wheat harvests in Argentina and the grain board figures " * 5),
     ]
     expected = find_copies(pile)
-    assert {l.duplicate for l in expected} == {"chrome", "cut"}
-    assert {l.canonical for l in expected} == {"full"}  # earliest, then longest
+    assert {link.duplicate for link in expected} == {"chrome", "cut"}
+    assert {link.canonical for link in expected} == {"full"}  # earliest, then longest
     for seed in range(5):
         shuffled = list(pile)
         random.Random(seed).shuffle(shuffled)
@@ -220,7 +231,12 @@ def test_corrupt_index_state_raises_a_dedup_error(body):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"shingle_words": 0}, {"lsh_bands": 50, "lsh_rows": 3}, {"jaccard_threshold": 0.0}, {"containment_threshold": 1.5}],
+    [
+        {"shingle_words": 0},
+        {"lsh_bands": 50, "lsh_rows": 3},
+        {"jaccard_threshold": 0.0},
+        {"containment_threshold": 1.5},
+    ],
 )
 def test_bad_options_are_refused(kwargs):
     with pytest.raises(OptionsError):
@@ -235,15 +251,20 @@ def test_reuters_exact_duplicate_bodies_are_found(shared_bench):
     groups = [ids for ids in by_body.values() if len(ids) > 1]
     assert groups, "the first records of Reuters-21578 hold exact duplicates"
     links = find_copies(article(r["id"], r["text"], published=r["date"][:10]) for r in records)
-    canonical_of = {l.duplicate: l.canonical for l in links}
+    canonical_of = {link.duplicate: link.canonical for link in links}
     for ids in groups:
         assert len({canonical_of.get(i, i) for i in ids}) == 1, ids
 
 
 def test_article_inside_a_long_page_dump_is_found_although_their_jaccard_is_low(examples_dir, body):
     # a flattened page: the article among menus and the teasers and text of three other pages
-    others = [(examples_dir / name).read_text(encoding="utf-8") for name in sorted(p.name for p in examples_dir.glob("*.txt"))[2:5]]
-    dump = "Home | World | Politics | Business\nSign in\n\n" + "\n\n".join(others[:2]) + "\n\n" + body + "\n\n" + others[2]
+    others = [
+        (examples_dir / name).read_text(encoding="utf-8")
+        for name in sorted(p.name for p in examples_dir.glob("*.txt"))[2:5]
+    ]
+    dump = (
+        "Home | World | Politics | Business\nSign in\n\n" + "\n\n".join(others[:2]) + "\n\n" + body + "\n\n" + others[2]
+    )
     index = CopyIndex()
     index.add(article("dump", dump))
     link = index.add(article("article", body))
@@ -252,7 +273,9 @@ def test_article_inside_a_long_page_dump_is_found_although_their_jaccard_is_low(
 
 
 def test_price_tables_stamped_at_different_times_are_not_copies():
-    rows = " ".join(f"{month}7 {6100 + 5 * n} UP {n}" for n, month in enumerate(["MAY", "JUL", "SEP", "DEC", "MAR", "JUN"]))
+    rows = " ".join(
+        f"{month}7 {6100 + 5 * n} UP {n}" for n, month in enumerate(["MAY", "JUL", "SEP", "DEC", "MAR", "JUN"])
+    )
     title = "NY COMEX ALUMINUM"
     early = article("early", f"NY COMEX ALUMINUM 10:31 LAST CHANGE {rows}", title=title)
     late = article("late", f"NY COMEX ALUMINUM 11:31 LAST CHANGE {rows}", title=title)
@@ -278,7 +301,9 @@ def test_lead_bands_cannot_exceed_lsh_bands():
 def test_a_lead_cut_before_its_figures_does_not_chain_different_reports_together():
     monday, tuesday, title = FED_MONDAY, FED_TUESDAY, FED_TITLE
     lead = "The Federal Reserve entered the U.S. Government securities market to arrange … Read more"
-    links = find_copies([article("mon", monday, title=title), article("tue", tuesday, title=title), article("cut", lead, title=title)])
+    links = find_copies(
+        [article("mon", monday, title=title), article("tue", tuesday, title=title), article("cut", lead, title=title)]
+    )
     groups = {link.duplicate: link.canonical for link in links}
     assert "cut" in groups  # it is a copy of one of them
     assert groups.get("tue") != "mon" and groups.get("mon") != "tue"  # but the two reports stay apart

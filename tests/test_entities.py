@@ -61,8 +61,10 @@ def test_descriptor_mentions_join_the_role_holder(table):
 
 
 def test_russian_president_descriptor_resolves_to_putin():
-    text = ("Russian President Vladimir Putin met business leaders in Moscow.\n\n"
-            "Later, the Russian president spoke with Donald Trump by phone.")
+    text = (
+        "Russian President Vladimir Putin met business leaders in Moscow.\n\n"
+        "Later, the Russian president spoke with Donald Trump by phone."
+    )
     table = extract_entities([Article(id="x", provenance=Provenance(path="x"), text=text)])
     putin = by_name(table, "Vladimir Putin")
     assert "the Russian president" in {m.text for m in putin.mentions}
@@ -86,7 +88,7 @@ def test_mentions_point_at_their_text(table):
     articles = {"002": seed("002"), "003": seed("003")}
     for entity in table:
         for mention in entity.mentions:
-            assert articles[mention.article].text[mention.start:mention.end] == mention.text
+            assert articles[mention.article].text[mention.start : mention.end] == mention.text
             assert mention.entity == entity.id
 
 

@@ -35,9 +35,24 @@ def test_relative_dates_resolve_against_the_article_date_across_month_and_year_e
 
 
 def test_one_event_told_by_three_outlets_is_one_entry_with_all_its_sources():
-    a = _article("fox", "President Trump held a phone call with Vladimir Putin on Tuesday about a ceasefire in Ukraine.", "2025-03-18", "Fox News")
-    b = _article("nyt", "Mr. Trump and Mr. Putin held a long phone call on Tuesday about a ceasefire.", "2025-03-19", "The New York Times")
-    c = _article("hp", "On Tuesday, Trump and Putin held a phone call on a ceasefire in Ukraine, officials said.", "2025-03-18", "HuffPost")
+    a = _article(
+        "fox",
+        "President Trump held a phone call with Vladimir Putin on Tuesday about a ceasefire in Ukraine.",
+        "2025-03-18",
+        "Fox News",
+    )
+    b = _article(
+        "nyt",
+        "Mr. Trump and Mr. Putin held a long phone call on Tuesday about a ceasefire.",
+        "2025-03-19",
+        "The New York Times",
+    )
+    c = _article(
+        "hp",
+        "On Tuesday, Trump and Putin held a phone call on a ceasefire in Ukraine, officials said.",
+        "2025-03-18",
+        "HuffPost",
+    )
     entries = by_kind(_events(a, b, c))
     calls = [e for e in entries if e.date == "2025-03-18"]
     assert len(calls) == 1
@@ -89,12 +104,16 @@ def test_a_quotations_tomorrow_does_not_date_the_statement_that_reports_it():
 
 
 def test_a_tv_show_named_like_a_time_is_not_a_date():
-    entries = _events(_article("a", "Gibbs appeared on ABC's This Week to defend the plan. Obama spoke on Sunday.", "2012-02-19"))
+    entries = _events(
+        _article("a", "Gibbs appeared on ABC's This Week to defend the plan. Obama spoke on Sunday.", "2012-02-19")
+    )
     assert [e.expression for e in entries] == ["Sunday"]
 
 
 def test_entries_are_sorted_by_date_coarse_before_fine_then_undated():
-    dated = _article("a", "The army advanced on March 3. Talks began in March. The ceasefire collapsed on February 27.", "2025-03-20")
+    dated = _article(
+        "a", "The army advanced on March 3. Talks began in March. The ceasefire collapsed on February 27.", "2025-03-20"
+    )
     undated = _article("b", "The mayor resigned on Friday.")
     entries = _events(dated, undated)
     assert [e.date for e in entries] == ["2025-02-27", "2025-03", "2025-03-03", None]

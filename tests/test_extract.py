@@ -157,7 +157,10 @@ def test_site_template_removes_repeated_teaser_and_footer():
     assert "Privacy policy" not in article.text
     assert "Works timetable" in article.paragraphs  # a sub-heading of the article stays
     assert article.paragraphs[0].startswith("The county will close the main road")
-    assert article.paragraphs[-1] == "The county said the footpath would stay open except for two nights in the final week."
+    assert (
+        article.paragraphs[-1]
+        == "The county said the footpath would stay open except for two nights in the final week."
+    )
 
 
 def test_text_byline_and_dateline_are_read_but_never_guessed():
@@ -173,8 +176,15 @@ def test_text_byline_and_dateline_are_read_but_never_guessed():
 def test_text_hints_fill_missing_metadata():
     doc = riverside_docs()[2]
     hinted = RawDocument(
-        doc.provenance, "text", doc.content, "utf-8",
-        hints={"author": "Email the author; Ruth Mbeki", "date": "2024-01-05T10:00:00", "sitename": "Riverside Gazette"},
+        doc.provenance,
+        "text",
+        doc.content,
+        "utf-8",
+        hints={
+            "author": "Email the author; Ruth Mbeki",
+            "date": "2024-01-05T10:00:00",
+            "sitename": "Riverside Gazette",
+        },
     )
     article = extract(hinted)
     assert article.authors == ("Ruth Mbeki",)
@@ -195,7 +205,14 @@ def test_html_article_keeps_headings_and_quotes_and_drops_chrome():
     assert article.paragraphs[0].startswith("The harbour council voted on Tuesday")
     assert "Years of debate" in article.paragraphs
     assert any("bailing out the same streets" in p for p in article.paragraphs)
-    for chrome in ("Related stories", "Finally! This should", "newsletter", "All rights reserved", "Photo by", "Email the author"):
+    for chrome in (
+        "Related stories",
+        "Finally! This should",
+        "newsletter",
+        "All rights reserved",
+        "Photo by",
+        "Email the author",
+    ):
         assert chrome not in article.text
     assert article.title not in article.text
 
@@ -223,7 +240,9 @@ def test_ten_megabyte_page_is_extracted_quickly():
 
 
 def test_non_utf8_bytes_decoded_with_surrogates_do_not_crash():
-    raw = "Caf\udce9 society\n" + ("The mayor said the caf\udce9 would reopen on Monday after repairs to the roof were finished. " * 3)
+    raw = "Caf\udce9 society\n" + (
+        "The mayor said the caf\udce9 would reopen on Monday after repairs to the roof were finished. " * 3
+    )
     article = extract(RawDocument(Provenance("bad.txt"), "text", raw, "utf-8"))
     assert "mayor" in article.text
 

@@ -55,10 +55,14 @@ def test_snippet_metric_counts_must_and_must_not_snippets_over_the_corpus():
 
 def test_records_without_gold_are_extracted_and_written(tmp_path):
     # a held-back split may come without its gold: every page still gets a prediction
-    page = "<html><body><article>" + "".join(
-        f"<p>Paragraph {i} of the story tells readers what the council decided about the new bridge.</p>"
-        for i in range(8)
-    ) + "</article></body></html>"
+    page = (
+        "<html><body><article>"
+        + "".join(
+            f"<p>Paragraph {i} of the story tells readers what the council decided about the new bridge.</p>"
+            for i in range(8)
+        )
+        + "</article></body></html>"
+    )
     data = tmp_path / "test.jsonl"
     data.write_text("\n".join(json.dumps({"id": f"p{i}", "html": page}) for i in range(2)) + "\n")
     out = tmp_path / "pred.jsonl"
@@ -74,7 +78,9 @@ def test_records_without_gold_are_extracted_and_written(tmp_path):
 @pytest.mark.skipif(not (BENCH / "extraction_trafilatura_eval_en").is_dir(), reason="../shared/bench not present")
 def test_snippet_only_set_is_scored_with_its_snippets(tmp_path):
     out = tmp_path / "pred.jsonl"
-    args = argparse.Namespace(dataset="trafilatura_eval_en", source="html", limit=3, predictions=str(out), no_templates=False)
+    args = argparse.Namespace(
+        dataset="trafilatura_eval_en", source="html", limit=3, predictions=str(out), no_templates=False
+    )
     report = extraction.run(args)
     rows = report.metrics["snippets"]
     assert rows[0]["system"] == "newsdesk" and rows[1]["system"].startswith("trafilatura")
@@ -87,7 +93,9 @@ def test_snippet_only_set_is_scored_with_its_snippets(tmp_path):
 @pytest.mark.parametrize("source", ["html", "text"])
 def test_short_run_reports_newsdesk_and_baselines(tmp_path, source):
     out = tmp_path / "pred.jsonl"
-    args = argparse.Namespace(dataset="extraction_scrapinghub", source=source, limit=4, predictions=str(out), no_templates=False)
+    args = argparse.Namespace(
+        dataset="extraction_scrapinghub", source=source, limit=4, predictions=str(out), no_templates=False
+    )
     report = extraction.run(args)
     rows = report.tables[0].rows
     assert rows[0]["system"] == "newsdesk"

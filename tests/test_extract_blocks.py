@@ -8,7 +8,9 @@ from newsdesk.extract.blocks import blocks_to_text, page_blocks
 from newsdesk.extract.html import parse_html, shrink_html
 from newsdesk.models import Provenance, RawDocument
 
-PARAGRAPH = "The council voted on Tuesday to rebuild the harbour bridge before the winter storms arrive, officials said."
+PARAGRAPH = (
+    "The council voted on Tuesday to rebuild the harbour bridge before the winter storms arrive, officials said."
+)
 
 PAGE = f"""<html><head><title>Bridge vote</title><script>var x = "not text";</script></head><body>
 <nav class="site-menu"><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav>
@@ -38,17 +40,21 @@ def test_blocks_carry_the_markup_around_them():
 
 def test_page_wrapped_in_a_non_html_element_is_still_extracted():
     # CleanEval stores pages inside <text id=...>; trafilatura's loader alone rejects them
-    wrapped = '<text id="http://example.org/a" title="x">\n<html><body>' + "".join(
-        f"<p>{PARAGRAPH} Paragraph {i}.</p>" for i in range(6)
-    ) + "</body></html></text>"
+    wrapped = (
+        '<text id="http://example.org/a" title="x">\n<html><body>'
+        + "".join(f"<p>{PARAGRAPH} Paragraph {i}.</p>" for i in range(6))
+        + "</body></html></text>"
+    )
     assert parse_html(wrapped) is not None
     article = extract(RawDocument(Provenance("wrapped.html"), "html", wrapped, "utf-8"))
     assert PARAGRAPH in article.text
 
 
 def test_unclosed_title_does_not_swallow_the_page():
-    page = "<html><head><title>Bridge vote</head><body>" + "".join(
-        f"<p>{PARAGRAPH} Paragraph {i}.</p>" for i in range(6)
-    ) + "</body></html>"
+    page = (
+        "<html><head><title>Bridge vote</head><body>"
+        + "".join(f"<p>{PARAGRAPH} Paragraph {i}.</p>" for i in range(6))
+        + "</body></html>"
+    )
     article = extract(RawDocument(Provenance("untitled.html"), "html", page, "utf-8"))
     assert article.text.count("harbour bridge") == 6

@@ -38,7 +38,9 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 #: Small limits, so that the fuzzer reaches them too.
-OPTIONS = IngestOptions(max_document_bytes=64 * 1024, max_jsonl_bytes=1024 * 1024, max_text_chars=20_000, max_json_depth=8)
+OPTIONS = IngestOptions(
+    max_document_bytes=64 * 1024, max_jsonl_bytes=1024 * 1024, max_text_chars=20_000, max_json_depth=8
+)
 
 _WORK = Path(tempfile.mkdtemp(prefix="newsdesk-fuzz-"))
 _STORE = SQLiteStore(":memory:")
@@ -91,12 +93,20 @@ def with_damage(strategy):
 # Text that reaches the interesting places: control characters, surrogates-to-be, markup, quotes.
 _CHARS = st.characters(codec=None, exclude_categories=())
 _TEXT = st.text(_CHARS, max_size=300) | st.sampled_from(["", " ", "\n\n", "\x00", "<html>", "\ufeff", "a" * 500])
-_ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32", "cp1252", "latin-1", "koi8-r", "shift_jis"])
-_CHARSETS = st.sampled_from(["utf-8", "iso-8859-1", "utf-7", "rot13", "base64", "idna", "x-unknown", "utf-16", "", "cp1252"])
+_ENCODINGS = st.sampled_from(
+    ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32", "cp1252", "latin-1", "koi8-r", "shift_jis"]
+)
+_CHARSETS = st.sampled_from(
+    ["utf-8", "iso-8859-1", "utf-7", "rot13", "base64", "idna", "x-unknown", "utf-16", "", "cp1252"]
+)
 
 
 def _encode(text: str, encoding: str) -> bytes:
-    return text.encode(encoding, errors="replace") if encoding not in ("utf-8", "utf-8-sig") else text.encode(encoding, "surrogatepass")
+    return (
+        text.encode(encoding, errors="replace")
+        if encoding not in ("utf-8", "utf-8-sig")
+        else text.encode(encoding, "surrogatepass")
+    )
 
 
 _ENCODED_TEXT = st.builds(_encode, _TEXT, _ENCODINGS)
@@ -107,19 +117,45 @@ def html_pages(draw) -> bytes:
     def element(depth: int) -> str:
         tag = draw(st.sampled_from(["p", "div", "h1", "title", "script", "article", "span", "x-y", "a", "br"]))
         attrs = draw(st.sampled_from(["", ' class="story"', ' href="javascript:x"', " data-x='\"'", " on=1"]))
-        inner = draw(_TEXT) if depth > 2 or draw(st.booleans()) else "".join(element(depth + 1) for _ in range(draw(st.integers(0, 3))))
+        inner = (
+            draw(_TEXT)
+            if depth > 2 or draw(st.booleans())
+            else "".join(element(depth + 1) for _ in range(draw(st.integers(0, 3))))
+        )
         return f"<{tag}{attrs}>{inner}</{tag}>"
 
     head = f'<meta charset="{draw(_CHARSETS)}">' if draw(st.booleans()) else ""
     body = "".join(element(0) for _ in range(draw(st.integers(0, 4))))
-    page = draw(st.sampled_from(["<!doctype html><html><head>{h}</head><body>{b}</body></html>", "{h}{b}", "<html>{b}"]))
+    page = draw(
+        st.sampled_from(["<!doctype html><html><head>{h}</head><body>{b}</body></html>", "{h}{b}", "<html>{b}"])
+    )
     return _encode(page.format(h=head, b=body), draw(_ENCODINGS))
 
 
 _JSON_LEAF = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | _TEXT
-_JSON = st.recursive(_JSON_LEAF, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3), max_leaves=12)
-_FIELDS = st.sampled_from(["text", "html", "content", "body", "title", "headline", "url", "link", "date", "published",
-                           "author", "authors", "source", "sitename", "id", "other"])
+_JSON = st.recursive(
+    _JSON_LEAF, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3), max_leaves=12
+)
+_FIELDS = st.sampled_from(
+    [
+        "text",
+        "html",
+        "content",
+        "body",
+        "title",
+        "headline",
+        "url",
+        "link",
+        "date",
+        "published",
+        "author",
+        "authors",
+        "source",
+        "sitename",
+        "id",
+        "other",
+    ]
+)
 
 
 @st.composite
@@ -133,7 +169,11 @@ def jsonl_records(draw) -> bytes:
                 record["text"] = draw(_TEXT) + " " + "words in an article " * draw(st.integers(0, 40))
             line = json.dumps(record, ensure_ascii=draw(st.booleans()))
         elif kind == 6:
-            line = draw(st.sampled_from(["[" * 60 + "]" * 60, '{"text": ' + "[" * 20 + '"x"' + "]" * 20 + "}", "1" * 5000, "{", "null"]))
+            line = draw(
+                st.sampled_from(
+                    ["[" * 60 + "]" * 60, '{"text": ' + "[" * 20 + '"x"' + "]" * 20 + "}", "1" * 5000, "{", "null"]
+                )
+            )
         elif kind == 7:
             line = ""
         else:
@@ -160,16 +200,27 @@ def warc_archives(draw) -> bytes:
             http = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
         elif kind == "request":
             http = StatusAndHeaders("GET / HTTP/1.1", [("Host", "example.org")], is_http_request=True)
-        fixed = {"WARC-Record-ID": f"<urn:uuid:00000000-0000-4000-8000-{number:012d}>", "WARC-Date": "2025-03-18T10:00:00Z"}
-        record = writer.create_warc_record(uri, kind, payload=io.BytesIO(payload), http_headers=http,
-                                           warc_content_type=content_type or None, warc_headers_dict=fixed)
+        fixed = {
+            "WARC-Record-ID": f"<urn:uuid:00000000-0000-4000-8000-{number:012d}>",
+            "WARC-Date": "2025-03-18T10:00:00Z",
+        }
+        record = writer.create_warc_record(
+            uri,
+            kind,
+            payload=io.BytesIO(payload),
+            http_headers=http,
+            warc_content_type=content_type or None,
+            warc_headers_dict=fixed,
+        )
         writer.write_record(record)
     return stream.getvalue()
 
 
 def _xml_text(text: str) -> str:
     """``text`` without what XML 1.0 cannot hold (most control characters, surrogates), mostly."""
-    return "".join(c for c in text if c in "\t\n\r" or (" " <= c and not "\ud800" <= c <= "\udfff" and c not in "\ufffe\uffff"))
+    return "".join(
+        c for c in text if c in "\t\n\r" or (" " <= c and not "\ud800" <= c <= "\udfff" and c not in "\ufffe\uffff")
+    )
 
 
 @st.composite
@@ -179,10 +230,14 @@ def feeds(draw) -> bytes:
         text = draw(_TEXT).replace("]]>", "")
         if draw(st.integers(0, 3)):  # mostly well-formed, so that items are reached
             text = _xml_text(text) + " words of the item" * draw(st.integers(0, 30))
-        content = draw(st.sampled_from([f"<![CDATA[<p>{text}</p>]]>", text.replace("&", "&amp;").replace("<", "&lt;"), ""]))
+        content = draw(
+            st.sampled_from([f"<![CDATA[<p>{text}</p>]]>", text.replace("&", "&amp;").replace("<", "&lt;"), ""])
+        )
         heading = _xml_text(draw(_TEXT)).replace("<", "").replace("&", "")
-        return (f"<{title}>{heading}</{title}><{link}>https://x.example/{draw(st.integers(0, 9))}</{link}>"
-                f"<{body}>{content}</{body}><{date}>{draw(st.sampled_from(['Tue, 18 Mar 2025 10:00:00 GMT', '2025-03-18', 'x', '']))}</{date}>")
+        return (
+            f"<{title}>{heading}</{title}><{link}>https://x.example/{draw(st.integers(0, 9))}</{link}>"
+            f"<{body}>{content}</{body}><{date}>{draw(st.sampled_from(['Tue, 18 Mar 2025 10:00:00 GMT', '2025-03-18', 'x', '']))}</{date}>"
+        )
 
     flavour = draw(st.sampled_from(["rss", "atom", "rdf", "other"]))
     count = draw(st.integers(0, 4))
@@ -194,13 +249,22 @@ def feeds(draw) -> bytes:
         doc = f'<feed xmlns="http://www.w3.org/2005/Atom"><title>Site</title>{items}</feed>'
     elif flavour == "rdf":
         items = "".join(f"<item>{item(('title', 'link', 'description', 'dc:date'))}</item>" for _ in range(count))
-        doc = ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" '
-               f'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>S</title></channel>{items}</rdf:RDF>')
+        doc = (
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" '
+            f'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>S</title></channel>{items}</rdf:RDF>'
+        )
     else:
         doc = "<catalog><book>" + draw(_TEXT).replace("<", "").replace("&", "") + "</book></catalog>"
-    prolog = draw(st.sampled_from(["", '<?xml version="1.0" encoding="utf-8"?>',
-                                   '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>',
-                                   '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>']))
+    prolog = draw(
+        st.sampled_from(
+            [
+                "",
+                '<?xml version="1.0" encoding="utf-8"?>',
+                '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>',
+                '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>',
+            ]
+        )
+    )
     return (prolog + doc).encode("utf-8", "surrogatepass")
 
 
@@ -276,7 +340,7 @@ def search_client(tmp_path_factory):
         ids = []
         for name, title, text in [
             ("a", "Harbour reopens", "The harbour reopened to ferries on Monday after the storm."),
-            ("b", "Glacier \"retreats\"", "The glacier retreated by forty metres: NEAR OR AND * ^ - ( ) {col}:x."),
+            ("b", 'Glacier "retreats"', "The glacier retreated by forty metres: NEAR OR AND * ^ - ( ) {col}:x."),
         ]:
             doc = RawDocument(Provenance(f"{name}.txt"), "text", f"{title}\n\n{text}", "utf-8")
             store.add_document(doc)
@@ -289,7 +353,22 @@ def search_client(tmp_path_factory):
 
 
 _QUERIES = st.text(_CHARS.filter(lambda c: not "\ud800" <= c <= "\udfff"), max_size=120) | st.sampled_from(
-    ['"', '"unclosed', "NEAR(", "a OR", "*", "^x", "{title}: x", "col:val", "AND AND", "\x00", "-", "()", "'", "a" * 3000]
+    [
+        '"',
+        '"unclosed',
+        "NEAR(",
+        "a OR",
+        "*",
+        "^x",
+        "{title}: x",
+        "col:val",
+        "AND AND",
+        "\x00",
+        "-",
+        "()",
+        "'",
+        "a" * 3000,
+    ]
 )
 
 

@@ -82,15 +82,31 @@ def test_html_declared_charset_is_used_when_not_utf8():
 def test_jsonl_records_keep_record_number_url_and_hints(tmp_path):
     path = tmp_path / "crawl.jsonl"
     records = [
-        {"url": "https://example.org/tram", "title": "Tram line approved", "text": ARTICLE, "date": "2024-03-04", "source": "Example Times", "author": ["A. Writer"]},
-        {"url": "https://news.example.com/port", "html": "<html><body><p>" + ARTICLE + "</p></body></html>", "sitename": "Example News"},
+        {
+            "url": "https://example.org/tram",
+            "title": "Tram line approved",
+            "text": ARTICLE,
+            "date": "2024-03-04",
+            "source": "Example Times",
+            "author": ["A. Writer"],
+        },
+        {
+            "url": "https://news.example.com/port",
+            "html": "<html><body><p>" + ARTICLE + "</p></body></html>",
+            "sitename": "Example News",
+        },
     ]
     path.write_text("\n".join(json.dumps(r) for r in records) + "\n\n", encoding="utf-8")
     docs, rejections = _read(path)
     assert not rejections
     first, second = docs
     assert (first.kind, first.provenance.record, first.provenance.url) == ("text", 1, "https://example.org/tram")
-    assert first.hints == {"title": "Tram line approved", "date": "2024-03-04", "sitename": "Example Times", "author": "A. Writer"}
+    assert first.hints == {
+        "title": "Tram line approved",
+        "date": "2024-03-04",
+        "sitename": "Example Times",
+        "author": "A. Writer",
+    }
     assert first.site == "example.org"
     assert (second.kind, second.provenance.record) == ("html", 2)
     assert second.site == "news.example.com"
@@ -107,7 +123,15 @@ def test_gzipped_jsonl_is_read(tmp_path):
 def test_bad_jsonl_records_are_rejected_one_by_one_and_the_rest_read(tmp_path):
     path = tmp_path / "crawl.jsonl"
     path.write_text(
-        "\n".join([json.dumps({"text": ARTICLE}), "{not json", json.dumps([1, 2]), json.dumps({"url": "https://x.org"}), json.dumps({"text": ARTICLE + " More."})]),
+        "\n".join(
+            [
+                json.dumps({"text": ARTICLE}),
+                "{not json",
+                json.dumps([1, 2]),
+                json.dumps({"url": "https://x.org"}),
+                json.dumps({"text": ARTICLE + " More."}),
+            ]
+        ),
         encoding="utf-8",
     )
     docs, rejections = _read(path)
@@ -166,7 +190,12 @@ def test_rss_items_are_documents_with_title_link_date_author(fixtures_dir):
     docs, rejections = _read(fixtures_dir / "feeds" / "world.rss")
     ferry, budget = docs
     assert (ferry.kind, ferry.provenance.record, ferry.provenance.url) == ("html", 1, "https://gazette.example/ferry")
-    assert ferry.hints == {"title": "Ferry service resumes after storm", "author": "Ola Berg", "sitename": "Harbour Gazette", "date": "2024-05-14"}
+    assert ferry.hints == {
+        "title": "Ferry service resumes after storm",
+        "author": "Ola Berg",
+        "sitename": "Harbour Gazette",
+        "date": "2024-05-14",
+    }
     assert "normal timetable" in ferry.content
     assert budget.kind == "text" and budget.hints["date"] == "2024-05-13"
     (empty,) = rejections

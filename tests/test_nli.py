@@ -58,7 +58,9 @@ def test_dates_and_times_are_told_from_figures():
 
 
 def test_neither_nor_negates_the_whole_clause_up_to_its_verb():
-    words = read_words("Neither Ukraine nor any of the U.S.' NATO allies have been directly included in the talks, officials said.")
+    words = read_words(
+        "Neither Ukraine nor any of the U.S.' NATO allies have been directly included in the talks, officials said."
+    )
     negated = {w for w, n in zip(words.lower, words.negated) if n}
     assert {"ukraine", "allies", "included", "talks"} <= negated
     assert "officials" not in negated  # the comma closes the negated clause
@@ -73,7 +75,9 @@ def test_not_only_and_no_longer_are_not_read_as_denials_of_what_follows():
 
 
 def test_a_long_sentence_is_cut_into_clauses_and_short_openers_join_the_next():
-    words = read_words("On Wednesday, the House voted 396-9 on a bill that reaffirmed the motto and encouraged its display.")
+    words = read_words(
+        "On Wednesday, the House voted 396-9 on a bill that reaffirmed the motto and encouraged its display."
+    )
     clause_of = dict(zip(words.lower, words.clauses))
     assert clause_of["wednesday"] == clause_of["voted"]  # "On Wednesday," is too short to stand alone
     assert clause_of["reaffirmed"] != clause_of["voted"]
@@ -90,8 +94,10 @@ def test_options_are_validated():
 
 
 def test_sentence_split_keeps_abbreviations_and_initials_inside_the_sentence():
-    text = ("The resolution was introduced by Rep. Randy Forbes, R-Va., on Tuesday. Mr. Trump took the 35-word oath "
-            "administered by Chief Justice John G. Roberts Jr. precisely at noon. The U.S. economy grew.")
+    text = (
+        "The resolution was introduced by Rep. Randy Forbes, R-Va., on Tuesday. Mr. Trump took the 35-word oath "
+        "administered by Chief Justice John G. Roberts Jr. precisely at noon. The U.S. economy grew."
+    )
     assert training.split_sentences(text) == [
         "The resolution was introduced by Rep. Randy Forbes, R-Va., on Tuesday.",
         "Mr. Trump took the 35-word oath administered by Chief Justice John G. Roberts Jr. precisely at noon.",
@@ -103,15 +109,33 @@ def test_brief_pairs_follow_the_annotation():
     event = {
         "story": "e1",
         "articles": [
-            {"key": "A", "text": "The House passed the motto resolution on Tuesday after a short debate. "
-                                 "Republicans said they had brought up 15 jobs bills this year."},
-            {"key": "B", "text": "On Wednesday, the House voted 396-9 on the motto resolution. "
-                                 "The president spoke at the Key Bridge about jobs bills."},
+            {
+                "key": "A",
+                "text": "The House passed the motto resolution on Tuesday after a short debate. "
+                "Republicans said they had brought up 15 jobs bills this year.",
+            },
+            {
+                "key": "B",
+                "text": "On Wednesday, the House voted 396-9 on the motto resolution. "
+                "The president spoke at the Key Bridge about jobs bills.",
+            },
         ],
-        "contradictions": [{"type": "date_time", "a": {"article": "A", "text": "The House passed the motto resolution on Tuesday"},
-                            "b": {"article": "B", "text": "On Wednesday, the House voted 396-9 on the motto resolution."}}],
-        "agreements": [{"fact": "jobs", "mentions": [{"article": "A", "text": "Republicans said they had brought up 15 jobs bills"},
-                                                     {"article": "B", "text": "The president spoke at the Key Bridge about jobs bills."}]}],
+        "contradictions": [
+            {
+                "type": "date_time",
+                "a": {"article": "A", "text": "The House passed the motto resolution on Tuesday"},
+                "b": {"article": "B", "text": "On Wednesday, the House voted 396-9 on the motto resolution."},
+            }
+        ],
+        "agreements": [
+            {
+                "fact": "jobs",
+                "mentions": [
+                    {"article": "A", "text": "Republicans said they had brought up 15 jobs bills"},
+                    {"article": "B", "text": "The president spoke at the Key Bridge about jobs bills."},
+                ],
+            }
+        ],
         "not_contradictions": [],
     }
     other = {**event, "story": "e2", "contradictions": [], "agreements": []}
@@ -119,20 +143,31 @@ def test_brief_pairs_follow_the_annotation():
     labels = {(p.label, p.source) for p in pairs if p.group == "e1"}
     assert ("contradiction", "basil") in labels and ("same", "basil") in labels
     # the two sides of the annotated contradiction are never offered as "no clash"
-    assert not any(p.label == "no_clash" and p.group == "e1" and "Tuesday" in p.a + p.b and "Wednesday" in p.a + p.b for p in pairs)
+    assert not any(
+        p.label == "no_clash" and p.group == "e1" and "Tuesday" in p.a + p.b and "Wednesday" in p.a + p.b for p in pairs
+    )
     assert all(p.group.count("|") == 1 for p in pairs if p.label == "unrelated")
 
 
 def test_edited_copies_clash_on_one_slot_and_differ_on_two():
     import re
 
-    sentences = [(f"the 7-day average of new cases in the county was {n} on Monday, officials said.", "g") for n in range(200, 300)]
+    sentences = [
+        (f"the 7-day average of new cases in the county was {n} on Monday, officials said.", "g")
+        for n in range(200, 300)
+    ]
     pairs = training.edited_copies(sentences, seed=1, limit=100)
     seen = set()
     for p in pairs:
         figure_changed = not set(re.findall(r"\d+", p.b)) <= set(re.findall(r"\d+", p.a))
         day_changed = "Monday" not in p.b
-        expected = ("related" if figure_changed and day_changed else "contradiction" if figure_changed or day_changed else "same")
+        expected = (
+            "related"
+            if figure_changed and day_changed
+            else "contradiction"
+            if figure_changed or day_changed
+            else "same"
+        )
         assert p.label == expected, (p.a, p.b, p.label)
         seen.add(p.label)
     assert seen == {"same", "contradiction", "related"}
@@ -147,12 +182,20 @@ def test_threshold_is_the_lowest_reaching_the_precision_or_above_every_wrong_sco
 
 
 def test_each_label_informs_only_the_stages_it_speaks_to():
-    pairs = [training.TrainPair("a", "b", label, "x", "g") for label in ("same", "contradiction", "related", "unrelated", "not_same", "no_clash")]
+    pairs = [
+        training.TrainPair("a", "b", label, "x", "g")
+        for label in ("same", "contradiction", "related", "unrelated", "not_same", "no_clash")
+    ]
     unrelated_rows, _ = training.stage_data(pairs, 0)
     clash_rows, clash_targets = training.stage_data(pairs, 1)
     same_rows, same_targets = training.stage_data(pairs, 2)
     assert [pairs[i].label for i in unrelated_rows] == ["same", "contradiction", "related", "unrelated", "not_same"]
-    assert dict(zip((pairs[i].label for i in clash_rows), clash_targets)) == {"same": 0, "contradiction": 1, "related": 0, "no_clash": 0}
+    assert dict(zip((pairs[i].label for i in clash_rows), clash_targets)) == {
+        "same": 0,
+        "contradiction": 1,
+        "related": 0,
+        "no_clash": 0,
+    }
     assert dict(zip((pairs[i].label for i in same_rows), same_targets)) == {"same": 1, "related": 0, "not_same": 0}
 
 
@@ -206,24 +249,36 @@ def test_bad_pairs_are_refused_with_a_clear_error(model):
 
 @needs_model
 def test_a_different_figure_for_the_same_quantity_is_a_number_clash(model):
-    clash = _read(model, "Russia agreed to a 30-day ceasefire on energy targets.",
-                  "Russia agreed to a 60-day ceasefire on energy targets.", contradiction_threshold=0.5)
-    paraphrase = _read(model, "Russia agreed to a 30-day ceasefire on energy targets.",
-                       "Moscow accepted a 30-day halt to strikes on energy infrastructure.")
+    clash = _read(
+        model,
+        "Russia agreed to a 30-day ceasefire on energy targets.",
+        "Russia agreed to a 60-day ceasefire on energy targets.",
+        contradiction_threshold=0.5,
+    )
+    paraphrase = _read(
+        model,
+        "Russia agreed to a 30-day ceasefire on energy targets.",
+        "Moscow accepted a 30-day halt to strikes on energy infrastructure.",
+    )
     assert clash[:2] == ("contradiction", "number")
     assert paraphrase[0] != "contradiction" and paraphrase[2]["contradiction"] < 0.1
 
 
 @needs_model
 def test_another_day_for_the_same_vote_is_a_date_clash_even_at_the_shipped_threshold(model):
-    assert _read(model, "The House passed the resolution on Tuesday.", "The House passed the resolution on Wednesday.")[:2] == (
-        "contradiction", "date_time")
+    assert _read(model, "The House passed the resolution on Tuesday.", "The House passed the resolution on Wednesday.")[
+        :2
+    ] == ("contradiction", "date_time")
 
 
 @needs_model
 def test_one_side_negating_the_other_is_a_negation_clash(model):
-    label, kind, proba = _read(model, "Military aid to Ukraine was discussed during the call.",
-                               "Military aid to Ukraine was not discussed during the call.", contradiction_threshold=0.5)
+    label, kind, proba = _read(
+        model,
+        "Military aid to Ukraine was discussed during the call.",
+        "Military aid to Ukraine was not discussed during the call.",
+        contradiction_threshold=0.5,
+    )
     assert (label, kind) == ("contradiction", "negation")
     assert proba["same"] < 0.2
 
@@ -231,50 +286,74 @@ def test_one_side_negating_the_other_is_a_negation_clash(model):
 @needs_model
 def test_neither_nor_is_read_whole_and_never_confirms_its_affirmative_fragment(model):
     whole = "Neither Ukraine nor any of the U.S.' NATO allies have been directly included in the talks."
-    label, kind, proba = _read(model, whole, "NATO allies have been directly included in the talks.", contradiction_threshold=0.5)
+    label, kind, proba = _read(
+        model, whole, "NATO allies have been directly included in the talks.", contradiction_threshold=0.5
+    )
     assert label == "contradiction" and kind == "negation"
     assert proba["same"] < 0.2
 
 
 @needs_model
 def test_a_fact_clash_between_opposites_is_named(model):
-    label, kind, _ = _read(model, "The Senate approved the nomination on Thursday.", "The Senate rejected the nomination on Thursday.",
-                           contradiction_threshold=0.5)
+    label, kind, _ = _read(
+        model,
+        "The Senate approved the nomination on Thursday.",
+        "The Senate rejected the nomination on Thursday.",
+        contradiction_threshold=0.5,
+    )
     assert (label, kind) == ("contradiction", "fact")
 
 
 @needs_model
 def test_two_measurements_on_two_days_are_related_not_a_contradiction(model):
-    label, kind, proba = _read(model, "The 7-day average of new cases was 5,200 on Monday.",
-                               "The 7-day average of new cases was 5,600 on Tuesday.", contradiction_threshold=0.5)
+    label, kind, proba = _read(
+        model,
+        "The 7-day average of new cases was 5,200 on Monday.",
+        "The 7-day average of new cases was 5,600 on Tuesday.",
+        contradiction_threshold=0.5,
+    )
     assert label == "related" and kind is None and proba["contradiction"] == 0.0
 
 
 @needs_model
 def test_statements_about_one_thing_that_say_different_things_are_not_the_same(model):
     # the issue's examples from the seeds
-    for a, b in (("Washington has limited leverage over Moscow.",
-                  "The deal gives Washington the leverage needed to mellow some of Russia's maximalist conditions."),
-                 ("Putin's position remains unchanged.",
-                  "An immediate cessation of hostilities would thus prevent Ukraine's bargaining position from further deteriorating.")):
+    for a, b in (
+        (
+            "Washington has limited leverage over Moscow.",
+            "The deal gives Washington the leverage needed to mellow some of Russia's maximalist conditions.",
+        ),
+        (
+            "Putin's position remains unchanged.",
+            "An immediate cessation of hostilities would thus prevent Ukraine's bargaining position from further deteriorating.",
+        ),
+    ):
         assert _read(model, a, b)[0] == "related"
 
 
 @needs_model
 def test_the_same_quotation_reported_twice_is_the_same_fact(model):
-    label, _, proba = _read(model, "“They are followers of a false prophet,” Mr. Fox said.",
-                            "\"I would like to know who those Hispanics are, because they are followers of a false prophet,\" Fox said.")
+    label, _, proba = _read(
+        model,
+        "“They are followers of a false prophet,” Mr. Fox said.",
+        '"I would like to know who those Hispanics are, because they are followers of a false prophet," Fox said.',
+    )
     assert label == "same" and proba["same"] >= model.thresholds["same"]
 
 
 @needs_model
 def test_sentences_of_two_stories_are_unrelated(model):
-    assert _read(model, "The storm hit the coast on Monday.", "The central bank raised interest rates by half a point.")[0] == "unrelated"
+    assert (
+        _read(model, "The storm hit the coast on Monday.", "The central bank raised interest rates by half a point.")[0]
+        == "unrelated"
+    )
 
 
 @needs_model
 def test_results_are_typed_and_sum_to_one(model):
-    result = model.classify_texts([("The House passed the resolution on Tuesday.", "The House passed it on Wednesday.")])[0]
+    result = model.classify_texts(
+        [("The House passed the resolution on Tuesday.", "The House passed it on Wednesday.")]
+    )[0]
     assert set(result.probabilities) == set(LABELS)
     assert sum(result.probabilities.values()) == pytest.approx(1.0)
     assert result.label in LABELS and (result.kind is None or result.kind in KINDS)

@@ -34,8 +34,14 @@ BODY = " ".join(
 )
 
 
-def _page(*, ld_date: str | None = None, meta: str = "", title: str = "Leaders discuss a truce", header: str = "") -> str:
-    ld = f'<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{title}", "datePublished": "{ld_date}"}}</script>' if ld_date else ""
+def _page(
+    *, ld_date: str | None = None, meta: str = "", title: str = "Leaders discuss a truce", header: str = ""
+) -> str:
+    ld = (
+        f'<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{title}", "datePublished": "{ld_date}"}}</script>'
+        if ld_date
+        else ""
+    )
     return (
         f"<html><head><title>{title}</title>{ld}{meta}</head><body><article><h1>{title}</h1>{header}"
         + "".join(f"<p>{sentence}.</p>" for sentence in BODY.split(". "))
@@ -44,7 +50,9 @@ def _page(*, ld_date: str | None = None, meta: str = "", title: str = "Leaders d
 
 
 def _html(content: str, *, url: str | None = None, hints: dict | None = None) -> RawDocument:
-    return RawDocument(Provenance("page.html", url=url), "html", content, "utf-8", {"crawled": "2025-06-01", **(hints or {})})
+    return RawDocument(
+        Provenance("page.html", url=url), "html", content, "utf-8", {"crawled": "2025-06-01", **(hints or {})}
+    )
 
 
 def _dump(content: str, *, hints: dict | None = None) -> RawDocument:
@@ -83,7 +91,12 @@ def test_a_published_line_above_a_dump_dates_it_and_an_updated_line_only_when_al
     assert (found.value, found.source) == ("2025-03-18", "dateline")
     alone = dateline_date(lines[:1], latest=LATEST)
     assert alone.value == "2025-03-19" and alone.confidence < found.confidence
-    assert dateline_date([], latest=LATEST, first_paragraph="WASHINGTON, March 18, 2025 (Reuters) — The two presidents spoke.").value == "2025-03-18"
+    assert (
+        dateline_date(
+            [], latest=LATEST, first_paragraph="WASHINGTON, March 18, 2025 (Reuters) — The two presidents spoke."
+        ).value
+        == "2025-03-18"
+    )
 
 
 def test_a_date_in_a_caption_teaser_or_sentence_is_not_the_publication_date():
@@ -110,7 +123,10 @@ def test_a_dump_with_teaser_dates_in_its_chrome_stays_undated():
 
 def test_url_dates_are_read_in_their_common_forms_and_month_only_paths_are_not_days():
     assert date_from_url("https://www.cnn.com/2021/10/18/politics/x/index.html", latest=LATEST).value == "2021-10-18"
-    assert date_from_url("https://www.theguardian.com/world/2025/mar/18/trump-putin-call", latest=LATEST).value == "2025-03-18"
+    assert (
+        date_from_url("https://www.theguardian.com/world/2025/mar/18/trump-putin-call", latest=LATEST).value
+        == "2025-03-18"
+    )
     assert date_from_url("https://site.org/news/2025-03-18-trump-putin", latest=LATEST).value == "2025-03-18"
     assert date_from_url("https://site.org/2025/03/trump-putin/", latest=LATEST) is None
     assert date_from_url("https://site.org/2031/03/18/future", latest=LATEST) is None  # after the crawl
@@ -129,7 +145,10 @@ def test_hosts_are_named_by_the_outlet_list_by_the_page_or_by_the_host_itself():
     assert outlet_from_host("edition.cnn.com").value == "CNN"
     spelled = outlet_from_host("kyiv-post-daily.com", page_text="Subscribe to Kyiv Post Daily today")
     assert spelled.value == "Kyiv Post Daily"
-    assert outlet_from_host("riversidegazette.com", page_text="The Riverside Gazette reports…").value == "The Riverside Gazette"
+    assert (
+        outlet_from_host("riversidegazette.com", page_text="The Riverside Gazette reports…").value
+        == "The Riverside Gazette"
+    )
     assert outlet_from_host("qzx.net").value == "qzx.net"
 
 
@@ -146,10 +165,17 @@ def test_record_names_are_cleaned_and_record_codes_yield_to_the_url():
 def test_outlet_precedence_user_over_sidecar_over_record_over_page_over_url():
     meta = '<meta property="og:site_name" content="Example News">'
     hints = {"user_outlet": "User Outlet", "sidecar_outlet": "Sidecar Outlet", "sitename": "Record Outlet"}
-    for source, name in (("user", "User Outlet"), ("sidecar", "Sidecar Outlet"), ("record", "Record Outlet"), ("metadata", "Example News")):
+    for source, name in (
+        ("user", "User Outlet"),
+        ("sidecar", "Sidecar Outlet"),
+        ("record", "Record Outlet"),
+        ("metadata", "Example News"),
+    ):
         article = extract(_html(_page(meta=meta), url="https://www.reuters.com/world/x/", hints=hints))
         assert (article.outlet, article.outlet_source) == (name, source)
-        hints = {k: v for k, v in hints.items() if not k.startswith(source) and not (source == "record" and k == "sitename")}
+        hints = {
+            k: v for k, v in hints.items() if not k.startswith(source) and not (source == "record" and k == "sitename")
+        }
     article = extract(_html(_page(), url="https://www.reuters.com/world/x/"))
     assert (article.outlet, article.outlet_source) == ("Reuters", "url")
 
@@ -162,9 +188,11 @@ def test_text_cues_name_the_outlet_only_when_the_outlet_itself_would_write_them(
     found = outlet_from_text(appeal)
     assert (found.value, found.source) == ("Responsible Statecraft", "text")
     assert outlet_from_text("Analysts assessed the talks in conversation with Caliber.Az.").value == "Caliber.Az"
-    assert outlet_from_text('Alexander Dugin told CNN in an interview earlier on Tuesday.') is None
+    assert outlet_from_text("Alexander Dugin told CNN in an interview earlier on Tuesday.") is None
     assert outlet_from_text("Dugin said in an interview with CNN that the talks failed.") is None
-    assert outlet_from_text("Join like minded readers that support our journalism by becoming a paid subscriber") is None
+    assert (
+        outlet_from_text("Join like minded readers that support our journalism by becoming a paid subscriber") is None
+    )
 
 
 def test_a_wire_dateline_names_the_agency_when_nothing_else_does():
@@ -230,12 +258,17 @@ def test_types_declared_by_the_page_the_url_or_the_headline_come_first():
 def test_an_op_ed_giving_advice_in_its_own_voice_is_opinion_and_a_report_is_a_report():
     assert text_type(OPED).value == "opinion"
     assert text_type(BODY).value == "report"
-    reported = 'Schumer said Mr. Trump should cancel the meeting. Republicans asked whether he should demand extradition. ' * 3
+    reported = (
+        "Schumer said Mr. Trump should cancel the meeting. Republicans asked whether he should demand extradition. " * 3
+    )
     assert text_type(reported).value == "report"
 
 
 def test_a_page_of_timestamped_entries_is_a_live_blog():
-    entries = "\n\n".join(f"{9 + i}:0{i} GMT\n\nAir raid alerts sounded across the region, officials said in update {i}." for i in range(5))
+    entries = "\n\n".join(
+        f"{9 + i}:0{i} GMT\n\nAir raid alerts sounded across the region, officials said in update {i}."
+        for i in range(5)
+    )
     article = extract(_dump("Live: the war in Ukraine\n\n" + entries + "\n\n" + "\n\n".join(BODY.split(". "))))
     assert article.article_type == "live_blog"
 
@@ -260,13 +293,20 @@ def test_a_sidecar_beside_a_page_states_its_date_outlet_url_title_and_authors(tm
 
 def test_the_command_line_outranks_a_sidecar_and_applies_to_every_input(tmp_path):
     for name in ("a", "b"):
-        (tmp_path / f"{name}.txt").write_text("Leaders discuss a truce\n\n" + "\n\n".join(BODY.split(". ")), encoding="utf-8")
+        (tmp_path / f"{name}.txt").write_text(
+            "Leaders discuss a truce\n\n" + "\n\n".join(BODY.split(". ")), encoding="utf-8"
+        )
     (tmp_path / "a.meta.json").write_text('{"date": "2025-03-17", "outlet": "Sidecar Outlet"}', encoding="utf-8")
     docs = list(read_paths([tmp_path], options=IngestOptions(date="2025-03-18", outlet="Desk Outlet")))
     assert len(docs) == 2
     for doc in docs:
         article = extract(doc)
-        assert (article.published, article.published_source, article.outlet, article.outlet_source) == ("2025-03-18", "user", "Desk Outlet", "user")
+        assert (article.published, article.published_source, article.outlet, article.outlet_source) == (
+            "2025-03-18",
+            "user",
+            "Desk Outlet",
+            "user",
+        )
 
 
 def test_a_broken_sidecar_is_reported_and_the_page_is_read_without_it(tmp_path):
@@ -275,7 +315,9 @@ def test_a_broken_sidecar_is_reported_and_the_page_is_read_without_it(tmp_path):
     items = list(read_paths([tmp_path]))
     rejections = [i for i in items if isinstance(i, Rejection)]
     docs = [i for i in items if isinstance(i, RawDocument)]
-    assert len(rejections) == 1 and rejections[0].path.endswith("page.txt.json") and "YYYY-MM-DD" in rejections[0].reason
+    assert (
+        len(rejections) == 1 and rejections[0].path.endswith("page.txt.json") and "YYYY-MM-DD" in rejections[0].reason
+    )
     assert len(docs) == 1 and "sidecar_date" not in docs[0].hints
 
 
@@ -291,12 +333,22 @@ def test_the_cli_passes_date_and_outlet_to_every_input(tmp_path):
     from newsdesk.store import open_store
 
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "page.txt").write_text("Leaders discuss a truce\n\n" + "\n\n".join(BODY.split(". ")), encoding="utf-8")
+    (tmp_path / "in" / "page.txt").write_text(
+        "Leaders discuss a truce\n\n" + "\n\n".join(BODY.split(". ")), encoding="utf-8"
+    )
     db = tmp_path / "x.db"
-    assert main(["ingest", str(tmp_path / "in"), "--db", str(db), "--date", "2025-03-18", "--outlet", "Desk Outlet", "-q"]) == 0
+    assert (
+        main(["ingest", str(tmp_path / "in"), "--db", str(db), "--date", "2025-03-18", "--outlet", "Desk Outlet", "-q"])
+        == 0
+    )
     with open_store(db) as store:
         (article,) = store.articles()
-    assert (article.published, article.published_source, article.outlet, article.outlet_source) == ("2025-03-18", "user", "Desk Outlet", "user")
+    assert (article.published, article.published_source, article.outlet, article.outlet_source) == (
+        "2025-03-18",
+        "user",
+        "Desk Outlet",
+        "user",
+    )
     assert main(["ingest", str(tmp_path / "in"), "--db", str(db), "--date", "March 18", "-q"]) == 2
 
 
@@ -369,9 +421,24 @@ def test_the_report_never_names_an_outlet_by_its_file_and_still_tells_unnamed_on
     from newsdesk.report import ReportView, outlet_name
 
     articles = [
-        {"id": "a", "source": {"path": "examples/000_4ec7b5f75422ebf1.txt", "url": None}, "outlet": None, "title": "US-Russia talks: the rubber hits the road"},
-        {"id": "b", "source": {"path": "examples/003_f475c32dab00f800.txt", "url": None}, "outlet": None, "title": "Trump and Putin hold a call"},
-        {"id": "c", "source": {"path": "x.html", "url": "https://www.caliber.az/post/1"}, "outlet": None, "title": "Experts weigh in"},
+        {
+            "id": "a",
+            "source": {"path": "examples/000_4ec7b5f75422ebf1.txt", "url": None},
+            "outlet": None,
+            "title": "US-Russia talks: the rubber hits the road",
+        },
+        {
+            "id": "b",
+            "source": {"path": "examples/003_f475c32dab00f800.txt", "url": None},
+            "outlet": None,
+            "title": "Trump and Putin hold a call",
+        },
+        {
+            "id": "c",
+            "source": {"path": "x.html", "url": "https://www.caliber.az/post/1"},
+            "outlet": None,
+            "title": "Experts weigh in",
+        },
     ]
     assert [outlet_name(a) for a in articles] == ["outlet unknown", "outlet unknown", "caliber.az"]
     view = ReportView({"newsdesk_version": "0", "articles": articles, "stories": [], "rejected": []})

@@ -49,7 +49,7 @@ def test_seed_copies_are_merged_with_provenance_kept(seed_analysis):
     duplicate_of = {a["id"]: a["duplicate_of"] for a in document["articles"] if a["duplicate_of"]}
     pair = {seeds[SEED_000]["id"], seeds[SEED_001]["id"]}
     assert len(duplicate_of) == 1
-    (duplicate, canonical), = duplicate_of.items()
+    ((duplicate, canonical),) = duplicate_of.items()
     assert {duplicate, canonical} == pair
     copy_entry = next(a for a in document["articles"] if a["id"] == duplicate)
     assert copy_entry["source"]["path"].endswith((SEED_000, SEED_001))
@@ -77,7 +77,7 @@ def test_seed_chrome_is_gone_and_article_paragraphs_kept(seed_analysis, examples
     # Every line of the clean seeds (003 has no chrome) survives.
     raw = (examples_dir / SEED_003).read_text(encoding="utf-8")
     clean = seeds[SEED_003]["title"] or ""
-    for line in filter(None, (l.strip() for l in raw.splitlines())):
+    for line in filter(None, (text.strip() for text in raw.splitlines())):
         assert line in seeds[SEED_003]["text"] or line == clean
     # 004 keeps its article and loses its subscription chrome.
     assert "The US President should set a more modest target" in seeds[SEED_004]["text"]
@@ -154,8 +154,17 @@ def test_mixed_inputs_each_kind_end_to_end(tmp_path, fixtures_dir, examples_dir)
     crawl = tmp_path / "crawl.jsonl"
     page = (fixtures_dir / "pages" / "harbour.html").read_text(encoding="utf-8")
     crawl.write_text(
-        json.dumps({"url": "https://coastal.example/port", "html": page}) + "\n"
-        + json.dumps({"url": "https://other.example/x", "title": "Kremlin call", "date": "2025-03-18", "text": (examples_dir / SEED_003).read_text(encoding="utf-8")}) + "\n"
+        json.dumps({"url": "https://coastal.example/port", "html": page})
+        + "\n"
+        + json.dumps(
+            {
+                "url": "https://other.example/x",
+                "title": "Kremlin call",
+                "date": "2025-03-18",
+                "text": (examples_dir / SEED_003).read_text(encoding="utf-8"),
+            }
+        )
+        + "\n"
         + "{broken\n",
         encoding="utf-8",
     )
@@ -223,7 +232,9 @@ def test_ingest_killed_with_sigkill_resumes_to_the_same_store(tmp_path, examples
     corpus.mkdir()
     base = (examples_dir / SEED_003).read_text(encoding="utf-8").split("\n")
     for i in range(40):  # distinct articles: each drops one paragraph of seed 003
-        (corpus / f"{i:03d}.txt").write_text("\n".join(base[:i % len(base)] + base[i % len(base) + 1 :]) + f"\nEdition {i}.", encoding="utf-8")
+        (corpus / f"{i:03d}.txt").write_text(
+            "\n".join(base[: i % len(base)] + base[i % len(base) + 1 :]) + f"\nEdition {i}.", encoding="utf-8"
+        )
     command = [sys.executable, "-m", "newsdesk.cli", "ingest", str(corpus), "-q"]
 
     subprocess.run(command + ["--db", str(tmp_path / "whole.db")], check=True, capture_output=True)
@@ -274,7 +285,9 @@ def test_saved_analysis_is_reused_until_the_store_changes(tmp_path, examples_dir
         monkeypatch.setattr(pipeline, "build_analysis", must_not_rebuild)
         assert pipeline.analysis_document(store, options=options) == expected
         with pytest.raises(AssertionError):  # other stages: another analysis
-            pipeline.analysis_document(store, options=PipelineOptions(analysis=AnalysisOptions(stages=frozenset({"timeline"}))))
+            pipeline.analysis_document(
+                store, options=PipelineOptions(analysis=AnalysisOptions(stages=frozenset({"timeline"})))
+            )
 
         monkeypatch.setattr(pipeline, "build_analysis", real_build)
         pipeline.ingest([examples_dir / "003_f475c32dab00f800.txt"], store=store, options=options)

@@ -62,8 +62,11 @@ def seeds() -> dict[int, tuple[Article, list[Position]]]:
 def _find(positions, kind, side, *words, condition=None):
     """Positions of ``kind`` for ``side`` whose content holds every word (case-insensitive)."""
     hits = [
-        p for p in positions
-        if p.kind == kind and p.side == side and all(w.lower() in p.content.lower() for w in words)
+        p
+        for p in positions
+        if p.kind == kind
+        and p.side == side
+        and all(w.lower() in p.content.lower() for w in words)
         and (condition is None or (p.condition and condition.lower() in p.condition.lower()))
     ]
     return hits
@@ -79,7 +82,9 @@ def test_seed000_white_house_pushes_for_an_all_encompassing_ceasefire(seeds):
 
 def test_seed000_putin_stipulates_cessation_of_foreign_military_assistance_to_kyiv(seeds):
     _, positions = seeds[0]
-    hits = _find(positions, "demands", "Russia", "complete cessation of foreign military assistance", "intelligence", "Kyiv")
+    hits = _find(
+        positions, "demands", "Russia", "complete cessation of foreign military assistance", "intelligence", "Kyiv"
+    )
     assert hits and hits[0].actor_name == "Vladimir Putin"
 
 
@@ -91,7 +96,13 @@ def test_seed000_both_sides_agreed_to_the_partial_ceasefire(seeds):
 
 def test_seed002_moscow_insists_on_the_four_regions_and_halting_weapons_supply(seeds):
     _, positions = seeds[2]
-    hits = _find(positions, "demands", "Russia", "full control over the four regions", "halting the supply of weapons and intelligence")
+    hits = _find(
+        positions,
+        "demands",
+        "Russia",
+        "full control over the four regions",
+        "halting the supply of weapons and intelligence",
+    )
     assert hits and hits[0].actor_text == "Moscow" and hits[0].cue == "insist"
 
 
@@ -110,8 +121,11 @@ def test_seed002_zelensky_agreed_to_the_us_ceasefire_proposal(seeds):
 def test_seed002_and_003_leaders_agreed_on_an_energy_and_infrastructure_ceasefire(seeds):
     for number in (2, 3):
         _, positions = seeds[number]
-        assert [p for p in positions if p.kind == "agrees" and "leaders" in p.actor_text.lower()
-                and "energy and infrastructure" in p.content], number
+        assert [
+            p
+            for p in positions
+            if p.kind == "agrees" and "leaders" in p.actor_text.lower() and "energy and infrastructure" in p.content
+        ], number
 
 
 def test_seed002_kremlin_willing_to_consider_a_temporary_suspension(seeds):
@@ -121,16 +135,26 @@ def test_seed002_kremlin_willing_to_consider_a_temporary_suspension(seeds):
 
 def test_seed003_kremlin_wants_full_halt_to_assistance_as_a_precondition(seeds):
     _, positions = seeds[3]
-    hits = _find(positions, "demands", "Russia", "full halt to all foreign military and intelligence assistance",
-                 condition="as a precondition for ending the conflict")
+    hits = _find(
+        positions,
+        "demands",
+        "Russia",
+        "full halt to all foreign military and intelligence assistance",
+        condition="as a precondition for ending the conflict",
+    )
     assert hits
     assert "precondition" not in hits[0].content  # the condition stays on the position, not in it
 
 
 def test_seed003_putin_demands_kyiv_stop_mobilizing_before_a_broader_ceasefire(seeds):
     _, positions = seeds[3]
-    hits = _find(positions, "demands", "Russia", "Kyiv stop mobilizing and arming its soldiers",
-                 condition="before Moscow will agree to a broader ceasefire")
+    hits = _find(
+        positions,
+        "demands",
+        "Russia",
+        "Kyiv stop mobilizing and arming its soldiers",
+        condition="before Moscow will agree to a broader ceasefire",
+    )
     assert hits and hits[0].actor_name == "Vladimir Putin"
 
 
@@ -161,8 +185,9 @@ def test_seed003_kremlin_agreed_to_a_30_day_energy_ceasefire(seeds):
 def test_seed004_european_backers_push_for_sanctions_on_a_condition(seeds):
     _, positions = seeds[4]
     assert not [p for p in positions if p.content == "this stance"]  # points back: dropped
-    assert _find(positions, "demands", "European Union", "new rounds of sanctions",
-                 condition="if the Kremlin does not agree")
+    assert _find(
+        positions, "demands", "European Union", "new rounds of sanctions", condition="if the Kremlin does not agree"
+    )
     # the Kremlin's "does not agree" sits inside the condition: it is not a position
     assert not [p for p in positions if p.side == "Russia" and p.kind in ("agrees", "rejects")]
 
@@ -196,8 +221,11 @@ def test_handmade_sentence(case):
     positions = extract_positions(_article(case["text"]))
     for want in case["expect"]:
         hits = [
-            p for p in positions
-            if p.kind == want["kind"] and p.side == want["side"] and want["content"] in p.content
+            p
+            for p in positions
+            if p.kind == want["kind"]
+            and p.side == want["side"]
+            and want["content"] in p.content
             and ("condition" not in want or (p.condition and want["condition"] in p.condition))
             and ("actor_name" not in want or p.actor_name == want["actor_name"])
         ]
@@ -295,8 +323,18 @@ def test_to_json_is_json_ready(seeds):
     _, positions = seeds[3]
     data = [p.to_json() for p in positions]
     assert json.loads(json.dumps(data)) == data
-    assert set(data[0]) >= {"article", "actor", "actor_text", "side", "kind", "content", "condition",
-                             "evidence", "start", "end"}
+    assert set(data[0]) >= {
+        "article",
+        "actor",
+        "actor_text",
+        "side",
+        "kind",
+        "content",
+        "condition",
+        "evidence",
+        "start",
+        "end",
+    }
 
 
 # --- the hand-labelled BASIL sentences (the measured benchmark; dev half only here) ------------
@@ -321,18 +359,27 @@ def test_labelled_basil_dev_half_scores_well():
 
 
 def test_a_stance_inside_a_temporal_condition_is_not_a_position():
-    text = ("Putin has shifted the onus onto Ukraine, demanding that Kyiv stop mobilizing and arming its "
-            "soldiers before Moscow will agree to a broader ceasefire.")
+    text = (
+        "Putin has shifted the onus onto Ukraine, demanding that Kyiv stop mobilizing and arming its "
+        "soldiers before Moscow will agree to a broader ceasefire."
+    )
     found = extract_positions(Article(id="t", provenance=Provenance(path="t.txt"), text=text))
     assert not [p for p in found if p.kind == "agrees"]
     (demand,) = [p for p in found if p.kind == "demands"]
     assert demand.condition == "before Moscow will agree to a broader ceasefire"
 
 
-@pytest.mark.parametrize("content, alone", [
-    ("These demands", False), ("its cessation", False), ("this stance", False), ("Trump to do the same", False),
-    ("a full halt to all foreign military assistance", True), ("new rounds of sanctions", True),
-])
+@pytest.mark.parametrize(
+    "content, alone",
+    [
+        ("These demands", False),
+        ("its cessation", False),
+        ("this stance", False),
+        ("Trump to do the same", False),
+        ("a full halt to all foreign military assistance", True),
+        ("new rounds of sanctions", True),
+    ],
+)
 def test_a_content_that_only_points_back_does_not_stand_alone(content, alone):
     from newsdesk.analysis.positions.extraction import stands_alone
 

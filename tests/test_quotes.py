@@ -26,7 +26,7 @@ def seed_article(prefix: str, first: str | None = None, stop: str | None = None)
     path = next(EXAMPLES.glob(f"{prefix}_*.txt"))
     lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if first is not None:
-        lines = lines[lines.index(first) + 1:]
+        lines = lines[lines.index(first) + 1 :]
     if stop is not None:
         lines = lines[: next(i for i, line in enumerate(lines) if line.startswith(stop))]
     return article("\n\n".join(lines), prefix)
@@ -44,7 +44,7 @@ def test_each_quote_form_is_found_with_its_speaker(form):
     matching = [q for q in quotes if form["quote"] in q.text or q.text in form["quote"] and len(q.text) > 10]
     assert matching, f"no quote like {form['quote']!r} in {[q.text for q in quotes]}"
     quote = matching[0]
-    assert doc_article.text[quote.start:quote.end] == quote.text
+    assert doc_article.text[quote.start : quote.end] == quote.text
     assert quote.direct == form["direct"]
     if "speaker" in form:
         assert quote.speaker is not None, f"speaker of {quote.text!r} unresolved ({quote.speaker_text!r})"
@@ -85,8 +85,17 @@ def test_seed_003_every_named_speaker_is_found():
     table = extract_entities([seed])
     quotes = find_quotes(seed, entities=table)
     names = speaker_names(quotes, table)
-    for expected in ["Donald Trump", "White House", "Kremlin", "Ruth Deyermond", "Daniel Szegelowski",
-                     "Volodymyr Zelensky", "Vladimir Putin", "Alexander Dugin", "Boris Pistorius"]:
+    for expected in [
+        "Donald Trump",
+        "White House",
+        "Kremlin",
+        "Ruth Deyermond",
+        "Daniel Szegelowski",
+        "Volodymyr Zelensky",
+        "Vladimir Putin",
+        "Alexander Dugin",
+        "Boris Pistorius",
+    ]:
         assert expected in names, f"{expected} missing among {sorted(names)}"
     pistorius = next(q for q in quotes if q.speaker and table.get(q.speaker).name == "Boris Pistorius")
     assert pistorius.text.startswith("Russia poses the greatest threat")
@@ -99,7 +108,7 @@ def test_seed_000_teaser_quote_in_page_chrome_is_not_counted():
     seed = seed_article("000", first="US-Russia talks: The rubber finally hits the road", stop="Top photo credit")
     quotes = find_quotes(seed)
     assert not any("I saw a lot of snow" in q.text for q in quotes)
-    assert all(seed.text[q.start:q.end] == q.text for q in quotes)
+    assert all(seed.text[q.start : q.end] == q.text for q in quotes)
     # The article's own partial quote of Putin's stipulation is kept.
     assert any("complete cessation of foreign military assistance" in q.text for q in quotes)
 
@@ -132,9 +141,11 @@ def test_quote_benchmark_scores_a_small_polnear_sample(shared_bench):
 
 
 def test_second_quotation_after_the_reporting_clause_keeps_the_speaker():
-    text = ("The senator spoke to reporters on Monday.\n\n"
-            "''Closing the prison is an imperative,'' Harman said. ''It has been a black eye on our policy.''\n\n"
-            "''These are the stories nobody knows,'' she added.")
+    text = (
+        "The senator spoke to reporters on Monday.\n\n"
+        "''Closing the prison is an imperative,'' Harman said. ''It has been a black eye on our policy.''\n\n"
+        "''These are the stories nobody knows,'' she added."
+    )
     quotes = [q for q in find_quotes(article(text)) if q.direct]
     black_eye = next(q for q in quotes if q.text.startswith("It has been a black eye"))
     assert black_eye.speaker_text == "Harman"
@@ -142,8 +153,10 @@ def test_second_quotation_after_the_reporting_clause_keeps_the_speaker():
 
 
 def test_indirect_speech_made_mostly_of_quoted_words_counts_as_direct():
-    text = ('Eric Fehrnstrom, a former adviser to Romney, said it has become almost '
-            '"impossible for his opponents to catch up to him and win the nomination."')
+    text = (
+        "Eric Fehrnstrom, a former adviser to Romney, said it has become almost "
+        '"impossible for his opponents to catch up to him and win the nomination."'
+    )
     quotes = find_quotes(article(text))
     quote = next(q for q in quotes if "impossible" in q.text)
     assert quote.direct
@@ -151,9 +164,11 @@ def test_indirect_speech_made_mostly_of_quoted_words_counts_as_direct():
 
 
 def test_a_quote_ending_its_sentence_is_not_given_the_next_sentences_verb():
-    text = ('"If he is president, he wants to keep this movement going," she said. "If he is not, '
-            'he will keep it going for many more reasons." Asked what that might look like, she said: '
-            '"We will figure that out."')
+    text = (
+        '"If he is president, he wants to keep this movement going," she said. "If he is not, '
+        'he will keep it going for many more reasons." Asked what that might look like, she said: '
+        '"We will figure that out."'
+    )
     quotes = [q for q in find_quotes(article(text)) if q.direct]
     second = next(q for q in quotes if q.text.startswith("If he is not"))
     assert second.speaker_text == "she"
@@ -161,28 +176,32 @@ def test_a_quote_ending_its_sentence_is_not_given_the_next_sentences_verb():
 
 
 def test_indirect_content_stays_in_the_paragraph_of_its_verb():
-    text = ("She said she had toured the museum last week.\n"
-            "Many of the visitors were older and the rooms were full.")
+    text = "She said she had toured the museum last week.\nMany of the visitors were older and the rooms were full."
     quotes = find_quotes(article(text))
     toured = next(q for q in quotes if "toured the museum" in q.text)
     assert "\n" not in toured.text
 
 
 def test_an_impersonal_it_is_hard_to_say_attributes_nothing():
-    text = ("The Kremlin said it wanted a halt to aid. While it’s hard to say how long it will take for "
-            "Ukraine and Russia to stop fighting, Trump’s chances may rest on patience.")
+    text = (
+        "The Kremlin said it wanted a halt to aid. While it’s hard to say how long it will take for "
+        "Ukraine and Russia to stop fighting, Trump’s chances may rest on patience."
+    )
     quotes = find_quotes(article(text))
     assert not [q for q in quotes if q.text.startswith("how long")]
     assert any(q.text.startswith("it wanted a halt") for q in quotes)
 
 
-@pytest.mark.parametrize("text, cue, modality", [
-    ("Trump said that the talks with Moscow had been very productive.", "said", "asserted"),
-    ("Finally, Trump could suggest that his team begin early planning for a meeting.", "suggest", "hypothetical"),
-    ("Putin might say that the ceasefire was violated by Kyiv.", "say", "hypothetical"),
-    ("If Zelensky says that the plan is unacceptable, the talks will stall.", "says", "conditional"),
-    ("Zelensky did not say that Ukraine would accept the plan.", "say", "negated"),
-])
+@pytest.mark.parametrize(
+    "text, cue, modality",
+    [
+        ("Trump said that the talks with Moscow had been very productive.", "said", "asserted"),
+        ("Finally, Trump could suggest that his team begin early planning for a meeting.", "suggest", "hypothetical"),
+        ("Putin might say that the ceasefire was violated by Kyiv.", "say", "hypothetical"),
+        ("If Zelensky says that the plan is unacceptable, the talks will stall.", "says", "conditional"),
+        ("Zelensky did not say that Ukraine would accept the plan.", "say", "negated"),
+    ],
+)
 def test_each_attribution_carries_its_modality(text, cue, modality):
     quotes = find_quotes(article(text))
     (quote,) = [q for q in quotes if q.cue == cue]

@@ -88,19 +88,47 @@ def _long_article(chars: int) -> str:
     import random
 
     rng = random.Random(15)
-    who = ["The harbour authority", "The port's director", "A spokeswoman for the ferry company", "The regional council",
-           "Union representatives", "The transport minister", "Local shop owners", "The coast guard"]
-    said = ["said on Monday", "told reporters on Tuesday", "confirmed in a statement", "warned late on Wednesday",
-            "announced on Thursday", "argued at a public meeting", "insisted in an interview"]
-    what = ["that the new ferry timetable would take effect in the spring", "that crossings to the islands would double in summer",
-            "that the night service to Bergen would be cut", "that fares would rise by four percent",
-            "that two older vessels would be retired", "that the quay needed repairs before winter",
-            "that the agreement with the dock workers was final"]
-    tail = ["after months of talks", "despite objections from residents", "according to the published plan",
-            "as traffic recovered", "while the harbour was being dredged", "once the storm damage was repaired"]
+    who = [
+        "The harbour authority",
+        "The port's director",
+        "A spokeswoman for the ferry company",
+        "The regional council",
+        "Union representatives",
+        "The transport minister",
+        "Local shop owners",
+        "The coast guard",
+    ]
+    said = [
+        "said on Monday",
+        "told reporters on Tuesday",
+        "confirmed in a statement",
+        "warned late on Wednesday",
+        "announced on Thursday",
+        "argued at a public meeting",
+        "insisted in an interview",
+    ]
+    what = [
+        "that the new ferry timetable would take effect in the spring",
+        "that crossings to the islands would double in summer",
+        "that the night service to Bergen would be cut",
+        "that fares would rise by four percent",
+        "that two older vessels would be retired",
+        "that the quay needed repairs before winter",
+        "that the agreement with the dock workers was final",
+    ]
+    tail = [
+        "after months of talks",
+        "despite objections from residents",
+        "according to the published plan",
+        "as traffic recovered",
+        "while the harbour was being dredged",
+        "once the storm damage was repaired",
+    ]
     paragraphs, size = [], 0
     while size < chars:
-        text = " ".join(f"{rng.choice(who)} {rng.choice(said)} {rng.choice(what)}, {rng.choice(tail)}." for _ in range(4))
+        text = " ".join(
+            f"{rng.choice(who)} {rng.choice(said)} {rng.choice(what)}, {rng.choice(tail)}." for _ in range(4)
+        )
         paragraphs.append(text)
         size += len(text) + 2
     return "Harbour authority publishes the full ferry timetable\n\n" + "\n\n".join(paragraphs) + "\n"
@@ -180,7 +208,9 @@ def test_serve_stays_up_when_an_analysis_stage_fails_on_stored_content(tmp_path,
             raise ValueError("[E088] Text of length 1100000 exceeds maximum of 1000000.")
 
     monkeypatch.setattr(resources, "nlp", lambda *a, **k: Refusing())
-    with TestClient(create_app(db, ServeOptions(search=SearchOptions(rerank=False))), base_url="http://127.0.0.1:8765") as client:
+    with TestClient(
+        create_app(db, ServeOptions(search=SearchOptions(rerank=False))), base_url="http://127.0.0.1:8765"
+    ) as client:
         for url in ("/", "/api/stories", "/stories/s1", "/search?q=ferry", "/api/search?q=ferry"):
             response = client.get(url)
             assert response.status_code == 200, (url, response.text[:300])
@@ -212,7 +242,11 @@ def test_two_ingests_at_once_take_turns_and_end_as_one_run_after_the_other(tmp_p
     db = tmp_path / "both.db"
     runs = {
         name: subprocess.Popen(
-            [*CLI, "ingest", str(folder), "--db", str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV
+            [*CLI, "ingest", str(folder), "--db", str(db)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=ENV,
         )
         for name, folder in (("seeds", seeds), ("wire", wire))
     }
@@ -267,16 +301,29 @@ def test_a_deeply_nested_jsonl_record_is_rejected_and_the_rest_is_stored(tmp_pat
     text = (examples_dir / SEED).read_text(encoding="utf-8")
     crawl = tmp_path / "crawl.jsonl"
     crawl.write_text(
-        json.dumps({"url": "https://a.example/1", "text": text}) + "\n"
-        + "[" * 100_000 + "]" * 100_000 + "\n"
-        + '{"text": ' + "[" * 70 + "1" + "]" * 70 + "}\n"
-        + json.dumps({"url": "https://b.example/2", "text": text + "\n\nA closing paragraph added by the second outlet."}) + "\n",
+        json.dumps({"url": "https://a.example/1", "text": text})
+        + "\n"
+        + "[" * 100_000
+        + "]" * 100_000
+        + "\n"
+        + '{"text": '
+        + "[" * 70
+        + "1"
+        + "]" * 70
+        + "}\n"
+        + json.dumps(
+            {"url": "https://b.example/2", "text": text + "\n\nA closing paragraph added by the second outlet."}
+        )
+        + "\n",
         encoding="utf-8",
     )
     code = main(["ingest", str(crawl), "--db", str(tmp_path / "n.db"), "-q"])
     err = capsys.readouterr().err
     assert code == EXIT_REJECTIONS
-    assert "crawl.jsonl:2: the record is nested too deeply" in err and "crawl.jsonl:3: the record is nested too deeply" in err
+    assert (
+        "crawl.jsonl:2: the record is nested too deeply" in err
+        and "crawl.jsonl:3: the record is nested too deeply" in err
+    )
     with open_store(tmp_path / "n.db") as store:
         assert store.counts()["articles"] == 2
 
@@ -319,7 +366,9 @@ def test_a_newline_in_a_file_name_cannot_forge_a_rejected_line(tmp_path):
 def test_a_reader_crash_rejects_that_record_only_and_the_run_exits_4(tmp_path, examples_dir):
     text = (examples_dir / SEED).read_text(encoding="utf-8")
     crawl = tmp_path / "crawl.jsonl"
-    crawl.write_text(json.dumps({"text": text}) + "\n" + json.dumps({"text": "trigger", "title": "boom"}) + "\n", encoding="utf-8")
+    crawl.write_text(
+        json.dumps({"text": text}) + "\n" + json.dumps({"text": "trigger", "title": "boom"}) + "\n", encoding="utf-8"
+    )
     patch = (
         "import newsdesk.ingest as ingest\n"
         "original = ingest._first_text\n"
@@ -356,7 +405,10 @@ def test_documents_are_stored_as_they_are_read_so_a_failure_later_loses_nothing(
 def test_json_strings_that_cannot_be_stored_are_repaired(tmp_path, examples_dir):
     text = (examples_dir / SEED).read_text(encoding="utf-8")
     crawl = tmp_path / "crawl.jsonl"
-    crawl.write_text(json.dumps({"text": text + " \ud800 end", "title": "T\udfff", "url": "https://x.example/\udc80"}) + "\n", encoding="utf-8")
+    crawl.write_text(
+        json.dumps({"text": text + " \ud800 end", "title": "T\udfff", "url": "https://x.example/\udc80"}) + "\n",
+        encoding="utf-8",
+    )
     (doc,) = read_paths([crawl])
     assert "\ufffd end" in doc.content and doc.hints["title"] == "T\ufffd" and doc.provenance.url.endswith("\ufffd")
     with open_store(tmp_path / "n.db") as store:
@@ -490,7 +542,10 @@ def test_the_template_sample_counts_each_page_once():
 
 def test_a_full_out_disk_leaves_the_previous_report_files_whole(tmp_path, examples_dir):
     db, out = tmp_path / "n.db", tmp_path / "out"
-    assert main(["analyze", str(examples_dir / SEED), "--db", str(db), "--out", str(out), "--stages", "none", "-q"]) == EXIT_OK
+    assert (
+        main(["analyze", str(examples_dir / SEED), "--db", str(db), "--out", str(out), "--stages", "none", "-q"])
+        == EXIT_OK
+    )
     before = {name: _sha(out / name) for name in ("analysis.json", "report.md", "report.html")}
     longer = tmp_path / "longer.txt"  # the next report is bigger than the limit below
     longer.write_text(_long_article(120_000), encoding="utf-8")
@@ -511,7 +566,10 @@ def test_report_files_are_replaced_whole_even_when_writing_stops_half_way(tmp_pa
     from newsdesk import report
 
     db, out = tmp_path / "n.db", tmp_path / "out"
-    assert main(["analyze", str(examples_dir / SEED), "--db", str(db), "--out", str(out), "--stages", "none", "-q"]) == EXIT_OK
+    assert (
+        main(["analyze", str(examples_dir / SEED), "--db", str(db), "--out", str(out), "--stages", "none", "-q"])
+        == EXIT_OK
+    )
     before = {name: (out / name).read_bytes() for name in ("analysis.json", "report.md", "report.html")}
     real = report._write_temporary
 
@@ -550,10 +608,19 @@ def served(seed_analysis):
         yield client
 
 
-@pytest.mark.parametrize("host, status", [
-    ("127.0.0.1:8765", 200), ("localhost:8765", 200), ("[::1]:8765", 200), ("localhost", 200),
-    ("evil.example", 400), ("evil.example:8765", 400), ("127.0.0.1.evil.example", 400), ("", 400),
-])
+@pytest.mark.parametrize(
+    "host, status",
+    [
+        ("127.0.0.1:8765", 200),
+        ("localhost:8765", 200),
+        ("[::1]:8765", 200),
+        ("localhost", 200),
+        ("evil.example", 400),
+        ("evil.example:8765", 400),
+        ("127.0.0.1.evil.example", 400),
+        ("", 400),
+    ],
+)
 def test_serve_answers_only_requests_for_its_own_address(served, host, status):
     response = served.get("/api/stories", headers={"host": host})
     assert response.status_code == status
@@ -657,7 +724,10 @@ def test_serve_quiet_still_warns_when_the_store_is_open_to_the_network(tmp_path,
     _analysis, db_path, _out = seed_analysis
     process = subprocess.Popen(
         [*CLI, "serve", "--db", str(db_path), "--host", "0.0.0.0", "--port", "0", "-q"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
     )
     timer = threading.Timer(120, process.kill)  # the old server printed nothing: do not wait forever
     timer.start()
@@ -671,7 +741,9 @@ def test_serve_quiet_still_warns_when_the_store_is_open_to_the_network(tmp_path,
         timer.cancel()
         process.terminate()
         process.wait(timeout=30)
-    assert any("warning: serving on 0.0.0.0: anyone who can reach this address can read the store" in line for line in lines)
+    assert any(
+        "warning: serving on 0.0.0.0: anyone who can reach this address can read the store" in line for line in lines
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -686,7 +758,9 @@ def test_an_unexpected_exception_exits_4_with_one_message_and_the_traceback_in_a
         "    raise RuntimeError('something newsdesk did not expect')\n"
         "pipeline.ingest = broken\n"
     )
-    result = _cli_with_bug(patch, "ingest", str(examples_dir), "--db", str(tmp_path / "n.db"), log_dir=tmp_path / "logs")
+    result = _cli_with_bug(
+        patch, "ingest", str(examples_dir), "--db", str(tmp_path / "n.db"), log_dir=tmp_path / "logs"
+    )
     assert result.returncode == EXIT_INTERNAL
     assert "internal error: RuntimeError: something newsdesk did not expect" in result.stderr
     assert "Traceback" not in result.stderr

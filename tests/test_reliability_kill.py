@@ -64,7 +64,9 @@ def _first_article_time(args: list[str], db: Path) -> tuple[float, float]:
     import sqlite3
 
     started = time.monotonic()
-    process = subprocess.Popen([*CLI, *args, "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
+    process = subprocess.Popen(
+        [*CLI, *args, "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV
+    )
     first = None
     while process.poll() is None:
         if first is None and db.exists():
@@ -190,7 +192,16 @@ def test_ingest_killed_at_random_points_resumes_to_the_unbroken_store(tmp_path, 
         got = _store_rows(db)
         assert {row[0]: row[1] for row in got["articles"]} == titles
         assert got == expected
-        _log("ingest", trial=trial, mode=mode, delay=round(delay, 2), target=target, killed=killed, articles_at_kill=stored, equal=True)
+        _log(
+            "ingest",
+            trial=trial,
+            mode=mode,
+            delay=round(delay, 2),
+            target=target,
+            killed=killed,
+            articles_at_kill=stored,
+            equal=True,
+        )
 
 
 def test_analyze_killed_at_random_points_resumes_to_the_unbroken_store_and_brief(tmp_path, corpus, examples_dir):
@@ -198,15 +209,21 @@ def test_analyze_killed_at_random_points_resumes_to_the_unbroken_store_and_brief
     small.mkdir()
     for page in sorted(corpus.glob("*.txt")):
         shutil.copy(page, small / page.name)
-    (small / "reuters.jsonl").write_text("".join((corpus / "reuters.jsonl").read_text(encoding="utf-8").splitlines(True)[:10]), encoding="utf-8")
+    (small / "reuters.jsonl").write_text(
+        "".join((corpus / "reuters.jsonl").read_text(encoding="utf-8").splitlines(True)[:10]), encoding="utf-8"
+    )
     whole, reference = tmp_path / "whole.db", tmp_path / "whole-out"
     stages = ["--stages", ANALYZE_STAGES]
-    first, total = _first_article_time(["analyze", str(small), "--db", str(whole), "--out", str(reference), *stages], whole)
+    first, total = _first_article_time(
+        ["analyze", str(small), "--db", str(whole), "--out", str(reference), *stages], whole
+    )
     expected = _store_rows(whole)
     for trial in range(TRIALS["analyze"]):
         db, out = tmp_path / f"t{trial}.db", tmp_path / f"t{trial}-out"
         delay, target, mode = _kill_point(first, total, len(expected["articles"]))
-        killed = _kill_at(["analyze", str(small), "--db", str(db), "--out", str(out), *stages], delay, db=db, articles=target)
+        killed = _kill_at(
+            ["analyze", str(small), "--db", str(db), "--out", str(out), *stages], delay, db=db, articles=target
+        )
         stored = 0
         if db.exists():
             checkup = check(db)
@@ -216,8 +233,17 @@ def test_analyze_killed_at_random_points_resumes_to_the_unbroken_store_and_brief
         _run(["analyze", str(small), "--db", str(db), "--out", str(out), *stages])
         assert _store_rows(db) == expected
         assert _outputs(out) == _outputs(reference)
-        _log("analyze", trial=trial, mode=mode, delay=round(delay, 2), target=target, killed=killed,
-             articles_at_kill=stored, outputs_at_kill=left, equal=True)
+        _log(
+            "analyze",
+            trial=trial,
+            mode=mode,
+            delay=round(delay, 2),
+            target=target,
+            killed=killed,
+            articles_at_kill=stored,
+            outputs_at_kill=left,
+            equal=True,
+        )
 
 
 def test_report_killed_at_random_points_leaves_whole_files_and_resumes(tmp_path, corpus):
@@ -230,7 +256,9 @@ def test_report_killed_at_random_points_leaves_whole_files_and_resumes(tmp_path,
     for page in sorted(corpus.glob("*.txt")):
         shutil.copy(page, seeds / page.name)
     small_wire = tmp_path / "wire.jsonl"
-    small_wire.write_text("".join((corpus / "reuters.jsonl").read_text(encoding="utf-8").splitlines(True)[:10]), encoding="utf-8")
+    small_wire.write_text(
+        "".join((corpus / "reuters.jsonl").read_text(encoding="utf-8").splitlines(True)[:10]), encoding="utf-8"
+    )
     _run(["analyze", str(seeds), "--db", str(base), "--out", str(base_out), "--stages", "none"])
     _run(["ingest", str(small_wire), "--db", str(base)])
     previous = {name: (base_out / name).read_bytes() for name in OUTPUTS}

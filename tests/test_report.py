@@ -12,7 +12,12 @@ from newsdesk.models import Article, CopyLink, Provenance, Rejection, Story
 from newsdesk.pipeline import Analysis
 from newsdesk.report import ReportView, render_markdown, validate, write_outputs
 
-PAYLOADS = ['<script>alert("x")</script>', '<img src=x onerror=alert(1)>', '"><svg onload=alert(2)>', "[link](javascript:alert(3))"]
+PAYLOADS = [
+    '<script>alert("x")</script>',
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(2)>',
+    "[link](javascript:alert(3))",
+]
 
 
 class _TagCollector(HTMLParser):
@@ -46,20 +51,65 @@ def _hostile_findings(evil: str) -> dict[str, list]:
 
     return {
         "quotes": item(article="a0", speaker=None, speaker_text=evil, text=evil, direct=True, start=0, end=5, cue=evil),
-        "positions": item(article="a0", actor=None, actor_text=evil, actor_name=evil, side=evil, kind="demands",
-                          content=evil, condition=evil, evidence=evil, start=0, end=5),
-        "claims": item(id="c1", text=evil, sources=[_evidence("a0", evil), _evidence("a1", evil)],
-                       stance_by_source={"a0": "agree", "a1": "agree"})
-        + [StoryItem("s1", _Finding(id="c2", text=evil, sources=[_evidence("a1", evil)], stance_by_source={"a1": "agree"}))]
-        + [StoryItem("s1", _Finding(id="c3", text=evil, sources=[_evidence("a0", evil), _evidence("a1", evil)],
-                                    stance_by_source={"a0": "agree", "a1": "report"}))],
-        "disagreements": item(id="d1", kind="fact", explanation=evil, sources=["a0", "a1"],
-                              sides=[{"actor": evil, "side": evil, "words": evil,
-                                      "sources": [{"article_id": "a0", "sentence": evil, "start": 0, "end": 5}]},
-                                     {"actor": evil, "side": None, "words": evil,
-                                      "sources": [{"article_id": "a1", "sentence": evil, "start": 0, "end": 5}]}],
-                              evidence=[{"article_id": "a0", "sentence": evil, "start": 0, "end": 5},
-                                        {"article_id": "a1", "sentence": evil, "start": 0, "end": 5}]),
+        "positions": item(
+            article="a0",
+            actor=None,
+            actor_text=evil,
+            actor_name=evil,
+            side=evil,
+            kind="demands",
+            content=evil,
+            condition=evil,
+            evidence=evil,
+            start=0,
+            end=5,
+        ),
+        "claims": item(
+            id="c1",
+            text=evil,
+            sources=[_evidence("a0", evil), _evidence("a1", evil)],
+            stance_by_source={"a0": "agree", "a1": "agree"},
+        )
+        + [
+            StoryItem(
+                "s1", _Finding(id="c2", text=evil, sources=[_evidence("a1", evil)], stance_by_source={"a1": "agree"})
+            )
+        ]
+        + [
+            StoryItem(
+                "s1",
+                _Finding(
+                    id="c3",
+                    text=evil,
+                    sources=[_evidence("a0", evil), _evidence("a1", evil)],
+                    stance_by_source={"a0": "agree", "a1": "report"},
+                ),
+            )
+        ],
+        "disagreements": item(
+            id="d1",
+            kind="fact",
+            explanation=evil,
+            sources=["a0", "a1"],
+            sides=[
+                {
+                    "actor": evil,
+                    "side": evil,
+                    "words": evil,
+                    "sources": [{"article_id": "a0", "sentence": evil, "start": 0, "end": 5}],
+                },
+                {
+                    "actor": evil,
+                    "side": None,
+                    "words": evil,
+                    "sources": [{"article_id": "a1", "sentence": evil, "start": 0, "end": 5}],
+                },
+            ],
+            evidence=[
+                {"article_id": "a0", "sentence": evil, "start": 0, "end": 5},
+                {"article_id": "a1", "sentence": evil, "start": 0, "end": 5},
+            ],
+        ),
         "timeline": item(date=None, relative=evil, text=evil, sources=["a0"], undated=True),
         "summary": item(text=evil, article="a0", start=0, end=5, citations=["a0"]),
     }
@@ -150,13 +200,18 @@ def test_who_said_what_lists_words_said_not_the_learned_models_stances():
         return StoryItem("s1", _Finding(**{**base, **fields}))
 
     analysis = Analysis(
-        articles=articles, sources={"a0": [articles[0].provenance]}, copies=[],
-        stories=[Story("s1", "T", ("a0",), None, None)], rejections=[],
-        sections={"quotes": [
-            quote(speaker_text="Zelensky", text="elections in Ukraine", cue="calling", kind="learned"),
-            quote(speaker_text="Zelensky", text="Putin drags out the war", kind="reported"),
-            quote(speaker_text="Pistorius", text="Russia poses the greatest threat", direct=True, kind="reported"),
-        ]},
+        articles=articles,
+        sources={"a0": [articles[0].provenance]},
+        copies=[],
+        stories=[Story("s1", "T", ("a0",), None, None)],
+        rejections=[],
+        sections={
+            "quotes": [
+                quote(speaker_text="Zelensky", text="elections in Ukraine", cue="calling", kind="learned"),
+                quote(speaker_text="Zelensky", text="Putin drags out the war", kind="reported"),
+                quote(speaker_text="Pistorius", text="Russia poses the greatest threat", direct=True, kind="reported"),
+            ]
+        },
     )
     view = ReportView(analysis.to_json())
     listed = {name: [q["text"] for q in quotes] for name, quotes in view.speakers(view.stories[0])}

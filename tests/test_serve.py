@@ -63,7 +63,11 @@ def test_article_page_puts_extracted_text_beside_the_escaped_source(seeds, examp
     article = next(a for a in document["articles"] if a.get("title") and not a.get("duplicate_of"))
     page = client.get(f"/articles/{article['id']}").text
     seed_file = Path(article["source"]["path"])
-    raw = seed_file.read_text(encoding="utf-8") if seed_file.is_absolute() else (examples_dir / seed_file.name).read_text(encoding="utf-8")
+    raw = (
+        seed_file.read_text(encoding="utf-8")
+        if seed_file.is_absolute()
+        else (examples_dir / seed_file.name).read_text(encoding="utf-8")
+    )
     extracted = page.index('class="extracted"')
     source = page.index('class="raw"')
     assert extracted < source
@@ -119,7 +123,9 @@ def test_api_story_holds_its_articles_and_their_copies(seeds):
     story = next(s for s in document["stories"] if s["copies"])
     detail = client.get(f"/api/stories/{story['id']}").json()
     assert [m["id"] for m in detail["members"]] == story["articles"] + story["copies"]
-    assert detail["members"][0]["text"] == next(a["text"] for a in document["articles"] if a["id"] == story["articles"][0])
+    assert detail["members"][0]["text"] == next(
+        a["text"] for a in document["articles"] if a["id"] == story["articles"][0]
+    )
 
 
 def test_api_article_returns_the_raw_document_it_came_from(seeds, examples_dir):
@@ -137,7 +143,9 @@ def test_api_article_returns_the_raw_document_it_came_from(seeds, examples_dir):
 def test_openapi_document_describes_the_api_and_no_cdn_docs_page(seeds):
     client, _, _ = seeds
     spec = client.get("/openapi.json").json()
-    assert {"/api/stories", "/api/stories/{story_id}", "/api/articles/{article_id}", "/api/search"} <= set(spec["paths"])
+    assert {"/api/stories", "/api/stories/{story_id}", "/api/articles/{article_id}", "/api/search"} <= set(
+        spec["paths"]
+    )
     assert "/" not in spec["paths"]  # pages are not part of the API
     assert "SearchResults" in spec["components"]["schemas"]
     assert client.get("/docs").status_code == 404  # Swagger UI would load scripts from a CDN
@@ -189,7 +197,9 @@ def _article(article_id: str, title: str, text: str) -> Article:
 
 
 def test_semantic_reranking_reorders_lexical_hits_by_meaning():
-    river = _article("river", "The bank", "The bank of the river. The bank eroded; the bank is muddy and the bank floods.")
+    river = _article(
+        "river", "The bank", "The bank of the river. The bank eroded; the bank is muddy and the bank floods."
+    )
     finance = _article(
         "finance",
         "Rates decision",
@@ -229,13 +239,19 @@ def test_server_follows_the_store_while_it_runs(tmp_path):
     with open_store(db) as store:
         one = _add(store, "one", "Harbour reopens", "The harbour reopened to ferries on Monday.")
         store.replace_stories([Story("s-one", "Harbour reopens", (one,))])
-    with TestClient(create_app(db, ServeOptions(search=SearchOptions(rerank=False))), base_url="http://127.0.0.1:8765") as client:
+    with TestClient(
+        create_app(db, ServeOptions(search=SearchOptions(rerank=False))), base_url="http://127.0.0.1:8765"
+    ) as client:
         assert client.get("/api/search", params={"q": "glacier"}).json()["hits"] == []
         with open_store(db) as store:  # an ingest beside the running server
             two = _add(store, "two", "Glacier retreats", "The glacier retreated by forty metres this summer.")
-            store.replace_stories([Story("s-one", "Harbour reopens", (one,)), Story("s-two", "Glacier retreats", (two,))])
+            store.replace_stories(
+                [Story("s-one", "Harbour reopens", (one,)), Story("s-two", "Glacier retreats", (two,))]
+            )
         # the update runs in the background; the requests that follow see it once it is complete
-        _eventually(lambda: [h["id"] for h in client.get("/api/search", params={"q": "glacier"}).json()["hits"]] == [two])
+        _eventually(
+            lambda: [h["id"] for h in client.get("/api/search", params={"q": "glacier"}).json()["hits"]] == [two]
+        )
         assert [s["id"] for s in client.get("/api/stories").json()] == ["s-one", "s-two"]
 
 
@@ -265,12 +281,16 @@ def test_server_answers_from_the_last_analysis_while_an_update_runs(tmp_path, mo
         return document
 
     monkeypatch.setattr(pipeline, "analysis_document", slow_update)
-    options = ServeOptions(search=SearchOptions(rerank=False), pipeline=PipelineOptions(analysis=AnalysisOptions(stages=frozenset())))
+    options = ServeOptions(
+        search=SearchOptions(rerank=False), pipeline=PipelineOptions(analysis=AnalysisOptions(stages=frozenset()))
+    )
     with TestClient(create_app(db, options), base_url="http://127.0.0.1:8765") as client:
         assert [s["id"] for s in client.get("/api/stories").json()] == ["s-one"]
         with open_store(db) as store:
             two = _add(store, "two", "Glacier retreats", "The glacier retreated by forty metres this summer.")
-            store.replace_stories([Story("s-one", "Harbour reopens", (one,)), Story("s-two", "Glacier retreats", (two,))])
+            store.replace_stories(
+                [Story("s-one", "Harbour reopens", (one,)), Story("s-two", "Glacier retreats", (two,))]
+            )
         try:
             assert [s["id"] for s in client.get("/api/stories").json()] == ["s-one"]  # starts the update
             assert started.wait(30)
@@ -290,7 +310,7 @@ def test_server_answers_from_the_last_analysis_while_an_update_runs(tmp_path, mo
 # --------------------------------------------------------------------------------------------
 
 SCRIPT = '<script>alert("xss")</script>'
-IMAGE = '<img src=x onerror=alert(1)>'
+IMAGE = "<img src=x onerror=alert(1)>"
 ATTRIBUTE = '"><svg onload=alert(2)>'
 
 
@@ -304,7 +324,9 @@ def _add(store, name: str, title: str, text: str) -> str:
 
 def _hostile_store(db: Path) -> tuple[str, str, str]:
     """A store whose titles, texts, outlets, authors, URLs, story title and raw HTML carry payloads."""
-    raw_html = f"<html><head><title>{SCRIPT}</title></head><body><h1>{IMAGE}</h1><p>Ferry strike {SCRIPT}</p></body></html>"
+    raw_html = (
+        f"<html><head><title>{SCRIPT}</title></head><body><h1>{IMAGE}</h1><p>Ferry strike {SCRIPT}</p></body></html>"
+    )
     doc = RawDocument(Provenance("evil.html", None, f"https://evil.example/{ATTRIBUTE}"), "html", raw_html, "utf-8")
     copy = RawDocument(Provenance("evil-copy.html", None, None), "html", raw_html + "<!-- copy -->", "utf-8")
     text = f"Ferry strike {SCRIPT} continues.\n\nWorkers {IMAGE} walked out {ATTRIBUTE} at dawn."
@@ -312,8 +334,15 @@ def _hostile_store(db: Path) -> tuple[str, str, str]:
         for raw, title in [(doc, f"Ferry strike {SCRIPT}{IMAGE}"), (copy, f"Copy {ATTRIBUTE}")]:
             store.add_document(raw)
             store.add_article(
-                Article(id=raw.digest, provenance=raw.provenance, text=text, title=title, outlet=f"Outlet {IMAGE}",
-                        authors=(f"Reporter {ATTRIBUTE}",), published="2025-03-18")
+                Article(
+                    id=raw.digest,
+                    provenance=raw.provenance,
+                    text=text,
+                    title=title,
+                    outlet=f"Outlet {IMAGE}",
+                    authors=(f"Reporter {ATTRIBUTE}",),
+                    published="2025-03-18",
+                )
             )
         store.replace_copies([CopyLink(doc.digest, copy.digest, 0.95)])
         story_id = f"story-{ATTRIBUTE}"
@@ -347,7 +376,10 @@ def test_hostile_article_text_comes_out_escaped_on_every_page(tmp_path):
     from urllib.parse import quote
 
     story_id, article_id, copy_id = _hostile_store(tmp_path / "hostile.db")
-    with TestClient(create_app(tmp_path / "hostile.db", ServeOptions(search=SearchOptions(rerank=False))), base_url="http://127.0.0.1:8765") as client:
+    with TestClient(
+        create_app(tmp_path / "hostile.db", ServeOptions(search=SearchOptions(rerank=False))),
+        base_url="http://127.0.0.1:8765",
+    ) as client:
         pages = {
             "list": client.get("/"),
             "story": client.get(f"/stories/{quote(story_id, safe='')}"),

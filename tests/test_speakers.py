@@ -25,17 +25,29 @@ def name(ctx: StoryContext, entity_id: str | None) -> str | None:
     return entity.name if entity else None
 
 
-@pytest.mark.parametrize("phrase, expected", [
-    ("he", True), ("They", True), ("its", True), ("the spokesman", True), ("the Ukrainian leader", True),
-    ("I", False), ("Peskov", False), ("the agreement", False), ("European leaders", False),
-])
+@pytest.mark.parametrize(
+    "phrase, expected",
+    [
+        ("he", True),
+        ("They", True),
+        ("its", True),
+        ("the spokesman", True),
+        ("the Ukrainian leader", True),
+        ("I", False),
+        ("Peskov", False),
+        ("the agreement", False),
+        ("European leaders", False),
+    ],
+)
 def test_anchors_are_third_person_pronouns_and_descriptions_of_a_person(phrase, expected):
     assert is_anchor(phrase) is expected
 
 
 def test_pronoun_speaker_in_the_next_paragraph_is_the_person_named_before():
-    ctx = context("Russian President Vladimir Putin met the American envoy in Moscow on Thursday.\n\n"
-                  "He said the talks had been useful and frank.")
+    ctx = context(
+        "Russian President Vladimir Putin met the American envoy in Moscow on Thursday.\n\n"
+        "He said the talks had been useful and frank."
+    )
     (quote,) = found_quotes(ctx)
     assert quote.speaker_text == "He"
     assert name(ctx, quote.speaker) == "Vladimir Putin"
@@ -50,18 +62,25 @@ def test_she_is_never_a_man_the_text_calls_mister():
 
 
 def test_they_after_coordinated_names_keeps_both_as_joint_speakers():
-    ctx = context("Donald Trump and JD Vance met Volodymyr Zelensky in the Oval Office on Friday.\n\n"
-                  "They said Ukraine was not ready for peace.")
+    ctx = context(
+        "Donald Trump and JD Vance met Volodymyr Zelensky in the Oval Office on Friday.\n\n"
+        "They said Ukraine was not ready for peace."
+    )
     (quote,) = [q for q in found_quotes(ctx) if q.speaker_text == "They"]
     assert quote.speaker is None
     assert [name(ctx, e) for e in quote.speakers] == ["Donald Trump", "JD Vance"]
-    actors = {p.actor_name for p in positions.run(ctx, positions.PositionOptions()).positions
-              if p.actor_text.startswith("They")}
+    actors = {
+        p.actor_name
+        for p in positions.run(ctx, positions.PositionOptions()).positions
+        if p.actor_text.startswith("They")
+    }
     assert actors == {"Donald Trump", "JD Vance"}
 
 
 def test_a_possessive_group_phrase_is_its_own_actor_not_the_possessor():
-    ctx = context("Ukraine's European backers met in Paris on Monday.\n\nThey said sanctions against Russia must continue.")
+    ctx = context(
+        "Ukraine's European backers met in Paris on Monday.\n\nThey said sanctions against Russia must continue."
+    )
     (quote,) = found_quotes(ctx)
     assert quote.speaker is None and quote.speakers == ()
     assert quote.speaker_name == "Ukraine's European backers"
@@ -71,8 +90,10 @@ def test_a_possessive_group_phrase_is_its_own_actor_not_the_possessor():
 
 
 def test_a_description_speaker_resolves_to_the_person_the_text_gives_that_title():
-    ctx = context("Kremlin spokesman Dmitry Peskov spoke to reporters on Monday.\n\n"
-                  "The spokesman said Moscow would not accept the proposal.")
+    ctx = context(
+        "Kremlin spokesman Dmitry Peskov spoke to reporters on Monday.\n\n"
+        "The spokesman said Moscow would not accept the proposal."
+    )
     (quote,) = found_quotes(ctx)
     assert name(ctx, quote.speaker) == "Dmitry Peskov"
 

@@ -36,18 +36,29 @@ def test_quantities_key_numbers_by_what_they_count():
 
 
 def test_different_figures_for_the_same_thing_contradict():
-    found = rule_stance("Russia agreed to a 30-day ceasefire on energy targets.", "Russia agreed to a 60-day ceasefire on energy targets.")
+    found = rule_stance(
+        "Russia agreed to a 30-day ceasefire on energy targets.",
+        "Russia agreed to a 60-day ceasefire on energy targets.",
+    )
     assert found is not None and (found.label, found.kind) == ("contradict", "numeric")
 
 
 def test_the_same_figures_do_not_contradict():
-    assert rule_stance("Russia agreed to a 30-day ceasefire on energy targets.", "A 30-day ceasefire on energy targets was agreed by Russia.") is None
+    assert (
+        rule_stance(
+            "Russia agreed to a 30-day ceasefire on energy targets.",
+            "A 30-day ceasefire on energy targets was agreed by Russia.",
+        )
+        is None
+    )
 
 
 def test_different_dates_of_one_event_contradict():
     assert dates("The call took place on Tuesday, March 18")["month_day"] == {"march 18"}
-    found = rule_stance("Trump and Putin held their phone call on March 18 about the ceasefire.",
-                        "Trump and Putin held their phone call on March 19 about the ceasefire.")
+    found = rule_stance(
+        "Trump and Putin held their phone call on March 18 about the ceasefire.",
+        "Trump and Putin held their phone call on March 19 about the ceasefire.",
+    )
     assert found is not None and found.kind == "date"
 
 
@@ -59,18 +70,29 @@ def test_negation_flips_polarity_only_near_the_shared_subject():
 
 
 def test_negated_and_denied_statements_contradict():
-    negated = rule_stance("The issue of military aid to Ukraine was not discussed.", "The Kremlin demands a halt to military aid to Ukraine.")
+    negated = rule_stance(
+        "The issue of military aid to Ukraine was not discussed.",
+        "The Kremlin demands a halt to military aid to Ukraine.",
+    )
     assert negated is not None and negated.kind == "negation"
-    denied = rule_stance("The company shipped drones to the army.", "The ministry denied that the company shipped drones to the army.")
+    denied = rule_stance(
+        "The company shipped drones to the army.", "The ministry denied that the company shipped drones to the army."
+    )
     assert denied is not None and denied.kind == "negation" and "denies" in denied.reason
 
 
 def test_classify_pairs_without_model_uses_rules_then_overlap():
-    labels = classify_pairs([
-        ("Russia agreed to a 30-day truce on energy targets.", "Russia agreed to a 60-day truce on energy targets."),
-        ("The leaders agreed on an energy ceasefire.", "An energy ceasefire was agreed by the leaders."),
-        ("The leaders agreed on an energy ceasefire.", "Bananas are yellow fruit."),
-    ], use_model=False)
+    labels = classify_pairs(
+        [
+            (
+                "Russia agreed to a 30-day truce on energy targets.",
+                "Russia agreed to a 60-day truce on energy targets.",
+            ),
+            ("The leaders agreed on an energy ceasefire.", "An energy ceasefire was agreed by the leaders."),
+            ("The leaders agreed on an energy ceasefire.", "Bananas are yellow fruit."),
+        ],
+        use_model=False,
+    )
     assert [p.label for p in labels] == ["contradict", "agree", "unrelated"]
     assert labels[0].to_json()["kind"] == "numeric"
 
@@ -101,7 +123,10 @@ def test_fnc_score_matches_the_official_weights():
 
 def test_a_bad_benchmark_record_is_named(tmp_path):
     path = tmp_path / "bad.jsonl"
-    path.write_text(json.dumps({"id": "body-1", "body": "text", "pairs": [{"pair_index": 0, "headline": "h", "stance": "maybe"}]}) + "\n")
+    path.write_text(
+        json.dumps({"id": "body-1", "body": "text", "pairs": [{"pair_index": 0, "headline": "h", "stance": "maybe"}]})
+        + "\n"
+    )
     with pytest.raises(BenchmarkError, match="bad.jsonl:1"):
         load_pairs(path)
 
@@ -112,14 +137,18 @@ def test_a_bad_benchmark_record_is_named(tmp_path):
 @needs_model
 def test_shipped_model_separates_related_from_unrelated_and_spots_a_hoax():
     model = StanceModel.load()
-    body = ("Police in Ohio have arrested a man who claimed to have found a living dinosaur in his backyard. "
-            "The story, which spread across social media this week, is a hoax, officials said. "
-            "The photograph was fake and had been edited, according to experts who examined it. "
-            "Police said the man admitted he made up the dinosaur story as a prank.")
-    labels = model.predict([
-        ("Man finds living dinosaur in his Ohio backyard", body),
-        ("Apple to unveil new iPhone with larger screen in September", body),
-    ])
+    body = (
+        "Police in Ohio have arrested a man who claimed to have found a living dinosaur in his backyard. "
+        "The story, which spread across social media this week, is a hoax, officials said. "
+        "The photograph was fake and had been edited, according to experts who examined it. "
+        "Police said the man admitted he made up the dinosaur story as a prank."
+    )
+    labels = model.predict(
+        [
+            ("Man finds living dinosaur in his Ohio backyard", body),
+            ("Apple to unveil new iPhone with larger screen in September", body),
+        ]
+    )
     assert labels[1] == "unrelated"
     assert labels[0] in ("disagree", "discuss")
     assert StanceModel.load() is model  # loaded once

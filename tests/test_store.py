@@ -16,7 +16,9 @@ def _doc(text: str, path: str = "a.txt", record=None, url=None) -> RawDocument:
 
 
 def _article(doc: RawDocument, text: str = "Body.") -> Article:
-    return Article(id=doc.digest, provenance=doc.provenance, text=text, title="T", authors=("A",), published="2024-01-02")
+    return Article(
+        id=doc.digest, provenance=doc.provenance, text=text, title="T", authors=("A",), published="2024-01-02"
+    )
 
 
 def test_new_store_records_its_schema_version(tmp_path):
@@ -116,7 +118,9 @@ def test_arrival_order_lookups_use_an_index_not_a_table_scan(tmp_path):
     for table in ("documents", "articles", "stories"):
         plan = " ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN SELECT MAX(seq) FROM {table}"))
         assert f"{table}_seq" in plan, plan
-    plan = " ".join(row[-1] for row in db.execute("EXPLAIN QUERY PLAN SELECT id FROM articles WHERE seq > 5 ORDER BY seq"))
+    plan = " ".join(
+        row[-1] for row in db.execute("EXPLAIN QUERY PLAN SELECT id FROM articles WHERE seq > 5 ORDER BY seq")
+    )
     assert "articles_seq" in plan, plan
     db.close()
 
@@ -242,10 +246,17 @@ def test_generation_changes_with_content_and_invalidates_a_saved_analysis(tmp_pa
 
 def test_raw_document_returns_the_content_as_ingested(tmp_path):
     store = open_store(tmp_path / "s.db")
-    doc = RawDocument(Provenance("page.html", None, "https://x.example/a"), "html", "<p>Hi</p>", "cp1252", {"title": "Hi"})
+    doc = RawDocument(
+        Provenance("page.html", None, "https://x.example/a"), "html", "<p>Hi</p>", "cp1252", {"title": "Hi"}
+    )
     store.add_document(doc)
     raw = store.raw_document(doc.digest)
-    assert (raw.content, raw.kind, raw.encoding, raw.provenance.url) == ("<p>Hi</p>", "html", "cp1252", "https://x.example/a")
+    assert (raw.content, raw.kind, raw.encoding, raw.provenance.url) == (
+        "<p>Hi</p>",
+        "html",
+        "cp1252",
+        "https://x.example/a",
+    )
     assert store.raw_document("missing") is None
 
 

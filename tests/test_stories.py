@@ -28,7 +28,9 @@ from newsdesk.stories import (
 
 
 def article(article_id: str, text: str, *, title: str | None = None, published: str | None = None) -> Article:
-    return Article(id=article_id, provenance=Provenance(f"{article_id}.txt"), text=text, title=title, published=published)
+    return Article(
+        id=article_id, provenance=Provenance(f"{article_id}.txt"), text=text, title=title, published=published
+    )
 
 
 def partition(stories) -> set[frozenset[str]]:
@@ -249,10 +251,15 @@ def test_seed_may_call_preview_is_its_own_story_without_dates(extracted_examples
     pile = [extracted_examples[key] for key in ("000", "002", "003", "004")]
     assert is_preview(pile[3].title, pile[3].text) and not any(is_preview(a.title, a.text) for a in pile[:3])
     ids = {key: extracted_examples[key].id for key in ("000", "002", "003", "004")}
-    assert partition(cluster_stories(pile)) == {frozenset({ids["000"], ids["002"], ids["003"]}), frozenset({ids["004"]})}
+    assert partition(cluster_stories(pile)) == {
+        frozenset({ids["000"], ids["002"], ids["003"]}),
+        frozenset({ids["004"]}),
+    }
 
 
-def features(article_id: str, vector, names=("alpha",), day=None, *, preview=False, title=None, headline=True, opinion=False) -> ArticleFeatures:
+def features(
+    article_id: str, vector, names=("alpha",), day=None, *, preview=False, title=None, headline=True, opinion=False
+) -> ArticleFeatures:
     vec = np.asarray(vector, dtype=np.float32)
     return ArticleFeatures(
         id=article_id,
@@ -301,7 +308,11 @@ def test_an_early_join_that_the_later_articles_disown_is_undone():
 
 def test_article_days_apart_cost_score():
     day = 730_000
-    pile = [features("mon", [1.0, 0.0], day=day), features("same-day", [1.0, 0.1], day=day), features("week-later", [1.0, 0.1], day=day + 7)]
+    pile = [
+        features("mon", [1.0, 0.0], day=day),
+        features("same-day", [1.0, 0.1], day=day),
+        features("week-later", [1.0, 0.1], day=day + 7),
+    ]
     assert partition(cluster_of(pile)) == {frozenset({"mon", "same-day"}), frozenset({"week-later"})}
 
 
@@ -349,9 +360,14 @@ def test_a_story_is_titled_by_its_most_central_news_headline():
 
 
 def test_an_untitled_articles_title_is_its_whole_first_sentence():
-    text = ("Trump and Putin held a call to discuss the war, which the U.S. president touted as a step. "
-            "Then the Kremlin spoke.")
-    assert first_sentence(text) == "Trump and Putin held a call to discuss the war, which the U.S. president touted as a step."
+    text = (
+        "Trump and Putin held a call to discuss the war, which the U.S. president touted as a step. "
+        "Then the Kremlin spoke."
+    )
+    assert (
+        first_sentence(text)
+        == "Trump and Putin held a call to discuss the war, which the U.S. president touted as a step."
+    )
     assert first_sentence("He said “no.” Then he left.") == "He said “no.”"
     long = "word " * 60
     assert first_sentence(long).endswith(" …") and len(first_sentence(long)) <= 162
@@ -437,7 +453,9 @@ def test_a_state_built_with_another_encoder_is_refused():
 
 def test_term_weights_are_fixed_rare_words_weigh_more():
     assert term_weight("ketsoyan") > term_weight("putin") > term_weight("house")
-    assert term_weight("energy infrastructure") == pytest.approx((term_weight("energy") + term_weight("infrastructure")) / 2)
+    assert term_weight("energy infrastructure") == pytest.approx(
+        (term_weight("energy") + term_weight("infrastructure")) / 2
+    )
 
 
 def test_content_phrases_drop_phrases_made_of_names_only():
@@ -449,7 +467,9 @@ def test_content_phrases_drop_phrases_made_of_names_only():
 
 
 def test_anchor_terms_are_names_and_figures_not_sentence_openers():
-    terms = anchor_terms("Officials said Tara Reid checked into Promises in Malibu on Tuesday. The actress, 33, was fine.")
+    terms = anchor_terms(
+        "Officials said Tara Reid checked into Promises in Malibu on Tuesday. The actress, 33, was fine."
+    )
     assert {"tara", "reid", "promises", "malibu", "#33"} <= terms
     assert not {"officials", "the", "tuesday"} & terms
 
@@ -467,8 +487,14 @@ def test_adding_something_else_than_articles_is_refused():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"join_threshold": 1.5}, {"embedding_weight": -1}, {"max_terms": 0}, {"max_component": 1}, {"preview_days": -1},
-     {"embedding_weight": 1.0, "names_weight": 0.0, "phrases_weight": 0.0}],
+    [
+        {"join_threshold": 1.5},
+        {"embedding_weight": -1},
+        {"max_terms": 0},
+        {"max_component": 1},
+        {"preview_days": -1},
+        {"embedding_weight": 1.0, "names_weight": 0.0, "phrases_weight": 0.0},
+    ],
 )
 def test_bad_options_are_refused(kwargs):
     with pytest.raises(OptionsError):

@@ -29,10 +29,17 @@ BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 WORD = re.compile(r"\w+")
 
 
-def make_article(article_id: str, text: str, *, title: str | None = None, outlet: str | None = None,
-                 published: str | None = None) -> Article:
-    return Article(id=article_id, provenance=Provenance(path=f"{article_id}.txt"), text=text, title=title,
-                   outlet=outlet, published=published)
+def make_article(
+    article_id: str, text: str, *, title: str | None = None, outlet: str | None = None, published: str | None = None
+) -> Article:
+    return Article(
+        id=article_id,
+        provenance=Provenance(path=f"{article_id}.txt"),
+        text=text,
+        title=title,
+        outlet=outlet,
+        published=published,
+    )
 
 
 # Hand-made story: two outlets confirm the vote and the 19-0 count; a third adds a different angle.
@@ -105,8 +112,10 @@ def seed_summary() -> tuple[list[Article], list[SummarySentence]]:
         ("“We will not back down from this fight, not now and not ever.”", "quote without its speaker"),
         ("The panel voted on Thursday.", "too short"),
         ("titled “The NRA and Russia” and released Friday after an 18-month investigation.", "starts mid-sentence"),
-        ("Qualified immunity shields law enforcement officers from liability for constitutional",
-         "no sentence end (heading, caption or cut off)"),
+        (
+            "Qualified immunity shields law enforcement officers from liability for constitutional",
+            "no sentence end (heading, caption or cut off)",
+        ),
     ],
 )
 def test_rejection_reason_names_what_is_not_summary_material(sentence, reason):
@@ -179,8 +188,14 @@ def test_sentences_from_the_story_context_are_reused_with_the_same_result(fixtur
 
 @pytest.mark.parametrize(
     "kwargs",
-    [dict(word_budget=0), dict(min_words=10, max_words=5), dict(mmr_lambda=1.5), dict(unsupported="hide"),
-     dict(abstractive=True), dict(position_weight=-1.0)],
+    [
+        dict(word_budget=0),
+        dict(min_words=10, max_words=5),
+        dict(mmr_lambda=1.5),
+        dict(unsupported="hide"),
+        dict(abstractive=True),
+        dict(position_weight=-1.0),
+    ],
 )
 def test_invalid_options_raise_options_error(kwargs):
     with pytest.raises(OptionsError):
@@ -228,8 +243,9 @@ class FakeChatServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server API)
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append({"path": self.path, "body": body,
-                                       "authorization": self.headers.get("Authorization")})
+                outer.requests.append(
+                    {"path": self.path, "body": body, "authorization": self.headers.get("Authorization")}
+                )
                 payload = {"choices": [{"index": 0, "message": {"role": "assistant", "content": reply}}]}
                 data = json.dumps(payload if status == 200 else {"error": "model not loaded"}).encode()
                 self.send_response(status)
@@ -268,8 +284,13 @@ LLM_REPLY = (
 def test_abstractive_summary_keeps_supported_sentences_and_drops_the_rest(monkeypatch):
     monkeypatch.setenv("NEWSDESK_TEST_LLM_KEY", "secret-token")
     with FakeChatServer(LLM_REPLY) as server:
-        options = SummaryOptions(word_budget=60, abstractive=True, llm_base_url=server.base_url,
-                                 llm_model="tiny-test-model", llm_api_key_env="NEWSDESK_TEST_LLM_KEY")
+        options = SummaryOptions(
+            word_budget=60,
+            abstractive=True,
+            llm_base_url=server.base_url,
+            llm_model="tiny-test-model",
+            llm_api_key_env="NEWSDESK_TEST_LLM_KEY",
+        )
         sentences = summarize_story(FIXTURE, options=options)
     request = server.requests[0]
     assert request["path"] == "/v1/chat/completions"
@@ -302,8 +323,9 @@ def test_abstractive_failure_falls_back_to_extractive_or_raises(caplog):
             sentences = summarize_story(FIXTURE, options=options)
         assert sentences and all(s.kind == "extractive" for s in sentences)
         assert "HTTP 500" in caplog.text
-        strict = SummaryOptions(abstractive=True, llm_base_url=server.base_url, llm_model="m",
-                                fallback_to_extractive=False)
+        strict = SummaryOptions(
+            abstractive=True, llm_base_url=server.base_url, llm_model="m", fallback_to_extractive=False
+        )
         with pytest.raises(SummaryError, match="HTTP 500"):
             summarize_story(FIXTURE, options=strict)
 
@@ -398,7 +420,7 @@ def test_candidate_features_give_one_finite_row_per_candidate():
     assert column["is_first"][vote] == 1.0 and column["lead"][vote] == 1.0
     relative = story_relative_features(features)
     assert relative.shape == (len(pool), 3 * len(FEATURE_NAMES))
-    assert relative[:, len(FEATURE_NAMES):2 * len(FEATURE_NAMES)].max() == 0.0  # gaps to the story's best
+    assert relative[:, len(FEATURE_NAMES) : 2 * len(FEATURE_NAMES)].max() == 0.0  # gaps to the story's best
 
 
 def test_json_tree_scorer_predicts_what_scikit_learn_predicts():
@@ -432,7 +454,9 @@ def test_shipped_model_is_small_trained_on_dev_only_and_used_by_default(fixture_
 
 def test_missing_model_falls_back_to_the_heuristic_scorer_with_a_warning(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="newsdesk.analysis.summary"):
-        fallback = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60, model_path=str(tmp_path / "none.json")))
+        fallback = summarize_story(
+            FIXTURE, options=SummaryOptions(word_budget=60, model_path=str(tmp_path / "none.json"))
+        )
     assert "heuristic scorer" in caplog.text
     heuristic = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60, scorer="heuristic"))
     assert [s.text for s in fallback] == [s.text for s in heuristic]
@@ -443,8 +467,14 @@ def _candidate(article_index: int, words: int, position: int = 0):
     from newsdesk.analysis.summary import Candidate
 
     text = " ".join(f"w{article_index}x{k}" for k in range(words)) + "."
-    return Candidate(article_index=article_index, article_id=f"s{article_index}", start=0, end=len(text), text=text,
-                     position=position)
+    return Candidate(
+        article_index=article_index,
+        article_id=f"s{article_index}",
+        start=0,
+        end=len(text),
+        text=text,
+        position=position,
+    )
 
 
 def test_budget_selection_values_only_the_words_within_the_budget():
@@ -457,7 +487,9 @@ def test_budget_selection_values_only_the_words_within_the_budget():
     vectors = np.eye(2, dtype=np.float32)
     worth = np.array([0.1, 0.3])
     # 20 words: long_dull would fill them all and push short_rich out; short_rich alone is worth more.
-    assert select_within_budget(articles, [long_dull, short_rich], worth, vectors, SummaryOptions(word_budget=20)) == [1]
+    assert select_within_budget(articles, [long_dull, short_rich], worth, vectors, SummaryOptions(word_budget=20)) == [
+        1
+    ]
     # 45 words: both fit in part (30 + 15 of 20); that beats short_rich alone.
     chosen = select_within_budget(articles, [long_dull, short_rich], worth, vectors, SummaryOptions(word_budget=45))
     assert sorted(chosen) == [0, 1]
@@ -485,8 +517,10 @@ def test_train_summary_command_cross_validates_and_writes_a_loadable_model(tmp_p
         pytest.skip("AllSides dev files not available")
     parser = argparse.ArgumentParser()
     training.add_arguments(parser)
-    args = parser.parse_args(["--limit", "4", "--folds", "2", "--out", str(tmp_path), "--cache", str(tmp_path / "cache")]
-                             + [a for p in data for a in ("--data", str(p))])
+    args = parser.parse_args(
+        ["--limit", "4", "--folds", "2", "--out", str(tmp_path), "--cache", str(tmp_path / "cache")]
+        + [a for p in data for a in ("--data", str(p))]
+    )
     report = training.run(args)
     systems = [row["system"] for row in report.tables[0].rows]
     assert len(systems) == 4 and systems[0].startswith("learned, out-of-fold")

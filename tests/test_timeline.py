@@ -18,8 +18,12 @@ SEED_003 = REPO / "examples" / "003_f475c32dab00f800.txt"
 WORDS_ONLY = timeline.TimelineOptions(use_embeddings=False)
 
 
-def _article(aid: str, text: str, published: str | None = None, outlet: str | None = None, kind: str | None = None) -> Article:
-    return Article(id=aid, provenance=Provenance(f"{aid}.txt"), text=text, published=published, outlet=outlet, article_type=kind)
+def _article(
+    aid: str, text: str, published: str | None = None, outlet: str | None = None, kind: str | None = None
+) -> Article:
+    return Article(
+        id=aid, provenance=Provenance(f"{aid}.txt"), text=text, published=published, outlet=outlet, article_type=kind
+    )
 
 
 def _run(*articles: Article, options=WORDS_ONLY) -> timeline.TimelineFindings:
@@ -32,7 +36,12 @@ def test_the_stage_merges_one_event_from_three_outlets_and_keeps_history_and_pla
                    "The war is the deadliest in Europe since 1945.", "2025-03-18", "Fox News")  # fmt: skip
     nyt = _article("nyt", "Mr. Trump and Mr. Putin held a long phone call on Tuesday about a ceasefire. "
                    "The two leaders will meet next month in Riyadh.", "2025-03-19", "The New York Times")  # fmt: skip
-    hp = _article("hp", "On Tuesday, Trump and Putin held a phone call on a ceasefire in Ukraine, officials said.", "2025-03-18", "HuffPost")
+    hp = _article(
+        "hp",
+        "On Tuesday, Trump and Putin held a phone call on a ceasefire in Ukraine, officials said.",
+        "2025-03-18",
+        "HuffPost",
+    )
     findings = _run(fox, nyt, hp)
     (call,) = findings.events()
     assert (call.date, call.precision, sorted(call.sources)) == ("2025-03-18", "day", ["fox", "hp", "nyt"])
@@ -112,11 +121,17 @@ def test_an_undated_story_says_so_and_shows_each_relative_date_as_written():
     validate(document)
     markdown = render_markdown(ReportView(document))
     assert "No article of this story states its date" in markdown
-    assert "**date unknown \\(Tuesday, in an undated article\\)** Trump and Putin held a phone call on Tuesday." in markdown
+    assert (
+        "**date unknown \\(Tuesday, in an undated article\\)** Trump and Putin held a phone call on Tuesday."
+        in markdown
+    )
     assert "— outlet unknown · date unknown" in markdown
     page = render_html(ReportView(document))
     assert "&lt;b&gt;Officials&lt;/b&gt;" in page and "<b>Officials" not in page
-    assert '<td class="when undated"><em>date unknown</em><br><span class="meta">Tuesday, in an undated article</span></td>' in page
+    assert (
+        '<td class="when undated"><em>date unknown</em><br><span class="meta">Tuesday, in an undated article</span></td>'
+        in page
+    )
 
 
 def test_the_brief_says_how_an_uncertain_outlet_or_date_was_found():
@@ -156,9 +171,13 @@ def test_the_seeds_brief_names_outlets_types_and_invents_no_date(seed_analysis):
 def test_the_html_timeline_marks_the_event_word_nearest_its_date_and_escapes_the_rest():
     from newsdesk.report import event_html
 
-    entry = {"text": "Biden said <b>Friday</b> that Trump said Thursday he would sign.", "trigger": "said", "expression": "Thursday"}
+    entry = {
+        "text": "Biden said <b>Friday</b> that Trump said Thursday he would sign.",
+        "trigger": "said",
+        "expression": "Thursday",
+    }
     assert event_html(entry) == (
-        "Biden said &lt;b&gt;Friday&lt;/b&gt; that Trump <mark class=\"event\">said</mark> "
-        "<mark class=\"time\">Thursday</mark> he would sign."
+        'Biden said &lt;b&gt;Friday&lt;/b&gt; that Trump <mark class="event">said</mark> '
+        '<mark class="time">Thursday</mark> he would sign.'
     )
     assert event_html({"text": "<i>x</i>", "trigger": "", "expression": ""}) == "&lt;i&gt;x&lt;/i&gt;"

@@ -12,7 +12,9 @@ from newsdesk.bench import timeline as bench
 
 
 def _corpus(*documents: tuple[str, str, str]) -> list[dict]:
-    return [{"doc_id": doc_id, "dct": dct, "text": text, "title": text.split("\n")[0]} for doc_id, dct, text in documents]
+    return [
+        {"doc_id": doc_id, "dct": dct, "text": text, "title": text.split("\n")[0]} for doc_id, dct, text in documents
+    ]
 
 
 def test_dates_are_written_at_the_tasks_precision():

@@ -45,7 +45,10 @@ def _add_store_options(parser: argparse.ArgumentParser, *, writes: bool = False)
     group.add_argument("--db", default="newsdesk.db", metavar="PATH", help="SQLite store file (default: ./newsdesk.db)")
     if writes:
         group.add_argument(
-            "--lock-timeout", type=float, default=DEFAULT_LOCK_TIMEOUT, metavar="SECONDS",
+            "--lock-timeout",
+            type=float,
+            default=DEFAULT_LOCK_TIMEOUT,
+            metavar="SECONDS",
             help=f"when another newsdesk process is writing the store, wait this long for it, then give up "
             f"(default: {DEFAULT_LOCK_TIMEOUT:g}; 0 = do not wait)",
         )
@@ -53,22 +56,42 @@ def _add_store_options(parser: argparse.ArgumentParser, *, writes: bool = False)
 
 def _add_input_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("input")
-    group.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.txt, .html, .jsonl[.gz]; folders are read recursively)")
     group.add_argument(
-        "--max-document-mb", type=float, default=20.0, metavar="MB",
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="files or folders (.txt, .html, .jsonl[.gz]; folders are read recursively)",
+    )
+    group.add_argument(
+        "--max-document-mb",
+        type=float,
+        default=20.0,
+        metavar="MB",
         help="largest single document (file or JSONL record) accepted, in MiB (default: 20)",
     )
-    group.add_argument("--date", metavar="YYYY-MM-DD", help="publication date of every input of this run not yet stored (outranks the pages, records and sidecars)")
-    group.add_argument("--outlet", metavar="NAME", help="outlet of every input of this run not yet stored (outranks the pages, records and sidecars)")
+    group.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="publication date of every input of this run not yet stored (outranks the pages, records and sidecars)",
+    )
+    group.add_argument(
+        "--outlet",
+        metavar="NAME",
+        help="outlet of every input of this run not yet stored (outranks the pages, records and sidecars)",
+    )
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     from .analysis import STAGES
 
     group = parser.add_argument_group("output")
-    group.add_argument("--out", default="out", metavar="DIR", help="folder for analysis.json, report.md, report.html (default: ./out)")
     group.add_argument(
-        "--stages", default="all", metavar="LIST",
+        "--out", default="out", metavar="DIR", help="folder for analysis.json, report.md, report.html (default: ./out)"
+    )
+    group.add_argument(
+        "--stages",
+        default="all",
+        metavar="LIST",
         help=f"analysis stages to run, comma-separated, 'all' or 'none' (stages, in order: {', '.join(s.NAME for s in STAGES)})",
     )
 
@@ -94,33 +117,47 @@ def build_parser() -> argparse.ArgumentParser:
     _add_logging_options(ingest)
 
     analyze = commands.add_parser(
-        "analyze", help="ingest, analyse the store and write the brief (analysis.json, report.md, report.html)", epilog=EXIT_CODES_HELP
+        "analyze",
+        help="ingest, analyse the store and write the brief (analysis.json, report.md, report.html)",
+        epilog=EXIT_CODES_HELP,
     )
     _add_input_options(analyze)
     _add_store_options(analyze, writes=True)
     _add_output_options(analyze)
     group = analyze.add_argument_group("performance")
-    group.add_argument("--profile", action="store_true", help="print where the analysis time went (also in analysis.json's run.analysis)")
     group.add_argument(
-        "--scheduler", metavar="ADDRESS|local:N",
+        "--profile",
+        action="store_true",
+        help="print where the analysis time went (also in analysis.json's run.analysis)",
+    )
+    group.add_argument(
+        "--scheduler",
+        metavar="ADDRESS|local:N",
         help="analyse the stories as Dask tasks: a scheduler address (tcp://HOST:8786) or local:N worker processes",
     )
     _add_logging_options(analyze)
 
     report = commands.add_parser(
-        "report", help="write the brief of what is already in the store (a read-only store is fine)", epilog=EXIT_CODES_HELP
+        "report",
+        help="write the brief of what is already in the store (a read-only store is fine)",
+        epilog=EXIT_CODES_HELP,
     )
     _add_store_options(report)
     _add_output_options(report)
     _add_logging_options(report)
 
-    serve = commands.add_parser("serve", help="browse the store in a local web UI with a JSON API (read-only)", epilog=EXIT_CODES_HELP)
+    serve = commands.add_parser(
+        "serve", help="browse the store in a local web UI with a JSON API (read-only)", epilog=EXIT_CODES_HELP
+    )
     _add_store_options(serve)
     group = serve.add_argument_group("server")
     group.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     group.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
     group.add_argument(
-        "--allow-host", action="append", default=[], metavar="NAME",
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="also answer requests for this host name (repeatable); by default only the bound address "
         "(and localhost) is accepted in the Host header, which stops DNS-rebinding attacks",
     )
@@ -133,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_store_options(doctor, writes=True)
     doctor.add_argument(
-        "--repair", action="store_true",
+        "--repair",
+        action="store_true",
         help="rebuild the store from its readable documents into a fresh file (articles, copies, stories and "
         "indexes recomputed); the old file is kept beside it as PATH.damaged-…",
     )
@@ -179,9 +217,11 @@ def _add_plugin_commands(parser: argparse.ArgumentParser, package: str) -> None:
 def _setup_logging(args: argparse.Namespace) -> None:
     from rich.logging import RichHandler
 
-    level = logging.ERROR if getattr(args, "quiet", False) else (
-        logging.WARNING, logging.INFO, logging.DEBUG
-    )[min(getattr(args, "verbose", 0), 2)]
+    level = (
+        logging.ERROR
+        if getattr(args, "quiet", False)
+        else (logging.WARNING, logging.INFO, logging.DEBUG)[min(getattr(args, "verbose", 0), 2)]
+    )
     handler = RichHandler(console=_console(stderr=True), show_path=False)
     handler.addFilter(_TracebacksToFile())
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler])
@@ -311,12 +351,18 @@ def _pipeline_options(args: argparse.Namespace):
     from .options import PipelineOptions
 
     stages = getattr(args, "stages", "all")
-    chosen = STAGE_NAMES if stages == "all" else frozenset() if stages == "none" else frozenset(
-        s.strip() for s in stages.split(",") if s.strip()
+    chosen = (
+        STAGE_NAMES
+        if stages == "all"
+        else frozenset()
+        if stages == "none"
+        else frozenset(s.strip() for s in stages.split(",") if s.strip())
     )
     max_mb = getattr(args, "max_document_mb", 20.0)
     ingest = IngestOptions(
-        max_document_bytes=int(max_mb * 1024 * 1024), date=getattr(args, "date", None), outlet=getattr(args, "outlet", None)
+        max_document_bytes=int(max_mb * 1024 * 1024),
+        date=getattr(args, "date", None),
+        outlet=getattr(args, "outlet", None),
     )
     return PipelineOptions(ingest=ingest, analysis=AnalysisOptions(stages=chosen))
 
@@ -332,10 +378,18 @@ def _run_pipeline(args: argparse.Namespace) -> int:
 
     err = _console(stderr=True)
     options = _pipeline_options(args)
-    with open_store(args.db, lock_timeout=args.lock_timeout) as store, Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, transient=True, disable=args.quiet,
-    ) as bar:
+    with (
+        open_store(args.db, lock_timeout=args.lock_timeout) as store,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=args.quiet,
+        ) as bar,
+    ):
         task = bar.add_task("extracting", total=None)
 
         def progress(done: int, total: int, what: str) -> None:
@@ -348,14 +402,17 @@ def _run_pipeline(args: argparse.Namespace) -> int:
                 from .distributed import parse_scheduler
 
                 parse_scheduler(args.scheduler)  # a wrong address is a usage error before any work
-            analyzed = pipeline.analyze(args.paths, store=store, options=options, progress=progress,
-                                        scheduler=args.scheduler)
+            analyzed = pipeline.analyze(
+                args.paths, store=store, options=options, progress=progress, scheduler=args.scheduler
+            )
             run, document = analyzed.run, analyzed.document
         else:
             run = pipeline.ingest(args.paths, store=store, options=options, progress=progress)
     for rejection in run.rejections:
         # one line per rejection, whatever the file name holds (a newline cannot forge a second line)
-        err.print(f"rejected: {escape(display_path(rejection.label()))}: {escape(printable(rejection.reason))} [{rejection.code}]")
+        err.print(
+            f"rejected: {escape(display_path(rejection.label()))}: {escape(printable(rejection.reason))} [{rejection.code}]"
+        )
     _print_stage_errors(document, err)
     out = _console()
     out.print(
@@ -390,8 +447,10 @@ def _print_profile(profile: dict, console) -> None:
     )
     stages = profile.get("stage_seconds") or {}
     total = sum(seconds for name, seconds in stages.items() if name != "embeddings") or 1.0
-    grid = Table(title="seconds per stage (summed over stories; embeddings: the MiniLM encoder, inside the stages)",
-                 title_justify="left")
+    grid = Table(
+        title="seconds per stage (summed over stories; embeddings: the MiniLM encoder, inside the stages)",
+        title_justify="left",
+    )
     for column in ("stage", "seconds", "share"):
         grid.add_column(column, justify="left" if column == "stage" else "right")
     for name, seconds in stages.items():

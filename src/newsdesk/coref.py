@@ -63,23 +63,62 @@ _COMPATIBLE = {
 
 # Coarse grammatical roles (spaCy dependency labels) of mentions.
 _ROLES = ("subj", "obj", "pobj", "poss", "appos", "compound", "conj", "attr", "other")
-_ROLE_OF = {"nsubj": "subj", "nsubjpass": "subj", "csubj": "subj", "expl": "subj", "dobj": "obj",
-            "iobj": "obj", "dative": "obj", "pobj": "pobj", "poss": "poss", "appos": "appos",
-            "compound": "compound", "conj": "conj", "attr": "attr", "oprd": "attr"}
+_ROLE_OF = {
+    "nsubj": "subj",
+    "nsubjpass": "subj",
+    "csubj": "subj",
+    "expl": "subj",
+    "dobj": "obj",
+    "iobj": "obj",
+    "dative": "obj",
+    "pobj": "pobj",
+    "poss": "poss",
+    "appos": "appos",
+    "compound": "compound",
+    "conj": "conj",
+    "attr": "attr",
+    "oprd": "attr",
+}
 
 #: Names of the hand-made (non-embedding) pair features, in matrix order.
 FEATURE_NAMES: tuple[str, ...] = (
-    "before", "log_distance", "sentence_distance", "same_sentence", "paragraph_distance",
-    *(f"cand_{r}" for r in _ROLES), *(f"anchor_{r}" for r in _ROLES), "parallel_role",
-    "cand_subject_of_anchor_ancestor", "cand_subject_same_verb_as_object_anchor", "cand_in_anchor_subtree",
-    "anchor_in_cand_subtree", "nearest_before", "nearest", "rank_before",
-    "log_frequency", "first_mention", "first_position", "gender_votes", "gender_title",
-    "anchor_possessive", "anchor_sentence_start", "cand_sentence_start", "cand_in_parentheses",
-    "between_persons", "cand_tokens",
-    "entity_log_count_before", "entity_nearest_log_distance", "entity_in_anchor_sentence",
-    "entity_subject_in_anchor_sentence", "entity_subject_in_previous_sentence", "entity_subject_of_anchor_ancestor",
-    "entity_nearest_among_candidates", "entity_topic_subject", "entity_count_anchor_sentence",
-    "entity_object_in_anchor_sentence", "entity_poss_in_anchor_sentence",
+    "before",
+    "log_distance",
+    "sentence_distance",
+    "same_sentence",
+    "paragraph_distance",
+    *(f"cand_{r}" for r in _ROLES),
+    *(f"anchor_{r}" for r in _ROLES),
+    "parallel_role",
+    "cand_subject_of_anchor_ancestor",
+    "cand_subject_same_verb_as_object_anchor",
+    "cand_in_anchor_subtree",
+    "anchor_in_cand_subtree",
+    "nearest_before",
+    "nearest",
+    "rank_before",
+    "log_frequency",
+    "first_mention",
+    "first_position",
+    "gender_votes",
+    "gender_title",
+    "anchor_possessive",
+    "anchor_sentence_start",
+    "cand_sentence_start",
+    "cand_in_parentheses",
+    "between_persons",
+    "cand_tokens",
+    "entity_log_count_before",
+    "entity_nearest_log_distance",
+    "entity_in_anchor_sentence",
+    "entity_subject_in_anchor_sentence",
+    "entity_subject_in_previous_sentence",
+    "entity_subject_of_anchor_ancestor",
+    "entity_nearest_among_candidates",
+    "entity_topic_subject",
+    "entity_count_anchor_sentence",
+    "entity_object_in_anchor_sentence",
+    "entity_poss_in_anchor_sentence",
 )
 
 
@@ -104,8 +143,13 @@ class Mention:
     parts: tuple[Mention, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "text": self.text, "kind": self.kind,
-                "parts": [p.to_json() for p in self.parts]}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "kind": self.kind,
+            "parts": [p.to_json() for p in self.parts],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +214,10 @@ def pronoun_class(word: str) -> str | None:
 def _span(doc: Doc, start: int, end: int) -> Span:
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or len(span) == 0:
-        raise CorefError(f"characters {start}:{end} are not inside the text ({len(doc.text)} characters)",
-                         hint="pass character offsets into doc.text")
+        raise CorefError(
+            f"characters {start}:{end} are not inside the text ({len(doc.text)} characters)",
+            hint="pass character offsets into doc.text",
+        )
     return span
 
 
@@ -179,8 +225,9 @@ def _is_plural_noun(token: Token) -> bool:
     return token.tag_ in ("NNS", "NNPS")
 
 
-def candidate_mentions(doc: Doc, anchor_start: int, *, sentences_back: int = 3,
-                       named: Sequence[Mention] | None = None) -> list[Mention]:
+def candidate_mentions(
+    doc: Doc, anchor_start: int, *, sentences_back: int = 3, named: Sequence[Mention] | None = None
+) -> list[Mention]:
     """Candidate antecedents of an anchor starting at character ``anchor_start``, in text order.
 
     Named persons, organisations, places and nationalities from ``sentences_back`` sentences before
@@ -192,8 +239,9 @@ def candidate_mentions(doc: Doc, anchor_start: int, *, sentences_back: int = 3,
     stays a candidate of its own; agreement and its role (possessor) keep it from a plural pronoun.
     """
     sentences = list(doc.sents)
-    anchor_index = next((i for i, s in enumerate(sentences) if s.start_char <= anchor_start < s.end_char),
-                        len(sentences) - 1)
+    anchor_index = next(
+        (i for i, s in enumerate(sentences) if s.start_char <= anchor_start < s.end_char), len(sentences) - 1
+    )
     first = sentences[max(0, anchor_index - sentences_back)].start_char if sentences else 0
     found: dict[tuple[int, int], Mention] = {}
     if named is None:
@@ -210,8 +258,9 @@ def candidate_mentions(doc: Doc, anchor_start: int, *, sentences_back: int = 3,
         parts = [next((m for m in named if m.start <= member.idx < m.end), None) for member in members]
         if all(parts):
             group_start, group_end = parts[0].start, parts[-1].end  # type: ignore[union-attr]
-            found[(group_start, group_end)] = Mention(group_start, group_end, doc.text[group_start:group_end], GROUP,
-                                                      tuple(p for p in parts if p is not None))
+            found[(group_start, group_end)] = Mention(
+                group_start, group_end, doc.text[group_start:group_end], GROUP, tuple(p for p in parts if p is not None)
+            )
     # Plural noun phrases that act: subjects, or phrases possessed by a name.
     for chunk in doc.noun_chunks:
         root = chunk.root
@@ -224,7 +273,7 @@ def candidate_mentions(doc: Doc, anchor_start: int, *, sentences_back: int = 3,
             start = chunk.start_char
             if chunk[0].lower_ in ("the", "a", "an", "some", "these", "those"):
                 start = chunk[1].idx if len(chunk) > 1 else start
-            found[(start, chunk.end_char)] = Mention(start, chunk.end_char, doc.text[start:chunk.end_char], GROUP)
+            found[(start, chunk.end_char)] = Mention(start, chunk.end_char, doc.text[start : chunk.end_char], GROUP)
     return [found[k] for k in sorted(found)]
 
 
@@ -236,24 +285,35 @@ def _named_mentions(doc: Doc) -> list[Mention]:
     for ent in entities:
         if ent.label_ not in NAMED_KINDS:
             continue
-        if ent.root.dep_ == "amod" or ent.label_ in (NORP, GPE) and ent.root.dep_ == "compound" \
-                and ent.root.head.pos_ != "PROPN":
+        if (
+            ent.root.dep_ == "amod"
+            or ent.label_ in (NORP, GPE)
+            and ent.root.dep_ == "compound"
+            and ent.root.head.pos_ != "PROPN"
+        ):
             continue  # an adjective ("European leaders", "Ukrainian officials"), not an actor
-        kind = PERSON if _described_as_person(ent) or _name_key(ent.text) in person_keys \
-            or _looks_like_person(ent) else ent.label_
+        kind = (
+            PERSON
+            if _described_as_person(ent) or _name_key(ent.text) in person_keys or _looks_like_person(ent)
+            else ent.label_
+        )
         found[(ent.start_char, ent.end_char)] = Mention(ent.start_char, ent.end_char, ent.text, kind)
     # Proper-noun subjects the NER missed or cut ("Giorgia Meloni" → GPE "Giorgia" + "Meloni").
     covered = {i for e in entities for i in range(e.start, e.end)}
     for token in doc:
         if token.pos_ == "PROPN" and token.dep_ in ("nsubj", "nsubjpass") and token.i not in covered and token.is_title:
             left = token
-            while left.i > 0 and doc[left.i - 1].dep_ == "compound" and doc[left.i - 1].head is token \
-                    and doc[left.i - 1].is_title:
+            while (
+                left.i > 0
+                and doc[left.i - 1].dep_ == "compound"
+                and doc[left.i - 1].head is token
+                and doc[left.i - 1].is_title
+            ):
                 left = doc[left.i - 1]
             key = (left.idx, token.idx + len(token))
             for other in [k for k in found if k[0] >= key[0] and k[1] <= key[1]]:
                 del found[other]
-            found[key] = Mention(key[0], key[1], doc.text[key[0]:key[1]], PERSON)
+            found[key] = Mention(key[0], key[1], doc.text[key[0] : key[1]], PERSON)
     return [found[k] for k in sorted(found)]
 
 
@@ -282,8 +342,12 @@ def _mended_entities(doc: Doc) -> list[Span]:
             continue
         end = ent.end
         if ent.label_ == PERSON:
-            while end < len(doc) and doc[end].pos_ == "PROPN" and doc[end].is_title \
-                    and any(t.head.i == end for t in doc[ent.start:end]):
+            while (
+                end < len(doc)
+                and doc[end].pos_ == "PROPN"
+                and doc[end].is_title
+                and any(t.head.i == end for t in doc[ent.start : end])
+            ):
                 end += 1
         if end != ent.end:
             mended.append(Span(doc, ent.start, end, label=PERSON))
@@ -299,8 +363,11 @@ def _looks_like_person(ent: Span) -> bool:
     if ent.label_ != ORG or not 2 <= len(ent) <= 3:
         return False
     before = ent.doc[ent.start - 1].lower_ if ent.start > 0 else ""
-    return (all(t.pos_ == "PROPN" and t.is_title and t.is_alpha for t in ent) and before not in ("the", "a", "an")
-            and ent.root.dep_ in ("nsubj", "nsubjpass"))
+    return (
+        all(t.pos_ == "PROPN" and t.is_title and t.is_alpha for t in ent)
+        and before not in ("the", "a", "an")
+        and ent.root.dep_ in ("nsubj", "nsubjpass")
+    )
 
 
 def _bound_by_subject(doc: Doc, anchor: tuple[int, int], mention: Mention) -> bool:
@@ -367,7 +434,7 @@ def _gender_votes(doc: Doc, key: str, skip: int) -> tuple[int, int]:
                     break
             titles += (before in cues["masculine_titles"]) - (before in cues["feminine_titles"])
         sentence_end = token.sent.end
-        for follower in doc[token.i + 1:sentence_end]:
+        for follower in doc[token.i + 1 : sentence_end]:
             if follower.ent_type_ == "PERSON" and follower.ent_iob_ == "B":
                 break
             gender = _gender_of(follower.lower_)
@@ -411,7 +478,7 @@ def pair_features(doc: Doc, anchor: tuple[int, int], candidates: Sequence[tuple[
     spans = [_span(doc, *c) for c in candidates]
     distances_before = sorted((anchor[0] - c[1]) for c in candidates if c[1] <= anchor[0])
     distances = sorted(min(abs(anchor[0] - c[1]), abs(c[0] - anchor[1])) for c in candidates)
-    keys = [_name_key(text[c[0]:c[1]]) for c in candidates]
+    keys = [_name_key(text[c[0] : c[1]]) for c in candidates]
     first_positions = []
     for key, c in zip(keys, candidates):
         match = re.search(r"\b" + re.escape(key) + r"\b", text, flags=re.IGNORECASE)
@@ -432,8 +499,11 @@ def pair_features(doc: Doc, anchor: tuple[int, int], candidates: Sequence[tuple[
         frequency = len(re.findall(r"\b" + re.escape(key) + r"\b", text, flags=re.IGNORECASE))
         votes, titles = _gender_votes(doc, key, a_root.i)
         lo, hi = (root.i, a_root.i) if before else (a_root.i, root.i)
-        persons_between = sum(1 for e in doc.ents if e.label_ == "PERSON" and lo < e.start and e.end <= hi
-                              and not (span.start <= e.start < span.end))
+        persons_between = sum(
+            1
+            for e in doc.ents
+            if e.label_ == "PERSON" and lo < e.start and e.end <= hi and not (span.start <= e.start < span.end)
+        )
         opens = text.rfind("(", 0, start)
         row = [
             float(before),
@@ -475,8 +545,9 @@ def _name_words(text: str) -> set[str]:
     return {words[0].lower(), words[-1].lower()}
 
 
-def _add_entity_features(doc: Doc, anchor: tuple[int, int], a_root: Token, candidates: Sequence[tuple[int, int]],
-                         rows: list[list[float]]) -> None:
+def _add_entity_features(
+    doc: Doc, anchor: tuple[int, int], a_root: Token, candidates: Sequence[tuple[int, int]], rows: list[list[float]]
+) -> None:
     """Features of every mention of each candidate's name, not only the given one.
 
     A name is often repeated ("Warren MacKenzie … MacKenzie studied … His pottery"); what the
@@ -495,7 +566,7 @@ def _add_entity_features(doc: Doc, anchor: tuple[int, int], a_root: Token, candi
         occurrences = [t for t in doc if t.lower_ in words and t.i != a_root.i and (t.is_title or t.is_upper)]
         before = [t for t in occurrences if t.idx < anchor[0]]
         distance = min((abs(anchor[0] - t.idx) for t in occurrences), default=len(doc.text))
-        nearest.append(min((anchor[0] - t.idx for t in before), default=10 ** 9))
+        nearest.append(min((anchor[0] - t.idx for t in before), default=10**9))
         in_sentence = [t for t in occurrences if a_sent.start <= t.i < a_sent.end]
         in_previous = [t for t in occurrences if previous is not None and previous.start <= t.i < previous.end]
 
@@ -508,22 +579,26 @@ def _add_entity_features(doc: Doc, anchor: tuple[int, int], a_root: Token, candi
         def heads(tokens, dep):
             return [t for t in tokens if (t.dep_ == dep or t.head.dep_ == dep and t.dep_ == "compound")]
 
-        blocks.append([
-            math.log1p(len(before)),
-            math.log1p(distance),
-            float(bool(in_sentence)),
-            float(any(subject(t) for t in in_sentence)),
-            float(any(subject(t) for t in in_previous)),
-            float(any(subject(t) and (t.head.i in anchor_ancestors or t.i in anchor_ancestors) for t in occurrences)),
-            0.0,
-            float(first_sentence is not None and any(subject(t) for t in occurrences if t.i < first_sentence.end)),
-            float(min(len(in_sentence), 3)),
-            float(bool(heads(in_sentence, "dobj") or heads(in_sentence, "pobj"))),
-            float(bool(heads(in_sentence, "poss"))),
-        ])
+        blocks.append(
+            [
+                math.log1p(len(before)),
+                math.log1p(distance),
+                float(bool(in_sentence)),
+                float(any(subject(t) for t in in_sentence)),
+                float(any(subject(t) for t in in_previous)),
+                float(
+                    any(subject(t) and (t.head.i in anchor_ancestors or t.i in anchor_ancestors) for t in occurrences)
+                ),
+                0.0,
+                float(first_sentence is not None and any(subject(t) for t in occurrences if t.i < first_sentence.end)),
+                float(min(len(in_sentence), 3)),
+                float(bool(heads(in_sentence, "dobj") or heads(in_sentence, "pobj"))),
+                float(bool(heads(in_sentence, "poss"))),
+            ]
+        )
     best = min(nearest) if nearest else None
     for row, block, near in zip(rows, blocks, nearest):
-        block[6] = float(near == best and near < 10 ** 9)
+        block[6] = float(near == best and near < 10**9)
         row.extend(block)
 
 
@@ -537,8 +612,10 @@ def description_cues() -> dict[str, Any]:
     try:
         data = json.loads(CUES_FILE.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError) as exc:
-        raise ModelUnavailableError(f"the speaker cues {CUES_FILE} could not be read: {exc}",
-                                    hint="reinstall newsdesk; the file ships with the package") from exc
+        raise ModelUnavailableError(
+            f"the speaker cues {CUES_FILE} could not be read: {exc}",
+            hint="reinstall newsdesk; the file ships with the package",
+        ) from exc
     return {
         "person_heads": frozenset(data["person_heads"]),
         "role_families": {k: frozenset(v) for k, v in data["role_families"].items()},
@@ -589,12 +666,21 @@ def described_as(doc: Doc, mention: Mention, *, before: int) -> set[str]:
         start, end = (ent.start, ent.end) if ent is not None else (token.i, token.i + 1)
         name_tokens = set(range(start, end))
         # titles inside or before the name span
-        add(t for t in doc[start:end] if t.lower_ != key and (t.is_lower or t.lower_ in description_cues()["person_heads"]))
+        add(
+            t
+            for t in doc[start:end]
+            if t.lower_ != key and (t.is_lower or t.lower_ in description_cues()["person_heads"])
+        )
         back = start - 1
-        while back >= 0 and start - back <= 5 and not doc[back].is_punct and doc[back].pos_ in ("PROPN", "NOUN", "ADJ", "PART") \
-                and doc[back].ent_type_ != "PERSON":
+        while (
+            back >= 0
+            and start - back <= 5
+            and not doc[back].is_punct
+            and doc[back].pos_ in ("PROPN", "NOUN", "ADJ", "PART")
+            and doc[back].ent_type_ != "PERSON"
+        ):
             back -= 1
-        add(doc[back + 1:start])
+        add(doc[back + 1 : start])
         root = doc[end - 1] if ent is None else ent.root
         for child in root.children:
             if child.dep_ in ("appos", "compound", "amod") and child.i not in name_tokens:
@@ -668,8 +754,14 @@ def context_window(doc: Doc, spans: Sequence[tuple[int, int]], *, extra_sentence
     return sentences[first].start_char, sentences[last].end_char
 
 
-def attention_features(text: str, window: tuple[int, int], anchor: tuple[int, int],
-                       candidates: Sequence[tuple[int, int]], *, max_tokens: int = 510) -> np.ndarray:
+def attention_features(
+    text: str,
+    window: tuple[int, int],
+    anchor: tuple[int, int],
+    candidates: Sequence[tuple[int, int]],
+    *,
+    max_tokens: int = 510,
+) -> np.ndarray:
     """How much MiniLM's attention heads link the anchor and each candidate: (candidates, 3 × 72).
 
     Per head (6 layers × 12): the attention the anchor's word pieces pay to the candidate span,
@@ -692,7 +784,7 @@ def attention_features(text: str, window: tuple[int, int], anchor: tuple[int, in
         inside = [i for i, (s, e) in enumerate(offsets) if any(s < b and e > a for a, b in spans)]
         centre = (min(inside) + max(inside)) // 2 if inside else 0
         first = max(0, min(centre - max_tokens // 2, len(ids) - max_tokens))
-        ids, offsets = ids[first:first + max_tokens], offsets[first:first + max_tokens]
+        ids, offsets = ids[first : first + max_tokens], offsets[first : first + max_tokens]
     offsets = [(0, 0), *offsets, (0, 0)]
 
     def pieces(a: int, b: int) -> list[int]:
@@ -710,14 +802,19 @@ def attention_features(text: str, window: tuple[int, int], anchor: tuple[int, in
     for k, (a, b) in enumerate(candidates):
         cand = pieces(a, b)
         words = _name_words(text[a:b])
-        names = sorted({i for m in re.finditer(r"[\w'-]+", text[start:end]) if m.group().lower() in words
-                        and m.start() + start != anchor[0]
-                        for i in pieces(m.start() + start, m.end() + start)})
+        names = sorted(
+            {
+                i
+                for m in re.finditer(r"[\w'-]+", text[start:end])
+                if m.group().lower() in words and m.start() + start != anchor[0]
+                for i in pieces(m.start() + start, m.end() + start)
+            }
+        )
         if cand:
             rows[k, :HEADS] = from_anchor[:, :, :, cand].sum(-1).mean(-1).ravel()
-            rows[k, HEADS:2 * HEADS] = attention[:, :, cand][:, :, :, anchor_pieces].sum(-1).mean(-1).ravel()
+            rows[k, HEADS : 2 * HEADS] = attention[:, :, cand][:, :, :, anchor_pieces].sum(-1).mean(-1).ravel()
         if names:
-            rows[k, 2 * HEADS:] = from_anchor[:, :, :, names].sum(-1).mean(-1).ravel()
+            rows[k, 2 * HEADS :] = from_anchor[:, :, :, names].sum(-1).mean(-1).ravel()
     return rows
 
 
@@ -738,8 +835,11 @@ def pair_scorer(inputs: int, hidden: int, dropout: float):
     import torch
 
     return torch.nn.Sequential(
-        torch.nn.Dropout(dropout), torch.nn.Linear(inputs, hidden), torch.nn.ReLU(),
-        torch.nn.Dropout(dropout), torch.nn.Linear(hidden, 1),
+        torch.nn.Dropout(dropout),
+        torch.nn.Linear(inputs, hidden),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(dropout),
+        torch.nn.Linear(hidden, 1),
     )
 
 
@@ -781,17 +881,26 @@ class CorefModel:
             meta = json.loads((directory / MODEL_META).read_text(encoding="utf-8"))
             weights = load_file(str(directory / MODEL_WEIGHTS))
         except (OSError, ValueError) as exc:
-            raise ModelUnavailableError(f"the coreference model in {directory} could not be loaded: {exc}",
-                                        hint="run `newsdesk train coref` to rebuild it") from exc
+            raise ModelUnavailableError(
+                f"the coreference model in {directory} could not be loaded: {exc}",
+                hint="run `newsdesk train coref` to rebuild it",
+            ) from exc
         if meta.get("features") != list(FEATURE_NAMES) + [f"{b}_{h}" for b in ATTENTION_BLOCKS for h in range(HEADS)]:
-            raise ModelUnavailableError(f"the coreference model in {directory} was trained on other features",
-                                        hint="run `newsdesk train coref` to rebuild it")
+            raise ModelUnavailableError(
+                f"the coreference model in {directory} was trained on other features",
+                hint="run `newsdesk train coref` to rebuild it",
+            )
         scorers = []
         for k in range(int(meta["ensemble"])):
             scorer = pair_scorer(n_inputs(), int(meta["hidden"]), float(meta["dropout"]))
             prefix = f"scorer{k}."
-            scorer.load_state_dict({key[len(prefix):]: value.to(torch.float32)
-                                    for key, value in weights.items() if key.startswith(prefix)})
+            scorer.load_state_dict(
+                {
+                    key[len(prefix) :]: value.to(torch.float32)
+                    for key, value in weights.items()
+                    if key.startswith(prefix)
+                }
+            )
             scorers.append(scorer)
         return cls(scorers, meta)
 
@@ -800,8 +909,11 @@ class CorefModel:
 
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        tensors = {f"scorer{k}.{key}": value.detach().contiguous()
-                   for k, scorer in enumerate(self.scorers) for key, value in scorer.state_dict().items()}
+        tensors = {
+            f"scorer{k}.{key}": value.detach().contiguous()
+            for k, scorer in enumerate(self.scorers)
+            for key, value in scorer.state_dict().items()
+        }
         save_file(tensors, str(directory / MODEL_WEIGHTS))
         (directory / MODEL_META).write_text(json.dumps(self.meta, indent=1) + "\n", encoding="utf-8")
         return directory / MODEL_WEIGHTS
@@ -819,8 +931,9 @@ class CorefModel:
 # --- resolution -------------------------------------------------------------------------------
 
 
-def example_rows(doc: Doc, anchor: tuple[int, int], candidates: Sequence[tuple[int, int]],
-                 *, window: tuple[int, int] | None = None) -> np.ndarray:
+def example_rows(
+    doc: Doc, anchor: tuple[int, int], candidates: Sequence[tuple[int, int]], *, window: tuple[int, int] | None = None
+) -> np.ndarray:
     """The model's input rows (one per candidate) for an anchor; ``window`` defaults to
     :func:`context_window` (GAP training passes the whole paragraph)."""
     import numpy as np
@@ -838,8 +951,13 @@ def _model() -> CorefModel:
     return coref_model()
 
 
-def resolve(doc: Doc, anchor: tuple[int, int], candidates: Sequence[Mention] | None = None, *,
-            options: CorefOptions | None = None) -> Resolution:
+def resolve(
+    doc: Doc,
+    anchor: tuple[int, int],
+    candidates: Sequence[Mention] | None = None,
+    *,
+    options: CorefOptions | None = None,
+) -> Resolution:
     """The candidate a pronoun or description at ``anchor`` (character offsets) refers to, or none.
 
     ``candidates`` default to :func:`candidate_mentions` before the anchor. Pronouns are scored by
@@ -849,19 +967,24 @@ def resolve(doc: Doc, anchor: tuple[int, int], candidates: Sequence[Mention] | N
     """
     options = options or CorefOptions()
     if not 0 <= anchor[0] < anchor[1] <= len(doc.text):
-        raise CorefError(f"anchor {anchor} is not a span of the text ({len(doc.text)} characters)",
-                         hint="pass character offsets into doc.text")
+        raise CorefError(
+            f"anchor {anchor} is not a span of the text ({len(doc.text)} characters)",
+            hint="pass character offsets into doc.text",
+        )
     if candidates is None:
         candidates = candidate_mentions(doc, anchor[0], sentences_back=options.sentences_back)
     candidates = list(candidates)
-    word = doc.text[anchor[0]:anchor[1]].strip()
+    word = doc.text[anchor[0] : anchor[1]].strip()
     if not candidates:
         return Resolution(None, 0.0, (), "no candidate")
     if pronoun_class(word) is None:
         return resolve_description(doc, anchor, candidates)
     bound = {_name_key(m.text) for m in candidates if m.kind == PERSON and _bound_by_subject(doc, anchor, m)}
-    allowed = [i for i, m in enumerate(candidates)
-               if compatible(word, m) and not (m.kind == PERSON and _name_key(m.text) in bound)]
+    allowed = [
+        i
+        for i, m in enumerate(candidates)
+        if compatible(word, m) and not (m.kind == PERSON and _name_key(m.text) in bound)
+    ]
     if not allowed:
         return Resolution(None, 0.0, tuple(0.0 for _ in candidates), "no compatible candidate")
     model = _model()
@@ -886,7 +1009,8 @@ def resolve(doc: Doc, anchor: tuple[int, int], candidates: Sequence[Mention] | N
     return Resolution(candidates[best], min(best_score, 1.0), tuple(scores), "model")
 
 
-def score_pairs(doc: Doc, anchor: tuple[int, int], spans: Sequence[tuple[int, int]], *,
-                window: tuple[int, int] | None = None) -> list[float]:
+def score_pairs(
+    doc: Doc, anchor: tuple[int, int], spans: Sequence[tuple[int, int]], *, window: tuple[int, int] | None = None
+) -> list[float]:
     """Model probabilities that a pronoun refers to each span, without agreement filter (GAP)."""
     return [float(p) for p in _model().probabilities(example_rows(doc, anchor, spans, window=window))]

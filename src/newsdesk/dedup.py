@@ -50,7 +50,15 @@ log = logging.getLogger(__name__)
 #: Version of the row layout and of the text normalisation the rows were computed with.
 _STATE_VERSION = 3
 #: Options the stored rows depend on: a state written with other values cannot be reused.
-_LAYOUT_OPTIONS = ("shingle_words", "num_perm", "lsh_bands", "lsh_rows", "lead_shingles", "lead_bands", "sample_modulus")
+_LAYOUT_OPTIONS = (
+    "shingle_words",
+    "num_perm",
+    "lsh_bands",
+    "lsh_rows",
+    "lead_shingles",
+    "lead_bands",
+    "sample_modulus",
+)
 # Numbers stay whole ("1,234.5") so that two reports built on one template but with different
 # figures (earnings tables, price lists) do not look like copies of each other.
 _TOKEN = re.compile(r"\w+(?:[.,'’]\w+)*", re.UNICODE)
@@ -114,7 +122,9 @@ class DedupOptions:
         if self.shingle_words < 1:
             raise OptionsError(f"shingle_words={self.shingle_words} must be at least 1", hint="the default is 5")
         if self.num_perm < 16:
-            raise OptionsError(f"num_perm={self.num_perm} is too small for a stable estimate", hint="use 128 (the default)")
+            raise OptionsError(
+                f"num_perm={self.num_perm} is too small for a stable estimate", hint="use 128 (the default)"
+            )
         if self.lsh_bands < 1 or self.lsh_rows < 1 or self.lsh_bands * self.lsh_rows > self.num_perm:
             raise OptionsError(
                 f"lsh_bands={self.lsh_bands} x lsh_rows={self.lsh_rows} must be positive and use at most num_perm={self.num_perm} permutations",
@@ -122,10 +132,13 @@ class DedupOptions:
             )
         if not 0 <= self.lead_bands <= self.lsh_bands:
             raise OptionsError(
-                f"lead_bands={self.lead_bands} must be between 0 and lsh_bands={self.lsh_bands}", hint="the default is 10"
+                f"lead_bands={self.lead_bands} must be between 0 and lsh_bands={self.lsh_bands}",
+                hint="the default is 10",
             )
         if self.sample_modulus < 0:
-            raise OptionsError(f"sample_modulus={self.sample_modulus} must be 0 (off) or positive", hint="the default is 16")
+            raise OptionsError(
+                f"sample_modulus={self.sample_modulus} must be 0 (off) or positive", hint="the default is 16"
+            )
         if self.lead_shingles < 1:
             raise OptionsError(f"lead_shingles={self.lead_shingles} must be at least 1", hint="the default is 40")
         for name in ("jaccard_threshold", "containment_threshold"):
@@ -133,7 +146,9 @@ class DedupOptions:
             if not 0.0 < value <= 1.0:
                 raise OptionsError(f"{name}={value} must be in (0, 1]", hint="similarities are shares of shingles")
         if not 0.0 <= self.max_missing_numbers <= 1.0:
-            raise OptionsError(f"max_missing_numbers={self.max_missing_numbers} must be in [0, 1]", hint="the default is 0.0")
+            raise OptionsError(
+                f"max_missing_numbers={self.max_missing_numbers} must be in [0, 1]", hint="the default is 0.0"
+            )
         if self.min_containment_shingles < 1:
             raise OptionsError(
                 f"min_containment_shingles={self.min_containment_shingles} must be at least 1", hint="the default is 10"
@@ -197,7 +212,10 @@ def _minhash(hashes: np.ndarray, num_perm: int, permutations=None):
     from datasketch import MinHash
 
     sketch = MinHash(
-        num_perm=num_perm, seed=1, hashfunc=_identity, scheme="affine64",
+        num_perm=num_perm,
+        seed=1,
+        hashfunc=_identity,
+        scheme="affine64",
         permutations=permutations if permutations is not None else _permutations(num_perm),
     )
     sketch.update_batch(hashes.tolist())
@@ -241,7 +259,9 @@ class _Record:
 
 
 def _encode_record(seq: int, article_id: str, canonical: str, shingles: np.ndarray, numbers: Counter) -> bytes:
-    header = json.dumps({"seq": seq, "id": article_id, "canonical": canonical, "figures": dict(numbers)}).encode("utf-8")
+    header = json.dumps({"seq": seq, "id": article_id, "canonical": canonical, "figures": dict(numbers)}).encode(
+        "utf-8"
+    )
     return struct.pack("<I", len(header)) + header + shingles.astype("<u8", copy=False).tobytes()
 
 
@@ -361,7 +381,9 @@ class CopyIndex:
         found = []
         for key, blob in self.state.items("link/"):
             value = _decode_json(key, blob)
-            found.append(CopyLink(canonical=value["canonical"], duplicate=value["duplicate"], similarity=value["similarity"]))
+            found.append(
+                CopyLink(canonical=value["canonical"], duplicate=value["duplicate"], similarity=value["similarity"])
+            )
         return found
 
     def drain_new_links(self) -> list[CopyLink]:
@@ -381,7 +403,9 @@ class CopyIndex:
         records = self._records([entries[a]["seq"], entries[b]["seq"]])
         if entries[a]["seq"] not in records or entries[b]["seq"] not in records:
             return 0.0
-        return round(float(_overlap(records[entries[a]["seq"]].shingles, records[entries[b]["seq"]].shingles).jaccard), 4)
+        return round(
+            float(_overlap(records[entries[a]["seq"]].shingles, records[entries[b]["seq"]].shingles).jaccard), 4
+        )
 
     def _jaccard_with(self, signature: _Signature, article_id: str) -> float:
         entry = self._entries([article_id]).get(article_id)
@@ -509,7 +533,9 @@ class CopyIndex:
         options = self.options
         if overlap.jaccard >= options.jaccard_threshold:
             return True
-        return overlap.containment >= options.containment_threshold and overlap.smaller >= options.min_containment_shingles
+        return (
+            overlap.containment >= options.containment_threshold and overlap.smaller >= options.min_containment_shingles
+        )
 
 
 def canonical_order(article: Article) -> tuple:

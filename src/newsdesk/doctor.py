@@ -139,7 +139,9 @@ def repair(
             with open_store(fresh) as store:
                 from .pipeline import ingest_documents
 
-                ingest_documents(chain(salvage.rejections(), counted(salvage.documents())), store=store, options=options)
+                ingest_documents(
+                    chain(salvage.rejections(), counted(salvage.documents())), store=store, options=options
+                )
                 counts = store.counts()
         finally:
             salvage.close()

@@ -42,6 +42,7 @@ import re
 import stat
 import zlib
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -141,14 +142,18 @@ class IngestOptions:
                 hint=f"raise max_jsonl_bytes above {self.max_document_bytes}",
             )
         if self.max_text_chars < 1000:
-            raise OptionsError(f"max_text_chars={self.max_text_chars} is too small to hold an article", hint="use at least 1000")
+            raise OptionsError(
+                f"max_text_chars={self.max_text_chars} is too small to hold an article", hint="use at least 1000"
+            )
         if not 2 <= self.max_json_depth <= 500:
             raise OptionsError(
                 f"max_json_depth={self.max_json_depth} must lie between 2 and 500",
                 hint="the default, 64, is far above any crawler's records",
             )
         if self.batch_documents < 1 or self.batch_chars < 1:
-            raise OptionsError("batch_documents and batch_chars must be at least 1", hint="the defaults are 2000 and 200000000")
+            raise OptionsError(
+                "batch_documents and batch_chars must be at least 1", hint="the defaults are 2000 and 200000000"
+            )
 
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -253,7 +258,9 @@ def _kind_of(path: Path) -> str | None:
     return None
 
 
-def read_paths(paths: Iterable[str | os.PathLike], *, options: IngestOptions | None = None) -> Iterator[RawDocument | Rejection]:
+def read_paths(
+    paths: Iterable[str | os.PathLike], *, options: IngestOptions | None = None
+) -> Iterator[RawDocument | Rejection]:
     """Every document found under ``paths``, or a rejection for each file/record that failed."""
     options = options or IngestOptions()
     for item in discover(paths, options=options):
@@ -324,7 +331,9 @@ def _storable(text: str) -> str:
         return _SURROGATE.sub("\ufffd", text)
 
 
-def _document(provenance: Provenance, kind: str, text: str, encoding: str, hints: dict[str, str], options: IngestOptions) -> RawDocument:
+def _document(
+    provenance: Provenance, kind: str, text: str, encoding: str, hints: dict[str, str], options: IngestOptions
+) -> RawDocument:
     """The document every reader yields: limits checked, text normalised and storable."""
     if kind == "text" and len(text) > options.max_text_chars:
         raise OversizeInputError(
@@ -375,7 +384,9 @@ def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
             try:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as exc:
-                raise DecodingError(f"the file starts with a {encoding} byte-order mark but is not valid {encoding}: {exc.reason}") from exc
+                raise DecodingError(
+                    f"the file starts with a {encoding} byte-order mark but is not valid {encoding}: {exc.reason}"
+                ) from exc
     head = data[:8192]
     for magic, what in _BINARY_MAGIC:
         if head.startswith(magic):
@@ -535,7 +546,9 @@ def _record_document(path: Path, number: int, line: bytes | None, options: Inges
         hints["date"] = normalise_date_hint(hints["date"])
     url = _first_text(record, JSONL_FIELDS["url"])
     kind = "html" if html else "text"
-    return _document(Provenance(str(path), record=number, url=url or None), kind, html or body or "", encoding, hints, options)
+    return _document(
+        Provenance(str(path), record=number, url=url or None), kind, html or body or "", encoding, hints, options
+    )
 
 
 def _parse_record(text: str, max_depth: int):
@@ -581,12 +594,12 @@ def normalise_date_hint(value: str) -> str:
     Accepts ISO 8601 dates and timestamps, RFC 822 dates (feeds, e-mail) and Unix timestamps.
     Anything else is left for the extract stage to judge; nothing is guessed here.
     """
-    from datetime import datetime, timezone
+    from datetime import datetime
     from email.utils import parsedate_to_datetime
 
     text = value.strip()
     if re.fullmatch(r"\d{9,10}(\.\d+)?", text):
-        return datetime.fromtimestamp(float(text), tz=timezone.utc).date().isoformat()
+        return datetime.fromtimestamp(float(text), tz=UTC).date().isoformat()
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
     except ValueError:
@@ -611,7 +624,11 @@ def _read_warc(path: Path, options: IngestOptions) -> Iterator[RawDocument | Rej
                 headers = record.http_headers
                 if record.rec_type == "response" and (headers is None or not headers.get_statuscode().startswith("2")):
                     continue
-                content_type = (headers.get_header("Content-Type") if headers else None) or record.rec_headers.get_header("Content-Type") or ""
+                content_type = (
+                    (headers.get_header("Content-Type") if headers else None)
+                    or record.rec_headers.get_header("Content-Type")
+                    or ""
+                )
                 if "html" not in content_type.lower():
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
@@ -629,7 +646,9 @@ def _read_warc(path: Path, options: IngestOptions) -> Iterator[RawDocument | Rej
                     crawled = record.rec_headers.get_header("WARC-Date")
                     if crawled:
                         hints["crawled"] = normalise_date_hint(crawled)
-                    document = _document(Provenance(str(path), record=number, url=url), "html", text, encoding, hints, options)
+                    document = _document(
+                        Provenance(str(path), record=number, url=url), "html", text, encoding, hints, options
+                    )
                 except IngestError as exc:
                     log.info("rejected %s:%d: %s", display_path(str(path)), number, exc.message)
                     rejected += 1
@@ -644,7 +663,9 @@ def _read_warc(path: Path, options: IngestOptions) -> Iterator[RawDocument | Rej
     if not found_any:
         raise EmptyInputError("the WARC file holds no records")
     if not pages and not rejected:
-        raise EmptyInputError(f"none of the {found_any} WARC records is an HTML page (response with status 2xx, or resource)")
+        raise EmptyInputError(
+            f"none of the {found_any} WARC records is an HTML page (response with status 2xx, or resource)"
+        )
 
 
 def _warc_records(iterator) -> Iterator:

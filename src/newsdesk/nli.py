@@ -112,7 +112,8 @@ def lexicon() -> _Lexicon:
         scale_words={k: float(v) for k, v in raw["scale_words"].items()},
         vague=frozenset(raw["vague_quantity"]),
         antonyms=frozenset(antonyms),
-        stopwords=(frozenset(ENGLISH_STOP_WORDS) | frozenset(raw["stopwords_extra"])) - frozenset(raw["stopwords_keep"])
+        stopwords=(frozenset(ENGLISH_STOP_WORDS) | frozenset(raw["stopwords_extra"]))
+        - frozenset(raw["stopwords_keep"])
         - frozenset(raw["negations"]),
     )
 
@@ -227,19 +228,32 @@ def read_words(text: str) -> Words:
                 values[i] += 12
     stems = [_stem(w) for w in lower]
     content = [
-        kinds[i] != SCALE and (kinds[i] != PLAIN or (w not in lex.stopwords and w not in lex.negations and w not in lex.reporting
-                                                      and len(w) > 1 and w != "%"))
+        kinds[i] != SCALE
+        and (
+            kinds[i] != PLAIN
+            or (
+                w not in lex.stopwords and w not in lex.negations and w not in lex.reporting and len(w) > 1 and w != "%"
+            )
+        )
         for i, w in enumerate(lower)
     ]
-    capital = [content[i] and kinds[i] == PLAIN and raw[i][:1].isupper() and (i > 0 or lower[i] not in lex.stopwords)
-               for i in range(n)]
+    capital = [
+        content[i] and kinds[i] == PLAIN and raw[i][:1].isupper() and (i > 0 or lower[i] not in lex.stopwords)
+        for i in range(n)
+    ]
     negated = [False] * n
     # clause boundaries between words, so a negation does not reach past "but" or a comma
     boundary_after = [False] * n
     for i in range(n - 1):
-        gap = text[spans[i][1]: spans[i + 1][0]]
-        boundary_after[i] = any(ch in gap for ch in ",;:()[]—–") or lower[i + 1] in ("but", "while", "although", "though",
-                                                                                     "whereas", "however")
+        gap = text[spans[i][1] : spans[i + 1][0]]
+        boundary_after[i] = any(ch in gap for ch in ",;:()[]—–") or lower[i + 1] in (
+            "but",
+            "while",
+            "although",
+            "though",
+            "whereas",
+            "however",
+        )
     clauses = _clauses(lower, text, spans, content)
     negations = 0
     for i, word in enumerate(lower):
@@ -254,12 +268,21 @@ def read_words(text: str) -> Words:
             negated[j] = True
             if boundary_after[j] and word not in ("neither",):
                 break
-            if boundary_after[j] and word == "neither" and "nor" not in lower[j + 1: j + 6]:
+            if boundary_after[j] and word == "neither" and "nor" not in lower[j + 1 : j + 6]:
                 break
             j += 1
     return Words(
-        text=text, spans=spans, lower=lower, stems=stems, kinds=kinds, values=values, content=content,
-        negated=negated, capital=capital, clauses=clauses, negations=negations,
+        text=text,
+        spans=spans,
+        lower=lower,
+        stems=stems,
+        kinds=kinds,
+        values=values,
+        content=content,
+        negated=negated,
+        capital=capital,
+        clauses=clauses,
+        negations=negations,
         denials=sum(1 for w in lower if w in lex.denials),
         reporting=sum(1 for w in lower if w in lex.reporting),
         hedges=sum(1 for w in lower if w in lex.hedges),
@@ -267,10 +290,36 @@ def read_words(text: str) -> Words:
     )
 
 
-_CLAUSE_OPENERS = frozenset(["and", "but", "while", "although", "though", "whereas", "because", "after", "before", "when", "which", "who", "whom", "whose", "that", "if", "unless", "until", "since", "as", "where"])
+_CLAUSE_OPENERS = frozenset(
+    [
+        "and",
+        "but",
+        "while",
+        "although",
+        "though",
+        "whereas",
+        "because",
+        "after",
+        "before",
+        "when",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "that",
+        "if",
+        "unless",
+        "until",
+        "since",
+        "as",
+        "where",
+    ]
+)
 
 
-def _clauses(lower: list[str], text: str, spans: list[tuple[int, int]], content: list[bool], *, min_content: int = 3) -> list[int]:
+def _clauses(
+    lower: list[str], text: str, spans: list[tuple[int, int]], content: list[bool], *, min_content: int = 3
+) -> list[int]:
     """Clause number of each word: cut at punctuation and clause-opening words, short pieces merged.
 
     A news sentence often packs several facts ("The resolution passed Tuesday was introduced by
@@ -283,8 +332,8 @@ def _clauses(lower: list[str], text: str, spans: list[tuple[int, int]], content:
         return []
     starts = [0]
     for i in range(1, n):
-        gap = text[spans[i - 1][1]: spans[i][0]]
-        if any(ch in gap for ch in ",;:()[]—–\"“”") or lower[i] in _CLAUSE_OPENERS:
+        gap = text[spans[i - 1][1] : spans[i][0]]
+        if any(ch in gap for ch in ',;:()[]—–"“”') or lower[i] in _CLAUSE_OPENERS:
             starts.append(i)
     pieces = [(a, b) for a, b in zip(starts, starts[1:] + [n])]
     merged: list[list[int]] = []
@@ -353,7 +402,9 @@ def encode(texts: Sequence[str], *, batch_size: int = 32) -> Encoded:
     texts = [_check_text(t, i) for i, t in enumerate(texts)]
     pieces = encode_pieces(texts, batch_size=batch_size)
     embeddings = np.stack([p[0] for p in pieces]) if pieces else np.zeros((0, DIMENSION), dtype=np.float32)
-    return Encoded(texts, embeddings, [sentence_from_pieces(t, hidden, offsets) for t, (_, hidden, offsets) in zip(texts, pieces)])
+    return Encoded(
+        texts, embeddings, [sentence_from_pieces(t, hidden, offsets) for t, (_, hidden, offsets) in zip(texts, pieces)]
+    )
 
 
 def encode_pieces(texts: Sequence[str], *, batch_size: int = 32, max_tokens: int = 256) -> list[tuple[Any, Any, Any]]:
@@ -375,9 +426,15 @@ def encode_pieces(texts: Sequence[str], *, batch_size: int = 32, max_tokens: int
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths batch with little padding
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
-            batch = order[start: start + batch_size]
-            inputs = tokenizer([texts[i] for i in batch], padding=True, truncation=True, max_length=max_tokens,
-                               return_offsets_mapping=True, return_tensors="pt")
+            batch = order[start : start + batch_size]
+            inputs = tokenizer(
+                [texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=max_tokens,
+                return_offsets_mapping=True,
+                return_tensors="pt",
+            )
             offsets = inputs.pop("offset_mapping").numpy()
             hidden = network(**inputs).last_hidden_state
             mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
@@ -428,19 +485,65 @@ STRONG = 0.75
 
 FEATURE_NAMES = [
     "cosine",
-    "align_mean_min", "align_mean_max", "align_low_min", "align_low_max",
-    "unaligned_min", "unaligned_max", "unaligned_frac_min", "unaligned_frac_max",
-    "lexical_min", "lexical_max", "lexical_jaccard",
-    "content_min", "content_max", "length_ratio",
-    "names_shared", "names_unmatched_min", "names_unmatched_max",
-    "numbers_min", "numbers_max", "numbers_shared", "numbers_only_min", "numbers_only_max",
-    "number_clash", "number_clash_sim", "number_clash_ratio", "number_context", "number_unit_sim",
-    "dates_min", "dates_max", "dates_shared", "date_clash", "date_clash_sim", "date_context", "weekday_disjoint", "clock_clash",
-    "negations_min", "negations_max", "negation_parity", "negated_aligned_clash", "negated_clash_share", "negated_clash_align",
-    "denials_min", "denials_max", "denial_one_side",
-    "reporting_min", "reporting_max", "hedges_min", "hedges_max", "quotes_min", "quotes_max",
-    "substitutions", "substitution_sim", "antonyms",
-    "clause_best", "clause_cover", "number_clause_sim", "date_clause_sim", "negated_clause_sim", "antonym_clause_sim",
+    "align_mean_min",
+    "align_mean_max",
+    "align_low_min",
+    "align_low_max",
+    "unaligned_min",
+    "unaligned_max",
+    "unaligned_frac_min",
+    "unaligned_frac_max",
+    "lexical_min",
+    "lexical_max",
+    "lexical_jaccard",
+    "content_min",
+    "content_max",
+    "length_ratio",
+    "names_shared",
+    "names_unmatched_min",
+    "names_unmatched_max",
+    "numbers_min",
+    "numbers_max",
+    "numbers_shared",
+    "numbers_only_min",
+    "numbers_only_max",
+    "number_clash",
+    "number_clash_sim",
+    "number_clash_ratio",
+    "number_context",
+    "number_unit_sim",
+    "dates_min",
+    "dates_max",
+    "dates_shared",
+    "date_clash",
+    "date_clash_sim",
+    "date_context",
+    "weekday_disjoint",
+    "clock_clash",
+    "negations_min",
+    "negations_max",
+    "negation_parity",
+    "negated_aligned_clash",
+    "negated_clash_share",
+    "negated_clash_align",
+    "denials_min",
+    "denials_max",
+    "denial_one_side",
+    "reporting_min",
+    "reporting_max",
+    "hedges_min",
+    "hedges_max",
+    "quotes_min",
+    "quotes_max",
+    "substitutions",
+    "substitution_sim",
+    "antonyms",
+    "clause_best",
+    "clause_cover",
+    "number_clause_sim",
+    "date_clause_sim",
+    "negated_clause_sim",
+    "antonym_clause_sim",
     "vague_any",
 ]
 
@@ -453,12 +556,41 @@ FEATURE_NAMES = [
 CLASH_GATE = ("number_clash", "date_clash", "clock_clash", "negated_aligned_clash", "antonyms", "denial_one_side")
 # what the contradiction stage reads
 CLASH_FEATURES = (
-    "cosine", "align_mean_min", "align_mean_max", "lexical_jaccard", "clause_best", "clause_cover",
-    "number_clash", "number_clash_sim", "number_context", "number_unit_sim", "number_clause_sim", "number_clash_ratio",
-    "date_clash", "date_clash_sim", "date_context", "date_clause_sim", "weekday_disjoint", "clock_clash",
-    "negated_aligned_clash", "negated_clash_share", "negated_clash_align", "negated_clause_sim", "antonyms",
-    "antonym_clause_sim", "denial_one_side", "names_unmatched_min", "names_unmatched_max", "names_shared", "vague_any",
-    "reporting_min", "reporting_max", "hedges_min", "hedges_max", "unaligned_frac_min", "unaligned_frac_max",
+    "cosine",
+    "align_mean_min",
+    "align_mean_max",
+    "lexical_jaccard",
+    "clause_best",
+    "clause_cover",
+    "number_clash",
+    "number_clash_sim",
+    "number_context",
+    "number_unit_sim",
+    "number_clause_sim",
+    "number_clash_ratio",
+    "date_clash",
+    "date_clash_sim",
+    "date_context",
+    "date_clause_sim",
+    "weekday_disjoint",
+    "clock_clash",
+    "negated_aligned_clash",
+    "negated_clash_share",
+    "negated_clash_align",
+    "negated_clause_sim",
+    "antonyms",
+    "antonym_clause_sim",
+    "denial_one_side",
+    "names_unmatched_min",
+    "names_unmatched_max",
+    "names_shared",
+    "vague_any",
+    "reporting_min",
+    "reporting_max",
+    "hedges_min",
+    "hedges_max",
+    "unaligned_frac_min",
+    "unaligned_frac_max",
 )
 
 
@@ -511,9 +643,10 @@ def pair_features(a: Sentence, b: Sentence, cosine: float) -> tuple[list[float],
     best_b = content_sim.max(0)
 
     def side(best):
-        low = float(np.partition(best, (len(best) - 1) // 10)[(len(best) - 1) // 10])  # the 10th percentile, no interpolation
-        return (float(best.mean()), low, float((best < ALIGNED).sum()),
-                float((best < ALIGNED).mean()))
+        low = float(
+            np.partition(best, (len(best) - 1) // 10)[(len(best) - 1) // 10]
+        )  # the 10th percentile, no interpolation
+        return (float(best.mean()), low, float((best < ALIGNED).sum()), float((best < ALIGNED).mean()))
 
     ma, la, ua, fa = side(best_a)
     mb, lb, ub, fb = side(best_b)
@@ -588,38 +721,78 @@ def pair_features(a: Sentence, b: Sentence, cosine: float) -> tuple[list[float],
         if slot is None or not clause_sim.size:
             return 0.0
         return float(clause_sim[wa.clauses[slot[0]], wb.clauses[slot[1]]])
+
     vague = any(w in lex.vague for w in wa.lower) or any(w in lex.vague for w in wb.lower)
 
     row = [
         cosine,
-        min(ma, mb), max(ma, mb), min(la, lb), max(la, lb),
-        min(ua, ub), max(ua, ub), min(fa, fb), max(fa, fb),
-        min(lex_a, lex_b), max(lex_a, lex_b), jaccard,
-        float(min(ca.sum(), cb.sum())), float(max(ca.sum(), cb.sum())),
+        min(ma, mb),
+        max(ma, mb),
+        min(la, lb),
+        max(la, lb),
+        min(ua, ub),
+        max(ua, ub),
+        min(fa, fb),
+        max(fa, fb),
+        min(lex_a, lex_b),
+        max(lex_a, lex_b),
+        jaccard,
+        float(min(ca.sum(), cb.sum())),
+        float(max(ca.sum(), cb.sum())),
         float(min(ca.sum(), cb.sum()) / max(1, max(ca.sum(), cb.sum()))),
-        float(names_shared), float(min(nu_a, nu_b)), float(max(nu_a, nu_b)),
-        float(min(len(num_a), len(num_b))), float(max(len(num_a), len(num_b))), float(len(num_a & num_b)),
-        float(min(len(num_a - num_b), len(num_b - num_a))), float(max(len(num_a - num_b), len(num_b - num_a))),
-        float(number_clash is not None), nc_sim, nc_ratio, number_context, number_unit,
-        float(min(len(date_a), len(date_b))), float(max(len(date_a), len(date_b))), float(len(date_a & date_b)),
-        float(date_clash is not None), dc_sim, date_context, float(bool(days_a) and bool(days_b) and not days_a & days_b),
+        float(names_shared),
+        float(min(nu_a, nu_b)),
+        float(max(nu_a, nu_b)),
+        float(min(len(num_a), len(num_b))),
+        float(max(len(num_a), len(num_b))),
+        float(len(num_a & num_b)),
+        float(min(len(num_a - num_b), len(num_b - num_a))),
+        float(max(len(num_a - num_b), len(num_b - num_a))),
+        float(number_clash is not None),
+        nc_sim,
+        nc_ratio,
+        number_context,
+        number_unit,
+        float(min(len(date_a), len(date_b))),
+        float(max(len(date_a), len(date_b))),
+        float(len(date_a & date_b)),
+        float(date_clash is not None),
+        dc_sim,
+        date_context,
+        float(bool(days_a) and bool(days_b) and not days_a & days_b),
         float(clock_clash is not None),
-        float(min(wa.negations, wb.negations)), float(max(wa.negations, wb.negations)),
-        float((wa.negations % 2) != (wb.negations % 2)), float(neg_clash),
-        neg_clash / max(1.0, float(min(ca.sum(), cb.sum()))), min(ma, mb) if neg_clash else 0.0,
-        float(min(wa.denials, wb.denials)), float(max(wa.denials, wb.denials)),
+        float(min(wa.negations, wb.negations)),
+        float(max(wa.negations, wb.negations)),
+        float((wa.negations % 2) != (wb.negations % 2)),
+        float(neg_clash),
+        neg_clash / max(1.0, float(min(ca.sum(), cb.sum()))),
+        min(ma, mb) if neg_clash else 0.0,
+        float(min(wa.denials, wb.denials)),
+        float(max(wa.denials, wb.denials)),
         float((wa.denials > 0) != (wb.denials > 0)),
-        float(min(wa.reporting, wb.reporting)), float(max(wa.reporting, wb.reporting)),
-        float(min(wa.hedges, wb.hedges)), float(max(wa.hedges, wb.hedges)),
-        float(min(wa.quotes, wb.quotes)), float(max(wa.quotes, wb.quotes)),
-        float(subs), sub_sim, float(antonym is not None),
-        clause_best, clause_cover, slot_clause(number_clash), slot_clause(date_clash), slot_clause(neg_slot), slot_clause(antonym_slot),
+        float(min(wa.reporting, wb.reporting)),
+        float(max(wa.reporting, wb.reporting)),
+        float(min(wa.hedges, wb.hedges)),
+        float(max(wa.hedges, wb.hedges)),
+        float(min(wa.quotes, wb.quotes)),
+        float(max(wa.quotes, wb.quotes)),
+        float(subs),
+        sub_sim,
+        float(antonym is not None),
+        clause_best,
+        clause_cover,
+        slot_clause(number_clash),
+        slot_clause(date_clash),
+        slot_clause(neg_slot),
+        slot_clause(antonym_slot),
         float(vague),
     ]
-    evidence = PairEvidence(number_clash=numbers if number_clash is not None else None,
-                            date_clash=dates if date_clash is not None else None,
-                            negation_clash=neg_word if neg_clash else None,
-                            antonym=(wa.lower[antonym_slot[0]], wb.lower[antonym_slot[1]]) if antonym_slot else None)
+    evidence = PairEvidence(
+        number_clash=numbers if number_clash is not None else None,
+        date_clash=dates if date_clash is not None else None,
+        negation_clash=neg_word if neg_clash else None,
+        antonym=(wa.lower[antonym_slot[0]], wb.lower[antonym_slot[1]]) if antonym_slot else None,
+    )
     return row, evidence
 
 
@@ -628,8 +801,11 @@ def _context_alignment(a: Sentence, b: Sentence, sim: np.ndarray, i: int, j: int
     import numpy as np
 
     def side(words: Words, k: int, matrix) -> float:
-        near = [x for x in range(max(0, k - window), min(len(words.lower), k + window + 1))
-                if x != k and words.content[x] and words.kinds[x] == PLAIN]
+        near = [
+            x
+            for x in range(max(0, k - window), min(len(words.lower), k + window + 1))
+            if x != k and words.content[x] and words.kinds[x] == PLAIN
+        ]
         if not near:
             return 0.0
         return float(np.mean([matrix[x].max() for x in near]))
@@ -639,8 +815,11 @@ def _context_alignment(a: Sentence, b: Sentence, sim: np.ndarray, i: int, j: int
 
 def _unit_similarity(a: Sentence, b: Sentence, i: int, j: int) -> float:
     """Similarity of what two numbers count: the closest pair among the two content words after each."""
+
     def after(words: Words, k: int) -> list[int]:
-        return [x for x in range(k + 1, min(len(words.lower), k + 5)) if words.content[x] and words.kinds[x] == PLAIN][:2]
+        return [x for x in range(k + 1, min(len(words.lower), k + 5)) if words.content[x] and words.kinds[x] == PLAIN][
+            :2
+        ]
 
     ua, ub = after(a.words, i), after(b.words, j)
     if not ua or not ub:
@@ -675,14 +854,15 @@ def _slot_clash(a: Sentence, b: Sentence, sim: np.ndarray, kinds: tuple[int, ...
     s, i, j = best
     va, vb = wa.values[i], wb.values[j]
     ratio = abs(math.log((abs(va) + 1) / (abs(vb) + 1)))
-    words = (wa.text[wa.spans[i][0]: wa.spans[i][1]], wb.text[wb.spans[j][0]: wb.spans[j][1]])
+    words = (wa.text[wa.spans[i][0] : wa.spans[i][1]], wb.text[wb.spans[j][0] : wb.spans[j][1]])
     return (i, j), s, ratio, words
 
 
 def _check_text(value: Any, index: int) -> str:
     if not isinstance(value, str):
-        raise AnalysisError(f"sentence {index} of a pair batch is {type(value).__name__}, not text",
-                            hint="pass sentences as strings")
+        raise AnalysisError(
+            f"sentence {index} of a pair batch is {type(value).__name__}, not text", hint="pass sentences as strings"
+        )
     return value
 
 
@@ -695,9 +875,13 @@ def features_of(encoded: Encoded, pairs: Sequence[tuple[int, int]]) -> tuple[np.
     n = len(encoded)
     for k, (i, j) in enumerate(pairs):
         if not (0 <= i < n and 0 <= j < n):
-            raise AnalysisError(f"pair {k} ({i}, {j}) points outside the {n} encoded sentences",
-                                hint="pairs index the sentences passed to PairModel.encode")
-        row, seen = pair_features(encoded.sentences[i], encoded.sentences[j], float(encoded.embeddings[i] @ encoded.embeddings[j]))
+            raise AnalysisError(
+                f"pair {k} ({i}, {j}) points outside the {n} encoded sentences",
+                hint="pairs index the sentences passed to PairModel.encode",
+            )
+        row, seen = pair_features(
+            encoded.sentences[i], encoded.sentences[j], float(encoded.embeddings[i] @ encoded.embeddings[j])
+        )
         rows.append(row)
         evidence.append(seen)
     matrix = np.asarray(rows, dtype=np.float32) if rows else np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
@@ -729,7 +913,9 @@ class PairOptions:
         for name in ("contradiction_threshold", "same_threshold", "unrelated_threshold"):
             value = getattr(self, name)
             if value is not None and not 0.0 < value <= 1.0:
-                raise OptionsError(f"{name}={value} must be in (0, 1]", hint="probabilities; leave None for the model's own")
+                raise OptionsError(
+                    f"{name}={value} must be in (0, 1]", hint="probabilities; leave None for the model's own"
+                )
         if self.batch_size < 1:
             raise OptionsError(f"batch_size={self.batch_size} must be at least 1", hint="the default is 32")
 
@@ -754,8 +940,12 @@ class PairResult:
         return self.probabilities[self.label]
 
     def to_json(self) -> dict[str, Any]:
-        return {"label": self.label, "kind": self.kind, "reason": self.reason,
-                "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()}}
+        return {
+            "label": self.label,
+            "kind": self.kind,
+            "reason": self.reason,
+            "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()},
+        }
 
 
 class PairModel:
@@ -765,7 +955,9 @@ class PairModel:
     ``classify_texts`` / ``predict_proba`` on (text, text) pairs.
     """
 
-    def __init__(self, *, stages: Sequence[Any], thresholds: dict[str, float], meta: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, *, stages: Sequence[Any], thresholds: dict[str, float], meta: dict[str, Any] | None = None
+    ) -> None:
         if len(stages) != 3:
             raise ModelUnavailableError("a pair model has three stages (unrelated, contradiction, same)")
         self.stages = list(stages)
@@ -788,8 +980,14 @@ class PairModel:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / MODEL_FILE
-        payload = {"format": FORMAT_VERSION, "sklearn": sklearn.__version__, "features": FEATURE_NAMES,
-                   "stages": self.stages, "thresholds": self.thresholds, "meta": self.meta}
+        payload = {
+            "format": FORMAT_VERSION,
+            "sklearn": sklearn.__version__,
+            "features": FEATURE_NAMES,
+            "stages": self.stages,
+            "thresholds": self.thresholds,
+            "meta": self.meta,
+        }
         with open(path, "wb") as handle:
             pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
         return path
@@ -837,7 +1035,9 @@ class PairModel:
                 labels.append("related")
         return labels
 
-    def classify(self, pairs: Sequence[tuple[int, int]], encoded: Encoded, *, options: PairOptions | None = None) -> list[PairResult]:
+    def classify(
+        self, pairs: Sequence[tuple[int, int]], encoded: Encoded, *, options: PairOptions | None = None
+    ) -> list[PairResult]:
         """Label index pairs into ``encoded`` (the sentences of one story, encoded once)."""
         matrix, evidence = features_of(encoded, pairs)
         proba = self.proba_from_features(matrix)
@@ -847,7 +1047,9 @@ class PairModel:
             results.append(PairResult(label, {name: float(p) for name, p in zip(LABELS, row)}, kind, reason))
         return results
 
-    def classify_texts(self, pairs: Sequence[tuple[str, str]], *, options: PairOptions | None = None) -> list[PairResult]:
+    def classify_texts(
+        self, pairs: Sequence[tuple[str, str]], *, options: PairOptions | None = None
+    ) -> list[PairResult]:
         """Label (text, text) pairs; each distinct text is encoded once."""
         encoded, index = self._encode_pairs(pairs, options)
         return self.classify(index, encoded, options=options)

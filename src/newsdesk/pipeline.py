@@ -40,8 +40,19 @@ Progress = Callable[[int, int, str], None]
 ANALYSING = "analysing: "
 
 __all__ = [
-    "ANALYSING", "Analysis", "AnalysisProfile", "Analyzed", "Indexes", "IngestSummary", "Progress", "StoryItem", "analysis_document",
-    "analysis_key", "analyze", "build_analysis", "ingest",
+    "ANALYSING",
+    "Analysis",
+    "AnalysisProfile",
+    "Analyzed",
+    "Indexes",
+    "IngestSummary",
+    "Progress",
+    "StoryItem",
+    "analysis_document",
+    "analysis_key",
+    "analyze",
+    "build_analysis",
+    "ingest",
 ]
 
 
@@ -374,7 +385,8 @@ class Analysis:
             ],
             **{name: [item.to_json() for item in self.section(name)] for name in names},
             "rejected": [
-                {"path": display_path(r.path), "record": r.record, "code": r.code, "reason": r.reason} for r in self.rejections
+                {"path": display_path(r.path), "record": r.record, "code": r.code, "reason": r.reason}
+                for r in self.rejections
             ],
             "stage_errors": [error.to_json() for error in self.stage_errors],
             "run": self.run.to_json() if self.run else None,
@@ -633,7 +645,11 @@ def analysis_key(options: PipelineOptions) -> str:
     from .resources import analysis_data_digest
 
     return json.dumps(
-        {"version": __version__, "options": options.analysis.digest(), "data": analysis_data_digest(),
-         "code": code_digest()},
+        {
+            "version": __version__,
+            "options": options.analysis.digest(),
+            "data": analysis_data_digest(),
+            "code": code_digest(),
+        },
         sort_keys=True,
     )

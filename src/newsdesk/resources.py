@@ -72,8 +72,18 @@ _REBUILD_GAZETTEER = "reinstall newsdesk (the gazetteer is part of the source tr
 _REBUILD_PAIRS = "newsdesk train nli"
 _REBUILD_ENCODER = "make venv (it distils the encoder from the bundled MiniLM)"
 #: What the analysis of a story reads besides its text and options (see :func:`analysis_data_digest`).
-ANALYSIS_DATA = (QUOTE_MODEL, QUOTE_CUES, STANCE_MODEL, SUMMARY_MODEL, GAZETTEER, EVENT_TRIGGER_MODEL, PAIR_MODEL, PAIR_LEXICON,
-                 DATA_DIR / "coref" / "coref_model.safetensors", DATA_DIR / "coref" / "cues.json")
+ANALYSIS_DATA = (
+    QUOTE_MODEL,
+    QUOTE_CUES,
+    STANCE_MODEL,
+    SUMMARY_MODEL,
+    GAZETTEER,
+    EVENT_TRIGGER_MODEL,
+    PAIR_MODEL,
+    PAIR_LEXICON,
+    DATA_DIR / "coref" / "coref_model.safetensors",
+    DATA_DIR / "coref" / "cues.json",
+)
 
 # Never let a library reach for a model hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -240,12 +250,19 @@ def stance_model(path: Path = STANCE_MODEL) -> "StanceModel":
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise _unavailable(path, "the stance model", f"has format {found}, expected {FORMAT_VERSION}", _REBUILD_STANCE)
     if payload.get("sklearn") != sklearn.__version__:
-        log.warning("the stance model was trained with scikit-learn %s, running %s; retrain with "
-                    "`newsdesk train stance` if results look off", payload.get("sklearn"), sklearn.__version__)
+        log.warning(
+            "the stance model was trained with scikit-learn %s, running %s; retrain with "
+            "`newsdesk train stance` if results look off",
+            payload.get("sklearn"),
+            sklearn.__version__,
+        )
     log.info("loaded the stance model from %s", path)
     return StanceModel(
-        vectorizer=payload["vectorizer"], related_model=payload["related_model"], stance_model=payload["stance_model"],
-        related_threshold=payload.get("related_threshold", 0.5), meta=payload.get("meta", {}),
+        vectorizer=payload["vectorizer"],
+        related_model=payload["related_model"],
+        stance_model=payload["stance_model"],
+        related_threshold=payload.get("related_threshold", 0.5),
+        meta=payload.get("meta", {}),
     )
 
 
@@ -260,8 +277,9 @@ def static_encoder(directory: Path = STATIC_ENCODER) -> Any:
 
             return StaticModel.from_pretrained(str(directory), force_download=False)
         except (OSError, ImportError, ValueError) as exc:
-            raise _unavailable(Path(directory), "the static story encoder", f"could not be loaded: {exc}",
-                               _REBUILD_ENCODER) from exc
+            raise _unavailable(
+                Path(directory), "the static story encoder", f"could not be loaded: {exc}", _REBUILD_ENCODER
+            ) from exc
 
 
 def analysis_data_digest() -> str:
@@ -438,7 +456,12 @@ def parse(texts: Sequence[str], *, window: int = PARSE_WINDOW, batch_size: int =
     return docs
 
 
-_BREAKS = (re.compile(r"\n[ \t\r\f\v]*\n\s*"), re.compile(r"\n\s*"), re.compile(r"[.!?][\"'”’)]*\s+"), re.compile(r"\s+"))
+_BREAKS = (
+    re.compile(r"\n[ \t\r\f\v]*\n\s*"),
+    re.compile(r"\n\s*"),
+    re.compile(r"[.!?][\"'”’)]*\s+"),
+    re.compile(r"\s+"),
+)
 
 
 def _windows(text: str, window: int) -> Iterator[str]:
@@ -526,11 +549,17 @@ def pair_model(path: Path = PAIR_MODEL) -> "PairModel":
             raise _unavailable(path, "the sentence-pair model", f"could not be read: {exc}", _REBUILD_PAIRS) from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
-        raise _unavailable(path, "the sentence-pair model", f"has format {found}, expected {FORMAT_VERSION}", _REBUILD_PAIRS)
+        raise _unavailable(
+            path, "the sentence-pair model", f"has format {found}, expected {FORMAT_VERSION}", _REBUILD_PAIRS
+        )
     if payload.get("features") != FEATURE_NAMES:
         raise _unavailable(path, "the sentence-pair model", "was trained on other features", _REBUILD_PAIRS)
     if payload.get("sklearn") != sklearn.__version__:
-        log.warning("the sentence-pair model was trained with scikit-learn %s, running %s; retrain with "
-                    "`newsdesk train nli` if results look off", payload.get("sklearn"), sklearn.__version__)
+        log.warning(
+            "the sentence-pair model was trained with scikit-learn %s, running %s; retrain with "
+            "`newsdesk train nli` if results look off",
+            payload.get("sklearn"),
+            sklearn.__version__,
+        )
     log.info("loaded the sentence-pair model from %s", path)
     return PairModel(stages=payload["stages"], thresholds=payload["thresholds"], meta=payload.get("meta", {}))

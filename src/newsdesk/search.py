@@ -162,7 +162,8 @@ class SearchIndex:
                     if old:
                         self._delete(old[0])
                     cursor = self._db.execute(
-                        "INSERT INTO docs(id, title, fingerprint) VALUES (?,?,?)", (article.id, article.title, fingerprint)
+                        "INSERT INTO docs(id, title, fingerprint) VALUES (?,?,?)",
+                        (article.id, article.title, fingerprint),
                     )
                     self._db.execute(
                         "INSERT INTO fts(rowid, title, text) VALUES (?,?,?)",

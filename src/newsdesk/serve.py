@@ -36,7 +36,16 @@ from urllib.parse import quote
 from .analysis import AnalysisOptions
 from .errors import OptionsError, StoreError
 from .options import PipelineOptions
-from .report import UNKNOWN_DATE, ReportView, article_card_html, article_meta, esc, html_page, overview_html, story_section_html
+from .report import (
+    UNKNOWN_DATE,
+    ReportView,
+    article_card_html,
+    article_meta,
+    esc,
+    html_page,
+    overview_html,
+    story_section_html,
+)
 from .search import MARK_END, MARK_START, SearchHit, SearchIndex, SearchOptions, StoredSource
 
 log = logging.getLogger(__name__)
@@ -138,7 +147,9 @@ class Desk:
         self.options = options or ServeOptions()
         self.db_path = str(db_path)
         if not Path(self.db_path).is_file():
-            raise StoreError(f"no newsdesk store at {self.db_path!r}", hint="run `newsdesk analyze INPUTS --db PATH` first")
+            raise StoreError(
+                f"no newsdesk store at {self.db_path!r}", hint="run `newsdesk analyze INPUTS --db PATH` first"
+            )
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-store")
         try:
             # read-only: no lock taken, nothing written, a read-only file or folder is fine
@@ -165,7 +176,9 @@ class Desk:
     def snapshot(self) -> Snapshot:
         """The last complete analysis. The first call builds it; after the store changed, an update
         starts in the background and the previous analysis is served until it is complete."""
-        version = self._worker.submit(self._store.generation).result()  # read before loading: a commit during the load triggers the next refresh
+        version = self._worker.submit(
+            self._store.generation
+        ).result()  # read before loading: a commit during the load triggers the next refresh
         with self._lock:
             if self._snapshot is None:
                 self._snapshot = self._worker.submit(self._load, self._store).result()
@@ -203,7 +216,9 @@ class Desk:
             except StoreError:
                 raise
             except Exception as exc:  # stored content must never take the whole UI down
-                log.error("the analysis of %s failed; serving its articles and stories only", self.db_path, exc_info=exc)
+                log.error(
+                    "the analysis of %s failed; serving its articles and stories only", self.db_path, exc_info=exc
+                )
                 document = analysis_document(
                     store, options=PipelineOptions(analysis=AnalysisOptions(stages=frozenset())), save=False
                 )
@@ -272,7 +287,7 @@ def _page(title: str, body: str, query: str = "") -> str:
         '<header class="bar"><a class="home" href="/">newsdesk</a>'
         '<form class="search" action="/search" method="get" role="search">'
         f'<input type="search" name="q" value="{esc(query)}" placeholder="Search articles" aria-label="Search articles">'
-        "<button type=\"submit\">Search</button></form></header>"
+        '<button type="submit">Search</button></form></header>'
     )
     return html_page(title, bar + "\n" + body, extra_css=_EXTRA_CSS)
 
@@ -383,7 +398,7 @@ def search_page(snapshot: Snapshot, query: str, hits: list[SearchHit]) -> str:
 
 
 def not_found_page(what: str) -> str:
-    return _page("Not found", f"<h1>Not found</h1><p>{esc(what)}</p><p><a href=\"/\">All stories</a></p>")
+    return _page("Not found", f'<h1>Not found</h1><p>{esc(what)}</p><p><a href="/">All stories</a></p>')
 
 
 # --------------------------------------------------------------------------------------------
@@ -401,7 +416,9 @@ _CORE_KEYS = {"newsdesk_version", "articles", "stories", "rejected", "run"}
 def _story_detail_json(snapshot: Snapshot, story: dict) -> dict[str, Any]:
     view = snapshot.view
     detail = _story_json(view, story)
-    detail["members"] = [view.articles[aid] for aid in [*story["articles"], *story.get("copies", [])] if aid in view.articles]
+    detail["members"] = [
+        view.articles[aid] for aid in [*story["articles"], *story.get("copies", [])] if aid in view.articles
+    ]
     # Later stages' outputs (quotes, claims, timeline…) that name their story come along.
     for key, value in snapshot.document.items():
         if key in _CORE_KEYS or key in detail or not isinstance(value, list):
@@ -466,7 +483,9 @@ def _api_models() -> SimpleNamespace:
         title: str | None
         snippet: str = Field(description="text around the matched words")
         bm25: float = Field(description="BM25 score from the full-text index (higher is better)")
-        cosine: float | None = Field(description="cosine similarity of query and article embeddings; null without re-ranking")
+        cosine: float | None = Field(
+            description="cosine similarity of query and article embeddings; null without re-ranking"
+        )
         rank: int
 
     class SearchResults(BaseModel):
@@ -524,10 +543,16 @@ class _HostCheck:
                     f"Invalid Host header {host[:100]!r}: this newsdesk server answers only requests for "
                     f"{self.bound_host}. Pass --allow-host NAME to accept another name.\n"
                 ).encode("utf-8", "backslashreplace")
-                await send({
-                    "type": "http.response.start", "status": 400,
-                    "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())],
-                })
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 400,
+                        "headers": [
+                            (b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body if scope.get("method") != "HEAD" else b""})
                 return
         await self.app(scope, receive, send)

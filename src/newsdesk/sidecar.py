@@ -52,12 +52,18 @@ def read_sidecar(path: Path) -> dict[str, str]:
     """
     try:
         if path.stat().st_size > MAX_SIDECAR_BYTES:
-            raise MalformedRecordError(f"the sidecar is over {MAX_SIDECAR_BYTES // 1024} KiB", hint="a sidecar holds a few fields")
+            raise MalformedRecordError(
+                f"the sidecar is over {MAX_SIDECAR_BYTES // 1024} KiB", hint="a sidecar holds a few fields"
+            )
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedRecordError(f"the sidecar is not readable JSON ({exc})", hint="write a JSON object such as {\"date\": \"2025-03-18\"}") from exc
+        raise MalformedRecordError(
+            f"the sidecar is not readable JSON ({exc})", hint='write a JSON object such as {"date": "2025-03-18"}'
+        ) from exc
     if not isinstance(data, dict):
-        raise MalformedRecordError(f"the sidecar is a JSON {type(data).__name__}, not an object", hint="write a JSON object")
+        raise MalformedRecordError(
+            f"the sidecar is a JSON {type(data).__name__}, not an object", hint="write a JSON object"
+        )
     hints: dict[str, str] = {}
     for field in SIDECAR_FIELDS:
         value: Any = data.get(field)

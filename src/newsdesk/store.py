@@ -218,7 +218,9 @@ class Store(Protocol):
     def add_article(self, article: Article) -> None: ...
     def add_rejection(self, rejection: Rejection) -> None: ...
     def clear_rejection(self, path: str, record: int | None) -> None: ...
-    def documents_for_sites(self, sites: Iterable[str | None], *, limit_per_site: int | None = None) -> Iterator[RawDocument]: ...
+    def documents_for_sites(
+        self, sites: Iterable[str | None], *, limit_per_site: int | None = None
+    ) -> Iterator[RawDocument]: ...
     def article(self, article_id: str) -> Article | None: ...
     def articles(self, *, after: int = 0) -> list[Article]: ...
     def sources(self, article_id: str) -> list[Provenance]: ...
@@ -446,7 +448,9 @@ class WriterLock:
                 if not announced:
                     log.warning(
                         "another newsdesk process (%s) is writing to %s; waiting up to %g s for it to finish",
-                        holder, self.store_path, self.timeout,
+                        holder,
+                        self.store_path,
+                        self.timeout,
                     )
                     announced = True
                 time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
@@ -528,7 +532,9 @@ class SQLiteStore:
         self._article_query: str | None = None
         memory = self.path == ":memory:"
         if read_only and (memory or not Path(self.path).is_file()):
-            raise StoreError(f"no newsdesk store at {self.path!r}", hint="run `newsdesk analyze INPUTS --db PATH` first")
+            raise StoreError(
+                f"no newsdesk store at {self.path!r}", hint="run `newsdesk analyze INPUTS --db PATH` first"
+            )
         if not read_only and not memory:
             try:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -580,7 +586,11 @@ class SQLiteStore:
         """Raise :class:`StoreDamagedError` when the file is damaged (nothing is written to it)."""
         problems = self.integrity_problems(full=full)
         if problems:
-            more = f" (and {len(problems) - 1} more problems{'' if len(problems) < 20 else ' or more'})" if len(problems) > 1 else ""
+            more = (
+                f" (and {len(problems) - 1} more problems{'' if len(problems) < 20 else ' or more'})"
+                if len(problems) > 1
+                else ""
+            )
             raise StoreDamagedError(
                 f"{self.path!r} is damaged: {problems[0]}{more}", hint=_DOCTOR_HINT.format(path=self.path)
             )
@@ -740,7 +750,15 @@ class SQLiteStore:
                 seq = self._next_seq("documents")
                 self._db.execute(
                     "INSERT INTO documents(digest, kind, content, encoding, hints, site, seq) VALUES (?,?,?,?,?,?,?)",
-                    (doc.digest, doc.kind, doc.content, doc.encoding, json.dumps(doc.hints, sort_keys=True), doc.site, seq),
+                    (
+                        doc.digest,
+                        doc.kind,
+                        doc.content,
+                        doc.encoding,
+                        json.dumps(doc.hints, sort_keys=True),
+                        doc.site,
+                        seq,
+                    ),
                 )
             added = self._db.execute(
                 "INSERT OR IGNORE INTO sources(digest, path, record, url) VALUES (?,?,?,?)",
@@ -789,7 +807,9 @@ class SQLiteStore:
             self._touch()
             self._db.execute("DELETE FROM rejections WHERE path=? AND record=?", (_path_param(path), record or 0))
 
-    def documents_for_sites(self, sites: Iterable[str | None], *, limit_per_site: int | None = None) -> Iterator[RawDocument]:
+    def documents_for_sites(
+        self, sites: Iterable[str | None], *, limit_per_site: int | None = None
+    ) -> Iterator[RawDocument]:
         """Stored documents of the given sites (``None`` = documents with no known site), oldest first.
 
         ``limit_per_site`` keeps only the oldest that many of each named site; documents with no
@@ -819,8 +839,10 @@ class SQLiteStore:
             "JOIN sources s ON s.rowid = (SELECT MIN(rowid) FROM sources WHERE digest = d.digest) "
             f"WHERE ({' OR '.join(clauses)}) {limit_clause}ORDER BY d.seq"
         )
-        for digest, kind, content, encoding, hints, path, record, url in self._db.execute(query, params):
-            yield RawDocument(Provenance(_path_value(path), record or None, url), kind, content, encoding, json.loads(hints))
+        for _digest, kind, content, encoding, hints, path, record, url in self._db.execute(query, params):
+            yield RawDocument(
+                Provenance(_path_value(path), record or None, url), kind, content, encoding, json.loads(hints)
+            )
 
     def raw_document(self, digest: str) -> RawDocument | None:
         """The stored document with this digest (an article's id is its document's digest), as
@@ -833,7 +855,9 @@ class SQLiteStore:
         if row is None:
             return None
         _, kind, content, encoding, hints, path, record, url = row
-        return RawDocument(Provenance(_path_value(path), record or None, url), kind, content, encoding, json.loads(hints))
+        return RawDocument(
+            Provenance(_path_value(path), record or None, url), kind, content, encoding, json.loads(hints)
+        )
 
     def _article_from_row(self, row: tuple[Any, ...]) -> Article:
         article_id, title, outlet, authors, published, language, extractor, text, path, record, url = row[:11]
@@ -990,7 +1014,8 @@ class SQLiteStore:
         try:
             with self.transaction():
                 self._db.execute(
-                    "INSERT OR REPLACE INTO analyses(key, generation, document) VALUES (?,?,?)", (key, generation, document)
+                    "INSERT OR REPLACE INTO analyses(key, generation, document) VALUES (?,?,?)",
+                    (key, generation, document),
                 )
         except StoreWriteError as exc:  # only a cache: the analysis itself is not lost
             log.warning("the analysis could not be saved in %s for reuse: %s", self.path, exc.message)
@@ -1020,7 +1045,9 @@ class SQLiteStore:
     def index_sizes(self) -> dict[str, int]:
         """How much the incremental indexes hold: ``rows_bytes`` (keys and values of their rows)
         and ``postings`` (their posting entries), for the scale benchmark."""
-        rows_bytes = self._db.execute("SELECT COALESCE(SUM(length(key) + length(value)), 0) FROM index_rows").fetchone()[0]
+        rows_bytes = self._db.execute(
+            "SELECT COALESCE(SUM(length(key) + length(value)), 0) FROM index_rows"
+        ).fetchone()[0]
         postings = self._db.execute("SELECT COUNT(*) FROM index_postings").fetchone()[0]
         return {"rows_bytes": int(rows_bytes), "postings": int(postings)}
 
@@ -1042,8 +1069,16 @@ class SQLiteStore:
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every content table, sorted: for comparing two stores in tests."""
         tables = [
-            "documents", "sources", "articles", "rejections", "copies", "stories", "story_articles", "stage_state",
-            "index_rows", "index_postings",
+            "documents",
+            "sources",
+            "articles",
+            "rejections",
+            "copies",
+            "stories",
+            "story_articles",
+            "stage_state",
+            "index_rows",
+            "index_postings",
         ]
         return {t: sorted(self._db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
 
@@ -1193,7 +1228,6 @@ class StoreSalvage:
         self._db.close()
 
 
-
 #: Store back ends by URL scheme; a path with no scheme opens the SQLite store.
 BACKENDS: dict[str, Callable[[str], Store]] = {"sqlite": SQLiteStore}
 
@@ -1212,5 +1246,7 @@ def open_store(
     if sep and scheme in BACKENDS:
         return BACKENDS[scheme](rest, read_only=read_only, lock_timeout=lock_timeout, check=check)  # type: ignore[call-arg]
     if sep:
-        raise StoreError(f"unknown store scheme {scheme!r}", hint=f"use one of: {', '.join(sorted(BACKENDS))}, or a file path")
+        raise StoreError(
+            f"unknown store scheme {scheme!r}", hint=f"use one of: {', '.join(sorted(BACKENDS))}, or a file path"
+        )
     return SQLiteStore(text, read_only=read_only, lock_timeout=lock_timeout, check=check)

@@ -43,7 +43,9 @@ class RunningServer:
 
         from newsdesk.serve import create_app
 
-        config = uvicorn.Config(create_app(db_path, options), host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            create_app(db_path, options), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="newsdesk-serve-e2e", daemon=True)
         self._thread.start()

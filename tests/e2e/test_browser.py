@@ -103,8 +103,15 @@ def test_story_page_screenshot_is_a_real_picture(seeds_site, browsing, tmp_path)
 
 def test_hostile_article_runs_no_script_in_the_browser(tmp_path, serve, browsing):
     payload = '<script>alert("xss")</script><img src="https://evil.example/x.png" onerror="alert(1)">'
-    raw = RawDocument(Provenance("evil.html", None, "https://evil.example/a"), "html", f"<html><body><h1>{payload}</h1></body></html>", "utf-8")
-    article = Article(id=raw.digest, provenance=raw.provenance, text=f"Dockers strike. {payload}", title=f"Strike {payload}")
+    raw = RawDocument(
+        Provenance("evil.html", None, "https://evil.example/a"),
+        "html",
+        f"<html><body><h1>{payload}</h1></body></html>",
+        "utf-8",
+    )
+    article = Article(
+        id=raw.digest, provenance=raw.provenance, text=f"Dockers strike. {payload}", title=f"Strike {payload}"
+    )
     with open_store(tmp_path / "hostile.db") as store:
         store.add_document(raw)
         store.add_article(article)
@@ -134,7 +141,9 @@ def test_story_timeline_shows_events_dates_unknown_and_folds_background(seed_ana
     from newsdesk.serve import ServeOptions
 
     document, db_path, _out = seed_analysis
-    options = PipelineOptions(analysis=AnalysisOptions(stages=frozenset({"timeline"}), timeline=TimelineOptions(use_embeddings=False)))
+    options = PipelineOptions(
+        analysis=AnalysisOptions(stages=frozenset({"timeline"}), timeline=TimelineOptions(use_embeddings=False))
+    )
     base = serve(db_path, ServeOptions(pipeline=options))
     story = next(s for s in document["stories"] if len(s["articles"]) > 1)
     page = browsing.page

@@ -99,16 +99,27 @@ class ClaimOptions:
     min_sources: int = 2
 
     def __post_init__(self) -> None:
-        for name in ("candidate_similarity", "same_similarity", "rebuttal_similarity", "support_similarity", "same_probability"):
+        for name in (
+            "candidate_similarity",
+            "same_similarity",
+            "rebuttal_similarity",
+            "support_similarity",
+            "same_probability",
+        ):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise OptionsError(f"{name}={value} must be in (0, 1]", hint="cosines of MiniLM embeddings")
         value = self.contradiction_threshold
         if value is not None and not 0.0 < value <= 1.0:
-            raise OptionsError(f"contradiction_threshold={value} must be in (0, 1]", hint="a probability; leave None for the model's own")
+            raise OptionsError(
+                f"contradiction_threshold={value} must be in (0, 1]",
+                hint="a probability; leave None for the model's own",
+            )
         if self.min_words < 1 or self.max_statements < 1 or self.min_sources < 1 or self.rebuttal_window < 0:
-            raise OptionsError("min_words, max_statements and min_sources must be at least 1, rebuttal_window at least 0",
-                               hint="defaults 6, 150, 2 and 3")
+            raise OptionsError(
+                "min_words, max_statements and min_sources must be at least 1, rebuttal_window at least 0",
+                hint="defaults 6, 150, 2 and 3",
+            )
 
 
 @dataclass(frozen=True)
@@ -143,8 +154,12 @@ class Claim:
         return list(dict.fromkeys(e.article_id for e in self.sources))
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "text": self.text, "sources": [e.to_json() for e in self.sources],
-                "stance_by_source": dict(self.stance_by_source)}
+        return {
+            "id": self.id,
+            "text": self.text,
+            "sources": [e.to_json() for e in self.sources],
+            "stance_by_source": dict(self.stance_by_source),
+        }
 
 
 @dataclass
@@ -162,7 +177,12 @@ class Side:
         return list(dict.fromkeys(e.article_id for e in self.sources))
 
     def to_json(self) -> dict[str, Any]:
-        return {"actor": self.actor, "side": self.side, "words": self.words, "sources": [e.to_json() for e in self.sources]}
+        return {
+            "actor": self.actor,
+            "side": self.side,
+            "words": self.words,
+            "sources": [e.to_json() for e in self.sources],
+        }
 
 
 @dataclass
@@ -186,9 +206,15 @@ class Dispute:
         return list(dict.fromkeys(a for side in self.sides for a in side.article_ids))
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "explanation": self.explanation, "score": round(self.score, 4),
-                "sides": [s.to_json() for s in self.sides], "sources": self.sources,
-                "evidence": [e.to_json() for e in self.evidence]}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "explanation": self.explanation,
+            "score": round(self.score, 4),
+            "sides": [s.to_json() for s in self.sides],
+            "sources": self.sources,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
 
 
 @dataclass
@@ -200,12 +226,18 @@ class ClaimsResult:
 
     def confirmed(self, min_sources: int = 2) -> list[Claim]:
         """Claims that at least ``min_sources`` articles state themselves (``agree``) and none disputes."""
-        return [c for c in self.claims
-                if sum(1 for s in c.stance_by_source.values() if s == "agree") >= min_sources
-                and "disagree" not in c.stance_by_source.values()]
+        return [
+            c
+            for c in self.claims
+            if sum(1 for s in c.stance_by_source.values() if s == "agree") >= min_sources
+            and "disagree" not in c.stance_by_source.values()
+        ]
 
     def to_json(self) -> dict[str, Any]:
-        return {"claims": [c.to_json() for c in self.claims], "disagreements": [d.to_json() for d in self.disagreements]}
+        return {
+            "claims": [c.to_json() for c in self.claims],
+            "disagreements": [d.to_json() for d in self.disagreements],
+        }
 
     def sections(self) -> dict[str, Sequence[Claim | Dispute]]:
         return {"claims": self.claims, "disagreements": self.disagreements}
@@ -238,9 +270,13 @@ def _cues() -> _Cues:
     from ..resources import pair_lexicon
 
     raw = pair_lexicon()
-    return _Cues(rebuttal=frozenset(raw["claims_rebuttal"]), back_reference=frozenset(raw["claims_back_reference"]),
-                 contested_nouns=frozenset(raw["claims_contested_nouns"]),
-                 contested=frozenset(raw["claims_contested"]), reporting=frozenset(raw["claims_reporting_verbs"]))
+    return _Cues(
+        rebuttal=frozenset(raw["claims_rebuttal"]),
+        back_reference=frozenset(raw["claims_back_reference"]),
+        contested_nouns=frozenset(raw["claims_contested_nouns"]),
+        contested=frozenset(raw["claims_contested"]),
+        reporting=frozenset(raw["claims_reporting_verbs"]),
+    )
 
 
 def _words(text: str) -> list[str]:
@@ -262,8 +298,10 @@ def is_rebuttal(text: str) -> bool:
         return False
     if "critics" in words:
         return True
-    return any(w in cues.contested_nouns and any(v in cues.back_reference for v in words[max(0, k - 3): k])
-               for k, w in enumerate(words))
+    return any(
+        w in cues.contested_nouns and any(v in cues.back_reference for v in words[max(0, k - 3) : k])
+        for k, w in enumerate(words)
+    )
 
 
 # --- statements -------------------------------------------------------------------------------
@@ -282,8 +320,11 @@ class _Statement:
 
 
 def _statements(article: Article, sentences: Sequence[Sentence], options: ClaimOptions) -> list[_Statement]:
-    return [_Statement(article.id, s.text, s.start, s.end, index)
-            for index, s in enumerate(sentences[: options.max_statements]) if len(s.text.split()) >= options.min_words]
+    return [
+        _Statement(article.id, s.text, s.start, s.end, index)
+        for index, s in enumerate(sentences[: options.max_statements])
+        if len(s.text.split()) >= options.min_words
+    ]
 
 
 def find_claims(
@@ -308,8 +349,10 @@ def find_claims(
     options = options or ClaimOptions()
     for index, article in enumerate(articles):
         if not isinstance(article, Article):
-            raise AnalysisError(f"find_claims: item {index} is {type(article).__name__}, not an Article",
-                                hint="pass the canonical articles of one story")
+            raise AnalysisError(
+                f"find_claims: item {index} is {type(article).__name__}, not an Article",
+                hint="pass the canonical articles of one story",
+            )
     docs_of = dict(docs or {})
     sentences_of = dict(sentences or {})
     missing = [a for a in articles if a.id not in sentences_of or a.id not in docs_of]
@@ -334,7 +377,10 @@ def find_claims(
 
     # --- score candidate pairs of different articles once
     cross = np.array([[a.article_id != b.article_id for b in statements] for a in statements])
-    candidates: list[tuple[int, int]] = [(int(i), int(j)) for i, j in np.argwhere(np.triu(cross & (similarity >= options.candidate_similarity), 1)).tolist()]
+    candidates: list[tuple[int, int]] = [
+        (int(i), int(j))
+        for i, j in np.argwhere(np.triu(cross & (similarity >= options.candidate_similarity), 1)).tolist()
+    ]
     from ..nli import LABELS, PairOptions, PairResult, features_of, pair_kind
 
     pair_options = PairOptions(contradiction_threshold=options.contradiction_threshold)
@@ -343,19 +389,30 @@ def find_claims(
     if candidates:
         matrix, seen = features_of(encoded, candidates)
         proba = model.proba_from_features(matrix)
-        for pair, row, seen_in_pair, label_ in zip(candidates, proba, seen, model.labels_from_proba(proba, pair_options)):
+        for pair, row, seen_in_pair, label_ in zip(
+            candidates, proba, seen, model.labels_from_proba(proba, pair_options)
+        ):
             kind, reason = pair_kind(seen_in_pair) if label_ == "contradiction" else (None, "")
             results[pair] = PairResult(label_, {name: float(p) for name, p in zip(LABELS, row)}, kind, reason)
-            clash[pair] = bool(seen_in_pair.number_clash or seen_in_pair.date_clash or seen_in_pair.negation_clash
-                               or seen_in_pair.antonym)
+            clash[pair] = bool(
+                seen_in_pair.number_clash
+                or seen_in_pair.date_clash
+                or seen_in_pair.negation_clash
+                or seen_in_pair.antonym
+            )
 
     def same(i: int, j: int) -> bool:
         """Two statements of different articles state the same fact: close in meaning, and the
         pair model sees nothing in one that the other denies or counts differently."""
         pair = (min(i, j), max(i, j))
-        return (bool(cross[i, j]) and float(similarity[i, j]) >= options.same_similarity
-                and pair in results and results[pair].label != "contradiction" and not clash[pair]
-                and results[pair].probabilities["same"] >= options.same_probability)
+        return (
+            bool(cross[i, j])
+            and float(similarity[i, j]) >= options.same_similarity
+            and pair in results
+            and results[pair].label != "contradiction"
+            and not clash[pair]
+            and results[pair].probabilities["same"] >= options.same_probability
+        )
 
     # --- disputes: reported disputes first (they name the parties), then the model's contradictions
     disputes: list[Dispute] = []
@@ -371,9 +428,13 @@ def find_claims(
             continue
         if not is_rebuttal(s.text):
             continue
-        earlier = [m for m in by_article[s.article_id]
-                   if 0 < s.index - statements[m].index <= options.rebuttal_window and m not in in_dispute
-                   and actors.is_attributed(statements[m])]
+        earlier = [
+            m
+            for m in by_article[s.article_id]
+            if 0 < s.index - statements[m].index <= options.rebuttal_window
+            and m not in in_dispute
+            and actors.is_attributed(statements[m])
+        ]
         if not earlier:
             continue
         m = max(earlier, key=lambda x: float(similarity[k, x]))
@@ -382,12 +443,16 @@ def find_claims(
         claimed, rebutting = statements[m], s
         if _same_actor(actors.of(claimed)[0], actors.of(rebutting)[0]):
             continue  # one speaker restating or qualifying their own words is no dispute
-        disputes.append(Dispute(
-            id="", kind="reported_dispute", score=float(similarity[k, m]),
-            sides=[actors.side(claimed),
-                   actors.side(rebutting)],
-            evidence=[claimed.evidence(), rebutting.evidence()],
-            explanation="the coverage reports that the second statement contests the first"))
+        disputes.append(
+            Dispute(
+                id="",
+                kind="reported_dispute",
+                score=float(similarity[k, m]),
+                sides=[actors.side(claimed), actors.side(rebutting)],
+                evidence=[claimed.evidence(), rebutting.evidence()],
+                explanation="the coverage reports that the second statement contests the first",
+            )
+        )
         in_dispute.update((k, m))
     if options.cross_article_disputes:
         for (i, j), result in sorted(results.items(), key=lambda item: -item[1].probabilities["contradiction"]):
@@ -395,10 +460,16 @@ def find_claims(
                 continue
             kind = result.kind if result.kind in ("number", "date_time") else "fact"
             a, b = statements[i], statements[j]
-            disputes.append(Dispute(
-                id="", kind=kind, score=result.probabilities["contradiction"],
-                sides=[actors.side(a), actors.side(b)],
-                evidence=[a.evidence(), b.evidence()], explanation=result.reason or "the two outlets state incompatible things"))
+            disputes.append(
+                Dispute(
+                    id="",
+                    kind=kind,
+                    score=result.probabilities["contradiction"],
+                    sides=[actors.side(a), actors.side(b)],
+                    evidence=[a.evidence(), b.evidence()],
+                    explanation=result.reason or "the two outlets state incompatible things",
+                )
+            )
             in_dispute.update((i, j))
 
     # --- claims: statements of different articles that state the same fact, pairwise
@@ -422,9 +493,15 @@ def find_claims(
             continue
         group = sorted(group)
         centre = max(group, key=lambda k: (sum(float(similarity[k, m]) for m in group), -len(statements[k].text)))
-        claim = Claim(id=f"claim-{len(claims) + 1}", text=statements[centre].text, sources=[statements[k].evidence() for k in group])
+        claim = Claim(
+            id=f"claim-{len(claims) + 1}",
+            text=statements[centre].text,
+            sources=[statements[k].evidence() for k in group],
+        )
         for k in group:
-            stance = "disagree" if k in in_dispute else ("report" if is_contested_report(statements[k].text) else "agree")
+            stance = (
+                "disagree" if k in in_dispute else ("report" if is_contested_report(statements[k].text) else "agree")
+            )
             previous = claim.stance_by_source.get(statements[k].article_id)
             if previous is None or STANCES.index(stance) > STANCES.index(previous):
                 claim.stance_by_source[statements[k].article_id] = stance
@@ -441,14 +518,20 @@ def find_claims(
             for m in range(n):
                 if m == k or (statements[m].article_id, statements[m].start) in used:
                     continue
-                supports = same(k, m) if dispute.kind != "reported_dispute" else _supports(side, statements[m], actors, float(similarity[k, m]), options)
+                supports = (
+                    same(k, m)
+                    if dispute.kind != "reported_dispute"
+                    else _supports(side, statements[m], actors, float(similarity[k, m]), options)
+                )
                 if supports and statements[m].article_id not in side.article_ids:
                     side.sources.append(statements[m].evidence())
                     used.add((statements[m].article_id, statements[m].start))
     disputes.sort(key=lambda d: (DISPUTE_KINDS.index(d.kind), -d.score))
     for number, dispute in enumerate(disputes, 1):
         dispute.id = f"dispute-{number}"
-    log.info("claims: %d statements, %d scored pairs, %d claims, %d disputes", n, len(results), len(claims), len(disputes))
+    log.info(
+        "claims: %d statements, %d scored pairs, %d claims, %d disputes", n, len(results), len(claims), len(disputes)
+    )
     return ClaimsResult(claims=claims, disagreements=disputes)
 
 
@@ -457,7 +540,9 @@ def _same_actor(a: str, b: str) -> bool:
     return bool(a) and bool(b) and (a == b or a in b or b in a)
 
 
-def _supports(side: Side, statement: _Statement, actors: "_ActorFinder", similarity: float, options: ClaimOptions) -> bool:
+def _supports(
+    side: Side, statement: _Statement, actors: "_ActorFinder", similarity: float, options: ClaimOptions
+) -> bool:
     """A statement supports a side of a reported dispute when it reports the words of an actor of
     the same side (the Kremlin noted …: Russia) about the same thing, and does not contest anything."""
     if side.side is None or similarity < options.support_similarity or is_rebuttal(statement.text):
@@ -467,7 +552,7 @@ def _supports(side: Side, statement: _Statement, actors: "_ActorFinder", similar
 
 
 def _sentence_dispute(statement: _Statement, actors: "_ActorFinder") -> Dispute | None:
-    """"While the American side claims X, the Kremlin states Y": two attributed accounts set
+    """ "While the American side claims X, the Kremlin states Y": two attributed accounts set
     against each other in one sentence, by two different actors, is a reported dispute."""
     match = _CONTRAST_LEAD.match(statement.text) or _CONTRAST_MID.match(statement.text)
     if not match:
@@ -482,8 +567,14 @@ def _sentence_dispute(statement: _Statement, actors: "_ActorFinder") -> Dispute 
         sides.append(Side(actor, words, [statement.evidence()], side))
     if _same_actor(sides[0].actor, sides[1].actor) or (sides[0].side and sides[0].side == sides[1].side):
         return None
-    return Dispute(id="", kind="reported_dispute", score=1.0, sides=sides, evidence=[statement.evidence(), statement.evidence()],
-                   explanation="one sentence sets two accounts against each other")
+    return Dispute(
+        id="",
+        kind="reported_dispute",
+        score=1.0,
+        sides=sides,
+        evidence=[statement.evidence(), statement.evidence()],
+        explanation="one sentence sets two accounts against each other",
+    )
 
 
 class _ActorFinder:
@@ -492,8 +583,13 @@ class _ActorFinder:
 
     _PRONOUNS = frozenset("it he she they we i you this that who which there".split())
 
-    def __init__(self, articles: Mapping[str, Article], docs: Mapping[str, "Doc"],
-                 resolvers: Mapping[str, Callable[[str, int, int], Any]], sentences: Mapping[str, Sequence[Sentence]]) -> None:
+    def __init__(
+        self,
+        articles: Mapping[str, Article],
+        docs: Mapping[str, "Doc"],
+        resolvers: Mapping[str, Callable[[str, int, int], Any]],
+        sentences: Mapping[str, Sequence[Sentence]],
+    ) -> None:
         self.articles, self.docs, self.sentences = articles, docs, sentences
         self.resolvers = dict(resolvers)
 
@@ -502,11 +598,11 @@ class _ActorFinder:
         actor, side = self.speaker(statement.article_id, statement.start, statement.end)
         if not actor:
             actor, side = self.subject(statement)
-        if not actor and any(mark in statement.text for mark in "\"“”"):
+        if not actor and any(mark in statement.text for mark in '"“”'):
             # a quoted sentence: its speaker is named in the sentence before or after ("…," Trump said.)
             own = self.sentences.get(statement.article_id, ())
             for neighbour in (statement.index - 1, statement.index + 1):
-                if 0 <= neighbour < len(own) and any(mark in own[neighbour].text for mark in "\"“”"):
+                if 0 <= neighbour < len(own) and any(mark in own[neighbour].text for mark in '"“”'):
                     actor, side = self.speaker(statement.article_id, own[neighbour].start, own[neighbour].end)
                     if actor:
                         break
@@ -533,12 +629,13 @@ class _ActorFinder:
 
     def is_attributed(self, statement: _Statement) -> bool:
         """Whether a statement is someone's words: a quotation, or a reporting verb with a named subject."""
-        if any(mark in statement.text for mark in "\"“”"):
+        if any(mark in statement.text for mark in '"“”'):
             return True
         return bool(self.speaker(statement.article_id, statement.start, statement.end, pronouns=True)[0])
 
-    def speaker(self, article_id: str, start: int, end: int, *, leading: bool = False,
-                pronouns: bool = False) -> tuple[str, str | None]:
+    def speaker(
+        self, article_id: str, start: int, end: int, *, leading: bool = False, pronouns: bool = False
+    ) -> tuple[str, str | None]:
         """The speaker of the clause at ``start:end`` and its side, or ("", None). With ``leading``
         only a subject that opens the clause counts ("the Kremlin's press release clearly states …");
         with ``pronouns`` a pronoun subject counts too ("They argued …")."""
@@ -553,7 +650,11 @@ class _ActorFinder:
             if token.lemma_.lower() not in reporting and token.lower_ not in reporting:
                 continue
             for child in token.children:
-                if child.dep_ in ("nsubj", "nsubjpass") and child.i >= span.start and (pronouns or child.lower_ not in self._PRONOUNS):
+                if (
+                    child.dep_ in ("nsubj", "nsubjpass")
+                    and child.i >= span.start
+                    and (pronouns or child.lower_ not in self._PRONOUNS)
+                ):
                     if leading and child.left_edge.i > span.start + 2:
                         continue
                     words = _noun_chunk(doc, child)
@@ -563,7 +664,7 @@ class _ActorFinder:
             if token.lower_ == "according" and token.i + 2 <= span.end and doc[token.i + 1].lower_ == "to":
                 obj = [c for c in doc[token.i + 1].children if c.dep_ == "pobj"]
                 if obj:
-                    words = doc[obj[0].left_edge.i: obj[0].right_edge.i + 1]
+                    words = doc[obj[0].left_edge.i : obj[0].right_edge.i + 1]
                     return self._resolve(article_id, words.text, words.start_char, words.end_char)
         return "", None
 
@@ -572,7 +673,9 @@ class _ActorFinder:
         if resolver is None and article_id in self.articles and article_id in self.docs:
             from .sides import default_actor_resolver
 
-            resolver = self.resolvers[article_id] = default_actor_resolver(self.articles[article_id], self.docs[article_id])
+            resolver = self.resolvers[article_id] = default_actor_resolver(
+                self.articles[article_id], self.docs[article_id]
+            )
         found = resolver(text, start, end) if resolver is not None else None
         if found is None:
             return text, side_of(text)
@@ -587,10 +690,23 @@ def _noun_chunk(doc: "Doc", token: Any) -> Any:
     local radio station,"); its whole subtree when the parser made no chunk of it."""
     sentence = token.sent
     chunk = next((c for c in sentence.noun_chunks if c.start <= token.i < c.end), None)
-    return chunk if chunk is not None else doc[token.left_edge.i: token.right_edge.i + 1]
+    return chunk if chunk is not None else doc[token.left_edge.i : token.right_edge.i + 1]
 
 
 __all__ = [
-    "DISPUTE_KINDS", "NAME", "SECTIONS", "STANCES", "Claim", "ClaimOptions", "ClaimsResult", "Dispute", "Evidence", "Options",
-    "Side", "find_claims", "is_contested_report", "is_rebuttal", "run",
+    "DISPUTE_KINDS",
+    "NAME",
+    "SECTIONS",
+    "STANCES",
+    "Claim",
+    "ClaimOptions",
+    "ClaimsResult",
+    "Dispute",
+    "Evidence",
+    "Options",
+    "Side",
+    "find_claims",
+    "is_contested_report",
+    "is_rebuttal",
+    "run",
 ]

@@ -74,8 +74,7 @@ class EntityOptions:
                 hint=f"choose among {sorted(ENTITY_TYPES)}",
             )
         if self.max_role_tokens < 1:
-            raise OptionsError(f"max_role_tokens={self.max_role_tokens} must be at least 1",
-                               hint="the default is 25")
+            raise OptionsError(f"max_role_tokens={self.max_role_tokens} must be at least 1", hint="the default is 25")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +89,14 @@ class Mention:
     kind: str = "name"  # "name" (NER), "alias" (surname or acronym found by string) or "descriptor"
 
     def to_json(self) -> dict[str, Any]:
-        return {"article": self.article, "start": self.start, "end": self.end, "text": self.text,
-                "entity": self.entity, "kind": self.kind}
+        return {
+            "article": self.article,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "entity": self.entity,
+            "kind": self.kind,
+        }
 
 
 @dataclass(slots=True)
@@ -107,9 +112,15 @@ class Entity:
     affiliation: str | None = None  # id of the country/organisation it belongs to or speaks for
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "type": self.type, "aliases": list(self.aliases),
-                "roles": list(self.roles), "affiliation": self.affiliation,
-                "mentions": [m.to_json() for m in self.mentions]}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": self.type,
+            "aliases": list(self.aliases),
+            "roles": list(self.roles),
+            "affiliation": self.affiliation,
+            "mentions": [m.to_json() for m in self.mentions],
+        }
 
 
 @dataclass(slots=True)
@@ -141,8 +152,9 @@ class EntityTable:
                 best, best_overlap = mention, overlap
         return self.entities.get(best.entity) if best else None
 
-    def find_by_role(self, words: Sequence[str], article_id: str | None = None,
-                     before: int | None = None) -> Entity | None:
+    def find_by_role(
+        self, words: Sequence[str], article_id: str | None = None, before: int | None = None
+    ) -> Entity | None:
         """The entity whose role ends with the descriptor's head noun and agrees with its adjectives.
 
         ``words`` are the lower-cased descriptor words without the article ("russian", "president").
@@ -181,8 +193,13 @@ def merge_tables(tables: Iterable[Sequence[Entity]]) -> list[Entity]:
             known = merged.get(entity.id)
             if known is None:
                 merged[entity.id] = Entity(
-                    id=entity.id, name=entity.name, type=entity.type, aliases=list(entity.aliases),
-                    roles=list(entity.roles), mentions=list(entity.mentions), affiliation=entity.affiliation,
+                    id=entity.id,
+                    name=entity.name,
+                    type=entity.type,
+                    aliases=list(entity.aliases),
+                    roles=list(entity.roles),
+                    mentions=list(entity.mentions),
+                    affiliation=entity.affiliation,
                 )
                 continue
             known.aliases = sorted(set(known.aliases) | set(entity.aliases))
@@ -199,7 +216,7 @@ def _norm(text: str) -> str:
     text = re.sub(r"[’']s$", "", text.strip())
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"^(the|The)\s+", "", text)
-    return text.strip(" ,.;:-—–\"“”‘’()")
+    return text.strip(' ,.;:-—–"“”‘’()')
 
 
 def _key(text: str) -> str:
@@ -220,7 +237,9 @@ def _strip_person_span(span: "Span") -> tuple[int, int, list[str]]:
     start, end = span.start, span.end
     titles = []
     doc = span.doc
-    while start < end - 1 and (doc[start].lower_ in _g().titles or doc[start].lower_ in _g().demonyms or doc[start].ent_type_ == "NORP"):
+    while start < end - 1 and (
+        doc[start].lower_ in _g().titles or doc[start].lower_ in _g().demonyms or doc[start].ent_type_ == "NORP"
+    ):
         titles.append(doc[start].text)
         start += 1
     while end > start + 1 and doc[end - 1].text in {"'s", "’s", "'", "’"}:
@@ -240,8 +259,12 @@ def _pre_title(doc: "Doc", start: int) -> list[str]:
             break
         if tok.ent_type_ in {"PERSON", "DATE", "CARDINAL", "TIME"}:
             break
-        title_like = tok.lower_ in _g().titles or tok.lower_ in _g().demonyms or tok.ent_type_ in {"NORP", "GPE", "ORG"} or (
-            tok.is_title and tok.pos_ in {"PROPN", "NOUN", "ADJ"} and tok.i > tok.sent.start)
+        title_like = (
+            tok.lower_ in _g().titles
+            or tok.lower_ in _g().demonyms
+            or tok.ent_type_ in {"NORP", "GPE", "ORG"}
+            or (tok.is_title and tok.pos_ in {"PROPN", "NOUN", "ADJ"} and tok.i > tok.sent.start)
+        )
         if not title_like:
             break
         words.insert(0, tok.text)
@@ -262,8 +285,9 @@ def _apposition(doc: "Doc", head: "Token", max_tokens: int) -> str | None:
             # Cut at a relative clause, a parenthesis or the next comma-separated clause verb.
             cut = len(tokens)
             for k, t in enumerate(tokens):
-                if t.i > child.i and (t.dep_ == "relcl" or (t.dep_ == "acl" and t.pos_ == "VERB")
-                                      or t.lower_ in {"who", "which", "whose"}):
+                if t.i > child.i and (
+                    t.dep_ == "relcl" or (t.dep_ == "acl" and t.pos_ == "VERB") or t.lower_ in {"who", "which", "whose"}
+                ):
                     cut = k
                     break
                 if t.text in {"(", "—", "–", ";"} and k:
@@ -278,7 +302,7 @@ def _apposition(doc: "Doc", head: "Token", max_tokens: int) -> str | None:
                 return None
             if tokens[0].ent_type_ == "PERSON" or not any(t.pos_ == "NOUN" for t in tokens):
                 return None
-            return doc[tokens[0].i: tokens[-1].i + 1].text
+            return doc[tokens[0].i : tokens[-1].i + 1].text
     return None
 
 
@@ -338,7 +362,11 @@ def _collect(article: Article, doc: "Doc", options: EntityOptions) -> list[_RawM
                 roles.append(appos)
                 a_start = doc.text.find(appos, doc[end - 1].idx)
                 for other in doc.ents:
-                    if other.label_ in {"ORG", "GPE"} and other.start_char >= a_start and other.end_char <= a_start + len(appos):
+                    if (
+                        other.label_ in {"ORG", "GPE"}
+                        and other.start_char >= a_start
+                        and other.end_char <= a_start + len(appos)
+                    ):
                         role_orgs.append((other.start_char, other.end_char))
                 for word in appos.split()[:4]:
                     nationality = nationality or _g().demonyms.get(word.lower())
@@ -353,8 +381,9 @@ def _collect(article: Article, doc: "Doc", options: EntityOptions) -> list[_RawM
         text = span.text.strip()
         if not text or not any(c.isalpha() for c in text):
             continue
-        found.append(_RawMention(article.id, span.start_char, span.end_char, text, label, roles,
-                                 role_orgs, nationality))
+        found.append(
+            _RawMention(article.id, span.start_char, span.end_char, text, label, roles, role_orgs, nationality)
+        )
     return found
 
 
@@ -367,8 +396,9 @@ def _canonical_key(raw: _RawMention) -> tuple[str, str]:
         return "ORG", _g().place_names[key].lower()
     if key in _g().place_names or key in _g().seats:
         # Tables beat NER labels: "Kyiv" tagged PERSON is still the Ukrainian capital.
-        return ("PLACE" if key in _g().place_names or raw.type in {"GPE", "LOC", "FAC", "PERSON", "NORP"}
-                else raw.type), _g().place_names.get(key, key).lower() if key in _g().place_names else key
+        return (
+            "PLACE" if key in _g().place_names or raw.type in {"GPE", "LOC", "FAC", "PERSON", "NORP"} else raw.type
+        ), _g().place_names.get(key, key).lower() if key in _g().place_names else key
     if raw.type in {"GPE", "LOC", "ORG", "NORP"} and key in _g().place_names:
         return "PLACE", _g().place_names[key].lower()
     if raw.type in {"GPE", "LOC", "FAC"}:
@@ -399,8 +429,10 @@ def extract_entities(
     for article in articles:
         doc = docs[article.id]
         if doc.text != article.text:
-            raise AnalysisError(f"the spaCy Doc given for article {article.id} is not a parse of its text",
-                                hint="pass docs={article.id: parse([article.text])[0]} or leave docs out")
+            raise AnalysisError(
+                f"the spaCy Doc given for article {article.id} is not a parse of its text",
+                hint="pass docs={article.id: parse([article.text])[0]} or leave docs out",
+            )
         raw.extend(_collect(article, doc, options))
 
     # 1. group by key; people first by full name.
@@ -419,8 +451,11 @@ def extract_entities(
     for key in [k for k in groups if k[0] in {"ORG", "PLACE", "NORP", "FAC"}]:
         target = person_forms.get(key[1])
         if target and key[1] not in _g().seats and key[1] not in _g().place_names:
-            person_count = sum(len(v) for k, v in groups.items()
-                               if k[0] == "PERSON" and (k[1] == key[1] or k[1].endswith(" " + key[1])))
+            person_count = sum(
+                len(v)
+                for k, v in groups.items()
+                if k[0] == "PERSON" and (k[1] == key[1] or k[1].endswith(" " + key[1]))
+            )
             if person_count * 5 >= len(groups[key]):
                 groups[target].extend(groups.pop(key))
 
@@ -481,8 +516,10 @@ def extract_entities(
                 if role not in roles:
                     roles.append(role)
         entity.roles = roles
-        entity.mentions = [Mention(m.article, m.start, m.end, m.text, entity.id)
-                           for m in sorted(members, key=lambda m: (m.article, m.start))]
+        entity.mentions = [
+            Mention(m.article, m.start, m.end, m.text, entity.id)
+            for m in sorted(members, key=lambda m: (m.article, m.start))
+        ]
         table.entities[entity.id] = entity
         key_to_id[key] = entity.id
 
@@ -494,8 +531,12 @@ def extract_entities(
     _add_alias_mentions(table, articles)
     for entity in table:
         entity.mentions.sort(key=lambda m: (m.article, m.start))
-    log.info("entities: %d canonical entities from %d mentions in %d articles",
-             len(table), sum(len(e.mentions) for e in table), len(articles))
+    log.info(
+        "entities: %d canonical entities from %d mentions in %d articles",
+        len(table),
+        sum(len(e.mentions) for e in table),
+        len(articles),
+    )
     return table
 
 
@@ -515,7 +556,8 @@ def _link_affiliations(
                 for start, end in m.role_orgs:
                     for okey, omembers in groups.items():
                         if okey[0] in {"ORG", "PLACE"} and any(
-                                o.article == m.article and o.start >= start and o.end <= end for o in omembers):
+                            o.article == m.article and o.start >= start and o.end <= end for o in omembers
+                        ):
                             target = key_to_id[okey]
                             break
                     if target:
@@ -539,8 +581,11 @@ def _link_described_affiliations(table: EntityTable, key_to_id: dict[tuple[str, 
         if entity.type != "PERSON" or entity.affiliation:
             continue
         countries = Counter(
-            country for m in entity.mentions if m.kind == "descriptor"
-            for word in re.findall(r"[A-Za-z.]+", m.text) if (country := _g().demonyms.get(word.lower()))
+            country
+            for m in entity.mentions
+            if m.kind == "descriptor"
+            for word in re.findall(r"[A-Za-z.]+", m.text)
+            if (country := _g().demonyms.get(word.lower()))
         )
         if countries:
             target = key_to_id.get(("PLACE", countries.most_common(1)[0][0].lower()))
@@ -552,7 +597,8 @@ _DESCRIPTOR = re.compile(
     r"\b([Tt]he)\s+((?:[A-Z][\w.]*\s+|[a-z][a-z-]+\s+){0,2}?)"
     r"(president|prime minister|chancellor|minister|secretary|leader|official|spokesman|spokeswoman|"
     r"spokesperson|senator|governor|mayor|diplomat|ambassador|general|king|premier|envoy|"
-    r"analyst|expert|professor|lecturer|chairman|director|chief|commander)\b")
+    r"analyst|expert|professor|lecturer|chairman|director|chief|commander)\b"
+)
 
 
 def _role_fits(role: str, head: str, modifiers: Sequence[str]) -> bool:
@@ -566,8 +612,9 @@ def _role_fits(role: str, head: str, modifiers: Sequence[str]) -> bool:
     return all(w in modifiers for w in extra)
 
 
-def _find_by_role(table: EntityTable, words: Sequence[str], article_id: str | None,
-                  before: int | None) -> Entity | None:
+def _find_by_role(
+    table: EntityTable, words: Sequence[str], article_id: str | None, before: int | None
+) -> Entity | None:
     words = [w.lower() for w in words if w]
     if not words:
         return None
@@ -608,8 +655,7 @@ def _find_by_role(table: EntityTable, words: Sequence[str], article_id: str | No
 def _add_descriptor_mentions(table: EntityTable, article: Article, doc: "Doc") -> None:
     # Nationality and country words inside a descriptor ("the American president") stay mentions
     # of their own; only a person's name there means the words are not a bare descriptor.
-    taken = [(m.start, m.end) for m in table.mentions_in(article.id)
-             if table.entities[m.entity].type == "PERSON"]
+    taken = [(m.start, m.end) for m in table.mentions_in(article.id) if table.entities[m.entity].type == "PERSON"]
     for match in _DESCRIPTOR.finditer(article.text):
         start, end = match.start(), match.end()
         if any(s < end and start < e for s, e in taken):

@@ -76,15 +76,26 @@ class EventOptions:
         for name in ("background_days", "undated_background_years"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
-                raise OptionsError(f"EventOptions.{name} must be a non-negative integer, got {value!r}", hint="e.g. 30 days / 3 years")
+                raise OptionsError(
+                    f"EventOptions.{name} must be a non-negative integer, got {value!r}", hint="e.g. 30 days / 3 years"
+                )
         for name in ("merge_similarity", "merge_overlap"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
-                raise OptionsError(f"EventOptions.{name} must be a number in (0, 1], got {value!r}", hint="higher merges fewer mentions")
+                raise OptionsError(
+                    f"EventOptions.{name} must be a number in (0, 1], got {value!r}",
+                    hint="higher merges fewer mentions",
+                )
         if not isinstance(self.max_text_chars, int) or self.max_text_chars < 40:
-            raise OptionsError(f"EventOptions.max_text_chars must be an integer >= 40, got {self.max_text_chars!r}", hint="the default is 400")
+            raise OptionsError(
+                f"EventOptions.max_text_chars must be an integer >= 40, got {self.max_text_chars!r}",
+                hint="the default is 400",
+            )
         if not isinstance(self.use_embeddings, bool):
-            raise OptionsError("EventOptions.use_embeddings must be True or False", hint="pass use_embeddings=False to compare words only")
+            raise OptionsError(
+                "EventOptions.use_embeddings must be True or False",
+                hint="pass use_embeddings=False to compare words only",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +110,14 @@ class EventMention:
     value: str  # its TIMEX3 value against the article's date (XXXX-WXX-2 when undated)
 
     def to_json(self) -> dict[str, Any]:
-        return {"article": self.article, "start": self.start, "end": self.end, "trigger": self.trigger, "expression": self.expression, "value": self.value}
+        return {
+            "article": self.article,
+            "start": self.start,
+            "end": self.end,
+            "trigger": self.trigger,
+            "expression": self.expression,
+            "value": self.value,
+        }
 
 
 @dataclass(slots=True)
@@ -146,7 +164,17 @@ class StoryEvent:
 # --- calendar values ------------------------------------------------------------------------------
 
 _SEASON_START = {"WI": 1, "SP": 3, "SU": 6, "FA": 9}
-_PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "season": 3, "quarter": 3, "half": 4, "year": 5, "decade": 6, "century": 7}
+_PRECISION_RANK = {
+    "day": 0,
+    "week": 1,
+    "month": 2,
+    "season": 3,
+    "quarter": 3,
+    "half": 4,
+    "year": 5,
+    "decade": 6,
+    "century": 7,
+}
 
 
 def period(value: str) -> tuple[dt.date, dt.date, str] | None:
@@ -279,18 +307,41 @@ def governing_predicate(span: Any, *, model: TriggerModel | None = None, min_pro
             return token if token.pos_ in ("VERB", "AUX") else None
         if head.pos_ in ("VERB", "AUX"):
             return head
-        if head.pos_ == "NOUN" and event_probability(head, model) >= min_probability and token.dep_ in ("poss", "compound", "nmod", "npadvmod", "pobj", "amod"):
+        if (
+            head.pos_ == "NOUN"
+            and event_probability(head, model) >= min_probability
+            and token.dep_ in ("poss", "compound", "nmod", "npadvmod", "pobj", "amod")
+        ):
             return head
         token = head
     return None
 
 
 _FUTURE_AUX = {"will", "'ll", "shall", "wo", "ll"}
-_PLAN_HEADS = {"plan", "expect", "schedule", "set", "due", "intend", "aim", "hope", "prepare", "slate", "propose", "going", "vow", "promise", "threaten", "likely", "poised", "about"}
+_PLAN_HEADS = {
+    "plan",
+    "expect",
+    "schedule",
+    "set",
+    "due",
+    "intend",
+    "aim",
+    "hope",
+    "prepare",
+    "slate",
+    "propose",
+    "going",
+    "vow",
+    "promise",
+    "threaten",
+    "likely",
+    "poised",
+    "about",
+}
 
 
 def _advice(predicate: Any) -> bool:
-    """"should guide", "must stop": advice or obligation, not an event that happened or is planned."""
+    """ "should guide", "must stop": advice or obligation, not an event that happened or is planned."""
     return any(child.dep_ == "aux" and child.lower_ in ("should", "must", "ought") for child in predicate.children)
 
 
@@ -355,7 +406,9 @@ def _usable_anchor(article: Article) -> str | None:
     if value and re.match(r"^\d{4}-\d{2}-\d{2}$", str(value)):
         return str(value)
     if value:
-        log.warning("article %s has an unreadable publication date %r; its relative dates stay relative", article.id, value)
+        log.warning(
+            "article %s has an unreadable publication date %r; its relative dates stay relative", article.id, value
+        )
     return None
 
 
@@ -397,7 +450,9 @@ def _since(span: Any) -> bool:
     """The expression is the start of a span of time ("since 1945", "ever since March")."""
     for token in span:
         head = token.head
-        if head.lower_ == "since" or (token.i > 0 and token.doc[token.i - 1].lower_ == "since" and token.i == span.start):
+        if head.lower_ == "since" or (
+            token.i > 0 and token.doc[token.i - 1].lower_ == "since" and token.i == span.start
+        ):
             return True
     return bool(span.start > 0 and span.doc[span.start - 1].lower_ == "since")
 
@@ -409,7 +464,9 @@ def _clause_text(predicate: Any | None, sentence: Any) -> str:
     return " ".join(t.text for t in subtree[:60]) if subtree else sentence.text
 
 
-def _article_candidates(article: Article, rank: int, doc: Any, options: EventOptions, model: TriggerModel | None) -> list[_Candidate]:
+def _article_candidates(
+    article: Article, rank: int, doc: Any, options: EventOptions, model: TriggerModel | None
+) -> list[_Candidate]:
     text = article.text or ""
     anchor = _usable_anchor(article)
     timexes = find_timexes(text, anchor=anchor, doc=doc, options=options.timex)
@@ -445,7 +502,10 @@ def _article_candidates(article: Article, rank: int, doc: Any, options: EventOpt
     return out
 
 
-_WEEKDAY_ONLY = re.compile(r"^(?:(?:this|next|coming)\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:\s+(?:morning|afternoon|evening|night))?$", re.I)
+_WEEKDAY_ONLY = re.compile(
+    r"^(?:(?:this|next|coming)\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:\s+(?:morning|afternoon|evening|night))?$",
+    re.I,
+)
 
 
 def _forward(timex: Timex, anchor: str | None) -> Timex:
@@ -458,11 +518,26 @@ def _forward(timex: Timex, anchor: str | None) -> Timex:
     if found is None or found[2] != "day" or found[0] >= today:
         return timex
     day = found[0] + dt.timedelta(days=7 * ((today - found[0]).days // 7 + 1))
-    return Timex(start=timex.start, end=timex.end, text=timex.text, type=timex.type, value=day.isoformat() + timex.value[10:], mod=timex.mod)
+    return Timex(
+        start=timex.start,
+        end=timex.end,
+        text=timex.text,
+        type=timex.type,
+        value=day.isoformat() + timex.value[10:],
+        mod=timex.mod,
+    )
 
 
 def _candidate(
-    article: Article, rank: int, index: int, sentence: Any, span: Any, timex: Timex, predicate: Any, anchor: str | None, options: EventOptions
+    article: Article,
+    rank: int,
+    index: int,
+    sentence: Any,
+    span: Any,
+    timex: Timex,
+    predicate: Any,
+    anchor: str | None,
+    options: EventOptions,
 ) -> _Candidate:
     when = tense(predicate)
     if when == "future":
@@ -479,9 +554,16 @@ def _candidate(
     relative = note = None
     if date is None:
         relative = timex.text
-        note = f"{timex.text}, in an undated article" if anchor is None else f"{timex.text} (the date cannot be resolved)"
+        note = (
+            f"{timex.text}, in an undated article" if anchor is None else f"{timex.text} (the date cannot be resolved)"
+        )
     mention = EventMention(
-        article=article.id, start=sentence.start_char, end=sentence.end_char, trigger=predicate.text, expression=timex.text, value=timex.value
+        article=article.id,
+        start=sentence.start_char,
+        end=sentence.end_char,
+        trigger=predicate.text,
+        expression=timex.text,
+        value=timex.value,
     )
     return _Candidate(
         mention=mention,
@@ -498,7 +580,9 @@ def _candidate(
     )
 
 
-def _mark_background(candidates: list[_Candidate], articles: Sequence[Article], options: EventOptions, latest: dt.date) -> None:
+def _mark_background(
+    candidates: list[_Candidate], articles: Sequence[Article], options: EventOptions, latest: dt.date
+) -> None:
     """History quoted as context: an event that ended well before the story began."""
     dated = sorted(a for a in (_usable_anchor(x) for x in articles) if a)
     if dated:
@@ -531,18 +615,25 @@ def story_events(
         )
     for article in articles:
         if not isinstance(article, Article):
-            raise AnalysisError(f"story_events needs Article objects, got {type(article).__name__}", hint="pass the story's articles")
+            raise AnalysisError(
+                f"story_events needs Article objects, got {type(article).__name__}", hint="pass the story's articles"
+            )
     if docs is None:
         from ..resources import nlp
 
         docs = list(nlp().pipe([a.text or "" for a in articles], batch_size=16))
-    ranked = sorted(range(len(articles)), key=lambda i: (_usable_anchor(articles[i]) is None, _usable_anchor(articles[i]) or "", i))
+    ranked = sorted(
+        range(len(articles)), key=lambda i: (_usable_anchor(articles[i]) is None, _usable_anchor(articles[i]) or "", i)
+    )
     model = trigger_model()
     candidates: list[_Candidate] = []
     for rank, i in enumerate(ranked):
         doc = docs[i]
         if getattr(doc, "text", None) != (articles[i].text or ""):
-            raise AnalysisError(f"the doc given for article {articles[i].id} is not of its text", hint="parse each article's text, in order")
+            raise AnalysisError(
+                f"the doc given for article {articles[i].id} is not of its text",
+                hint="parse each article's text, in order",
+            )
         candidates += _article_candidates(articles[i], rank, doc, options, model)
     _mark_background(candidates, articles, options, latest or dt.date.today())
     return _merge(candidates, options)
@@ -568,7 +659,11 @@ def _merge(candidates: list[_Candidate], options: EventOptions) -> list[StoryEve
         if a.date is not None and b.date is not None:
             return a.date == b.date
         if a.date is None and b.date is None:
-            return a.mention.value == b.mention.value and a.relative is not None and (a.relative or "").lower() == (b.relative or "").lower()
+            return (
+                a.mention.value == b.mention.value
+                and a.relative is not None
+                and (a.relative or "").lower() == (b.relative or "").lower()
+            )
         dated, undated = (a, b) if a.date is not None else (b, a)
         return compatible(undated.mention.value, dated.date or "")
 

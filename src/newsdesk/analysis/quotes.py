@@ -49,7 +49,8 @@ SECTIONS: tuple[str, ...] = ("quotes",)
 
 
 #: Reporting and belief verbs (lemmas) that always introduce an attribution.
-CUE_VERBS = frozenset("""
+CUE_VERBS = frozenset(
+    """
 say tell write note add claim argue state explain observe warn insist believe think conclude report
 announce declare suggest acknowledge admit assert contend emphasize emphasise stress predict ask
 reply respond recall agree deny complain comment remark confirm indicate show feel know estimate
@@ -57,9 +58,10 @@ suspect worry hope expect fear urge tweet post reveal maintain allege signal men
 reiterate repeat recommend propose demand wonder understand testify concede caution vow pledge
 promise boast joke retort counter question dispute charge accuse tout assure lament describe find
 decide realize realise doubt guess imagine assume
-""".split())
+""".split()
+)
 _PLAIN_CUES = frozenset({"say", "tell", "write", "add", "note", "tweet"})
-QUOTE_CHARS = set("\"“”«»„") | {"''", "``"}
+QUOTE_CHARS = set('"“”«»„') | {"''", "``"}
 _TWO_APOSTROPHES = re.compile(r"''|``")
 
 
@@ -67,6 +69,7 @@ def normalise_quote_marks(text: str) -> str:
     """``text`` with the two-apostrophe quotation marks of some outlets (``''Yes,'' he said``)
     turned into straight double quotes, offsets unchanged (the spare character becomes a space
     on the side away from the quoted words)."""
+
     def swap(match: "re.Match[str]") -> str:
         i = match.start()
         before = text[i - 1] if i else " "
@@ -113,11 +116,11 @@ class QuoteOptions:
 
     def __post_init__(self) -> None:
         if self.min_unattributed_words < 1:
-            raise OptionsError(f"min_unattributed_words={self.min_unattributed_words} must be at least 1",
-                               hint="the default is 6")
+            raise OptionsError(
+                f"min_unattributed_words={self.min_unattributed_words} must be at least 1", hint="the default is 6"
+            )
         if self.max_paragraphs < 1:
-            raise OptionsError(f"max_paragraphs={self.max_paragraphs} must be at least 1",
-                               hint="the default is 12")
+            raise OptionsError(f"max_paragraphs={self.max_paragraphs} must be at least 1", hint="the default is 12")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,11 +160,22 @@ class Quote:
     modality: str = "asserted"
 
     def to_json(self) -> dict[str, Any]:
-        return {"article": self.article, "speaker": self.speaker, "speaker_text": self.speaker_text,
-                "text": self.text, "direct": self.direct, "start": self.start, "end": self.end,
-                "cue": self.cue, "kind": self.kind, "speaker_start": self.speaker_start,
-                "speaker_end": self.speaker_end, "speakers": list(self.speakers),
-                "speaker_name": self.speaker_name, "modality": self.modality}
+        return {
+            "article": self.article,
+            "speaker": self.speaker,
+            "speaker_text": self.speaker_text,
+            "text": self.text,
+            "direct": self.direct,
+            "start": self.start,
+            "end": self.end,
+            "cue": self.cue,
+            "kind": self.kind,
+            "speaker_start": self.speaker_start,
+            "speaker_end": self.speaker_end,
+            "speakers": list(self.speakers),
+            "speaker_name": self.speaker_name,
+            "modality": self.modality,
+        }
 
 
 Options = QuoteOptions
@@ -180,17 +194,24 @@ class QuoteFindings:
 def run(context: "StoryContext", options: QuoteOptions) -> QuoteFindings:
     """Who said what in the story: :func:`find_quotes` on each member article, speakers
     resolved against the story's entities."""
-    return QuoteFindings(tuple(
-        quote for article in context.articles
-        for quote in find_quotes(article, context.doc(article.id), context.entities, options,
-                                 speakers=context.speakers(article.id) if options.coref else None)
-    ))
+    return QuoteFindings(
+        tuple(
+            quote
+            for article in context.articles
+            for quote in find_quotes(
+                article,
+                context.doc(article.id),
+                context.entities,
+                options,
+                speakers=context.speakers(article.id) if options.coref else None,
+            )
+        )
+    )
 
 
 def cue_candidates(doc: "Doc") -> list["Token"]:
     """Tokens that could be cues by their syntax: verbs with a clausal complement."""
-    return [t for t in doc if t.pos_ in {"VERB", "AUX"}
-            and any(c.dep_ in {"ccomp", "parataxis"} for c in t.children)]
+    return [t for t in doc if t.pos_ in {"VERB", "AUX"} and any(c.dep_ in {"ccomp", "parataxis"} for c in t.children)]
 
 
 def learn_cue_lemmas(
@@ -212,7 +233,9 @@ def learn_cue_lemmas(
             seen[lemma] += 1
             if any(s <= tok.idx < e for s, e in cue_spans):
                 hits[lemma] += 1
-    return frozenset(lemma for lemma, n in seen.items() if hits[lemma] >= min_count and hits[lemma] / n >= min_precision)
+    return frozenset(
+        lemma for lemma, n in seen.items() if hits[lemma] >= min_count and hits[lemma] / n >= min_precision
+    )
 
 
 _CONTENT_DEPS = ("ccomp", "parataxis", "xcomp", "dobj", "prep", "attr", "acomp", "dative")
@@ -252,8 +275,9 @@ def verb_candidates(doc: "Doc") -> list[tuple["Token", "Token | None", list["Tok
     return out
 
 
-def candidate_features(doc: "Doc", verb: "Token", subject: "Token | None", content: list["Token"],
-                       lemmas: frozenset[str]) -> list[str]:
+def candidate_features(
+    doc: "Doc", verb: "Token", subject: "Token | None", content: list["Token"], lemmas: frozenset[str]
+) -> list[str]:
     """Sparse binary features of one candidate (strings; weights live in the model file)."""
     lemma = verb.lemma_.lower()
     ctype = next((c.dep_ for c in verb.children if c.i == content[0].i or c.i in {t.i for t in content}), "?")
@@ -272,16 +296,31 @@ def candidate_features(doc: "Doc", verb: "Token", subject: "Token | None", conte
     first = content[0].lower_ if content else ""
     quoted = any(t.text in QUOTE_CHARS for t in content)
     return [
-        "bias", f"lemma={lemma}", f"lemma={lemma}|c={ctype}", f"c={ctype}", f"subj={subj_kind}",
-        f"lemma={lemma}|subj={subj_kind}", f"tag={verb.tag_}", f"dep={verb.dep_}",
-        f"lemma={lemma}|prt={particle}", f"lemma={lemma}|prep={prep}", f"lexicon={lemma in lemmas}",
-        f"neg={any(c.dep_ == 'neg' for c in verb.children)}", f"aux={'+'.join(sorted(aux))}",
-        f"len={min(len(content) // 5, 6)}", f"subjlemma={subj_lemma}",
+        "bias",
+        f"lemma={lemma}",
+        f"lemma={lemma}|c={ctype}",
+        f"c={ctype}",
+        f"subj={subj_kind}",
+        f"lemma={lemma}|subj={subj_kind}",
+        f"tag={verb.tag_}",
+        f"dep={verb.dep_}",
+        f"lemma={lemma}|prt={particle}",
+        f"lemma={lemma}|prep={prep}",
+        f"lexicon={lemma in lemmas}",
+        f"neg={any(c.dep_ == 'neg' for c in verb.children)}",
+        f"aux={'+'.join(sorted(aux))}",
+        f"len={min(len(content) // 5, 6)}",
+        f"subjlemma={subj_lemma}",
         f"verbpos={verb.pos_}",
         # v2: what is said or believed is often carried by the object noun ("expressed concern
         # about", "made the case for") or shows in the complement's first word ("that", "to").
-        f"obj={obj_lemma}", f"lemma={lemma}|obj={obj_lemma}", f"obj={obj_lemma}|prep={obj_prep}",
-        f"first={first}", f"c={ctype}|first={first}", f"quoted={quoted}", f"lemma={lemma}|dep={verb.dep_}",
+        f"obj={obj_lemma}",
+        f"lemma={lemma}|obj={obj_lemma}",
+        f"obj={obj_lemma}|prep={obj_prep}",
+        f"first={first}",
+        f"c={ctype}|first={first}",
+        f"quoted={quoted}",
+        f"lemma={lemma}|dep={verb.dep_}",
         f"lemma={lemma}|tag={verb.tag_}",
     ]
 
@@ -315,8 +354,7 @@ def train_candidate_model(
     matrix = vectorizer.fit_transform(rows)
     model = LogisticRegression(C=c, max_iter=2000, fit_intercept=False)
     model.fit(matrix, labels)
-    weights = {name: round(float(w), 4) for name, w in zip(vectorizer.feature_names_, model.coef_[0])
-               if abs(w) >= 1e-3}
+    weights = {name: round(float(w), 4) for name, w in zip(vectorizer.feature_names_, model.coef_[0]) if abs(w) >= 1e-3}
     return {"weights": weights, "threshold": 0.5}
 
 
@@ -400,8 +438,12 @@ def quotation_spans(text: str, max_paragraphs: int = 12) -> list[tuple[int, int]
                     if not prev:
                         j -= 1
                         continue
-                    whole = len(prev) == 1 and prev[0].opened and prev[0].start - p_start <= 1 and (
-                        not prev[0].closed or p_end - prev[0].end <= 1)
+                    whole = (
+                        len(prev) == 1
+                        and prev[0].opened
+                        and prev[0].start - p_start <= 1
+                        and (not prev[0].closed or p_end - prev[0].end <= 1)
+                    )
                     if whole:
                         first = j
                         j -= 1
@@ -456,7 +498,7 @@ class _Attribution:
 
 
 def _impersonal(doc: "Doc", a: _Attribution) -> bool:
-    """"It is hard to say how long …", "it is too early to tell": an infinitive cue under an
+    """ "It is hard to say how long …", "it is too early to tell": an infinitive cue under an
     impersonal "it" attributes nothing to anyone."""
     if a.direct or a.cue_token < 0 or [doc[i].lower_ for i in a.source_tokens] != ["it"]:
         return False
@@ -468,7 +510,12 @@ def _char_span(tokens: list["Token"]) -> tuple[int, int]:
 
 
 def _trim_content(doc: "Doc", tokens: list["Token"]) -> list["Token"]:
-    while tokens and (tokens[0].is_punct and tokens[0].text not in QUOTE_CHARS or tokens[0].lower_ in {"that", "whether", "if"} and tokens[0].dep_ == "mark"):
+    while tokens and (
+        tokens[0].is_punct
+        and tokens[0].text not in QUOTE_CHARS
+        or tokens[0].lower_ in {"that", "whether", "if"}
+        and tokens[0].dep_ == "mark"
+    ):
         tokens = tokens[1:]
     while tokens and tokens[-1].is_punct and tokens[-1].text not in QUOTE_CHARS:
         tokens = tokens[:-1]
@@ -546,12 +593,14 @@ def _speaker_near(doc: "Doc", cue: "Token", quote: tuple[int, int]) -> list["Tok
     quotation and the cue ("”, Prof. Ruth Deyermond, a lecturer …, observed") or right after the
     cue ("”, said German Defense Minister Boris Pistorius")."""
     close = quote[1]
-    between = [t for t in doc[cue.sent.start:cue.i] if t.idx > close]
+    between = [t for t in doc[cue.sent.start : cue.i] if t.idx > close]
     chunks = [c for c in doc.noun_chunks if c.start >= (between[0].i if between else cue.i) and c.end <= cue.i]
     if chunks:
         first = chunks[0]
         return [t for t in first if t.text not in QUOTE_CHARS]
-    following = [c for c in doc.noun_chunks if c.start == cue.i + 1 or (c.start == cue.i + 2 and doc[cue.i + 1].is_punct)]
+    following = [
+        c for c in doc.noun_chunks if c.start == cue.i + 1 or (c.start == cue.i + 2 and doc[cue.i + 1].is_punct)
+    ]
     if following:
         return list(following[0])
     return []
@@ -578,8 +627,16 @@ def _parse_attributions(doc: "Doc", quotes: list[tuple[int, int]], lemmas: froze
                 content = [t for t in sent if t.i > phrase[-1].i]
             content = _trim_content(doc, content)
             if content:
-                found.append(_Attribution(token.i, "according to", _char_span(src), _char_span(content),
-                                          source_tokens=[t.i for t in src], kind="according_to"))
+                found.append(
+                    _Attribution(
+                        token.i,
+                        "according to",
+                        _char_span(src),
+                        _char_span(content),
+                        source_tokens=[t.i for t in src],
+                        kind="according_to",
+                    )
+                )
             continue
         if not _is_cue(token, lemmas):
             continue
@@ -606,19 +663,27 @@ def _parse_attributions(doc: "Doc", quotes: list[tuple[int, int]], lemmas: froze
         src = _speaker_tokens(subject) if subject is not None and subject.dep_ != "nsubjpass" else []
         if src and content_tokens[0].i <= src[0].i <= content_tokens[-1].i:
             src = []  # the "subject" is inside the content: the parse went wrong
-        found.append(_Attribution(token.i, token.text, _char_span(src) if src else None,
-                                  _char_span(content_tokens), source_tokens=[t.i for t in src]))
+        found.append(
+            _Attribution(
+                token.i,
+                token.text,
+                _char_span(src) if src else None,
+                _char_span(content_tokens),
+                source_tokens=[t.i for t in src],
+            )
+        )
     return found
 
 
 _AFTER_QUOTE = re.compile(r"^['\s,.!?;:—–-]*")
 
 
-def _reporting_clause_near(doc: "Doc", quote: tuple[int, int], text: str, lemmas: frozenset[str],
-                           paragraph_end: int) -> "Token | None":
+def _reporting_clause_near(
+    doc: "Doc", quote: tuple[int, int], text: str, lemmas: frozenset[str], paragraph_end: int
+) -> "Token | None":
     """A cue verb right after the quote (``,” Trump wrote``) or right before it (``Trump said: “``)."""
     close = quote[1] + 1
-    tail = text[close:min(paragraph_end, close + 160)]
+    tail = text[close : min(paragraph_end, close + 160)]
     after = _AFTER_QUOTE.match(tail)  # the pattern matches the empty string too
     gap = after.end() if after else 0
     lead = _text_before_marks(text, quote[0])
@@ -627,25 +692,36 @@ def _reporting_clause_near(doc: "Doc", quote: tuple[int, int], text: str, lemmas
     # followed by a new sentence, not by its reporting clause (unless that starts in lower case).
     # Some writers still put the clause after a full stop (“… Katy.” Trump said): then it must be
     # a short "X said" / "said X", not a new sentence that opens with a participle ("Asked …").
-    ends_sentence = text[quote[0]:quote[1]].rstrip().endswith(".") and not tail[gap:gap + 1].islower()
-    if gap <= 3 and opens_clause and not _looks_like_title(text[quote[0]:quote[1]]):
+    ends_sentence = text[quote[0] : quote[1]].rstrip().endswith(".") and not tail[gap : gap + 1].islower()
+    if gap <= 3 and opens_clause and not _looks_like_title(text[quote[0] : quote[1]]):
         window = doc.char_span(close + gap, close + len(tail), alignment_mode="expand")
         if window is not None:
             for tok in window:
-                if tok.text in QUOTE_CHARS or tok.is_sent_start and tok.i > window.start + 1 and tok.text[:1].isupper() and tok.i - window.start > 8:
+                if (
+                    tok.text in QUOTE_CHARS
+                    or tok.is_sent_start
+                    and tok.i > window.start + 1
+                    and tok.text[:1].isupper()
+                    and tok.i - window.start > 8
+                ):
                     break
                 if _is_cue(tok, lemmas):
-                    if ends_sentence and (tok.i - window.start > 4 or tok.tag_ not in {"VBD", "VBZ"}
-                                          or tok.i == window.start and tok.lemma_.lower() not in _PLAIN_CUES):
+                    if ends_sentence and (
+                        tok.i - window.start > 4
+                        or tok.tag_ not in {"VBD", "VBZ"}
+                        or tok.i == window.start
+                        and tok.lemma_.lower() not in _PLAIN_CUES
+                    ):
                         break
                     return tok
                 if tok.text in {".", "!", "?"}:
                     break
-    head = text[max(0, quote[0] - 160):quote[0] - 1]
+    head = text[max(0, quote[0] - 160) : quote[0] - 1]
     stripped = head.rstrip()
     if stripped.endswith((":", ",")):
-        window = doc.char_span(max(0, quote[0] - 1 - len(head)), quote[0] - 1 - (len(head) - len(stripped)) - 1,
-                               alignment_mode="expand")
+        window = doc.char_span(
+            max(0, quote[0] - 1 - len(head)), quote[0] - 1 - (len(head) - len(stripped)) - 1, alignment_mode="expand"
+        )
         if window is not None:
             for tok in reversed(list(window)):
                 if tok.text in {".", "!", "?"} or tok.text in QUOTE_CHARS:
@@ -684,7 +760,8 @@ def attribution_modality(cue: "Token") -> str:
     current = cue
     while current.head.i != current.i:
         if current.dep_ in ("advcl", "ccomp", "csubj") and any(
-                c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in current.children):
+            c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in current.children
+        ):
             return "conditional"
         current = current.head
     return "asserted"
@@ -693,9 +770,14 @@ def attribution_modality(cue: "Token") -> str:
 # --- speaker resolution ---------------------------------------------------------------------
 
 
-def _resolve_speaker(article: Article, doc: "Doc", table: EntityTable, source_tokens: list[int],
-                     quotes: list[tuple[int, int]], speakers: ArticleSpeakers | None
-                     ) -> tuple[str | None, tuple[str, ...], str | None]:
+def _resolve_speaker(
+    article: Article,
+    doc: "Doc",
+    table: EntityTable,
+    source_tokens: list[int],
+    quotes: list[tuple[int, int]],
+    speakers: ArticleSpeakers | None,
+) -> tuple[str | None, tuple[str, ...], str | None]:
     """(speaker entity, every speaking entity, display name of a speaker that is no single entity).
 
     A name inside the speaker phrase names it; a pronoun or description ("he", "they", "the
@@ -706,8 +788,9 @@ def _resolve_speaker(article: Article, doc: "Doc", table: EntityTable, source_to
         return None, (), None
     if speakers is not None:
         start, end = _char_span([doc[i] for i in source_tokens])
-        named_inside = any(m.start >= start and m.end <= end and m.kind != "descriptor"
-                           for m in table.mentions_in(article.id))
+        named_inside = any(
+            m.start >= start and m.end <= end and m.kind != "descriptor" for m in table.mentions_in(article.id)
+        )
         if not named_inside and is_anchor(doc.text[start:end]):
             referent = speakers.refers_to(start, end)
             if referent is not None:
@@ -723,8 +806,9 @@ def _resolve_speaker(article: Article, doc: "Doc", table: EntityTable, source_to
     return entity, ((entity,) if entity else ()), None
 
 
-def _resolve(article: Article, doc: "Doc", table: EntityTable, source_tokens: list[int],
-             quotes: list[tuple[int, int]]) -> str | None:
+def _resolve(
+    article: Article, doc: "Doc", table: EntityTable, source_tokens: list[int], quotes: list[tuple[int, int]]
+) -> str | None:
     if not source_tokens:
         return None
     tokens = [doc[i] for i in source_tokens]
@@ -732,9 +816,11 @@ def _resolve(article: Article, doc: "Doc", table: EntityTable, source_tokens: li
     # A name inside the phrase: prefer a person, then an organisation or place ("White House read-out").
     inside = [m for m in table.mentions_in(article.id) if m.start >= start and m.end <= end]
     if inside:
+
         def rank(m: Mention) -> tuple[int, int]:
             entity = table.entities[m.entity]
             return ({"PERSON": 0, "ORG": 1}.get(entity.type, 2), m.start)
+
         return sorted(inside, key=rank)[0].entity
     words = [t.lower_ for t in tokens if not t.is_punct]
     if len(tokens) == 1 and words and words[0] in {"who", "that", "which"} and tokens[0].head.dep_ == "relcl":
@@ -744,9 +830,13 @@ def _resolve(article: Article, doc: "Doc", table: EntityTable, source_tokens: li
         wanted = {"he": "PERSON", "she": "PERSON", "i": "PERSON", "it": "ORG", "they": None, "we": None}.get(words[0])
         if wanted is None:
             return None
-        candidates = [m for m in table.mentions_in(article.id)
-                      if m.end <= start and table.entities[m.entity].type == wanted
-                      and not any(q[0] <= m.start < q[1] for q in quotes)]
+        candidates = [
+            m
+            for m in table.mentions_in(article.id)
+            if m.end <= start
+            and table.entities[m.entity].type == wanted
+            and not any(q[0] <= m.start < q[1] for q in quotes)
+        ]
         return candidates[-1].entity if candidates else None
     if words and words[0] in {"the", "a", "an", "this", "that"}:
         entity = table.find_by_role(words[1:], article.id, start)
@@ -757,8 +847,14 @@ def _resolve(article: Article, doc: "Doc", table: EntityTable, source_tokens: li
 # --- the stage ------------------------------------------------------------------------------
 
 
-def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTable | None = None,
-                options: QuoteOptions = QuoteOptions(), *, speakers: ArticleSpeakers | None = None) -> list[Quote]:
+def find_quotes(
+    article: Article,
+    doc: "Doc | None" = None,
+    entities: EntityTable | None = None,
+    options: QuoteOptions = QuoteOptions(),
+    *,
+    speakers: ArticleSpeakers | None = None,
+) -> list[Quote]:
     """Direct and indirect quotations of one article, with resolved speakers, in text order.
 
     ``doc`` is the spaCy parse of ``article.text`` (parsed here with :func:`newsdesk.resources.parse`
@@ -771,8 +867,10 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
 
         (doc,) = parse([text])
     elif doc.text != text:
-        raise AnalysisError(f"the spaCy Doc given for article {article.id} is not a parse of its text",
-                            hint="pass doc=parse([article.text])[0] or leave doc out")
+        raise AnalysisError(
+            f"the spaCy Doc given for article {article.id} is not a parse of its text",
+            hint="pass doc=parse([article.text])[0] or leave doc out",
+        )
     if entities is None:
         entities = extract_entities([article], {article.id: doc})
     if speakers is None and options.coref:
@@ -794,15 +892,19 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
     by_cue = {a.cue_token: a for a in attributions}
     last: tuple[_Attribution, tuple[int, int]] | None = None
     for q in spans:
-        overlapping = [a for a in attributions if a.content[0] < q[1] and q[0] < a.content[1]
-                       and not (q[0] <= doc[a.cue_token].idx < q[1])]
+        overlapping = [
+            a
+            for a in attributions
+            if a.content[0] < q[1] and q[0] < a.content[1] and not (q[0] <= doc[a.cue_token].idx < q[1])
+        ]
         cue = _reporting_clause_near(doc, q, text, lemmas, paragraph_of(q[1])[1])
         chosen = None
         if cue is None and last is not None and _continues(text, last[1], q, doc[last[0].cue_token].idx):
             # “A,” Harman said. “B.” — B is the same speaker's, under the same reporting clause.
             prev = last[0]
-            results.append(_Attribution(prev.cue_token, prev.cue_text, prev.source, q, True,
-                                        prev.source_tokens, kind=prev.kind))
+            results.append(
+                _Attribution(prev.cue_token, prev.cue_text, prev.source, q, True, prev.source_tokens, kind=prev.kind)
+            )
             used_quotes.add(q)
             last = (prev, q)
             continue
@@ -819,8 +921,9 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
                 src = [t for t in src if not (q[0] <= t.idx < q[1])]
                 if not src:
                     src = _speaker_near(doc, cue, q)
-                chosen = _Attribution(cue.i, cue.text, _char_span(src) if src else None, q,
-                                      source_tokens=[t.i for t in src])
+                chosen = _Attribution(
+                    cue.i, cue.text, _char_span(src) if src else None, q, source_tokens=[t.i for t in src]
+                )
                 attributions.append(chosen)
                 by_cue[cue.i] = chosen
         elif overlapping:
@@ -843,27 +946,32 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
         if q in used_quotes:
             continue
         previous = [a for a in ordered if a.direct and a.content[1] <= q[0] and a.source]
-        words = len(text[q[0]:q[1]].split())
+        words = len(text[q[0] : q[1]].split())
         mid_sentence = not _opens_clause(text, q)
         governed = _governing_attribution(doc, q) if mid_sentence or not previous else None
         if governed is not None and words < 4 and doc[governed.cue_token].lemma_.lower() not in lemmas:
             governed = None  # a short phrase under a verb that does not report: a scare quote
-        if governed is not None and _looks_like_title(text[q[0]:q[1]]):
+        if governed is not None and _looks_like_title(text[q[0] : q[1]]):
             governed = None  # "appeared in “The New York Times Magazine”": a title, not words said
         if governed is not None:
             results.append(governed)
             used_quotes.add(q)
         elif previous and paragraph_of(previous[-1].content[1])[0] >= paragraph_of(q[0])[0] - 3 and words >= 2:
             prev = previous[-1]
-            results.append(_Attribution(prev.cue_token, prev.cue_text, prev.source, q, True,
-                                        prev.source_tokens))
+            results.append(_Attribution(prev.cue_token, prev.cue_text, prev.source, q, True, prev.source_tokens))
             used_quotes.add(q)
-        elif words >= options.min_unattributed_words and not _looks_like_title(text[q[0]:q[1]]):
+        elif words >= options.min_unattributed_words and not _looks_like_title(text[q[0] : q[1]]):
             # A free-standing quotation paragraph usually continues the speaker quoted or named
             # just before it; with no one within a paragraph, it stays unattributed.
             # Indirect speech counts too ("Obama told Bee that …" / "“If we want …”").
-            before = [a for a in ordered if a.content[1] <= q[0] and a.source and a.kind == "reported"
-                      and not any(s[0] <= doc[a.cue_token].idx < s[1] for s in spans)]
+            before = [
+                a
+                for a in ordered
+                if a.content[1] <= q[0]
+                and a.source
+                and a.kind == "reported"
+                and not any(s[0] <= doc[a.cue_token].idx < s[1] for s in spans)
+            ]
             if before and paragraph_of(before[-1].content[1])[0] >= _previous_paragraph_start(paragraphs, q[0]):
                 prev = before[-1]
                 results.append(_Attribution(prev.cue_token, prev.cue_text, prev.source, q, True, prev.source_tokens))
@@ -879,16 +987,23 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
             if score_candidate(model, candidate_features(doc, verb, subject, content, lemmas)) < model["threshold"]:
                 continue
             content_span = _char_span(content)
-            if _looks_like_title(text[content_span[0]:content_span[1]].strip("\"“”«» ")):
+            if _looks_like_title(text[content_span[0] : content_span[1]].strip('"“”«» ')):
                 continue  # a name or title is not a statement ("appeared in “The … Magazine”")
             # The subject of a passive is what is talked about, not who talks ("X is expected to …").
             if subject is None:
                 subject = _climbing_subject(verb)
             speaks = subject is not None and subject.dep_ != "nsubjpass" and subject.lower_ not in {"what", "which"}
             src = _speaker_tokens(subject) if subject is not None and speaks else []
-            attributions.append(_Attribution(verb.i, verb.text, _char_span(src) if src else None,
-                                             _char_span(content), source_tokens=[t.i for t in src],
-                                             kind="learned"))
+            attributions.append(
+                _Attribution(
+                    verb.i,
+                    verb.text,
+                    _char_span(src) if src else None,
+                    _char_span(content),
+                    source_tokens=[t.i for t in src],
+                    kind="learned",
+                )
+            )
     for a in attributions:
         cue_at = doc[a.cue_token].idx
         if options.drop_nested and any(q[0] <= cue_at < q[1] for q in spans):
@@ -903,22 +1018,35 @@ def find_quotes(article: Article, doc: "Doc | None" = None, entities: EntityTabl
             continue
         seen.add(a.content)
         speaker, joint, speaker_name = _resolve_speaker(article, doc, entities, a.source_tokens, spans, speakers)
-        speaker_text = text[a.source[0]:a.source[1]] if a.source else ""
+        speaker_text = text[a.source[0] : a.source[1]] if a.source else ""
         # "X said it was “impossible to catch up”": mostly the speaker's own words, so direct.
         direct = a.direct or _quoted_share(text, a.content, spans) >= 0.5
-        quotes.append(Quote(
-            article=article.id, speaker=speaker, speaker_text=speaker_text,
-            text=text[a.content[0]:a.content[1]], direct=direct, start=a.content[0], end=a.content[1],
-            cue=a.cue_text, speaker_start=a.source[0] if a.source else None,
-            speaker_end=a.source[1] if a.source else None,
-            kind=a.kind if a.source or a.kind == "learned" else "unattributed",
-            speakers=joint, speaker_name=speaker_name,
-            modality=attribution_modality(doc[a.cue_token]) if a.cue_token >= 0 else "asserted"))
+        quotes.append(
+            Quote(
+                article=article.id,
+                speaker=speaker,
+                speaker_text=speaker_text,
+                text=text[a.content[0] : a.content[1]],
+                direct=direct,
+                start=a.content[0],
+                end=a.content[1],
+                cue=a.cue_text,
+                speaker_start=a.source[0] if a.source else None,
+                speaker_end=a.source[1] if a.source else None,
+                kind=a.kind if a.source or a.kind == "learned" else "unattributed",
+                speakers=joint,
+                speaker_name=speaker_name,
+                modality=attribution_modality(doc[a.cue_token]) if a.cue_token >= 0 else "asserted",
+            )
+        )
     # A quotation lying inside a longer direct one is the same words found twice (once by the
     # marks, once by the parse, or under a nested "according to"): keep the longer.
     direct_spans = [(q.start, q.end) for q in quotes if q.direct]
-    quotes = [q for q in quotes if not any(
-        s <= q.start and q.end <= e and (s, e) != (q.start, q.end) for s, e in direct_spans)]
+    quotes = [
+        q
+        for q in quotes
+        if not any(s <= q.start and q.end <= e and (s, e) != (q.start, q.end) for s, e in direct_spans)
+    ]
     log.debug("quotes: %d in article %s", len(quotes), article.id)
     return quotes
 
@@ -940,7 +1068,7 @@ def _quoted_share(text: str, content: tuple[int, int], spans: list[tuple[int, in
 def _continues(text: str, previous: tuple[int, int], quote: tuple[int, int], cue_at: int) -> bool:
     """Whether ``quote`` follows ``previous`` in the same paragraph with only the reporting
     clause between them (``“A,” he said. “B.”`` / ``“A,” he said, “B”``)."""
-    between = text[previous[1]:quote[0]]
+    between = text[previous[1] : quote[0]]
     if "\n" in between or len(between) > 200 or not previous[1] <= cue_at < quote[0]:
         return False
     return bool(re.search(r"[.,:;—–]\s*[\"“'`«„]*$", between))
@@ -963,7 +1091,7 @@ def _text_before_marks(text: str, start: int) -> str:
     i = start
     while i > 0 and i > start - 3 and (text[i - 1] in "\"“«„'`"):
         i -= 1
-    return text[max(0, i - 4):i]
+    return text[max(0, i - 4) : i]
 
 
 def _governing_attribution(doc: "Doc", quote: tuple[int, int]) -> "_Attribution | None":
@@ -992,15 +1120,25 @@ def _governing_attribution(doc: "Doc", quote: tuple[int, int]) -> "_Attribution 
     content = quote
     # The statement is the verb's complement holding the quotation ("warned that such a ban would
     # be “unacceptable”"), not only the quoted words; a mostly quoted one stays direct.
-    branch = next((c for c in head.children if c.i != subject.i and c.dep_ in _GOVERNED_CONTENT
-                   and c.left_edge.i <= span.start and span.end - 1 <= c.right_edge.i), None)
+    branch = next(
+        (
+            c
+            for c in head.children
+            if c.i != subject.i
+            and c.dep_ in _GOVERNED_CONTENT
+            and c.left_edge.i <= span.start
+            and span.end - 1 <= c.right_edge.i
+        ),
+        None,
+    )
     if branch is not None:
         tokens = _trim_content(doc, list(branch.subtree))
         if tokens:
             lo, hi = _char_span(tokens)
             content = (min(lo, quote[0]), max(hi, quote[1]))
-    return _Attribution(head.i, head.text, _char_span(src), content, content == quote, [t.i for t in src],
-                        kind="governed")
+    return _Attribution(
+        head.i, head.text, _char_span(src), content, content == quote, [t.i for t in src], kind="governed"
+    )
 
 
 _GOVERNED_CONTENT = {"ccomp", "xcomp", "advcl", "parataxis", "dobj", "attr", "acomp", "oprd", "prep"}

@@ -128,13 +128,23 @@ class ArticleSides:
     def resolve_span(self, span: "Span") -> ActorRef | None:
         root = span.root
         # a person (or an institution named after one: "the Trump administration")
-        person_tokens = [t for t in span if t.ent_type_ == "PERSON" or (
-            t.pos_ in ("PROPN", "NOUN") and t.is_title and t.lower_ in self.full_names and not side_of(t.text))]
+        person_tokens = [
+            t
+            for t in span
+            if t.ent_type_ == "PERSON"
+            or (t.pos_ in ("PROPN", "NOUN") and t.is_title and t.lower_ in self.full_names and not side_of(t.text))
+        ]
         if side_of(root.text) and not any(t.ent_type_ == "PERSON" and t.i != root.i for t in span):
             person_tokens = []
-        elif root.ent_type_ == "PERSON" or (root in person_tokens) or (person_tokens and root.lemma_ in
-                                           {"administration", "government", "team", "camp",
-                                            "regime", "cabinet", "side", "office"}):
+        elif (
+            root.ent_type_ == "PERSON"
+            or (root in person_tokens)
+            or (
+                person_tokens
+                and root.lemma_
+                in {"administration", "government", "team", "camp", "regime", "cabinet", "side", "office"}
+            )
+        ):
             ents = [e for e in span.ents if e.label_ == "PERSON"] or [
                 self.doc[person_tokens[0].i : person_tokens[-1].i + 1]
             ]
@@ -173,8 +183,9 @@ class ArticleSides:
                 return side
         # its own modifiers first ("Ukraine's European backers" speak for Europe), then the
         # possessor, then prepositional attachments ("officials in Kyiv")
-        ordered = sorted(root.children, key=lambda c: {"amod": 0, "compound": 0, "nmod": 1,
-                                                        "poss": 2, "prep": 3}.get(c.dep_, 9))
+        ordered = sorted(
+            root.children, key=lambda c: {"amod": 0, "compound": 0, "nmod": 1, "poss": 2, "prep": 3}.get(c.dep_, 9)
+        )
         for child in ordered:
             if _is_pro_anti(child):
                 continue  # "the pro-Russia camp" is not Russia

@@ -101,8 +101,9 @@ class ArticleSpeakers:
     Results are cached per anchor: the quotes and positions stages may ask about the same one.
     """
 
-    def __init__(self, article_id: str, doc: Doc, table: EntityTable | None = None,
-                 options: CorefOptions | None = None) -> None:
+    def __init__(
+        self, article_id: str, doc: Doc, table: EntityTable | None = None, options: CorefOptions | None = None
+    ) -> None:
         self.article_id = article_id
         self.doc = doc
         self.table = table
@@ -152,7 +153,7 @@ class ArticleSpeakers:
                 entity = self.table.get(mention.entity)
                 if entity is None or entity.type not in NAMED_KINDS or mention.kind == "descriptor":
                     continue
-                if not self.doc.text[mention.start:mention.end].strip():
+                if not self.doc.text[mention.start : mention.end].strip():
                     continue
                 named[(mention.start, mention.end)] = Mention(mention.start, mention.end, mention.text, entity.type)
                 self._entity_of[(mention.start, mention.end)] = entity.id
@@ -178,9 +179,13 @@ class ArticleSpeakers:
         result: Referent | None = None
         if is_anchor(self.doc.text[start:end]):
             try:
-                candidates = [m for m in candidate_mentions(self.doc, start, sentences_back=self.sentences_back,
-                                                            named=self._named_mentions())
-                              if not self._quoted(m.start, m.end)]
+                candidates = [
+                    m
+                    for m in candidate_mentions(
+                        self.doc, start, sentences_back=self.sentences_back, named=self._named_mentions()
+                    )
+                    if not self._quoted(m.start, m.end)
+                ]
                 candidates = self._gender_agreeing(candidates, start, end)
                 resolution = resolve(self.doc, (start, end), candidates, options=self.options)
                 if resolution.antecedent is not None:

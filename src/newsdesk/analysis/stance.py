@@ -179,8 +179,15 @@ def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
-def prepare_texts(texts: Sequence[str], *, max_sentences: int = 80, embed_sentences: int = 8, batch_size: int = 64,
-                  split: bool = True, embedder: Embedder | None = None) -> list[_TextInfo]:
+def prepare_texts(
+    texts: Sequence[str],
+    *,
+    max_sentences: int = 80,
+    embed_sentences: int = 8,
+    batch_size: int = 64,
+    split: bool = True,
+    embedder: Embedder | None = None,
+) -> list[_TextInfo]:
     """Split, tokenise and embed texts once so every pair that uses them reuses the work.
 
     ``embedder(sentences) -> array`` replaces :func:`newsdesk.resources.embed` (training passes a
@@ -191,6 +198,7 @@ def prepare_texts(texts: Sequence[str], *, max_sentences: int = 80, embed_senten
     from ..resources import embed
 
     if embedder is None:
+
         def embedder(sentences: Sequence[str]) -> "np.ndarray":
             return embed(sentences, batch_size=batch_size)
 
@@ -241,21 +249,82 @@ def _lexicon_counts(token_list: list[str]) -> tuple[int, int, int, int]:
 # Single words whose presence in the claim or near the claim in the text are separate features:
 # the FNC-1 baseline shows the identity of the refuting word matters (a "hoax" is not a "not").
 KEY_WORDS = (
-    "fake", "hoax", "false", "deny", "denies", "denied", "not", "no", "never", "debunk", "debunked",
-    "doubt", "rumor", "rumour", "claims", "reportedly", "allegedly", "confirmed", "confirms", "reports",
-    "says", "said", "satire", "prank", "untrue", "may", "could", "fabricated", "despite", "report",
+    "fake",
+    "hoax",
+    "false",
+    "deny",
+    "denies",
+    "denied",
+    "not",
+    "no",
+    "never",
+    "debunk",
+    "debunked",
+    "doubt",
+    "rumor",
+    "rumour",
+    "claims",
+    "reportedly",
+    "allegedly",
+    "confirmed",
+    "confirms",
+    "reports",
+    "says",
+    "said",
+    "satire",
+    "prank",
+    "untrue",
+    "may",
+    "could",
+    "fabricated",
+    "despite",
+    "report",
 )
 
 FEATURE_NAMES: list[str] = (
     [
-        "tfidf_cos", "tfidf_sent_max", "tfidf_sent_top3", "emb_mean", "emb_first", "emb_max", "emb_top3", "emb_argmax_pos",
-        "overlap_frac", "overlap_jaccard", "overlap_first2", "best_sent_overlap", "best_sent_overlap_n",
-        "bigram_overlap", "name_frac", "claim_names", "number_frac", "claim_numbers",
-        "claim_refute", "claim_hedge", "claim_confirm", "claim_negate", "claim_len", "claim_question",
-        "body_refute", "body_hedge", "body_confirm", "body_negate", "body_len_log", "body_sentences_log",
-        "near_refute", "near_hedge", "near_confirm", "near_negate", "near_quote", "near_question",
-        "near1_refute", "near1_hedge", "near1_negate",
-        "neg_parity_equal", "body_quotes", "body_question",
+        "tfidf_cos",
+        "tfidf_sent_max",
+        "tfidf_sent_top3",
+        "emb_mean",
+        "emb_first",
+        "emb_max",
+        "emb_top3",
+        "emb_argmax_pos",
+        "overlap_frac",
+        "overlap_jaccard",
+        "overlap_first2",
+        "best_sent_overlap",
+        "best_sent_overlap_n",
+        "bigram_overlap",
+        "name_frac",
+        "claim_names",
+        "number_frac",
+        "claim_numbers",
+        "claim_refute",
+        "claim_hedge",
+        "claim_confirm",
+        "claim_negate",
+        "claim_len",
+        "claim_question",
+        "body_refute",
+        "body_hedge",
+        "body_confirm",
+        "body_negate",
+        "body_len_log",
+        "body_sentences_log",
+        "near_refute",
+        "near_hedge",
+        "near_confirm",
+        "near_negate",
+        "near_quote",
+        "near_question",
+        "near1_refute",
+        "near1_hedge",
+        "near1_negate",
+        "neg_parity_equal",
+        "body_quotes",
+        "body_question",
         "matched_sentence_frac",
     ]
     + [f"claim_kw_{w}" for w in KEY_WORDS]
@@ -290,8 +359,11 @@ def pair_features(claim: _TextInfo, body: _TextInfo, tfidf_cos: float, sentence_
     claim_bigrams = claim.bigrams
     body_bigrams = body.bigrams
     # "near" = the sentences most like the claim, by embedding or by shared words
-    near_idx = (set(int(i) for i in top) | set(int(i) for i in lexical_order[:2])
-                | {i for i, n in enumerate(sent_overlaps) if n >= max(2, best_overlap)})
+    near_idx = (
+        set(int(i) for i in top)
+        | set(int(i) for i in lexical_order[:2])
+        | {i for i, n in enumerate(sent_overlaps) if n >= max(2, best_overlap)}
+    )
     near_tokens = [t for i in sorted(near_idx) for t in body.sentence_tokens[i]]
     near_text = " ".join(body.sentences[i] for i in sorted(near_idx))
     near1_tokens = body.sentence_tokens[int(lexical_order[0])] if n_sent else []
@@ -323,14 +395,29 @@ def pair_features(claim: _TextInfo, body: _TextInfo, tfidf_cos: float, sentence_
         float(len(claim.names)),
         len(claim.numbers & body.numbers) / max(len(claim.numbers), 1),
         float(len(claim.numbers)),
-        float(c_ref), float(c_hed), float(c_con), float(c_neg), float(len(claim_tokens)), float("?" in claim.text),
-        b_ref / body_len * 100, b_hed / body_len * 100, b_con / body_len * 100, b_neg / body_len * 100,
-        math.log1p(body_len), math.log1p(n_sent),
-        n_ref / near_len * 100, n_hed / near_len * 100, n_con / near_len * 100, n_neg / near_len * 100,
-        float(any(q in near_text for q in "\"“”")), float("?" in near_text),
-        float(n1_ref), float(n1_hed), float(n1_neg),
+        float(c_ref),
+        float(c_hed),
+        float(c_con),
+        float(c_neg),
+        float(len(claim_tokens)),
+        float("?" in claim.text),
+        b_ref / body_len * 100,
+        b_hed / body_len * 100,
+        b_con / body_len * 100,
+        b_neg / body_len * 100,
+        math.log1p(body_len),
+        math.log1p(n_sent),
+        n_ref / near_len * 100,
+        n_hed / near_len * 100,
+        n_con / near_len * 100,
+        n_neg / near_len * 100,
+        float(any(q in near_text for q in '"“”')),
+        float("?" in near_text),
+        float(n1_ref),
+        float(n1_hed),
+        float(n1_neg),
         float((c_neg % 2) == (n1_neg % 2)),
-        sum(body.text.count(q) for q in "\"“”") / body_len * 100,
+        sum(body.text.count(q) for q in '"“”') / body_len * 100,
         body.text.count("?") / max(n_sent, 1),
         sum(1 for n in sent_overlaps if n >= 2) / max(n_sent, 1),
     ]
@@ -349,8 +436,16 @@ class StanceModel:
     Load it once with :meth:`load` and call :meth:`predict` on (claim, text) pairs.
     """
 
-    def __init__(self, *, vectorizer: Any, related_model: Any, stance_model: Any, related_threshold: float = 0.5,
-                 options: StanceOptions | None = None, meta: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        vectorizer: Any,
+        related_model: Any,
+        stance_model: Any,
+        related_threshold: float = 0.5,
+        options: StanceOptions | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
         self.vectorizer = vectorizer
         self.related_model = related_model
         self.stance_model = stance_model
@@ -372,8 +467,14 @@ class StanceModel:
         """The same fitted model, computing its features with ``options``."""
         if options == self.options:
             return self
-        return StanceModel(vectorizer=self.vectorizer, related_model=self.related_model, stance_model=self.stance_model,
-                           related_threshold=self.related_threshold, options=options, meta=self.meta)
+        return StanceModel(
+            vectorizer=self.vectorizer,
+            related_model=self.related_model,
+            stance_model=self.stance_model,
+            related_threshold=self.related_threshold,
+            options=options,
+            meta=self.meta,
+        )
 
     def save(self, directory: str | Path) -> Path:
         """Write the model to ``directory/stance_model.pkl``; returns the file path."""
@@ -404,10 +505,24 @@ class StanceModel:
         claims = list(dict.fromkeys(c for c, _ in pairs))
         bodies = list(dict.fromkeys(b for _, b in pairs))
         opts = self.options
-        claim_info = dict(zip(claims, prepare_texts(claims, max_sentences=1, batch_size=opts.batch_size, split=False,
-                                                    embedder=embedder)))
-        body_info = dict(zip(bodies, prepare_texts(bodies, max_sentences=opts.max_sentences, embed_sentences=opts.embed_sentences,
-                                                   batch_size=opts.batch_size, embedder=embedder)))
+        claim_info = dict(
+            zip(
+                claims,
+                prepare_texts(claims, max_sentences=1, batch_size=opts.batch_size, split=False, embedder=embedder),
+            )
+        )
+        body_info = dict(
+            zip(
+                bodies,
+                prepare_texts(
+                    bodies,
+                    max_sentences=opts.max_sentences,
+                    embed_sentences=opts.embed_sentences,
+                    batch_size=opts.batch_size,
+                    embedder=embedder,
+                ),
+            )
+        )
         return build_matrix(pairs, claim_info, body_info, self.vectorizer)
 
     def predict_proba(self, pairs: Sequence[tuple[str, str]]) -> "np.ndarray":
@@ -449,8 +564,10 @@ class StanceModel:
 
 def _check_text(value: Any, index: int, what: str) -> str:
     if not isinstance(value, str):
-        raise AnalysisError(f"stance pair {index}: the {what} is {type(value).__name__}, not text",
-                            hint="pass (claim, text) pairs of strings")
+        raise AnalysisError(
+            f"stance pair {index}: the {what} is {type(value).__name__}, not text",
+            hint="pass (claim, text) pairs of strings",
+        )
     return value
 
 
@@ -492,15 +609,43 @@ DENIALS = frozenset(
     "contested false untrue baseless fabricated".split()
 )
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _QUANTITY = re.compile(
     r"\b(?P<num>\d+(?:[.,]\d+)*)\s*(?:-\s*)?(?P<unit>%|percent|per cent|[a-z]+(?:\s+[a-z]+)?)?", re.I
 )
 _DATED = re.compile(r"\b(?P<month>" + "|".join(MONTHS) + r")\s+(?P<day>\d{1,2})\b", re.I)
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                 "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-                 "hundred": 100}
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+}
 _WORD_QUANTITY = re.compile(r"\b(?P<num>" + "|".join(_NUMBER_WORDS) + r")(?:\s*-\s*|\s+)(?P<unit>[a-z]+)", re.I)
 _UNIT_SKIP = frozenset("and or the of to in on at a an by for with from as than".split())
 
@@ -538,7 +683,9 @@ def quantities(text: str) -> dict[str, set[float]]:
             continue  # a year is a date, handled with dates
         found.setdefault(_unit(unit[0]), set()).add(value)
     for match in _WORD_QUANTITY.finditer(text):
-        found.setdefault(_unit(match.group("unit").lower()), set()).add(float(_NUMBER_WORDS[match.group("num").lower()]))
+        found.setdefault(_unit(match.group("unit").lower()), set()).add(
+            float(_NUMBER_WORDS[match.group("num").lower()])
+        )
     return found
 
 
@@ -575,9 +722,9 @@ def statement_polarity(text: str, about: set[str] | None = None, window: int = 5
         if token in NEGATIONS or token in DENIALS:
             if token in ("no", "not") and index + 1 < len(toks) and toks[index + 1] in ("only", "doubt", "longer"):
                 continue
-            if "but" in toks[index + 1: index + 8]:
+            if "but" in toks[index + 1 : index + 8]:
                 continue  # "cannot be taken as anything but X", "not A but B": X / B is affirmed
-            if about is None or any(s in about for s in stems[max(0, index - window): index + window + 1]):
+            if about is None or any(s in about for s in stems[max(0, index - window) : index + window + 1]):
                 flips += 1
     return -1 if flips % 2 else 1
 
@@ -594,8 +741,11 @@ def rule_stance(a: str, b: str, *, ignore: frozenset[str] | set[str] = frozenset
     for unit in sorted(set(qa) & set(qb)):
         if unit in shared or unit in {_unit(t) for t in shared} or unit in ("%", "percent"):
             if not (qa[unit] & qb[unit]):
-                return PairStance("contradict", "numeric",
-                                  f"{unit}: {', '.join(f'{v:g}' for v in sorted(qa[unit]))} vs {', '.join(f'{v:g}' for v in sorted(qb[unit]))}")
+                return PairStance(
+                    "contradict",
+                    "numeric",
+                    f"{unit}: {', '.join(f'{v:g}' for v in sorted(qa[unit]))} vs {', '.join(f'{v:g}' for v in sorted(qb[unit]))}",
+                )
     da, db = dates(a), dates(b)
     for key in ("month_day", "weekday"):
         if key in da and key in db and not (da[key] & db[key]) and len(shared) >= 3:
@@ -607,13 +757,23 @@ def rule_stance(a: str, b: str, *, ignore: frozenset[str] | set[str] = frozenset
     if pa != pb:
         negated = a if pa < 0 else b
         denial = any(t in DENIALS for t in tokens(negated))
-        return PairStance("contradict", "negation", ("one denies what the other states" if denial else
-                                                     "one negates what the other states") + f" (about {', '.join(sorted(topic)[:5])})")
+        return PairStance(
+            "contradict",
+            "negation",
+            ("one denies what the other states" if denial else "one negates what the other states")
+            + f" (about {', '.join(sorted(topic)[:5])})",
+        )
     return None
 
 
-def classify_pairs(pairs: Sequence[tuple[str, str]], *, model: StanceModel | None = None, use_model: bool = True,
-                   options: StanceOptions | None = None, ignore: frozenset[str] | set[str] = frozenset()) -> list[PairStance]:
+def classify_pairs(
+    pairs: Sequence[tuple[str, str]],
+    *,
+    model: StanceModel | None = None,
+    use_model: bool = True,
+    options: StanceOptions | None = None,
+    ignore: frozenset[str] | set[str] = frozenset(),
+) -> list[PairStance]:
     """Label (a, b) statement pairs: agree | contradict | discuss | unrelated.
 
     The rules (numbers, dates, negation, denials) decide first when they apply; otherwise the
@@ -634,14 +794,20 @@ def classify_pairs(pairs: Sequence[tuple[str, str]], *, model: StanceModel | Non
     if undecided and use_model:
         model = model or StanceModel.load(options=options)
         # the FNC-1 model reads (headline, body): the shorter statement plays the headline
-        ordered = [(pairs[i][0], pairs[i][1]) if len(pairs[i][0]) <= len(pairs[i][1]) else (pairs[i][1], pairs[i][0])
-                   for i in undecided]
+        ordered = [
+            (pairs[i][0], pairs[i][1]) if len(pairs[i][0]) <= len(pairs[i][1]) else (pairs[i][1], pairs[i][0])
+            for i in undecided
+        ]
         for index, label in zip(undecided, model.predict(ordered)):
             mapped = {"disagree": "contradict"}.get(label, label)
-            out[index] = PairStance(mapped, "stance" if mapped == "contradict" else None, f"stance model: {label}", label)
+            out[index] = PairStance(
+                mapped, "stance" if mapped == "contradict" else None, f"stance model: {label}", label
+            )
     for index in undecided:
         if out[index] is None:
             a, b = pairs[index]
             shared = content_terms(a) & content_terms(b)
-            out[index] = PairStance("agree" if len(shared) >= 2 else "unrelated", None, "shared content words" if shared else "")
+            out[index] = PairStance(
+                "agree" if len(shared) >= 2 else "unrelated", None, "shared content words" if shared else ""
+            )
     return [p for p in out if p is not None]

@@ -358,7 +358,9 @@ def _stop_words() -> frozenset[str]:
     return _STOP_WORDS
 
 
-def _centrality_and_support(pool: Sequence[Candidate], vectors: "np.ndarray") -> tuple["np.ndarray", "np.ndarray | None"]:
+def _centrality_and_support(
+    pool: Sequence[Candidate], vectors: "np.ndarray"
+) -> tuple["np.ndarray", "np.ndarray | None"]:
     """Each candidate's similarity to the story centroid (the mean of per-article means, so a long
     article does not outweigh the others), and its best similarity to each article of the story
     (one column per article, NaN for its own; None when the story has one article)."""
@@ -413,10 +415,12 @@ def candidate_features(
         headline = _normalise(title_vectors[has_title].mean(axis=0))
         headline_mean = vectors @ headline
         headline_max = title_similarity.max(axis=1)
-        headline_own = np.array([
-            float(vectors[i] @ title_vectors[c.article_index]) if has_title[c.article_index] else headline_mean[i]
-            for i, c in enumerate(pool)
-        ])
+        headline_own = np.array(
+            [
+                float(vectors[i] @ title_vectors[c.article_index]) if has_title[c.article_index] else headline_mean[i]
+                for i, c in enumerate(pool)
+            ]
+        )
     else:
         headline_mean = headline_max = headline_own = centrality.copy()
 
@@ -459,10 +463,12 @@ def candidate_features(
         other_articles = [k for k in present if k != c.article_index]
         if bigrams and other_articles:
             bigram_support[i] = sum(sum(b in article_bigrams[k] for k in other_articles) for b in bigrams) / (
-                len(bigrams) * others)
+                len(bigrams) * others
+            )
         if content and other_articles:
             unigram_support[i] = sum(sum(t in article_unigrams[k] for k in other_articles) for t in content) / (
-                len(content) * others)
+                len(content) * others
+            )
         if content:
             title_overlap[i] = sum(t in title_words for t in content) / len(content)
         numbers[i] = len(_NUMBER.findall(c.text))
@@ -677,13 +683,15 @@ def scorer_payload(model: Any, meta: Mapping[str, Any] | None = None) -> dict[st
     trees = []
     for (estimator,) in model.estimators_:
         tree = estimator.tree_
-        trees.append({
-            "left": tree.children_left.tolist(),
-            "right": tree.children_right.tolist(),
-            "feature": [int(f) for f in tree.feature],
-            "threshold": [float(t) for t in tree.threshold],
-            "value": [float(v) for v in tree.value[:, 0, 0]],
-        })
+        trees.append(
+            {
+                "left": tree.children_left.tolist(),
+                "right": tree.children_right.tolist(),
+                "feature": [int(f) for f in tree.feature],
+                "threshold": [float(t) for t in tree.threshold],
+                "value": [float(v) for v in tree.value[:, 0, 0]],
+            }
+        )
     return {
         "format": MODEL_FORMAT,
         "features": list(FEATURE_NAMES),
@@ -852,7 +860,7 @@ def extractive_summary(
         vectors_and_titles = embed([c.text for c in pool] + [t for t in titles if t])
         vectors = vectors_and_titles[: len(pool)]
         title_vectors = np.zeros((len(articles), vectors.shape[1]), dtype=np.float32)
-        title_vectors[[k for k, t in enumerate(titles) if t]] = vectors_and_titles[len(pool):]
+        title_vectors[[k for k, t in enumerate(titles) if t]] = vectors_and_titles[len(pool) :]
         relevance = scorer.score(candidate_features(articles, pool, vectors, title_vectors))
         chosen = select_within_budget(articles, pool, relevance, vectors, options)
     else:
@@ -932,11 +940,14 @@ def chat_completion(options: SummaryOptions, messages: list[dict[str, str]]) -> 
             payload = json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:300].decode("utf-8", "replace")
-        raise SummaryError(f"LLM endpoint {url} answered HTTP {exc.code}: {detail}",
-                           hint="check llm_base_url (it should end in /v1) and llm_model") from exc
+        raise SummaryError(
+            f"LLM endpoint {url} answered HTTP {exc.code}: {detail}",
+            hint="check llm_base_url (it should end in /v1) and llm_model",
+        ) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise SummaryError(f"LLM endpoint {url} could not be reached: {exc}",
-                           hint="is the server running? check llm_base_url") from exc
+        raise SummaryError(
+            f"LLM endpoint {url} could not be reached: {exc}", hint="is the server running? check llm_base_url"
+        ) from exc
     except json.JSONDecodeError as exc:
         raise SummaryError(f"LLM endpoint {url} did not answer JSON: {exc}") from exc
     try:

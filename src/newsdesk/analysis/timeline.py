@@ -30,8 +30,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from .context import StoryContext
 
 __all__ = [
-    "KINDS", "NAME", "SECTIONS", "Options", "StoryEvent", "Timex", "TimexOptions", "TimelineFindings", "TimelineOptions",
-    "find_timexes", "run",
+    "KINDS",
+    "NAME",
+    "SECTIONS",
+    "Options",
+    "StoryEvent",
+    "Timex",
+    "TimexOptions",
+    "TimelineFindings",
+    "TimelineOptions",
+    "find_timexes",
+    "run",
 ]
 
 log = logging.getLogger(__name__)

@@ -114,7 +114,18 @@ SMALL_NUMBERS = {
 }  # fmt: skip
 TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 VAGUE_NUMBERS = ("a few", "few", "several", "many", "some", "a number of", "dozens of", "hundreds of", "a couple more")
-ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "last": 4, "final": 4}
+ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+    "last": 4,
+    "final": 4,
+}
 UNITS = {
     "second": "S", "minute": "MIN", "hour": "H", "day": "D", "night": "D", "week": "W", "fortnight": "FN",
     "month": "M", "year": "Y", "decade": "DE", "century": "CE", "centurie": "CE", "quarter": "Q",
@@ -139,7 +150,9 @@ _NUMBER_RE = (
     rf"(?:\d+(?:\.\d+)?|(?:{_TENS_RE})(?:[-\s]{_UNIT_WORDS})?|{_SMALL_RE}"
     rf"|{'|'.join(re.escape(v) for v in VAGUE_NUMBERS)})"
 )
-_UNIT_RE = r"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|fortnights?|months?|years?|decades?|century|centuries|quarters?)"
+_UNIT_RE = (
+    r"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|fortnights?|months?|years?|decades?|century|centuries|quarters?)"
+)
 _UNIT_SG_RE = r"(?:second|minute|hour|day|night|week|fortnight|month|year|decade|century|quarter)"
 _APPROX_RE = (
     r"(?:about|around|approximately|roughly|nearly|almost|some|just|only|at least|at most|more than|less than"
@@ -494,7 +507,9 @@ def _r_month(m: re.Match[str], ctx: _Context) -> Resolved | None:
     pre = (_g(m, "pre") or "").lower()
     if word == "may" and not pre and not _g(m, "mod"):
         before = ctx.text[max(0, m.start() - 12) : m.start()].lower()
-        if not re.search(r"\b(?:in|since|until|till|by|of|from|through|during|to|and|or|before|after|early|late|mid)\s+$", before):
+        if not re.search(
+            r"\b(?:in|since|until|till|by|of|from|through|during|to|and|or|before|after|early|late|mid)\s+$", before
+        ):
             return None
     if word in ("mar", "jun", "jul", "sep", "dec", "jan") and not m.group("mon").endswith(".") and not pre:
         return None
@@ -518,7 +533,11 @@ def _r_year(m: re.Match[str], ctx: _Context) -> Resolved | None:
     text = ctx.text
     after = text[m.end() : m.end() + 12]
     before = text[max(0, m.start() - 3) : m.start()]
-    if re.match(r"\s*(?:%|percent|-\d|:\d|,\d{3}|\.\d|\s*(?:people|persons|troops|soldiers|workers|jobs|cars|units|shares|tons|feet|miles|meters|metres|barrels))", after, re.I):
+    if re.match(
+        r"\s*(?:%|percent|-\d|:\d|,\d{3}|\.\d|\s*(?:people|persons|troops|soldiers|workers|jobs|cars|units|shares|tons|feet|miles|meters|metres|barrels))",
+        after,
+        re.I,
+    ):
         return None
     if re.search(r"[$#£€]\s*$|\d[,.]$|No\.\s*$", before):
         return None
@@ -538,7 +557,16 @@ def _r_decade(m: re.Match[str], ctx: _Context) -> Resolved | None:
         value = ("19" if int(digit) >= 3 or ctx.anchor is None or ctx.anchor.year < 2000 else "20") + digit
     else:
         word = m.group("word").lower()
-        tens = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6, "seventies": 7, "eighties": 8, "nineties": 9}[word]
+        tens = {
+            "twenties": 2,
+            "thirties": 3,
+            "forties": 4,
+            "fifties": 5,
+            "sixties": 6,
+            "seventies": 7,
+            "eighties": 8,
+            "nineties": 9,
+        }[word]
         value = f"19{tens}"
     return "DATE", value, _mod_of(_g(m, "mod"))
 
@@ -613,7 +641,14 @@ def _r_season(m: re.Match[str], ctx: _Context) -> Resolved | None:
 
 def _r_relative_day(m: re.Match[str], ctx: _Context) -> Resolved | None:
     word = m.group("rd").lower()
-    offsets = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1, "the day before yesterday": -2, "the day after tomorrow": 2}
+    offsets = {
+        "today": 0,
+        "tonight": 0,
+        "yesterday": -1,
+        "tomorrow": 1,
+        "the day before yesterday": -2,
+        "the day after tomorrow": 2,
+    }
     offset = offsets[word]
     part = PARTS_OF_DAY.get((_g(m, "part") or "").lower())
     if word == "tonight":
@@ -688,9 +723,19 @@ def _r_relative_unit(m: re.Match[str], ctx: _Context) -> Resolved | None:
         if sign == -1 and a.isoweekday() >= 6:
             base = a
         return "DATE", _week(base) + "-WE", mod
-    code = {"day": "D", "week": "W", "month": "M", "year": "Y", "quarter": "Q", "decade": "DE", "century": "CE"}[unit_word]
+    code = {"day": "D", "week": "W", "month": "M", "year": "Y", "quarter": "Q", "decade": "DE", "century": "CE"}[
+        unit_word
+    ]
     if a is None:
-        blank = {"D": "XXXX-XX-XX", "W": "XXXX-WXX", "M": "XXXX-XX", "Y": "XXXX", "Q": "XXXX-QX", "DE": "XXX", "CE": "XX"}
+        blank = {
+            "D": "XXXX-XX-XX",
+            "W": "XXXX-WXX",
+            "M": "XXXX-XX",
+            "Y": "XXXX",
+            "Q": "XXXX-QX",
+            "DE": "XXX",
+            "CE": "XX",
+        }
         return "DATE", blank[code], mod
     if code == "D":
         return "DATE", _iso(a + timedelta(days=sign)), mod
@@ -756,7 +801,7 @@ def _r_year_ago_period(m: re.Match[str], ctx: _Context) -> Resolved | None:
 
 
 def _r_period_ref(m: re.Match[str], ctx: _Context) -> Resolved | None:
-    """"the quarter", "the latest period": the last mentioned quarter, else the one before the anchor."""
+    """ "the quarter", "the latest period": the last mentioned quarter, else the one before the anchor."""
     if ctx.last_quarter:
         return "DATE", ctx.last_quarter, None
     if ctx.anchor is None:
@@ -767,7 +812,7 @@ def _r_period_ref(m: re.Match[str], ctx: _Context) -> Resolved | None:
 
 
 def _r_year_period(m: re.Match[str], ctx: _Context) -> Resolved | None:
-    """"the 1988 period": the quarter under discussion, in that year."""
+    """ "the 1988 period": the quarter under discussion, in that year."""
     year = int(m.group("y"))
     if ctx.last_quarter:
         q = re.match(r"\d{4}-(Q\d|H\d)$", ctx.last_quarter)
@@ -777,7 +822,7 @@ def _r_year_period(m: re.Match[str], ctx: _Context) -> Resolved | None:
 
 
 def _r_that_unit(m: re.Match[str], ctx: _Context) -> Resolved | None:
-    """"that year", "later that month", "the same day": the time under discussion, cut to the unit."""
+    """ "that year", "later that month", "the same day": the time under discussion, cut to the unit."""
     base = ctx.last_date or ""
     cut = {"year": 4, "month": 7, "day": 10}.get(m.group("unit").lower())
     if m.group("unit").lower() == "week":
@@ -881,9 +926,37 @@ def _r_set(m: re.Match[str], ctx: _Context) -> Resolved | None:
 
 def _r_ref(m: re.Match[str], ctx: _Context) -> Resolved | None:
     word = " ".join(m.group(0).lower().split())
-    if word in ("now", "currently", "current", "at present", "presently", "the present", "nowadays", "these days", "today's", "right now", "at the moment", "for now", "so far", "to date", "the moment", "this time"):
+    if word in (
+        "now",
+        "currently",
+        "current",
+        "at present",
+        "presently",
+        "the present",
+        "nowadays",
+        "these days",
+        "today's",
+        "right now",
+        "at the moment",
+        "for now",
+        "so far",
+        "to date",
+        "the moment",
+        "this time",
+    ):
         return "DATE", "PRESENT_REF", None
-    if word in ("recently", "recent", "lately", "the past", "previously", "formerly", "once", "more recently", "in recent years", "in the past"):
+    if word in (
+        "recently",
+        "recent",
+        "lately",
+        "the past",
+        "previously",
+        "formerly",
+        "once",
+        "more recently",
+        "in recent years",
+        "in the past",
+    ):
         return "DATE", "PAST_REF", None
     return "DATE", "FUTURE_REF", None
 
@@ -947,7 +1020,11 @@ def _r_holiday(m: re.Match[str], ctx: _Context) -> Resolved | None:
     name = " ".join(m.group("hol").lower().replace("’", "'").split())
     pre = (_g(m, "pre") or "").lower()
     if ctx.anchor is None:
-        return "DATE", "XXXX-11-XX" if name.startswith("thanksgiving") else "XXXX-{:02d}-{:02d}".format(*HOLIDAYS[name]), None
+        return (
+            "DATE",
+            "XXXX-11-XX" if name.startswith("thanksgiving") else "XXXX-{:02d}-{:02d}".format(*HOLIDAYS[name]),
+            None,
+        )
 
     def on(year: int) -> date:
         if name.startswith("thanksgiving"):  # fourth Thursday of November (US)
@@ -985,7 +1062,9 @@ def _r_week_of(m: re.Match[str], ctx: _Context) -> Resolved | None:
 # --- the grammar --------------------------------------------------------------------------------
 
 _PART_RE = r"(?:morning|afternoon|evening|night)"
-_EDGE_RE = r"(?:early|late|mid|the end of|the beginning of|the start of|the middle of|end of|beginning of|start of|middle of)"
+_EDGE_RE = (
+    r"(?:early|late|mid|the end of|the beginning of|the start of|the middle of|end of|beginning of|start of|middle of)"
+)
 _AMPM_RE = r"(?:a\.\s?m\.?|p\.\s?m\.?|am\b|pm\b)"
 _RELWORD_RE = (
     r"(?:this past|this coming|the coming|the previous|the following|the current|the same|earlier this|later this|"
@@ -1116,7 +1195,9 @@ _COMPILED = [
 
 # words that only count as a duration when something else makes them temporal
 _LONE_ARTICLE_UNITS = re.compile(r"^(?:a|an|the|one)\s+(?:day|night)$", re.IGNORECASE)
-_LEADING_PREP = re.compile(r"^(?:on|in|at(?!\s+(?:least|most)\b)|by|since|until|till|during|from|for|of|to)\s+", re.IGNORECASE)
+_LEADING_PREP = re.compile(
+    r"^(?:on|in|at(?!\s+(?:least|most)\b)|by|since|until|till|during|from|for|of|to)\s+", re.IGNORECASE
+)
 # TempEval extents: hedges and determiners of adjectival durations stay outside the expression
 _HEDGE = re.compile(
     r"^(?:just|only|barely|over|some|about|around|approximately|roughly|as long as|as many as|as much as|well over|"
@@ -1165,7 +1246,19 @@ def _trim_extent(name: str, kind: str, text: str, start: int, end: int) -> tuple
 
 
 # expressions that name a time outright and so become the reference for "a year earlier" etc.
-_REFERENCE_SETTERS = {"full_date", "day_month_date", "iso_date", "numeric_date", "month_year", "month", "year", "quarter", "quarter_q", "year_period", "relative_unit"}
+_REFERENCE_SETTERS = {
+    "full_date",
+    "day_month_date",
+    "iso_date",
+    "numeric_date",
+    "month_year",
+    "month",
+    "year",
+    "quarter",
+    "quarter_q",
+    "year_period",
+    "relative_unit",
+}
 
 
 def to_date(anchor: date | datetime | str | None) -> date | None:
@@ -1271,12 +1364,18 @@ def find_timexes(
         weekday_prefix = m.groupdict().get("wdx")
         if weekday_prefix and kind == "DATE" and m.start("wdx") >= start:
             # "Thursday, Jan. 6" is two expressions with one value
-            out.append(Timex(start=m.start("wdx"), end=m.end("wdx"), text=weekday_prefix, type=kind, value=value, mod=mod))
+            out.append(
+                Timex(start=m.start("wdx"), end=m.end("wdx"), text=weekday_prefix, type=kind, value=value, mod=mod)
+            )
             start = m.start("mon")
         out.append(Timex(start=start, end=end, text=text[start:end], type=kind, value=value, mod=mod))
         ctx.last_end, ctx.last_value = end, value
         if kind in ("DATE", "TIME") and re.match(r"\d{4}", value) and name in _REFERENCE_SETTERS:
             ctx.last_date = value
-        if kind == "DATE" and re.fullmatch(r"\d{4}-[QH]\d", value) and name in ("quarter", "quarter_q", "relative_unit"):
+        if (
+            kind == "DATE"
+            and re.fullmatch(r"\d{4}-[QH]\d", value)
+            and name in ("quarter", "quarter_q", "relative_unit")
+        ):
             ctx.last_quarter = value
     return out

@@ -39,8 +39,12 @@ PAGE_SETS = ("extraction_scrapinghub", "extraction_l3s_gn1", "extraction_trafila
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("dataset", nargs="?", default=str(_SHARED), help=f"the shared bench folder (default: {_SHARED})")
-    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds of the logistic alternative (default: 5)")
+    parser.add_argument(
+        "dataset", nargs="?", default=str(_SHARED), help=f"the shared bench folder (default: {_SHARED})"
+    )
+    parser.add_argument(
+        "--folds", type=int, default=5, help="cross-validation folds of the logistic alternative (default: 5)"
+    )
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,9 @@ def allsides_examples(path: Path) -> Iterator[Example]:
                 tag = article.get("opinion_tag")
                 if tag not in (None, "OPINION") or not (article.get("text") or "").strip():
                     continue
-                yield Example("allsides", f"{story['id']}/{index}", article.get("title"), article["text"], int(tag == "OPINION"))
+                yield Example(
+                    "allsides", f"{story['id']}/{index}", article.get("title"), article["text"], int(tag == "OPINION")
+                )
 
 
 def page_examples(bench: Path) -> Iterator[Example]:
@@ -105,7 +111,9 @@ def report_examples(bench: Path, *, every: int = 20) -> Iterator[Example]:
         with open(path, encoding="utf-8") as handle:
             for line in handle:
                 for article in json.loads(line).get("articles") or []:
-                    yield Example("basil", article.get("url") or article["title"], article.get("title"), article["text"], 0)
+                    yield Example(
+                        "basil", article.get("url") or article["title"], article.get("title"), article["text"], 0
+                    )
 
 
 def _matrix(examples: list[Example]):
@@ -177,7 +185,13 @@ def run(args) -> BenchReport:
         for held in ("allsides", "pages"):
             train = [n for n in sets if n != held]
             predict = fit(np.vstack([matrices[n][0] for n in train]), np.concatenate([matrices[n][1] for n in train]))
-            rows.append({"system": "logistic, other sets", "tested on": held, **_scores(matrices[held][1], predict(matrices[held][0]))})
+            rows.append(
+                {
+                    "system": "logistic, other sets",
+                    "tested on": held,
+                    **_scores(matrices[held][1], predict(matrices[held][0])),
+                }
+            )
         everything = [e for examples in sets.values() for e in examples]
         x_all = np.vstack([matrices[n][0] for n in sets])
         y_all = np.concatenate([matrices[n][1] for n in sets])
@@ -186,11 +200,23 @@ def run(args) -> BenchReport:
         for fold in range(args.folds):
             predict = fit(x_all[folds != fold], y_all[folds != fold])
             predicted[folds == fold] = predict(x_all[folds == fold])
-        rows.append({"system": f"logistic, {args.folds}-fold CV", "tested on": "all (out of fold)", **_scores(y_all, predicted)})
-        rule_all = np.concatenate([[int(text_type(e.text, e.title).value == "opinion") for e in examples] for examples in sets.values()])
+        rows.append(
+            {"system": f"logistic, {args.folds}-fold CV", "tested on": "all (out of fold)", **_scores(y_all, predicted)}
+        )
+        rule_all = np.concatenate(
+            [[int(text_type(e.text, e.title).value == "opinion") for e in examples] for examples in sets.values()]
+        )
         rows.append({"system": "text rule (shipped)", "tested on": "all", **_scores(y_all, rule_all)})
-    report.tables.append(BenchTable(title="opinion vs report from the text", columns=["system", "tested on", "n", "opinion", "predicted", "P", "R", "F1", "false positive rate"], rows=rows))
+    report.tables.append(
+        BenchTable(
+            title="opinion vs report from the text",
+            columns=["system", "tested on", "n", "opinion", "predicted", "P", "R", "F1", "false positive rate"],
+            rows=rows,
+        )
+    )
     report.notes.append(f"{len(everything)} texts ({int(y_all.sum())} opinion); {watch.seconds:.0f} s")
-    report.notes.append("declared types (metadata, URL, headline, record) come first in newsdesk; this measures the text fallback only")
+    report.notes.append(
+        "declared types (metadata, URL, headline, record) come first in newsdesk; this measures the text fallback only"
+    )
     report.metrics = {"rows": rows}
     return report

@@ -29,15 +29,31 @@ TIMING_PILE = _SHARED / "bench" / "mds_allsides_stories" / "dev.jsonl"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("dataset", nargs="?", default=str(DEFAULT_DATASET),
-                        help="a brief dataset (.jsonl, one annotated event per line; default ../shared/bench/brief_basil/dev.jsonl)")
-    parser.add_argument("--work", metavar="DIR", help="keep the pile, store and analysis here (default: a temporary folder)")
-    parser.add_argument("--scorer", default=str(SCORER), help="the scorer script (default ../shared/tools/score_brief.py)")
-    parser.add_argument("--timing", type=int, default=0, metavar="N",
-                        help="also time every analysis stage on the first N+1 stories of --timing-pile (the first, which "
-                             "loads the models, is not counted) and report the claims stage's share (default 0: skip)")
-    parser.add_argument("--timing-pile", default=str(TIMING_PILE),
-                        help="stories to time (default ../shared/bench/mds_allsides_stories/dev.jsonl)")
+    parser.add_argument(
+        "dataset",
+        nargs="?",
+        default=str(DEFAULT_DATASET),
+        help="a brief dataset (.jsonl, one annotated event per line; default ../shared/bench/brief_basil/dev.jsonl)",
+    )
+    parser.add_argument(
+        "--work", metavar="DIR", help="keep the pile, store and analysis here (default: a temporary folder)"
+    )
+    parser.add_argument(
+        "--scorer", default=str(SCORER), help="the scorer script (default ../shared/tools/score_brief.py)"
+    )
+    parser.add_argument(
+        "--timing",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time every analysis stage on the first N+1 stories of --timing-pile (the first, which "
+        "loads the models, is not counted) and report the claims stage's share (default 0: skip)",
+    )
+    parser.add_argument(
+        "--timing-pile",
+        default=str(TIMING_PILE),
+        help="stories to time (default ../shared/bench/mds_allsides_stories/dev.jsonl)",
+    )
 
 
 def run(args) -> Any:
@@ -46,16 +62,23 @@ def run(args) -> Any:
     dataset, scorer = Path(args.dataset), Path(args.scorer)
     for path, what in ((dataset, "brief dataset"), (scorer, "scorer")):
         if not path.exists():
-            raise BenchmarkError(f"the {what} {str(path)!r} does not exist",
-                                 hint="put ../shared beside the repository or pass its path")
+            raise BenchmarkError(
+                f"the {what} {str(path)!r} does not exist", hint="put ../shared beside the repository or pass its path"
+            )
     report = BenchReport(name="brief", dataset=str(dataset))
     if args.timing:
         seconds_by_stage = stage_seconds(Path(args.timing_pile), args.timing)
         total = sum(seconds_by_stage.values())
-        report.tables.append(BenchTable(
-            title=f"analysis time by stage, {args.timing} stories of {Path(args.timing_pile).name} (models loaded beforehand)",
-            columns=["stage", "seconds", "share"],
-            rows=[{"stage": name, "seconds": f"{value:.1f}", "share": f"{value / total:.3f}"} for name, value in seconds_by_stage.items()]))
+        report.tables.append(
+            BenchTable(
+                title=f"analysis time by stage, {args.timing} stories of {Path(args.timing_pile).name} (models loaded beforehand)",
+                columns=["stage", "seconds", "share"],
+                rows=[
+                    {"stage": name, "seconds": f"{value:.1f}", "share": f"{value / total:.3f}"}
+                    for name, value in seconds_by_stage.items()
+                ],
+            )
+        )
         report.metrics["stage_seconds"] = seconds_by_stage
         report.metrics["claims_share"] = seconds_by_stage.get("claims", 0.0) / total if total else 0.0
     with tempfile.TemporaryDirectory(prefix="newsdesk-brief-") as temporary:
@@ -63,14 +86,35 @@ def run(args) -> Any:
         work.mkdir(parents=True, exist_ok=True)
         scores, seconds = score(dataset, work, scorer=scorer)
     disagreements, agreements, stories = scores["disagreements"], scores["agreements"], scores["stories"]
-    report.tables.append(BenchTable(
-        title=f"brief end to end: {scores['events']} events, {scores['articles_matched']} articles (newsdesk analyze, {seconds:.0f} s)",
-        columns=["disagreements P", "R", "F1", "predicted", "correct", "gold", "agreements R", "confirmed contradictions",
-                 "stories BCubed F1"],
-        rows=[{"disagreements P": f"{disagreements['P']:.2f}", "R": f"{disagreements['R']:.2f}", "F1": f"{disagreements['F1']:.2f}",
-               "predicted": disagreements["predicted"], "correct": disagreements["correct"], "gold": disagreements["gold"],
-               "agreements R": f"{agreements['R']:.2f}", "confirmed contradictions": scores["confirmed_contradictions"],
-               "stories BCubed F1": f"{stories['bcubed_F1']:.4f}"}]))
+    report.tables.append(
+        BenchTable(
+            title=f"brief end to end: {scores['events']} events, {scores['articles_matched']} articles (newsdesk analyze, {seconds:.0f} s)",
+            columns=[
+                "disagreements P",
+                "R",
+                "F1",
+                "predicted",
+                "correct",
+                "gold",
+                "agreements R",
+                "confirmed contradictions",
+                "stories BCubed F1",
+            ],
+            rows=[
+                {
+                    "disagreements P": f"{disagreements['P']:.2f}",
+                    "R": f"{disagreements['R']:.2f}",
+                    "F1": f"{disagreements['F1']:.2f}",
+                    "predicted": disagreements["predicted"],
+                    "correct": disagreements["correct"],
+                    "gold": disagreements["gold"],
+                    "agreements R": f"{agreements['R']:.2f}",
+                    "confirmed contradictions": scores["confirmed_contradictions"],
+                    "stories BCubed F1": f"{stories['bcubed_F1']:.4f}",
+                }
+            ],
+        )
+    )
     report.metrics.update({**scores, "analyze_seconds": round(seconds, 1)})
     for error in scores.get("stage_errors", []):
         report.notes.append(f"stage error (scored as finding nothing in that story): {error}")
@@ -93,12 +137,23 @@ def stage_seconds(pile: Path, stories: int) -> dict[str, float]:
     for number, record in enumerate(read_jsonl(pile)):
         if number > stories:
             break
-        articles = [Article(id=f"{record['id']}-{k}", provenance=Provenance(a.get("url") or f"{record['id']}-{k}"),
-                            text=a["text"], title=a.get("title"), outlet=a.get("source"))
-                    for k, a in enumerate(record["articles"]) if a.get("text")]
+        articles = [
+            Article(
+                id=f"{record['id']}-{k}",
+                provenance=Provenance(a.get("url") or f"{record['id']}-{k}"),
+                text=a["text"],
+                title=a.get("title"),
+                outlet=a.get("source"),
+            )
+            for k, a in enumerate(record["articles"])
+            if a.get("text")
+        ]
         started = time.perf_counter()
-        context = build_context(Story(str(record["id"]), record.get("story_title") or "", tuple(a.id for a in articles)),
-                                articles, entity_options=options.entities)
+        context = build_context(
+            Story(str(record["id"]), record.get("story_title") or "", tuple(a.id for a in articles)),
+            articles,
+            entity_options=options.entities,
+        )
         _ = context.entities
         if number:
             totals["context"] += time.perf_counter() - started
@@ -118,8 +173,21 @@ def score(dataset: Path, work: Path, *, scorer: Path = SCORER) -> tuple[dict[str
         stale.unlink(missing_ok=True)
     _call([sys.executable, str(scorer), "--pile", str(dataset), str(pile)], "writing the pile")
     started = time.perf_counter()
-    _call([sys.executable, "-c", "import sys; from newsdesk.cli import main; sys.exit(main())",
-           "analyze", str(pile), "--db", str(db), "--out", str(out)], "newsdesk analyze", ok=(0, 3))
+    _call(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from newsdesk.cli import main; sys.exit(main())",
+            "analyze",
+            str(pile),
+            "--db",
+            str(db),
+            "--out",
+            str(out),
+        ],
+        "newsdesk analyze",
+        ok=(0, 3),
+    )
     seconds = time.perf_counter() - started
     printed = _call([sys.executable, str(scorer), str(dataset), str(out / "analysis.json")], "scoring")
     try:
@@ -128,12 +196,16 @@ def score(dataset: Path, work: Path, *, scorer: Path = SCORER) -> tuple[dict[str
         scores["stage_errors"] = json.loads((out / "analysis.json").read_text(encoding="utf-8")).get("stage_errors", [])
         return scores, seconds
     except (ValueError, IndexError) as exc:
-        raise BenchmarkError(f"the scorer printed no JSON: {printed[-300:]!r}", hint="run it by hand to see why") from exc
+        raise BenchmarkError(
+            f"the scorer printed no JSON: {printed[-300:]!r}", hint="run it by hand to see why"
+        ) from exc
 
 
 def _call(command: list[str], what: str, ok: tuple[int, ...] = (0,)) -> str:
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode not in ok:
-        raise BenchmarkError(f"{what} failed (exit {done.returncode}): {done.stderr[-800:]}",
-                             hint="run the command by hand: " + " ".join(command[:2] + command[3:] if "-c" in command else command))
+        raise BenchmarkError(
+            f"{what} failed (exit {done.returncode}): {done.stderr[-800:]}",
+            hint="run the command by hand: " + " ".join(command[:2] + command[3:] if "-c" in command else command),
+        )
     return done.stdout

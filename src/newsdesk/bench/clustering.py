@@ -147,7 +147,13 @@ def run(args):
         features = article_features(ordered, options)
     with Stopwatch() as cluster_time:
         predicted = cluster_features(features, options)
-    rows = [{"system": "newsdesk", **scores(predicted, gold), "seconds": round(features_time.seconds + cluster_time.seconds, 1)}]
+    rows = [
+        {
+            "system": "newsdesk",
+            **scores(predicted, gold),
+            "seconds": round(features_time.seconds + cluster_time.seconds, 1),
+        }
+    ]
     notes = [
         f"{len(articles)} articles, {len(set(gold.values()))} gold events; newsdesk features {features_time.seconds:.1f}s, clustering {cluster_time.seconds:.2f}s",
         f"options: {options}",
@@ -169,7 +175,11 @@ def run(args):
         with Stopwatch() as baseline_time:
             base, threshold, sweep = tfidf_agglomerative(articles, gold)
         rows.append(
-            {"system": f"tfidf+agglomerative (threshold {threshold} tuned on this split)", **scores(base, gold), "seconds": round(baseline_time.seconds, 1)}
+            {
+                "system": f"tfidf+agglomerative (threshold {threshold} tuned on this split)",
+                **scores(base, gold),
+                "seconds": round(baseline_time.seconds, 1),
+            }
         )
         metrics["baseline_threshold"] = threshold
         metrics["baseline_sweep"] = sweep

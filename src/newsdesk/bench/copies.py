@@ -123,7 +123,9 @@ def pair_scores(predicted: set, gold: set) -> dict[str, Any]:
 
 
 _SPLIT_WORDS = re.compile(r"\S+")
-_FIGURE = re.compile(r"\d|^(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|half)$")
+_FIGURE = re.compile(
+    r"\d|^(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|half)$"
+)
 
 
 def _variant(text: str, kind: str, rng: random.Random) -> str:
@@ -260,7 +262,11 @@ def run_reuters(args, options) -> tuple[dict, dict, list]:
         by_kind[kind] = round(found / len(kind_gold), 4) if kind_gold else None
     corpus_gold = {p for p in gold if "~" not in p[0] + p[1]}
     corpus_predicted = {p for p in predicted if "~" not in p[0] + p[1]}
-    stats = {**stats, "recall_by_synthetic_kind": by_kind, "corpus_pairs_only": pair_scores(corpus_predicted, corpus_gold)}
+    stats = {
+        **stats,
+        "recall_by_synthetic_kind": by_kind,
+        "corpus_pairs_only": pair_scores(corpus_predicted, corpus_gold),
+    }
     return row, stats, links
 
 
@@ -271,8 +277,8 @@ def run_extraction(args, options) -> tuple[list[dict], dict]:
     import trafilatura
 
     from ..dedup import find_copies
-    from ..extract import extract
     from ..errors import NewsdeskError
+    from ..extract import extract
     from ..models import Article, Provenance, RawDocument
     from . import Stopwatch, read_jsonl
 
@@ -305,11 +311,16 @@ def run_extraction(args, options) -> tuple[list[dict], dict]:
         gold_groups.append([f"{key}#html", f"{key}#dump"])
     gold = _closure_pairs(gold_groups)
     rows = []
-    for label, articles in (("pages: html vs raw dump", raw_articles), ("pages: html vs extracted dump", extracted_articles)):
+    for label, articles in (
+        ("pages: html vs raw dump", raw_articles),
+        ("pages: html vs extracted dump", extracted_articles),
+    ):
         with Stopwatch() as watch:
             links = find_copies(articles, options=options)
         predicted = _closure_pairs(_groups_from_links(links))
-        rows.append({"test": label, **pair_scores(predicted, gold), "docs": len(articles), "seconds": round(watch.seconds, 1)})
+        rows.append(
+            {"test": label, **pair_scores(predicted, gold), "docs": len(articles), "seconds": round(watch.seconds, 1)}
+        )
     return rows, {"pages": len(gold_groups), "pages_skipped_no_html_text": skipped}
 
 
@@ -325,7 +336,13 @@ def run(args):
         metrics["reuters"] = {**row, **stats}
         notes.append(f"reuters gold: {stats}")
         if args.predictions:
-            write_jsonl(args.predictions, ({"canonical": l.canonical, "duplicate": l.duplicate, "similarity": l.similarity} for l in links))
+            write_jsonl(
+                args.predictions,
+                (
+                    {"canonical": link.canonical, "duplicate": link.duplicate, "similarity": link.similarity}
+                    for link in links
+                ),
+            )
     if args.part in ("all", "extraction"):
         page_rows, stats = run_extraction(args, options)
         rows.extend(page_rows)

@@ -22,24 +22,42 @@ from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 
 log = logging.getLogger(__name__)
 
-HELP = ("pronoun resolution on GAP (F1 overall, masculine, feminine, bias) beside the published baselines; "
-        "or speaker resolution on the hand-made news sentences (tests/fixtures/coref)")
+HELP = (
+    "pronoun resolution on GAP (F1 overall, masculine, feminine, bias) beside the published baselines; "
+    "or speaker resolution on the hand-made news sentences (tests/fixtures/coref)"
+)
 
 #: Published figures on GAP test (repo README; syntactic-parallelism baseline), in percent.
 BASELINES = [
-    {"system": "GAP baseline: parallelism, snippet-context (test)", "overall": 66.9, "masculine": 69.4,
-     "feminine": 64.4, "bias F/M": 0.93},
-    {"system": "GAP baseline: parallelism + URL, page-context (test)", "overall": 70.6, "masculine": 72.3,
-     "feminine": 68.8, "bias F/M": 0.95},
+    {
+        "system": "GAP baseline: parallelism, snippet-context (test)",
+        "overall": 66.9,
+        "masculine": 69.4,
+        "feminine": 64.4,
+        "bias F/M": 0.93,
+    },
+    {
+        "system": "GAP baseline: parallelism + URL, page-context (test)",
+        "overall": 70.6,
+        "masculine": 72.3,
+        "feminine": 68.8,
+        "bias F/M": 0.95,
+    },
 ]
 CACHE_VERSION = "1"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dataset", help="GAP JSONL (../shared/bench/coref_gap/dev.jsonl) or the news speakers "
-                                        "fixture (tests/fixtures/coref/news_speakers.jsonl)")
-    parser.add_argument("--predictions", metavar="OUT.jsonl",
-                        help='write one line per example: {"id", "A_coref": bool, "B_coref": bool}')
+    parser.add_argument(
+        "dataset",
+        help="GAP JSONL (../shared/bench/coref_gap/dev.jsonl) or the news speakers "
+        "fixture (tests/fixtures/coref/news_speakers.jsonl)",
+    )
+    parser.add_argument(
+        "--predictions",
+        metavar="OUT.jsonl",
+        help='write one line per example: {"id", "A_coref": bool, "B_coref": bool}',
+    )
     parser.add_argument("--threshold", type=float, help="override the model's probability threshold")
     parser.add_argument("--cache", metavar="DIR", help="keep the computed model inputs here (reruns skip MiniLM)")
     parser.add_argument("--limit", type=int, metavar="N", help="score only the first N examples")
@@ -112,8 +130,13 @@ def gap_rows(records: Sequence[dict[str, Any]], *, cache: str | None = None, nam
 
 
 def score_table(name: str, scores: dict[str, float]) -> dict[str, Any]:
-    return {"system": name, "overall": round(100 * scores["overall"], 1), "masculine": round(100 * scores["masculine"], 1),
-            "feminine": round(100 * scores["feminine"], 1), "bias F/M": round(scores["bias"], 2)}
+    return {
+        "system": name,
+        "overall": round(100 * scores["overall"], 1),
+        "masculine": round(100 * scores["masculine"], 1),
+        "feminine": round(100 * scores["feminine"], 1),
+        "bias F/M": round(scores["bias"], 2),
+    }
 
 
 def run(args: argparse.Namespace) -> BenchReport:
@@ -131,17 +154,25 @@ def run(args: argparse.Namespace) -> BenchReport:
         predictions = {r["id"]: decide(model.probabilities(rows), threshold) for r, rows in zip(records, matrix)}
     scores = gap_scores(records, predictions)
     if args.predictions:
-        write_jsonl(args.predictions, ({"id": r["id"], "A_coref": predictions[r["id"]][0],
-                                        "B_coref": predictions[r["id"]][1]} for r in records))
+        write_jsonl(
+            args.predictions,
+            ({"id": r["id"], "A_coref": predictions[r["id"]][0], "B_coref": predictions[r["id"]][1]} for r in records),
+        )
     report = BenchReport(name="coref", dataset=str(args.dataset))
     rows = [score_table(f"newsdesk coref (this split, threshold {threshold:.2f})", scores), *BASELINES]
-    report.tables.append(BenchTable("GAP F1 (%) over A/B coreference decisions",
-                                    ["system", "overall", "masculine", "feminine", "bias F/M"], rows))
+    report.tables.append(
+        BenchTable(
+            "GAP F1 (%) over A/B coreference decisions",
+            ["system", "overall", "masculine", "feminine", "bias F/M"],
+            rows,
+        )
+    )
     report.notes.append(
         f"{len(records)} examples in {watch.seconds:.1f} s (parse + MiniLM + model; "
         f"{len(records) / max(watch.seconds, 1e-9):.1f} examples/s); precision {scores['overall_precision']:.3f}, "
         f"recall {scores['overall_recall']:.3f}. Snippet context only (no URL). The baselines are GAP's "
-        "published test figures (SOURCE.md).")
+        "published test figures (SOURCE.md)."
+    )
     report.metrics = {"scores": scores, "threshold": threshold, "examples": len(records), "seconds": watch.seconds}
     return report
 
@@ -159,8 +190,13 @@ def run_news(args: argparse.Namespace, records: Sequence[dict[str, Any]]) -> Ben
     options = CorefOptions(threshold=args.threshold)
     coref_model()
     docs = list(nlp().pipe(r["text"] for r in records))
-    resolve(docs[0], (records[0]["text"].index(records[0]["anchor"]),
-                      records[0]["text"].index(records[0]["anchor"]) + len(records[0]["anchor"])))  # warm-up
+    resolve(
+        docs[0],
+        (
+            records[0]["text"].index(records[0]["anchor"]),
+            records[0]["text"].index(records[0]["anchor"]) + len(records[0]["anchor"]),
+        ),
+    )  # warm-up
     outcomes: dict[str, list[str]] = {"right": [], "wrong": [], "abstained": []}
     by_kind: dict[str, dict[str, int]] = {}
     predictions = []
@@ -175,16 +211,27 @@ def run_news(args: argparse.Namespace, records: Sequence[dict[str, Any]]) -> Ben
         outcomes[outcome].append(record["id"])
         kind = record.get("kind", "").split("-")[0]
         by_kind.setdefault(kind, {"right": 0, "wrong": 0, "abstained": 0})[outcome] += 1
-        predictions.append({"id": record["id"], "antecedent": got, "gold": record["gold"], "reason": result.reason,
-                            "score": round(result.score, 4)})
+        predictions.append(
+            {
+                "id": record["id"],
+                "antecedent": got,
+                "gold": record["gold"],
+                "reason": result.reason,
+                "score": round(result.score, 4),
+            }
+        )
     if args.predictions:
         write_jsonl(args.predictions, predictions)
     report = BenchReport(name="coref (news speakers)", dataset=str(args.dataset))
     rows = [{"kind": kind, **counts} for kind, counts in sorted(by_kind.items())]
     rows.append({"kind": "all", **{k: len(v) for k, v in outcomes.items()}})
-    report.tables.append(BenchTable("speakers resolved (right / wrong / abstained)", ["kind", "right", "wrong", "abstained"], rows))
+    report.tables.append(
+        BenchTable("speakers resolved (right / wrong / abstained)", ["kind", "right", "wrong", "abstained"], rows)
+    )
     rate = len(records) / max(watch.seconds, 1e-9)
-    report.notes.append(f"wrong: {', '.join(outcomes['wrong']) or 'none'}; abstained: {', '.join(outcomes['abstained']) or 'none'}")
+    report.notes.append(
+        f"wrong: {', '.join(outcomes['wrong']) or 'none'}; abstained: {', '.join(outcomes['abstained']) or 'none'}"
+    )
     report.notes.append(f"{len(records)} resolutions in {watch.seconds:.2f} s after parsing: {rate:.1f} resolutions/s")
     report.metrics = {"outcomes": outcomes, "resolutions_per_second": rate, "seconds": watch.seconds}
     return report

@@ -30,8 +30,9 @@ GOLD_TYPES = {"PER", "ORG", "LOC"}
 
 def add_arguments(parser) -> None:
     parser.add_argument("dataset", help="…/timex_ner_meantime_en/dev.jsonl")
-    parser.add_argument("--predictions", metavar="OUT.jsonl",
-                        help='write newsdesk\'s {"id","mentions":[{start,end,type,entity}]}')
+    parser.add_argument(
+        "--predictions", metavar="OUT.jsonl", help='write newsdesk\'s {"id","mentions":[{start,end,type,entity}]}'
+    )
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N documents")
 
 
@@ -91,8 +92,9 @@ def run(args) -> BenchReport:
     records = []
     for number, record in enumerate(read_jsonl(args.dataset), 1):
         if not isinstance(record.get("text"), str) or not isinstance(record.get("entity_mentions"), list):
-            raise BenchmarkError(f"{args.dataset}:{number} has no text or entity_mentions",
-                                 hint="pass …/timex_ner_meantime_en/dev.jsonl")
+            raise BenchmarkError(
+                f"{args.dataset}:{number} has no text or entity_mentions", hint="pass …/timex_ner_meantime_en/dev.jsonl"
+            )
         records.append(record)
         if args.limit and len(records) >= args.limit:
             break
@@ -108,11 +110,13 @@ def run(args) -> BenchReport:
     written = []
     with Stopwatch() as entity_time:
         for record, doc in zip(records, docs):
-            gold = sorted({(m["char_start"], m["char_end"], m["ent_type"]) for m in record["entity_mentions"]
-                           if is_gold_name(m)})
+            gold = sorted(
+                {(m["char_start"], m["char_end"], m["ent_type"]) for m in record["entity_mentions"] if is_gold_name(m)}
+            )
             n_gold += len(gold)
-            spacy_pred = [(e.start_char, e.end_char, SPACY_TO_GOLD[e.label_]) for e in doc.ents
-                          if e.label_ in SPACY_TO_GOLD]
+            spacy_pred = [
+                (e.start_char, e.end_char, SPACY_TO_GOLD[e.label_]) for e in doc.ents if e.label_ in SPACY_TO_GOLD
+            ]
             article = Article(id=record["id"], provenance=Provenance(path=record["id"]), text=record["text"])
             table = extract_entities([article], {article.id: doc})
             ours = []
@@ -122,8 +126,7 @@ def run(args) -> BenchReport:
                     continue
                 ours.extend((m.start, m.end, kind) for m in entity.mentions if m.kind in {"name", "alias"})
             ours.sort()
-            written.append({"id": record["id"], "mentions": [
-                {"start": s, "end": e, "type": t} for s, e, t in ours]})
+            written.append({"id": record["id"], "mentions": [{"start": s, "end": e, "type": t} for s, e, t in ours]})
             for system, predicted in (("spaCy NER", spacy_pred), ("newsdesk entities", ours)):
                 n_pred[system] += len(predicted)
                 for name, (exact, typed) in kinds.items():
@@ -134,7 +137,8 @@ def run(args) -> BenchReport:
     columns = ["system", "gold", "predicted"] + [f"{m} {k}" for k in kinds for m in ("P", "R", "F1")]
     report = BenchReport(name="entities", dataset=str(args.dataset))
     report.tables.append(BenchTable("Named mentions (MEANTIME names, PER/ORG/LOC)", columns, rows))
-    report.notes.append(f"{len(records)} documents; spaCy parse {parse_time.seconds:.1f}s, "
-                        f"entity merge {entity_time.seconds:.1f}s")
+    report.notes.append(
+        f"{len(records)} documents; spaCy parse {parse_time.seconds:.1f}s, entity merge {entity_time.seconds:.1f}s"
+    )
     report.metrics = {"documents": len(records), "rows": rows}
     return report

@@ -27,8 +27,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 from ..errors import BenchmarkError
+from . import BenchReport, BenchTable, Stopwatch, read_jsonl, write_jsonl
 
 HELP = "article text extraction (HTML or flattened text) against gold bodies, with trafilatura/jusText baselines"
 
@@ -38,15 +38,26 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("dataset", help="dataset folder under ../shared/bench (e.g. extraction_scrapinghub) or a .jsonl[.gz] file")
-    parser.add_argument("--from", dest="source", choices=("html", "text"), default="html",
-                        help="extract from the raw HTML (default) or from the flattened page_text dump")
+    parser.add_argument(
+        "dataset", help="dataset folder under ../shared/bench (e.g. extraction_scrapinghub) or a .jsonl[.gz] file"
+    )
+    parser.add_argument(
+        "--from",
+        dest="source",
+        choices=("html", "text"),
+        default="html",
+        help="extract from the raw HTML (default) or from the flattened page_text dump",
+    )
     parser.add_argument("--split", default="dev", help="split file to read: dev (default) or test when you have it")
-    parser.add_argument("--predictions", metavar="OUT.jsonl",
-                        help="where to write one {id, text} line per record (default: out/bench/extraction.<dataset>.<split>.<source>.jsonl)")
+    parser.add_argument(
+        "--predictions",
+        metavar="OUT.jsonl",
+        help="where to write one {id, text} line per record (default: out/bench/extraction.<dataset>.<split>.<source>.jsonl)",
+    )
     parser.add_argument("--limit", type=int, metavar="N", help="use only the first N records")
-    parser.add_argument("--no-templates", action="store_true",
-                        help="do not learn site templates from the other pages of the dataset")
+    parser.add_argument(
+        "--no-templates", action="store_true", help="do not learn site templates from the other pages of the dataset"
+    )
 
 
 # --- metric (Scrapinghub article-extraction-benchmark evaluate.py) --------------------------------
@@ -132,8 +143,12 @@ def snippet_scores(pairs: Iterable[tuple[dict[str, Any], str]]) -> dict[str, flo
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     total = tp + fn + fp + tn
-    return {"precision": p, "recall": r, "accuracy": (tp + tn) / total if total else 0.0,
-            "f1": 2 * p * r / (p + r) if p + r else 0.0}
+    return {
+        "precision": p,
+        "recall": r,
+        "accuracy": (tp + tn) / total if total else 0.0,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+    }
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -179,7 +194,9 @@ def load_records(path: Path, limit: int | None, source: str) -> tuple[list[dict[
         if limit is not None and len(records) >= limit:
             break
         if not isinstance(record.get(field), str):
-            raise BenchmarkError(f"{path}:{number} has no {field!r} field", hint="use --from html or --from text accordingly")
+            raise BenchmarkError(
+                f"{path}:{number} has no {field!r} field", hint="use --from html or --from text accordingly"
+            )
         if not gold_of(record) and not has_snippets(record):
             without_gold += 1
         records.append(record)
@@ -205,7 +222,9 @@ def _documents(records: Sequence[dict[str, Any]], source: str, path: Path):
             host = urlparse(record["url"]).hostname or ""
             hints["sitename"] = host.removeprefix("www.")
         url = record.get("url") if source == "html" else None
-        docs.append(RawDocument(Provenance(str(path), record=number, url=url), source, record[field], "utf-8", hints=hints))
+        docs.append(
+            RawDocument(Provenance(str(path), record=number, url=url), source, record[field], "utf-8", hints=hints)
+        )
     return docs
 
 
@@ -387,10 +406,17 @@ def run(args) -> BenchReport:
 
     # systems: name, texts, seconds (0 when not timed)
     systems: list[tuple[str, Sequence[str], float]] = [("newsdesk", texts, seconds)]
-    notes = [f"{pages} records from {path}: {len(body)} with a gold body, {len(snippet)} with gold snippets"
-             + (f", {without_gold} without gold (extracted, not scored)" if without_gold else "")]
-    metrics: dict[str, Any] = {"pages": pages, "pages_with_body": len(body), "pages_with_snippets": len(snippet),
-                               "source": source, "split": split}
+    notes = [
+        f"{pages} records from {path}: {len(body)} with a gold body, {len(snippet)} with gold snippets"
+        + (f", {without_gold} without gold (extracted, not scored)" if without_gold else "")
+    ]
+    metrics: dict[str, Any] = {
+        "pages": pages,
+        "pages_with_body": len(body),
+        "pages_with_snippets": len(snippet),
+        "source": source,
+        "split": split,
+    }
     headline_in_gold = path.parent.name in HEADLINE_IN_GOLD
 
     if source == "html":
@@ -408,7 +434,11 @@ def run(args) -> BenchReport:
             notes.append("the gold body of this dataset includes the headline: compare the 'title + text' rows")
         speed_ratio = (base_seconds / seconds) if seconds > 0 else None
         metrics["speed_ratio_vs_trafilatura"] = speed_ratio
-        notes.append(f"speed ratio newsdesk/trafilatura (pages per second): {speed_ratio:.2f}" if speed_ratio else "speed ratio: n/a")
+        notes.append(
+            f"speed ratio newsdesk/trafilatura (pages per second): {speed_ratio:.2f}"
+            if speed_ratio
+            else "speed ratio: n/a"
+        )
     else:
         import json as json_lib
 
@@ -438,26 +468,46 @@ def run(args) -> BenchReport:
     rows: list[dict[str, Any]] = []
     if body:
         rows = [_row(name, body_scores(predicted), secs, pages) for name, predicted, secs in systems]
-        tables.append(BenchTable(title=f"Extraction ({source}) on {path.parent.name}/{path.name}: gold body, 4-gram shingles",
-                                 columns=["system", "precision", "recall", "f1", "pages/s"], rows=rows))
+        tables.append(
+            BenchTable(
+                title=f"Extraction ({source}) on {path.parent.name}/{path.name}: gold body, 4-gram shingles",
+                columns=["system", "precision", "recall", "f1", "pages/s"],
+                rows=rows,
+            )
+        )
         metrics["newsdesk"] = rows[0]
     else:
-        speeds = [{"system": name, "pages/s": round(pages / secs, 2) if secs > 0 else None} for name, _, secs in systems]
-        tables.append(BenchTable(title=f"Extraction ({source}) on {path.parent.name}/{path.name}: speed",
-                                 columns=["system", "pages/s"], rows=speeds))
+        speeds = [
+            {"system": name, "pages/s": round(pages / secs, 2) if secs > 0 else None} for name, _, secs in systems
+        ]
+        tables.append(
+            BenchTable(
+                title=f"Extraction ({source}) on {path.parent.name}/{path.name}: speed",
+                columns=["system", "pages/s"],
+                rows=speeds,
+            )
+        )
     if snippet:
         snippet_rows = [
             _snippet_row(name, snippet_scores((records[i], predicted[i]) for i in snippet))
-            for name, predicted, _ in systems if "title + text" not in name
+            for name, predicted, _ in systems
+            if "title + text" not in name
         ]
-        tables.append(BenchTable(title=f"Must / must-not snippets ({len(snippet)} pages; trafilatura's eval_common metric)",
-                                 columns=["system", "precision", "recall", "accuracy", "f1"], rows=snippet_rows))
+        tables.append(
+            BenchTable(
+                title=f"Must / must-not snippets ({len(snippet)} pages; trafilatura's eval_common metric)",
+                columns=["system", "precision", "recall", "accuracy", "f1"],
+                rows=snippet_rows,
+            )
+        )
         metrics["snippets"] = snippet_rows
         if not body:
             metrics["newsdesk"] = snippet_rows[0]
     metrics["rows"] = rows
 
-    if source == "html" and any(r.get("gold_title") is not None or r.get("gold_publish_date") is not None for r in records):
+    if source == "html" and any(
+        r.get("gold_title") is not None or r.get("gold_publish_date") is not None for r in records
+    ):
         ours = [
             {"title": a.title, "author": ", ".join(a.authors) or None, "date": a.published} if a else {}
             for a in articles
@@ -473,11 +523,18 @@ def run(args) -> BenchReport:
                 spur = scores[field]["spurious_rate"]
                 row[f"{field} spurious"] = round(spur, 4) if spur is not None else None
             meta_rows.append(row)
-        tables.append(BenchTable(title="Metadata accuracy (pages with a gold value); spurious = value given where gold has none",
-                                 columns=list(meta_rows[0].keys()), rows=meta_rows))
+        tables.append(
+            BenchTable(
+                title="Metadata accuracy (pages with a gold value); spurious = value given where gold has none",
+                columns=list(meta_rows[0].keys()),
+                rows=meta_rows,
+            )
+        )
         metrics["metadata"] = {"newsdesk": ours_scores, "trafilatura": theirs_scores}
 
-    out = Path(args.predictions) if getattr(args, "predictions", None) else default_predictions_path(path, split, source)
+    out = (
+        Path(args.predictions) if getattr(args, "predictions", None) else default_predictions_path(path, split, source)
+    )
     write_jsonl(out, ({"id": r.get("id"), "text": t} for r, t in zip(records, texts)))
     notes.append(f"predictions ({pages} records) written to {out}")
     return BenchReport(name="extraction", dataset=str(path), tables=tables, notes=notes, metrics=metrics)

@@ -35,13 +35,19 @@ MODES = {
     "balanced": ("balanced", "precision", "recall", "baseline"),
 }
 _WORD = re.compile(r"\w+")
-_STOPS = frozenset("the a an of to in and or is are was were for on with that this it as by at from be has have had not but".split())
+_STOPS = frozenset(
+    "the a an of to in and or is are was were for on with that this it as by at from be has have had not but".split()
+)
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--limit", type=int, metavar="N", help="pages per set (default: all dev pages)")
-    parser.add_argument("--cache", type=Path, default=Path("out/bench/extraction_modes"),
-                        help="folder for the per-mode outputs (reused when present for the same --limit)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path("out/bench/extraction_modes"),
+        help="folder for the per-mode outputs (reused when present for the same --limit)",
+    )
     parser.add_argument("--C", type=float, default=1.0, help="inverse regularisation of the chooser")
 
 
@@ -108,12 +114,24 @@ def page_signals(html: str, precise: str, recalled: str) -> list[float]:
     def count(tag: str) -> float:
         return math.log1p(len(re.findall(rf"<{tag}[\s>]", html, re.I)))
 
-    return [
-        math.log1p(pw), math.log1p(rw), math.log1p(rw) - math.log1p(pw), float(rw > pw * 1.05),
-        sum(_words(p) < 8 for p in rp) / max(len(rp), 1), sum(_words(p) < 8 for p in pp) / max(len(pp), 1),
-        math.log1p(len(rp)) - math.log1p(len(pp)), count("li"), count("p"), count("table"),
-        math.log1p(len(html)), count("a"),
-    ] + _difference(pp, rp) + _difference(rp, pp)
+    return (
+        [
+            math.log1p(pw),
+            math.log1p(rw),
+            math.log1p(rw) - math.log1p(pw),
+            float(rw > pw * 1.05),
+            sum(_words(p) < 8 for p in rp) / max(len(rp), 1),
+            sum(_words(p) < 8 for p in pp) / max(len(pp), 1),
+            math.log1p(len(rp)) - math.log1p(len(pp)),
+            count("li"),
+            count("p"),
+            count("table"),
+            math.log1p(len(html)),
+            count("a"),
+        ]
+        + _difference(pp, rp)
+        + _difference(rp, pp)
+    )
 
 
 def _page_quality(record: dict[str, Any], text: str) -> float:
@@ -155,7 +173,9 @@ def run(args) -> BenchReport:
         train = (gs != name) & (ws > 0)
         test = np.where(gs == name)[0]
         mean, scale = xs[train].mean(axis=0), xs[train].std(axis=0) + 1e-9
-        chooser = LogisticRegression(C=args.C, max_iter=2000).fit((xs[train] - mean) / scale, ys[train], sample_weight=ws[train])
+        chooser = LogisticRegression(C=args.C, max_iter=2000).fit(
+            (xs[train] - mean) / scale, ys[train], sample_weight=ws[train]
+        )
         wants_recall = chooser.predict_proba((xs[test] - mean) / scale)[:, 1] > 0.5
         chosen = list(out["precision"])
         oracle = list(out["precision"])
@@ -164,20 +184,27 @@ def run(args) -> BenchReport:
                 chosen[index[j]] = out["recall"][index[j]]
             if ys[j]:
                 oracle[index[j]] = out["recall"][index[j]]
-        rows.append({
-            "held out": name,
-            "precision first (default)": round(_set_score(records, out["precision"]), 4),
-            "recall first": round(_set_score(records, out["recall"]), 4),
-            "balanced first": round(_set_score(records, out["balanced"]), 4),
-            "chooser (LODO)": round(_set_score(records, chosen), 4),
-            "recall chosen": f"{int(wants_recall.sum())}/{len(test)}",
-            "oracle": round(_set_score(records, oracle), 4),
-        })
+        rows.append(
+            {
+                "held out": name,
+                "precision first (default)": round(_set_score(records, out["precision"]), 4),
+                "recall first": round(_set_score(records, out["recall"]), 4),
+                "balanced first": round(_set_score(records, out["balanced"]), 4),
+                "chooser (LODO)": round(_set_score(records, chosen), 4),
+                "recall chosen": f"{int(wants_recall.sum())}/{len(test)}",
+                "oracle": round(_set_score(records, oracle), 4),
+            }
+        )
     return BenchReport(
         name="extraction_modes",
         dataset=", ".join(SETS),
-        tables=[BenchTable(title="HTML first mode per page: F1 (snippet F for trafilatura_eval_en), chooser trained on the other sets",
-                           columns=list(rows[0].keys()), rows=rows)],
+        tables=[
+            BenchTable(
+                title="HTML first mode per page: F1 (snippet F for trafilatura_eval_en), chooser trained on the other sets",
+                columns=list(rows[0].keys()),
+                rows=rows,
+            )
+        ],
         notes=["the chooser needs both passes (about 1.8x the time of one) and is not wired into extract()"],
         metrics={"rows": rows},
     )

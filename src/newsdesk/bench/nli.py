@@ -36,10 +36,22 @@ PARTS = ("basil", "rte", "anli", "fnc", "speed")
 def add_arguments(parser) -> None:
     from ..training.nli import SHARED
 
-    parser.add_argument("--parts", default="basil,rte,anli,speed", help=f"comma-separated parts: {', '.join(PARTS)} (default: basil,rte,anli,speed)")
+    parser.add_argument(
+        "--parts",
+        default="basil,rte,anli,speed",
+        help=f"comma-separated parts: {', '.join(PARTS)} (default: basil,rte,anli,speed)",
+    )
     parser.add_argument("--shared", default=str(SHARED), help=f"the benchmark folder (default: {SHARED})")
-    parser.add_argument("--model", metavar="DIR", help="a model folder written by `newsdesk train nli --out DIR` (default: the shipped model)")
-    parser.add_argument("--cache", metavar="DIR", help="the encoding/feature cache of `newsdesk train nli --cache DIR` (same vectors, faster)")
+    parser.add_argument(
+        "--model",
+        metavar="DIR",
+        help="a model folder written by `newsdesk train nli --out DIR` (default: the shipped model)",
+    )
+    parser.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="the encoding/feature cache of `newsdesk train nli --cache DIR` (same vectors, faster)",
+    )
     parser.add_argument("--folds", type=int, default=8, help="brief_basil event groups (default: 8)")
     parser.add_argument("--fnc-pairs", type=int, default=2000, help="FNC-1 dev pairs sampled (default: 2000)")
 
@@ -54,8 +66,10 @@ def run(args) -> BenchReport:
         raise BenchmarkError(f"unknown part(s) {', '.join(unknown)}", hint=f"choose from {', '.join(PARTS)}")
     model = PairModel.load(args.model) if args.model else PairModel.load()
     report = BenchReport(name="nli", dataset=args.shared)
-    report.notes.append(f"shipped thresholds: same {model.thresholds.get('same')}, contradiction {model.thresholds.get('contradiction')}; "
-                        f"training sources: {', '.join(model.meta.get('sources', []))}")
+    report.notes.append(
+        f"shipped thresholds: same {model.thresholds.get('same')}, contradiction {model.thresholds.get('contradiction')}; "
+        f"training sources: {', '.join(model.meta.get('sources', []))}"
+    )
     shared = Path(args.shared)
     for part in parts:
         started = time.perf_counter()
@@ -74,30 +88,62 @@ def _basil(args, model, shared: Path, report: BenchReport) -> None:
     data = training.prepare(sources, shared=shared, cache_dir=args.cache, seed=model.meta.get("seed", 13))
     targets = model.meta.get("targets", {"same": 0.9, "contradiction": 0.75})
     block = [([c.story for c in data.candidates], data.candidate_matrix)]
-    proba, (cand_proba,) = training.grouped_predictions(data.matrix, data.pairs, data.stories, folds=args.folds, targets=block)
-    nested = training.nested_thresholds(proba, data.pairs, cand_proba, data.candidates, data.stories, folds=args.folds,
-                                        same_target=targets["same"], contradiction_target=targets["contradiction"])
+    proba, (cand_proba,) = training.grouped_predictions(
+        data.matrix, data.pairs, data.stories, folds=args.folds, targets=block
+    )
+    nested = training.nested_thresholds(
+        proba,
+        data.pairs,
+        cand_proba,
+        data.candidates,
+        data.stories,
+        folds=args.folds,
+        same_target=targets["same"],
+        contradiction_target=targets["contradiction"],
+    )
     with_basil = training.basil_figures(proba, data.pairs, cand_proba, data.candidates, lambda story: nested[story])
-    proba_x, (cand_x,) = training.grouped_predictions(data.matrix, data.pairs, data.stories, folds=1, targets=block, exclude_basil=True)
+    proba_x, (cand_x,) = training.grouped_predictions(
+        data.matrix, data.pairs, data.stories, folds=1, targets=block, exclude_basil=True
+    )
     without = training.basil_figures(proba_x, data.pairs, cand_x, data.candidates, model.thresholds)
     rows = []
-    for name, figures in (("grouped CV, nested thresholds", with_basil), ("no brief_basil pair in training, shipped thresholds", without)):
-        for key, label in (("labelled_same", "same (labelled pairs)"), ("labelled_contradiction", "contradiction (labelled pairs)"),
-                           ("candidates_all_contradiction", "contradiction (all candidate pairs)"),
-                           ("candidates_cross_article_contradiction", "contradiction (cross-article candidates)")):
+    for name, figures in (
+        ("grouped CV, nested thresholds", with_basil),
+        ("no brief_basil pair in training, shipped thresholds", without),
+    ):
+        for key, label in (
+            ("labelled_same", "same (labelled pairs)"),
+            ("labelled_contradiction", "contradiction (labelled pairs)"),
+            ("candidates_all_contradiction", "contradiction (all candidate pairs)"),
+            ("candidates_cross_article_contradiction", "contradiction (cross-article candidates)"),
+        ):
             f = figures[key]
-            rows.append({"setting": name, "label": label, "P": f"{f['P']:.3f}", "R": f"{f['R']:.3f}", "predicted": f["predicted"],
-                         "correct": f["correct"], "AP": f"{f['AP']:.3f}"})
-    report.tables.append(BenchTable(title=f"brief_basil dev ({len(data.events)} events, {len(data.candidates)} candidate pairs)",
-                                    columns=list(rows[0]), rows=rows))
+            rows.append(
+                {
+                    "setting": name,
+                    "label": label,
+                    "P": f"{f['P']:.3f}",
+                    "R": f"{f['R']:.3f}",
+                    "predicted": f["predicted"],
+                    "correct": f["correct"],
+                    "AP": f"{f['AP']:.3f}",
+                }
+            )
+    report.tables.append(
+        BenchTable(
+            title=f"brief_basil dev ({len(data.events)} events, {len(data.candidates)} candidate pairs)",
+            columns=list(rows[0]),
+            rows=rows,
+        )
+    )
     same_all = with_basil["candidates_cross_article_same"]
     report.notes.append(
         f"brief_basil cross-article candidates called same (nested): {same_all['predicted']}, of which {same_all['gold_same_found']} "
         f"cover an annotated agreed fact (of {same_all['gold_same']}; agreements list only 3-6 key facts per event, so the rest "
-        f"are not all wrong); gold contradictions called same: {same_all['gold_contradiction_called_same']}")
+        f"are not all wrong); gold contradictions called same: {same_all['gold_contradiction_called_same']}"
+    )
     report.notes.append("labelled pairs: " + ", ".join(f"{k} {v}" for k, v in with_basil["labelled_pairs"].items()))
-    report.metrics["basil"] = {"nested": with_basil, "without_basil": without,
-                               "thresholds_by_event": nested}
+    report.metrics["basil"] = {"nested": with_basil, "without_basil": without, "thresholds_by_event": nested}
 
 
 # --- RTE --------------------------------------------------------------------------------------
@@ -112,11 +158,20 @@ def _rte(args, model, shared: Path, report: BenchReport) -> None:
     labels = model.labels_from_proba(proba)
     at_threshold = sum((label == "same") == g for label, g in zip(labels, gold)) / len(gold)
     at_half = sum((row[0] >= 0.5 * (1 - row[3])) == g for row, g in zip(proba, gold)) / len(gold)
-    report.tables.append(BenchTable(title=f"RTE dev ({len(pairs)} pairs, never trained on): entailment read as same",
-                                    columns=["decision", "accuracy"],
-                                    rows=[{"decision": f"label == same (shipped threshold {model.thresholds.get('same')})", "accuracy": f"{at_threshold:.4f}"},
-                                          {"decision": "P(same) >= P(not same)", "accuracy": f"{at_half:.4f}"},
-                                          {"decision": "majority class (entailment)", "accuracy": f"{sum(gold) / len(gold):.4f}"}]))
+    report.tables.append(
+        BenchTable(
+            title=f"RTE dev ({len(pairs)} pairs, never trained on): entailment read as same",
+            columns=["decision", "accuracy"],
+            rows=[
+                {
+                    "decision": f"label == same (shipped threshold {model.thresholds.get('same')})",
+                    "accuracy": f"{at_threshold:.4f}",
+                },
+                {"decision": "P(same) >= P(not same)", "accuracy": f"{at_half:.4f}"},
+                {"decision": "majority class (entailment)", "accuracy": f"{sum(gold) / len(gold):.4f}"},
+            ],
+        )
+    )
     report.metrics["rte"] = {"accuracy_at_threshold": at_threshold, "accuracy_binary": at_half, "pairs": len(pairs)}
 
 
@@ -152,14 +207,29 @@ def _anli(args, model, shared: Path, report: BenchReport) -> None:
 
     for k in range(5):
         train = [i for i, p in enumerate(data.pairs) if not (p.source == "anli" and fold_of[p.group] == k)]
-        fitted = PairModel(stages=training.fit_stages(data.matrix[train], [data.pairs[i] for i in train]), thresholds={})
+        fitted = PairModel(
+            stages=training.fit_stages(data.matrix[train], [data.pairs[i] for i in train]), thresholds={}
+        )
         test = [i for i in rows_anli if fold_of[data.pairs[i].group] == k]
         cv[test] = fitted.proba_from_features(data.matrix[test])
     cv_gold = [data.pairs[i].label for i in rows_anli]
-    rows.append({"setting": "5-fold CV by premise, ANLI added to training", "accuracy": f"{_anli_accuracy(cv[rows_anli], cv_gold):.4f}"})
+    rows.append(
+        {
+            "setting": "5-fold CV by premise, ANLI added to training",
+            "accuracy": f"{_anli_accuracy(cv[rows_anli], cv_gold):.4f}",
+        }
+    )
     rows.append({"setting": "majority class", "accuracy": f"{max(gold.count(x) for x in set(gold)) / len(gold):.4f}"})
-    report.tables.append(BenchTable(title=f"ANLI dev R1-R3 ({len(anli)} pairs), 3-way accuracy", columns=["setting", "accuracy"], rows=rows))
-    report.metrics["anli"] = {"shipped": _anli_accuracy(proba, gold), "cv": _anli_accuracy(cv[rows_anli], cv_gold), "pairs": len(anli)}
+    report.tables.append(
+        BenchTable(
+            title=f"ANLI dev R1-R3 ({len(anli)} pairs), 3-way accuracy", columns=["setting", "accuracy"], rows=rows
+        )
+    )
+    report.metrics["anli"] = {
+        "shipped": _anli_accuracy(proba, gold),
+        "cv": _anli_accuracy(cv[rows_anli], cv_gold),
+        "pairs": len(anli),
+    }
 
 
 # --- FNC-1 ------------------------------------------------------------------------------------
@@ -190,11 +260,21 @@ def _fnc(args, model, shared: Path, report: BenchReport) -> None:
             fp = sum(1 for g, p in zip(gold, labels) if p == label != g)
             fn = sum(1 for g, p in zip(gold, labels) if g == label != p)
             f1[label] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        rows.append({"decision": name, "accuracy": f"{sum(g == p for g, p in zip(gold, labels)) / len(gold):.4f}",
-                     **{f"F1 {k}": f"{v:.3f}" for k, v in f1.items()}})
-    report.tables.append(BenchTable(title=f"FNC-1 dev, {len(pairs)} sampled pairs (headline vs best-matching body sentence; "
-                                          "agree = same, disagree = contradiction, discuss = related)",
-                                    columns=list(rows[0]), rows=rows))
+        rows.append(
+            {
+                "decision": name,
+                "accuracy": f"{sum(g == p for g, p in zip(gold, labels)) / len(gold):.4f}",
+                **{f"F1 {k}": f"{v:.3f}" for k, v in f1.items()},
+            }
+        )
+    report.tables.append(
+        BenchTable(
+            title=f"FNC-1 dev, {len(pairs)} sampled pairs (headline vs best-matching body sentence; "
+            "agree = same, disagree = contradiction, discuss = related)",
+            columns=list(rows[0]),
+            rows=rows,
+        )
+    )
     report.metrics["fnc"] = rows
 
 
@@ -209,8 +289,11 @@ def _speed(args, model, shared: Path, report: BenchReport) -> None:
     from ..training import nli as training
 
     events = training.basil_events(shared / "brief_basil" / "dev.jsonl")[:4]
-    sentences = list(dict.fromkeys(s for e in events for a in e["articles"] for s in training.split_sentences(a["text"])
-                                   if len(s.split()) >= 6))
+    sentences = list(
+        dict.fromkeys(
+            s for e in events for a in e["articles"] for s in training.split_sentences(a["text"]) if len(s.split()) >= 6
+        )
+    )
     sentence_encoder()
     embed(sentences[:8])  # warm up
     started = time.perf_counter()
@@ -226,19 +309,42 @@ def _speed(args, model, shared: Path, report: BenchReport) -> None:
     model.classify(pairs, encoded)
     classify_seconds = time.perf_counter() - started
     rows = [
-        {"step": "MiniLM sentence embeddings (resources.embed, the anchor)", "items": len(sentences),
-         "seconds": f"{anchor:.2f}", "per second": f"{len(sentences) / anchor:.1f}", "ratio to anchor": "1.00"},
-        {"step": "PairModel.encode (embeddings + word vectors + word facts)", "items": len(sentences),
-         "seconds": f"{encode_seconds:.2f}", "per second": f"{len(sentences) / encode_seconds:.1f}",
-         "ratio to anchor": f"{encode_seconds / anchor:.2f}"},
-        {"step": "PairModel.classify, encodings precomputed (cosine >= 0.35 pairs)", "items": len(pairs),
-         "seconds": f"{classify_seconds:.2f}", "per second": f"{len(pairs) / max(classify_seconds, 1e-9):.0f}",
-         "ratio to anchor": f"{classify_seconds / anchor:.2f}"},
+        {
+            "step": "MiniLM sentence embeddings (resources.embed, the anchor)",
+            "items": len(sentences),
+            "seconds": f"{anchor:.2f}",
+            "per second": f"{len(sentences) / anchor:.1f}",
+            "ratio to anchor": "1.00",
+        },
+        {
+            "step": "PairModel.encode (embeddings + word vectors + word facts)",
+            "items": len(sentences),
+            "seconds": f"{encode_seconds:.2f}",
+            "per second": f"{len(sentences) / encode_seconds:.1f}",
+            "ratio to anchor": f"{encode_seconds / anchor:.2f}",
+        },
+        {
+            "step": "PairModel.classify, encodings precomputed (cosine >= 0.35 pairs)",
+            "items": len(pairs),
+            "seconds": f"{classify_seconds:.2f}",
+            "per second": f"{len(pairs) / max(classify_seconds, 1e-9):.0f}",
+            "ratio to anchor": f"{classify_seconds / anchor:.2f}",
+        },
     ]
-    report.tables.append(BenchTable(title=f"speed on {len(events)} brief_basil events (torch threads: {torch.get_num_threads()})",
-                                    columns=list(rows[0]), rows=rows))
-    report.metrics["speed"] = {"sentences": len(sentences), "pairs": len(pairs), "embed_seconds": anchor,
-                               "encode_seconds": encode_seconds, "classify_seconds": classify_seconds}
+    report.tables.append(
+        BenchTable(
+            title=f"speed on {len(events)} brief_basil events (torch threads: {torch.get_num_threads()})",
+            columns=list(rows[0]),
+            rows=rows,
+        )
+    )
+    report.metrics["speed"] = {
+        "sentences": len(sentences),
+        "pairs": len(pairs),
+        "embed_seconds": anchor,
+        "encode_seconds": encode_seconds,
+        "classify_seconds": classify_seconds,
+    }
 
 
 def _proba(model, pairs: list[tuple[str, str]], cache_dir: str | None):

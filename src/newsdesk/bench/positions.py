@@ -25,11 +25,18 @@ _DEFAULT_LABELS = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dataset", help="BASIL split the labels were made on: ../shared/bench/clustering_basil/dev.jsonl")
+    parser.add_argument(
+        "dataset", help="BASIL split the labels were made on: ../shared/bench/clustering_basil/dev.jsonl"
+    )
     parser.add_argument("--labels", default=str(_DEFAULT_LABELS), help="hand labels (JSONL of offsets)")
-    parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all", help="which labelled half to score")
-    parser.add_argument("--no-rules-row", action="store_true",
-                        help="skip the comparison row that resolves pronouns by the nearest-mention rule")
+    parser.add_argument(
+        "--split", choices=["dev", "heldout", "all"], default="all", help="which labelled half to score"
+    )
+    parser.add_argument(
+        "--no-rules-row",
+        action="store_true",
+        help="skip the comparison row that resolves pronouns by the nearest-mention rule",
+    )
 
 
 def run(args: argparse.Namespace) -> BenchReport:
@@ -39,22 +46,31 @@ def run(args: argparse.Namespace) -> BenchReport:
     if not getattr(args, "no_rules_row", False):
         systems["nearest-mention rule"] = PositionOptions(coref=False)
     contexts: dict[str, StoryContext] = {}
-    for split in (["dev", "heldout"] if args.split == "all" else [args.split]):
+    for split in ["dev", "heldout"] if args.split == "all" else [args.split]:
         for system, options in systems.items():
-            result = evaluate(list(read_jsonl(args.labels)), articles, split=split, options=options,
-                              contexts=contexts)
+            result = evaluate(list(read_jsonl(args.labels)), articles, split=split, options=options, contexts=contexts)
             for scope in ("overall", "any_kind"):
                 figures = result[scope]
-                rows.append({
-                    "split": split, "pronouns": system, "match": "same kind" if scope == "overall" else "any kind",
-                    "sentences": result["sentences"], "gold": result["gold_positions"],
-                    "precision": figures["precision"], "recall": figures["recall"], "f1": figures["f1"],
-                })
+                rows.append(
+                    {
+                        "split": split,
+                        "pronouns": system,
+                        "match": "same kind" if scope == "overall" else "any kind",
+                        "sentences": result["sentences"],
+                        "gold": result["gold_positions"],
+                        "precision": figures["precision"],
+                        "recall": figures["recall"],
+                        "f1": figures["f1"],
+                    }
+                )
     report = BenchReport(name="positions", dataset=str(args.dataset))
-    report.tables.append(BenchTable(
-        "newsdesk positions vs hand labels (heldout = never used for tuning)",
-        ["split", "pronouns", "match", "sentences", "gold", "precision", "recall", "f1"], rows,
-    ))
+    report.tables.append(
+        BenchTable(
+            "newsdesk positions vs hand labels (heldout = never used for tuning)",
+            ["split", "pronouns", "match", "sentences", "gold", "precision", "recall", "f1"],
+            rows,
+        )
+    )
     report.metrics = {"rows": rows}
     return report
 
@@ -119,13 +135,8 @@ def evaluate(
             if at < 0:
                 raise BenchmarkError(f"sentence {record['sentence']} of {article_id} not found in its text")
             lo, hi = at, at + len(sentence)
-            mine = [
-                p for p in predicted
-                if min(hi, p.end) - max(lo, p.start) >= 0.5 * min(hi - lo, p.end - p.start)
-            ]
-            gold = [
-                {**g, "content_text": sentence[g["content"][0] : g["content"][1]]} for g in record["positions"]
-            ]
+            mine = [p for p in predicted if min(hi, p.end) - max(lo, p.start) >= 0.5 * min(hi - lo, p.end - p.start)]
+            gold = [{**g, "content_text": sentence[g["content"][0] : g["content"][1]]} for g in record["positions"]]
             for strict, counts in ((True, totals), (False, any_kind)):
                 used: set[int] = set()
                 for pos in mine:
@@ -170,8 +181,35 @@ def _matches(pos: Position, gold: dict, strict: bool) -> bool:
     return shared >= 0.5 * len(gold_words) and shared >= len(mine) / 3
 
 
-_STOP = {"the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "that", "it", "its", "be",
-         "is", "are", "was", "were", "with", "by", "as", "at", "from", "this", "their", "his", "her"}
+_STOP = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "and",
+    "or",
+    "in",
+    "on",
+    "for",
+    "that",
+    "it",
+    "its",
+    "be",
+    "is",
+    "are",
+    "was",
+    "were",
+    "with",
+    "by",
+    "as",
+    "at",
+    "from",
+    "this",
+    "their",
+    "his",
+    "her",
+}
 
 
 def _content_words(text: str) -> set[str]:

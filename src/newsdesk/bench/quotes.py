@@ -28,25 +28,41 @@ HELP = "quote content P/R/F1 and speaker accuracy on PolNeAR, newsdesk vs textac
 
 log = logging.getLogger(__name__)
 THRESHOLDS = (0.3, 0.8)
-_MARKS = "\"“”«»„"
+_MARKS = '"“”«»„'
 _QUOTED = re.compile(r"(?:[\"“«]|'')([^\"“”«»\n]+?)(?:[\"”»]|'')")
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("dataset", help="…/quotes_polnear/dev.jsonl")
-    parser.add_argument("--predictions", metavar="OUT.jsonl",
-                        help='write newsdesk\'s {"id","quotes":[{speaker_start,speaker_end,content_start,content_end}]}')
+    parser.add_argument(
+        "--predictions",
+        metavar="OUT.jsonl",
+        help='write newsdesk\'s {"id","quotes":[{speaker_start,speaker_end,content_start,content_end}]}',
+    )
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N articles")
     parser.add_argument("--no-textacy", action="store_true", help="skip the textacy baseline")
-    parser.add_argument("--folds", type=int, default=5, metavar="K",
-                        help="folds (by article) for the learned cue lexicon (default 5)")
-    parser.add_argument("--write-model", action="store_true",
-                        help="also learn the cue lexicon and candidate model from the whole file and write "
-                             "data/quotes/cues.json and model.json (scores stay cross-validated)")
-    parser.add_argument("--threshold", type=float, default=0.4, metavar="P",
-                        help="probability above which the candidate model accepts an attribution (default 0.4)")
-    parser.add_argument("--parses", metavar="DOCS.spacy", default=None,
-                        help="reuse spaCy parses saved as a DocBin (written there when the file is absent)")
+    parser.add_argument(
+        "--folds", type=int, default=5, metavar="K", help="folds (by article) for the learned cue lexicon (default 5)"
+    )
+    parser.add_argument(
+        "--write-model",
+        action="store_true",
+        help="also learn the cue lexicon and candidate model from the whole file and write "
+        "data/quotes/cues.json and model.json (scores stay cross-validated)",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.4,
+        metavar="P",
+        help="probability above which the candidate model accepts an attribution (default 0.4)",
+    )
+    parser.add_argument(
+        "--parses",
+        metavar="DOCS.spacy",
+        default=None,
+        help="reuse spaCy parses saved as a DocBin (written there when the file is absent)",
+    )
 
 
 # --- scoring --------------------------------------------------------------------------------
@@ -70,8 +86,7 @@ def gold_attributions(record: dict[str, Any]) -> list[dict[str, Any]]:
         if not content:
             continue
         source = _chars((s["start"], s["end"]) for s in attribution.get("source") or [])
-        gold.append({"content": content, "source": source,
-                     "direct": len(content & quoted) >= 0.5 * len(content)})
+        gold.append({"content": content, "source": source, "direct": len(content & quoted) >= 0.5 * len(content)})
     return gold
 
 
@@ -129,7 +144,9 @@ class Scorer:
 # --- systems --------------------------------------------------------------------------------
 
 
-def newsdesk_predictions(record: dict[str, Any], doc, options=None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def newsdesk_predictions(
+    record: dict[str, Any], doc, options=None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(scoring dicts, predictions-file dicts) of newsdesk on one record."""
     from ..analysis.quotes import QuoteOptions, find_quotes
     from ..models import Article, Provenance
@@ -142,30 +159,45 @@ def newsdesk_predictions(record: dict[str, Any], doc, options=None) -> tuple[lis
     for quote in find_quotes(article, doc=doc, options=options):
         start, end = quote.start, quote.end
         # the gold content spans include the quotation marks
-        if text[max(0, start - 2):start] == "''":
+        if text[max(0, start - 2) : start] == "''":
             start -= 2
         elif start and text[start - 1] in _MARKS:
             start -= 1
-        if text[end:end + 2] == "''":
+        if text[end : end + 2] == "''":
             end += 2
-        elif text[end:end + 1] and text[end] in _MARKS:
+        elif text[end : end + 1] and text[end] in _MARKS:
             end += 1
         source = (quote.speaker_start, quote.speaker_end) if quote.speaker_start is not None else None
         # PolNeAR annotates “A,” he said. “B.” as one attribution with two content segments: join
         # the quotations of one reporting clause that follow each other.
         last = merged[-1] if merged else None
-        if (last and quote.direct and last[3] and source and last[2] == source and last[4] == quote.cue
-                and 0 <= start - last[1] <= 1000):
+        if (
+            last
+            and quote.direct
+            and last[3]
+            and source
+            and last[2] == source
+            and last[4] == quote.cue
+            and 0 <= start - last[1] <= 1000
+        ):
             last[1] = max(last[1], end)
             continue
         merged.append([start, end, source, quote.direct, quote.cue, quote.kind])
     scored, written = [], []
     for start, end, source, direct, _, kind in merged:
-        scored.append({"content": _chars([(start, end)]), "source": _chars([source]) if source else frozenset(),
-                       "direct": direct})
-        written.append({"speaker_start": source[0] if source else None,
-                        "speaker_end": source[1] if source else None,
-                        "content_start": start, "content_end": end, "direct": direct, "kind": kind})
+        scored.append(
+            {"content": _chars([(start, end)]), "source": _chars([source]) if source else frozenset(), "direct": direct}
+        )
+        written.append(
+            {
+                "speaker_start": source[0] if source else None,
+                "speaker_end": source[1] if source else None,
+                "content_start": start,
+                "content_end": end,
+                "direct": direct,
+                "kind": kind,
+            }
+        )
     return scored, written
 
 
@@ -213,8 +245,9 @@ def run(args) -> BenchReport:
     records = []
     for number, record in enumerate(read_jsonl(args.dataset), 1):
         if not isinstance(record.get("text"), str) or not isinstance(record.get("attributions"), list):
-            raise BenchmarkError(f"{args.dataset}:{number} has no text or attributions",
-                                 hint="pass …/quotes_polnear/dev.jsonl")
+            raise BenchmarkError(
+                f"{args.dataset}:{number} has no text or attributions", hint="pass …/quotes_polnear/dev.jsonl"
+            )
         records.append(record)
         if args.limit and len(records) >= args.limit:
             break
@@ -237,8 +270,8 @@ def run(args) -> BenchReport:
         for k in range(args.folds):
             fold_cues[k] = learn_cue_lemmas((d, cue_spans(r)) for r, d, f in zip(records, docs, fold_of) if f != k)
             fold_models[k] = train_candidate_model(
-                ((d, cue_spans(r)) for r, d, f in zip(records, docs, fold_of) if f != k),
-                CUE_VERBS | fold_cues[k])
+                ((d, cue_spans(r)) for r, d, f in zip(records, docs, fold_of) if f != k), CUE_VERBS | fold_cues[k]
+            )
             fold_models[k]["threshold"] = args.threshold
     if args.write_model:
         import json
@@ -249,8 +282,7 @@ def run(args) -> BenchReport:
         model = train_candidate_model(((d, cue_spans(r)) for r, d in zip(records, docs)), CUE_VERBS | frozenset(cues))
         source = f"learned from {Path(args.dataset).parent.name}/{Path(args.dataset).name} ({len(records)} articles) by `newsdesk bench quotes DATASET --write-model`"
         QUOTE_CUES.parent.mkdir(parents=True, exist_ok=True)
-        QUOTE_CUES.write_text(json.dumps({"source": source, "cues": cues}, indent=1) + "\n",
-                                        encoding="utf-8")
+        QUOTE_CUES.write_text(json.dumps({"source": source, "cues": cues}, indent=1) + "\n", encoding="utf-8")
         model["source"] = source
         model["threshold"] = args.threshold
         QUOTE_MODEL.write_text(json.dumps(model, indent=0, sort_keys=True) + "\n", encoding="utf-8")
@@ -296,13 +328,22 @@ def run(args) -> BenchReport:
     report = BenchReport(name="quotes", dataset=str(args.dataset))
     report.tables.append(BenchTable("All attributions (direct, indirect, beliefs, according to)", columns, all_rows))
     report.tables.append(BenchTable("Direct quotations only", columns, direct_rows))
-    report.notes.append(f"cue lexicon and candidate model: {args.folds}-fold cross-validation by article "
-                        f"(training {train_time.seconds:.1f}s); no article is scored by a model trained on it")
-    report.notes.append(f"{len(records)} articles; spaCy parse {parse_time.seconds:.1f}s, "
-                        f"newsdesk quotes {newsdesk_time.seconds:.1f}s")
+    report.notes.append(
+        f"cue lexicon and candidate model: {args.folds}-fold cross-validation by article "
+        f"(training {train_time.seconds:.1f}s); no article is scored by a model trained on it"
+    )
+    report.notes.append(
+        f"{len(records)} articles; spaCy parse {parse_time.seconds:.1f}s, newsdesk quotes {newsdesk_time.seconds:.1f}s"
+    )
     if use_textacy:
-        report.notes.append(f"textacy {textacy_version}: direct_quotations raised on {textacy_failures} "
-                            f"articles (scored as no quotes)")
-    report.metrics = {"articles": len(records), "all": all_rows, "direct": direct_rows,
-                      "textacy_version": textacy_version, "textacy_failures": textacy_failures}
+        report.notes.append(
+            f"textacy {textacy_version}: direct_quotations raised on {textacy_failures} articles (scored as no quotes)"
+        )
+    report.metrics = {
+        "articles": len(records),
+        "all": all_rows,
+        "direct": direct_rows,
+        "textacy_version": textacy_version,
+        "textacy_failures": textacy_failures,
+    }
     return report

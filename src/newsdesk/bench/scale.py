@@ -29,18 +29,34 @@ _ALLSIDES = _DEFAULT.parents[1] / "mds_allsides_stories" / "dev.jsonl"
 
 def add_arguments(parser) -> None:
     parser.add_argument("dataset", nargs="?", default=str(_DEFAULT), help="corpus_reuters21578/all.jsonl.gz")
-    parser.add_argument("--sizes", default="5000,10000,all", help="comma-separated record counts, 'all' for every record")
+    parser.add_argument(
+        "--sizes", default="5000,10000,all", help="comma-separated record counts, 'all' for every record"
+    )
     parser.add_argument("--limit", type=int, default=None, help="cap every size at N records (development)")
     deep = parser.add_argument_group("deep (the full analysis, every stage)")
-    deep.add_argument("--deep", action="store_true",
-                      help="also run the full analysis after ingest: articles/s, seconds per stage, the ratio to one "
-                           "spaCy pass over the same texts, peak memory, the time to add one article and get its story's brief")
-    deep.add_argument("--allsides", default=str(_ALLSIDES), metavar="DEV.jsonl",
-                      help="the AllSides stories dev split, run as one more pile with --deep ('' to skip)")
-    deep.add_argument("--scheduler", metavar="ADDRESS|local:N", help="analyse the stories on Dask (see newsdesk analyze)")
-    deep.add_argument("--dask-workers", type=int, default=0, metavar="N",
-                      help="also analyse each pile again on a local Dask cluster of N workers (started and warmed "
-                           "first) and report its throughput against the single-process run and whether the output is identical")
+    deep.add_argument(
+        "--deep",
+        action="store_true",
+        help="also run the full analysis after ingest: articles/s, seconds per stage, the ratio to one "
+        "spaCy pass over the same texts, peak memory, the time to add one article and get its story's brief",
+    )
+    deep.add_argument(
+        "--allsides",
+        default=str(_ALLSIDES),
+        metavar="DEV.jsonl",
+        help="the AllSides stories dev split, run as one more pile with --deep ('' to skip)",
+    )
+    deep.add_argument(
+        "--scheduler", metavar="ADDRESS|local:N", help="analyse the stories on Dask (see newsdesk analyze)"
+    )
+    deep.add_argument(
+        "--dask-workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also analyse each pile again on a local Dask cluster of N workers (started and warmed "
+        "first) and report its throughput against the single-process run and whether the output is identical",
+    )
 
 
 def _records(path: str, count: int | None) -> list[dict]:
@@ -131,8 +147,13 @@ def _index_times(store, record: dict) -> dict:
     doc = RawDocument(Provenance("one-index.jsonl", 1), "text", text, "utf-8", {})
     from ..models import Article
 
-    article = Article(id=doc.digest, provenance=doc.provenance, text=text, title=record.get("title") or None,
-                      published=(record.get("date") or "")[:10] or None)
+    article = Article(
+        id=doc.digest,
+        provenance=doc.provenance,
+        text=text,
+        title=record.get("title") or None,
+        published=(record.get("date") or "")[:10] or None,
+    )
     with store.transaction():
         store.add_document(doc)
         store.add_article(article)
@@ -178,8 +199,12 @@ def _on_dask(store, workers: int, single: dict) -> dict:
     from ..distributed import _WORKER_ENV
     from ..pipeline import AnalysisProfile, build_analysis
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      env=_WORKER_ENV) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, env=_WORKER_ENV
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         client.run(_warm_worker)
         with store.transaction():
             store.index_state(SPACE).clear()
@@ -288,12 +313,29 @@ def _run_deep(args, sizes):
         base = reuters[0]["analysis_s"] / max(1, reuters[0]["articles"])
         for row in reuters:
             row["per_article_ratio"] = round(row["analysis_s"] / max(1, row["articles"]) / base, 2) if base else None
-    stages = sorted({name for row in rows for name in row["stage_seconds"]}, key=lambda name: (_STAGE_ORDER.index(name) if name in _STAGE_ORDER else len(_STAGE_ORDER), name))
+    stages = sorted(
+        {name for row in rows for name in row["stage_seconds"]},
+        key=lambda name: (_STAGE_ORDER.index(name) if name in _STAGE_ORDER else len(_STAGE_ORDER), name),
+    )
     main = BenchTable(
         title="Full analysis (every stage) after ingest into a fresh store; the anchor is one spaCy pass (nlp.pipe) over the same texts",
-        columns=["pile", "records", "articles", "stories", "ingest_s", "spacy_s", "analysis_s", "ratio_to_spacy",
-                 "articles_per_s", "per_article_ratio", "peak_rss_mb", "one_add_s", "one_add_stories_analysed", "scheduler",
-                 *(["dask_workers", "dask_s", "dask_speedup", "dask_identical"] if args.dask_workers else [])],
+        columns=[
+            "pile",
+            "records",
+            "articles",
+            "stories",
+            "ingest_s",
+            "spacy_s",
+            "analysis_s",
+            "ratio_to_spacy",
+            "articles_per_s",
+            "per_article_ratio",
+            "peak_rss_mb",
+            "one_add_s",
+            "one_add_stories_analysed",
+            "scheduler",
+            *(["dask_workers", "dask_s", "dask_speedup", "dask_identical"] if args.dask_workers else []),
+        ],
         rows=rows,
     )
     per_stage = BenchTable(
@@ -301,12 +343,27 @@ def _run_deep(args, sizes):
         columns=["pile", *stages],
         rows=[{"pile": row["pile"], **row["stage_seconds"]} for row in rows],
     )
-    notes = ["each pile runs in a fresh process; model loading excluded (the 'models' column is the loading the analysis "
-             "itself did); one_add_s: ingest one more record and write the updated analysis (only its story analysed again)"]
-    return BenchReport(name="scale", dataset=str(args.dataset), tables=[main, per_stage], notes=notes, metrics={"rows": rows})
+    notes = [
+        "each pile runs in a fresh process; model loading excluded (the 'models' column is the loading the analysis "
+        "itself did); one_add_s: ingest one more record and write the updated analysis (only its story analysed again)"
+    ]
+    return BenchReport(
+        name="scale", dataset=str(args.dataset), tables=[main, per_stage], notes=notes, metrics={"rows": rows}
+    )
 
 
-_STAGE_ORDER = ["models", "parse", "sentences", "entities", "quotes", "positions", "claims", "timeline", "summary", "embeddings"]
+_STAGE_ORDER = [
+    "models",
+    "parse",
+    "sentences",
+    "entities",
+    "quotes",
+    "positions",
+    "claims",
+    "timeline",
+    "summary",
+    "embeddings",
+]
 
 
 def run(args):
@@ -342,7 +399,29 @@ def run(args):
         row["per_doc_ratio"] = round(per_doc / base, 2) if base else None
     table = BenchTable(
         title="Reuters-21578 ingest into a fresh store (ingest + extract + copies + stories)",
-        columns=["records", "articles", "seconds", "articles_per_s", "per_doc_ratio", "peak_rss_mb", "one_add_ms", "index_open_ms", "index_add_ms", "index_rows_mb", "index_postings", "store_mb", "copies", "stories", "rejected"],
+        columns=[
+            "records",
+            "articles",
+            "seconds",
+            "articles_per_s",
+            "per_doc_ratio",
+            "peak_rss_mb",
+            "one_add_ms",
+            "index_open_ms",
+            "index_add_ms",
+            "index_rows_mb",
+            "index_postings",
+            "store_mb",
+            "copies",
+            "stories",
+            "rejected",
+        ],
         rows=rows,
     )
-    return BenchReport(name="scale", dataset=str(args.dataset), tables=[table], notes=["each size runs in a fresh process; model loading excluded"], metrics={"rows": rows})
+    return BenchReport(
+        name="scale",
+        dataset=str(args.dataset),
+        tables=[table],
+        notes=["each size runs in a fresh process; model loading excluded"],
+        metrics={"rows": rows},
+    )

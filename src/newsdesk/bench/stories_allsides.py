@@ -35,7 +35,12 @@ def pile(path: str | Path, *, seed: int = 0, dated: bool = True) -> tuple[list[d
             if item["url"] in gold:
                 continue
             gold[item["url"]] = str(story["id"])
-            record = {"url": item["url"], "title": item.get("title"), "source": item.get("source"), "text": item["text"]}
+            record = {
+                "url": item["url"],
+                "title": item.get("title"),
+                "source": item.get("source"),
+                "text": item["text"],
+            }
             if dated and story.get("date"):
                 record["date"] = story["date"][:10]
             records.append(record)
@@ -73,5 +78,11 @@ def run(args):
     ]
     if args.predictions:
         write_jsonl(args.predictions, ({"url": u, "story": predicted[u], "gold": truth[u]} for u in sorted(predicted)))
-    table = BenchTable(title="AllSides stories through ingest", columns=["system", "bcubed_p", "bcubed_r", "bcubed_f1", "ari", "nmi", "clusters", "seconds"], rows=[row])
-    return BenchReport(name="stories_allsides", dataset=str(args.dataset), tables=[table], notes=notes, metrics={"newsdesk": row})
+    table = BenchTable(
+        title="AllSides stories through ingest",
+        columns=["system", "bcubed_p", "bcubed_r", "bcubed_f1", "ari", "nmi", "clusters", "seconds"],
+        rows=[row],
+    )
+    return BenchReport(
+        name="stories_allsides", dataset=str(args.dataset), tables=[table], notes=notes, metrics={"newsdesk": row}
+    )

@@ -22,7 +22,9 @@ def add_arguments(parser) -> None:
     bench = Path("..") / "shared" / "bench"
     parser.add_argument("--ecb", default=str(bench / "clustering_ecbplus" / "dev.jsonl"), help="ECB+ dev split")
     parser.add_argument("--basil", default=str(bench / "clustering_basil" / "dev.jsonl"), help="BASIL dev split")
-    parser.add_argument("--allsides", default=str(bench / "mds_allsides_stories" / "dev.jsonl"), help="AllSides stories dev split")
+    parser.add_argument(
+        "--allsides", default=str(bench / "mds_allsides_stories" / "dev.jsonl"), help="AllSides stories dev split"
+    )
     parser.add_argument("--folds", type=int, default=5, help="ECB+ folds of whole topics (default 5)")
 
 
@@ -32,7 +34,14 @@ def _allsides_articles(path: str):
 
     records, gold = pile(path, seed=0, dated=True)
     articles = [
-        Article(id=r["url"], provenance=Provenance(path, None, r["url"]), text=r["text"], title=r["title"], published=r.get("date"), outlet=r["source"])
+        Article(
+            id=r["url"],
+            provenance=Provenance(path, None, r["url"]),
+            text=r["text"],
+            title=r["title"],
+            published=r.get("date"),
+            outlet=r["source"],
+        )
         for r in records
     ]
     return articles, {r["url"]: gold[r["url"]] for r in records}
@@ -44,7 +53,11 @@ def run(args):
     from .clustering import bcubed, cluster_features, load_articles
 
     options = StoryOptions()
-    datasets = {"ecb": load_articles(args.ecb), "basil": load_articles(args.basil), "allsides": _allsides_articles(args.allsides)}
+    datasets = {
+        "ecb": load_articles(args.ecb),
+        "basil": load_articles(args.basil),
+        "allsides": _allsides_articles(args.allsides),
+    }
     features = {name: article_features(articles, options) for name, (articles, _) in datasets.items()}
     gold = {name: labels for name, (_, labels) in datasets.items()}
 
@@ -59,7 +72,14 @@ def run(args):
     for held in datasets:
         others = [name for name in datasets if name != held]
         best = max(THRESHOLDS, key=lambda t: (sum(table[n][t] for n in others), -t))
-        held_out.append({"held out": held, "threshold": best, "bcubed_f1": round(table[held][best], 4), "best in-sample": round(max(table[held].values()), 4)})
+        held_out.append(
+            {
+                "held out": held,
+                "threshold": best,
+                "bcubed_f1": round(table[held][best], 4),
+                "best in-sample": round(max(table[held].values()), 4),
+            }
+        )
 
     topics = sorted({label.split("_")[0] for label in gold["ecb"].values()}, key=int)
     random.Random(0).shuffle(topics)
@@ -82,9 +102,21 @@ def run(args):
         name="stories_selection",
         dataset=", ".join([args.ecb, args.basil, args.allsides]),
         tables=[
-            BenchTable(title="BCubed F1 by join_threshold (in sample)", columns=["dataset", *[str(t) for t in THRESHOLDS]], rows=rows),
-            BenchTable(title="Leave one dataset out", columns=["held out", "threshold", "bcubed_f1", "best in-sample"], rows=held_out),
+            BenchTable(
+                title="BCubed F1 by join_threshold (in sample)",
+                columns=["dataset", *[str(t) for t in THRESHOLDS]],
+                rows=rows,
+            ),
+            BenchTable(
+                title="Leave one dataset out",
+                columns=["held out", "threshold", "bcubed_f1", "best in-sample"],
+                rows=held_out,
+            ),
         ],
         notes=notes,
-        metrics={"by_threshold": rows, "leave_one_out": held_out, "ecb_cv": {"thresholds": picked, "bcubed": [p, r, f]}},
+        metrics={
+            "by_threshold": rows,
+            "leave_one_out": held_out,
+            "ecb_cv": {"thresholds": picked, "bcubed": [p, r, f]},
+        },
     )

@@ -31,8 +31,12 @@ HELP = "story timelines on dated multi-outlet coverage (BASIL, AllSides): share 
 
 def add_arguments(parser) -> None:
     parser.add_argument("dataset", help="brief_basil/dev.jsonl or mds_allsides_stories/dev.jsonl")
-    parser.add_argument("--dates", choices=("record", "url", "story"), default="record",
-                        help="where articles' dates come from: their record (BASIL), their URL only, or the roundup's date (AllSides)")
+    parser.add_argument(
+        "--dates",
+        choices=("record", "url", "story"),
+        default="record",
+        help="where articles' dates come from: their record (BASIL), their URL only, or the roundup's date (AllSides)",
+    )
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N stories")
     parser.add_argument("--sample", metavar="OUT.jsonl", help="write a sample of entries for checking by hand")
     parser.add_argument("--sample-size", type=int, default=30, help="entries in the sample (default 30)")
@@ -104,14 +108,36 @@ def run(args) -> BenchReport:
         rng = random.Random(17)
         events = [e for e in sample_pool if e["kind"] == "event"]
         write_jsonl(args.sample, rng.sample(events, min(args.sample_size, len(events))))
-    rows = [{"dataset": Path(args.dataset).parent.name, "dates": args.dates, **counts, "event_dated_share": round(share, 4)}]
+    rows = [
+        {"dataset": Path(args.dataset).parent.name, "dates": args.dates, **counts, "event_dated_share": round(share, 4)}
+    ]
     return BenchReport(
         name="story_events",
         dataset=str(args.dataset),
         tables=[
-            BenchTable(title="story timelines", columns=["dataset", "dates", "stories", "articles", "dated_articles", "entries", "event", "background", "planned"], rows=rows),
-            BenchTable(title="the story's events", columns=["event", "event_dated", "event_dated_share", "event_day", "event_multi_source", "mentions"], rows=rows),
+            BenchTable(
+                title="story timelines",
+                columns=[
+                    "dataset",
+                    "dates",
+                    "stories",
+                    "articles",
+                    "dated_articles",
+                    "entries",
+                    "event",
+                    "background",
+                    "planned",
+                ],
+                rows=rows,
+            ),
+            BenchTable(
+                title="the story's events",
+                columns=["event", "event_dated", "event_dated_share", "event_day", "event_multi_source", "mentions"],
+                rows=rows,
+            ),
         ],
-        notes=[f"{watch.seconds:.0f} s; merges with {'word overlap only' if args.no_embeddings else 'MiniLM + word overlap'}"],
+        notes=[
+            f"{watch.seconds:.0f} s; merges with {'word overlap only' if args.no_embeddings else 'MiniLM + word overlap'}"
+        ],
         metrics={**counts, "event_dated_share": share},
     )

@@ -34,10 +34,19 @@ def add_arguments(parser) -> None:
     parser.add_argument("dataset", help="…/mds_allsides_neus/dev.jsonl or …/mds_allsides_stories/dev.jsonl")
     parser.add_argument("--predictions", metavar="OUT.jsonl", help='write {"id","summary"} lines of newsdesk')
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N stories")
-    parser.add_argument("--budget", type=int, default=None, metavar="WORDS",
-                        help="word budget (default: mean reference length in the file)")
-    parser.add_argument("--scorer", choices=["learned", "heuristic"], default="learned",
-                        help="newsdesk's sentence scorer (default: learned, the shipped model)")
+    parser.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        metavar="WORDS",
+        help="word budget (default: mean reference length in the file)",
+    )
+    parser.add_argument(
+        "--scorer",
+        choices=["learned", "heuristic"],
+        default="learned",
+        help="newsdesk's sentence scorer (default: learned, the shipped model)",
+    )
     parser.add_argument("--model", metavar="MODEL.json", help="learned scorer file instead of the shipped one")
 
 
@@ -221,7 +230,9 @@ def run(args) -> BenchReport:
     predictions = []
     seconds = 0.0
     for story_id, articles, reference in stories:
-        sentences = {a.id: article_sentences(a.text, doc) for a, doc in zip(articles, parse([a.text for a in articles]))}
+        sentences = {
+            a.id: article_sentences(a.text, doc) for a, doc in zip(articles, parse([a.text for a in articles]))
+        }
         units = [(k, p, s.text) for k, article in enumerate(articles) for p, s in enumerate(sentences[article.id])]
         outputs: dict[str, str] = {}
         with Stopwatch() as watch:
@@ -249,8 +260,14 @@ def run(args) -> BenchReport:
     for system in systems:
         mean = {m: 100 * sum(s[m] for s in scores[system]) / len(scores[system]) for m in ("R1", "R2", "RL")}
         metrics[system] = {m: round(v, 2) for m, v in mean.items()}
-        rows.append({"system": system, "ROUGE-1": f"{mean['R1']:.2f}", "ROUGE-2": f"{mean['R2']:.2f}",
-                     "ROUGE-L": f"{mean['RL']:.2f}"})
+        rows.append(
+            {
+                "system": system,
+                "ROUGE-1": f"{mean['R1']:.2f}",
+                "ROUGE-2": f"{mean['R2']:.2f}",
+                "ROUGE-L": f"{mean['RL']:.2f}",
+            }
+        )
     best_baseline = max(metrics[s]["R2"] for s in ("lead-1", "LexRank", "TextRank"))
     metrics["stories"] = len(stories)
     metrics["word_budget"] = budget
@@ -269,8 +286,10 @@ def run(args) -> BenchReport:
         trained_on = scorer.meta.get("trained_on", []) if scorer else []
         fitted_here = f"{path.resolve().parent.name}/{path.name}" in trained_on
         if fitted_here:
-            notes.append("the learned scorer was fitted on this file: the newsdesk row is in-sample; the honest "
-                         "figure is the out-of-fold ROUGE printed by `newsdesk train summary`")
+            notes.append(
+                "the learned scorer was fitted on this file: the newsdesk row is in-sample; the honest "
+                "figure is the out-of-fold ROUGE printed by `newsdesk train summary`"
+            )
         metrics["scorer_fitted_on_this_file"] = fitted_here
     notes.extend(skipped[:20])
     if len(skipped) > 20:

@@ -73,9 +73,19 @@ GRID: dict[str, tuple[Any, ...]] = {
 
 def add_arguments(parser) -> None:
     parser.add_argument("dataset", help="timeline_semeval2015 dev.jsonl (or the test file in the same format)")
-    parser.add_argument("--predictions", metavar="OUT.jsonl", help="write the system's timelines, one JSON line per timeline")
-    parser.add_argument("--scorer", metavar="score_timeline.py", help="the task scorer (default: ../../tools/score_timeline.py from the dataset)")
-    parser.add_argument("--cv", action="store_true", help="also choose the switches by leave-one-timeline-out CV and report the out-of-fold score")
+    parser.add_argument(
+        "--predictions", metavar="OUT.jsonl", help="write the system's timelines, one JSON line per timeline"
+    )
+    parser.add_argument(
+        "--scorer",
+        metavar="score_timeline.py",
+        help="the task scorer (default: ../../tools/score_timeline.py from the dataset)",
+    )
+    parser.add_argument(
+        "--cv",
+        action="store_true",
+        help="also choose the switches by leave-one-timeline-out CV and report the out-of-fold score",
+    )
 
 
 # --- documents ---------------------------------------------------------------------------------------
@@ -114,7 +124,10 @@ def parse_documents(documents: list[dict[str, Any]]) -> dict[str, ParsedDoc]:
                 starts.append(position == 0)
         if not words:
             continue
-        spaces = [not (i + 1 < len(words) and (words[i + 1] in _NO_SPACE_BEFORE or words[i] in _NO_SPACE_AFTER)) for i in range(len(words))]
+        spaces = [
+            not (i + 1 < len(words) and (words[i + 1] in _NO_SPACE_BEFORE or words[i] in _NO_SPACE_AFTER))
+            for i in range(len(words))
+        ]
         doc = Doc(model.vocab, words=words, spaces=spaces, sent_starts=starts)
         for _, component in model.pipeline:
             doc = component(doc)
@@ -130,12 +143,35 @@ def parse_documents(documents: list[dict[str, Any]]) -> dict[str, ParsedDoc]:
 
 # --- mentions of the target -----------------------------------------------------------------------------
 
-_GENERIC_FIRST = {"general", "united", "new", "american", "national", "first", "international", "global", "world", "the"}
+_GENERIC_FIRST = {
+    "general",
+    "united",
+    "new",
+    "american",
+    "national",
+    "first",
+    "international",
+    "global",
+    "world",
+    "the",
+}
 _PERSON_PRONOUNS = {"he", "him", "his", "she", "her"}
 _THING_PRONOUNS = {"it", "its"}
 #: Definite descriptions that refer back to an entity of a kind (spaCy's label for its name).
 _TYPE_NOUNS = {
-    "ORG": {"company", "firm", "corporation", "carrier", "automaker", "maker", "manufacturer", "group", "label", "airline", "bank"},
+    "ORG": {
+        "company",
+        "firm",
+        "corporation",
+        "carrier",
+        "automaker",
+        "maker",
+        "manufacturer",
+        "group",
+        "label",
+        "airline",
+        "bank",
+    },
     "PRODUCT": {"device", "phone", "handset", "player", "product", "plane", "aircraft", "jet"},
 }
 
@@ -218,12 +254,25 @@ def sub_names(forms: list[list[str]], docs: Iterable[ParsedDoc]) -> set[str]:
         doc = parsed.doc
         for token in doc[:-1]:
             following = doc[token.i + 1]
-            if _norm(token.text) in names and following.text[:1].isupper() and following.is_alpha and _norm(following.text) not in names:
+            if (
+                _norm(token.text) in names
+                and following.text[:1].isupper()
+                and following.is_alpha
+                and _norm(following.text) not in names
+            ):
                 found.add(following.lower_)
     return found
 
 
-def target_mentions(parsed: ParsedDoc, forms: list[list[str]], *, person: bool, params: TimelineParams, sub_names: frozenset[str] | set[str] = frozenset(), kind: str = "") -> list[Any]:
+def target_mentions(
+    parsed: ParsedDoc,
+    forms: list[list[str]],
+    *,
+    person: bool,
+    params: TimelineParams,
+    sub_names: frozenset[str] | set[str] = frozenset(),
+    kind: str = "",
+) -> list[Any]:
     """Token spans that refer to the target: names, then pronouns and descriptions after them."""
     doc = parsed.doc
     words = [_norm(t.text) for t in doc]
@@ -255,11 +304,22 @@ def target_mentions(parsed: ParsedDoc, forms: list[list[str]], *, person: bool, 
             if sentence not in named_sentences and sentence - 1 not in named_sentences:
                 continue
             lower = token.lower_
-            if params.pronouns and ((person and lower in _PERSON_PRONOUNS) or (not person and lower in _THING_PRONOUNS)):
+            if params.pronouns and (
+                (person and lower in _PERSON_PRONOUNS) or (not person and lower in _THING_PRONOUNS)
+            ):
                 if token.dep_ in ("nsubj", "nsubjpass", "poss", "dobj"):
                     spans.append(doc[token.i : token.i + 1])
-            elif params.descriptions and not person and token.pos_ == "NOUN" and (lower == head_noun or lower in _TYPE_NOUNS.get(kind, ())):
-                if token.i > 0 and doc[token.i - 1].lower_ == "the" and token.dep_ in ("nsubj", "nsubjpass", "dobj", "poss"):
+            elif (
+                params.descriptions
+                and not person
+                and token.pos_ == "NOUN"
+                and (lower == head_noun or lower in _TYPE_NOUNS.get(kind, ()))
+            ):
+                if (
+                    token.i > 0
+                    and doc[token.i - 1].lower_ == "the"
+                    and token.dep_ in ("nsubj", "nsubjpass", "dobj", "poss")
+                ):
                     spans.append(doc[token.i : token.i + 1])
     return sorted(spans, key=lambda s: s.start)
 
@@ -406,7 +466,9 @@ def _governing_verb(token: Any) -> Any | None:
 # --- the timeline -----------------------------------------------------------------------------------
 
 
-def build_timeline(record: dict[str, Any], parsed: dict[str, ParsedDoc], params: TimelineParams, model: Any) -> list[dict[str, Any]]:
+def build_timeline(
+    record: dict[str, Any], parsed: dict[str, ParsedDoc], params: TimelineParams, model: Any
+) -> list[dict[str, Any]]:
     """The predicted timeline of one target entity, in the dataset's shape."""
     docs = list(parsed.values())
     target = record["target_entity"]
@@ -426,7 +488,16 @@ def build_timeline(record: dict[str, Any], parsed: dict[str, ParsedDoc], params:
                     continue
                 seen.add(key)
                 date = event_date(token, parsed_doc, params=params)
-                events.append((date, parsed_doc.dct or "", order, token.i, parsed_doc.sentence_of[token.i], _word_of(token, parsed_doc)))
+                events.append(
+                    (
+                        date,
+                        parsed_doc.dct or "",
+                        order,
+                        token.i,
+                        parsed_doc.sentence_of[token.i],
+                        _word_of(token, parsed_doc),
+                    )
+                )
     return _ordered(events, record, params)
 
 
@@ -444,7 +515,9 @@ def _ordered(events, record: dict[str, Any], params: TimelineParams) -> list[dic
         if params.same_date == "sequence" or date != previous:
             rank += 1
         previous = date
-        entries.append({"order": rank, "date": date, "mentions": [{"doc_id": id_of[order], "sentence": sentence, "word": word}]})
+        entries.append(
+            {"order": rank, "date": date, "mentions": [{"doc_id": id_of[order], "sentence": sentence, "word": word}]}
+        )
     for _date, _dct, order, _token, sentence, word in (e for e in events if not e[0]):
         entries.append({"order": 0 if params.undated == "drop" else rank + 1, "date": "XXXX-XX-XX",
                         "mentions": [{"doc_id": id_of[order], "sentence": sentence, "word": word}]})  # fmt: skip
@@ -467,20 +540,26 @@ def _date_key(date: str) -> tuple:
 def load_scorer(dataset: str, explicit: str | None):
     path = Path(explicit) if explicit else Path(dataset).resolve().parents[2] / "tools" / "score_timeline.py"
     if not path.exists():
-        raise BenchmarkError(f"the TimeLine scorer {path} does not exist", hint="pass --scorer ../shared/tools/score_timeline.py")
+        raise BenchmarkError(
+            f"the TimeLine scorer {path} does not exist", hint="pass --scorer ../shared/tools/score_timeline.py"
+        )
     spec = importlib.util.spec_from_file_location("score_timeline", path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module
 
 
-def predict(records: list[dict[str, Any]], corpora: dict[str, dict[str, ParsedDoc]], params: TimelineParams, model: Any) -> list[dict[str, Any]]:
+def predict(
+    records: list[dict[str, Any]], corpora: dict[str, dict[str, ParsedDoc]], params: TimelineParams, model: Any
+) -> list[dict[str, Any]]:
     return [{"id": r["id"], "timeline": build_timeline(r, corpora[r["corpus"]], params, model)} for r in records]
 
 
 def _grid() -> list[TimelineParams]:
     names = list(GRID)
-    return [replace(TimelineParams(), **dict(zip(names, values))) for values in itertools.product(*(GRID[n] for n in names))]
+    return [
+        replace(TimelineParams(), **dict(zip(names, values))) for values in itertools.product(*(GRID[n] for n in names))
+    ]
 
 
 def cross_validate(records, corpora, scorer, model) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -508,7 +587,9 @@ def run(args) -> BenchReport:
     records = list(read_jsonl(args.dataset))
     for number, record in enumerate(records, 1):
         if not isinstance(record.get("documents"), list) or "target_entity" not in record:
-            raise BenchmarkError(f"{args.dataset}:{number} has no documents or target_entity", hint="pass a timeline_semeval2015 file")
+            raise BenchmarkError(
+                f"{args.dataset}:{number} has no documents or target_entity", hint="pass a timeline_semeval2015 file"
+            )
     scorer = load_scorer(args.dataset, args.scorer)
     model = trigger_model()
     with Stopwatch() as watch:
@@ -526,15 +607,29 @@ def run(args) -> BenchReport:
            for tid, s in result["per_timeline"].items()]  # fmt: skip
     metrics: dict[str, Any] = {"shipped": {k: result[k] for k in ("precision", "recall", "f1", "sys_reduced", "gold_reduced")},
                                "params": asdict(TimelineParams()), "seconds": watch.seconds}  # fmt: skip
-    tables = [BenchTable(title="temporal awareness, track A (micro over timelines)", columns=["system", "P", "R", "F1", "sys relations", "gold relations"], rows=rows)]
+    tables = [
+        BenchTable(
+            title="temporal awareness, track A (micro over timelines)",
+            columns=["system", "P", "R", "F1", "sys relations", "gold relations"],
+            rows=rows,
+        )
+    ]
     if args.cv:
         cv, chosen = cross_validate(records, corpora, scorer, model)
         rows.append({"system": "leave-one-timeline-out CV (out of fold)", "P": cv["precision"], "R": cv["recall"], "F1": cv["f1"],
                      "sys relations": cv["sys_reduced"], "gold relations": cv["gold_reduced"]})  # fmt: skip
         metrics["cv"] = {k: cv[k] for k in ("precision", "recall", "f1")}
         metrics["cv_choices"] = chosen
-        tables.append(BenchTable(title="switches chosen on the other timelines", columns=["held out", *GRID], rows=chosen))
-    tables.append(BenchTable(title="per timeline (shipped switches)", columns=["timeline", "P", "R", "F1", "sys events", "gold events"], rows=per))
+        tables.append(
+            BenchTable(title="switches chosen on the other timelines", columns=["held out", *GRID], rows=chosen)
+        )
+    tables.append(
+        BenchTable(
+            title="per timeline (shipped switches)",
+            columns=["timeline", "P", "R", "F1", "sys events", "gold events"],
+            rows=per,
+        )
+    )
     notes = [
         f"{len(records)} timelines, {sum(len(c) for c in corpora.values())} documents parsed; {watch.seconds:.1f} s",
         "published (SemEval-2015 Task 4, track A, main evaluation): best system F1 7.85",

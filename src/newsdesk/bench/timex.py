@@ -20,8 +20,15 @@ HELP = "temporal expressions (TIMEX3): strict/relaxed extent F1 and value F1 on 
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("dataset", help="JSONL with text, dct{value} and timex3[{char_start,char_end,value}] (e.g. ../shared/bench/timex_tempeval3/dev.jsonl)")
-    parser.add_argument("--predictions", metavar="OUT.jsonl", help="write newsdesk's expressions, one {id, timexes[{start,end,value}]} line per document")
+    parser.add_argument(
+        "dataset",
+        help="JSONL with text, dct{value} and timex3[{char_start,char_end,value}] (e.g. ../shared/bench/timex_tempeval3/dev.jsonl)",
+    )
+    parser.add_argument(
+        "--predictions",
+        metavar="OUT.jsonl",
+        help="write newsdesk's expressions, one {id, timexes[{start,end,value}]} line per document",
+    )
     parser.add_argument("--limit", type=int, metavar="N", help="score only the first N documents")
     parser.add_argument("--no-baseline", action="store_true", help="skip the spaCy + dateparser baseline (faster)")
 
@@ -130,7 +137,9 @@ def run(args) -> BenchReport:
         if args.limit is not None and len(documents) >= args.limit:
             break
         if not isinstance(record.get("text"), str) or not isinstance(record.get("timex3"), list):
-            raise BenchmarkError(f"{args.dataset}:{number} has no 'text' string or 'timex3' list", hint="pass a timex_* dataset file")
+            raise BenchmarkError(
+                f"{args.dataset}:{number} has no 'text' string or 'timex3' list", hint="pass a timex_* dataset file"
+            )
         documents.append(record)
 
     gold_docs, sys_docs, dcts, limits = [], [], [], []
@@ -151,13 +160,33 @@ def run(args) -> BenchReport:
         for record, dct, limit in zip(documents, dcts, limits):
             found = [t for t in find_timexes(record["text"], anchor=dct) if limit is None or t.start < limit]
             sys_docs.append([(t.start, t.end, t.value) for t in found])
-            predictions.append({"id": record.get("id"), "timexes": [{"start": t.start, "end": t.end, "value": t.value, "type": t.type, "text": t.text} for t in found]})
+            predictions.append(
+                {
+                    "id": record.get("id"),
+                    "timexes": [
+                        {"start": t.start, "end": t.end, "value": t.value, "type": t.type, "text": t.text}
+                        for t in found
+                    ],
+                }
+            )
     ours = score(gold_docs, sys_docs)
     ours["seconds"] = watch.seconds
     if args.predictions:
         write_jsonl(args.predictions, predictions)
 
-    columns = ["system", "gold", "system_n", "strict_p", "strict_r", "strict_f1", "relaxed_p", "relaxed_r", "relaxed_f1", "value_f1", "value_acc"]
+    columns = [
+        "system",
+        "gold",
+        "system_n",
+        "strict_p",
+        "strict_r",
+        "strict_f1",
+        "relaxed_p",
+        "relaxed_r",
+        "relaxed_f1",
+        "value_f1",
+        "value_acc",
+    ]
 
     def row(name: str, s: dict[str, float]) -> dict[str, Any]:
         return {
@@ -196,7 +225,11 @@ def run(args) -> BenchReport:
     metrics["newsdesk_by_subset"] = subset_rows
     partial = sum(1 for limit in limits if limit is not None)
     notes = [
-        *([f"{partial} partly annotated documents: expressions after the last annotated sentence are not scored"] if partial else []),
+        *(
+            [f"{partial} partly annotated documents: expressions after the last annotated sentence are not scored"]
+            if partial
+            else []
+        ),
         f"{len(documents)} documents; value F1 = relaxed-match F1 x value accuracy (TempEval-3 Task A ranking measure)",
         f"newsdesk grammar: {ours['seconds']:.2f} s for all documents",
         "published TE3-Platinum value F1: HeidelTime-t 0.776, SUTime 0.674 (different split: platinum test docs only)",
@@ -206,7 +239,11 @@ def run(args) -> BenchReport:
         dataset=str(args.dataset),
         tables=[
             BenchTable(title="TIMEX3 extents and values", columns=columns, rows=rows),
-            BenchTable(title="newsdesk by subset", columns=["subset", "documents", "gold", "strict_f1", "relaxed_f1", "value_f1"], rows=subset_rows),
+            BenchTable(
+                title="newsdesk by subset",
+                columns=["subset", "documents", "gold", "strict_f1", "relaxed_f1", "value_f1"],
+                rows=subset_rows,
+            ),
         ],
         notes=notes,
         metrics=metrics,

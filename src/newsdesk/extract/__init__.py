@@ -129,8 +129,7 @@ def _require_words(doc: RawDocument, text: str, options: ExtractOptions, what: s
     words = len(WORD.findall(text))
     if words < options.min_words:
         raise NoArticleError(
-            f"no article found ({what} left {words} words of article "
-            f"text, fewer than min_words={options.min_words})",
+            f"no article found ({what} left {words} words of article text, fewer than min_words={options.min_words})",
             hint="the page is probably a home, list or error page; lower ExtractOptions.min_words to keep short items",
             source=doc.provenance.label(),
         )
@@ -189,8 +188,7 @@ def _extract_html(doc: RawDocument, template_lines: frozenset[str], options: Ext
     result = run_html(tree, url, options.html_modes, options.min_words, options.escalate_below_words)
     if result is None or not result.text.strip():
         raise NoArticleError(
-            f"no article found (trafilatura found no main text in any of "
-            f"the modes {', '.join(options.html_modes)})",
+            f"no article found (trafilatura found no main text in any of the modes {', '.join(options.html_modes)})",
             hint="the page is probably a home, list or error page, or its text is built by scripts",
             source=doc.provenance.label(),
         )

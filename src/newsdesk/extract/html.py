@@ -159,9 +159,7 @@ def run_html(
     return best
 
 
-def clean_paragraphs(
-    paragraphs: list[str], *, title: str | None, template_lines: frozenset[str]
-) -> list[str]:
+def clean_paragraphs(paragraphs: list[str], *, title: str | None, template_lines: frozenset[str]) -> list[str]:
     """Drop site-template lines, captions, appeals and the headline repeated as first paragraph."""
     from .lines import normalise_line
 

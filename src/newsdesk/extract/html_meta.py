@@ -158,7 +158,16 @@ def page_metadata(tree: Any, *, latest: str) -> PageMetadata:
 
     authors = clean_authors(ld_authors)
     if not authors:
-        raw = _first(meta, "author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl", "cxenseparse:author")
+        raw = _first(
+            meta,
+            "author",
+            "article:author",
+            "parsely-author",
+            "sailthru.author",
+            "dc.creator",
+            "byl",
+            "cxenseparse:author",
+        )
         if raw and not raw.lower().startswith("http"):
             authors = clean_authors(raw)
     # (trafilatura's own author search finds a few more on WCXB but costs ~70 ms on a large
@@ -195,7 +204,9 @@ def page_metadata(tree: Any, *, latest: str) -> PageMetadata:
                 date = normalise_date(node.get("datetime"), latest=_as_date(latest))
                 if date:
                     break
-    section = _first(meta, "article:section", "parsely-section", "sailthru.section", "section", "category") or ld_section
+    section = (
+        _first(meta, "article:section", "parsely-section", "sailthru.section", "section", "category") or ld_section
+    )
     og_type = meta.get("og:type")
     if og_type and og_type not in declared_kinds:
         declared_kinds.append(og_type)

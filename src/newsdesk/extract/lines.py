@@ -223,7 +223,7 @@ def line_features(
     prose = [i for i, b in enumerate(basics) if b["n"] >= 15 and b["sentence_end"]]
     seen_comments_start = False
     longest = max((b["n"] for b in basics), default=1) or 1
-    for i, (line, base) in enumerate(zip(lines, basics)):
+    for i, (_line, base) in enumerate(zip(lines, basics)):
         prev = basics[i - 1] if i > 0 else None
         nxt = basics[i + 1] if i + 1 < len(basics) else None
         window = basics[max(0, i - 2) : i + 3]
@@ -250,9 +250,7 @@ def line_features(
         f["window_headline_share"] = (
             sum(b["headline_like"] and b["n"] >= 4 for b in around) / len(around) if around else 0.0
         )
-        f["window_stop"] = (
-            sum(b["stop_ratio"] * b["n"] for b in window) / window_words if window_words else 0.0
-        )
+        f["window_stop"] = sum(b["stop_ratio"] * b["n"] for b in window) / window_words if window_words else 0.0
         f["after_chrome_run"] = min(chrome_run, 5) / 5
         f["after_comments_start"] = float(seen_comments_start)
         seen_comments_start = seen_comments_start or bool(base["comments_wall"])
@@ -556,8 +554,11 @@ def _find_headline(
     if body:
         first = body[0]
         if (
-            first == 0 or first == start
-        ) and _looks_like_headline(lines[first].text, words[first]) and len(body) > 1 and words[first] <= 25:
+            (first == 0 or first == start)
+            and _looks_like_headline(lines[first].text, words[first])
+            and len(body) > 1
+            and words[first] <= 25
+        ):
             nxt = body[1]
             if words[nxt] >= 15 and feats[nxt]["sentence_end"]:
                 return first

@@ -106,7 +106,7 @@ def find_dates(text: str, *, latest: dt.date | None = None) -> list[tuple[int, i
     """Every unambiguous calendar date written out in ``text``: ``(start, end, ISO)`` in pattern
     order (ISO, slashed ISO, "March 18, 2025", "18 March 2025"), plausible ones only (1990 to
     ``latest``); numeric day/month orders ("03/04/2025") are skipped as ambiguous."""
-    latest = latest or dt.datetime.now(dt.timezone.utc).date()
+    latest = latest or dt.datetime.now(dt.UTC).date()
     found: list[tuple[int, int, str]] = []
     for pattern, order in _DATE_PATTERNS:
         for match in pattern.finditer(text):
@@ -132,7 +132,7 @@ def normalise_date(value: str | None, *, latest: dt.date | None = None) -> str |
     if not value or not isinstance(value, str):
         return None
     value = value.strip()
-    latest = latest or dt.datetime.now(dt.timezone.utc).date()
+    latest = latest or dt.datetime.now(dt.UTC).date()
     match = re.match(r"^(\d{4})-(\d{2})-(\d{2})", value)
     if match:
         try:
@@ -149,7 +149,7 @@ def crawl_date(hints: dict[str, str]) -> dt.date:
         iso = normalise_date(hints.get(key), latest=dt.date(9999, 12, 31))
         if iso:
             return dt.date.fromisoformat(iso)
-    return dt.datetime.now(dt.timezone.utc).date()
+    return dt.datetime.now(dt.UTC).date()
 
 
 _BYLINE = re.compile(r"^\s*(?:written\s+|posted\s+|reported\s+)?by[:\s]+(.{3,120})$", re.I)

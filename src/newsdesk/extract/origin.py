@@ -176,7 +176,9 @@ def outlet_list() -> OutletList:
             by_host[host.lower()] = name
         for alias in [name, *entry.get("aliases", [])]:
             by_alias.setdefault(alias.lower(), name)
-    return OutletList(by_host, by_alias, frozenset(a.lower() for a in data.get("agencies", [])), tuple(data.get("host_prefixes", [])))
+    return OutletList(
+        by_host, by_alias, frozenset(a.lower() for a in data.get("agencies", [])), tuple(data.get("host_prefixes", []))
+    )
 
 
 def host_of(url: str | None) -> str | None:
@@ -214,7 +216,9 @@ def outlet_from_host(host: str, *, page_text: str | None = None) -> Evidence:
         if spelled:
             return Evidence(spelled, "url", CONFIDENCE["url_spelled_outlet"], host)
     if "-" in label and len(label) > 4:
-        return Evidence(" ".join(part.capitalize() for part in label.split("-") if part), "url", CONFIDENCE["url_host"], host)
+        return Evidence(
+            " ".join(part.capitalize() for part in label.split("-") if part), "url", CONFIDENCE["url_host"], host
+        )
     return Evidence(domain, "url", CONFIDENCE["url_host"], host)
 
 
@@ -278,9 +282,22 @@ _NAME = r"(?P<name>(?:The\s+)?[A-Z][\w&'’-]*(?:\.[A-Z][\w-]*)?(?:\s+[A-Z][\w&'
 #: each other's interviews that way (validated in docs/benchmarks/timeline.md).
 _OUTLET_CUES = (
     ("appeal", re.compile(r"\b(?:contribution|donation|gift)s?\s+to\s+" + _NAME)),
-    ("appeal", re.compile(r"\b(?:support|donate\s+to|subscribe\s+to|become\s+a\s+member\s+of)\s+" + _NAME + r"(?=\s*(?:so\b|to\b|and\b|today\b|now\b|[.,;!]))")),
-    ("conversation", re.compile(r"\bin\s+(?:an?\s+)?(?:exclusive\s+)?(?:conversation|comments?|remarks)\s+(?:with|to)\s+" + _NAME)),
-    ("conversation", re.compile(r"\b(?:speaking|talking)\s+(?:exclusively\s+)?(?:to|with)\s+" + _NAME + r"(?=\s*[,.;])")),
+    (
+        "appeal",
+        re.compile(
+            r"\b(?:support|donate\s+to|subscribe\s+to|become\s+a\s+member\s+of)\s+"
+            + _NAME
+            + r"(?=\s*(?:so\b|to\b|and\b|today\b|now\b|[.,;!]))"
+        ),
+    ),
+    (
+        "conversation",
+        re.compile(r"\bin\s+(?:an?\s+)?(?:exclusive\s+)?(?:conversation|comments?|remarks)\s+(?:with|to)\s+" + _NAME),
+    ),
+    (
+        "conversation",
+        re.compile(r"\b(?:speaking|talking)\s+(?:exclusively\s+)?(?:to|with)\s+" + _NAME + r"(?=\s*[,.;])"),
+    ),
     ("exclusive", re.compile(r"\b(?:told|said\s+to)\s+" + _NAME + r"\s+exclusively\b")),
     ("exclusive", re.compile(r"\bexclusively\s+told\s+" + _NAME)),
     ("copyright", re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}\s*[-–]?\s*)?(?:\d{4}\s+)?" + _NAME, re.I)),
@@ -315,7 +332,9 @@ def outlet_from_text(text: str) -> Evidence | None:
             raw = raw.strip(" .,'’")
             if _NOT_A_NAME.match(raw):
                 continue
-            if kind == "copyright" and re.match(r"^(?:The\s+)?(?:Associated Press|AP|Reuters|AFP|Getty|Shutterstock|EPA)\b", raw, re.I):
+            if kind == "copyright" and re.match(
+                r"^(?:The\s+)?(?:Associated Press|AP|Reuters|AFP|Getty|Shutterstock|EPA)\b", raw, re.I
+            ):
                 continue  # the wire's copyright on a syndicated story or photo, not the page's own
             known = outlets.snap(raw)
             initials = "".join(w[0] for w in re.split(r"[\s.]+", re.sub(r"^The\s+", "", known or raw)) if w)
@@ -337,7 +356,9 @@ _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "
 _URL_DATES = (
     re.compile(r"/(?P<y>(?:19|20)\d\d)/(?P<m>0?[1-9]|1[0-2])/(?P<d>0?[1-9]|[12]\d|3[01])(?=/|$|[-_.])"),
     re.compile(r"[/_-](?P<y>(?:19|20)\d\d)-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])(?=/|$|[-_.])"),
-    re.compile(r"/(?P<y>(?:19|20)\d\d)/(?P<mon>" + "|".join(_MONTH_NAMES) + r")[a-z]*/(?P<d>0?[1-9]|[12]\d|3[01])(?=/|$)", re.I),
+    re.compile(
+        r"/(?P<y>(?:19|20)\d\d)/(?P<mon>" + "|".join(_MONTH_NAMES) + r")[a-z]*/(?P<d>0?[1-9]|[12]\d|3[01])(?=/|$)", re.I
+    ),
     re.compile(r"/(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?=/)"),
 )
 
@@ -379,7 +400,9 @@ _DATELINE_START = re.compile(
     r"^(?P<place>[A-Z][A-Z .'-]{1,40}(?:,\s*[A-Z][\w. ]{1,20})?)?\s*,?\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})"
     r"\s*(?:\((?P<agency>[A-Za-z .&-]{2,30})\))?\s*[-–—:]"
 )
-_AGENCY_DATELINE = re.compile(r"^[A-Z][A-Z .'-]{1,40}(?:,\s*[A-Z][\w. ]{1,20})?\s*(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*)?\((?P<agency>[A-Za-z .&-]{2,30})\)\s*[-–—]")
+_AGENCY_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]{1,40}(?:,\s*[A-Z][\w. ]{1,20})?\s*(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*)?\((?P<agency>[A-Za-z .&-]{2,30})\)\s*[-–—]"
+)
 
 
 def dateline_date(lines: Sequence[str], *, latest: dt.date, first_paragraph: str | None = None) -> Evidence | None:
@@ -401,7 +424,7 @@ def dateline_date(lines: Sequence[str], *, latest: dt.date, first_paragraph: str
             continue
         start, end, iso = found[0]
         label_match = _LINE_LABEL.search(text[:start])
-        label = (label_match.group("label").lower() if label_match else "")
+        label = label_match.group("label").lower() if label_match else ""
         residue = text[:start] + " " + text[end:]
         if label_match:
             residue = residue.replace(label_match.group(0), " ", 1)
@@ -423,7 +446,10 @@ def dateline_date(lines: Sequence[str], *, latest: dt.date, first_paragraph: str
     return published or updated
 
 
-_TODAY_DATE = re.compile(r"\btoday\s*(?:\(\s*)?,?\s*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})", re.I)
+_TODAY_DATE = re.compile(
+    r"\btoday\s*(?:\(\s*)?,?\s*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})",
+    re.I,
+)
 
 
 def date_from_text(text: str, *, latest: dt.date) -> Evidence | None:
@@ -447,7 +473,9 @@ def agency_from_dateline(first_paragraph: str | None) -> Evidence | None:
     agency = match.group("agency").strip()
     if agency.lower() not in outlet_list().agencies:
         return None
-    return Evidence(outlet_list().snap(agency) or agency, "dateline", CONFIDENCE["dateline_agency"], match.group(0)[:80])
+    return Evidence(
+        outlet_list().snap(agency) or agency, "dateline", CONFIDENCE["dateline_agency"], match.group(0)[:80]
+    )
 
 
 _QUOTE_SPANS = re.compile(r"“[^”]{0,2000}”|\"[^\"\n]{0,2000}\"")
@@ -468,22 +496,55 @@ _KIND_TYPES = (
     (re.compile(r"analysis|background", re.I), "analysis"),
 )
 _SECTION_TYPES = (
-    (re.compile(r"^(?:opinions?|op-?eds?|commentary|comment|editorials?|columns?|columnists?|letters?|views|perspectives?|voices|ideas)\b", re.I), "opinion"),
+    (
+        re.compile(
+            r"^(?:opinions?|op-?eds?|commentary|comment|editorials?|columns?|columnists?|letters?|views|perspectives?|voices|ideas)\b",
+            re.I,
+        ),
+        "opinion",
+    ),
     (re.compile(r"\blive\b", re.I), "live_blog"),
     (re.compile(r"^(?:analysis|news analysis|explainers?|in depth|insight)\b", re.I), "analysis"),
     (re.compile(r"^(?:interviews?|q\s*&\s*a)\b", re.I), "interview"),
 )
 _URL_TYPES = (
-    (re.compile(r"/(?:opinions?|op-?eds?|commentary|editorials?|columns?|columnists?|letters|blogs?/opinion|perspectives?|voices)(?:/|-|$)", re.I), "opinion"),
-    (re.compile(r"/(?:live-news|liveblog|live-blog|live-updates?)(?:/|-|$)|[/-]live-(?:updates?|blog|coverage)\b|/live/\d{4}/", re.I), "live_blog"),
+    (
+        re.compile(
+            r"/(?:opinions?|op-?eds?|commentary|editorials?|columns?|columnists?|letters|blogs?/opinion|perspectives?|voices)(?:/|-|$)",
+            re.I,
+        ),
+        "opinion",
+    ),
+    (
+        re.compile(
+            r"/(?:live-news|liveblog|live-blog|live-updates?)(?:/|-|$)|[/-]live-(?:updates?|blog|coverage)\b|/live/\d{4}/",
+            re.I,
+        ),
+        "live_blog",
+    ),
     (re.compile(r"/(?:analysis|news-analysis|explainers?)(?:/|$)", re.I), "analysis"),
     (re.compile(r"/(?:interviews?|q-and-a|qa)(?:/|$)", re.I), "interview"),
 )
 _TITLE_TYPES = (
-    (re.compile(r"^\s*(?:opinion|op-?ed|commentary|editorial|column|view(?:point)?|perspective)\s*[:|–—-]|[|–—-]\s*(?:opinion|op-?ed|commentary)\s*$", re.I), "opinion"),
-    (re.compile(r"^\s*(?:live|live updates|live blog)\s*[:|–—-]|\blive(?:\s+updates|\s+blog)?\s*:|\bas it happened\b|^\s*live\b", re.I), "live_blog"),
+    (
+        re.compile(
+            r"^\s*(?:opinion|op-?ed|commentary|editorial|column|view(?:point)?|perspective)\s*[:|–—-]|[|–—-]\s*(?:opinion|op-?ed|commentary)\s*$",
+            re.I,
+        ),
+        "opinion",
+    ),
+    (
+        re.compile(
+            r"^\s*(?:live|live updates|live blog)\s*[:|–—-]|\blive(?:\s+updates|\s+blog)?\s*:|\bas it happened\b|^\s*live\b",
+            re.I,
+        ),
+        "live_blog",
+    ),
     (re.compile(r"^\s*(?:analysis|news analysis|explainer)\s*[:|–—-]", re.I), "analysis"),
-    (re.compile(r"^\s*(?:interview|q\s*&\s*a)\s*[:|–—-]|\bq\s*&\s*a\b|\b(?:an\s+)?interview\s+with\b", re.I), "interview"),
+    (
+        re.compile(r"^\s*(?:interview|q\s*&\s*a)\s*[:|–—-]|\bq\s*&\s*a\b|\b(?:an\s+)?interview\s+with\b", re.I),
+        "interview",
+    ),
 )
 _QA_LINE = re.compile(r"^\s*(?:Q|Question|A|Answer)\s*[:.\-–—]\s+\S|^\s*\*\*?Q\b", re.I)
 _TIMESTAMP_LINE = re.compile(
@@ -549,11 +610,15 @@ def type_from_structure(text: str) -> Evidence | None:
 
 # the text model: transparent cue rates, weighed by a logistic model trained on labelled coverage
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-_ADVICE = re.compile(r"\b(?:should|shouldn['’]t|must|mustn['’]t|ought\s+to|needs?\s+to|has\s+to|have\s+to|had\s+better)\b", re.I)
+_ADVICE = re.compile(
+    r"\b(?:should|shouldn['’]t|must|mustn['’]t|ought\s+to|needs?\s+to|has\s+to|have\s+to|had\s+better)\b", re.I
+)
 _FIRST_SINGULAR = re.compile(r"\b(?:I|me|my|mine|myself|I['’]m|I['’]ve|I['’]d|I['’]ll)\b")
 _FIRST_PLURAL = re.compile(r"\b(?:we|us|our|ours|ourselves|we['’]re|we['’]ve|let['’]s)\b", re.I)
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself)\b", re.I)
-_REPORTING = re.compile(r"\b(?:said|says|told|according\s+to|announced|stated|reported|confirmed|added|spokes(?:man|woman|person))\b", re.I)
+_REPORTING = re.compile(
+    r"\b(?:said|says|told|according\s+to|announced|stated|reported|confirmed|added|spokes(?:man|woman|person))\b", re.I
+)
 _EVALUATIVE = re.compile(
     r"\b(?:mistake|wrong|absurd|foolish|disgrace(?:ful)?|shameful|ridiculous|outrageous|clearly|obviously|of\s+course|"
     r"surely|indeed|frankly|in\s+fact|the\s+truth\s+is|nonsense|hypocri\w+|reckless|naive|dangerous|worthy|wise|unwise|"
@@ -577,7 +642,9 @@ _REPORTED_ADVICE = re.compile(
     r"called\s+for|whether|if|demanded|demands|suggested|suggests|noted|added|contends?|maintains?)\b",
     re.I,
 )
-_DATE_WORDS = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|last\s+week)\b")
+_DATE_WORDS = re.compile(
+    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|last\s+week)\b"
+)
 
 TYPE_FEATURES = (
     "advice", "directed_advice", "directed_advice_count", "first_singular", "first_plural", "second_person",
@@ -626,7 +693,10 @@ def type_features(text: str, title: str | None = None) -> dict[str, float]:
         "bio": 1.0 if _BIO.search(text[-1500:]) else 0.0,
         "date_words": len(_DATE_WORDS.findall(own)) / sentences,
         "title_question": 1.0 if heading.strip().endswith("?") else 0.0,
-        "title_how_why": 1.0 if re.match(r"^\s*(?:why|how|what|the\s+case\s+(?:for|against)|in\s+defen[cs]e\s+of)\b", heading, re.I) or re.search(r"\bshould\b|\bmust\b", heading, re.I) else 0.0,
+        "title_how_why": 1.0
+        if re.match(r"^\s*(?:why|how|what|the\s+case\s+(?:for|against)|in\s+defen[cs]e\s+of)\b", heading, re.I)
+        or re.search(r"\bshould\b|\bmust\b", heading, re.I)
+        else 0.0,
     }
 
 
@@ -644,14 +714,21 @@ def text_type(text: str, title: str | None = None) -> Evidence:
     gives no explicit advice is not told apart from the text alone.
     """
     features = type_features(text, title)
-    if features["directed_advice_count"] >= OPINION_MIN_DIRECTED_ADVICE and features["reporting"] < OPINION_MAX_REPORTING:
-        return Evidence("opinion", "text", 0.7, f"{int(features['directed_advice_count'])} pieces of advice in the author's voice")
+    if (
+        features["directed_advice_count"] >= OPINION_MIN_DIRECTED_ADVICE
+        and features["reporting"] < OPINION_MAX_REPORTING
+    ):
+        return Evidence(
+            "opinion", "text", 0.7, f"{int(features['directed_advice_count'])} pieces of advice in the author's voice"
+        )
     if features["bio"] > 0 and features["advice"] >= 0.1:
         return Evidence("opinion", "text", 0.7, "author's bio line and advice")
     return Evidence("report", "text", 0.5, "no opinion cue")
 
 
-def article_type(*, page: PageMetadata | None, url: str | None, title: str | None, text: str, hints: Mapping[str, str]) -> Evidence:
+def article_type(
+    *, page: PageMetadata | None, url: str | None, title: str | None, text: str, hints: Mapping[str, str]
+) -> Evidence:
     """The article's type, from the most explicit source that states one (see module doc)."""
     sidecar = hints.get(SIDECAR_PREFIX + "type")
     if sidecar and sidecar in ARTICLE_TYPES:
@@ -720,7 +797,9 @@ def resolve_origin(
         _hint_date(hints, USER_HINTS["date"], "user", None),
         _hint_date(hints, SIDECAR_PREFIX + "date", "sidecar", None),
         _hint_date(hints, "date", "record", latest),
-        Evidence(page.date, "metadata", CONFIDENCE["metadata"], "page metadata") if page is not None and page.date else None,
+        Evidence(page.date, "metadata", CONFIDENCE["metadata"], "page metadata")
+        if page is not None and page.date
+        else None,
         date_from_url(url, latest=latest),
         dateline_date(header, latest=latest, first_paragraph=first_paragraph),
         date_from_text(text, latest=latest),

@@ -149,6 +149,7 @@ def is_caption(text: str) -> bool:
     """An image or video caption or credit (see :data:`CAPTION`)."""
     return bool(_CAPTION_GATE.search(text)) and bool(CAPTION.search(text))
 
+
 #: The heading of a block of links to other articles ("Related links:", "You may also like"):
 #: what follows it is teasers, so the article run does not cross it.
 RELATED_WALL = re.compile(

@@ -68,8 +68,16 @@ class ArticleRow:
 
     def to_row(self) -> bytes:
         head = {
-            "s": self.story, "n": self.arrival, "t": self.title, "p": self.published, "d": self.day,
-            "nv": self.names, "pv": self.phrases, "k": list(self.keys), "h": self.headline, "pre": self.preview,
+            "s": self.story,
+            "n": self.arrival,
+            "t": self.title,
+            "p": self.published,
+            "d": self.day,
+            "nv": self.names,
+            "pv": self.phrases,
+            "k": list(self.keys),
+            "h": self.headline,
+            "pre": self.preview,
             "op": self.opinion,
         }
         return pack(head, [self.vector])
@@ -77,8 +85,20 @@ class ArticleRow:
     @classmethod
     def from_row(cls, blob: bytes) -> ArticleRow:
         head, (vector,) = unpack(blob)
-        return cls(head["s"], head["n"], vector, head["t"], head["p"], head["d"], head["nv"], head["pv"], tuple(head["k"]),
-                   head["h"], head["pre"], head["op"])
+        return cls(
+            head["s"],
+            head["n"],
+            vector,
+            head["t"],
+            head["p"],
+            head["d"],
+            head["nv"],
+            head["pv"],
+            tuple(head["k"]),
+            head["h"],
+            head["pre"],
+            head["op"],
+        )
 
 
 @dataclass
@@ -111,7 +131,9 @@ class ComponentRow:
     parent: str | None = None  # the component this one was joined into (union-find)
 
     def to_row(self) -> bytes:
-        return json.dumps({"n": self.size, "s": self.stories, "l": self.large, "p": self.parent}, sort_keys=True).encode("utf-8")
+        return json.dumps(
+            {"n": self.size, "s": self.stories, "l": self.large, "p": self.parent}, sort_keys=True
+        ).encode("utf-8")
 
     @classmethod
     def from_row(cls, key: str, blob: bytes) -> ComponentRow:

@@ -190,7 +190,9 @@ def _cue_pattern(cues: Sequence[str]) -> re.Pattern:
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern]:
     cues = _cues()
-    return {name: _cue_pattern(cues[name]) for name in ("preview_future", "preview_time", "opinion_labels", "opinion_voice")}
+    return {
+        name: _cue_pattern(cues[name]) for name in ("preview_future", "preview_time", "opinion_labels", "opinion_voice")
+    }
 
 
 def is_preview(title: str | None, text: str) -> bool:
@@ -209,7 +211,9 @@ def is_opinion(article: Article) -> bool:
     """An opinion piece: labelled so in its title or address, or written in a prescriptive or
     first-person voice (outside quotations) in at least 15 % of its sentences."""
     patterns = _patterns()
-    label = " ".join(filter(None, [article.title or "", (article.provenance.url or "").replace("/", " ").replace("-", " ")]))
+    label = " ".join(
+        filter(None, [article.title or "", (article.provenance.url or "").replace("/", " ").replace("-", " ")])
+    )
     if patterns["opinion_labels"].search(label):
         return True
     sentences = [s for s in _SENTENCE_END.split(article.text or "") if len(s.split()) >= 4][:40]
@@ -237,7 +241,9 @@ def _lead(article: Article, chars: int) -> str:
     return lead
 
 
-def article_features(articles: Sequence[Article], options: StoryOptions, *, encoder: str | None = None) -> list[ArticleFeatures]:
+def article_features(
+    articles: Sequence[Article], options: StoryOptions, *, encoder: str | None = None
+) -> list[ArticleFeatures]:
     """Embeddings, anchor terms, key phrases, dates and cues of ``articles`` (embedded in one batch)."""
     vectors = embed_leads([_lead(article, options.lead_chars) for article in articles], encoder or options.encoder)
     features = []

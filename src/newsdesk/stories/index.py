@@ -118,7 +118,9 @@ class StoryIndex:
             meta = {"version": STATE_VERSION, "encoder": identity, "dims": None, "articles": 0, "stories": 0}
         self._meta = meta
         self._meta_dirty = False
-        changes = decode("changes", json.loads, rows["changes"]) if "changes" in rows else {"touched": [], "removed": []}
+        changes = (
+            decode("changes", json.loads, rows["changes"]) if "changes" in rows else {"touched": [], "removed": []}
+        )
         self._touched: set[str] = set(changes["touched"])
         self._removed: list[str] = list(changes["removed"])
         self._changes_dirty = False
@@ -374,9 +376,18 @@ class StoryIndex:
         phrases = term_vector(feature.phrases, options.max_terms)
         keys = tuple(sorted(set(key_terms(names, options.key_terms)) | set(key_terms(phrases, options.key_terms))))
         row = ArticleRow(
-            story=feature.id, arrival=meta["articles"], vector=np.asarray(feature.vector, dtype=np.float32),
-            title=feature.title, published=feature.published, day=feature.day, names=names, phrases=phrases,
-            keys=keys, headline=feature.headline, preview=feature.preview, opinion=feature.opinion,
+            story=feature.id,
+            arrival=meta["articles"],
+            vector=np.asarray(feature.vector, dtype=np.float32),
+            title=feature.title,
+            published=feature.published,
+            day=feature.day,
+            names=names,
+            phrases=phrases,
+            keys=keys,
+            headline=feature.headline,
+            preview=feature.preview,
+            opinion=feature.opinion,
         )
         neighbours = self._links(row)
         meta["articles"] += 1
@@ -454,7 +465,9 @@ class StoryIndex:
         component.stories = self._recluster(members, component.stories, component.key)
         self._write_component(component)
 
-    def _recluster_around(self, article_id: str, neighbours: dict[str, float], story_keys: list[str], component: str) -> None:
+    def _recluster_around(
+        self, article_id: str, neighbours: dict[str, float], story_keys: list[str], component: str
+    ) -> None:
         """In a large component: re-cluster the new article with the stories of the articles it
         links with, the strongest links first, up to ``max_component`` articles."""
         strength: dict[str, float] = {}

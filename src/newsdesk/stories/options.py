@@ -78,7 +78,10 @@ class StoryOptions:
                 raise OptionsError(f"{name}={getattr(self, name)} must not be negative", hint="weights are in [0, 1]")
         total = sum(getattr(self, name) for name in weights)
         if total <= 0:
-            raise OptionsError("all of embedding_weight, names_weight and phrases_weight are 0", hint="give at least one a positive weight")
+            raise OptionsError(
+                "all of embedding_weight, names_weight and phrases_weight are 0",
+                hint="give at least one a positive weight",
+            )
         if not 0.0 < self.join_threshold < 1.0:
             raise OptionsError(f"join_threshold={self.join_threshold} must be in (0, 1)", hint="the default is 0.26")
         if self.embedding_weight / total >= self.join_threshold:
@@ -91,6 +94,8 @@ class StoryOptions:
                 raise OptionsError(f"{name}={getattr(self, name)} must not be negative", hint="use 0 to switch it off")
         for name in ("max_terms", "key_terms", "max_holders", "batch_size", "lead_chars", "names_chars"):
             if getattr(self, name) < 1:
-                raise OptionsError(f"{name}={getattr(self, name)} must be at least 1", hint="see StoryOptions for the defaults")
+                raise OptionsError(
+                    f"{name}={getattr(self, name)} must be at least 1", hint="see StoryOptions for the defaults"
+                )
         if self.max_component < 2:
             raise OptionsError(f"max_component={self.max_component} must be at least 2", hint="the default is 300")

@@ -83,7 +83,9 @@ class PairScorer:
         preview_b = np.array([row.preview for row in second], dtype=bool)
         with np.errstate(invalid="ignore"):
             gap = np.abs(days_a - days_b)  # NaN when either is undated: no penalty, never too far
-            penalty = np.where(np.isnan(gap), 0.0, options.date_penalty_per_day * np.maximum(0.0, gap - options.date_grace_days))
+            penalty = np.where(
+                np.isnan(gap), 0.0, options.date_penalty_per_day * np.maximum(0.0, gap - options.date_grace_days)
+            )
             too_far = gap > options.max_gap_days
             # a preview belongs to the event it anticipates only when the dates say so: the report is
             # dated the preview's day or up to preview_days later

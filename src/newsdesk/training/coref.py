@@ -19,7 +19,9 @@ from ..bench import BenchReport, BenchTable, Stopwatch, read_jsonl
 
 log = logging.getLogger(__name__)
 
-HELP = "train the GAP pronoun-resolution model (parse + MiniLM attention features, MLP ranker) into newsdesk/data/coref/"
+HELP = (
+    "train the GAP pronoun-resolution model (parse + MiniLM attention features, MLP ranker) into newsdesk/data/coref/"
+)
 
 _SHARED = Path(__file__).resolve().parents[4] / "shared" / "bench" / "coref_gap"
 DEFAULT_TRAIN = _SHARED / "train.jsonl"
@@ -41,7 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..coref import MODEL_DIR
 
     parser.add_argument("--train", default=str(DEFAULT_TRAIN), help=f"GAP training JSONL (default: {DEFAULT_TRAIN})")
-    parser.add_argument("--dev", default=str(DEFAULT_DEV), help="GAP JSONL scored after training, never fitted on ('' to skip)")
+    parser.add_argument(
+        "--dev", default=str(DEFAULT_DEV), help="GAP JSONL scored after training, never fitted on ('' to skip)"
+    )
     parser.add_argument("--out", default=str(MODEL_DIR), help=f"folder to write the model into (default: {MODEL_DIR})")
     parser.add_argument("--cache", metavar="DIR", help="keep the model inputs here so a rerun skips parsing and MiniLM")
     parser.add_argument("--seed", type=int, default=13, help="random seed (default: 13)")
@@ -68,7 +72,7 @@ def fit_scorers(rows, labels, *, seed: int, ensemble: int = ENSEMBLE, epochs: in
             scorer.train()
             order = torch.randperm(len(x), generator=generator)
             for start in range(0, len(x), BATCH):
-                batch = order[start:start + BATCH]
+                batch = order[start : start + BATCH]
                 scores = scorer(x[batch]).squeeze(-1)
                 logits = torch.cat([torch.zeros(len(batch), 1), scores], 1)
                 loss = torch.nn.functional.cross_entropy(logits, y[batch])
@@ -136,11 +140,22 @@ def run(args: argparse.Namespace) -> BenchReport:
         scorers = fit_scorers(rows, labels, seed=args.seed)
     meta = {
         "features": list(FEATURE_NAMES) + [f"{b}_{h}" for b in ATTENTION_BLOCKS for h in range(HEADS)],
-        "feature_mean": [float(v) for v in mean], "feature_scale": [float(v) for v in scale],
-        "threshold": threshold, "hidden": HIDDEN, "dropout": DROPOUT, "epochs": EPOCHS, "ensemble": ENSEMBLE,
-        "learning_rate": LEARNING_RATE, "weight_decay": WEIGHT_DECAY, "batch": BATCH, "seed": args.seed,
-        "train": "GAP gap-development (coref_gap/train.jsonl)", "train_examples": len(train),
-        "cv_folds": FOLDS, "cv": {k: round(v, 4) for k, v in cv[threshold].items()}, "torch": torch.__version__,
+        "feature_mean": [float(v) for v in mean],
+        "feature_scale": [float(v) for v in scale],
+        "threshold": threshold,
+        "hidden": HIDDEN,
+        "dropout": DROPOUT,
+        "epochs": EPOCHS,
+        "ensemble": ENSEMBLE,
+        "learning_rate": LEARNING_RATE,
+        "weight_decay": WEIGHT_DECAY,
+        "batch": BATCH,
+        "seed": args.seed,
+        "train": "GAP gap-development (coref_gap/train.jsonl)",
+        "train_examples": len(train),
+        "cv_folds": FOLDS,
+        "cv": {k: round(v, 4) for k, v in cv[threshold].items()},
+        "torch": torch.__version__,
     }
     model = CorefModel(scorers, meta)
     rows_out = [score_table(f"GAP train, {FOLDS}-fold CV (threshold {threshold:.2f})", cv[threshold])]
@@ -154,8 +169,11 @@ def run(args: argparse.Namespace) -> BenchReport:
         report.metrics["dev"] = dev_scores
     path = model.save(args.out)
     report.metrics.update({"cv": cv[threshold], "threshold": threshold, "seconds": watch.seconds})
-    report.tables.append(BenchTable("coref model (F1 %)", ["system", "overall", "masculine", "feminine", "bias F/M"],
-                                    rows_out))
-    report.notes.append(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB); {len(train)} training examples; "
-                        f"features + CV + fit in {watch.seconds:.0f} s")
+    report.tables.append(
+        BenchTable("coref model (F1 %)", ["system", "overall", "masculine", "feminine", "bias F/M"], rows_out)
+    )
+    report.notes.append(
+        f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB); {len(train)} training examples; "
+        f"features + CV + fit in {watch.seconds:.0f} s"
+    )
     return report

@@ -21,7 +21,9 @@ from ..bench import BenchReport, BenchTable, Stopwatch, read_jsonl
 
 log = logging.getLogger(__name__)
 
-HELP = "train the event-word model on MATRES (TimeBank/AQUAINT events; document-level CV) and write newsdesk/data/events/"
+HELP = (
+    "train the event-word model on MATRES (TimeBank/AQUAINT events; document-level CV) and write newsdesk/data/events/"
+)
 
 _SHARED = Path(__file__).resolve().parents[4] / "shared" / "bench"
 DEFAULT_DATA = [_SHARED / "temporal_matres" / "train.jsonl", _SHARED / "temporal_matres" / "dev.jsonl"]
@@ -30,8 +32,15 @@ DEFAULT_DATA = [_SHARED / "temporal_matres" / "train.jsonl", _SHARED / "temporal
 def add_arguments(parser) -> None:
     from ..analysis.events import DATA
 
-    parser.add_argument("--data", action="append", metavar="FILE.jsonl", help="MATRES-format files (default: temporal_matres train and dev)")
-    parser.add_argument("--out", default=str(DATA), help=f"folder to write trigger_model.json into (default: {DATA}); '' to skip")
+    parser.add_argument(
+        "--data",
+        action="append",
+        metavar="FILE.jsonl",
+        help="MATRES-format files (default: temporal_matres train and dev)",
+    )
+    parser.add_argument(
+        "--out", default=str(DATA), help=f"folder to write trigger_model.json into (default: {DATA}); '' to skip"
+    )
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default: 5)")
     parser.add_argument("--limit", type=int, metavar="N", help="use only the first N documents (quick trials)")
 
@@ -74,18 +83,31 @@ def run(args) -> BenchReport:
             vectorizer = DictVectorizer()
             x_train = vectorizer.fit_transform([f for f, k in zip(features, folds) if k != fold])
             model = LogisticRegression(C=1.0, max_iter=3000).fit(x_train, y[folds != fold])
-            probabilities[folds == fold] = model.predict_proba(vectorizer.transform([f for f, k in zip(features, folds) if k == fold]))[:, 1]
+            probabilities[folds == fold] = model.predict_proba(
+                vectorizer.transform([f for f, k in zip(features, folds) if k == fold])
+            )[:, 1]
         rows: list[dict[str, Any]] = []
         for threshold in (0.3, 0.4, 0.5, 0.6):
             predicted = probabilities >= threshold
             tp = int((predicted & (y == 1)).sum())
             p = tp / max(1, int(predicted.sum()))
             r = tp / max(1, int(y.sum()))
-            rows.append({"threshold": threshold, "P": round(p, 4), "R": round(r, 4), "F1": round(2 * p * r / (p + r) if p + r else 0.0, 4)})
+            rows.append(
+                {
+                    "threshold": threshold,
+                    "P": round(p, 4),
+                    "R": round(r, 4),
+                    "F1": round(2 * p * r / (p + r) if p + r else 0.0, 4),
+                }
+            )
         best = max(rows, key=lambda row: row["F1"])
         vectorizer = DictVectorizer()
         model = LogisticRegression(C=1.0, max_iter=3000).fit(vectorizer.fit_transform(features), y)
-        weights = {name: round(float(w), 4) for name, w in zip(vectorizer.get_feature_names_out(), model.coef_[0]) if abs(w) >= 0.01}
+        weights = {
+            name: round(float(w), 4)
+            for name, w in zip(vectorizer.get_feature_names_out(), model.coef_[0])
+            if abs(w) >= 0.01
+        }
     payload = {
         "model": {"weights": weights, "bias": round(float(model.intercept_[0]), 4), "threshold": best["threshold"]},
         "meta": {"trained_on": [f"{p.parent.name}/{p.name}" for p in paths], "documents": len(set(groups)), "tokens": len(y),
@@ -96,7 +118,15 @@ def run(args) -> BenchReport:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(payload, separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
         report.notes.append(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB, {len(weights)} weights)")
-    report.tables.append(BenchTable(title=f"event words, {args.folds}-fold CV by document (candidate tokens: verbs, nouns, adjectives)", columns=["threshold", "P", "R", "F1"], rows=rows))
-    report.notes.append(f"{len(set(groups))} documents, {len(y)} candidate tokens, {int(y.sum())} events; {watch.seconds:.0f} s")
+    report.tables.append(
+        BenchTable(
+            title=f"event words, {args.folds}-fold CV by document (candidate tokens: verbs, nouns, adjectives)",
+            columns=["threshold", "P", "R", "F1"],
+            rows=rows,
+        )
+    )
+    report.notes.append(
+        f"{len(set(groups))} documents, {len(y)} candidate tokens, {int(y.sum())} events; {watch.seconds:.0f} s"
+    )
     report.metrics = {"cv": rows, "threshold": best["threshold"]}
     return report

@@ -100,8 +100,13 @@ def page_rows(records: Sequence[dict[str, Any]], field: str = "page_text") -> li
     for number, record in enumerate(records, 1):
         host = (urlparse(record.get("url") or "").hostname or "").removeprefix("www.")
         docs.append(
-            RawDocument(Provenance(f"train:{record.get('id')}", record=number), "text", record[field] or " ", "utf-8",
-                        hints={"sitename": host} if host else {})
+            RawDocument(
+                Provenance(f"train:{record.get('id')}", record=number),
+                "text",
+                record[field] or " ",
+                "utf-8",
+                hints={"sitename": host} if host else {},
+            )
         )
     templates = learn_templates(docs)
     rows = []
@@ -111,8 +116,17 @@ def page_rows(records: Sequence[dict[str, Any]], field: str = "page_text") -> li
             continue
         feats = line_features(lines, template_lines=templates.for_document(doc))
         labels = label_lines(lines, record["gold"]) if record.get("gold") else None
-        rows.append({"record": record, "doc": doc, "lines": lines, "feats": feats, "labels": labels,
-                     "templates": templates, "site": doc.hints.get("sitename") or str(record.get("id"))})
+        rows.append(
+            {
+                "record": record,
+                "doc": doc,
+                "lines": lines,
+                "feats": feats,
+                "labels": labels,
+                "templates": templates,
+                "site": doc.hints.get("sitename") or str(record.get("id")),
+            }
+        )
     return rows
 
 
@@ -145,8 +159,9 @@ def predict_texts(rows, model, threshold: float) -> list[str]:
 
     texts = []
     for row in rows:
-        selection = select(row["lines"], template_lines=row["templates"].for_document(row["doc"]),
-                           model=model, threshold=threshold)
+        selection = select(
+            row["lines"], template_lines=row["templates"].for_document(row["doc"]), model=model, threshold=threshold
+        )
         texts.append("\n\n".join(row["lines"][i].text for i in selection.standfirst + selection.body))
     return texts
 
@@ -171,8 +186,14 @@ def load(dataset: str, limit: int | None, with_html: bool = False) -> list[dict[
         gold = gold_of(record)
         if not isinstance(record.get("page_text"), str) or not (gold or has_snippets(record)):
             continue
-        kept = {"id": record.get("id"), "url": record.get("url"), "page_text": record["page_text"], "gold": gold,
-                "gold_with": record.get("gold_with"), "gold_without": record.get("gold_without")}
+        kept = {
+            "id": record.get("id"),
+            "url": record.get("url"),
+            "page_text": record["page_text"],
+            "gold": gold,
+            "gold_with": record.get("gold_with"),
+            "gold_without": record.get("gold_without"),
+        }
         if with_html and isinstance(record.get("html"), str):
             kept["html_dump"] = html_dump(record["html"])
         records.append(kept)
@@ -193,12 +214,21 @@ DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "extract" / "lines_
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the model JSON (default: the bundled model)")
-    parser.add_argument("--datasets", nargs="+", default=list(TRAIN_DATASETS), help="training datasets under ../shared/bench")
-    parser.add_argument("--limit", type=int, default=150, help="pages per dataset (default 150, as shipped; 0: all dev pages)")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="where to write the model JSON (default: the bundled model)"
+    )
+    parser.add_argument(
+        "--datasets", nargs="+", default=list(TRAIN_DATASETS), help="training datasets under ../shared/bench"
+    )
+    parser.add_argument(
+        "--limit", type=int, default=150, help="pages per dataset (default 150, as shipped; 0: all dev pages)"
+    )
     parser.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength")
-    parser.add_argument("--html-dumps", action="store_true",
-                        help="also train on dumps made from each training page's HTML (off in the shipped model)")
+    parser.add_argument(
+        "--html-dumps",
+        action="store_true",
+        help="also train on dumps made from each training page's HTML (off in the shipped model)",
+    )
     parser.add_argument("--no-cv", dest="cv", action="store_false", help="skip the in-set cross-validation")
     parser.add_argument("--dry-run", action="store_true", help="validate only; do not write the model")
 
@@ -217,8 +247,14 @@ def run(args):
     made = {name: page_rows(recs, "html_dump") for name, recs in records.items()} if with_html else {}
     for name, rows in dumps.items():
         counts = Counter(label for row in rows for label in row["labels"] or ())
-        log.info("%s: %d pages, %d lines (%d article)%s", name, len(rows), sum(counts.values()), counts[1],
-                 f", {len(made[name])} HTML-made dumps" if with_html else "")
+        log.info(
+            "%s: %d pages, %d lines (%d article)%s",
+            name,
+            len(rows),
+            sum(counts.values()),
+            counts[1],
+            f", {len(made[name])} HTML-made dumps" if with_html else "",
+        )
 
     def training(exclude: str | None) -> list[dict[str, Any]]:
         return [row for name in args.datasets if name != exclude for row in dumps[name] + made.get(name, [])]
@@ -231,9 +267,17 @@ def run(args):
         for threshold in THRESHOLDS:
             scores = score_text_path(dumps[held_out], model, threshold)
             results[threshold].append(scores["f1"])
-            lodo_rows.append({"held out": held_out, "threshold": threshold, **{k: round(v, 4) for k, v in scores.items()}})
-            log.info("held out %-28s threshold %.2f  P %.4f R %.4f F1 %.4f", held_out, threshold,
-                     scores["precision"], scores["recall"], scores["f1"])
+            lodo_rows.append(
+                {"held out": held_out, "threshold": threshold, **{k: round(v, 4) for k, v in scores.items()}}
+            )
+            log.info(
+                "held out %-28s threshold %.2f  P %.4f R %.4f F1 %.4f",
+                held_out,
+                threshold,
+                scores["precision"],
+                scores["recall"],
+                scores["f1"],
+            )
     best = max(THRESHOLDS, key=lambda t: _mean(results[t]))
     log.info("best threshold by mean held-out F1: %.2f (%.4f)", best, _mean(results[best]))
     heldout = {name: round(results[best][i], 4) for i, name in enumerate(args.datasets)}
@@ -256,7 +300,9 @@ def run(args):
             from ..bench.extraction import prf
 
             cv[name] = {k: round(v, 4) for k, v in prf(texts).items()}
-            log.info("in-set CV %-28s P %.4f R %.4f F1 %.4f", name, cv[name]["precision"], cv[name]["recall"], cv[name]["f1"])
+            log.info(
+                "in-set CV %-28s P %.4f R %.4f F1 %.4f", name, cv[name]["precision"], cv[name]["recall"], cv[name]["f1"]
+            )
 
     model = fit(training(None), args.C)
     snippet_figures = {}
@@ -269,9 +315,14 @@ def run(args):
         snippet_figures[name] = {k: round(v, 4) for k, v in score_text_path(rows, model, best).items()}
         log.info("out of set %-28s (snippets) %s", name, snippet_figures[name])
 
-    table = [{"dataset": name, "LODO f1": heldout[name], "in-set CV f1": cv.get(name, {}).get("f1")} for name in args.datasets]
-    table += [{"dataset": f"{name} (snippets, all five sets trained)", "LODO f1": fig["f1"], "in-set CV f1": None}
-              for name, fig in snippet_figures.items()]
+    table = [
+        {"dataset": name, "LODO f1": heldout[name], "in-set CV f1": cv.get(name, {}).get("f1")}
+        for name in args.datasets
+    ]
+    table += [
+        {"dataset": f"{name} (snippets, all five sets trained)", "LODO f1": fig["f1"], "in-set CV f1": None}
+        for name, fig in snippet_figures.items()
+    ]
     notes = [f"threshold {best} chosen by mean held-out F1"]
     if not getattr(args, "dry_run", False):
         data = model.to_json()
@@ -289,10 +340,16 @@ def run(args):
         name="extract_lines",
         dataset=", ".join(args.datasets),
         tables=[
-            BenchTable(title="Text path out of sample (Scrapinghub metric; snippets: trafilatura's)",
-                       columns=["dataset", "LODO f1", "in-set CV f1"], rows=table),
-            BenchTable(title="Leave-one-dataset-out per threshold",
-                       columns=["held out", "threshold", "precision", "recall", "f1"], rows=lodo_rows),
+            BenchTable(
+                title="Text path out of sample (Scrapinghub metric; snippets: trafilatura's)",
+                columns=["dataset", "LODO f1", "in-set CV f1"],
+                rows=table,
+            ),
+            BenchTable(
+                title="Leave-one-dataset-out per threshold",
+                columns=["held out", "threshold", "precision", "recall", "f1"],
+                rows=lodo_rows,
+            ),
         ],
         notes=notes,
         metrics={"threshold": best, "heldout_f1": heldout, "in_set_cv": cv, "snippets": snippet_figures},

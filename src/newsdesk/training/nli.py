@@ -58,6 +58,7 @@ TARGETS: dict[str, tuple[int | None, int | None, int | None]] = {
     "no_clash": (None, 0, None),  # brief_basil: a pair of one event that is no annotated contradiction
 }
 
+
 @dataclass
 class TrainPair:
     """One labelled pair: ``label`` is a key of :data:`TARGETS`; ``group`` keeps related pairs in one CV fold."""
@@ -125,9 +126,15 @@ def basil_events(path: Path | None = None) -> list[dict[str, Any]]:
     return _read_jsonl(path or SHARED / "brief_basil" / "dev.jsonl")
 
 
-def basil_pairs(events: Sequence[dict[str, Any]], *, seed: int = 13, no_clash_per_event: int = 400,
-                unrelated_per_event: int = 20, within_per_event: int = 100,
-                edited_per_event: int = 25) -> list[TrainPair]:
+def basil_pairs(
+    events: Sequence[dict[str, Any]],
+    *,
+    seed: int = 13,
+    no_clash_per_event: int = 400,
+    unrelated_per_event: int = 20,
+    within_per_event: int = 100,
+    edited_per_event: int = 25,
+) -> list[TrainPair]:
     """Pairs of the hand annotation of each event.
 
     same: two mentions of one agreed fact in two articles; contradiction: the two sides of an
@@ -153,7 +160,9 @@ def basil_pairs(events: Sequence[dict[str, Any]], *, seed: int = 13, no_clash_pe
             # "not a contradiction" is all they say: some are one remark transcribed twice (the same
             # fact), others two different measures (related)
             out.append(TrainPair(item["a"]["text"], item["b"]["text"], "no_clash", "basil", story))
-        sentences = [(a["key"], s) for a in event["articles"] for s in split_sentences(a["text"]) if len(s.split()) >= 6]
+        sentences = [
+            (a["key"], s) for a in event["articles"] for s in split_sentences(a["text"]) if len(s.split()) >= 6
+        ]
         sentences_of[story] = sentences
         candidates = []
         loose: list[tuple[str, str]] = []
@@ -173,24 +182,38 @@ def basil_pairs(events: Sequence[dict[str, Any]], *, seed: int = 13, no_clash_pe
         candidates.sort(reverse=True)
         # the hardest negatives (most shared words) and a random share of the rest
         keep = candidates[: no_clash_per_event // 2]
-        rest = candidates[no_clash_per_event // 2:]
+        rest = candidates[no_clash_per_event // 2 :]
         keep += rng.sample(rest, min(len(rest), no_clash_per_event - len(keep)))
         out.extend(TrainPair(sa, sb, "no_clash", "basil", story) for _, _, _, sa, sb in keep)
         # the most alike (most shared words) and as many drawn at random, as the claims stage meets them
-        within = [(sa, sb) for _, _, same_article, sa, sb in candidates if same_article][:within_per_event // 2]
+        within = [(sa, sb) for _, _, same_article, sa, sb in candidates if same_article][: within_per_event // 2]
         chosen = set(within)
-        within += rng.sample([p for p in loose if p not in chosen], min(len(loose) - len(chosen), within_per_event // 2))
+        within += rng.sample(
+            [p for p in loose if p not in chosen], min(len(loose) - len(chosen), within_per_event // 2)
+        )
         out.extend(TrainPair(sa, sb, "related", "within", story) for sa, sb in within)
-    out.extend(edited_copies([(sentence, story) for story, items in sentences_of.items() for _, sentence in items],
-                             seed=seed, limit=edited_per_event * len(sentences_of)))
+    out.extend(
+        edited_copies(
+            [(sentence, story) for story, items in sentences_of.items() for _, sentence in items],
+            seed=seed,
+            limit=edited_per_event * len(sentences_of),
+        )
+    )
     stories = list(sentences_of)
     for story in stories:
         others = [s for s in stories if s != story]
         for _ in range(unrelated_per_event):
             other = rng.choice(others)
             if sentences_of[story] and sentences_of[other]:
-                out.append(TrainPair(rng.choice(sentences_of[story])[1], rng.choice(sentences_of[other])[1], "unrelated",
-                                     "basil", story + "|" + other))
+                out.append(
+                    TrainPair(
+                        rng.choice(sentences_of[story])[1],
+                        rng.choice(sentences_of[other])[1],
+                        "unrelated",
+                        "basil",
+                        story + "|" + other,
+                    )
+                )
     return out
 
 
@@ -198,7 +221,8 @@ def _clashes(event: dict[str, Any], ka: str, sa: str, kb: str, sb: str) -> bool:
     for clash in event.get("contradictions", []):
         a, b = clash["a"], clash["b"]
         if (a["article"] == ka and b["article"] == kb and covers(sa, a["text"]) and covers(sb, b["text"])) or (
-                a["article"] == kb and b["article"] == ka and covers(sb, a["text"]) and covers(sa, b["text"])):
+            a["article"] == kb and b["article"] == ka and covers(sb, a["text"]) and covers(sa, b["text"])
+        ):
             return True
     return False
 
@@ -216,27 +240,41 @@ def _content(text: str) -> set[str]:
 def rte_pairs(path: Path | None = None) -> list[TrainPair]:
     """RTE: entailment = same, not_entailment = not the same (neutral or contradiction)."""
     rows = _read_jsonl(path or SHARED / "nli_rte" / "train.jsonl")
-    return [TrainPair(r["premise"], r["hypothesis"], "same" if r["label"] == "entailment" else "not_same", "rte", r["id"])
-            for r in rows]
+    return [
+        TrainPair(r["premise"], r["hypothesis"], "same" if r["label"] == "entailment" else "not_same", "rte", r["id"])
+        for r in rows
+    ]
 
 
 def anli_pairs(path: Path | None = None) -> list[TrainPair]:
     """ANLI (CC BY-NC 4.0): entailment = same, neutral = related, contradiction = contradiction."""
     mapping = {"entailment": "same", "neutral": "related", "contradiction": "contradiction"}
     rows = _read_jsonl(path or SHARED / "nli_anli" / "dev.jsonl")
-    return [TrainPair(r["premise"], r["hypothesis"], mapping[r["label"]], "anli", "anli:" + _digest(r["premise"])) for r in rows]
+    return [
+        TrainPair(r["premise"], r["hypothesis"], mapping[r["label"]], "anli", "anli:" + _digest(r["premise"]))
+        for r in rows
+    ]
 
 
 def emergent_pairs(path: Path | None = None) -> list[TrainPair]:
     """Emergent: a headline for the claim = same, against = contradiction, observing = related."""
     mapping = {"for": "same", "against": "contradiction", "observing": "related"}
     rows = _read_jsonl(path or SHARED / "claims_emergent" / "train.jsonl")
-    return [TrainPair(r["claim"], r["article_headline"], mapping[r["stance"]], "emergent", f"emergent:{r['cv_fold']}:" + _digest(r["claim"]))
-            for r in rows]
+    return [
+        TrainPair(
+            r["claim"],
+            r["article_headline"],
+            mapping[r["stance"]],
+            "emergent",
+            f"emergent:{r['cv_fold']}:" + _digest(r["claim"]),
+        )
+        for r in rows
+    ]
 
 
-def fnc_pairs(path: Path | None = None, *, seed: int = 13, per_label: dict[str, int] | None = None,
-              within_bodies: int = 600) -> list[TrainPair]:
+def fnc_pairs(
+    path: Path | None = None, *, seed: int = 13, per_label: dict[str, int] | None = None, within_bodies: int = 600
+) -> list[TrainPair]:
     """FNC-1 training set: the headline against the body sentence sharing most of its words.
 
     agree = same, disagree = contradiction, discuss = related, unrelated = unrelated; a sample per label
@@ -260,7 +298,7 @@ def fnc_pairs(path: Path | None = None, *, seed: int = 13, per_label: dict[str, 
     for body, body_id in bodies[:within_bodies]:
         sentences = [x for x in split_sentences(body)[:40] if len(x.split()) >= 6]
         body_sentences.extend((x, "fnc:" + body_id) for x in sentences)
-        pairs = [(len(_content(x) & _content(y)), x, y) for i, x in enumerate(sentences) for y in sentences[i + 1:]]
+        pairs = [(len(_content(x) & _content(y)), x, y) for i, x in enumerate(sentences) for y in sentences[i + 1 :]]
         pairs = [p for p in pairs if 2 <= p[0] < 0.6 * len(_content(p[1]) | _content(p[2]))]
         pairs.sort(key=lambda p: -p[0])
         out.extend(TrainPair(x, y, "related", "within", "fnc:" + body_id) for _, x, y in pairs[:2])
@@ -293,7 +331,11 @@ def wice_pairs(path: Path | None = None) -> list[TrainPair]:
         evidence = [e for e in r["evidence"] if not e.startswith("(meta data)")]
         if r["label"] == "supported":
             for support in r.get("supporting_sentences", [])[:1]:
-                texts = [r["evidence"][i] for i in support if i < len(r["evidence"]) and not r["evidence"][i].startswith("(meta")]
+                texts = [
+                    r["evidence"][i]
+                    for i in support
+                    if i < len(r["evidence"]) and not r["evidence"][i].startswith("(meta")
+                ]
                 if 1 <= len(texts) <= 2:
                     out.append(TrainPair(r["claim"], " ".join(texts), "same", "wice", r["id"]))
         else:
@@ -330,7 +372,11 @@ def synthetic_pairs(pairs: Sequence[TrainPair], *, seed: int = 13, limit: int = 
         if len(out) >= limit:
             break
         numbers_a = {m.group(1) for m in _DIGITS.finditer(p.a)}
-        shared = [m for m in _DIGITS.finditer(p.b) if m.group(1) in numbers_a and not 1900 <= int(m.group(1).replace(",", "")) <= 2100]
+        shared = [
+            m
+            for m in _DIGITS.finditer(p.b)
+            if m.group(1) in numbers_a and not 1900 <= int(m.group(1).replace(",", "")) <= 2100
+        ]
         days = [m for m in _WEEKDAY.finditer(p.b) if m.group(1) in p.a]
         choice = rng.random()
         if shared and choice < 0.5:
@@ -338,27 +384,33 @@ def synthetic_pairs(pairs: Sequence[TrainPair], *, seed: int = 13, limit: int = 
             value = int(m.group(1).replace(",", ""))
             new = _other_number(value, rng)
             text = new if "," not in m.group(1) else f"{int(new):,}"
-            b = p.b[: m.start(1)] + text + p.b[m.end(1):]
+            b = p.b[: m.start(1)] + text + p.b[m.end(1) :]
             own = [n for n in _NAME.finditer(b) if n.group(1) in p.a]
             if own and rng.random() < 0.35 and names:
                 n = rng.choice(own)
                 other = rng.choice(names)
                 if other not in p.a and other not in p.b:
-                    out.append(TrainPair(p.a, b[: n.start(1)] + other + b[n.end(1):], "related", "synthetic", p.group))
+                    out.append(TrainPair(p.a, b[: n.start(1)] + other + b[n.end(1) :], "related", "synthetic", p.group))
                     continue
             out.append(TrainPair(p.a, b, "contradiction", "synthetic", p.group))
         elif days and choice < 0.8:
             m = rng.choice(days)
             index = _WEEKDAYS.index(m.group(1))
             other = _WEEKDAYS[(index + rng.choice((-1, 1, 2))) % 7]
-            out.append(TrainPair(p.a, p.b[: m.start(1)] + other + p.b[m.end(1):], "contradiction", "synthetic", p.group))
+            out.append(
+                TrainPair(p.a, p.b[: m.start(1)] + other + p.b[m.end(1) :], "contradiction", "synthetic", p.group)
+            )
         else:
             if re.search(r"\b(not|no|never|n't|neither|nor)\b", p.a + " " + p.b):
                 continue
             aux = _AUX.search(p.b)
             if aux and negations < limit * 0.4:
                 negations += 1
-                out.append(TrainPair(p.a, p.b[: aux.end(1)] + " not" + p.b[aux.end(1):], "contradiction", "synthetic", p.group))
+                out.append(
+                    TrainPair(
+                        p.a, p.b[: aux.end(1)] + " not" + p.b[aux.end(1) :], "contradiction", "synthetic", p.group
+                    )
+                )
     return out
 
 
@@ -384,9 +436,16 @@ def edited_copies(sentences: Sequence[tuple[str, str]], *, seed: int = 13, limit
     opposite_word = re.compile(r"\b(" + "|".join(sorted(map(re.escape, opposites), key=len, reverse=True)) + r")\b")
     lexicon()  # the same word lists the features read
     names = sorted({m.group(1) for text, _ in sentences for m in _NAME.finditer(text)})
-    pool = [(t, g) for t, g in sentences if 8 <= len(t.split()) <= 60 and (
-        any(not 1900 <= int(m.group(1).replace(",", "")) <= 2100 for m in _DIGITS.finditer(t)) or _WEEKDAY.search(t)
-        or opposite_word.search(t))]
+    pool = [
+        (t, g)
+        for t, g in sentences
+        if 8 <= len(t.split()) <= 60
+        and (
+            any(not 1900 <= int(m.group(1).replace(",", "")) <= 2100 for m in _DIGITS.finditer(t))
+            or _WEEKDAY.search(t)
+            or opposite_word.search(t)
+        )
+    ]
     rng.shuffle(pool)
     out: list[TrainPair] = []
     for text, group in pool[:limit]:
@@ -417,24 +476,37 @@ def edited_copies(sentences: Sequence[tuple[str, str]], *, seed: int = 13, limit
         if numbers and (not (days or swaps) or rng.random() < 0.5):
             m = rng.choice(numbers)
             new = _other_number(int(m.group(1).replace(",", "")), rng)
-            edited = copy[: m.start(1)] + (new if "," not in m.group(1) else f"{int(new):,}") + copy[m.end(1):]
+            edited = copy[: m.start(1)] + (new if "," not in m.group(1) else f"{int(new):,}") + copy[m.end(1) :]
             own = [n for n in _NAME.finditer(edited) if n.start(1) != m.start(1)]
             if roll > 0.5 and own and names:
                 n = rng.choice(own)
                 other = rng.choice(names)
                 if other not in text:
-                    out.append(TrainPair(text, edited[: n.start(1)] + other + edited[n.end(1):], "related", "synthetic", group))
+                    out.append(
+                        TrainPair(
+                            text, edited[: n.start(1)] + other + edited[n.end(1) :], "related", "synthetic", group
+                        )
+                    )
                     continue
             out.append(TrainPair(text, edited, "contradiction", "synthetic", group))
         elif days and (not swaps or rng.random() < 0.5):
             m = rng.choice(days)
             index = _WEEKDAYS.index(m.group(1))
             other = _WEEKDAYS[(index + rng.choice((-1, 1, 2))) % 7]
-            out.append(TrainPair(text, copy[: m.start(1)] + other + copy[m.end(1):], "contradiction", "synthetic", group))
+            out.append(
+                TrainPair(text, copy[: m.start(1)] + other + copy[m.end(1) :], "contradiction", "synthetic", group)
+            )
         elif swaps:
             m = rng.choice(swaps)
-            out.append(TrainPair(text, copy[: m.start(1)] + opposites[m.group(1)] + copy[m.end(1):], "contradiction",
-                                 "synthetic", group))
+            out.append(
+                TrainPair(
+                    text,
+                    copy[: m.start(1)] + opposites[m.group(1)] + copy[m.end(1) :],
+                    "contradiction",
+                    "synthetic",
+                    group,
+                )
+            )
     return out
 
 
@@ -514,10 +586,12 @@ class EncodingCache:
 
         missing = [t for t in dict.fromkeys(texts) if t not in self.items]
         for start in range(0, len(missing), chunk):
-            part = missing[start: start + chunk]
+            part = missing[start : start + chunk]
             log.info("encoding %d texts (%d of %d new)", len(part), start + len(part), len(missing))
-            new = {t: (e.astype(np.float32), h.astype(np.float16), o.astype(np.int32))
-                   for t, (e, h, o) in zip(part, encode_pieces(part))}
+            new = {
+                t: (e.astype(np.float32), h.astype(np.float16), o.astype(np.int32))
+                for t, (e, h, o) in zip(part, encode_pieces(part))
+            }
             self.items.update(new)
             if self.directory:
                 self.directory.mkdir(parents=True, exist_ok=True)
@@ -533,8 +607,11 @@ class EncodingCache:
 
         self.ensure(texts)
         items = [self.items[t] for t in texts]
-        return Encoded(list(texts), np.stack([e for e, _, _ in items]) if items else np.zeros((0, 384), np.float32),
-                       [sentence_from_pieces(t, h, o) for t, (_, h, o) in zip(texts, items)])
+        return Encoded(
+            list(texts),
+            np.stack([e for e, _, _ in items]) if items else np.zeros((0, 384), np.float32),
+            [sentence_from_pieces(t, h, o) for t, (_, h, o) in zip(texts, items)],
+        )
 
 
 def featurise(pairs: Sequence[TrainPair], cache: EncodingCache, *, feature_cache: str | Path | None = None):
@@ -574,10 +651,20 @@ STAGE_WEIGHTS: tuple[dict[str, float], dict[str, float], dict[str, float]] = (
     {"basil": 3.0, "within": 1.0, "synthetic": 1.0, "rte": 1.0, "wice": 0.5, "fnc": 0.0, "emergent": 0.0, "anli": 0.5},
     {"basil": 3.0, "within": 2.0, "rte": 1.0, "wice": 1.0, "emergent": 0.2, "fnc": 0.2, "synthetic": 0.5, "anli": 0.5},
 )
-GBM_PARAMS: dict[str, Any] = {"max_iter": 250, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 20,
-                               "l2_regularization": 1.0}
-CLASH_PARAMS: dict[str, Any] = {"max_iter": 150, "learning_rate": 0.05, "max_leaf_nodes": 7, "min_samples_leaf": 50,
-                                 "l2_regularization": 1.0}
+GBM_PARAMS: dict[str, Any] = {
+    "max_iter": 250,
+    "learning_rate": 0.05,
+    "max_leaf_nodes": 15,
+    "min_samples_leaf": 20,
+    "l2_regularization": 1.0,
+}
+CLASH_PARAMS: dict[str, Any] = {
+    "max_iter": 150,
+    "learning_rate": 0.05,
+    "max_leaf_nodes": 7,
+    "min_samples_leaf": 50,
+    "l2_regularization": 1.0,
+}
 
 
 def stage_data(pairs: Sequence[TrainPair], stage: int):
@@ -608,8 +695,9 @@ def source_weights(pairs: Sequence[TrainPair], rows, weights: dict[str, float]):
     return np.array([weights.get(pairs[i].source, 1.0) * 1000.0 / counts[pairs[i].source] for i in rows])
 
 
-def fit_stages(matrix, pairs: Sequence[TrainPair], *, seed: int = 13,
-               weights: Sequence[dict[str, float]] = STAGE_WEIGHTS) -> list[Any]:
+def fit_stages(
+    matrix, pairs: Sequence[TrainPair], *, seed: int = 13, weights: Sequence[dict[str, float]] = STAGE_WEIGHTS
+) -> list[Any]:
     """The three stage classifiers (unrelated, contradiction, same) fitted on ``matrix`` rows of ``pairs``.
 
     The contradiction stage sees only the pairs where a clash indicator fires
@@ -664,12 +752,15 @@ class Candidate:
     same_article: bool
 
 
-def basil_candidates(events: Sequence[dict[str, Any]], cache: EncodingCache, *, min_cosine: float = 0.35,
-                     min_words: int = 6) -> list[Candidate]:
+def basil_candidates(
+    events: Sequence[dict[str, Any]], cache: EncodingCache, *, min_cosine: float = 0.35, min_words: int = 6
+) -> list[Candidate]:
     """Every pair of sentences of one event (across or within articles) with MiniLM cosine >= ``min_cosine``."""
     out: list[Candidate] = []
     for event in events:
-        sentences = [(a["key"], s) for a in event["articles"] for s in split_sentences(a["text"]) if len(s.split()) >= min_words]
+        sentences = [
+            (a["key"], s) for a in event["articles"] for s in split_sentences(a["text"]) if len(s.split()) >= min_words
+        ]
         encoded = cache.encoded(list(dict.fromkeys(s for _, s in sentences)))
         index = {t: i for i, t in enumerate(encoded.texts)}
         vectors = encoded.embeddings
@@ -681,9 +772,10 @@ def basil_candidates(events: Sequence[dict[str, Any]], cache: EncodingCache, *, 
                 if _clashes(event, ka, sa, kb, sb):
                     gold = "contradiction"
                 elif ka != kb and any(
-                        any(m["article"] == ka and covers(sa, m["text"]) for m in fact["mentions"])
-                        and any(m["article"] == kb and covers(sb, m["text"]) for m in fact["mentions"])
-                        for fact in event.get("agreements", [])):
+                    any(m["article"] == ka and covers(sa, m["text"]) for m in fact["mentions"])
+                    and any(m["article"] == kb and covers(sb, m["text"]) for m in fact["mentions"])
+                    for fact in event.get("agreements", [])
+                ):
                     gold = "same"
                 else:
                     gold = "other"
@@ -691,8 +783,16 @@ def basil_candidates(events: Sequence[dict[str, Any]], cache: EncodingCache, *, 
     return out
 
 
-def grouped_predictions(matrix, pairs: Sequence[TrainPair], stories: Sequence[str], *, folds: int = 8, seed: int = 13,
-                        targets: Sequence[Any] = (), exclude_basil: bool = False):
+def grouped_predictions(
+    matrix,
+    pairs: Sequence[TrainPair],
+    stories: Sequence[str],
+    *,
+    folds: int = 8,
+    seed: int = 13,
+    targets: Sequence[Any] = (),
+    exclude_basil: bool = False,
+):
     """Out-of-fold probabilities for brief_basil: events split into ``folds`` groups; each group's
     pairs are scored by stages fitted without any pair of that group's events.
 
@@ -710,8 +810,11 @@ def grouped_predictions(matrix, pairs: Sequence[TrainPair], stories: Sequence[st
     proba = np.zeros((len(pairs), 4))
     target_proba = [np.zeros((len(m), 4)) for _, m in targets]
     for group in groups:
-        train = [i for i, p in enumerate(pairs)
-                 if not (p.source in EVENT_SOURCES and set(p.group.split("|")) & (every if exclude_basil else group))]
+        train = [
+            i
+            for i, p in enumerate(pairs)
+            if not (p.source in EVENT_SOURCES and set(p.group.split("|")) & (every if exclude_basil else group))
+        ]
         model = PairModel(stages=fit_stages(matrix[train], [pairs[i] for i in train], seed=seed), thresholds={})
         test = [i for i, p in enumerate(pairs) if p.source in EVENT_SOURCES and p.group.split("|")[0] in group]
         if test:
@@ -750,12 +853,24 @@ def choose_threshold(scores, gold, *, target: float, min_hits: int = 2, grid=Non
 def labelled_rows(pairs: Sequence[TrainPair]) -> list[int]:
     """The brief_basil pairs with a same / related / contradiction label (agreement mentions,
     annotated contradictions, two sentences of one article)."""
-    return [i for i, p in enumerate(pairs) if p.source in ("basil", "within") and not p.group.startswith("fnc:")
-            and p.label in ("same", "related", "contradiction")]
+    return [
+        i
+        for i, p in enumerate(pairs)
+        if p.source in ("basil", "within")
+        and not p.group.startswith("fnc:")
+        and p.label in ("same", "related", "contradiction")
+    ]
 
 
-def basil_thresholds(proba, pairs: Sequence[TrainPair], cand_proba, candidates: Sequence[Candidate], *,
-                     same_target: float = 0.9, contradiction_target: float = 0.75) -> dict[str, float]:
+def basil_thresholds(
+    proba,
+    pairs: Sequence[TrainPair],
+    cand_proba,
+    candidates: Sequence[Candidate],
+    *,
+    same_target: float = 0.9,
+    contradiction_target: float = 0.75,
+) -> dict[str, float]:
     """Decision thresholds from out-of-fold probabilities on brief_basil.
 
     same: on the labelled pairs (agreement mentions against not-contradictions, same-article
@@ -771,8 +886,13 @@ def basil_thresholds(proba, pairs: Sequence[TrainPair], cand_proba, candidates: 
     return {"same": same, "contradiction": clash}
 
 
-def basil_figures(proba, pairs: Sequence[TrainPair], cand_proba, candidates: Sequence[Candidate],
-                  thresholds: dict[str, float] | Callable[[str], dict[str, float]]) -> dict[str, Any]:
+def basil_figures(
+    proba,
+    pairs: Sequence[TrainPair],
+    cand_proba,
+    candidates: Sequence[Candidate],
+    thresholds: dict[str, float] | Callable[[str], dict[str, float]],
+) -> dict[str, Any]:
     """Precision / recall of ``same`` and ``contradiction`` on brief_basil pairs.
 
     ``thresholds``: one dict for all events, or a function of the event (story id) giving each
@@ -784,16 +904,25 @@ def basil_figures(proba, pairs: Sequence[TrainPair], cand_proba, candidates: Seq
     of = thresholds if callable(thresholds) else (lambda _story, fixed=thresholds: fixed)
     rows = labelled_rows(pairs)
     labels = np.array([pairs[i].label for i in rows])
-    out: dict[str, Any] = {"labelled_pairs": {k: int((labels == k).sum()) for k in ("same", "related", "contradiction")}}
+    out: dict[str, Any] = {
+        "labelled_pairs": {k: int((labels == k).sum()) for k in ("same", "related", "contradiction")}
+    }
     p = proba[rows]
     row_t = [of(pairs[i].group.split("|")[0]) for i in rows]
     is_clash = np.array([pr[1] >= t["contradiction"] for pr, t in zip(p, row_t)]) & (p[:, 3] < 0.5)
     is_same = np.array([pr[0] >= t["same"] for pr, t in zip(p, row_t)]) & ~is_clash
-    for name, predicted, gold, column in (("same", is_same, labels == "same", 0),
-                                          ("contradiction", is_clash, labels == "contradiction", 1)):
+    for name, predicted, gold, column in (
+        ("same", is_same, labels == "same", 0),
+        ("contradiction", is_clash, labels == "contradiction", 1),
+    ):
         prec, rec, n, tp = precision_recall(predicted, gold)
-        out[f"labelled_{name}"] = {"P": prec, "R": rec, "predicted": n, "correct": tp,
-                                   "AP": float(average_precision_score(gold, p[:, column])) if gold.any() else 0.0}
+        out[f"labelled_{name}"] = {
+            "P": prec,
+            "R": rec,
+            "predicted": n,
+            "correct": tp,
+            "AP": float(average_precision_score(gold, p[:, column])) if gold.any() else 0.0,
+        }
     gold_c = np.array([c.gold for c in candidates])
     cand_t = [of(c.story) for c in candidates]
     clash_pred = np.array([pr[1] >= t["contradiction"] for pr, t in zip(cand_proba, cand_t)], dtype=bool)
@@ -804,18 +933,35 @@ def basil_figures(proba, pairs: Sequence[TrainPair], cand_proba, candidates: Seq
         prec, rec, n, tp = precision_recall(clash_pred[mask], gold_clash)
         order = np.argsort(-cand_proba[mask, 1])
         out[f"candidates_{scope}_contradiction"] = {
-            "pairs": int(mask.sum()), "gold": int(gold_clash.sum()), "P": prec, "R": rec, "predicted": n, "correct": tp,
+            "pairs": int(mask.sum()),
+            "gold": int(gold_clash.sum()),
+            "P": prec,
+            "R": rec,
+            "predicted": n,
+            "correct": tp,
             "correct_in_top20": int(gold_clash[order[:20]].sum()),
-            "AP": float(average_precision_score(gold_clash, cand_proba[mask, 1])) if gold_clash.any() else 0.0}
+            "AP": float(average_precision_score(gold_clash, cand_proba[mask, 1])) if gold_clash.any() else 0.0,
+        }
         out[f"candidates_{scope}_same"] = {
-            "predicted": int(same_pred[mask].sum()), "gold_same_found": int((same_pred[mask] & (gold_c[mask] == "same")).sum()),
+            "predicted": int(same_pred[mask].sum()),
+            "gold_same_found": int((same_pred[mask] & (gold_c[mask] == "same")).sum()),
             "gold_same": int((gold_c[mask] == "same").sum()),
-            "gold_contradiction_called_same": int((same_pred[mask] & (gold_c[mask] == "contradiction")).sum())}
+            "gold_contradiction_called_same": int((same_pred[mask] & (gold_c[mask] == "contradiction")).sum()),
+        }
     return out
 
 
-def nested_thresholds(proba, pairs: Sequence[TrainPair], cand_proba, candidates: Sequence[Candidate], stories: Sequence[str],
-                      *, folds: int = 8, same_target: float = 0.9, contradiction_target: float = 0.75) -> dict[str, dict[str, float]]:
+def nested_thresholds(
+    proba,
+    pairs: Sequence[TrainPair],
+    cand_proba,
+    candidates: Sequence[Candidate],
+    stories: Sequence[str],
+    *,
+    folds: int = 8,
+    same_target: float = 0.9,
+    contradiction_target: float = 0.75,
+) -> dict[str, dict[str, float]]:
     """Each event's thresholds chosen on the out-of-fold scores of the OTHER fold groups only."""
     stories = list(stories)
     out: dict[str, dict[str, float]] = {}
@@ -823,9 +969,14 @@ def nested_thresholds(proba, pairs: Sequence[TrainPair], cand_proba, candidates:
         group = set(stories[k::folds])
         keep_pairs = [i for i, p in enumerate(pairs) if p.group.split("|")[0] not in group]
         keep_cands = [i for i, c in enumerate(candidates) if c.story not in group]
-        chosen = basil_thresholds(proba[keep_pairs], [pairs[i] for i in keep_pairs], cand_proba[keep_cands],
-                                  [candidates[i] for i in keep_cands], same_target=same_target,
-                                  contradiction_target=contradiction_target)
+        chosen = basil_thresholds(
+            proba[keep_pairs],
+            [pairs[i] for i in keep_pairs],
+            cand_proba[keep_cands],
+            [candidates[i] for i in keep_cands],
+            same_target=same_target,
+            contradiction_target=contradiction_target,
+        )
         for story in group:
             out[story] = chosen
     return out
@@ -837,17 +988,34 @@ def nested_thresholds(proba, pairs: Sequence[TrainPair], cand_proba, candidates:
 def add_arguments(parser) -> None:
     from ..nli import MODEL_DIR
 
-    parser.add_argument("--sources", default=",".join(DEFAULT_SOURCES),
-                        help=f"comma-separated training sources (default: {','.join(DEFAULT_SOURCES)}; also: anli, CC BY-NC)")
+    parser.add_argument(
+        "--sources",
+        default=",".join(DEFAULT_SOURCES),
+        help=f"comma-separated training sources (default: {','.join(DEFAULT_SOURCES)}; also: anli, CC BY-NC)",
+    )
     parser.add_argument("--shared", default=str(SHARED), help=f"the benchmark folder (default: {SHARED})")
-    parser.add_argument("--out", default=str(MODEL_DIR), help=f"folder to write pair_model.pkl into (default: {MODEL_DIR})")
-    parser.add_argument("--cache", metavar="DIR", help="keep MiniLM encodings and features here so a rerun skips the encoder")
-    parser.add_argument("--folds", type=int, default=8, help="brief_basil event groups for the out-of-fold thresholds (default: 8)")
+    parser.add_argument(
+        "--out", default=str(MODEL_DIR), help=f"folder to write pair_model.pkl into (default: {MODEL_DIR})"
+    )
+    parser.add_argument(
+        "--cache", metavar="DIR", help="keep MiniLM encodings and features here so a rerun skips the encoder"
+    )
+    parser.add_argument(
+        "--folds", type=int, default=8, help="brief_basil event groups for the out-of-fold thresholds (default: 8)"
+    )
     parser.add_argument("--seed", type=int, default=13, help="random seed (default: 13)")
-    parser.add_argument("--same-precision", type=float, default=0.9,
-                        help="out-of-fold precision the 'same' threshold must reach on brief_basil (default: 0.9)")
-    parser.add_argument("--contradiction-precision", type=float, default=0.75,
-                        help="out-of-fold precision the 'contradiction' threshold must reach on brief_basil candidates (default: 0.75)")
+    parser.add_argument(
+        "--same-precision",
+        type=float,
+        default=0.9,
+        help="out-of-fold precision the 'same' threshold must reach on brief_basil (default: 0.9)",
+    )
+    parser.add_argument(
+        "--contradiction-precision",
+        type=float,
+        default=0.75,
+        help="out-of-fold precision the 'contradiction' threshold must reach on brief_basil candidates (default: 0.75)",
+    )
 
 
 @dataclass
@@ -866,13 +1034,17 @@ class Prepared:
         return [e["story"] for e in self.events]
 
 
-def prepare(sources: Sequence[str], *, shared: Path = SHARED, cache_dir: str | Path | None = None, seed: int = 13) -> Prepared:
+def prepare(
+    sources: Sequence[str], *, shared: Path = SHARED, cache_dir: str | Path | None = None, seed: int = 13
+) -> Prepared:
     """Training pairs, their features, and the brief_basil candidate pairs with theirs."""
     from ..errors import BenchmarkError
 
     unknown = [s for s in sources if s not in SOURCES]
     if unknown:
-        raise BenchmarkError(f"unknown training source(s) {', '.join(unknown)}", hint=f"choose from {', '.join(SOURCES)}")
+        raise BenchmarkError(
+            f"unknown training source(s) {', '.join(unknown)}", hint=f"choose from {', '.join(SOURCES)}"
+        )
     if not (Path(shared) / "brief_basil" / "dev.jsonl").exists():
         raise BenchmarkError(f"no benchmark data under {str(shared)!r}", hint="pass --shared PATH/TO/shared/bench")
     cache = EncodingCache(Path(cache_dir) / "pieces" if cache_dir else None)
@@ -880,8 +1052,9 @@ def prepare(sources: Sequence[str], *, shared: Path = SHARED, cache_dir: str | P
     matrix = featurise(pairs, cache, feature_cache=cache_dir)
     events = basil_events(Path(shared) / "brief_basil" / "dev.jsonl")
     candidates = basil_candidates(events, cache)
-    candidate_matrix = featurise([TrainPair(c.a, c.b, "no_clash", "candidate", c.story) for c in candidates], cache,
-                                 feature_cache=cache_dir)
+    candidate_matrix = featurise(
+        [TrainPair(c.a, c.b, "no_clash", "candidate", c.story) for c in candidates], cache, feature_cache=cache_dir
+    )
     return Prepared(pairs, matrix, events, candidates, candidate_matrix, cache)
 
 
@@ -898,33 +1071,80 @@ def run(args) -> BenchReport:
         figures: dict[str, Any] = {}
         if "basil" in sources:
             proba, (cand_proba,) = grouped_predictions(
-                data.matrix, data.pairs, data.stories, folds=args.folds, seed=args.seed,
-                targets=[([c.story for c in data.candidates], data.candidate_matrix)])
-            thresholds = basil_thresholds(proba, data.pairs, cand_proba, data.candidates, same_target=args.same_precision,
-                                          contradiction_target=args.contradiction_precision)
+                data.matrix,
+                data.pairs,
+                data.stories,
+                folds=args.folds,
+                seed=args.seed,
+                targets=[([c.story for c in data.candidates], data.candidate_matrix)],
+            )
+            thresholds = basil_thresholds(
+                proba,
+                data.pairs,
+                cand_proba,
+                data.candidates,
+                same_target=args.same_precision,
+                contradiction_target=args.contradiction_precision,
+            )
             figures = basil_figures(proba, data.pairs, cand_proba, data.candidates, thresholds)
         stages = fit_stages(data.matrix, data.pairs, seed=args.seed)
     counts: dict[str, int] = {}
     for p in data.pairs:
         counts[f"{p.source}:{p.label}"] = counts.get(f"{p.source}:{p.label}", 0) + 1
-    model = PairModel(stages=stages, thresholds=thresholds, meta={
-        "sources": sources, "pairs": len(data.pairs), "counts": dict(sorted(counts.items())), "seed": args.seed,
-        "folds": args.folds, "stage_weights": STAGE_WEIGHTS, "params": GBM_PARAMS, "clash_params": CLASH_PARAMS,
-        "sklearn": sklearn.__version__, "basil_out_of_fold": figures,
-        "targets": {"same": args.same_precision, "contradiction": args.contradiction_precision},
-    })
+    model = PairModel(
+        stages=stages,
+        thresholds=thresholds,
+        meta={
+            "sources": sources,
+            "pairs": len(data.pairs),
+            "counts": dict(sorted(counts.items())),
+            "seed": args.seed,
+            "folds": args.folds,
+            "stage_weights": STAGE_WEIGHTS,
+            "params": GBM_PARAMS,
+            "clash_params": CLASH_PARAMS,
+            "sklearn": sklearn.__version__,
+            "basil_out_of_fold": figures,
+            "targets": {"same": args.same_precision, "contradiction": args.contradiction_precision},
+        },
+    )
     path = model.save(args.out)
     rows = []
-    for name in ("labelled_same", "labelled_contradiction", "candidates_all_contradiction", "candidates_cross_article_contradiction"):
+    for name in (
+        "labelled_same",
+        "labelled_contradiction",
+        "candidates_all_contradiction",
+        "candidates_cross_article_contradiction",
+    ):
         if name in figures:
             f = figures[name]
-            rows.append({"brief_basil, out of fold": name.replace("_", " "), "P": f"{f['P']:.3f}", "R": f"{f['R']:.3f}",
-                         "predicted": f["predicted"], "correct": f["correct"], "AP": f"{f['AP']:.3f}"})
+            rows.append(
+                {
+                    "brief_basil, out of fold": name.replace("_", " "),
+                    "P": f"{f['P']:.3f}",
+                    "R": f"{f['R']:.3f}",
+                    "predicted": f["predicted"],
+                    "correct": f["correct"],
+                    "AP": f"{f['AP']:.3f}",
+                }
+            )
     if rows:
-        report.tables.append(BenchTable(title="thresholds chosen on these out-of-fold scores (see `newsdesk bench nli` for nested figures)",
-                                        columns=list(rows[0]), rows=rows))
-    report.notes.append(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) from {len(data.pairs)} pairs of "
-                        f"{', '.join(sources)} in {watch.seconds:.0f} s; thresholds same {thresholds['same']:.2f}, "
-                        f"contradiction {thresholds['contradiction']:.2f}")
-    report.metrics = {"thresholds": thresholds, "basil_out_of_fold": figures, "seconds": watch.seconds, "counts": counts}
+        report.tables.append(
+            BenchTable(
+                title="thresholds chosen on these out-of-fold scores (see `newsdesk bench nli` for nested figures)",
+                columns=list(rows[0]),
+                rows=rows,
+            )
+        )
+    report.notes.append(
+        f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) from {len(data.pairs)} pairs of "
+        f"{', '.join(sources)} in {watch.seconds:.0f} s; thresholds same {thresholds['same']:.2f}, "
+        f"contradiction {thresholds['contradiction']:.2f}"
+    )
+    report.metrics = {
+        "thresholds": thresholds,
+        "basil_out_of_fold": figures,
+        "seconds": watch.seconds,
+        "counts": counts,
+    }
     return report

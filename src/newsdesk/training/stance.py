@@ -34,15 +34,32 @@ STANCE_PARAMS = dict(max_iter=200, learning_rate=0.05, max_leaf_nodes=7, min_sam
 def add_arguments(parser) -> None:
     from ..analysis.stance import MODEL_DIR
 
-    parser.add_argument("--train", default=str(DEFAULT_TRAIN), help=f"FNC-1 training JSONL(.gz) (default: {DEFAULT_TRAIN})")
-    parser.add_argument("--dev", default=str(DEFAULT_DEV), help="FNC-1 JSONL scored after training, never fitted on ('' to skip)")
-    parser.add_argument("--out", default=str(MODEL_DIR), help=f"folder to write stance_model.pkl into (default: {MODEL_DIR})")
-    parser.add_argument("--cache", metavar="DIR", help="keep MiniLM sentence embeddings here so a rerun skips the encoder")
+    parser.add_argument(
+        "--train", default=str(DEFAULT_TRAIN), help=f"FNC-1 training JSONL(.gz) (default: {DEFAULT_TRAIN})"
+    )
+    parser.add_argument(
+        "--dev", default=str(DEFAULT_DEV), help="FNC-1 JSONL scored after training, never fitted on ('' to skip)"
+    )
+    parser.add_argument(
+        "--out", default=str(MODEL_DIR), help=f"folder to write stance_model.pkl into (default: {MODEL_DIR})"
+    )
+    parser.add_argument(
+        "--cache", metavar="DIR", help="keep MiniLM sentence embeddings here so a rerun skips the encoder"
+    )
     parser.add_argument("--limit", type=int, metavar="N", help="use only the first N training bodies (quick trials)")
     parser.add_argument("--seed", type=int, default=13, help="random seed (default: 13)")
-    parser.add_argument("--disagree-weight", type=float, default=3.0,
-                        help="sample weight of disagree pairs in the stance stage (default: 3.0; the class is 6%% of related pairs)")
-    parser.add_argument("--agree-weight", type=float, default=1.5, help="sample weight of agree pairs in the stance stage (default: 1.5)")
+    parser.add_argument(
+        "--disagree-weight",
+        type=float,
+        default=3.0,
+        help="sample weight of disagree pairs in the stance stage (default: 3.0; the class is 6%% of related pairs)",
+    )
+    parser.add_argument(
+        "--agree-weight",
+        type=float,
+        default=1.5,
+        help="sample weight of agree pairs in the stance stage (default: 1.5)",
+    )
 
 
 def featurise(pairs, vectorizer, embedder, max_sentences: int = 80, cache_dir: str | None = None, name: str = ""):
@@ -85,7 +102,9 @@ def fit_vectorizer(pairs):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = list(dict.fromkeys(p["headline"] for p in pairs)) + list(dict.fromkeys(p["body"] for p in pairs))
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2, max_features=20000, dtype=np.float32)
+    vectorizer = TfidfVectorizer(
+        stop_words="english", sublinear_tf=True, min_df=2, max_features=20000, dtype=np.float32
+    )
     vectorizer.fit(texts)
     vectorizer.stop_words_ = None  # only a diagnostic; dropping it keeps the shipped file small
     return vectorizer
@@ -134,15 +153,27 @@ def run(args) -> BenchReport:
         vectorizer = fit_vectorizer(train)
         matrix = featurise(train, vectorizer, embedder, cache_dir=args.cache, name="train")
         gold = [p["stance"] for p in train]
-        related_model, stance_model = fit_models(matrix, gold, seed=args.seed, disagree_weight=args.disagree_weight,
-                                                 agree_weight=args.agree_weight)
+        related_model, stance_model = fit_models(
+            matrix, gold, seed=args.seed, disagree_weight=args.disagree_weight, agree_weight=args.agree_weight
+        )
     threshold = best_cosine_threshold(matrix[:, FEATURE_NAMES.index("emb_mean")], gold)
-    model = StanceModel(vectorizer=vectorizer, related_model=related_model, stance_model=stance_model, meta={
-        "baseline_threshold": threshold, "train": str(args.train), "train_pairs": len(train), "seed": args.seed,
-        "related_params": RELATED_PARAMS, "stance_params": STANCE_PARAMS,
-        "disagree_weight": args.disagree_weight, "agree_weight": args.agree_weight, "sklearn": sklearn.__version__,
-        "features": FEATURE_NAMES,
-    })
+    model = StanceModel(
+        vectorizer=vectorizer,
+        related_model=related_model,
+        stance_model=stance_model,
+        meta={
+            "baseline_threshold": threshold,
+            "train": str(args.train),
+            "train_pairs": len(train),
+            "seed": args.seed,
+            "related_params": RELATED_PARAMS,
+            "stance_params": STANCE_PARAMS,
+            "disagree_weight": args.disagree_weight,
+            "agree_weight": args.agree_weight,
+            "sklearn": sklearn.__version__,
+            "features": FEATURE_NAMES,
+        },
+    )
     path = model.save(args.out)
     rows = []
     train_pred = model.labels_from_proba(model.proba_from_features(matrix))
@@ -156,12 +187,20 @@ def run(args) -> BenchReport:
         rows.append(_row("dev", metrics))
         report.metrics["dev"] = metrics
     report.tables.append(BenchTable(title="stance model", columns=list(rows[0]), rows=rows))
-    report.notes.append(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB); trained on {len(train)} pairs in {watch.seconds:.0f} s; "
-                        f"baseline cosine threshold {threshold}")
+    report.notes.append(
+        f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB); trained on {len(train)} pairs in {watch.seconds:.0f} s; "
+        f"baseline cosine threshold {threshold}"
+    )
     return report
 
 
 def _row(name: str, m: dict[str, float]) -> dict[str, Any]:
-    return {"split": name, "FNC-1 % of max": f"{m['fnc_pct']:.2f}", "macro-F1": f"{m['macro_f1']:.3f}",
-            "F1 agree": f"{m['f1_agree']:.3f}", "F1 disagree": f"{m['f1_disagree']:.3f}",
-            "F1 discuss": f"{m['f1_discuss']:.3f}", "F1 unrelated": f"{m['f1_unrelated']:.3f}"}
+    return {
+        "split": name,
+        "FNC-1 % of max": f"{m['fnc_pct']:.2f}",
+        "macro-F1": f"{m['macro_f1']:.3f}",
+        "F1 agree": f"{m['f1_agree']:.3f}",
+        "F1 disagree": f"{m['f1_disagree']:.3f}",
+        "F1 discuss": f"{m['f1_discuss']:.3f}",
+        "F1 unrelated": f"{m['f1_unrelated']:.3f}",
+    }

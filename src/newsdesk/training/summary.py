@@ -42,13 +42,25 @@ GBM_PARAMS = dict(n_estimators=200, max_depth=3, learning_rate=0.05, subsample=0
 def add_arguments(parser) -> None:
     from ..analysis.summary import MODEL_DIR
 
-    parser.add_argument("--data", action="append", metavar="DEV.jsonl",
-                        help="an mds_allsides_* dev file (repeatable; default: the NeuS and the stories dev files)")
-    parser.add_argument("--out", default=str(MODEL_DIR),
-                        help=f"folder to write summary_model.json into (default: {MODEL_DIR}); '' to skip")
-    parser.add_argument("--cache", metavar="DIR",
-                        help="keep sentence splits and MiniLM vectors here so a rerun skips spaCy and the encoder")
-    parser.add_argument("--limit", type=int, metavar="N", help="use only the first N stories of each file (quick trials)")
+    parser.add_argument(
+        "--data",
+        action="append",
+        metavar="DEV.jsonl",
+        help="an mds_allsides_* dev file (repeatable; default: the NeuS and the stories dev files)",
+    )
+    parser.add_argument(
+        "--out",
+        default=str(MODEL_DIR),
+        help=f"folder to write summary_model.json into (default: {MODEL_DIR}); '' to skip",
+    )
+    parser.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="keep sentence splits and MiniLM vectors here so a rerun skips spaCy and the encoder",
+    )
+    parser.add_argument(
+        "--limit", type=int, metavar="N", help="use only the first N stories of each file (quick trials)"
+    )
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default: 5)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the tree ensemble (default: 0)")
 
@@ -125,14 +137,24 @@ def prepare(path: str | Path, *, limit: int | None, cache_dir: str | None) -> li
     for story_id, articles, reference in stories:
         spans, vector_of = parsed[story_id]
         everything = [
-            Candidate(article_index=k, article_id=articles[k].id, start=a, end=b, text=articles[k].text[a:b],
-                      position=p, rejection=rejection_reason(articles[k].text[a:b], min_words=options.min_words,
-                                                             max_words=options.max_words))
-            for k, article_spans in enumerate(spans) for p, (a, b) in enumerate(article_spans)
+            Candidate(
+                article_index=k,
+                article_id=articles[k].id,
+                start=a,
+                end=b,
+                text=articles[k].text[a:b],
+                position=p,
+                rejection=rejection_reason(
+                    articles[k].text[a:b], min_words=options.min_words, max_words=options.max_words
+                ),
+            )
+            for k, article_spans in enumerate(spans)
+            for p, (a, b) in enumerate(article_spans)
         ]
         # Same rule as summarize.summary_pool (filters, then the fallback when nothing passes).
         pool = [c for c in everything if c.rejection is None] or [
-            c for c in everything if c.words >= 4 and c.rejection not in ("question", "boilerplate")]
+            c for c in everything if c.words >= 4 and c.rejection not in ("question", "boilerplate")
+        ]
         if not pool:
             log.warning("%s: story %s has no candidate sentence; left out", path, story_id)
             continue
@@ -149,8 +171,19 @@ def prepare(path: str | Path, *, limit: int | None, cache_dir: str | None) -> li
             t = tokens(c.text)
             bigrams = Counter(zip(t, t[1:]))
             worth.append(sum((bigrams & reference_bigrams).values()) / max(sum(bigrams.values()), 1))
-        examples.append(Example(story_id=story_id, dataset=name, budget=budget, articles=articles, pool=pool,
-                                vectors=vectors, features=features, worth=np.array(worth), reference=reference))
+        examples.append(
+            Example(
+                story_id=story_id,
+                dataset=name,
+                budget=budget,
+                articles=articles,
+                pool=pool,
+                vectors=vectors,
+                features=features,
+                worth=np.array(worth),
+                reference=reference,
+            )
+        )
     return examples
 
 
@@ -200,8 +233,9 @@ def cross_validate(examples: list[Example], folds: int, seed: int) -> dict[str, 
         if i not in predictions:  # fewer stories than folds
             continue
         results["learned"].append(rouge(summary_text(example, predictions[i], learned=True), example.reference))
-        heuristic = score_candidates(example.articles, example.pool, example.vectors,
-                                     SummaryOptions(word_budget=example.budget))
+        heuristic = score_candidates(
+            example.articles, example.pool, example.vectors, SummaryOptions(word_budget=example.budget)
+        )
         results["heuristic"].append(rouge(summary_text(example, heuristic, learned=False), example.reference))
     return results
 
@@ -229,22 +263,40 @@ def run(args) -> BenchReport:
             name = batch[0].dataset if batch else Path(path).parent.name
             name = name.removeprefix("mds_allsides_")
             row_metrics = {}
-            for system, label in (("learned", f"learned, out-of-fold ({args.folds}-fold CV)"),
-                                  ("heuristic", "heuristic (untrained)")):
+            for system, label in (
+                ("learned", f"learned, out-of-fold ({args.folds}-fold CV)"),
+                ("heuristic", "heuristic (untrained)"),
+            ):
                 scores = results[system][span]
                 if not scores:
                     continue
                 mean = {m: 100 * sum(s[m] for s in scores) / len(scores) for m in ("R1", "R2", "RL")}
                 row_metrics[system] = {m: round(v, 2) for m, v in mean.items()}
-                rows.append({"dataset": name, "stories": len(scores), "budget": batch[0].budget if batch else "",
-                             "system": label, "ROUGE-1": f"{mean['R1']:.2f}", "ROUGE-2": f"{mean['R2']:.2f}",
-                             "ROUGE-L": f"{mean['RL']:.2f}"})
+                rows.append(
+                    {
+                        "dataset": name,
+                        "stories": len(scores),
+                        "budget": batch[0].budget if batch else "",
+                        "system": label,
+                        "ROUGE-1": f"{mean['R1']:.2f}",
+                        "ROUGE-2": f"{mean['R2']:.2f}",
+                        "ROUGE-L": f"{mean['RL']:.2f}",
+                    }
+                )
             report.metrics[name] = row_metrics
         model = fit(examples, args.seed)
-    meta = {"trained_on": [f"{p.parent.name}/{p.name}" for p in paths], "stories": len(examples), "limit": args.limit,
-            "sentences": int(sum(len(e.pool) for e in examples)), "label": "ROUGE-2 bigram precision vs reference",
-            "params": GBM_PARAMS, "seed": args.seed, "sklearn": sklearn.__version__,
-            "cv_folds": args.folds, "cv": {k: v for k, v in report.metrics.items()}}
+    meta = {
+        "trained_on": [f"{p.parent.name}/{p.name}" for p in paths],
+        "stories": len(examples),
+        "limit": args.limit,
+        "sentences": int(sum(len(e.pool) for e in examples)),
+        "label": "ROUGE-2 bigram precision vs reference",
+        "params": GBM_PARAMS,
+        "seed": args.seed,
+        "sklearn": sklearn.__version__,
+        "cv_folds": args.folds,
+        "cv": {k: v for k, v in report.metrics.items()},
+    }
     payload = scorer_payload(model, meta)
     SentenceScorer(payload)  # the file must load before it is written
     if args.out:
@@ -252,9 +304,15 @@ def run(args) -> BenchReport:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(payload, separators=(",", ":")) + "\n", encoding="utf-8")
         report.notes.append(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
-    report.tables.append(BenchTable(title="ROUGE F1 (x100), word budget and cut as in `newsdesk bench summary`",
-                                    columns=["dataset", "stories", "budget", "system", "ROUGE-1", "ROUGE-2", "ROUGE-L"],
-                                    rows=rows))
-    report.notes.append(f"{len(examples)} stories, {meta['sentences']} candidate sentences; "
-                        f"{watch.seconds:.0f} s; shipped model fitted on all of them")
+    report.tables.append(
+        BenchTable(
+            title="ROUGE F1 (x100), word budget and cut as in `newsdesk bench summary`",
+            columns=["dataset", "stories", "budget", "system", "ROUGE-1", "ROUGE-2", "ROUGE-L"],
+            rows=rows,
+        )
+    )
+    report.notes.append(
+        f"{len(examples)} stories, {meta['sentences']} candidate sentences; "
+        f"{watch.seconds:.0f} s; shipped model fitted on all of them"
+    )
     return report

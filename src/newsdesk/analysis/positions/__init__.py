@@ -61,11 +61,17 @@ class PositionFindings:
 def run(context: "StoryContext", options: PositionOptions) -> PositionFindings:
     """Who wants what in the story: :func:`extract_positions` on each member article, actors
     named by the story's entities and sides (:meth:`StoryContext.actor_resolver`)."""
-    return PositionFindings(tuple(
-        position for article in context.articles
-        for position in extract_positions(
-            article, context.doc(article.id), context.actor_resolver(article.id), options,
-            sentences=context.sentences[article.id],
-            speakers=context.speakers(article.id) if options.resolve_pronouns and options.coref else None,
+    return PositionFindings(
+        tuple(
+            position
+            for article in context.articles
+            for position in extract_positions(
+                article,
+                context.doc(article.id),
+                context.actor_resolver(article.id),
+                options,
+                sentences=context.sentences[article.id],
+                speakers=context.speakers(article.id) if options.resolve_pronouns and options.coref else None,
+            )
         )
-    ))
+    )

@@ -67,8 +67,11 @@ def is_actor_mention(head: "Token", tokens: list["Token"], surnames: frozenset[s
 def _person_like(tok: "Token", surnames: frozenset[str]) -> bool:
     if side_of(tok.text):
         return False
-    return tok.ent_type_ == "PERSON" and tok.pos_ in ("PROPN", "NOUN") or tok.lower_ in surnames or (
-        tok.lemma_.lower() in PERSON_TITLES and tok.tag_ in ("NN", "NNP")
+    return (
+        tok.ent_type_ == "PERSON"
+        and tok.pos_ in ("PROPN", "NOUN")
+        or tok.lower_ in surnames
+        or (tok.lemma_.lower() in PERSON_TITLES and tok.tag_ in ("NN", "NNP"))
     )
 
 
@@ -105,7 +108,12 @@ def find_antecedent(pronoun: "Token", surnames: frozenset[str] = frozenset()) ->
     reported = None
     for i in range(pronoun.i - 1, limit - 1, -1):
         tok = doc[i]
-        if tok.dep_ in ("compound", "flat") and tok.head.i > tok.i and tok.head.ent_type_ and tok.head.ent_type_ == tok.ent_type_:
+        if (
+            tok.dep_ in ("compound", "flat")
+            and tok.head.i > tok.i
+            and tok.head.ent_type_
+            and tok.head.ent_type_ == tok.ent_type_
+        ):
             continue  # take the head of a multiword name
         if not fits(tok):
             continue

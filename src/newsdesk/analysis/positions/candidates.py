@@ -136,16 +136,20 @@ def _verb_candidate(tok: "Token") -> Candidate | None:
         comp = first_child(tok, ("ccomp",))
         if comp is not None and not (comp.tag_ == "VB" or any(c.lower_ in ("must", "should") for c in comp.children)):
             kind = "asserts"
-    if lemma in ("back", "support", "push", "press") and particle is None and not any(
-        c.dep_ in ("dobj", "xcomp", "ccomp", "nsubjpass", "agent") for c in tok.children
+    if (
+        lemma in ("back", "support", "push", "press")
+        and particle is None
+        and not any(c.dep_ in ("dobj", "xcomp", "ccomp", "nsubjpass", "agent") for c in tok.children)
     ):
         if lemma not in ("push", "press") or not first_child(tok, ("prep",)):
             return None
     if lemma in ("seek", "aim") and not any(c.dep_ == "dobj" for c in tok.children) and not particle:
         if not any(c.dep_ == "prep" and c.lower_ in CONTENT_PREPS.get(lemma, set()) for c in tok.children):
             return None  # "sought to explain": an attempt, not a demand
-    if tok.dep_ == "xcomp" and tok.head.pos_ == "ADJ" and tok.head.lemma_.lower() not in (
-        set(ADJ_CUES) | NEGATING_HEADS
+    if (
+        tok.dep_ == "xcomp"
+        and tok.head.pos_ == "ADJ"
+        and tok.head.lemma_.lower() not in (set(ADJ_CUES) | NEGATING_HEADS)
     ):
         return None  # "it is crucial to note", "Moscow is unlikely to accept": no one's stance
     if tok.dep_ == "xcomp" and any(
@@ -220,7 +224,9 @@ def _verb_chain(tok: "Token") -> list["Token"]:
     cur = tok
     while cur.head.i != cur.i and (
         cur.dep_ in ("xcomp", "conj", "acomp")
-        or cur.dep_ == "advcl" and cur.tag_ == "VB" and not any(c.dep_.startswith("nsubj") for c in cur.children)
+        or cur.dep_ == "advcl"
+        and cur.tag_ == "VB"
+        and not any(c.dep_.startswith("nsubj") for c in cur.children)
     ):
         cur = cur.head
         chain.append(cur)
@@ -308,8 +314,15 @@ def _verb_content(tok: "Token", lemma: str, particle: str | None) -> tuple[list[
             return _cut_at_dash(quoted), []
     if not roots and tok.dep_ == "relcl" and tok.head.pos_ in ("NOUN", "PROPN"):
         head = tok.head
-        return [t for t in head.subtree if t.i < tok.left_edge.i or t.i > tok.right_edge.i and t.dep_ == "appos"
-                or t.i > tok.right_edge.i and t.head.dep_ == "appos"], []
+        return [
+            t
+            for t in head.subtree
+            if t.i < tok.left_edge.i
+            or t.i > tok.right_edge.i
+            and t.dep_ == "appos"
+            or t.i > tok.right_edge.i
+            and t.head.dep_ == "appos"
+        ], []
     if not roots:
         return [], []
     roots.sort(key=lambda t: t.i)
@@ -333,9 +346,16 @@ def _drop_coordinated_clauses(cue: "Token", tokens: list["Token"]) -> list["Toke
     for child in cue.children:
         if child.dep_ == "conj" and child.pos_ in ("VERB", "AUX") and child.i > cue.i:
             drop.update(t.i for t in child.subtree)
-            drop.update(c.i for c in cue.children if c.dep_ in ("cc", "punct") and child.i > c.i > cue.i
-                        and all(not (cue.i < r.i < c.i and r.dep_ in ("dobj", "ccomp", "xcomp", "prep")) or r.i < c.i
-                                for r in cue.children))
+            drop.update(
+                c.i
+                for c in cue.children
+                if c.dep_ in ("cc", "punct")
+                and child.i > c.i > cue.i
+                and all(
+                    not (cue.i < r.i < c.i and r.dep_ in ("dobj", "ccomp", "xcomp", "prep")) or r.i < c.i
+                    for r in cue.children
+                )
+            )
     content_ids = {t.i for t in tokens}
     for tok in [cue, *tokens]:
         if tok is not cue and tok.i not in content_ids:
@@ -343,9 +363,11 @@ def _drop_coordinated_clauses(cue: "Token", tokens: list["Token"]) -> list["Toke
         for child in tok.children:
             if child.dep_ != "advcl" or child.i <= cue.i:
                 continue
-            if any(m.dep_ == "mark" and m.lower_ in ("while", "as", "because", "since", "although", "though",
-                                                      "when", "after", "whereas")
-                   for m in child.children):
+            if any(
+                m.dep_ == "mark"
+                and m.lower_ in ("while", "as", "because", "since", "although", "though", "when", "after", "whereas")
+                for m in child.children
+            ):
                 drop.update(t.i for t in child.subtree)
             elif child.tag_ == "VBG" and _has_cue_lemma(child):
                 drop.update(t.i for t in child.subtree)  # "…, pushing for sanctions" is its own stance
@@ -374,22 +396,24 @@ def _condition_tokens(cue: "Token", content: list["Token"]) -> list["Token"]:
                 continue
             if head is not cue and head.i not in content_ids:
                 continue
-            if child.dep_ == "advcl" and any(
-                m.dep_ == "mark" and m.lower_ in CONDITION_MARKS for m in child.children
-            ):
+            if child.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in CONDITION_MARKS for m in child.children):
                 found.extend(child.subtree)
-            elif child.dep_ == "advcl" and any(
-                m.dep_ in ("mark", "advmod") and m.lower_ == "as" for m in child.children
-            ) and any(m.lower_ == "long" for m in child.subtree):
+            elif (
+                child.dep_ == "advcl"
+                and any(m.dep_ in ("mark", "advmod") and m.lower_ == "as" for m in child.children)
+                and any(m.lower_ == "long" for m in child.subtree)
+            ):
                 found.extend(child.subtree)  # "as long as …"
             elif child.dep_ == "prep" and child.lower_ in ("as", "on", "in", "without", "upon"):
                 objs = [c for c in child.children if c.dep_ == "pobj"]
                 if not objs:
                     continue
                 obj = objs[0]
-                if obj.lemma_.lower() in CONDITION_NOUNS or (
-                    child.lower_ == "in" and obj.lower_ in ("exchange", "return")
-                ) or (child.lower_ == "without" and head is cue):
+                if (
+                    obj.lemma_.lower() in CONDITION_NOUNS
+                    or (child.lower_ == "in" and obj.lower_ in ("exchange", "return"))
+                    or (child.lower_ == "without" and head is cue)
+                ):
                     found.extend(child.subtree)
     ids = sorted({t.i for t in found})
     doc = cue.doc
@@ -450,8 +474,10 @@ def _noun_actors(tok: "Token") -> list["Token"]:
             if objs:
                 return with_conjuncts(objs[0])
     for child in tok.children:
-        if child.dep_ in ("compound", "amod", "nmod") and child.i < tok.i and (
-            child.ent_type_ in ("GPE", "NORP", "ORG", "PERSON") or side_of(child.text)
+        if (
+            child.dep_ in ("compound", "amod", "nmod")
+            and child.i < tok.i
+            and (child.ent_type_ in ("GPE", "NORP", "ORG", "PERSON") or side_of(child.text))
         ):
             return [child]
     # "Putin seeks … with stipulations that …"; "Russia issued a warning that …"
@@ -479,21 +505,35 @@ def _noun_content(tok: "Token") -> tuple[list["Token"], list["Token"]]:
                     continue
             roots.append(child)
         elif child.dep_ == "prep" and child.lower_ in ("for", "to", "on", "of", "against", "about") and child.i > tok.i:
-            if child.lower_ == "of" and tok.lemma_.lower() not in ("warning", "threat", "rejection", "acceptance", "denial", "support", "opposition"):
+            if child.lower_ == "of" and tok.lemma_.lower() not in (
+                "warning",
+                "threat",
+                "rejection",
+                "acceptance",
+                "denial",
+                "support",
+                "opposition",
+            ):
                 continue
             roots.append(child)
         elif child.dep_ == "appos" and child.i > tok.i:
             roots.append(child)
     # "his goals are non-negotiable: A; B", "his goal was X"
-    copula = tok.head if tok.head.lemma_ in ("be", "remain") else next(
-        (c for c in tok.head.children if c.dep_ == "aux" and c.lemma_ == "be" and c.i > tok.i), None
+    copula = (
+        tok.head
+        if tok.head.lemma_ in ("be", "remain")
+        else next((c for c in tok.head.children if c.dep_ == "aux" and c.lemma_ == "be" and c.i > tok.i), None)
     )
     if tok.dep_ == "nsubj" and copula is not None:
         verb = copula
         end = tok.sent.end
         if tok.head.i != verb.i:
             end = min(end, tok.head.right_edge.i + 1)
-        if verb.dep_ in ("ccomp", "parataxis") and verb.head.i > verb.i and VERB_CUES.get(verb.head.lemma_.lower()) == "asserts":
+        if (
+            verb.dep_ in ("ccomp", "parataxis")
+            and verb.head.i > verb.i
+            and VERB_CUES.get(verb.head.lemma_.lower()) == "asserts"
+        ):
             end = verb.head.i  # "…, noted Andrianov"
             for sub in verb.head.children:
                 if sub.dep_ in ("nsubj",) and verb.i < sub.i < end:
@@ -526,7 +566,9 @@ def _noun_content(tok: "Token") -> tuple[list["Token"], list["Token"]]:
     if not roots:
         return [], []
     roots.sort(key=lambda t: t.i)
-    tokens = _drop_coordinated_clauses(tok, _cut_at_dash(sorted((t for r in roots for t in r.subtree), key=lambda t: t.i)))
+    tokens = _drop_coordinated_clauses(
+        tok, _cut_at_dash(sorted((t for r in roots for t in r.subtree), key=lambda t: t.i))
+    )
     condition = _condition_tokens(tok, tokens)
     ids = {t.i for t in condition}
     tokens = _cut_at_dash([t for t in tokens if t.i not in ids])

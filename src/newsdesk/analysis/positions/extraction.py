@@ -113,9 +113,7 @@ class PositionOptions:
                 hint="use at least 20 (default 400)",
             )
         if self.min_content_words < 1:
-            raise OptionsError(
-                f"min_content_words={self.min_content_words} must be at least 1", hint="use e.g. 1"
-            )
+            raise OptionsError(f"min_content_words={self.min_content_words} must be at least 1", hint="use e.g. 1")
 
 
 def extract_positions(
@@ -175,13 +173,14 @@ def extract_positions(
 
 
 def _drop_reporting(found: list[Position]) -> list[Position]:
-    """"Putin said Russia would agree to X": the agreement is the position; the saying adds
+    """ "Putin said Russia would agree to X": the agreement is the position; the saying adds
     nothing when both speak for the same side."""
     kept = []
     for pos in found:
         if pos.kind == "asserts" and any(
-            other.kind != "asserts" and other.content in pos.content and (
-                pos.side and other.side == pos.side or pos.actor_name and other.actor_name == pos.actor_name)
+            other.kind != "asserts"
+            and other.content in pos.content
+            and (pos.side and other.side == pos.side or pos.actor_name and other.actor_name == pos.actor_name)
             for other in found
         ):
             continue
@@ -218,8 +217,11 @@ def _to_positions(
     pairs: list[tuple[Token | None, Token | Referent | None]] = []
     for head in heads:
         anchor = _anchor_span(head) if head is not None and speakers is not None and options.resolve_pronouns else None
-        bound = bound_antecedent(head, surnames) if anchor is not None and head is not None \
-            and head.lower_ in PRONOUNS_PERSON | PRONOUNS_GROUP else None
+        bound = (
+            bound_antecedent(head, surnames)
+            if anchor is not None and head is not None and head.lower_ in PRONOUNS_PERSON | PRONOUNS_GROUP
+            else None
+        )
         if bound is not None and head is not None:
             # bound in its own sentence by the syntax ("Paul, who offered his support"; "X said
             # they were willing"): the parse is surer than any model
@@ -268,9 +270,11 @@ def _to_positions(
         )
 
 
-_REFERRING = re.compile(r"^(?:it|this|that|these|those|so|the same|(?:this|that|these|those|its|their|his|her)\s+[\w’'-]+"
-                        r"|(?:[\w’'.-]+\s+){0,3}to do (?:the same|so|likewise))$",
-                        re.IGNORECASE)
+_REFERRING = re.compile(
+    r"^(?:it|this|that|these|those|so|the same|(?:this|that|these|those|its|their|his|her)\s+[\w’'-]+"
+    r"|(?:[\w’'.-]+\s+){0,3}to do (?:the same|so|likewise))$",
+    re.IGNORECASE,
+)
 
 
 def stands_alone(content: str) -> bool:
@@ -301,7 +305,7 @@ def _resolve_referent(
     antecedent is named by the resolver; a group phrase ("Ukraine's European backers") is its own
     actor, its side read from its own words, never the entity of a name inside it."""
     anchor = _anchor_span(head)
-    written = head.doc.text[anchor[0]:anchor[1]] if anchor else head.text
+    written = head.doc.text[anchor[0] : anchor[1]] if anchor else head.text
     actor_text = f"{written} ({referent.text})"
     if referent.kind == GROUP:
         own = fallback or ArticleSides(head.doc)
@@ -328,7 +332,11 @@ def _resolve(
     if head is None:
         return None, None
     target = target if target is not None else head
-    if head.lower_ == "it" and (head.head.lemma_ == "be" or head.head.lower_ in ("’s", "'s")) and any(c.dep_ in ("acomp", "attr") for c in head.head.children):
+    if (
+        head.lower_ == "it"
+        and (head.head.lemma_ == "be" or head.head.lower_ in ("’s", "'s"))
+        and any(c.dep_ in ("acomp", "attr") for c in head.head.children)
+    ):
         return None, None  # "it is hard to say": no one
     if target is head and head.lower_ in PRONOUNS_PERSON | PRONOUNS_GROUP:
         return None, None  # a pronoun left unresolved names no one
@@ -359,13 +367,18 @@ def _render(tokens: list["Token"], max_chars: int) -> str:
     # drop a leading complementiser/infinitive marker/preposition and edge punctuation
     while ordered and ordered[0].is_space:
         ordered = ordered[1:]
-    while ordered and (ordered[0].dep_ in ("mark", "aux", "punct", "cc") and ordered[0].lower_ in (
-        "that", "to", ",", ";", ":", "—", "–", "-", "and", "but", "“", "”", '"', "‘", "’", "'"
-    ) or ordered[0].dep_ in ("prep", "agent") and ordered[0].lower_ in ("for", "on", "to", "upon", "with", "of", "against", "about", "by")
-           and len(ordered) > 1):
+    while ordered and (
+        ordered[0].dep_ in ("mark", "aux", "punct", "cc")
+        and ordered[0].lower_
+        in ("that", "to", ",", ";", ":", "—", "–", "-", "and", "but", "“", "”", '"', "‘", "’", "'")
+        or ordered[0].dep_ in ("prep", "agent")
+        and ordered[0].lower_ in ("for", "on", "to", "upon", "with", "of", "against", "about", "by")
+        and len(ordered) > 1
+    ):
         ordered = ordered[1:]
-    while ordered and (ordered[-1].is_punct and ordered[-1].text not in ")]" or ordered[-1].dep_ == "cc"
-                       or ordered[-1].is_space):
+    while ordered and (
+        ordered[-1].is_punct and ordered[-1].text not in ")]" or ordered[-1].dep_ == "cc" or ordered[-1].is_space
+    ):
         ordered = ordered[:-1]
     if not ordered:
         return ""

@@ -33,7 +33,7 @@ def with_conjuncts(head: "Token") -> list["Token"]:
 
 
 def split_modifier_conjuncts(head: "Token") -> list["Token"]:
-    """"the Russian and American sides" are two actors; "Putin and Trump" too."""
+    """ "the Russian and American sides" are two actors; "Putin and Trump" too."""
     for child in head.children:
         if child.dep_ in ("amod", "compound") and any(c.dep_ == "conj" for c in child.children):
             parts = [child, *[c for c in child.children if c.dep_ == "conj"]]
