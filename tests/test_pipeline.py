@@ -56,6 +56,39 @@ def test_seed_copies_are_merged_with_provenance_kept(seed_analysis):
     assert copy_entry["text"]  # nothing thrown away
 
 
+@pytest.mark.slow
+def test_seed_brief_is_the_same_whatever_order_the_pages_arrive_in(seed_analysis, examples_dir, tmp_path):
+    document, _, _ = seed_analysis
+    reversed_pages = sorted(examples_dir.glob("*.txt"), reverse=True)  # 004 first: the copy 001 before 000
+    with open_store(tmp_path / "reversed.db") as store:
+        reversed_document = pipeline.analyze(reversed_pages, store=store).document
+    for section in document:
+        if section != "run":
+            assert reversed_document[section] == document[section], section
+
+
+def test_a_copy_group_is_led_by_its_earliest_dated_then_longest_member_not_the_first_to_arrive():
+    from newsdesk.dedup import led_by_canonical_order
+    from newsdesk.models import Article, CopyLink, Provenance
+
+    def article(aid, text, published=None):
+        return Article(id=aid, title="Truce talks", outlet=None, authors=(), published=published, language="en",
+                       text=text, extractor="test", provenance=Provenance(f"{aid}.txt"))  # fmt: skip
+
+    body = "Leaders agreed on a partial truce covering energy sites after a long call on Tuesday. " * 8
+    first, longer, dated = (
+        article("a1", body),
+        article("b2", body + "A later paragraph."),
+        article("c3", body, "2025-03-18"),
+    )
+    stored = [CopyLink("a1", "b2", 0.97), CopyLink("a1", "c3", 1.0)]  # a1 arrived first
+    links = led_by_canonical_order([first, longer, dated], stored)
+    assert {(link.canonical, link.duplicate) for link in links} == {("c3", "a1"), ("c3", "b2")}
+    assert links == led_by_canonical_order([dated, longer, first], list(reversed(stored)))
+    similarity = {link.duplicate: link.similarity for link in links}
+    assert similarity["a1"] == 1.0 and 0.5 < similarity["b2"] < 1.0  # measured against the new leader
+
+
 def test_seed_chrome_is_gone_and_article_paragraphs_kept(seed_analysis, examples_dir):
     document, _, _ = seed_analysis
     seeds = _by_file(document)

@@ -594,3 +594,36 @@ def find_copies(articles: Iterable[Article], *, options: DedupOptions | None = N
             similarity = _overlap(shingles[article.id], shingles[canonical]).jaccard
             links.append(CopyLink(canonical=canonical, duplicate=article.id, similarity=round(float(similarity), 4)))
     return links
+
+
+def led_by_canonical_order(
+    articles: Sequence[Article], links: Iterable[CopyLink], *, options: DedupOptions | None = None
+) -> list[CopyLink]:
+    """The copy groups of ``links``, each led by its first member in :func:`canonical_order`.
+
+    :class:`CopyIndex` keeps the first article of a group to arrive as its canonical, so that
+    links made online never change; what the brief shows must not depend on arrival order
+    either, so it regroups the same groups under the earliest dated, then longest, then
+    smallest-id member. Similarities are measured again against that member.
+    """
+    by_id = {article.id: article for article in articles}
+    groups: dict[str, list[str]] = {}
+    for link in links:
+        groups.setdefault(link.canonical, [link.canonical]).append(link.duplicate)
+    index = CopyIndex(options)
+    regrouped: list[CopyLink] = []
+    for members in groups.values():
+        present = sorted((by_id[m] for m in dict.fromkeys(members) if m in by_id), key=canonical_order)
+        if len(present) < 2:
+            continue
+        leader, signatures = present[0], {}
+        for article in present:
+            signature = index._signature(article)
+            signatures[article.id] = signature.shingles if signature is not None else None
+        for article in present[1:]:
+            a, b = signatures[article.id], signatures[leader.id]
+            similarity = _overlap(a, b).jaccard if a is not None and b is not None else 0.0
+            regrouped.append(
+                CopyLink(canonical=leader.id, duplicate=article.id, similarity=round(float(similarity), 4))
+            )
+    return sorted(regrouped, key=lambda link: (canonical_order(by_id[link.canonical]), link.duplicate))

@@ -473,12 +473,14 @@ def build_analysis(
     profile = profile if profile is not None else AnalysisProfile()
     started = time.perf_counter()
     # a copy of an article states what another copy leaves out (its outlet, its date)
-    articles = fill_from_copies(store.articles(), store.copies())
+    stored_links = store.copies()
+    articles = fill_from_copies(store.articles(), stored_links)
+    links, stories, articles = _in_canonical_order(articles, stored_links, store.stories(), options)
     analysis = Analysis(
         articles=articles,
         sources={article.id: store.sources(article.id) for article in articles},
-        copies=store.copies(),
-        stories=store.stories(),
+        copies=links,
+        stories=stories,
         rejections=store.rejections(),
         run=run,
         store_path=store.path,
@@ -512,6 +514,45 @@ def build_analysis(
     analysis.stage_errors = [error for result in ordered for error in result.errors]
     profile.seconds = time.perf_counter() - started
     return analysis
+
+
+def _in_canonical_order(
+    articles: list[Article], links: list[CopyLink], stories: list[Story], options: PipelineOptions
+) -> tuple[list[CopyLink], list[Story], list[Article]]:
+    """Copies, stories and articles as the brief shows them, whatever order the inputs arrived in.
+
+    The store's indexes keep the first copy to arrive as a group's canonical (online links never
+    change); the brief leads each group with its earliest dated, then longest, member
+    (:func:`~newsdesk.dedup.canonical_order`), lists a story's members and the articles in that
+    order, and the stories largest first, then by date and id.
+    """
+    from .dedup import canonical_order, led_by_canonical_order
+
+    regrouped = led_by_canonical_order(articles, links, options=options.dedup)
+    new_leader = {link.duplicate: link.canonical for link in regrouped}
+    by_id = {article.id: article for article in articles}
+
+    def shown(article_id: str) -> str:
+        # a story lists the stored canonical; the brief lists its group's new leader
+        leader = new_leader.get(article_id, article_id)
+        return leader if leader in by_id else article_id
+
+    ordered_stories = []
+    for story in stories:
+        members = [by_id[m] for m in dict.fromkeys(shown(aid) for aid in story.article_ids) if m in by_id]
+        members.sort(key=canonical_order)
+        ordered_stories.append(
+            Story(story.id, story.title, tuple(a.id for a in members), story.first_published, story.last_published)
+        )
+    ordered_stories.sort(
+        key=lambda story: (
+            -len(story.article_ids),
+            story.first_published is None,
+            story.first_published or "",
+            story.id,
+        )
+    )
+    return regrouped, ordered_stories, sorted(articles, key=canonical_order)
 
 
 def _save_findings(store: Store, cache: "StoryCache", unsaved: dict[str, StoryAnalysis]) -> bool:
