@@ -15,6 +15,10 @@ singular/plural) filters the candidates first; descriptions are matched against 
 titles the text itself gives each candidate (cue words in ``data/coref/cues.json``), and
 never resolve without such evidence. The resolver abstains whenever it is unsure: a wrong speaker
 in a brief is worse than none.
+
+Why one module of ~1,000 lines: mention finding, the features and the small model that scores
+them are one contract shared by ``newsdesk train coref``, the GAP bench and the speaker
+resolution of the quotes and positions stages; the mention finder is the part to move out next.
 """
 
 from __future__ import annotations

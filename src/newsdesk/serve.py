@@ -17,6 +17,10 @@ It answers only requests whose ``Host`` header names the address it is bound to 
 ``ServeOptions.allowed_hosts``), so that a web page cannot read the store through DNS rebinding.
 HEAD is answered wherever GET is. If the analysis fails on what is stored, the pages still
 show the articles and stories, with a notice, and the error is logged.
+
+Why one module of ~750 lines: the HTTP API, the HTML pages and the background update share
+the one read-only store connection and the last complete analysis; the HTML pages are the
+part to move out next.
 """
 
 from __future__ import annotations

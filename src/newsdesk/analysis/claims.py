@@ -16,6 +16,9 @@ same fact, a contradiction, a different fact about a related thing, or unrelated
   ``reported_dispute`` (the coverage reports that one party contests another's claim: "While the
   American side claims X, the Kremlin states Y"; "Analysts contest this characterization") and
   ``attribution`` (the same words put in different mouths by different outlets).
+
+Why one module of ~710 lines: statements, grouping on meaning, per-source stance and disputes
+read the same encoded sentences and pair results; disputes are the part to move out next.
 """
 
 from __future__ import annotations

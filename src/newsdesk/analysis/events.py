@@ -24,6 +24,9 @@ ones in the order of their articles. :func:`story_events` is what the timeline s
 
 The same parse-based pieces (:func:`event_probability`, :func:`governing_predicate`,
 :func:`tense`) serve the SemEval-2015 TimeLine benchmark (``newsdesk bench timeline``).
+
+Why one module of ~720 lines: finding event words, dating them and merging mentions across
+articles into one entry are one algorithm over the same mentions.
 """
 
 from __future__ import annotations

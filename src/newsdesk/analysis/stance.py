@@ -11,6 +11,11 @@ among related pairs). It is trained by ``newsdesk train stance`` (see
 :func:`classify_pairs` adds rules for what such a model misses between two *statements*: numbers
 and dates that differ about the same thing, one statement negating the other, "claims X" against
 "denies X".
+
+Why one module of ~810 lines, and why here: the FNC-1 headline/body stance model (features,
+model, evaluation helpers) used by ``newsdesk train stance`` and ``newsdesk bench stance``. Since
+the claims stage moved to the sentence-pair model (:mod:`newsdesk.nli`) no analysis stage calls
+it; it moves to ``bench``/``training`` or goes when the stance bench is retired.
 """
 
 from __future__ import annotations
