@@ -216,3 +216,36 @@ def test_who_said_what_lists_words_said_not_the_learned_models_stances():
     view = ReportView(analysis.to_json())
     listed = {name: [q["text"] for q in quotes] for name, quotes in view.speakers(view.stories[0])}
     assert listed == {"Zelensky": ["Putin drags out the war"], "Pistorius": ["Russia poses the greatest threat"]}
+
+
+def test_an_agreed_fact_leads_the_summary_once_not_again_as_a_summary_sentence(tmp_path):
+    from newsdesk.pipeline import StoryItem
+    from newsdesk.report import render_html
+
+    fact = "The leaders agreed that the truce would begin with energy sites."
+    articles = [Article(id=f"a{i}", provenance=Provenance(f"a{i}.txt"), text=fact, title="T") for i in range(2)]
+    claim = {
+        "id": "claim-1",
+        "text": fact,
+        "sources": [_evidence("a0", fact), _evidence("a1", fact)],
+        "stance_by_source": {"a0": "agree", "a1": "agree"},
+    }
+    analysis = Analysis(
+        articles=articles,
+        sources={a.id: [a.provenance] for a in articles},
+        copies=[],
+        stories=[Story("s1", "T", ("a0", "a1"), None, None)],
+        rejections=[],
+        sections={
+            "claims": [StoryItem("s1", _Finding(**claim))],
+            "summary": [
+                StoryItem("s1", _Finding(text=fact, article="a0", start=0, end=5, citations=["a0", "a1"])),
+                StoryItem("s1", _Finding(text="Talks go on.", article="a1", start=0, end=5, citations=["a1"])),
+            ],
+        },
+    )
+    view = ReportView(analysis.to_json())
+    markdown, html = render_markdown(view), render_html(view)
+    summary_md = markdown.split("### Summary")[1].split("###")[0]
+    assert summary_md.count(fact) == 1 and "Talks go on." in summary_md
+    assert html.split("<h3>Summary</h3>")[1].split("</ul>")[0].count(fact) == 1

@@ -377,7 +377,7 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
             f"- {'Agreed' if kind == 'agreed' else 'Disputed'}: {md(text)} {_cites(view, ids)}"
             for kind, text, ids in lead
         ]
-        lines += [f"- {md(s['text'])} {_cites(view, s['citations'])}" for s in summary]
+        lines += [f"- {md(s['text'])} {_cites(view, s['citations'])}" for s in _beyond_lead(summary, lead)]
         lines.append("")
     timeline = view.section(story, "timeline")
     if timeline:
@@ -487,6 +487,12 @@ def _summary_lead(view: "ReportView", story: dict, *, facts: int = 3) -> list[tu
         ids = list(dict.fromkeys(a for side in sides for a in _source_ids(side.get("sources", []))))
         lead.append(("disputed", f"{_DISPUTE_KINDS.get(d.get('kind', ''), d.get('kind', ''))}: {named}", ids))
     return lead
+
+
+def _beyond_lead(summary: list[dict], lead: list[tuple[str, str, list[str]]]) -> list[dict]:
+    """The summary's sentences that the lead does not already state (an agreed fact once, not twice)."""
+    stated = {" ".join(text.split()) for kind, text, _ in lead if kind == "agreed"}
+    return [s for s in summary if " ".join(s["text"].split()) not in stated]
 
 
 def confirmed_claims(view: "ReportView", story: dict) -> list[dict]:
@@ -628,7 +634,7 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
             f"<li><b>{'Agreed' if kind == 'agreed' else 'Disputed'}:</b> {esc(text)} {_cite_links(view, ids)}</li>"
             for kind, text, ids in lead
         ]
-        parts += [f"<li>{esc(s['text'])} {_cite_links(view, s['citations'])}</li>" for s in summary]
+        parts += [f"<li>{esc(s['text'])} {_cite_links(view, s['citations'])}</li>" for s in _beyond_lead(summary, lead)]
         parts.append("</ul>")
     timeline = view.section(story, "timeline")
     if timeline:
