@@ -604,26 +604,26 @@ def led_by_canonical_order(
     :class:`CopyIndex` keeps the first article of a group to arrive as its canonical, so that
     links made online never change; what the brief shows must not depend on arrival order
     either, so it regroups the same groups under the earliest dated, then longest, then
-    smallest-id member. Similarities are measured again against that member.
+    smallest-id member. A similarity is measured again only for a pair the index never compared.
     """
     by_id = {article.id: article for article in articles}
     groups: dict[str, list[str]] = {}
+    stored: dict[frozenset[str], float] = {}  # Jaccard is symmetric: a stored pair needs no new measure
     for link in links:
         groups.setdefault(link.canonical, [link.canonical]).append(link.duplicate)
-    index = CopyIndex(options)
+        stored[frozenset((link.canonical, link.duplicate))] = link.similarity
+    index: CopyIndex | None = None
     regrouped: list[CopyLink] = []
     for members in groups.values():
         present = sorted((by_id[m] for m in dict.fromkeys(members) if m in by_id), key=canonical_order)
         if len(present) < 2:
             continue
-        leader, signatures = present[0], {}
-        for article in present:
-            signature = index._signature(article)
-            signatures[article.id] = signature.shingles if signature is not None else None
+        leader = present[0]
         for article in present[1:]:
-            a, b = signatures[article.id], signatures[leader.id]
-            similarity = _overlap(a, b).jaccard if a is not None and b is not None else 0.0
-            regrouped.append(
-                CopyLink(canonical=leader.id, duplicate=article.id, similarity=round(float(similarity), 4))
-            )
+            similarity = stored.get(frozenset((leader.id, article.id)))
+            if similarity is None:  # two copies of a larger group that were never compared directly
+                index = index or CopyIndex(options)
+                a, b = index._signature(article), index._signature(leader)
+                similarity = round(float(_overlap(a.shingles, b.shingles).jaccard), 4) if a and b else 0.0
+            regrouped.append(CopyLink(canonical=leader.id, duplicate=article.id, similarity=similarity))
     return sorted(regrouped, key=lambda link: (canonical_order(by_id[link.canonical]), link.duplicate))
