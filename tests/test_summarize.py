@@ -145,11 +145,86 @@ def test_summary_leaves_out_questions_bylines_fragments_and_boilerplate(fixture_
         assert unwanted not in text
 
 
-def test_claim_confirmed_by_two_outlets_is_chosen_and_cites_both(fixture_summary):
+def test_claim_two_outlets_report_is_chosen_and_never_cited_to_the_sceptics(fixture_summary):
     confirmed = [s for s in fixture_summary if "unanimously" in s.text]
     assert confirmed, "the vote both outlets report should be in the summary"
-    assert set(confirmed[0].citations) >= {"a1", "a2"}
-    assert "a3" not in confirmed[0].citations  # the sceptics' article says something else
+    assert confirmed[0].citations[0] == confirmed[0].article
+    # the sceptics' article states none of the others' sentences
+    assert all("a3" not in s.citations for s in fixture_summary if s.article != "a3")
+
+
+# --- citations: an article is cited only when it states the sentence -----------------------
+
+VOTE = "Federal vaccine advisers voted unanimously on Thursday to recommend a booster dose of the Moderna vaccine for older adults."
+CONTEXT = "All 19 members of the committee supported the half-dose booster after hours of discussion."
+
+
+@pytest.mark.parametrize(
+    ("other_sentence", "states"),
+    [
+        (
+            "On Thursday, federal vaccine advisers unanimously voted to recommend a Moderna booster dose for older adults.",
+            True,
+        ),
+        (
+            "Federal vaccine advisers will vote on Thursday on whether to recommend a booster dose of the Moderna vaccine for older adults.",
+            False,
+        ),
+        (
+            "Federal vaccine advisers did not vote on Thursday to recommend a booster dose of the Moderna vaccine for older adults.",
+            False,
+        ),
+        (
+            "Federal vaccine advisers voted unanimously on Friday to reject a booster dose of the Pfizer vaccine for older adults.",
+            False,
+        ),
+        ("Some panelists remained skeptical that healthy younger adults need extra shots at all.", False),
+    ],
+)
+def test_citation_support_cites_an_article_only_when_it_states_the_sentence(other_sentence, states):
+    from newsdesk.analysis.summary import load_citation_support
+    from newsdesk.resources import embed
+
+    support = load_citation_support()
+    assert support is not None, "the shipped summary model carries the citation decision"
+    vectors = embed([VOTE, other_sentence, CONTEXT])
+    assert support.states(VOTE, vectors[0], [other_sentence, CONTEXT], vectors[1:]) is states
+
+
+def test_summary_sentence_is_not_cited_to_an_article_that_does_not_state_it():
+    articles = [
+        make_article("wire", VOTE + "\n\n" + CONTEXT, outlet="Wire"),
+        make_article(
+            "copy",
+            "On Thursday, federal vaccine advisers unanimously voted to recommend a Moderna booster dose for older adults, "
+            "officials said.\n\nThe agency usually follows the advice of its panels.",
+            outlet="Copy",
+        ),
+        make_article(
+            "sceptic",
+            "Some panelists remained skeptical that healthy younger adults need extra shots at all.\n\n"
+            "Several members said the data on waning protection for older adults were thin.",
+            outlet="Herald",
+        ),
+    ]
+    summary = summarize_story(articles, options=SummaryOptions(word_budget=80))
+    vote = [s for s in summary if "unanimously" in s.text]  # the wire's sentence or the copy's
+    assert vote and set(vote[0].citations) == {"wire", "copy"} and vote[0].citations[0] == vote[0].article
+    # every other sentence is stated by its own article only
+    assert all(s.citations == (s.article,) for s in summary if "unanimously" not in s.text)
+
+
+def test_an_unusable_citation_decision_leaves_the_sentence_scorer_and_cites_only_the_source(tmp_path):
+    from newsdesk.analysis.summary import MODEL_DIR, MODEL_FILE, SentenceScorer
+
+    payload = json.loads((MODEL_DIR / MODEL_FILE).read_text(encoding="utf-8"))
+    payload["citation_support"]["features"] = ["something", "else"]
+    scorer = SentenceScorer(payload)
+    assert scorer.trees and scorer.citation_support is None
+    path = tmp_path / MODEL_FILE
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    summary = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60, model_path=str(path)))
+    assert summary and all(s.citations == (s.article,) for s in summary)
 
 
 def test_summary_balances_outlets_and_respects_the_word_budget(fixture_summary):
