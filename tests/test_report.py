@@ -288,7 +288,7 @@ def test_a_dispute_side_in_the_articles_own_voice_is_its_author_or_outlet_not_an
     view = ReportView(analysis.to_json())
     markdown, page = render_markdown(view), render_html(view)
     summary = markdown.split("### Summary")[1].split("###")[0]
-    assert "Disputed: Donald Trump and the article's author / outlet give different accounts" in summary
+    assert "Disputed: Donald Trump and the article's author / outlet disagree" in summary
     assert "- the article:" not in markdown and "<b>the article</b>" not in page
     assert "the article's author / outlet: Analysts contest" in markdown
     # a statement cut from a longer quotation shows that the quotation goes on

@@ -604,3 +604,66 @@ def test_train_summary_command_cross_validates_and_writes_a_loadable_model(tmp_p
     assert scorer is not None and scorer.meta["stories"] == 8
     story = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60, model_path=str(tmp_path / MODEL_FILE)))
     assert story and all(s.citations[0] == s.article for s in story)
+
+
+@pytest.mark.bench
+def test_benchmark_scores_the_summary_as_the_brief_shows_it(tmp_path):
+    path = BENCH / "mds_allsides_neus" / "dev.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    report = bench.run(parser.parse_args([str(path), "--limit", "2", "--as-reader"]))
+    systems = [row["system"] for row in report.tables[0].rows]
+    assert systems[:2] == ["newsdesk", "newsdesk as read"]
+    assert "reader_minus_stage_r2" in report.metrics
+
+
+def _support_records(tmp_path: Path) -> list[Path]:
+    """Tiny hand-made files in the support_qags and support_wice formats."""
+    rng = random.Random(3)
+    facts = [
+        ("The council approved the budget on Monday.", "The council rejected the plan for a new stadium."),
+        ("The river flooded three villages overnight.", "Rescue teams were sent to the coast."),
+        ("The company hired 200 workers in March.", "The company's chief executive resigned in May."),
+        ("Police arrested two men after the robbery.", "The museum reopened after the renovation."),
+        ("The minister announced new rail links to the north.", "Farmers protested against the tax on diesel."),
+        ("The school opened a new library for its pupils.", "The mayor visited the hospital on Friday."),
+    ]
+    qags, wice = [], []
+    for k, (stated, other) in enumerate(facts * 3):
+        article = f"{stated} Officials said more details would follow. {other}"
+        absent = rng.choice([f for f, _ in facts if f != stated])
+        sentences = [
+            {"sentence": stated, "label": "supported"},
+            {"sentence": absent, "label": "not_supported"},
+        ]
+        qags.append({"id": f"q{k}", "article": article, "summary_sentences": sentences})
+        wice.append({"id": f"w{k}", "claim": stated, "label": "supported", "evidence": [stated, other]})
+        wice.append({"id": f"x{k}", "claim": absent, "label": "partially_supported", "evidence": [stated, other]})
+    paths = [tmp_path / "qags.jsonl", tmp_path / "wice.jsonl"]
+    for p, rows in zip(paths, (qags, wice)):
+        p.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return paths
+
+
+def test_train_summary_citations_stores_a_loadable_decision_beside_the_scorer(tmp_path):
+    import shutil
+
+    from newsdesk.analysis.summary import MODEL_DIR, MODEL_FILE, load_scorer
+    from newsdesk.training import summary as training
+
+    out = tmp_path / "model"
+    out.mkdir()
+    shutil.copy(MODEL_DIR / MODEL_FILE, out / MODEL_FILE)
+    parser = argparse.ArgumentParser()
+    training.add_arguments(parser)
+    args = parser.parse_args(
+        ["--citations", "--folds", "3", "--out", str(out)]
+        + [a for p in _support_records(tmp_path) for a in ("--data", str(p))]
+    )
+    report = training.run(args)
+    assert {"cv/all", "lodo/support_qags", "lodo/support_wice"} <= set(report.metrics)
+    scorer = load_scorer(out / MODEL_FILE)
+    assert scorer is not None and scorer.trees and scorer.citation_support is not None
+    assert scorer.citation_support.meta["examples"] == 18 * 2 + 18 * 2

@@ -483,9 +483,9 @@ def _summary_lead(view: "ReportView", story: dict, *, facts: int = 3) -> list[tu
             continue
         first, second = (side_actor(side) for side in sides)
         kind = _DISPUTE_KINDS.get(d.get("kind", ""), d.get("kind", ""))
-        named = f"{first} and {second} give different accounts" if first != second else f"two accounts of {first}"
+        named = f"{first} and {second} disagree" if first != second else f"{first} gives two accounts"
         ids = list(dict.fromkeys(a for side in sides for a in _source_ids(side.get("sources", []))))
-        lead.append(("disputed", f"{named} ({kind}; both sides under Disputes).", ids))
+        lead.append(("disputed", f"{named} ({kind}, see Disputes).", ids))
     return lead
 
 
