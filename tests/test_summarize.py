@@ -376,7 +376,9 @@ def test_abstractive_summary_keeps_supported_sentences_and_drops_the_rest(monkey
     kept = sentences[0]
     assert kept.text.startswith("A federal advisory committee unanimously recommended")
     assert kept.support >= options.support_threshold and not kept.flags
-    assert set(kept.citations) >= {"a1", "a2"} and kept.citations[0] == kept.article
+    # cited to the article that states it in these words; a1's paraphrase ("advisers voted … for older
+    # adults") is not enough for the conservative support decision, and the sceptics' a3 never is
+    assert kept.citations[0] == kept.article == "a2" and "a3" not in kept.citations
 
 
 def test_abstractive_flag_mode_names_what_is_unsupported():
