@@ -84,6 +84,11 @@ class ClaimOptions:
             reference such as "this characterization" shares few words with what it contests).
         support_similarity: MiniLM cosine at or above which a statement of the same side's actor
             supports a side of a dispute (default 0.5).
+        counter_window: how many sentences before or after a counter-statement ("Farenthold has
+            denied the accusations", "Pence claims the law is misconstrued") the claim it answers may
+            sit in the same article (default 15: an accusation is often told at length first).
+        counter_similarity: MiniLM cosine a claim needs with the counter-statement that answers it
+            (default 0.4, chosen leaving each brief_basil dev event out; see docs/benchmarks.md).
         min_words: statements shorter than this are ignored (default 6).
         max_statements: statements kept per article, from the top (default 150).
         min_sources: articles that must state a claim for it to be confirmed (default 2).
@@ -97,6 +102,8 @@ class ClaimOptions:
     rebuttal_window: int = 3
     rebuttal_similarity: float = 0.41
     support_similarity: float = 0.5
+    counter_window: int = 15
+    counter_similarity: float = 0.4
     min_words: int = 6
     max_statements: int = 150
     min_sources: int = 2
@@ -107,6 +114,7 @@ class ClaimOptions:
             "same_similarity",
             "rebuttal_similarity",
             "support_similarity",
+            "counter_similarity",
             "same_probability",
         ):
             value = getattr(self, name)
@@ -118,10 +126,17 @@ class ClaimOptions:
                 f"contradiction_threshold={value} must be in (0, 1]",
                 hint="a probability; leave None for the model's own",
             )
-        if self.min_words < 1 or self.max_statements < 1 or self.min_sources < 1 or self.rebuttal_window < 0:
+        if (
+            self.min_words < 1
+            or self.max_statements < 1
+            or self.min_sources < 1
+            or self.rebuttal_window < 0
+            or self.counter_window < 0
+        ):
             raise OptionsError(
-                "min_words, max_statements and min_sources must be at least 1, rebuttal_window at least 0",
-                hint="defaults 6, 150, 2 and 3",
+                "min_words, max_statements and min_sources must be at least 1, "
+                "rebuttal_window and counter_window at least 0",
+                hint="defaults 6, 150, 2, 3 and 15",
             )
 
 
@@ -266,6 +281,11 @@ class _Cues:
     contested_nouns: frozenset[str]
     contested: frozenset[str]
     reporting: frozenset[str]
+    counter: frozenset[str]
+    critics: frozenset[str]
+    claim_verbs: frozenset[str]
+    accusation_nouns: frozenset[str]
+    accusation_verbs: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -279,6 +299,11 @@ def _cues() -> _Cues:
         contested_nouns=frozenset(raw["claims_contested_nouns"]),
         contested=frozenset(raw["claims_contested"]),
         reporting=frozenset(raw["claims_reporting_verbs"]),
+        counter=frozenset(raw["disputes_counter"]),
+        critics=frozenset(raw["disputes_critics"]),
+        claim_verbs=frozenset(raw["disputes_claim_verbs"]),
+        accusation_nouns=frozenset(raw["disputes_accusation_nouns"]),
+        accusation_verbs=frozenset(raw["disputes_accusation_verbs"]),
     )
 
 
@@ -457,6 +482,8 @@ def find_claims(
             )
         )
         in_dispute.update((k, m))
+    for found in _counter_claims(statements, similarity, actors, docs_of, options, in_dispute):
+        disputes.append(found)
     if options.cross_article_disputes:
         for (i, j), result in sorted(results.items(), key=lambda item: -item[1].probabilities["contradiction"]):
             if result.label != "contradiction" or i in in_dispute or j in in_dispute:
@@ -538,9 +565,94 @@ def find_claims(
     return ClaimsResult(claims=claims, disagreements=disputes)
 
 
+def _surname(actor: str) -> str:
+    """The last word of an actor's name, lowercased ("Mr. Pence" and "Mike Pence": "pence")."""
+    words = _words(actor)
+    return words[-1] if words else ""
+
+
+def _counter_claims(
+    statements: Sequence[_Statement],
+    similarity: Any,
+    actors: "_ActorFinder",
+    docs: Mapping[str, "Doc"],
+    options: ClaimOptions,
+    in_dispute: set[int],
+) -> list[Dispute]:
+    """Claim and counter-claim reported in one article: a statement that denies or calls false
+    ("…the accusations, which Farenthold has repeatedly denied"; "Pence claims the law has been
+    misconstrued") answers an attributed claim of another party nearby ("Greene accused
+    Farenthold of …"; "critics warn the law …") on the same matter. The two are tied by a name
+    both mention, or by critics on one side; the denier and the claimant must be different
+    parties, both named."""
+    cues = _cues()
+    found: list[Dispute] = []
+    by_article: dict[str, list[int]] = {}
+    for k, s in enumerate(statements):
+        by_article.setdefault(s.article_id, []).append(k)
+    words_of = [set(_words(s.text)) for s in statements]
+    for k, counter in enumerate(statements):
+        if k in in_dispute or not words_of[k] & cues.counter:
+            continue
+        denier = actors.denier(counter)
+        if not denier:
+            continue
+        counter_words = words_of[k]
+        best: tuple[float, int, str] | None = None
+        for m in by_article[counter.article_id]:
+            claim = statements[m]
+            if m == k or m in in_dispute or abs(claim.index - counter.index) > options.counter_window:
+                continue
+            score = float(similarity[k, m])
+            if score < options.counter_similarity or (best is not None and score <= best[0]):
+                continue
+            if not words_of[m] & cues.claim_verbs or words_of[m] & cues.counter:
+                continue
+            if counter_words & cues.accusation_nouns and not words_of[m] & cues.accusation_verbs:
+                continue  # "denied the allegations" answers an accusation, not any claim nearby
+            critics = bool(words_of[m] & cues.critics)
+            claimant = actors.speaker(claim.article_id, claim.start, claim.end)[0]
+            if critics and not claimant:
+                claimant = next(w for w in _words(claim.text) if w in cues.critics)
+            if not claimant or _same_actor(denier, claimant):
+                continue
+            # tied by a party: the claim names the denier ("Greene accused Farenthold"), or the
+            # denial names the claimant ("took aim at O'Rourke, saying … incorrect claims")
+            if not critics and not (_surname(denier) in words_of[m] or _surname(claimant) in counter_words):
+                continue
+            best = (score, m, claimant)
+        if best is None:
+            continue
+        score, m, claimant = best
+        claim = statements[m]
+        claim_side = actors.side(claim)
+        claim_side.actor = claimant if claim_side.actor in ("", None) or claim_side.actor == actors.outlet(claim) else claim_side.actor
+        counter_side = actors.side(counter)
+        if counter_side.actor == actors.outlet(counter):
+            counter_side.actor = denier
+        found.append(
+            Dispute(
+                id="",
+                kind="reported_dispute",
+                score=score,
+                sides=[claim_side, counter_side],
+                evidence=[claim.evidence(), counter.evidence()],
+                explanation="the coverage reports a claim and its denial by another party",
+            )
+        )
+        in_dispute.update((k, m))
+    return found
+
+
 def _same_actor(a: str, b: str) -> bool:
     a, b = a.lower().strip(), b.lower().strip()
-    return bool(a) and bool(b) and (a == b or a in b or b in a)
+    if not a or not b:
+        return False
+    if a == b or a in b or b in a:
+        return True
+    # "Mr. Pence" and "Gov. Mike Pence": one person when both are names ending alike
+    last_a, last_b = _surname(a), _surname(b)
+    return len(last_a) > 2 and last_a == last_b
 
 
 def _supports(
@@ -612,6 +724,39 @@ class _ActorFinder:
         outlet = self.articles[statement.article_id].outlet if statement.article_id in self.articles else None
         return actor or (outlet or "the article"), statement.text, side
 
+    def denier(self, statement: _Statement) -> str:
+        """Who denies or calls false in a statement: the named subject of its denial verb ("which
+        Farenthold has repeatedly denied"), else, for a denial word that is no verb ("misconstrued",
+        "incorrect"), the speaker of the statement; "" when no one is named."""
+        doc = self.docs.get(statement.article_id)
+        span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
+        if doc is None or span is None:
+            return ""
+        cues = _cues()
+        for token in span:
+            if token.lower_ not in cues.counter:
+                continue
+            if any(t.lower_ in ("not", "n't", "never", "neither", "nor") for t in doc[max(span.start, token.i - 3) : token.i]):
+                continue  # "I can neither confirm nor deny": no denial
+            if token.pos_ in ("VERB", "AUX"):
+                objects = [c for c in token.children if c.dep_ in ("dobj", "obj")]
+                if any(o.lower_ not in cues.contested_nouns and o.tag_ != "WDT" for o in objects):
+                    continue  # "allow businesses to deny service": no claim is denied
+                for child in token.children:
+                    if child.dep_ == "nsubj" and child.lower_ not in self._PRONOUNS and child.pos_ in ("PROPN", "NOUN"):
+                        words = _noun_chunk(doc, child)
+                        return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)[0]
+            speaker = self.speaker(statement.article_id, statement.start, statement.end)[0]
+            speaker = speaker or self.subject(statement)[0]
+            if speaker:
+                return speaker
+        return ""
+
+    def outlet(self, statement: _Statement) -> str:
+        """What names the article itself when no one else makes a statement."""
+        article = self.articles.get(statement.article_id)
+        return (article.outlet if article is not None else None) or "the article"
+
     def side(self, statement: _Statement) -> Side:
         """A side of a dispute held by a whole statement (its speaker, its words, its sentence)."""
         actor, words, side = self.of(statement)
@@ -625,7 +770,14 @@ class _ActorFinder:
         if doc is None or span is None:
             return "", None
         for token in span[:12]:  # the main clause's subject, not one of a later clause
-            if token.dep_ == "nsubj" and token.pos_ in ("PROPN", "NOUN") and token.lower_ not in self._PRONOUNS:
+            # a noun the parser made the ROOT in the first words is a subject whose verb it misread
+            # ("Multiple independent analysts … contest this characterization": "contest" as a noun)
+            opening_root = token.dep_ == "ROOT" and token.i - span.start < 4 and token.pos_ == "NOUN"
+            if (
+                (token.dep_ == "nsubj" or opening_root)
+                and token.pos_ in ("PROPN", "NOUN")
+                and token.lower_ not in self._PRONOUNS
+            ):
                 words = _noun_chunk(doc, token)
                 return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)
         return "", None
