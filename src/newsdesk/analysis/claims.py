@@ -89,6 +89,10 @@ class ClaimOptions:
             fact, unless the pair model sees them clash (default 0.45; leaving each brief_basil
             dev event out, 0.42-0.48 find the same key facts: 43 of 95 with the model's
             out-of-fold probabilities, against 37 without this rule).
+        number_similarity: MiniLM cosine at or above which two outlets' statements that give
+            different figures for the same counted thing ("the 38-word oath" / "the 35-word oath")
+            are a ``number`` dispute, unless a date or day differs too (two measurements) (default
+            0.55; leaving each brief_basil dev event out: 1 right, 1 wrong; see docs/benchmarks.md).
         counter_window: how many sentences before or after a counter-statement ("Farenthold has
             denied the accusations", "Pence claims the law is misconstrued") the claim it answers may
             sit in the same article (default 15: an accusation is often told at length first).
@@ -108,6 +112,7 @@ class ClaimOptions:
     rebuttal_similarity: float = 0.41
     support_similarity: float = 0.5
     figure_similarity: float = 0.45
+    number_similarity: float = 0.55
     counter_window: int = 15
     counter_similarity: float = 0.4
     min_words: int = 6
@@ -122,6 +127,7 @@ class ClaimOptions:
             "support_similarity",
             "counter_similarity",
             "figure_similarity",
+            "number_similarity",
             "same_probability",
         ):
             value = getattr(self, name)
@@ -293,6 +299,7 @@ class _Cues:
     claim_verbs: frozenset[str]
     accusation_nouns: frozenset[str]
     accusation_verbs: frozenset[str]
+    units_not_compared: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -311,6 +318,7 @@ def _cues() -> _Cues:
         claim_verbs=frozenset(raw["disputes_claim_verbs"]),
         accusation_nouns=frozenset(raw["disputes_accusation_nouns"]),
         accusation_verbs=frozenset(raw["disputes_accusation_verbs"]),
+        units_not_compared=frozenset(raw["disputes_units_not_compared"]),
     )
 
 
@@ -423,6 +431,7 @@ def find_claims(
     pair_options = PairOptions(contradiction_threshold=options.contradiction_threshold)
     results: dict[tuple[int, int], PairResult] = {}
     clash: dict[tuple[int, int], bool] = {}
+    dated: dict[tuple[int, int], bool] = {}  # a date or day differs: two measurements, not one
     if candidates:
         matrix, seen = features_of(encoded, candidates)
         proba = model.proba_from_features(matrix)
@@ -431,6 +440,7 @@ def find_claims(
         ):
             kind, reason = pair_kind(seen_in_pair) if label_ == "contradiction" else (None, "")
             results[pair] = PairResult(label_, {name: float(p) for name, p in zip(LABELS, row)}, kind, reason)
+            dated[pair] = bool(seen_in_pair.date_clash)
             clash[pair] = bool(
                 seen_in_pair.number_clash
                 or seen_in_pair.date_clash
@@ -493,6 +503,26 @@ def find_claims(
     for found in _counter_claims(statements, similarity, actors, docs_of, options, in_dispute):
         disputes.append(found)
     if options.cross_article_disputes:
+        for (i, j) in sorted(results, key=lambda pair: -float(similarity[pair])):
+            if i in in_dispute or j in in_dispute or dated[(i, j)]:
+                continue
+            if float(similarity[i, j]) < options.number_similarity:
+                break
+            counted = _counted_clash(statements[i].text, statements[j].text)
+            if counted is None:
+                continue
+            a, b = statements[i], statements[j]
+            disputes.append(
+                Dispute(
+                    id="",
+                    kind="number",
+                    score=float(similarity[i, j]),
+                    sides=[actors.side(a), actors.side(b)],
+                    evidence=[a.evidence(), b.evidence()],
+                    explanation=f"{counted[0]} against {counted[1]} for the same count",
+                )
+            )
+            in_dispute.update((i, j))
         for (i, j), result in sorted(results.items(), key=lambda item: -item[1].probabilities["contradiction"]):
             if result.label != "contradiction" or i in in_dispute or j in in_dispute:
                 continue
@@ -581,6 +611,30 @@ def _figures(text: str) -> set[str]:
     """The specific figures of a statement ("225", "$447", "396-9"), without years and single digits."""
     found = (m.group(0).strip(".,") for m in _FIGURE.finditer(text))
     return {f for f in found if len(f) > 1 and not _YEAR.fullmatch(f)}
+
+
+_COUNT = re.compile(r"(?<![\d.,$])(\d[\d,]*(?:\.\d+)?)(?:-| )([A-Za-z]{3,})")
+
+
+def _counted_clash(a: str, b: str) -> tuple[str, str] | None:
+    """Two different figures counting the same thing ("the 38-word oath" / "the 35-word oath"):
+    the word after each figure is the same, the figures differ, and neither statement gives the
+    other's figure for it; None otherwise."""
+
+    def counts(text: str) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for figure, unit in _COUNT.findall(text):
+            if _YEAR.fullmatch(figure):
+                continue
+            out.setdefault(unit.lower().rstrip("s"), set()).add(figure.replace(",", ""))
+        return out
+
+    left, right = counts(a), counts(b)
+    # ages, spans and shares count each person's or group's own ("24 years" of one, "75-year-old" another)
+    for unit in (left.keys() & right.keys()) - _cues().units_not_compared:
+        if not left[unit] & right[unit]:
+            return f"{min(left[unit])} {unit}", f"{min(right[unit])} {unit}"
+    return None
 
 
 def _surname(actor: str) -> str:
