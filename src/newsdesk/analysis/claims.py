@@ -523,6 +523,8 @@ def find_claims(
                 )
             )
             in_dispute.update((i, j))
+        for found in _misattributed(statements, candidates, actors, in_dispute):
+            disputes.append(found)
         for (i, j), result in sorted(results.items(), key=lambda item: -item[1].probabilities["contradiction"]):
             if result.label != "contradiction" or i in in_dispute or j in in_dispute:
                 continue
@@ -611,6 +613,70 @@ def _figures(text: str) -> set[str]:
     """The specific figures of a statement ("225", "$447", "396-9"), without years and single digits."""
     found = (m.group(0).strip(".,") for m in _FIGURE.finditer(text))
     return {f for f in found if len(f) > 1 and not _YEAR.fullmatch(f)}
+
+
+_QUOTED = re.compile(r"[\"“]([^\"“”]{12,})[\"”]")
+
+
+def _quoted_words(text: str) -> list[list[str]]:
+    """The words of each quotation of a statement (four words or more)."""
+    return [w for w in (_words(q) for q in _QUOTED.findall(text)) if len(w) >= 4]
+
+
+def _misattributed(
+    statements: Sequence[_Statement],
+    candidates: Sequence[tuple[int, int]],
+    actors: "_ActorFinder",
+    in_dispute: set[int],
+) -> list[Dispute]:
+    """The same quoted words put in two different people's mouths by two outlets: an
+    ``attribution`` dispute. The quotations must match word for word (at least 90 % of the
+    shorter one's words, in order); both speakers must be named and be different people."""
+    from difflib import SequenceMatcher
+
+    found: list[Dispute] = []
+    quotes = {k: _quoted_words(s.text) for k, s in enumerate(statements)}
+    for i, j in candidates:
+        if i in in_dispute or j in in_dispute or not quotes[i] or not quotes[j]:
+            continue
+        shared = max(
+            (
+                sum(b.size for b in SequenceMatcher(None, qa, qb, autojunk=False).get_matching_blocks())
+                / min(len(qa), len(qb))
+                for qa in quotes[i]
+                for qb in quotes[j]
+            ),
+            default=0.0,
+        )
+        if shared < 0.9:
+            continue
+        a, b = actors.side(statements[i]), actors.side(statements[j])
+        if a.actor == actors.outlet(statements[i]) or b.actor == actors.outlet(statements[j]):
+            continue  # a speaker the article does not name is no attribution
+        if not _person(a.actor, b.actor) or _same_actor(a.actor, b.actor):
+            continue  # only two named people: a title, a group or a misread subject is no attribution
+        inside = [w for q in quotes[i] + quotes[j] for w in q]
+        if _surname(a.actor) in inside or _surname(b.actor) in inside:
+            continue  # a name inside the quotation is whom it speaks of, not who speaks
+        if _surname(a.actor) in _words(statements[j].text) or _surname(b.actor) in _words(statements[i].text):
+            continue  # both outlets name both people: no sign that either gives the words to another
+        found.append(
+            Dispute(
+                id="",
+                kind="attribution",
+                score=shared,
+                sides=[a, b],
+                evidence=[statements[i].evidence(), statements[j].evidence()],
+                explanation=f"the same words attributed to {a.actor} and to {b.actor}",
+            )
+        )
+        in_dispute.update((i, j))
+    return found
+
+
+def _person(a: str, b: str) -> bool:
+    """Both actors look like people's names (two capitalised words or more each)."""
+    return all(sum(1 for w in name.split() if w[:1].isupper()) >= 2 for name in (a, b))
 
 
 _COUNT = re.compile(r"(?<![\d.,$])(\d[\d,]*(?:\.\d+)?)(?:-| )([A-Za-z]{3,})")
