@@ -93,6 +93,10 @@ class ClaimOptions:
             different figures for the same counted thing ("the 38-word oath" / "the 35-word oath")
             are a ``number`` dispute, unless a date or day differs too (two measurements) (default
             0.55; leaving each brief_basil dev event out: 1 right, 1 wrong; see docs/benchmarks.md).
+        outcome_similarity: MiniLM cosine at or above which an outcome one article credits
+            ("substantial progress") and one someone quoted in another denies ("not a single
+            concession") are one matter judged oppositely (default 0.5; fires on no brief_basil dev
+            event).
         counter_window: how many sentences before or after a counter-statement ("Farenthold has
             denied the accusations", "Pence claims the law is misconstrued") the claim it answers may
             sit in the same article (default 15: an accusation is often told at length first).
@@ -113,6 +117,7 @@ class ClaimOptions:
     support_similarity: float = 0.5
     figure_similarity: float = 0.45
     number_similarity: float = 0.55
+    outcome_similarity: float = 0.5
     counter_window: int = 15
     counter_similarity: float = 0.4
     min_words: int = 6
@@ -128,6 +133,7 @@ class ClaimOptions:
             "counter_similarity",
             "figure_similarity",
             "number_similarity",
+            "outcome_similarity",
             "same_probability",
         ):
             value = getattr(self, name)
@@ -300,6 +306,8 @@ class _Cues:
     accusation_nouns: frozenset[str]
     accusation_verbs: frozenset[str]
     units_not_compared: frozenset[str]
+    outcome_nouns: frozenset[str]
+    outcome_negations: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -319,6 +327,8 @@ def _cues() -> _Cues:
         accusation_nouns=frozenset(raw["disputes_accusation_nouns"]),
         accusation_verbs=frozenset(raw["disputes_accusation_verbs"]),
         units_not_compared=frozenset(raw["disputes_units_not_compared"]),
+        outcome_nouns=frozenset(raw["disputes_outcome_nouns"]),
+        outcome_negations=frozenset(raw["disputes_outcome_negations"]),
     )
 
 
@@ -523,6 +533,8 @@ def find_claims(
                 )
             )
             in_dispute.update((i, j))
+        for found in _outcome_disputes(statements, similarity, actors, in_dispute, options):
+            disputes.append(found)
         for found in _misattributed(statements, candidates, actors, in_dispute):
             disputes.append(found)
         for (i, j), result in sorted(results.items(), key=lambda item: -item[1].probabilities["contradiction"]):
@@ -613,6 +625,67 @@ def _figures(text: str) -> set[str]:
     """The specific figures of a statement ("225", "$447", "396-9"), without years and single digits."""
     found = (m.group(0).strip(".,") for m in _FIGURE.finditer(text))
     return {f for f in found if len(f) > 1 and not _YEAR.fullmatch(f)}
+
+
+def _outcome(text: str) -> bool | None:
+    """Whether a statement credits an outcome ("represents substantial progress": True), denies
+    one ("not a single concession comes from the Russian side": False), or names none (None)."""
+    cues = _cues()
+    words = _words(text)
+    verdict = None
+    for k, w in enumerate(words):
+        if w in cues.outcome_nouns:
+            negated = any(v in cues.outcome_negations for v in words[max(0, k - 3) : k])
+            if verdict is not None and verdict == negated:
+                return None  # both: no single verdict
+            verdict = not negated
+    return verdict
+
+
+def _outcome_disputes(
+    statements: Sequence[_Statement],
+    similarity: Any,
+    actors: "_ActorFinder",
+    in_dispute: set[int],
+    options: ClaimOptions,
+) -> list[Dispute]:
+    """Two sources judging one outcome oppositely: one article credits it ("the truce represents
+    substantial progress"), someone quoted in another denies any ("not a single concession comes
+    from the Russian side"). The two must be on the same matter: the denial, or the sentence
+    before it in its article (a quotation often states its matter first), close to the credit."""
+    verdicts = [_outcome(s.text) for s in statements]
+    found: list[Dispute] = []
+    for k, denial in enumerate(statements):
+        if verdicts[k] is not False or k in in_dispute or not actors.is_attributed(denial):
+            continue
+        context = [k] + [m for m in (k - 1,) if m >= 0 and statements[m].article_id == denial.article_id]
+        best: tuple[float, int] | None = None
+        for m, credit in enumerate(statements):
+            if verdicts[m] is not True or m in in_dispute or credit.article_id == denial.article_id:
+                continue
+            score = max(float(similarity[c, m]) for c in context)
+            if score >= options.outcome_similarity and (best is None or score > best[0]):
+                best = (score, m)
+        if best is None:
+            continue
+        score, m = best
+        denier, crediting = actors.side(denial), actors.side(statements[m])
+        if not actors.is_attributed(statements[m]):  # the article's own judgement
+            crediting.actor, crediting.side = actors.outlet(statements[m]), None
+        if _same_actor(denier.actor, crediting.actor):
+            continue
+        found.append(
+            Dispute(
+                id="",
+                kind="reported_dispute",
+                score=score,
+                sides=[crediting, denier],
+                evidence=[statements[m].evidence(), denial.evidence()],
+                explanation="one source credits an outcome that another says did not happen",
+            )
+        )
+        in_dispute.update((k, m))
+    return found
 
 
 _QUOTED = re.compile(r"[\"“]([^\"“”]{12,})[\"”]")
