@@ -347,8 +347,11 @@ def is_rebuttal(text: str) -> bool:
     ("this characterization", "that notion", "the accusations", within two words of a determiner)."""
     cues = _cues()
     words = _words(text)
-    if not any(w in cues.rebuttal for w in words):
-        return False
+    negations = ("not", "n't", "never", "neither", "nor")
+    if not any(
+        w in cues.rebuttal and not any(v in negations for v in words[max(0, k - 3) : k]) for k, w in enumerate(words)
+    ):
+        return False  # "can neither confirm nor deny the accusations" contests nothing
     if "critics" in words:
         return True
     return any(
