@@ -262,7 +262,9 @@ def test_a_non_article_is_named_in_the_error():
 def test_two_figures_for_the_same_counted_thing_are_a_number_dispute():
     articles = [
         _article("a", "Chief Justice John Roberts administered the 38-word oath of office to Trump at noon on Friday."),
-        _article("b", "Trump took the 35-word oath of office administered by Chief Justice John Roberts at noon on Friday."),
+        _article(
+            "b", "Trump took the 35-word oath of office administered by Chief Justice John Roberts at noon on Friday."
+        ),
     ]
     result = find_claims(articles)
     assert not _both_in_one_claim(result, "a", "b")
@@ -272,8 +274,13 @@ def test_two_figures_for_the_same_counted_thing_are_a_number_dispute():
 
 def test_an_age_and_a_length_of_service_are_not_a_number_dispute():
     articles = [
-        _article("a", "Lieberman, a 75-year-old former senator, met Trump at the White House on Wednesday about the FBI job."),
-        _article("b", "McFeely, who served in the FBI for 24 years, met Trump at the White House on Wednesday about the FBI job."),
+        _article(
+            "a", "Lieberman, a 75-year-old former senator, met Trump at the White House on Wednesday about the FBI job."
+        ),
+        _article(
+            "b",
+            "McFeely, who served in the FBI for 24 years, met Trump at the White House on Wednesday about the FBI job.",
+        ),
     ]
     assert [d for d in find_claims(articles).disagreements if d.kind == "number"] == []
 

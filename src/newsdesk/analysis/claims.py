@@ -516,7 +516,7 @@ def find_claims(
     for found in _counter_claims(statements, similarity, actors, docs_of, options, in_dispute):
         disputes.append(found)
     if options.cross_article_disputes:
-        for (i, j) in sorted(results, key=lambda pair: -float(similarity[pair])):
+        for i, j in sorted(results, key=lambda pair: -float(similarity[pair])):
             if i in in_dispute or j in in_dispute or dated[(i, j)]:
                 continue
             if float(similarity[i, j]) < options.number_similarity:
@@ -840,7 +840,9 @@ def _counter_claims(
         score, m, claimant = best
         claim = statements[m]
         claim_side = actors.side(claim)
-        claim_side.actor = claimant if claim_side.actor in ("", None) or claim_side.actor == actors.outlet(claim) else claim_side.actor
+        claim_side.actor = (
+            claimant if claim_side.actor in ("", None) or claim_side.actor == actors.outlet(claim) else claim_side.actor
+        )
         counter_side = actors.side(counter)
         if counter_side.actor == actors.outlet(counter):
             counter_side.actor = denier
@@ -950,7 +952,10 @@ class _ActorFinder:
         for token in span:
             if token.lower_ not in cues.counter:
                 continue
-            if any(t.lower_ in ("not", "n't", "never", "neither", "nor") for t in doc[max(span.start, token.i - 3) : token.i]):
+            if any(
+                t.lower_ in ("not", "n't", "never", "neither", "nor")
+                for t in doc[max(span.start, token.i - 3) : token.i]
+            ):
                 continue  # "I can neither confirm nor deny": no denial
             if token.pos_ in ("VERB", "AUX"):
                 objects = [c for c in token.children if c.dep_ in ("dobj", "obj")]
