@@ -14,11 +14,19 @@ same fact, a contradiction, a different fact about a related thing, or unrelated
   its words and every source that supports it. Kinds: ``number``, ``date_time`` and ``fact``
   (two outlets state incompatible things; the model's call at its out-of-sample threshold),
   ``reported_dispute`` (the coverage reports that one party contests another's claim: "While the
-  American side claims X, the Kremlin states Y"; "Analysts contest this characterization") and
-  ``attribution`` (the same words put in different mouths by different outlets).
+  American side claims X, the Kremlin states Y"; "Analysts contest this characterization"; an
+  accusation and its denial, critics and a defence, told in one article and tied by a party;
+  an outcome one source credits and someone quoted in another denies) and ``attribution`` (the
+  same quoted words given to two different named people by two outlets). A ``number`` dispute
+  is also two outlets giving different figures for the same counted thing ("the 38-word oath" /
+  "the 35-word oath"), never when a date differs too (two measurements). The pair model's own
+  contradiction call is at chance out of sample (data/nli/MODEL.md), so these structural
+  detectors, with their cue lists in ``data/nli/lexicon.json`` (``disputes_*``), find most disputes.
 
-Why one module of ~710 lines: statements, grouping on meaning, per-source stance and disputes
-read the same encoded sentences and pair results; disputes are the part to move out next.
+Why one module of ~1,100 lines: statements, grouping on meaning, per-source stance and the
+dispute detectors read the same encoded sentences, pair results and actor finder; the
+detectors (``_counter_claims``, ``_outcome_disputes``, ``_misattributed``, ``_counted_clash``)
+and ``_ActorFinder`` are the part to move into their own module next.
 """
 
 from __future__ import annotations
