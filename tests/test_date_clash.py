@@ -118,3 +118,16 @@ def test_undated_articles_compare_the_dates_as_written_and_say_so():
     assert seen.date_clash == ("Tuesday", "Wednesday")
     kind, reason = pair_kind(seen)
     assert kind == "date_time" and "as written" in reason and "publication date unknown" in reason
+
+
+@needs_model
+def test_two_things_done_to_or_by_one_person_on_two_days_are_not_one_event():
+    seen = _seen(
+        "One of Mr. Santorum's rivals for the Republican nomination, Representative Ron Paul of Texas, scoffed at "
+        "Mr. Santorum on Sunday for focusing on social issues like abortion and contraception.",
+        "2012-02-19",
+        "In a speech to Tea Party conservatives on Saturday in Columbus, Ohio, Santorum had dismissed Obama's "
+        "politics as being based in some phony theology.",
+        "2012-02-19",
+    )
+    assert seen.date_resolved and seen.date_event_clash is None

@@ -935,7 +935,8 @@ def date_event_clash(a: Sentence, b: Sentence, sim: np.ndarray) -> tuple[str, st
     date is attached in the parse to an event word (``passed Tuesday``, ``voted on Wednesday``);
     the two event words sit in the same slot (each is the other's closest word by contextual
     vector: "passed" and "voted"); they share at least :data:`SAME_EVENT_PARTICIPANTS` participants
-    (nouns and names under the event word: the House, the motto); the event is no speech act
+    (nouns and names under the event word: the House, the motto), and at least half of those of
+    the event with fewer; the event is no speech act
     (said, told, tweeted, announced…: a person speaks on many days, so two days are two
     statements, not one dated twice) and no copula; and no date of the one overlaps a date of the
     other at their precision. Two measurements ("the 7-day average on Monday" / "on Tuesday")
@@ -958,8 +959,11 @@ def date_event_clash(a: Sentence, b: Sentence, sim: np.ndarray) -> tuple[str, st
             # run" read onto one verb) clashes only when no date of the one fits a date of the other
             if any(x.when.compatible(y.when) for x in dated_a for y in dated_b):
                 continue
+            # the same participants: at least two shared, and most of those of the sparser event
+            # (two events sharing a name or two among many are two things one person did or suffered)
             shared = len(dated_a[0].participants & dated_b[0].participants)
-            if shared < SAME_EVENT_PARTICIPANTS:
+            fewer = min(len(dated_a[0].participants), len(dated_b[0].participants))
+            if shared < SAME_EVENT_PARTICIPANTS or 2 * shared < fewer:
                 continue
             key = (shared, float(sim[slot_a[0], slot_b[0]]))
             if best is None or key > best[0]:
