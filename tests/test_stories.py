@@ -518,10 +518,20 @@ def test_two_calls_of_one_kind_two_months_apart_are_two_stories():
         article("mar-a", CALL.format(when="On March 18, 2025")),
         article("mar-b", CALL.format(when="On March 18, 2025").replace("long", "lengthy")),
     ]
+    apart = cluster_stories(pile, options=StoryOptions(max_event_gap_days=30))
+    assert partition(apart) == {frozenset({"feb-a", "feb-b"}), frozenset({"mar-a", "mar-b"})}
+    # without the event date (the default: no gap helped out of sample) they read as one story
+    assert partition(cluster_stories(pile)) == {frozenset({"feb-a", "feb-b", "mar-a", "mar-b"})}
+
+
+def test_reports_of_two_calls_dated_two_months_apart_are_two_stories():
+    pile = [
+        article("feb-a", CALL.format(when="On Wednesday"), published="2025-02-13"),
+        article("feb-b", CALL.format(when="On Wednesday").replace("long", "lengthy"), published="2025-02-13"),
+        article("mar-a", CALL.format(when="On Tuesday"), published="2025-03-19"),
+        article("mar-b", CALL.format(when="On Tuesday").replace("long", "lengthy"), published="2025-03-19"),
+    ]
     assert partition(cluster_stories(pile)) == {frozenset({"feb-a", "feb-b"}), frozenset({"mar-a", "mar-b"})}
-    # without the event date they read as one story
-    merged = cluster_stories(pile, options=StoryOptions(max_event_gap_days=None))
-    assert partition(merged) == {frozenset({"feb-a", "feb-b", "mar-a", "mar-b"})}
 
 
 def test_the_same_call_dated_by_weekday_and_by_date_stays_one_story():
@@ -529,20 +539,20 @@ def test_the_same_call_dated_by_weekday_and_by_date_stays_one_story():
         article("tue", CALL.format(when="On Tuesday"), published="2025-03-19"),
         article("date", CALL.format(when="On March 18").replace("long", "lengthy"), published="2025-03-20"),
     ]
-    assert partition(cluster_stories(pile)) == {frozenset({"tue", "date"})}
+    assert partition(cluster_stories(pile, options=StoryOptions(max_event_gap_days=30))) == {frozenset({"tue", "date"})}
 
 
-def test_the_event_date_of_a_lead_skips_dates_that_bound_or_compare():
+def test_the_event_date_is_the_first_day_week_or_month_of_the_first_sentence():
     from datetime import date
 
     from newsdesk.stories.features import event_period
 
-    assert event_period("The worst war since 1945 went on. Putin spoke on Tuesday.", "2025-03-19") == (
-        date(2025, 3, 18).toordinal(),
-        date(2025, 3, 18).toordinal(),
+    day = date(2025, 3, 18).toordinal()
+    assert event_period("Putin spoke with Trump on Tuesday, since 1945 a first. Later, more.", "2025-03-19") == (
+        day,
+        day,
     )
+    assert event_period("The worst war since December 2008 went on on Tuesday.", "2025-03-19") == (day, day)
     assert event_period("Putin spoke on Tuesday.", None) is None  # an undated article keeps it relative
-    assert event_period("In December 2008, the quake struck.", None) == (
-        date(2008, 12, 1).toordinal(),
-        date(2008, 12, 31).toordinal(),
-    )
+    assert event_period("In 2008, the quake struck.", None) is None  # a bare year is history more often than not
+    assert event_period("On December 9, 2008, the quake struck.", None) == (date(2008, 12, 9).toordinal(),) * 2

@@ -228,29 +228,27 @@ def is_opinion(article: Article) -> bool:
 _NOT_EVENT_DATE = re.compile(r"(?:since|until|till|before|after|than|through|by|from)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
-def event_period(lead: str, published: str | None) -> tuple[int, int] | None:
-    """When the event of a lead happened: the latest date of the title and lead that resolves to a
-    calendar period against the publication date ("Tuesday" in an article of 19 March 2025 is
-    18 March; "in December 2008" needs no date), as first and last day ordinals. The latest,
-    because news leads with what just happened and dates history before it ("who settled a 2014
-    suit, resigned Friday"); dates that bound or compare ("since 1945", "the worst since 2004")
-    are skipped; an undated article has only its absolute dates. None when no date says it."""
+def event_period(text: str, published: str | None) -> tuple[int, int] | None:
+    """When the event of an article happened: the first date of its first sentence that
+    resolves to a day, week or month against the publication date ("Tuesday" in an article of
+    19 March 2025 is 18 March; "on December 9, 2008" needs no date), as first and last day
+    ordinals. Bare years and dates that bound or compare ("since 1945", "the worst since 2004") are
+    history, not the event; an undated article has only its absolute dates. None when the first
+    sentence dates nothing."""
     from ..analysis.timex import dated_spans
     from ..errors import AnalysisError
 
+    first = _SENTENCE_END.split(text.strip(), 1)[0] if text.strip() else ""
     try:
-        spans = dated_spans(lead, published[:10] if published else None)
+        spans = dated_spans(first, published[:10] if published else None)
     except AnalysisError:
         return None
-    kept = [
-        span
-        for span in spans
-        if span.precision != "decade" and not _NOT_EVENT_DATE.search(lead[max(0, span.start - 16) : span.start])
-    ]
-    if not kept:
-        return None
-    latest = max(kept, key=lambda span: (span.last, span.first))
-    return latest.first.toordinal(), latest.last.toordinal()
+    for span in spans:
+        if span.precision in ("day", "weekend", "week", "month") and not _NOT_EVENT_DATE.search(
+            first[max(0, span.start - 16) : span.start]
+        ):
+            return span.first.toordinal(), span.last.toordinal()
+    return None
 
 
 def first_sentence(text: str) -> str:
@@ -278,7 +276,6 @@ def article_features(
     vectors = embed_leads([_lead(article, options.lead_chars) for article in articles], encoder or options.encoder)
     features = []
     for article, vector in zip(articles, vectors):
-        lead = _lead(article, options.lead_chars)
         body = (article.title or "") + "\n" + (article.text or "")[: options.names_chars]
         title = (article.title or "").strip() or first_sentence(article.text or "")
         features.append(
@@ -293,7 +290,7 @@ def article_features(
                 headline=bool((article.title or "").strip()),
                 preview=is_preview(article.title, article.text or ""),
                 opinion=is_opinion(article),
-                event=event_period(lead, article.published),
+                event=event_period(article.text or "", article.published),
             )
         )
     return features
