@@ -433,10 +433,12 @@ def find_claims(
     if not statements:
         return ClaimsResult([], [])
     model = pair_model()
-    encoded = model.encode([s.text for s in statements])
+    articles_by_id = {a.id: a for a in articles}
+    encoded = model.encode(
+        [s.text for s in statements], anchors=[articles_by_id[s.article_id].published for s in statements]
+    )
     similarity = encoded.embeddings @ encoded.embeddings.T
     n = len(statements)
-    articles_by_id = {a.id: a for a in articles}
     actors = _ActorFinder(articles_by_id, docs_of, resolvers_of, sentences_of)
 
     # --- score candidate pairs of different articles once
@@ -459,6 +461,7 @@ def find_claims(
         for pair, row, seen_in_pair, label_ in zip(
             candidates, proba, seen, model.labels_from_proba(proba, pair_options)
         ):
+            label_ = "contradiction" if seen_in_pair.date_event_clash and label_ != "unrelated" else label_
             kind, reason = pair_kind(seen_in_pair) if label_ == "contradiction" else (None, "")
             results[pair] = PairResult(label_, {name: float(p) for name, p in zip(LABELS, row)}, kind, reason)
             dated[pair] = bool(seen_in_pair.date_clash)
