@@ -33,6 +33,7 @@ MODES = {
     "precision": ("precision", "balanced", "recall", "baseline"),
     "recall": ("recall", "balanced", "precision", "baseline"),
     "balanced": ("balanced", "precision", "recall", "baseline"),
+    "baseline": ("baseline",),
 }
 _WORD = re.compile(r"\w+")
 _STOPS = frozenset(

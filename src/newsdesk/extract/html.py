@@ -97,15 +97,16 @@ _BLOCK_TAGS = re.compile(
 _TAGS = re.compile(r"<[^>]*>")
 
 
-def flatten_html(html: str) -> str:
+def flatten_html(html: str, *, stripped: str | None = None) -> str:
     """Whole-page text of an HTML document, one block per line (for template learning).
 
     A regex pass, not a parse: template learning only needs each block's words, and this costs
-    a few milliseconds on pages where a parse costs tens.
+    a few milliseconds on pages where a parse costs tens. ``stripped``: ``html`` already passed
+    through :func:`shrink_html` (skips that pass).
     """
     import html as html_lib
 
-    text = _BLOCK_TAGS.sub("\n", shrink_html(html, 3_000_000))
+    text = _BLOCK_TAGS.sub("\n", stripped if stripped is not None else shrink_html(html, 3_000_000))
     return html_lib.unescape(_TAGS.sub(" ", text))
 
 

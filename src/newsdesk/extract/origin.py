@@ -222,6 +222,7 @@ def outlet_from_host(host: str, *, page_text: str | None = None) -> Evidence:
     return Evidence(domain, "url", CONFIDENCE["url_host"], host)
 
 
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
 _CAPITALISED_RUN = re.compile(r"\b(?:The\s+)?[A-Z][\w&'’]*(?:[ .][A-Z][\w&'’]*){0,4}")
 
 
@@ -230,8 +231,13 @@ def _spelled_in_page(label: str, domain: str, page_text: str) -> str | None:
     caliber.az, "The Kyiv Independent" for kyivindependent.com)."""
     target = re.sub(r"[^a-z0-9]", "", label.lower())
     whole = re.sub(r"[^a-z0-9]", "", domain.lower())
+    page_text = page_text[:200_000]
+    # a candidate's letters are a contiguous stretch of the page's letters: when the label's
+    # letters are nowhere in the page, no capitalised run can spell it (most pages: one pass)
+    if not target or target not in _NON_ALNUM.sub("", page_text.lower()):
+        return None
     counts: dict[str, int] = {}
-    for match in _CAPITALISED_RUN.finditer(page_text[:200_000]):
+    for match in _CAPITALISED_RUN.finditer(page_text):
         words = match.group(0).split()
         # every contiguous sub-run, so that "Donate To Responsible Statecraft Today" still finds it
         for i in range(len(words)):
@@ -301,7 +307,6 @@ _OUTLET_CUES = (
     ("exclusive", re.compile(r"\b(?:told|said\s+to)\s+" + _NAME + r"\s+exclusively\b")),
     ("exclusive", re.compile(r"\bexclusively\s+told\s+" + _NAME)),
     ("copyright", re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}\s*[-–]?\s*)?(?:\d{4}\s+)?" + _NAME, re.I)),
-    ("readers", re.compile(r"\b" + _NAME + r"\s+readers\b")),
 )
 _NOT_A_NAME = re.compile(
     r"^(?:The\s+)?(?:Our|Us|Me|This|These|Those|All|Rights|Reserved|Newsletter|Journalism|Inc|Ltd|News|Media|Press|Today|Now|It|Them|Him|Her|Dear|Independent Journalism)$",
@@ -339,8 +344,6 @@ def outlet_from_text(text: str) -> Evidence | None:
             known = outlets.snap(raw)
             initials = "".join(w[0] for w in re.split(r"[\s.]+", re.sub(r"^The\s+", "", known or raw)) if w)
             backed = initials.upper() in abbreviations
-            if kind == "readers":
-                continue  # "RS readers" alone names nobody; it backs an expansion below
             if known or backed or (_domainish(raw) and kind in ("conversation", "exclusive", "appeal")):
                 score = 0.6 + (0.1 if backed else 0.0) + (0.05 if known else 0.0)
                 found.append((score, known or raw, f"{kind}: {match.group(0)[:80]}"))
@@ -637,6 +640,7 @@ _DIRECTED_ADVICE = re.compile(
     r"\s+(?:should|must|ought\s+to|needs?\s+to)\s+(?!have\s+been|be\s+(?:allowed|given|able))",
     re.M,
 )
+_DIRECTED_MODAL = re.compile(r"\b(?:should|must|ought|needs?)\s")
 _REPORTED_ADVICE = re.compile(
     r"\b(?:asked|asks|urged|urges|argued|argues|insisted|insists|stressed|warned|warns|believes?|believed|wrote|writes|"
     r"called\s+for|whether|if|demanded|demands|suggested|suggests|noted|added|contends?|maintains?)\b",
@@ -668,16 +672,20 @@ def _outside_quotes(text: str) -> tuple[str, float]:
 def type_features(text: str, title: str | None = None) -> dict[str, float]:
     """The cue rates the text model weighs (per sentence or per 100 words, outside quotations)."""
     own, quote_share = _outside_quotes(text)
-    sentences = max(1, len([s for s in _SENTENCE.findall(own) if len(s.split()) >= 3]))
+    all_sentences = _SENTENCE.findall(own)
+    sentences = max(1, len([s for s in all_sentences if len(s.split()) >= 3]))
     words = max(1, len(WORD.findall(own)))
-    questions = sum(1 for s in _SENTENCE.findall(own) if s.strip().endswith("?"))
+    questions = sum(1 for s in all_sentences if s.strip().endswith("?"))
     heading = title or ""
     # advice the author gives in their own voice: not in a sentence that reports someone's words
-    # ("Schumer said Mr. Trump should cancel…", "asked whether he should…")
+    # ("Schumer said Mr. Trump should cancel…", "asked whether he should…"); every directed
+    # advice holds an advice modal, so only the few sentences with one are searched
     directed = sum(
         len(_DIRECTED_ADVICE.findall(sentence))
-        for sentence in _SENTENCE.findall(own)
-        if not _REPORTING.search(sentence) and not _REPORTED_ADVICE.search(sentence)
+        for sentence in all_sentences
+        if _DIRECTED_MODAL.search(sentence)
+        and not _REPORTING.search(sentence)
+        and not _REPORTED_ADVICE.search(sentence)
     )
     return {
         "advice": len(_ADVICE.findall(own)) / sentences,
@@ -779,11 +787,14 @@ def resolve_origin(
     page: PageMetadata | None = None,
     tree: Any = None,
     header: Sequence[str] = (),
+    stripped_html: str | None = None,
 ) -> Origin:
     """Publication date, outlet and type of the article ``text`` extracted from ``doc``.
 
     ``page``/``tree``: the HTML page's declarations and parse (HTML path); ``header``: the lines of
-    a text dump between its headline and its first paragraph (text path). The page's whole text
+    a text dump between its headline and its first paragraph (text path); ``stripped_html``: the
+    page already stripped of scripts by :func:`.html.shrink_html` (saves a second pass over a
+    large page; ``doc.content`` is stripped here otherwise). The page's whole text
     (for outlet cues) is ``doc.content`` for a dump, the tree's text for a page.
     """
     hints = doc.hints
@@ -792,7 +803,9 @@ def resolve_origin(
     first_paragraph = paragraphs[0] if paragraphs else None
 
     if doc.kind == "html" and not header:
-        header = html_header_lines(doc.content, title=title, first_paragraph=first_paragraph)
+        header = html_header_lines(
+            doc.content, title=title, first_paragraph=first_paragraph, stripped_html=stripped_html
+        )
     published = _first(
         _hint_date(hints, USER_HINTS["date"], "user", None),
         _hint_date(hints, SIDECAR_PREFIX + "date", "sidecar", None),
@@ -848,15 +861,24 @@ def resolve_origin(
 USE_HTMLDATE = False
 
 
-def html_header_lines(html: str, *, title: str | None, first_paragraph: str | None, limit: int = 12) -> list[str]:
+def html_header_lines(
+    html: str,
+    *,
+    title: str | None,
+    first_paragraph: str | None,
+    limit: int = 12,
+    stripped_html: str | None = None,
+) -> list[str]:
     """The lines of a page between its headline and the article's first paragraph (where a
     byline and "Published …" line stand), at most ``limit`` lines; [] when neither is found."""
     from .html import flatten_html
 
-    lines = [" ".join(line.split()) for line in flatten_html(html).split("\n")]
+    start_key = (first_paragraph or "")[:40].strip()[:30]
+    if not start_key:
+        return []
+    lines = [" ".join(line.split()) for line in flatten_html(html, stripped=stripped_html).split("\n")]
     lines = [line for line in lines if line]
-    start_key = (first_paragraph or "")[:40].strip()
-    end = next((i for i, line in enumerate(lines) if start_key and line.startswith(start_key[:30])), None)
+    end = next((i for i, line in enumerate(lines) if line.startswith(start_key)), None)
     if end is None:
         return []
     begin = max(0, end - limit)
