@@ -208,6 +208,6 @@ def _extract_html(doc: RawDocument, template_lines: frozenset[str], options: Ext
         extractor=f"trafilatura-{result.mode}",
     )
     # date, outlet and type, each with its source (newsdesk.extract.origin)
-    return resolve_origin(
-        doc, text=text, title=title, latest=latest, page=meta, tree=tree, stripped_html=html
-    ).apply(article)
+    return resolve_origin(doc, text=text, title=title, latest=latest, page=meta, tree=tree, stripped_html=html).apply(
+        article
+    )
