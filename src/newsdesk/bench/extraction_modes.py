@@ -72,7 +72,7 @@ def mode_outputs(name: str, limit: int | None, cache: Path) -> tuple[list[dict[s
     for doc in docs:
         for mode, modes in MODES.items():
             try:
-                text = extract(doc, templates=templates, options=ExtractOptions(html_modes=modes)).text
+                text = extract(doc, templates=templates, options=ExtractOptions(html_modes=modes, languages=())).text
             except ExtractionError:
                 text = ""
             out[mode].append(text)
