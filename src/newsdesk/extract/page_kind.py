@@ -62,16 +62,19 @@ def detect_language(text: str, *, max_words: int = 1000) -> tuple[str | None, fl
     ("de", 0.33); a script name for text mostly outside the Latin alphabet ("cyrillic", 0.9);
     (None, 0.0) when the text is too short to tell."""
     words = _LETTERS.findall(text[: max_words * 12].lower())[:max_words]
-    letters = sum(len(w) for w in words)
-    if letters >= 200:
-        scripts = Counter(_script(ch) for w in words for ch in w[:3])
-        latin = scripts.get("latin", 0)
+    # most words start with a Latin letter: only otherwise are scripts named (unicodedata is slow)
+    outside = sum(w[0] >= "\u0250" for w in words)
+    if outside * 2 > len(words) and sum(len(w) for w in words) >= 200:
+        scripts = Counter(_script(w[0]) for w in words)
         script, count = max(scripts.items(), key=lambda item: item[1])
-        if script != "latin" and count > latin:
-            return script, count / max(sum(scripts.values()), 1)
+        if script != "latin":
+            return script, count / len(words)
     if len(words) < LANGUAGE_MIN_WORDS:
         return None, 0.0
-    shares = {code: sum(w in listed for w in words) / len(words) for code, listed in function_words().items()}
+    counts = Counter(words)
+    shares = {
+        code: sum(counts[w] for w in listed if w in counts) / len(words) for code, listed in function_words().items()
+    }
     english = shares.pop("en", 0.0)
     other, share = max(shares.items(), key=lambda item: item[1]) if shares else ("en", 0.0)
     if share >= LANGUAGE_MIN_SHARE and share >= LANGUAGE_MARGIN * english:
