@@ -48,7 +48,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlparse
 
 from ..models import Article, CopyLink, RawDocument
@@ -134,6 +134,15 @@ def _first(*candidates: Evidence | None) -> Evidence | None:
     return None
 
 
+def _first_of(*sources: Callable[[], Evidence | None]) -> Evidence | None:
+    """The first value a source gives, asking each source only when those before it gave none."""
+    for source in sources:
+        found = source()
+        if found is not None:
+            return found
+    return None
+
+
 # --- the outlet list ------------------------------------------------------------------------------
 
 
@@ -202,17 +211,20 @@ def _registrable(host: str) -> str:
         return host
 
 
-def outlet_from_host(host: str, *, page_text: str | None = None) -> Evidence:
+def outlet_from_host(host: str, *, page_text: str | Callable[[], str] | None = None) -> Evidence:
     """The outlet a host belongs to: the outlet list's name; else the name the page spells for the
     host (letters equal to the host's main label, e.g. "Responsible Statecraft" for
-    responsiblestatecraft.org); else a hyphenated label in title case; else the host itself."""
+    responsiblestatecraft.org); else a hyphenated label in title case; else the host itself.
+    ``page_text`` may be a function giving it (read only when the host is not listed)."""
     outlets = outlet_list()
     known = outlets.name_for_host(host)
     if known:
         return Evidence(known, "url", CONFIDENCE["url_known_outlet"], host)
     domain = _registrable(host)
     label = domain.split(".")[0]
-    if page_text and len(label) >= 4:
+    if callable(page_text) and len(label) >= 4:
+        page_text = page_text()
+    if isinstance(page_text, str) and page_text and len(label) >= 4:
         spelled = _spelled_in_page(label, domain, page_text)
         if spelled:
             return Evidence(spelled, "url", CONFIDENCE["url_spelled_outlet"], host)
@@ -840,20 +852,27 @@ def resolve_origin(
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     first_paragraph = paragraphs[0] if paragraphs else None
 
-    if doc.kind == "html" and not header:
-        header = html_header_lines(
-            doc.content, title=title, first_paragraph=first_paragraph, stripped_html=stripped_html
-        )
-    published = _first(
-        _hint_date(hints, USER_HINTS["date"], "user", None),
-        _hint_date(hints, SIDECAR_PREFIX + "date", "sidecar", None),
-        _hint_date(hints, "date", "record", latest),
-        Evidence(page.date, "metadata", CONFIDENCE["metadata"], "page metadata")
-        if page is not None and page.date
-        else None,
-        date_from_url(url, latest=latest),
-        dateline_date(header, latest=latest, first_paragraph=first_paragraph),
-        date_from_text(text, latest=latest),
+    def header_lines() -> Sequence[str]:
+        if doc.kind == "html" and not header:
+            return html_header_lines(
+                doc.content, title=title, first_paragraph=first_paragraph, stripped_html=stripped_html
+            )
+        return header
+
+    # each source is read only when every source before it gave nothing (the page-wide ones are
+    # the costly ones: a page's header lines, its whole text)
+    published = _first_of(
+        lambda: _hint_date(hints, USER_HINTS["date"], "user", None),
+        lambda: _hint_date(hints, SIDECAR_PREFIX + "date", "sidecar", None),
+        lambda: _hint_date(hints, "date", "record", latest),
+        lambda: (
+            Evidence(page.date, "metadata", CONFIDENCE["metadata"], "page metadata")
+            if page is not None and page.date
+            else None
+        ),
+        lambda: date_from_url(url, latest=latest),
+        lambda: dateline_date(header_lines(), latest=latest, first_paragraph=first_paragraph),
+        lambda: date_from_text(text, latest=latest),
     )
     if published is None and tree is not None and USE_HTMLDATE:
         found = normalise_date(htmldate_fallback(tree, url, latest.isoformat()), latest=latest)
@@ -868,14 +887,19 @@ def resolve_origin(
         if page is not None and (name := clean_outlet_name(page.sitename))
         else None,
     )
-    page_text: str | None = None
     if outlet is None:
-        page_text = _page_text(doc, tree)
+        whole: list[str] = []
+
+        def page_text() -> str:
+            if not whole:
+                whole.append(_page_text(doc, tree))
+            return whole[0]
+
         host = host_of(url)
-        outlet = _first(
-            outlet_from_host(host, page_text=page_text) if host else None,
-            agency_from_dateline(first_paragraph),
-            outlet_from_text(page_text),
+        outlet = _first_of(
+            lambda: outlet_from_host(host, page_text=page_text) if host else None,
+            lambda: agency_from_dateline(first_paragraph),
+            lambda: outlet_from_text(page_text()),
         )
     if outlet is None:  # a record's code ("fox") is better than nothing, and honest about what it is
         code = clean_outlet_name(hints.get("sitename"))
