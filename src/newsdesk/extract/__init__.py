@@ -148,7 +148,7 @@ def _reject(doc: RawDocument, verdict: PageVerdict) -> NoArticleError:
         "paywall_stub": "the page shows only the start of the article; ingest a full copy",
     }
     return NoArticleError(
-        f"no article found ({verdict.reason})", hint=hints.get(verdict.kind), source=doc.provenance.label()
+        f"no article found: {verdict.reason}", hint=hints.get(verdict.kind), source=doc.provenance.label()
     )
 
 
