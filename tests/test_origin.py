@@ -18,6 +18,7 @@ from newsdesk.extract.origin import (
     outlet_from_host,
     outlet_from_text,
     text_type,
+    type_features,
     type_from_url,
 )
 from newsdesk.ingest import IngestOptions, read_paths
@@ -262,6 +263,28 @@ def test_an_op_ed_giving_advice_in_its_own_voice_is_opinion_and_a_report_is_a_re
         "Schumer said Mr. Trump should cancel the meeting. Republicans asked whether he should demand extradition. " * 3
     )
     assert text_type(reported).value == "report"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        OPED,
+        BODY,
+        OPED + "\n\nJane Doe is a senior fellow at the Harbour Institute.",
+        BODY + "\n\nJane Doe is a professor of history. Leaders must talk.",
+        "We must act. You should too. " * 5,
+    ],
+)
+def test_the_text_rule_reads_the_same_cue_rates_as_type_features(text):
+    """text_type computes only the rates its rule needs; its verdict is the rule on type_features."""
+    features = type_features(text)
+    if features["directed_advice_count"] >= 2 and features["reporting"] < 0.15:
+        expected = "opinion"
+    elif features["bio"] > 0 and features["advice"] >= 0.1:
+        expected = "opinion"
+    else:
+        expected = "report"
+    assert text_type(text).value == expected
 
 
 def test_a_page_of_timestamped_entries_is_a_live_blog():

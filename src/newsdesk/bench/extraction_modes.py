@@ -11,8 +11,11 @@ trained on the other five sets (pages weighted by the F1 gap) and scored on the 
 with the Scrapinghub metric or, for trafilatura_eval_en, trafilatura's snippet metric. The
 oracle row picks the better mode per page with the gold: the ceiling of any chooser.
 
-This is an experiment, not wired into :func:`newsdesk.extract.extract`: the chooser did not
-beat the precision-first default on every set (see docs/benchmarks/extraction.md).
+A second table scores the simplest rule of the kind trafilatura itself uses (keep the
+precision text unless the recall text is over ``k`` times longer), ``k`` chosen on the other
+five sets. Both are experiments, not wired into :func:`newsdesk.extract.extract`: neither beat
+the precision-first default held out on Scrapinghub, and both need a second pass on every page
+(see docs/benchmarks/extraction.md).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ MODES = {
     "precision": ("precision", "balanced", "recall", "baseline"),
     "recall": ("recall", "balanced", "precision", "baseline"),
     "balanced": ("balanced", "precision", "recall", "baseline"),
+    "baseline": ("baseline",),
 }
 _WORD = re.compile(r"\w+")
 _STOPS = frozenset(
@@ -68,7 +72,7 @@ def mode_outputs(name: str, limit: int | None, cache: Path) -> tuple[list[dict[s
     for doc in docs:
         for mode, modes in MODES.items():
             try:
-                text = extract(doc, templates=templates, options=ExtractOptions(html_modes=modes)).text
+                text = extract(doc, templates=templates, options=ExtractOptions(html_modes=modes, languages=())).text
             except ExtractionError:
                 text = ""
             out[mode].append(text)
@@ -195,6 +199,7 @@ def run(args) -> BenchReport:
                 "oracle": round(_set_score(records, oracle), 4),
             }
         )
+    fallback = length_fallback_rows(data)
     return BenchReport(
         name="extraction_modes",
         dataset=", ".join(SETS),
@@ -203,8 +208,56 @@ def run(args) -> BenchReport:
                 title="HTML first mode per page: F1 (snippet F for trafilatura_eval_en), chooser trained on the other sets",
                 columns=list(rows[0].keys()),
                 rows=rows,
-            )
+            ),
+            BenchTable(
+                title="Length fallback: recall when its text is over k x the precision text's words, k chosen on the other five sets",
+                columns=list(fallback[0].keys()),
+                rows=fallback,
+            ),
         ],
-        notes=["the chooser needs both passes (about 1.8x the time of one) and is not wired into extract()"],
-        metrics={"rows": rows},
+        notes=[
+            "the chooser and the fallback need both passes (about 1.8x the time of one); neither is wired into extract()"
+        ],
+        metrics={"rows": rows, "fallback": fallback},
     )
+
+
+#: Ratios tried by the length fallback (recall words over precision words); inf = never.
+FALLBACK_RATIOS = (1.05, 1.1, 1.2, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0, 5.0, math.inf)
+
+
+def length_fallback_rows(data: dict[str, tuple[list[dict[str, Any]], dict[str, list[str]]]]) -> list[dict[str, Any]]:
+    """trafilatura's own kind of fallback, validated leave-one-dataset-out: keep the precision
+    text unless the recall text is over ``k`` times longer (in words). ``k`` is chosen on the
+    other five sets by their worst gain over precision-first, then their mean gain."""
+    gains: dict[str, dict[float, float]] = {}
+    scores: dict[str, dict[float, float]] = {}
+    for name, (records, out) in data.items():
+        base = _set_score(records, out["precision"])
+        scores[name], gains[name] = {}, {}
+        for k in FALLBACK_RATIOS:
+            chosen = [r if _words(r) > k * max(_words(p), 1) else p for p, r in zip(out["precision"], out["recall"])]
+            scores[name][k] = _set_score(records, chosen)
+            gains[name][k] = scores[name][k] - base
+    rows = []
+    for held in data:
+        train = [name for name in data if name != held]
+        best = max(
+            FALLBACK_RATIOS,
+            key=lambda k: (min(gains[n][k] for n in train), sum(gains[n][k] for n in train) / len(train)),
+        )
+        records, out = data[held]
+        rows.append(
+            {
+                "held out": held,
+                "precision first (default)": round(scores[held][math.inf], 4),
+                "k chosen on the other sets": best,
+                "fallback (LODO)": round(scores[held][best], 4),
+                "gain": round(gains[held][best], 4),
+                "recall taken": sum(
+                    _words(r) > best * max(_words(p), 1) for p, r in zip(out["precision"], out["recall"])
+                ),
+                "best k in set": max(FALLBACK_RATIOS, key=lambda k: gains[held][k]),
+            }
+        )
+    return rows

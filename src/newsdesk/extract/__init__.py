@@ -24,6 +24,7 @@ from .html import HTML_MODES, clean_paragraphs, parse_html, run_html, shrink_htm
 from .html_meta import page_metadata
 from .metadata import byline_authors, clean_authors, crawl_date
 from .origin import resolve_origin
+from .page_kind import PageVerdict, function_words, judge_dump, language_verdict
 from .patterns import WORD
 from .templates import SiteTemplates, learn_templates, site_key
 
@@ -52,6 +53,12 @@ class ExtractOptions:
         escalate_below_words: in each trafilatura mode a fast pass runs first; a result shorter
             than this is redone with trafilatura's readability/jusText comparison. Default 80
             (same F1 as always comparing on Scrapinghub dev, about twice as fast).
+        languages: languages an article may be in (codes of ``data/extract/languages.json``);
+            an article detected in another language or script is rejected with that reason
+            (newsdesk's analysis reads English). Default ("en",); () accepts every language
+            (the extraction benchmarks, whose sets are multilingual).
+        reject_non_articles: reject page dumps that are link hubs, forum threads or paywall
+            stubs, each with its reason (:mod:`.page_kind`), instead of extracting their chrome.
     """
 
     html_modes: tuple[str, ...] = ("precision", "balanced", "recall", "baseline")
@@ -61,8 +68,16 @@ class ExtractOptions:
     keep_standfirst: bool = True
     max_html_chars: int = 3_000_000
     escalate_below_words: int = 80
+    languages: tuple[str, ...] = ("en",)
+    reject_non_articles: bool = True
 
     def __post_init__(self) -> None:
+        known = function_words()
+        if isinstance(self.languages, str) or any(code not in known for code in self.languages):
+            raise OptionsError(
+                f"languages={self.languages!r} is not a tuple of known language codes",
+                hint=f"use codes among {', '.join(sorted(known))}, or () to accept every language",
+            )
         if not self.html_modes or any(m not in HTML_MODES for m in self.html_modes):
             raise OptionsError(
                 f"html_modes={self.html_modes!r} is not a non-empty sequence of known modes",
@@ -125,6 +140,26 @@ def extract(
         ) from exc
 
 
+def _reject(doc: RawDocument, verdict: PageVerdict) -> NoArticleError:
+    hints = {
+        "foreign_language": "pass ExtractOptions(languages=()) to keep articles in every language",
+        "link_hub": "the page lists other articles; ingest the articles themselves",
+        "forum_thread": "forum posts are not articles; ingest the article the thread discusses",
+        "paywall_stub": "the page shows only the start of the article; ingest a full copy",
+    }
+    return NoArticleError(
+        f"no article found: {verdict.reason}", hint=hints.get(verdict.kind), source=doc.provenance.label()
+    )
+
+
+def _checked_language(doc: RawDocument, text: str, options: ExtractOptions) -> str | None:
+    """The article's language; raises NoArticleError when it is not among ``options.languages``."""
+    language, verdict = language_verdict(text, options.languages)
+    if verdict is not None:
+        raise _reject(doc, verdict)
+    return language
+
+
 def _require_words(doc: RawDocument, text: str, options: ExtractOptions, what: str) -> None:
     words = len(WORD.findall(text))
     if words < options.min_words:
@@ -148,7 +183,12 @@ def _extract_text(doc: RawDocument, template_lines: frozenset[str], options: Ext
     )
     paragraphs = [lines[i].text for i in selection.standfirst] + [lines[i].text for i in selection.body]
     text = "\n\n".join(paragraphs)
+    if options.reject_non_articles:
+        verdict = judge_dump([line.text for line in lines], selection.body, selection.standfirst)
+        if verdict is not None:
+            raise _reject(doc, verdict)
     _require_words(doc, text, options, "line classification")
+    language = _checked_language(doc, text, options)
 
     title = lines[selection.title].text if selection.title is not None else doc.hints.get("title") or None
     latest = crawl_date(doc.hints)
@@ -166,6 +206,7 @@ def _extract_text(doc: RawDocument, template_lines: frozenset[str], options: Ext
         text=text,
         title=title,
         authors=authors,
+        language=language,
         extractor="lines-model" if model is not None else "lines",
     )
     # date, outlet and type, each with its source (newsdesk.extract.origin)
@@ -197,6 +238,7 @@ def _extract_html(doc: RawDocument, template_lines: frozenset[str], options: Ext
     paragraphs = clean_paragraphs(paragraphs, title=title, template_lines=template_lines)
     text = "\n\n".join(paragraphs)
     _require_words(doc, text, options, f"trafilatura ({result.mode})")
+    language = _checked_language(doc, text, options)
 
     authors = meta.authors or clean_authors(doc.hints.get("author"))
     article = Article(
@@ -205,7 +247,10 @@ def _extract_html(doc: RawDocument, template_lines: frozenset[str], options: Ext
         text=text,
         title=title,
         authors=authors,
+        language=language,
         extractor=f"trafilatura-{result.mode}",
     )
     # date, outlet and type, each with its source (newsdesk.extract.origin)
-    return resolve_origin(doc, text=text, title=title, latest=latest, page=meta, tree=tree).apply(article)
+    return resolve_origin(doc, text=text, title=title, latest=latest, page=meta, tree=tree, stripped_html=html).apply(
+        article
+    )

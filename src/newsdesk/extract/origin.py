@@ -44,10 +44,11 @@ import datetime as dt
 import json
 import logging
 import re
+from collections import deque
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlparse
 
 from ..models import Article, CopyLink, RawDocument
@@ -133,6 +134,15 @@ def _first(*candidates: Evidence | None) -> Evidence | None:
     return None
 
 
+def _first_of(*sources: Callable[[], Evidence | None]) -> Evidence | None:
+    """The first value a source gives, asking each source only when those before it gave none."""
+    for source in sources:
+        found = source()
+        if found is not None:
+            return found
+    return None
+
+
 # --- the outlet list ------------------------------------------------------------------------------
 
 
@@ -201,17 +211,20 @@ def _registrable(host: str) -> str:
         return host
 
 
-def outlet_from_host(host: str, *, page_text: str | None = None) -> Evidence:
+def outlet_from_host(host: str, *, page_text: str | Callable[[], str] | None = None) -> Evidence:
     """The outlet a host belongs to: the outlet list's name; else the name the page spells for the
     host (letters equal to the host's main label, e.g. "Responsible Statecraft" for
-    responsiblestatecraft.org); else a hyphenated label in title case; else the host itself."""
+    responsiblestatecraft.org); else a hyphenated label in title case; else the host itself.
+    ``page_text`` may be a function giving it (read only when the host is not listed)."""
     outlets = outlet_list()
     known = outlets.name_for_host(host)
     if known:
         return Evidence(known, "url", CONFIDENCE["url_known_outlet"], host)
     domain = _registrable(host)
     label = domain.split(".")[0]
-    if page_text and len(label) >= 4:
+    if callable(page_text) and len(label) >= 4:
+        page_text = page_text()
+    if isinstance(page_text, str) and page_text and len(label) >= 4:
         spelled = _spelled_in_page(label, domain, page_text)
         if spelled:
             return Evidence(spelled, "url", CONFIDENCE["url_spelled_outlet"], host)
@@ -222,6 +235,7 @@ def outlet_from_host(host: str, *, page_text: str | None = None) -> Evidence:
     return Evidence(domain, "url", CONFIDENCE["url_host"], host)
 
 
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
 _CAPITALISED_RUN = re.compile(r"\b(?:The\s+)?[A-Z][\w&'’]*(?:[ .][A-Z][\w&'’]*){0,4}")
 
 
@@ -230,8 +244,15 @@ def _spelled_in_page(label: str, domain: str, page_text: str) -> str | None:
     caliber.az, "The Kyiv Independent" for kyivindependent.com)."""
     target = re.sub(r"[^a-z0-9]", "", label.lower())
     whole = re.sub(r"[^a-z0-9]", "", domain.lower())
+    page_text = page_text[:200_000]
+    # a candidate's letters are a contiguous stretch of the page's letters: when the label's
+    # letters are nowhere in the page, no capitalised run can spell it (most pages: one pass)
+    if not target or target not in _NON_ALNUM.sub("", page_text.lower()):
+        return None
     counts: dict[str, int] = {}
-    for match in _CAPITALISED_RUN.finditer(page_text[:200_000]):
+    for match in _CAPITALISED_RUN.finditer(page_text):
+        if target not in _NON_ALNUM.sub("", match.group(0).lower()):
+            continue  # every candidate below spells a stretch of this run's letters
         words = match.group(0).split()
         # every contiguous sub-run, so that "Donate To Responsible Statecraft Today" still finds it
         for i in range(len(words)):
@@ -301,7 +322,16 @@ _OUTLET_CUES = (
     ("exclusive", re.compile(r"\b(?:told|said\s+to)\s+" + _NAME + r"\s+exclusively\b")),
     ("exclusive", re.compile(r"\bexclusively\s+told\s+" + _NAME)),
     ("copyright", re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}\s*[-–]?\s*)?(?:\d{4}\s+)?" + _NAME, re.I)),
-    ("readers", re.compile(r"\b" + _NAME + r"\s+readers\b")),
+)
+#: Words one of which each cue above needs (lower-cased), so that a page without them skips its regex.
+_OUTLET_CUE_WORDS = (
+    ("contribution", "donation", "gift"),
+    ("support", "donate", "subscribe", "become"),
+    ("conversation", "comment", "remark"),
+    ("speaking", "talking"),
+    ("exclusively",),  # "told X exclusively"
+    ("exclusively",),
+    ("©", "(c)", "copyright"),
 )
 _NOT_A_NAME = re.compile(
     r"^(?:The\s+)?(?:Our|Us|Me|This|These|Those|All|Rights|Reserved|Newsletter|Journalism|Inc|Ltd|News|Media|Press|Today|Now|It|Them|Him|Her|Dear|Independent Journalism)$",
@@ -324,7 +354,10 @@ def outlet_from_text(text: str) -> Evidence | None:
     outlets = outlet_list()
     abbreviations = {m.group("abbr") for m in _DEAR_ABBR.finditer(text)}
     found: list[tuple[float, str, str]] = []
-    for kind, pattern in _OUTLET_CUES:
+    folded = text.lower()
+    for (kind, pattern), keywords in zip(_OUTLET_CUES, _OUTLET_CUE_WORDS):
+        if not any(word in folded for word in keywords):
+            continue  # the cue's own words are not in the page: its regex cannot match
         for match in pattern.finditer(text):
             raw = next((g for g in match.groups() if g), None)
             if not raw:
@@ -339,8 +372,6 @@ def outlet_from_text(text: str) -> Evidence | None:
             known = outlets.snap(raw)
             initials = "".join(w[0] for w in re.split(r"[\s.]+", re.sub(r"^The\s+", "", known or raw)) if w)
             backed = initials.upper() in abbreviations
-            if kind == "readers":
-                continue  # "RS readers" alone names nobody; it backs an expansion below
             if known or backed or (_domainish(raw) and kind in ("conversation", "exclusive", "appeal")):
                 score = 0.6 + (0.1 if backed else 0.0) + (0.05 if known else 0.0)
                 found.append((score, known or raw, f"{kind}: {match.group(0)[:80]}"))
@@ -637,6 +668,10 @@ _DIRECTED_ADVICE = re.compile(
     r"\s+(?:should|must|ought\s+to|needs?\s+to)\s+(?!have\s+been|be\s+(?:allowed|given|able))",
     re.M,
 )
+_ADVICE_FOLDED, _FIRST_PLURAL_FOLDED, _SECOND_PERSON_FOLDED, _REPORTING_FOLDED, _EVALUATIVE_FOLDED = (
+    re.compile(pattern.pattern) for pattern in (_ADVICE, _FIRST_PLURAL, _SECOND_PERSON, _REPORTING, _EVALUATIVE)
+)
+_DIRECTED_MODAL = re.compile(r"\b(?:should|must|ought|needs?)\s")
 _REPORTED_ADVICE = re.compile(
     r"\b(?:asked|asks|urged|urges|argued|argues|insisted|insists|stressed|warned|warns|believes?|believed|wrote|writes|"
     r"called\s+for|whether|if|demanded|demands|suggested|suggests|noted|added|contends?|maintains?)\b",
@@ -668,28 +703,35 @@ def _outside_quotes(text: str) -> tuple[str, float]:
 def type_features(text: str, title: str | None = None) -> dict[str, float]:
     """The cue rates the text model weighs (per sentence or per 100 words, outside quotations)."""
     own, quote_share = _outside_quotes(text)
-    sentences = max(1, len([s for s in _SENTENCE.findall(own) if len(s.split()) >= 3]))
+    # the case-insensitive cue lists are all lower-case words: counted on the lower-cased text
+    # without re.I, which Python's regex engine scans about three times faster
+    folded = own.lower()
+    all_sentences = _SENTENCE.findall(own)
+    sentences = max(1, len([s for s in all_sentences if len(s.split()) >= 3]))
     words = max(1, len(WORD.findall(own)))
-    questions = sum(1 for s in _SENTENCE.findall(own) if s.strip().endswith("?"))
+    questions = sum(1 for s in all_sentences if s.strip().endswith("?"))
     heading = title or ""
     # advice the author gives in their own voice: not in a sentence that reports someone's words
-    # ("Schumer said Mr. Trump should cancel…", "asked whether he should…")
+    # ("Schumer said Mr. Trump should cancel…", "asked whether he should…"); every directed
+    # advice holds an advice modal, so only the few sentences with one are searched
     directed = sum(
         len(_DIRECTED_ADVICE.findall(sentence))
-        for sentence in _SENTENCE.findall(own)
-        if not _REPORTING.search(sentence) and not _REPORTED_ADVICE.search(sentence)
+        for sentence in all_sentences
+        if _DIRECTED_MODAL.search(sentence)
+        and not _REPORTING.search(sentence)
+        and not _REPORTED_ADVICE.search(sentence)
     )
     return {
-        "advice": len(_ADVICE.findall(own)) / sentences,
+        "advice": len(_ADVICE_FOLDED.findall(folded)) / sentences,
         "directed_advice": directed / sentences,
         "directed_advice_count": float(min(5, directed)),
         "first_singular": 100 * len(_FIRST_SINGULAR.findall(own)) / words,
-        "first_plural": 100 * len(_FIRST_PLURAL.findall(own)) / words,
-        "second_person": 100 * len(_SECOND_PERSON.findall(own)) / words,
-        "reporting": len(_REPORTING.findall(own)) / sentences,
+        "first_plural": 100 * len(_FIRST_PLURAL_FOLDED.findall(folded)) / words,
+        "second_person": 100 * len(_SECOND_PERSON_FOLDED.findall(folded)) / words,
+        "reporting": len(_REPORTING_FOLDED.findall(folded)) / sentences,
         "quote_share": quote_share,
         "questions": questions / sentences,
-        "evaluative": len(_EVALUATIVE.findall(own)) / sentences,
+        "evaluative": len(_EVALUATIVE_FOLDED.findall(folded)) / sentences,
         "bio": 1.0 if _BIO.search(text[-1500:]) else 0.0,
         "date_words": len(_DATE_WORDS.findall(own)) / sentences,
         "title_question": 1.0 if heading.strip().endswith("?") else 0.0,
@@ -713,15 +755,31 @@ def text_type(text: str, title: str | None = None) -> Evidence:
     A report is the default, with a modest confidence: most news is reporting, and an op-ed that
     gives no explicit advice is not told apart from the text alone.
     """
-    features = type_features(text, title)
+    # the same cue rates as type_features, computed only as far as the rule needs them (this
+    # runs on every article; the other rates serve the benchmark's model)
+    own, _ = _outside_quotes(text)
+    all_sentences = _SENTENCE.findall(own)
+    directed = min(
+        5,
+        sum(
+            len(_DIRECTED_ADVICE.findall(sentence))
+            for sentence in all_sentences
+            if _DIRECTED_MODAL.search(sentence)
+            and not _REPORTING.search(sentence)
+            and not _REPORTED_ADVICE.search(sentence)
+        ),
+    )
+    bio = _BIO.search(text[-1500:]) is not None
+    if directed < OPINION_MIN_DIRECTED_ADVICE and not bio:
+        return Evidence("report", "text", 0.5, "no opinion cue")
+    folded = own.lower()
+    sentences = max(1, len([s for s in all_sentences if len(s.split()) >= 3]))
     if (
-        features["directed_advice_count"] >= OPINION_MIN_DIRECTED_ADVICE
-        and features["reporting"] < OPINION_MAX_REPORTING
+        directed >= OPINION_MIN_DIRECTED_ADVICE
+        and len(_REPORTING_FOLDED.findall(folded)) / sentences < OPINION_MAX_REPORTING
     ):
-        return Evidence(
-            "opinion", "text", 0.7, f"{int(features['directed_advice_count'])} pieces of advice in the author's voice"
-        )
-    if features["bio"] > 0 and features["advice"] >= 0.1:
+        return Evidence("opinion", "text", 0.7, f"{directed} pieces of advice in the author's voice")
+    if bio and len(_ADVICE_FOLDED.findall(folded)) / sentences >= 0.1:
         return Evidence("opinion", "text", 0.7, "author's bio line and advice")
     return Evidence("report", "text", 0.5, "no opinion cue")
 
@@ -779,11 +837,14 @@ def resolve_origin(
     page: PageMetadata | None = None,
     tree: Any = None,
     header: Sequence[str] = (),
+    stripped_html: str | None = None,
 ) -> Origin:
     """Publication date, outlet and type of the article ``text`` extracted from ``doc``.
 
     ``page``/``tree``: the HTML page's declarations and parse (HTML path); ``header``: the lines of
-    a text dump between its headline and its first paragraph (text path). The page's whole text
+    a text dump between its headline and its first paragraph (text path); ``stripped_html``: the
+    page already stripped of scripts by :func:`.html.shrink_html` (saves a second pass over a
+    large page; ``doc.content`` is stripped here otherwise). The page's whole text
     (for outlet cues) is ``doc.content`` for a dump, the tree's text for a page.
     """
     hints = doc.hints
@@ -791,18 +852,27 @@ def resolve_origin(
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     first_paragraph = paragraphs[0] if paragraphs else None
 
-    if doc.kind == "html" and not header:
-        header = html_header_lines(doc.content, title=title, first_paragraph=first_paragraph)
-    published = _first(
-        _hint_date(hints, USER_HINTS["date"], "user", None),
-        _hint_date(hints, SIDECAR_PREFIX + "date", "sidecar", None),
-        _hint_date(hints, "date", "record", latest),
-        Evidence(page.date, "metadata", CONFIDENCE["metadata"], "page metadata")
-        if page is not None and page.date
-        else None,
-        date_from_url(url, latest=latest),
-        dateline_date(header, latest=latest, first_paragraph=first_paragraph),
-        date_from_text(text, latest=latest),
+    def header_lines() -> Sequence[str]:
+        if doc.kind == "html" and not header:
+            return html_header_lines(
+                doc.content, title=title, first_paragraph=first_paragraph, stripped_html=stripped_html
+            )
+        return header
+
+    # each source is read only when every source before it gave nothing (the page-wide ones are
+    # the costly ones: a page's header lines, its whole text)
+    published = _first_of(
+        lambda: _hint_date(hints, USER_HINTS["date"], "user", None),
+        lambda: _hint_date(hints, SIDECAR_PREFIX + "date", "sidecar", None),
+        lambda: _hint_date(hints, "date", "record", latest),
+        lambda: (
+            Evidence(page.date, "metadata", CONFIDENCE["metadata"], "page metadata")
+            if page is not None and page.date
+            else None
+        ),
+        lambda: date_from_url(url, latest=latest),
+        lambda: dateline_date(header_lines(), latest=latest, first_paragraph=first_paragraph),
+        lambda: date_from_text(text, latest=latest),
     )
     if published is None and tree is not None and USE_HTMLDATE:
         found = normalise_date(htmldate_fallback(tree, url, latest.isoformat()), latest=latest)
@@ -817,14 +887,19 @@ def resolve_origin(
         if page is not None and (name := clean_outlet_name(page.sitename))
         else None,
     )
-    page_text: str | None = None
     if outlet is None:
-        page_text = _page_text(doc, tree)
+        whole: list[str] = []
+
+        def page_text() -> str:
+            if not whole:
+                whole.append(_page_text(doc, tree))
+            return whole[0]
+
         host = host_of(url)
-        outlet = _first(
-            outlet_from_host(host, page_text=page_text) if host else None,
-            agency_from_dateline(first_paragraph),
-            outlet_from_text(page_text),
+        outlet = _first_of(
+            lambda: outlet_from_host(host, page_text=page_text) if host else None,
+            lambda: agency_from_dateline(first_paragraph),
+            lambda: outlet_from_text(page_text()),
         )
     if outlet is None:  # a record's code ("fox") is better than nothing, and honest about what it is
         code = clean_outlet_name(hints.get("sitename"))
@@ -848,18 +923,34 @@ def resolve_origin(
 USE_HTMLDATE = False
 
 
-def html_header_lines(html: str, *, title: str | None, first_paragraph: str | None, limit: int = 12) -> list[str]:
+def html_header_lines(
+    html: str,
+    *,
+    title: str | None,
+    first_paragraph: str | None,
+    limit: int = 12,
+    stripped_html: str | None = None,
+) -> list[str]:
     """The lines of a page between its headline and the article's first paragraph (where a
     byline and "Published …" line stand), at most ``limit`` lines; [] when neither is found."""
     from .html import flatten_html
 
-    lines = [" ".join(line.split()) for line in flatten_html(html).split("\n")]
-    lines = [line for line in lines if line]
-    start_key = (first_paragraph or "")[:40].strip()
-    end = next((i for i, line in enumerate(lines) if start_key and line.startswith(start_key[:30])), None)
-    if end is None:
+    start_key = (first_paragraph or "")[:40].strip()[:30]
+    if not start_key:
         return []
-    begin = max(0, end - limit)
+    # only the ``limit`` lines before the first paragraph matter: the rest of the page is not normalised
+    recent: deque[str] = deque(maxlen=limit)
+    for raw in flatten_html(html, stripped=stripped_html).split("\n"):
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        if line.startswith(start_key):
+            break
+        recent.append(line)
+    else:
+        return []
+    lines = list(recent)
+    begin, end = 0, len(lines)
     if title:
         heads = [i for i in range(begin, end) if line_is_title(lines[i], title)]
         if heads:
@@ -875,7 +966,7 @@ def _page_text(doc: RawDocument, tree: Any) -> str:
     if doc.kind == "text" or tree is None:
         return doc.content
     try:
-        return " \n".join(t.strip() for t in tree.itertext() if t and t.strip())
+        return " \n".join(stripped for t in tree.itertext() if t and (stripped := t.strip()))
     except (AttributeError, ValueError):
         return doc.content
 

@@ -140,14 +140,22 @@ _CAPTION_GATE = re.compile(
 )
 
 
+#: The gates' words, searched as plain substrings of the lower-cased text (several times faster
+#: than the case-insensitive alternations above, same answer).
+_APPEAL_GATE_WORDS = tuple(_APPEAL_GATE.pattern.split("|"))
+_CAPTION_GATE_WORDS = tuple(_CAPTION_GATE.pattern.split("|"))
+
+
 def is_appeal(text: str) -> bool:
     """A subscription, donation or membership appeal (see :data:`APPEAL`)."""
-    return bool(_APPEAL_GATE.search(text)) and bool(APPEAL.search(text))
+    folded = text.lower()
+    return any(word in folded for word in _APPEAL_GATE_WORDS) and bool(APPEAL.search(text))
 
 
 def is_caption(text: str) -> bool:
     """An image or video caption or credit (see :data:`CAPTION`)."""
-    return bool(_CAPTION_GATE.search(text)) and bool(CAPTION.search(text))
+    folded = text.lower()
+    return any(word in folded for word in _CAPTION_GATE_WORDS) and bool(CAPTION.search(text))
 
 
 #: The heading of a block of links to other articles ("Related links:", "You may also like"):
