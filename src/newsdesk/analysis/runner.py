@@ -166,6 +166,9 @@ class StoryAnalysis:
     #: (the MiniLM pass over the context's sentences, shared by the stages that embed them), each
     #: stage by name, and ``embeddings`` (all MiniLM encoding: ``encode`` and what stages encoded)
     seconds: Mapping[str, float] = field(default_factory=dict, compare=False)
+    #: each member article's search vector (float32 bytes; :func:`newsdesk.search.lead_vector`),
+    #: a by-product of the sentence encoding that the store keeps for search (not a finding)
+    vectors: Mapping[str, bytes] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -284,7 +287,21 @@ def _finish(
             yield dataclasses.replace(
                 result,
                 seconds={**seconds, "encode": share, **result.seconds, "embeddings": share + memo.seconds - before},
+                vectors=_search_vectors(prepared, memo) if texts and selected_embed(selected) else {},
             )
+
+
+def _search_vectors(context: StoryContext, memo: Any) -> dict[str, bytes]:
+    """Each member's search vector from the vectors its title and sentences already have."""
+    from ..search import lead_vector
+
+    return {
+        article.id: lead_vector(
+            memo.vectors.get(article.title) if article.title else None,
+            [memo.vectors[s.text] for s in context.sentences[article.id] if s.text in memo.vectors],
+        )
+        for article in context.articles
+    }
 
 
 #: The stages that embed the context's sentences (claims, summary, timeline, and the stance
