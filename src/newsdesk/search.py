@@ -9,7 +9,7 @@ A query is answered by two retrievers whose rankings are fused by reciprocal ran
 that hold it): FTS5 ranks articles by BM25 over the query's words (any word may match), and the
 article vectors nearest the query's vector (cosine) rank them by meaning, so an article that
 says the same thing in other words is found too. An article's vector is the mean of the MiniLM
-vectors of its title and first sentences (:func:`lead_vector`): the analysis encodes those
+vectors of its first sentences (:func:`lead_vector`): the analysis encodes those
 anyway, so ``newsdesk analyze`` keeps every analysed article's vector in the store (space
 :func:`vector_space`) at no extra cost, and ``newsdesk serve`` loads them (it embeds only the
 articles the store has none for, in memory, and loads the query encoder when it starts). Nearest neighbours are exact (a matrix product) up to
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
-from .errors import OptionsError, StoreError
+from .errors import ModelUnavailableError, OptionsError, StoreError
 from .models import Article
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -124,7 +124,7 @@ def _clean(text: str | None) -> str:
 
 # --- article vectors ----------------------------------------------------------------------------
 
-#: An article's search vector is the mean of the MiniLM vectors of its title and first sentences.
+#: An article's search vector is the mean of the MiniLM vectors of its first sentences.
 LEAD_SENTENCES = 3
 
 
@@ -136,13 +136,14 @@ def vector_space() -> str:
     return f"search:minilm-lead{LEAD_SENTENCES}:{encoder_precision()}"
 
 
-def lead_vector(title: "np.ndarray | None", sentences: Sequence["np.ndarray"]) -> bytes:
-    """An article's search vector (unit length, float32 bytes): the mean of its title's and its
-    first :data:`LEAD_SENTENCES` sentences' MiniLM vectors, which the analysis computes anyway
-    (so the store keeps it at no extra encoding; :func:`article_vectors` makes the same)."""
+def lead_vector(sentences: Sequence["np.ndarray"]) -> bytes:
+    """An article's search vector (unit length, float32 bytes): the mean of the MiniLM vectors
+    of its first :data:`LEAD_SENTENCES` sentences, which the analysis computes anyway (so the
+    store keeps it at no extra encoding; :func:`article_vectors` makes the same). The title is
+    left out: a short title's few words (\"The bank\") outweigh what the article is about."""
     import numpy as np
 
-    parts = ([title] if title is not None else []) + list(sentences[:LEAD_SENTENCES])
+    parts = list(sentences[:LEAD_SENTENCES])
     if not parts:
         return np.zeros(384, dtype=np.float32).tobytes()
     mean = np.mean(np.stack(parts).astype(np.float64), axis=0)
@@ -152,7 +153,7 @@ def lead_vector(title: "np.ndarray | None", sentences: Sequence["np.ndarray"]) -
 
 def article_vectors(articles: Sequence[Article]) -> dict[str, bytes]:
     """Each article's search vector (:func:`lead_vector`), made as the analysis makes it: the
-    article parsed, split into the analysis' sentences, title and lead encoded."""
+    article parsed, split into the analysis' sentences, its lead encoded."""
     from .analysis.sentences import article_sentences
     from .resources import embed, embedding_memo, parse
 
@@ -162,10 +163,9 @@ def article_vectors(articles: Sequence[Article]) -> dict[str, bytes]:
             batch = articles[start : start + 64]
             docs = parse([a.text for a in batch])
             leads = [[s.text for s in article_sentences(a.text, d)[:LEAD_SENTENCES]] for a, d in zip(batch, docs)]
-            embed([a.title for a in batch if a.title] + [t for lead in leads for t in lead])  # one pass
+            embed([t for lead in leads for t in lead])  # one pass
             for article, lead in zip(batch, leads):
-                title = embed([article.title])[0] if article.title else None
-                out[article.id] = lead_vector(title, list(embed(lead)) if lead else [])
+                out[article.id] = lead_vector(list(embed(lead)) if lead else [])
     return out
 
 
@@ -223,7 +223,7 @@ class SearchIndex:
         """Make the index hold exactly ``articles``: add new, re-index changed, drop gone ones.
 
         ``vectors(ids)`` returns the kept search vectors of those articles (the store's,
-        :func:`vector_space`); an article without one is embedded here (kept in the index only).
+        :func:`vector_space`); without it, vectors are made here (kept in the index only).
         Returns how many articles were added, changed or removed.
         """
         with self._lock:
@@ -273,16 +273,30 @@ class SearchIndex:
         articles: list[tuple[Article, str]],
         vectors: Callable[[Sequence[str]], Mapping[str, bytes]] | None,
     ) -> None:
+        """Keep the vectors of ``articles``: those ``vectors`` returns (the store's; an article
+        without one is found by BM25 alone until an analysis keeps one: a server never parses
+        a whole store when it starts), or, with no ``vectors``, made here."""
         if not articles:
             return
-        kept = dict(vectors([a.id for a, _ in articles])) if vectors is not None else {}
-        missing = [a for a, _ in articles if a.id not in kept]
-        if missing:
-            log.info("search index: embedding %d articles the store holds no search vector for", len(missing))
-            kept.update(article_vectors(missing))
+        if vectors is not None:
+            kept = dict(vectors([a.id for a, _ in articles]))
+            if len(kept) < len(articles):
+                log.info(
+                    "search index: %d articles have no search vector yet (found by their words only; "
+                    "`newsdesk analyze` keeps one for every analysed article)",
+                    len(articles) - len(kept),
+                )
+        else:
+            try:
+                kept = article_vectors([a for a, _ in articles])
+            except ModelUnavailableError:
+                raise
+            except Exception as exc:  # a text the parser refuses must not stop the index
+                log.warning("search index: article vectors could not be made (%s); words only", exc)
+                kept = {}
         self._db.executemany(
             "INSERT OR REPLACE INTO vectors(id, fingerprint, vector) VALUES (?,?,?)",
-            [(a.id, fp, kept[a.id]) for a, fp in articles],
+            [(a.id, fp, kept[a.id]) for a, fp in articles if a.id in kept],
         )
 
     def _delete(self, rowid: int) -> None:
@@ -297,7 +311,7 @@ class SearchIndex:
             order = [aid for aid, _ in lexical[: options.limit]]
             cosine: dict[str, float] = {}
         else:
-            if not query.strip():
+            if fts_query(query) is None:  # no word at all (punctuation, blanks): nothing to look for
                 return []
             semantic = self.semantic(query, options)
             fused: dict[str, float] = {}
@@ -305,7 +319,10 @@ class SearchIndex:
                 for rank, aid in enumerate(ranking, 1):
                     fused[aid] = fused.get(aid, 0.0) + 1.0 / (options.rrf_k + rank)
             cosine = dict(semantic)
-            order = sorted(fused, key=lambda aid: (-fused[aid], -cosine.get(aid, -2.0), aid))[: options.limit]
+            words = dict(lexical)
+            # ties: an article that has the query's words first, then the closer in meaning
+            order = sorted(fused, key=lambda aid: (-fused[aid], aid not in words, -cosine.get(aid, -2.0), aid))
+            order = order[: options.limit]
         bm25 = dict(lexical)
         shown = self._snippets(query, order)
         return [

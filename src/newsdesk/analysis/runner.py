@@ -292,14 +292,11 @@ def _finish(
 
 
 def _search_vectors(context: StoryContext, memo: Any) -> dict[str, bytes]:
-    """Each member's search vector from the vectors its title and sentences already have."""
-    from ..search import lead_vector
+    """Each member's search vector from the vectors its sentences already have."""
+    from ..search import LEAD_SENTENCES, lead_vector
 
     return {
-        article.id: lead_vector(
-            memo.vectors.get(article.title) if article.title else None,
-            [memo.vectors[s.text] for s in context.sentences[article.id] if s.text in memo.vectors],
-        )
+        article.id: lead_vector([memo.vectors[s.text] for s in context.sentences[article.id][:LEAD_SENTENCES]])
         for article in context.articles
     }
 
