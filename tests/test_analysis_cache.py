@@ -124,3 +124,19 @@ def test_cached_rows_hold_no_timings_so_a_rerun_writes_the_same_bytes():
     cache.put({"k": StoryAnalysis("story-1", {}, (), {"parse": 0.75})})
     assert state.get(["k"])["k"] == first
     assert cache.get(["k"])["k"].seconds == {}
+
+
+@pytest.mark.slow
+def test_stories_analysed_in_chunks_have_the_findings_of_each_story_alone(seed_analysis):
+    from newsdesk.analysis import analyse_stories, analyse_story
+
+    _, db, _ = seed_analysis
+    with open_store(db, read_only=True) as store:
+        articles = {a.id: a for a in store.articles()}
+        items = [(s, [articles[i] for i in s.article_ids if i in articles]) for s in store.stories()]
+    options = AnalysisOptions()
+    chunked = list(analyse_stories(items, options, chunk_sentences=10_000))  # every sentence in one pass
+    alone = [analyse_story(story, members, options) for story, members in items]
+    assert len(chunked) == len(items) >= 2
+    assert chunked == alone  # findings and errors; timings do not compare
+    assert all(result.seconds["encode"] >= 0 for result in chunked)

@@ -68,3 +68,30 @@ def test_the_embedding_cache_keeps_every_batch_across_runs(tmp_path):
     again = resources.EmbeddingCache(tmp_path)
     assert len(again.vectors) == 3
     assert np.allclose(again(["Talks resumed on Monday."])[0], first[0])
+
+
+def test_a_texts_vectors_do_not_depend_on_the_batch_it_is_encoded_in():
+    texts = [
+        "Talks resumed on Monday.",
+        "The ceasefire, agreed after weeks of shelling along the front, held through the night.",
+        "Officials in Kyiv and Moscow said prisoners would be exchanged on Friday under the deal.",
+        "No.",
+    ]
+    together = resources.embed(texts)
+    alone = np.stack([resources.embed([text])[0] for text in texts])
+    assert np.array_equal(together, alone)  # bit for bit: padding never reaches another text
+    assert np.array_equal(resources.embed(texts[::-1])[::-1], together)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+
+
+def test_sentence_and_word_piece_vectors_come_from_one_encoding_inside_a_memo():
+    texts = ["Talks resumed on Monday.", "The truce held."]
+    with resources.embedding_memo() as memo:
+        pieces = resources.encode_tokens(texts)
+        vectors = resources.embed(texts + texts)
+        assert memo.encoded == 2  # embed reused what encode_tokens computed
+    for (pooled, hidden, offsets), vector, text in zip(pieces, vectors, texts):
+        assert np.array_equal(pooled, vector)
+        assert hidden.shape == (len(offsets), 384)
+        assert text[offsets[1][0] : offsets[1][1]].lower() == text.split()[0].lower()[: offsets[1][1] - offsets[1][0]]
+    assert np.array_equal(vectors[:2], resources.embed(texts))  # outside the memo: the same vectors

@@ -430,40 +430,14 @@ def encode_pieces(texts: Sequence[str], *, batch_size: int = 32, max_tokens: int
     """One MiniLM pass per text: (sentence embedding, word-piece vectors, word-piece character offsets).
 
     The sentence embedding is the mean of the piece vectors, L2-normalised: the same vector as
-    :func:`newsdesk.resources.embed`.
+    :func:`newsdesk.resources.embed` (both come from :func:`newsdesk.resources.encode_tokens`,
+    so inside a story's analysis each sentence is encoded once for both). ``batch_size`` is
+    kept for callers: a text's vectors do not depend on its batch.
     """
-    import torch
+    from .resources import encode_tokens
 
-    from .resources import sentence_encoder
-
-    if not texts:
-        return []
-    model = sentence_encoder()
-    tokenizer = model.tokenizer
-    network = model[0].auto_model
-    out: list[tuple[Any, Any, Any] | None] = [None] * len(texts)
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths batch with little padding
-    with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            inputs = tokenizer(
-                [texts[i] for i in batch],
-                padding=True,
-                truncation=True,
-                max_length=max_tokens,
-                return_offsets_mapping=True,
-                return_tensors="pt",
-            )
-            offsets = inputs.pop("offset_mapping").numpy()
-            hidden = network(**inputs).last_hidden_state
-            mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9), dim=-1).numpy()
-            lengths = inputs["attention_mask"].sum(1).tolist()
-            hidden_np = hidden.numpy()
-            for row, index in enumerate(batch):
-                n = int(lengths[row])
-                out[index] = (pooled[row].copy(), hidden_np[row, :n].copy(), offsets[row, :n].copy())
-    return [o for o in out if o is not None]
+    del batch_size
+    return list(encode_tokens(texts, max_tokens=max_tokens))
 
 
 def sentence_from_pieces(text: str, hidden: np.ndarray, offsets: np.ndarray) -> Sentence:

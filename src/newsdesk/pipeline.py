@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from . import __version__
-from .analysis import StageError, StoryAnalysis, StoryItem, analyse_story, collect_sections, section_names
+from .analysis import StageError, StoryAnalysis, StoryItem, analyse_stories, collect_sections, section_names
 from .dedup import CopyIndex
 from .errors import DedupError, ExtractionError, ModelUnavailableError, StoreWriteError, StoriesError
 from .extract import extract, learn_templates, site_key
@@ -497,16 +497,18 @@ def build_analysis(
     log.info("analysing %d of %d stories (%d unchanged)", len(todo), len(jobs), profile.reused)
     save = save and not getattr(store, "read_only", False)  # like the saved document: only a cache
     unsaved: dict[str, StoryAnalysis] = {}
+    search_vectors: dict[str, bytes] = {}
     for done, (job, result) in enumerate(_analyse_stories(todo, options, scheduler, profile), 1):
         results[job.key] = result
         profile.add(result, len(job.articles))
         if save:
+            search_vectors.update(result.vectors)  # a by-product of the analysis, kept for search
             unsaved[job.key] = result
             if len(unsaved) >= options.checkpoint_every:
-                _save_findings(store, cache, unsaved)
+                _save_findings(store, cache, unsaved, search_vectors)
         if progress:
             progress(done, len(todo), ANALYSING + job.story.title)
-    if save and _save_findings(store, cache, unsaved):
+    if save and _save_findings(store, cache, unsaved, search_vectors):
         with store.transaction():
             cache.prune(job.key for job in jobs)
     ordered = [results[job.key] for job in jobs]
@@ -555,7 +557,9 @@ def _in_canonical_order(
     return regrouped, ordered_stories, sorted(articles, key=canonical_order)
 
 
-def _save_findings(store: Store, cache: "StoryCache", unsaved: dict[str, StoryAnalysis]) -> bool:
+def _save_findings(
+    store: Store, cache: "StoryCache", unsaved: dict[str, StoryAnalysis], vectors: dict[str, bytes]
+) -> bool:
     """Keep the findings of ``unsaved`` in the store; False when they could not be written (a
     cache: the analysis goes on and those stories are analysed again next time)."""
     if not unsaved:
@@ -563,11 +567,16 @@ def _save_findings(store: Store, cache: "StoryCache", unsaved: dict[str, StoryAn
     try:
         with store.transaction():
             cache.put(unsaved)
+            if vectors:
+                from .search import vector_space
+
+                store.put_embeddings(vector_space(), vectors)
     except StoreWriteError as exc:
         log.warning("the findings of %d stories could not be kept in %s: %s", len(unsaved), store.path, exc.message)
         return False
     finally:
         unsaved.clear()
+        vectors.clear()
     return True
 
 
@@ -595,8 +604,8 @@ def _analyse_stories(
     if scheduler is None:
         if jobs and options.analysis.stages:
             _load_models(options, profile)
-        for job in jobs:
-            yield job, analyse_story(job.story, job.articles, options.analysis)
+        # several stories' sentences are encoded together; each story's findings are its own
+        yield from zip(jobs, analyse_stories([(job.story, job.articles) for job in jobs], options.analysis))
         return
     from .distributed import analyse_on_dask
 

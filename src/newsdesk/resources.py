@@ -289,6 +289,8 @@ def analysis_data_digest() -> str:
     for path in ANALYSIS_DATA:
         digest.update(str(path.name).encode())
         digest.update(_file_digest(path).encode())
+    if encoder_precision() != "float32":  # the sentence vectors differ (float32 keeps earlier digests)
+        digest.update(encoder_precision().encode())
     return digest.hexdigest()[:16]
 
 
@@ -359,12 +361,14 @@ class EmbeddingCache:
 
 
 class EmbeddingMemo:
-    """The MiniLM vectors :func:`embed` computed while :func:`embedding_memo` is active, by text,
-    and the seconds spent in the encoder (the analysis of a story runs inside one: its stages
-    embed the same sentences, and each is encoded once)."""
+    """The MiniLM vectors computed while :func:`embedding_memo` is active, by text: each text's
+    sentence embedding and its word-piece vectors (:func:`encode_tokens`), and the seconds spent
+    in the encoder (the analysis of a story runs inside one: its stages embed the same
+    sentences, and each is encoded once)."""
 
     def __init__(self) -> None:
         self.vectors: dict[str, "np.ndarray"] = {}
+        self.tokens: dict[str, tuple["np.ndarray", "np.ndarray"]] = {}
         self.seconds = 0.0
         self.encoded = 0
 
@@ -374,10 +378,11 @@ _MEMO: ContextVar[EmbeddingMemo | None] = ContextVar("newsdesk_embedding_memo", 
 
 @contextmanager
 def embedding_memo() -> Iterator[EmbeddingMemo]:
-    """Within this block, :func:`embed` encodes each distinct text once and reuses its vector.
+    """Within this block, :func:`embed` and :func:`encode_tokens` encode each distinct text once
+    and reuse its vectors.
 
-    Scoped (a story's analysis, not the process) so that a story's vectors, and so its
-    findings, depend on that story alone, whatever else the process analysed before.
+    Scoped (a story's analysis, not the process) to bound memory; a text's vectors do not
+    depend on what else is encoded with it (:func:`encode_tokens`), so findings do not either.
     """
     memo = EmbeddingMemo()
     token = _MEMO.set(memo)
@@ -387,32 +392,145 @@ def embedding_memo() -> Iterator[EmbeddingMemo]:
         _MEMO.reset(token)
 
 
+#: Longest input of the sentence encoder in word pieces (sentence-transformers' ``max_seq_length``
+#: for all-MiniLM-L6-v2; real sentences need far fewer: p99 about 70 on AllSides).
+ENCODER_MAX_TOKENS = 256
+#: Texts are padded to a multiple of this many word pieces and batched with texts of the same
+#: padded length, so that a text's vectors are a function of the text alone (see :func:`encode_tokens`).
+_PAD_MULTIPLE = 8
+#: Most texts per encoder batch.
+_ENCODER_BATCH = 64
+
+
+def encoder_precision() -> str:
+    """How the sentence encoder computes: ``float32`` (default), or ``bfloat16`` when the
+    environment variable ``NEWSDESK_ENCODER_PRECISION`` says so (matrix products in bfloat16
+    through torch's CPU autocast: about 2.5 times faster on CPUs with AVX512-BF16 on large
+    batches; sentence cosines within 4e-5 of float32, see docs/benchmarks/scale.md). Part of
+    the analysis data digest: findings made with the two are never mixed."""
+    value = os.environ.get("NEWSDESK_ENCODER_PRECISION", "float32")
+    if value not in ("float32", "bfloat16"):
+        raise ModelUnavailableError(
+            f"NEWSDESK_ENCODER_PRECISION={value!r} is not a precision of the sentence encoder",
+            hint="use float32 (default) or bfloat16",
+        )
+    return value
+
+
 def embed(texts: Sequence[str], *, batch_size: int = 64) -> "np.ndarray":
-    """L2-normalised MiniLM embeddings of ``texts`` (one row per text, float32); inside
-    :func:`embedding_memo` a text already encoded there is not encoded again."""
+    """L2-normalised MiniLM sentence embeddings of ``texts`` (one row per text, float32): the
+    mean of the word-piece vectors, as sentence-transformers computes them. Inside
+    :func:`embedding_memo` a text already encoded there is not encoded again. ``batch_size`` is
+    kept for callers; batches are formed by :func:`encode_tokens`."""
     import numpy as np
 
+    del batch_size  # batching never changes a vector (encode_tokens), so callers cannot tune it
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
     memo = _MEMO.get()
     if memo is None:
-        return _encode(texts, batch_size)
+        return np.stack([pooled for pooled, _, _ in _encode(list(dict.fromkeys(texts)))[0]])[_positions(texts)]
     missing = [text for text in dict.fromkeys(texts) if text not in memo.vectors]
     if missing:
-        start = time.perf_counter()
-        memo.vectors.update(zip(missing, _encode(missing, batch_size)))
-        memo.seconds += time.perf_counter() - start
-        memo.encoded += len(missing)
+        _encode_into(memo, missing)
     return np.stack([memo.vectors[text] for text in texts])
 
 
-def _encode(texts: Sequence[str], batch_size: int) -> "np.ndarray":
-    import numpy as np
+def _positions(texts: Sequence[str]) -> list[int]:
+    first: dict[str, int] = {}
+    return [first.setdefault(text, len(first)) for text in texts]
 
-    vectors = sentence_encoder().encode(
-        list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
+
+def encode_tokens(
+    texts: Sequence[str], *, max_tokens: int = ENCODER_MAX_TOKENS
+) -> list[tuple["np.ndarray", "np.ndarray", "np.ndarray"]]:
+    """One MiniLM pass per distinct text: (sentence embedding, word-piece vectors, word-piece
+    character offsets), one triple per text of ``texts``.
+
+    The sentence embedding is the same vector as :func:`embed` (the mean of the word-piece
+    vectors, unit length). Inside :func:`embedding_memo` each text is encoded once for both.
+
+    A text's vectors depend on the text alone, not on the batch it is encoded in: each text is
+    padded to a multiple of :data:`_PAD_MULTIPLE` word pieces and batched only with texts of the
+    same padded length (a batch's padding would otherwise change the floating-point sums of
+    attention). So a story's findings do not depend on which other texts were encoded with it,
+    and encoding can be batched however is fastest.
+    """
+    if max_tokens != ENCODER_MAX_TOKENS:
+        return _encode(list(texts), max_tokens=max_tokens)[0]
+    memo = _MEMO.get()
+    if memo is None:
+        distinct = list(dict.fromkeys(texts))
+        encoded = _encode(distinct)[0]
+        return [encoded[i] for i in _positions(texts)]
+    missing = [text for text in dict.fromkeys(texts) if text not in memo.tokens]
+    if missing:
+        _encode_into(memo, missing)
+    return [(memo.vectors[text], *memo.tokens[text]) for text in texts]
+
+
+def _encode_into(memo: EmbeddingMemo, texts: list[str]) -> None:
+    start = time.perf_counter()
+    encoded, _ = _encode(texts)
+    for text, (pooled, hidden, offsets) in zip(texts, encoded):
+        memo.vectors[text] = pooled
+        memo.tokens[text] = (hidden, offsets)
+    memo.seconds += time.perf_counter() - start
+    memo.encoded += len(texts)
+
+
+def _encode(
+    texts: list[str], *, max_tokens: int = ENCODER_MAX_TOKENS
+) -> tuple[list[tuple["np.ndarray", "np.ndarray", "np.ndarray"]], int]:
+    """Encode distinct ``texts`` in batches of equal padded length; returns the triples of
+    :func:`encode_tokens` in the order of ``texts`` and the number of batches."""
+    import numpy as np
+    import torch
+
+    model = sentence_encoder()
+    tokenizer = model.tokenizer
+    network = model[0].auto_model
+    tokenized = tokenizer(
+        list(texts), truncation=True, max_length=max_tokens, return_offsets_mapping=True, return_attention_mask=False
     )
-    return np.asarray(vectors, dtype=np.float32)
+    ids: list[list[int]] = tokenized["input_ids"]
+    spans: list[list[tuple[int, int]]] = tokenized["offset_mapping"]
+    padded = [-(-len(row) // _PAD_MULTIPLE) * _PAD_MULTIPLE for row in ids]
+    order = sorted(range(len(texts)), key=lambda i: (padded[i], i))
+    out: list[Any] = [None] * len(texts)
+    batches = 0
+    pad_id = tokenizer.pad_token_id or 0
+    bf16 = encoder_precision() == "bfloat16"
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        start = 0
+        while start < len(order):
+            width = padded[order[start]]
+            end = start
+            while end < len(order) and end - start < _ENCODER_BATCH and padded[order[end]] == width:
+                end += 1
+            batch = order[start:end]
+            start = end
+            batches += 1
+            input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, index in enumerate(batch):
+                input_ids[row, : len(ids[index])] = torch.tensor(ids[index])
+                mask[row, : len(ids[index])] = 1
+            hidden = network(
+                input_ids=input_ids, attention_mask=mask, token_type_ids=torch.zeros_like(input_ids)
+            ).last_hidden_state.float()
+            weights = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = torch.nn.functional.normalize((hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9), dim=-1)
+            pooled_np = pooled.numpy()
+            hidden_np = hidden.numpy()
+            for row, index in enumerate(batch):
+                n = len(ids[index])
+                out[index] = (
+                    pooled_np[row].astype(np.float32, copy=True),
+                    hidden_np[row, :n].astype(np.float32, copy=True),
+                    np.asarray(spans[index], dtype=np.int64).reshape(-1, 2),
+                )
+    return out, batches
 
 
 def parse(texts: Sequence[str], *, window: int = PARSE_WINDOW, batch_size: int = 16) -> list["Doc"]:

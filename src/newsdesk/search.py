@@ -1,14 +1,20 @@
-"""Full-text search over stored articles: SQLite FTS5 (BM25), then semantic re-ranking.
+"""Search over stored articles: SQLite FTS5 (BM25) and semantic nearest neighbours, fused.
 
 :class:`SearchIndex` keeps an FTS5 index of article titles and texts in its own SQLite database
 (in memory by default, or a file), separate from the store: the store stays the single source of
 truth and the index is rebuilt or updated from it with :meth:`SearchIndex.sync`.
 
-A query is answered in two steps. FTS5 ranks every article by BM25 over the query's words (any
-word may match, so a long question still finds candidates); the best ``candidates`` of them are
-then re-ordered by the cosine similarity between the query's MiniLM embedding and each article's
-(title + opening text), so that among the lexically plausible hits the one *about* the query
-comes first. Article embeddings are computed only for candidates, once, and kept in the index.
+A query is answered by two retrievers whose rankings are fused by reciprocal rank fusion
+(RRF, Cormack et al. 2009: each article scores the sum of ``1 / (60 + rank)`` over the rankings
+that hold it): FTS5 ranks articles by BM25 over the query's words (any word may match), and the
+article vectors nearest the query's vector (cosine) rank them by meaning, so an article that
+says the same thing in other words is found too. An article's vector is the mean of the MiniLM
+vectors of its first sentences (:func:`lead_vector`): the analysis encodes those
+anyway, so ``newsdesk analyze`` keeps every analysed article's vector in the store (space
+:func:`vector_space`) at no extra cost, and ``newsdesk serve`` loads them (it embeds only the
+articles the store has none for, in memory, and loads the query encoder when it starts). Nearest neighbours are exact (a matrix product) up to
+:attr:`SearchOptions.ann_from` articles and approximate above (a usearch HNSW index built in
+memory); ``newsdesk bench search`` measures both against each other.
 
 :class:`StoredSource` is an article's raw document (the original HTML or text) as the web UI shows
 it beside the extracted text; the store returns it with :meth:`~newsdesk.store.Store.raw_document`.
@@ -23,10 +29,13 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
-from .errors import OptionsError, StoreError
+from .errors import ModelUnavailableError, OptionsError, StoreError
 from .models import Article
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +51,21 @@ MAX_QUERY_WORDS = 64
 class SearchOptions:
     """How a query is answered.
 
-    ``candidates``: how many BM25 hits are re-ranked semantically (default 30: enough to lift a
-    relevant article from the lower half of the lexical ranking, few enough to embed in well
-    under a second on a laptop CPU the first time). ``limit``: hits returned (default 10).
-    ``rerank``: False keeps the BM25 order (no model is loaded). ``title_weight``: BM25 weight of
-    the title column relative to the text (default 2.0; titles are short and on topic).
-    ``embed_chars``: how much of title + text is embedded per article (default 1200 characters,
-    about MiniLM's 256-token window).
+    ``candidates``: how many hits each retriever contributes to the fusion (default 100).
+    ``limit``: hits returned (default 10). ``rerank``: False answers by BM25 alone (no model is
+    loaded); True (default) fuses BM25 with semantic nearest neighbours. ``title_weight``: BM25
+    weight of the title column relative to the text (default 2.0; titles are short and on topic).
+    ``rrf_k``: the constant of reciprocal rank fusion (default 60, the published one).
+    ``ann_from``: from this many articles on, nearest neighbours come from an approximate
+    (usearch HNSW) index instead of an exact scan (default 200,000; exact is a few ms below).
     """
 
-    candidates: int = 30
+    candidates: int = 100
     limit: int = 10
     rerank: bool = True
     title_weight: float = 2.0
-    embed_chars: int = 1200
+    rrf_k: int = 60
+    ann_from: int = 200_000
 
     def __post_init__(self) -> None:
         if self.candidates < 1:
@@ -64,8 +74,10 @@ class SearchOptions:
             raise OptionsError(f"SearchOptions.limit must be between 1 and 1000, got {self.limit}")
         if self.title_weight <= 0:
             raise OptionsError(f"SearchOptions.title_weight must be positive, got {self.title_weight}")
-        if self.embed_chars < 50:
-            raise OptionsError(f"SearchOptions.embed_chars must be at least 50, got {self.embed_chars}")
+        if self.rrf_k < 1:
+            raise OptionsError(f"SearchOptions.rrf_k must be at least 1, got {self.rrf_k}")
+        if self.ann_from < 1:
+            raise OptionsError(f"SearchOptions.ann_from must be at least 1, got {self.ann_from}")
 
 
 @dataclass(frozen=True)
@@ -75,8 +87,8 @@ class SearchHit:
     article_id: str
     title: str | None
     snippet: str  # plain text with MARK_START/MARK_END around matched words
-    bm25: float  # FTS5's BM25 score, higher is better (SQLite reports it negated)
-    cosine: float | None  # query-article cosine; None when not re-ranked
+    bm25: float  # FTS5's BM25 score, higher is better (SQLite reports it negated); 0 when no word matched
+    cosine: float | None  # query-article cosine; None when answered by BM25 alone
     rank: int  # 1-based position in the final order
 
     @property
@@ -110,8 +122,67 @@ def _clean(text: str | None) -> str:
     return _CONTROL.sub(" ", text or "")
 
 
+# --- article vectors ----------------------------------------------------------------------------
+
+#: An article's search vector is the mean of the MiniLM vectors of its first sentences.
+LEAD_SENTENCES = 3
+
+
+def vector_space() -> str:
+    """The store's embeddings space of search vectors (what made them): vectors made another
+    way are never compared with the query's, they live in another space."""
+    from .resources import encoder_precision
+
+    return f"search:minilm-lead{LEAD_SENTENCES}:{encoder_precision()}"
+
+
+def lead_vector(sentences: Sequence["np.ndarray"]) -> bytes:
+    """An article's search vector (unit length, float32 bytes): the mean of the MiniLM vectors
+    of its first :data:`LEAD_SENTENCES` sentences, which the analysis computes anyway (so the
+    store keeps it at no extra encoding; :func:`article_vectors` makes the same). The title is
+    left out: a short title's few words (\"The bank\") outweigh what the article is about."""
+    import numpy as np
+
+    parts = list(sentences[:LEAD_SENTENCES])
+    if not parts:
+        return np.zeros(384, dtype=np.float32).tobytes()
+    mean = np.mean(np.stack(parts).astype(np.float64), axis=0)
+    norm = float(np.linalg.norm(mean))
+    return (mean / norm if norm > 0 else mean).astype(np.float32).tobytes()
+
+
+def article_vectors(articles: Sequence[Article]) -> dict[str, bytes]:
+    """Each article's search vector (:func:`lead_vector`), made as the analysis makes it: the
+    article parsed, split into the analysis' sentences, its lead encoded."""
+    from .analysis.sentences import article_sentences
+    from .resources import embed, embedding_memo, parse
+
+    out: dict[str, bytes] = {}
+    with embedding_memo():
+        for start in range(0, len(articles), 64):
+            batch = articles[start : start + 64]
+            docs = parse([a.text for a in batch])
+            leads = [[s.text for s in article_sentences(a.text, d)[:LEAD_SENTENCES]] for a, d in zip(batch, docs)]
+            embed([t for lead in leads for t in lead])  # one pass
+            for article, lead in zip(batch, leads):
+                out[article.id] = lead_vector(list(embed(lead)) if lead else [])
+    return out
+
+
+def embed_query(query: str) -> "np.ndarray":
+    """The unit-length MiniLM vector of a query."""
+    from .resources import embed
+
+    return embed([query[:2000]])[0]
+
+
+def load_query_encoder() -> None:
+    """Load the model that embeds queries (``newsdesk serve`` does it at start)."""
+    embed_query("warm up")
+
+
 class SearchIndex:
-    """An FTS5 index of articles plus cached article embeddings, kept in sync with a store.
+    """An FTS5 index of articles and their search vectors, kept in sync with a store.
 
     Thread-safe: one lock serialises access, so one index can serve a multi-threaded server.
     """
@@ -119,6 +190,8 @@ class SearchIndex:
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
         self._lock = threading.RLock()
+        self._matrix: Any = None  # (ids, unit vectors) of every indexed article, built on demand
+        self._ann: Any = None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.executescript(
@@ -142,20 +215,30 @@ class SearchIndex:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
 
-    def sync(self, articles: Iterable[Article]) -> int:
+    def sync(
+        self,
+        articles: Iterable[Article],
+        vectors: Callable[[Sequence[str]], Mapping[str, bytes]] | None = None,
+    ) -> int:
         """Make the index hold exactly ``articles``: add new, re-index changed, drop gone ones.
 
+        ``vectors(ids)`` returns the kept search vectors of those articles (the store's,
+        :func:`vector_space`); without it, vectors are made here (kept in the index only).
         Returns how many articles were added, changed or removed.
         """
         with self._lock:
             known = {aid: (rowid, fp) for rowid, aid, fp in self._db.execute("SELECT rowid, id, fingerprint FROM docs")}
+            have = {aid: fp for aid, fp in self._db.execute("SELECT id, fingerprint FROM vectors")}
             seen: set[str] = set()
             changed = 0
+            unvectored: list[tuple[Article, str]] = []
             self._db.execute("BEGIN")
             try:
                 for article in articles:
                     seen.add(article.id)
                     fingerprint = _fingerprint(article)
+                    if have.get(article.id) != fingerprint:
+                        unvectored.append((article, fingerprint))
                     old = known.get(article.id)
                     if old and old[1] == fingerprint:
                         continue
@@ -172,73 +255,173 @@ class SearchIndex:
                     changed += 1
                 for aid in known.keys() - seen:
                     self._delete(known[aid][0])
-                    self._db.execute("DELETE FROM vectors WHERE id=?", (aid,))
                     changed += 1
+                self._db.execute("DELETE FROM vectors WHERE id NOT IN (SELECT id FROM docs)")
+                self._add_vectors(unvectored, vectors)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            if changed or unvectored:
+                self._matrix = self._ann = None
         if changed:
             log.info("search index: %d articles added, changed or removed (%d indexed)", changed, len(self))
         return changed
+
+    def _add_vectors(
+        self,
+        articles: list[tuple[Article, str]],
+        vectors: Callable[[Sequence[str]], Mapping[str, bytes]] | None,
+    ) -> None:
+        """Keep the vectors of ``articles``: those ``vectors`` returns (the store's; an article
+        without one is found by BM25 alone until an analysis keeps one: a server never parses
+        a whole store when it starts), or, with no ``vectors``, made here."""
+        if not articles:
+            return
+        if vectors is not None:
+            kept = dict(vectors([a.id for a, _ in articles]))
+            if len(kept) < len(articles):
+                log.info(
+                    "search index: %d articles have no search vector yet (found by their words only; "
+                    "`newsdesk analyze` keeps one for every analysed article)",
+                    len(articles) - len(kept),
+                )
+        else:
+            try:
+                kept = article_vectors([a for a, _ in articles])
+            except ModelUnavailableError:
+                raise
+            except Exception as exc:  # a text the parser refuses must not stop the index
+                log.warning("search index: article vectors could not be made (%s); words only", exc)
+                kept = {}
+        self._db.executemany(
+            "INSERT OR REPLACE INTO vectors(id, fingerprint, vector) VALUES (?,?,?)",
+            [(a.id, fp, kept[a.id]) for a, fp in articles if a.id in kept],
+        )
 
     def _delete(self, rowid: int) -> None:
         self._db.execute("DELETE FROM fts WHERE rowid=?", (rowid,))
         self._db.execute("DELETE FROM docs WHERE rowid=?", (rowid,))
 
     def search(self, query: str, options: SearchOptions | None = None) -> list[SearchHit]:
-        """The best articles for ``query``: BM25 candidates, re-ranked by embedding cosine."""
+        """The best articles for ``query``: BM25 and nearest-neighbour rankings fused (RRF)."""
+        options = options or SearchOptions()
+        lexical = self.lexical(query, options)
+        if not options.rerank:
+            order = [aid for aid, _ in lexical[: options.limit]]
+            cosine: dict[str, float] = {}
+        else:
+            if fts_query(query) is None:  # no word at all (punctuation, blanks): nothing to look for
+                return []
+            semantic = self.semantic(query, options)
+            fused: dict[str, float] = {}
+            for ranking in ([aid for aid, _ in lexical], [aid for aid, _ in semantic]):
+                for rank, aid in enumerate(ranking, 1):
+                    fused[aid] = fused.get(aid, 0.0) + 1.0 / (options.rrf_k + rank)
+            cosine = dict(semantic)
+            words = dict(lexical)
+            # ties: an article that has the query's words first, then the closer in meaning
+            order = sorted(fused, key=lambda aid: (-fused[aid], aid not in words, -cosine.get(aid, -2.0), aid))
+            order = order[: options.limit]
+        bm25 = dict(lexical)
+        shown = self._snippets(query, order)
+        return [
+            SearchHit(aid, *shown.get(aid, (None, "")), bm25.get(aid, 0.0), cosine.get(aid), rank)
+            for rank, aid in enumerate(order, 1)
+        ]
+
+    def lexical(self, query: str, options: SearchOptions | None = None) -> list[tuple[str, float]]:
+        """The BM25 ranking: ``(id, score)`` of the best ``candidates`` articles."""
         options = options or SearchOptions()
         match = fts_query(query)
         if match is None:
             return []
         with self._lock:
             rows = self._db.execute(
-                "SELECT d.id, d.title, d.fingerprint, -bm25(fts, ?, 1.0) AS score, "
-                "snippet(fts, 1, ?, ?, ' … ', 24), fts.text "
-                "FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? ORDER BY bm25(fts, ?, 1.0) LIMIT ?",
-                (options.title_weight, MARK_START, MARK_END, match, options.title_weight, options.candidates),
+                "SELECT d.id, -bm25(fts, ?, 1.0) FROM fts JOIN docs d ON d.rowid = fts.rowid "
+                "WHERE fts MATCH ? ORDER BY bm25(fts, ?, 1.0) LIMIT ?",
+                (options.title_weight, match, options.title_weight, options.candidates),
             ).fetchall()
-        if not rows:
-            return []
-        cosines: list[float | None] = [None] * len(rows)
-        if options.rerank:
-            cosines = list(self._cosines(query, rows, options))
-            order = sorted(range(len(rows)), key=lambda i: (-cosines[i], -rows[i][3]))
-        else:
-            order = list(range(len(rows)))
-        hits = []
-        for rank, i in enumerate(order[: options.limit], 1):
-            aid, title, _fp, score, snippet, _text = rows[i]
-            hits.append(SearchHit(aid, title, snippet, float(score), cosines[i], rank))
-        return hits
+        return [(aid, float(score)) for aid, score in rows]
 
-    def _cosines(self, query: str, rows: list[tuple], options: SearchOptions) -> list[float]:
-        import numpy as np
-
-        from .resources import embed
-
+    def _snippets(self, query: str, ids: Sequence[str]) -> dict[str, tuple[str | None, str]]:
+        """Title and snippet of the articles shown: around the matched words, or the opening
+        words of an article no query word matched (found by meaning)."""
+        if not ids:
+            return {}
+        out: dict[str, tuple[str | None, str]] = {}
+        match = fts_query(query)
         with self._lock:
-            cached = {
-                aid: (fp, blob)
-                for aid, fp, blob in self._db.execute(
-                    f"SELECT id, fingerprint, vector FROM vectors WHERE id IN ({','.join('?' * len(rows))})",
-                    [row[0] for row in rows],
+            rowids = {
+                rowid: aid
+                for rowid, aid in self._db.execute(
+                    f"SELECT rowid, id FROM docs WHERE id IN ({','.join('?' * len(ids))})", list(ids)
                 )
             }
-        missing = [row for row in rows if cached.get(row[0], ("",))[0] != row[2]]
-        texts = [query] + [f"{row[1] or ''}\n{row[5]}"[: options.embed_chars] for row in missing]
-        vectors = embed(texts)
+            if match is not None and rowids:
+                for rowid in rowids:  # one lookup by rowid each: FTS5 then reads one row, not every match
+                    row = self._db.execute(
+                        "SELECT d.title, snippet(fts, 1, ?, ?, ' … ', 24) FROM fts JOIN docs d "
+                        "ON d.rowid = fts.rowid WHERE fts MATCH ? AND fts.rowid = ?",
+                        (MARK_START, MARK_END, match, rowid),
+                    ).fetchone()
+                    if row is not None:
+                        out[rowids[rowid]] = (row[0], row[1])
+            rest = [aid for aid in ids if aid not in out]
+            if rest:
+                for aid, title, text in self._db.execute(
+                    "SELECT d.id, d.title, substr(fts.text, 1, 240) FROM docs d JOIN fts ON fts.rowid = d.rowid "
+                    f"WHERE d.id IN ({','.join('?' * len(rest))})",
+                    rest,
+                ):
+                    out[aid] = (title, text.rsplit(" ", 1)[0] + " …" if len(text) >= 240 else text)
+        return out
+
+    def semantic(
+        self, query: str, options: SearchOptions | None = None, *, exact: bool | None = None
+    ) -> list[tuple[str, float]]:
+        """The nearest articles to ``query`` by cosine: ``(id, cosine)`` of the best ``candidates``.
+
+        ``exact`` forces the exact scan (True) or the approximate index (False); by default the
+        index is used from :attr:`SearchOptions.ann_from` articles on.
+        """
+        import numpy as np
+
+        options = options or SearchOptions()
         with self._lock:
-            for row, vector in zip(missing, vectors[1:]):
-                self._db.execute(
-                    "INSERT OR REPLACE INTO vectors(id, fingerprint, vector) VALUES (?,?,?)",
-                    (row[0], row[2], vector.astype(np.float32).tobytes()),
-                )
-                cached[row[0]] = (row[2], vector.astype(np.float32).tobytes())
-        query_vector = vectors[0]
-        # embed() returns L2-normalised vectors, so the dot product is the cosine.
-        return [float(np.frombuffer(cached[row[0]][1], dtype=np.float32) @ query_vector) for row in rows]
+            ids, matrix = self._vectors()
+            if not ids:
+                return []
+            query_vector = embed_query(query).astype(np.float32)
+            count = min(options.candidates, len(ids))
+            if exact is False or (exact is None and len(ids) >= options.ann_from):
+                found = self._ann_index(matrix).search(query_vector, count, exact=False)
+                keys = np.asarray(found.keys, dtype=np.int64)[:count]
+                return [(ids[int(k)], float(matrix[int(k)] @ query_vector)) for k in keys]
+            scores = matrix @ query_vector
+            top = np.argpartition(-scores, count - 1)[:count] if count < len(ids) else np.arange(len(ids))
+            top = top[np.lexsort((top, -scores[top]))]
+            return [(ids[int(k)], float(scores[int(k)])) for k in top]
+
+    def _vectors(self) -> tuple[list[str], Any]:
+        import numpy as np
+
+        if self._matrix is None:
+            rows = self._db.execute("SELECT id, vector FROM vectors ORDER BY id").fetchall()
+            ids = [aid for aid, _ in rows]
+            matrix = np.stack([np.frombuffer(blob, dtype=np.float32) for _, blob in rows]) if rows else None
+            self._matrix = (ids, matrix)
+        return self._matrix  # type: ignore[no-any-return]
+
+    def _ann_index(self, matrix: Any) -> Any:
+        import numpy as np
+        from usearch.index import Index
+
+        if self._ann is None:
+            index = Index(ndim=matrix.shape[1], metric="cos", dtype="f32")
+            index.add(np.arange(len(matrix), dtype=np.int64), matrix)
+            self._ann = index
+        return self._ann
 
     def close(self) -> None:
         with self._lock:

@@ -50,7 +50,16 @@ from .report import (
     overview_html,
     story_section_html,
 )
-from .search import MARK_END, MARK_START, SearchHit, SearchIndex, SearchOptions, StoredSource
+from .search import (
+    MARK_END,
+    MARK_START,
+    SearchHit,
+    SearchIndex,
+    SearchOptions,
+    StoredSource,
+    load_query_encoder,
+    vector_space,
+)
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +171,8 @@ class Desk:
             self._worker.shutdown()
             raise
         self.index = SearchIndex(self.options.index_path or ":memory:")
+        if self.options.search.rerank:
+            load_query_encoder()  # now, not on the first query
         self._lock = threading.Lock()
         self._index_lock = threading.Lock()  # a refresh syncs the search index while requests search it
         self._snapshot: Snapshot | None = None
@@ -233,8 +244,9 @@ class Desk:
             duplicates = {link.duplicate for link in store.copies()}
             # Copies repeat their canonical article's text; only canonical articles are searched.
             articles = [a for a in store.articles() if a.id not in duplicates]
+        space = vector_space()
         with self._index_lock:
-            self.index.sync(articles)
+            self.index.sync(articles, lambda ids: store.embeddings(space, ids))
         view = ReportView(document)
         numbers = {story["id"]: number for number, story in enumerate(view.stories, 1)}
         log.info("loaded %d articles and %d stories from %s", len(view.articles), len(view.stories), self.db_path)
@@ -486,9 +498,9 @@ def _api_models() -> SimpleNamespace:
         id: str
         title: str | None
         snippet: str = Field(description="text around the matched words")
-        bm25: float = Field(description="BM25 score from the full-text index (higher is better)")
+        bm25: float = Field(description="BM25 score from the full-text index (higher is better; 0: no word matched)")
         cosine: float | None = Field(
-            description="cosine similarity of query and article embeddings; null without re-ranking"
+            description="cosine similarity of query and article vectors; null when answered by BM25 alone"
         )
         rank: int
 

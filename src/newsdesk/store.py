@@ -124,6 +124,14 @@ CREATE TABLE IF NOT EXISTS index_postings (
     PRIMARY KEY (space, term, member)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS analyses (key TEXT PRIMARY KEY, generation INTEGER NOT NULL, document BLOB NOT NULL);
+-- vectors kept for reuse (search vectors, one per article), by space (what made them) and key,
+-- created in place on older stores by the upgrade transaction (no semicolons in comments here)
+CREATE TABLE IF NOT EXISTS embeddings (
+    space  TEXT NOT NULL,
+    key    TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (space, key)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS index_postings_member ON index_postings(space, member);
 -- arrival order: MAX(seq) on every insert and "articles after n" must not scan the tables
 CREATE INDEX IF NOT EXISTS documents_seq ON documents(seq);
@@ -233,6 +241,10 @@ class Store(Protocol):
     def load_state(self, key: str) -> bytes | None: ...
     def index_state(self, space: str) -> IndexState: ...
     def index_sizes(self) -> dict[str, int]: ...
+    def put_embeddings(self, space: str, vectors: Mapping[str, bytes]) -> None: ...
+    def embeddings(self, space: str, keys: Iterable[str] | None = None) -> dict[str, bytes]: ...
+    def delete_embeddings(self, space: str, keys: Iterable[str] | None = None) -> None: ...
+    def embedding_counts(self) -> dict[str, int]: ...
     def generation(self) -> int: ...
     def save_analysis(self, key: str, generation: int, document: bytes) -> None: ...
     def load_analysis(self, key: str) -> bytes | None: ...
@@ -1027,6 +1039,54 @@ class SQLiteStore:
             return None
         return bytes(row[1])
 
+    # -- embeddings ---------------------------------------------------------------------------
+
+    def put_embeddings(self, space: str, vectors: Mapping[str, bytes]) -> None:
+        """Keep ``vectors`` (raw float32 bytes by key) in ``space``, replacing what a key had."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO embeddings(space, key, vector) VALUES (?,?,?)",
+                [(space, key, bytes(vector)) for key, vector in vectors.items()],
+            )
+
+    def embeddings(self, space: str, keys: Iterable[str] | None = None) -> dict[str, bytes]:
+        """The vectors kept in ``space`` (all, or those of ``keys`` that it has), by key."""
+        if not self._has_embeddings():
+            return {}  # a store of an older newsdesk opened read-only: nothing kept yet
+        if keys is None:
+            rows = self._db.execute("SELECT key, vector FROM embeddings WHERE space=?", (space,))
+            return {key: bytes(vector) for key, vector in rows}
+        found: dict[str, bytes] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            rows = self._db.execute(
+                f"SELECT key, vector FROM embeddings WHERE space=? AND key IN ({','.join('?' * len(chunk))})",
+                (space, *chunk),
+            )
+            found.update((key, bytes(vector)) for key, vector in rows)
+        return found
+
+    def delete_embeddings(self, space: str, keys: Iterable[str] | None = None) -> None:
+        """Forget the vectors of ``keys`` in ``space`` (every vector of the space when None)."""
+        with self.transaction():
+            if keys is None:
+                self._db.execute("DELETE FROM embeddings WHERE space=?", (space,))
+                return
+            for chunk in _chunks(list(keys)):
+                self._db.execute(
+                    f"DELETE FROM embeddings WHERE space=? AND key IN ({','.join('?' * len(chunk))})", (space, *chunk)
+                )
+
+    def embedding_counts(self) -> dict[str, int]:
+        """How many vectors each space holds."""
+        if not self._has_embeddings():
+            return {}
+        rows = self._db.execute("SELECT space, COUNT(*) FROM embeddings GROUP BY space")
+        return {space: int(count) for space, count in rows}
+
+    def _has_embeddings(self) -> bool:
+        row = self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='embeddings'").fetchone()
+        return row is not None
+
     # -- stage state -------------------------------------------------------------------------
 
     def save_state(self, key: str, value: bytes) -> None:
@@ -1079,6 +1139,7 @@ class SQLiteStore:
             "stage_state",
             "index_rows",
             "index_postings",
+            "embeddings",
         ]
         return {t: sorted(self._db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
 

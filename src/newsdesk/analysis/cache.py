@@ -103,10 +103,11 @@ class StoryCache:
         return found
 
     def put(self, results: dict[str, StoryAnalysis]) -> None:
-        # timings belong to one run: rows hold the findings alone, so a rerun writes the same bytes
+        # timings belong to one run and search vectors to the store: rows hold the findings alone,
+        # so a rerun writes the same bytes
         self.state.put(
             {
-                key: pickle.dumps(dataclasses.replace(result, seconds={}), protocol=pickle.HIGHEST_PROTOCOL)
+                key: pickle.dumps(dataclasses.replace(result, seconds={}, vectors={}), protocol=pickle.HIGHEST_PROTOCOL)
                 for key, result in results.items()
             }
         )

@@ -588,7 +588,10 @@ def find_claims(
         if len({statements[k].article_id for k in group}) < options.min_sources:
             continue
         group = sorted(group)
-        centre = max(group, key=lambda k: (sum(float(similarity[k, m]) for m in group), -len(statements[k].text)))
+        # rounded: in a pair both sums differ only by float noise in the self-similarity, which must not decide
+        centre = max(
+            group, key=lambda k: (round(sum(float(similarity[k, m]) for m in group), 6), -len(statements[k].text), -k)
+        )
         claim = Claim(
             id=f"claim-{len(claims) + 1}",
             text=statements[centre].text,

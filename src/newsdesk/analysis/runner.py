@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from ..errors import AnalysisError, ModelUnavailableError, NewsdeskError, OptionsError
 from ..models import Article, Story
@@ -162,9 +162,13 @@ class StoryAnalysis:
     story: str
     findings: Mapping[str, Findings]
     errors: tuple[StageError, ...] = ()
-    #: seconds spent on this story: ``parse``, ``sentences`` (the rest of the context), each
-    #: stage by name, and ``embeddings`` (the MiniLM encoder, inside the stages' seconds)
+    #: seconds spent on this story: ``parse``, ``sentences`` (the rest of the context), ``encode``
+    #: (the MiniLM pass over the context's sentences, shared by the stages that embed them), each
+    #: stage by name, and ``embeddings`` (all MiniLM encoding: ``encode`` and what stages encoded)
     seconds: Mapping[str, float] = field(default_factory=dict, compare=False)
+    #: each member article's search vector (float32 bytes; :func:`newsdesk.search.lead_vector`),
+    #: a by-product of the sentence encoding that the store keeps for search (not a finding)
+    vectors: Mapping[str, bytes] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -192,26 +196,119 @@ def analyse_story(
     :class:`ModelUnavailableError` (nothing can be analysed without it); any other failure is
     logged and recorded in the result, and the other stages still run.
     """
-    from ..resources import embedding_memo, parse
+    return next(analyse_stories([(story, articles)], options, stages=stages))
 
+
+#: Context sentences encoded together by :func:`analyse_stories` (bounds the memory of the
+#: word-piece vectors kept for a chunk of stories: about 50 kB a sentence).
+CHUNK_SENTENCES = 1500
+
+
+def analyse_stories(
+    items: Iterable[tuple[Story, Sequence[Article]]],
+    options: AnalysisOptions,
+    *,
+    stages: Sequence[Stage] | None = None,
+    chunk_sentences: int = CHUNK_SENTENCES,
+) -> Iterator[StoryAnalysis]:
+    """:func:`analyse_story` of each ``(story, articles)`` item, in order.
+
+    Stories are prepared (parsed, their context built) a chunk at a time and the sentences of
+    the whole chunk are encoded in one MiniLM pass (up to ``chunk_sentences``): the encoder is
+    several times faster on large batches, and a text's vectors do not depend on its batch
+    (:func:`newsdesk.resources.encode_tokens`), so each story's findings are exactly those of
+    :func:`analyse_story` alone.
+    """
     selected = [stage for stage in (STAGES if stages is None else stages) if stage.NAME in options.stages]
-    if not selected:
-        return StoryAnalysis(story.id, {})
+    chunk: list[tuple[StoryContext | StoryAnalysis, dict[str, float]]] = []
+    count = 0
+    for story, articles in items:
+        if not selected:
+            yield StoryAnalysis(story.id, {})
+            continue
+        prepared = _prepare(story, articles, options)
+        chunk.append(prepared)
+        if isinstance(prepared[0], StoryContext):
+            count += sum(len(sentences) for sentences in prepared[0].sentences.values())
+        if count >= chunk_sentences:
+            yield from _finish(chunk, options, selected)
+            chunk, count = [], 0
+    yield from _finish(chunk, options, selected)
+
+
+def _prepare(
+    story: Story, articles: Sequence[Article], options: AnalysisOptions
+) -> tuple[StoryContext | StoryAnalysis, dict[str, float]]:
+    """A story's context (parsed, sentences split), or its failure, and the seconds spent."""
+    from ..resources import parse
+
     seconds: dict[str, float] = {}
+    try:
+        with _timed(seconds, "parse"):
+            docs = dict(zip([a.id for a in articles], parse([a.text for a in articles], window=options.parse_window)))
+        with _timed(seconds, "sentences"):
+            context = build_context(story, articles, entity_options=options.entities, docs=docs)
+    except ModelUnavailableError:
+        raise
+    except Exception as exc:  # a text no stage can read must not stop the other stories
+        return StoryAnalysis(story.id, {}, (_failure(story.id, "context", exc),), seconds), seconds
+    return context, seconds
+
+
+def _finish(
+    chunk: Sequence[tuple[StoryContext | StoryAnalysis, dict[str, float]]],
+    options: AnalysisOptions,
+    selected: Sequence[Stage],
+) -> Iterator[StoryAnalysis]:
+    """The stages on each prepared story of ``chunk``, its context sentences encoded first in one pass."""
+    from ..resources import embedding_memo, encode_tokens
+
+    if not chunk:
+        return
     with embedding_memo() as memo:  # the stages embed the same sentences: each is encoded once
-        try:
-            with _timed(seconds, "parse"):
-                docs = dict(
-                    zip([a.id for a in articles], parse([a.text for a in articles], window=options.parse_window))
-                )
-            with _timed(seconds, "sentences"):
-                context = build_context(story, articles, entity_options=options.entities, docs=docs)
-        except ModelUnavailableError:
-            raise
-        except Exception as exc:  # a text no stage can read must not stop the other stories
-            return StoryAnalysis(story.id, {}, (_failure(story.id, "context", exc),), seconds)
-        result = run_stages(context, options, stages=selected)
-    return dataclasses.replace(result, seconds={**seconds, **result.seconds, "embeddings": memo.seconds})
+        contexts = [prepared for prepared, _ in chunk if isinstance(prepared, StoryContext)]
+        # the sentences and titles most stages embed (claims, stance, summary, timeline)
+        texts = [s.text for context in contexts for sentences in context.sentences.values() for s in sentences]
+        texts += [a.title for context in contexts for a in context.articles if a.title]
+        encode_seconds = 0.0
+        if texts and selected_embed(selected):
+            start = time.perf_counter()
+            encode_tokens(texts)  # in one pass: large batches
+            encode_seconds = time.perf_counter() - start
+        for prepared, seconds in chunk:
+            if isinstance(prepared, StoryAnalysis):
+                yield prepared
+                continue
+            # the chunk's encoding, shared out by each story's number of sentences
+            own = sum(len(s) for s in prepared.sentences.values()) + sum(1 for a in prepared.articles if a.title)
+            share = own / max(1, len(texts)) * encode_seconds
+            before = memo.seconds
+            result = run_stages(prepared, options, stages=selected)
+            yield dataclasses.replace(
+                result,
+                seconds={**seconds, "encode": share, **result.seconds, "embeddings": share + memo.seconds - before},
+                vectors=_search_vectors(prepared, memo) if texts and selected_embed(selected) else {},
+            )
+
+
+def _search_vectors(context: StoryContext, memo: Any) -> dict[str, bytes]:
+    """Each member's search vector from the vectors its sentences already have."""
+    from ..search import LEAD_SENTENCES, lead_vector
+
+    return {
+        article.id: lead_vector([memo.vectors[s.text] for s in context.sentences[article.id][:LEAD_SENTENCES]])
+        for article in context.articles
+    }
+
+
+#: The stages that embed the context's sentences (claims, summary, timeline, and the stance
+#: model inside claims): when one runs, every sentence is encoded up front in one pass.
+EMBEDDING_STAGES = frozenset({"claims", "summary", "timeline"})
+
+
+def selected_embed(stages: Sequence[Stage]) -> bool:
+    """Whether any of ``stages`` embeds the context's sentences."""
+    return any(stage.NAME in EMBEDDING_STAGES for stage in stages)
 
 
 @contextmanager

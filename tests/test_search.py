@@ -1,0 +1,119 @@
+"""Search at corpus scale: article vectors kept in the store at ingest, BM25 and nearest
+neighbours fused, the approximate index agreeing with the exact scan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from newsdesk.models import Article, Provenance
+from newsdesk.search import SearchIndex, SearchOptions, article_vectors, vector_space
+from newsdesk.store import open_store
+
+
+def _article(article_id: str, text: str, title: str | None = None) -> Article:
+    return Article(id=article_id, provenance=Provenance(f"{article_id}.txt"), text=text, title=title)
+
+
+ARTICLES = [
+    _article("rates", "The central bank raised interest rates to curb inflation, making loans dearer.", "Rates up"),
+    _article("harbour", "Ferries returned to the harbour after the storm; the port reopened on Monday.", "Port"),
+    _article("match", "The home side won the final two goals to one after extra time.", "Cup final"),
+    _article("vote", "Parliament passed the budget by a narrow majority after a long night session.", "Budget"),
+]
+
+
+def test_fusion_finds_an_article_by_meaning_when_no_word_matches():
+    index = SearchIndex()
+    index.sync(ARTICLES)
+    query = "monetary policy tightening"  # none of these words is in any article
+    assert index.search(query, SearchOptions(rerank=False)) == []
+    hits = index.search(query, SearchOptions(limit=2))
+    assert hits[0].article_id == "rates"
+    assert hits[0].bm25 == 0.0 and hits[0].cosine is not None
+    assert hits[0].snippet_text.startswith("The central bank")  # the opening words stand in for a snippet
+
+
+def test_a_lexical_match_keeps_its_snippet_and_both_scores():
+    index = SearchIndex()
+    index.sync(ARTICLES)
+    hit = index.search("ferries harbour storm")[0]
+    assert hit.article_id == "harbour" and hit.bm25 > 0 and hit.cosine is not None
+    assert "\x02" in hit.snippet  # matched words marked
+
+
+def test_the_approximate_index_agrees_with_the_exact_scan():
+    rng = np.random.default_rng(0)
+    words = "bank rates port storm match goal budget vote oil wheat coffee steel ship rail".split()
+    articles = [_article(f"a{n}", " ".join(rng.choice(words, size=12)) + f" item {n}.") for n in range(300)]
+    index = SearchIndex()
+    index.sync(articles)
+    options = SearchOptions(candidates=10)
+    for query in ("oil and wheat prices", "a storm closed the port", "rail strike"):
+        exact = [aid for aid, _ in index.semantic(query, options, exact=True)]
+        approximate = [aid for aid, _ in index.semantic(query, options, exact=False)]
+        assert len(set(exact) & set(approximate)) >= 9
+
+
+def test_sync_uses_the_vectors_it_is_given_and_never_parses_the_others():
+    given = article_vectors(ARTICLES[:2])
+    asked = []
+
+    def kept(ids):
+        asked.extend(ids)
+        return {i: given[i] for i in ids if i in given}
+
+    index = SearchIndex()
+    index.sync(ARTICLES, kept)
+    assert sorted(asked) == sorted(a.id for a in ARTICLES)
+    ids, matrix = index._vectors()
+    assert ids == ["harbour", "rates"]  # the two without a kept vector are found by their words
+    assert np.array_equal(matrix[ids.index("rates")], np.frombuffer(given["rates"], dtype=np.float32))
+    assert [h.article_id for h in index.search("cup final goals")][:1] == ["match"]
+
+
+@pytest.mark.slow
+def test_the_analysis_keeps_each_articles_search_vector_as_search_makes_it(seed_analysis):
+    _, db, _ = seed_analysis
+    with open_store(db, read_only=True) as store:
+        duplicates = {link.duplicate for link in store.copies()}
+        articles = [a for a in store.articles() if a.id not in duplicates]
+        kept = store.embeddings(vector_space())
+    assert set(kept) == {a.id for a in articles}
+    assert kept == article_vectors(articles)  # a by-product of the analysis, bit for bit
+
+
+def test_the_embeddings_table_keeps_replaces_and_forgets_vectors(tmp_path):
+    with open_store(tmp_path / "s.db") as store:
+        store.put_embeddings("space", {"a": b"\x00" * 8, "b": b"\x01" * 8})
+        store.put_embeddings("space", {"a": b"\x02" * 8})
+        assert store.embeddings("space") == {"a": b"\x02" * 8, "b": b"\x01" * 8}
+        assert store.embeddings("space", ["b", "zz"]) == {"b": b"\x01" * 8}
+        assert store.embeddings("other") == {}
+        store.delete_embeddings("space", ["a"])
+        assert store.embedding_counts() == {"space": 1}
+        store.delete_embeddings("space")
+        assert store.embedding_counts() == {}
+
+
+def test_a_store_without_the_embeddings_table_is_upgraded_in_place(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with open_store(path) as store:
+        store.put_embeddings("space", {"a": b"\x00" * 4})
+    with sqlite3.connect(path) as db:  # a store written before the table existed
+        db.execute("DROP TABLE embeddings")
+    with open_store(path, read_only=True) as store:
+        assert store.embeddings("space") == {} and store.embedding_counts() == {}
+    with open_store(path) as store:
+        store.put_embeddings("space", {"a": b"\x00" * 4})
+        assert store.embedding_counts() == {"space": 1}
+
+
+@pytest.mark.parametrize("field,value", [("rrf_k", 0), ("ann_from", 0), ("candidates", 0)])
+def test_search_options_are_validated(field, value):
+    from newsdesk.errors import OptionsError
+
+    with pytest.raises(OptionsError):
+        SearchOptions(**{field: value})
