@@ -462,6 +462,35 @@ def test_a_damaged_store_is_refused_untouched_and_doctor_rebuilds_it(tmp_path, e
         assert "could not be read and are lost" in repair.stdout
 
 
+def test_repair_keeps_the_documents_before_a_damaged_last_page(tmp_path):
+    """Found by the re-check of case 4 on the CLI: when the damaged page was the documents table's
+    last leaf, ``MAX(rowid)`` failed, the repair gave the whole table up and rebuilt an empty store
+    (and a range ending at the last readable row also read the damaged leaf)."""
+    from newsdesk.store import StoreSalvage
+
+    db = tmp_path / "n.db"
+    with open_store(db) as store, store.transaction():
+        for n in range(30):
+            text = f"Document {n}\n\n" + f"word{n} " * 300
+            store.add_document(RawDocument(Provenance(f"d{n}.txt"), "text", text, "utf-8"))
+    wal = Path(f"{db}-wal")
+    assert not wal.exists() or not wal.stat().st_size  # everything is in the main file
+    with sqlite3.connect(db) as reader:
+        page_size = reader.execute("PRAGMA page_size").fetchone()[0]
+        leaves = reader.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'documents' AND pagetype = 'leaf' ORDER BY path"
+        ).fetchall()
+    assert len(leaves) > 3
+    with open(db, "r+b") as handle:  # the last leaf, which holds the highest rowid
+        handle.seek((leaves[-1][0] - 1) * page_size)
+        handle.write(b"\xa5" * page_size)
+    salvage = StoreSalvage(db)
+    kept = [document.provenance.path for document in salvage.documents()]
+    salvage.close()
+    assert kept and kept == [f"d{n}.txt" for n in range(len(kept))]  # every row before the damaged page
+    assert len(kept) + salvage.unreadable["documents"] == 30 and salvage.unreadable["documents"] <= 3
+
+
 def _limited(limit: int):
     def apply() -> None:  # in the child: writes past `limit` bytes fail with EFBIG, like a full disk
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
