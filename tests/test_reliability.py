@@ -734,17 +734,40 @@ def test_a_folder_that_cannot_be_listed_is_rejected_not_skipped(tmp_path, monkey
     assert sum(isinstance(i, RawDocument) for i in items) == 1
 
 
-@pytest.mark.skipif(ROOT, reason="root reads mode-000 folders; the simulated test above covers the handling")
+def _obeying_permissions() -> list[str] | None:
+    """A command prefix under which the process obeys file permissions: nothing for a user; for
+    root, ``setpriv`` dropping the capabilities that let root read any folder (None: unavailable)."""
+    if not ROOT:
+        return []
+    import shutil
+
+    setpriv = shutil.which("setpriv")
+    prefix = [setpriv, "--bounding-set", "-dac_override,-dac_read_search"] if setpriv else None
+    if prefix is None or subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
+        return None
+    return prefix
+
+
 def test_a_mode_000_folder_is_rejected_by_the_cli(tmp_path, examples_dir):
+    prefix = _obeying_permissions()
+    if prefix is None:
+        pytest.skip("root reads mode-000 folders and setpriv cannot drop that; the simulated test covers it")
     corpus = tmp_path / "corpus"
     (corpus / "locked").mkdir(parents=True)
     (corpus / SEED).write_bytes((examples_dir / SEED).read_bytes())
     (corpus / "locked").chmod(0)
     try:
-        result = _cli("ingest", str(corpus), "--db", str(tmp_path / "n.db"), "-q")
+        result = subprocess.run(
+            [*prefix, *CLI, "ingest", str(corpus), "--db", str(tmp_path / "n.db"), "-q"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=ENV,
+        )
     finally:
         (corpus / "locked").chmod(0o755)
-    assert result.returncode == EXIT_REJECTIONS and "locked: cannot read the folder" in result.stderr
+    assert result.returncode == EXIT_REJECTIONS, result.stderr
+    assert "locked: cannot read the folder" in result.stderr
 
 
 def test_serve_quiet_still_warns_when_the_store_is_open_to_the_network(tmp_path, seed_analysis):

@@ -221,15 +221,20 @@ def _kill_at(
     db: Path | None = None,
     articles: int | None = None,
     forker: _Forker | None = None,
+    writing_in: Path | None = None,
 ) -> bool:
     """Start ``args`` and SIGKILL it after ``delay`` seconds or, with ``articles``, as soon as the
-    store ``db`` holds that many articles; False when it had finished before."""
+    store ``db`` holds that many articles, or, with ``writing_in``, ``delay`` seconds after the
+    first temporary output file appeared in that folder; False when it had finished before."""
     process = _Process(args, forker)
-    deadline = time.monotonic() + (delay if articles is None else 1800)
+    waiting_for_event = articles is not None or writing_in is not None
+    deadline = time.monotonic() + (1800 if waiting_for_event else delay)
     while process.poll() is None and time.monotonic() < deadline:
         if articles is not None and db is not None and db.exists() and _articles(db) >= articles:
             break
-        time.sleep(0.01 if articles is not None else 0.005)
+        if writing_in is not None and deadline - time.monotonic() > delay and any(writing_in.glob(".*.tmp")):
+            deadline = time.monotonic() + delay
+        time.sleep(0.001 if writing_in is not None else 0.01 if articles is not None else 0.005)
     if process.poll() is not None:
         return False
     process.kill()
@@ -424,11 +429,26 @@ def test_report_killed_at_random_points_leaves_whole_files_and_resumes(tmp_path,
         db, out = tmp_path / f"t{trial}.db", tmp_path / f"t{trial}-out"
         shutil.copy(base, db)
         shutil.copytree(base_out, out)
-        delay = RNG.uniform(0.3 * total, total)
-        killed = _kill_at(["report", "--db", str(db), "--out", str(out), "--stages", "none"], delay, forker=forker)
+        command = ["report", "--db", str(db), "--out", str(out), "--stages", "none"]
+        if RNG.random() < 0.5:  # while the files are written (a moment alone rarely lands there)
+            mode, delay = "writing", RNG.uniform(0.0, 0.05)
+            killed = _kill_at(command, delay, forker=forker, writing_in=out)
+        else:
+            mode, delay = "time", RNG.uniform(0.3 * total, total)
+            killed = _kill_at(command, delay, forker=forker)
         left = _whole_or_previous(out, previous, reference)
+        temporaries = len(list(out.glob(".*.tmp")))
         assert check(db).healthy
         _run(["report", "--db", str(db), "--out", str(out), "--stages", "none"], check_codes=(0,), forker=forker)
         assert _outputs(out) == _outputs(reference)
         assert not list(out.glob(".*.tmp"))
-        _log("report", trial=trial, delay=round(delay, 2), killed=killed, outputs_at_kill=left, equal=True)
+        _log(
+            "report",
+            trial=trial,
+            mode=mode,
+            delay=round(delay, 3),
+            killed=killed,
+            outputs_at_kill=left,
+            temporaries_at_kill=temporaries,
+            equal=True,
+        )
