@@ -575,8 +575,8 @@ class SQLiteStore:
         pragma = "integrity_check" if full else "quick_check"
         try:
             rows = [str(row[0]) for row in self._db.execute(f"PRAGMA {pragma}({int(limit)})").fetchall()]
-        except StoreDamagedError as exc:
-            return [exc.message]
+        except StoreDamagedError as exc:  # SQLite's own words, not the message naming the file again
+            return [str(exc.__cause__ or exc.message)]
         if rows == ["ok"]:
             return []
         lines = [line.strip() for row in rows for line in row.splitlines()]
