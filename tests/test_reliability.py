@@ -662,6 +662,8 @@ def test_host_allow_list_follows_the_bound_address():
 
     assert host_allowed("192.168.1.5:8765", "0.0.0.0") and host_allowed("[fe80::1]", "::")
     assert not host_allowed("attacker.example", "0.0.0.0")
+    # found re-checking case 7 by hand: bound to 0.0.0.0, http://localhost:8765 answered 400
+    assert host_allowed("localhost:8765", "0.0.0.0") and host_allowed("localhost", "::")
     assert host_allowed("desk.example.org", "0.0.0.0", ("desk.example.org",))
     assert host_allowed("10.0.0.7", "10.0.0.7") and not host_allowed("10.0.0.8", "10.0.0.7")
     assert not host_allowed("localhost", "10.0.0.7")
