@@ -249,3 +249,90 @@ def test_an_agreed_fact_leads_the_summary_once_not_again_as_a_summary_sentence(t
     summary_md = markdown.split("### Summary")[1].split("###")[0]
     assert summary_md.count(fact) == 1 and "Talks go on." in summary_md
     assert html.split("<h3>Summary</h3>")[1].split("</ul>")[0].count(fact) == 1
+
+
+def _dispute_analysis(first_actor: str, first_words: str, second_actor: str, second_words: str) -> Analysis:
+    from newsdesk.pipeline import StoryItem
+
+    articles = [Article(id="a0", provenance=Provenance("a0.txt"), text=first_words + " " + second_words, title="T")]
+    dispute = {
+        "id": "dispute-1",
+        "kind": "reported_dispute",
+        "explanation": "the coverage reports that the second statement contests the first",
+        "sources": ["a0"],
+        "sides": [
+            {"actor": first_actor, "side": None, "words": first_words, "sources": [_evidence("a0", first_words)]},
+            {"actor": second_actor, "side": None, "words": second_words, "sources": [_evidence("a0", second_words)]},
+        ],
+        "evidence": [],
+    }
+    return Analysis(
+        articles=articles,
+        sources={a.id: [a.provenance] for a in articles},
+        copies=[],
+        stories=[Story("s1", "T", ("a0",), None, None)],
+        rejections=[],
+        sections={"disagreements": [StoryItem("s1", _Finding(**dispute))]},
+    )
+
+
+def test_a_dispute_side_in_the_articles_own_voice_is_its_author_or_outlet_not_an_actor():
+    from newsdesk.report import render_html
+
+    analysis = _dispute_analysis(
+        "Donald Trump",
+        "“They are surrounded by Russian forces.",
+        "the article",
+        "Analysts contest this characterization.",
+    )
+    view = ReportView(analysis.to_json())
+    markdown, page = render_markdown(view), render_html(view)
+    summary = markdown.split("### Summary")[1].split("###")[0]
+    assert "Disputed: Donald Trump and the article's author / outlet disagree" in summary
+    assert "- the article:" not in markdown and "<b>the article</b>" not in page
+    assert "the article's author / outlet: Analysts contest" in markdown
+    # a statement cut from a longer quotation shows that the quotation goes on
+    assert "“They are surrounded by Russian forces. …”" in markdown
+
+
+def test_dispute_sides_and_the_summary_lead_are_escaped_in_html():
+    from newsdesk.report import render_html
+
+    evil = '<script>alert("x")</script>'
+    page = render_html(ReportView(_dispute_analysis(evil, evil, evil, evil).to_json()))
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    lead = page.split("<h3>Summary</h3>")[1].split("</ul>")[0]
+    assert "&lt;script&gt;" in lead
+
+
+def test_a_summary_sentence_saying_no_more_than_an_agreed_fact_is_not_repeated():
+    from newsdesk.pipeline import StoryItem
+    from newsdesk.report import reader_summary
+
+    fact = "The leaders agreed that the truce would begin with energy sites."
+    restated = "The leaders agreed the truce would begin with energy sites."
+    more = "The leaders agreed that the truce would begin with energy sites and talks on the Black Sea."
+    articles = [Article(id=f"a{i}", provenance=Provenance(f"a{i}.txt"), text=fact, title="T") for i in range(2)]
+    claim = {
+        "id": "claim-1",
+        "text": fact,
+        "sources": [_evidence("a0", fact), _evidence("a1", fact)],
+        "stance_by_source": {"a0": "agree", "a1": "agree"},
+    }
+    analysis = Analysis(
+        articles=articles,
+        sources={a.id: [a.provenance] for a in articles},
+        copies=[],
+        stories=[Story("s1", "T", ("a0", "a1"), None, None)],
+        rejections=[],
+        sections={
+            "claims": [StoryItem("s1", _Finding(**claim))],
+            "summary": [
+                StoryItem("s1", _Finding(text=restated, article="a1", start=0, end=5, citations=["a1"])),
+                StoryItem("s1", _Finding(text=more, article="a0", start=0, end=5, citations=["a0"])),
+            ],
+        },
+    )
+    view = ReportView(analysis.to_json())
+    lines = reader_summary(view, view.stories[0])
+    assert [(kind, text) for kind, text, _ in lines] == [("agreed", fact), ("summary", more)]

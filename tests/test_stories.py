@@ -499,3 +499,60 @@ def test_adding_something_else_than_articles_is_refused():
 def test_bad_options_are_refused(kwargs):
     with pytest.raises(OptionsError):
         StoryOptions(**kwargs)
+
+
+# -- the date of the lead's event ----------------------------------------------------------------
+
+CALL = (
+    "{when}, President Donald Trump and Russian President Vladimir Putin held a long phone call on a "
+    "ceasefire in Ukraine. The White House said the leaders discussed energy infrastructure and the Black Sea, "
+    "and the Kremlin said Putin raised military aid to Kyiv."
+)
+
+
+def test_two_calls_of_one_kind_two_months_apart_are_two_stories():
+    # undated pages whose leads date their calls: the same words, the same leaders, two events
+    pile = [
+        article("feb-a", CALL.format(when="On February 12, 2025")),
+        article("feb-b", CALL.format(when="On Feb. 12, 2025").replace("long", "lengthy")),
+        article("mar-a", CALL.format(when="On March 18, 2025")),
+        article("mar-b", CALL.format(when="On March 18, 2025").replace("long", "lengthy")),
+    ]
+    apart = cluster_stories(pile, options=StoryOptions(max_event_gap_days=30))
+    assert partition(apart) == {frozenset({"feb-a", "feb-b"}), frozenset({"mar-a", "mar-b"})}
+    # without the event date (the default: no gap helped out of sample) they read as one story
+    assert partition(cluster_stories(pile)) == {frozenset({"feb-a", "feb-b", "mar-a", "mar-b"})}
+
+
+def test_reports_of_two_calls_dated_two_months_apart_are_two_stories():
+    pile = [
+        article("feb-a", CALL.format(when="On Wednesday"), published="2025-02-13"),
+        article("feb-b", CALL.format(when="On Wednesday").replace("long", "lengthy"), published="2025-02-13"),
+        article("mar-a", CALL.format(when="On Tuesday"), published="2025-03-19"),
+        article("mar-b", CALL.format(when="On Tuesday").replace("long", "lengthy"), published="2025-03-19"),
+    ]
+    assert partition(cluster_stories(pile)) == {frozenset({"feb-a", "feb-b"}), frozenset({"mar-a", "mar-b"})}
+
+
+def test_the_same_call_dated_by_weekday_and_by_date_stays_one_story():
+    pile = [
+        article("tue", CALL.format(when="On Tuesday"), published="2025-03-19"),
+        article("date", CALL.format(when="On March 18").replace("long", "lengthy"), published="2025-03-20"),
+    ]
+    assert partition(cluster_stories(pile, options=StoryOptions(max_event_gap_days=30))) == {frozenset({"tue", "date"})}
+
+
+def test_the_event_date_is_the_first_day_week_or_month_of_the_first_sentence():
+    from datetime import date
+
+    from newsdesk.stories.features import event_period
+
+    day = date(2025, 3, 18).toordinal()
+    assert event_period("Putin spoke with Trump on Tuesday, since 1945 a first. Later, more.", "2025-03-19") == (
+        day,
+        day,
+    )
+    assert event_period("The worst war since December 2008 went on on Tuesday.", "2025-03-19") == (day, day)
+    assert event_period("Putin spoke on Tuesday.", None) is None  # an undated article keeps it relative
+    assert event_period("In 2008, the quake struck.", None) is None  # a bare year is history more often than not
+    assert event_period("On December 9, 2008, the quake struck.", None) == (date(2008, 12, 9).toordinal(),) * 2

@@ -145,11 +145,86 @@ def test_summary_leaves_out_questions_bylines_fragments_and_boilerplate(fixture_
         assert unwanted not in text
 
 
-def test_claim_confirmed_by_two_outlets_is_chosen_and_cites_both(fixture_summary):
+def test_claim_two_outlets_report_is_chosen_and_never_cited_to_the_sceptics(fixture_summary):
     confirmed = [s for s in fixture_summary if "unanimously" in s.text]
     assert confirmed, "the vote both outlets report should be in the summary"
-    assert set(confirmed[0].citations) >= {"a1", "a2"}
-    assert "a3" not in confirmed[0].citations  # the sceptics' article says something else
+    assert confirmed[0].citations[0] == confirmed[0].article
+    # the sceptics' article states none of the others' sentences
+    assert all("a3" not in s.citations for s in fixture_summary if s.article != "a3")
+
+
+# --- citations: an article is cited only when it states the sentence -----------------------
+
+VOTE = "Federal vaccine advisers voted unanimously on Thursday to recommend a booster dose of the Moderna vaccine for older adults."
+CONTEXT = "All 19 members of the committee supported the half-dose booster after hours of discussion."
+
+
+@pytest.mark.parametrize(
+    ("other_sentence", "states"),
+    [
+        (
+            "On Thursday, federal vaccine advisers unanimously voted to recommend a Moderna booster dose for older adults.",
+            True,
+        ),
+        (
+            "Federal vaccine advisers will vote on Thursday on whether to recommend a booster dose of the Moderna vaccine for older adults.",
+            False,
+        ),
+        (
+            "Federal vaccine advisers did not vote on Thursday to recommend a booster dose of the Moderna vaccine for older adults.",
+            False,
+        ),
+        (
+            "Federal vaccine advisers voted unanimously on Friday to reject a booster dose of the Pfizer vaccine for older adults.",
+            False,
+        ),
+        ("Some panelists remained skeptical that healthy younger adults need extra shots at all.", False),
+    ],
+)
+def test_citation_support_cites_an_article_only_when_it_states_the_sentence(other_sentence, states):
+    from newsdesk.analysis.summary import load_citation_support
+    from newsdesk.resources import embed
+
+    support = load_citation_support()
+    assert support is not None, "the shipped summary model carries the citation decision"
+    vectors = embed([VOTE, other_sentence, CONTEXT])
+    assert support.states(VOTE, vectors[0], [other_sentence, CONTEXT], vectors[1:]) is states
+
+
+def test_summary_sentence_is_not_cited_to_an_article_that_does_not_state_it():
+    articles = [
+        make_article("wire", VOTE + "\n\n" + CONTEXT, outlet="Wire"),
+        make_article(
+            "copy",
+            "On Thursday, federal vaccine advisers unanimously voted to recommend a Moderna booster dose for older adults, "
+            "officials said.\n\nThe agency usually follows the advice of its panels.",
+            outlet="Copy",
+        ),
+        make_article(
+            "sceptic",
+            "Some panelists remained skeptical that healthy younger adults need extra shots at all.\n\n"
+            "Several members said the data on waning protection for older adults were thin.",
+            outlet="Herald",
+        ),
+    ]
+    summary = summarize_story(articles, options=SummaryOptions(word_budget=80))
+    vote = [s for s in summary if "unanimously" in s.text]  # the wire's sentence or the copy's
+    assert vote and set(vote[0].citations) == {"wire", "copy"} and vote[0].citations[0] == vote[0].article
+    # every other sentence is stated by its own article only
+    assert all(s.citations == (s.article,) for s in summary if "unanimously" not in s.text)
+
+
+def test_an_unusable_citation_decision_leaves_the_sentence_scorer_and_cites_only_the_source(tmp_path):
+    from newsdesk.analysis.summary import MODEL_DIR, MODEL_FILE, SentenceScorer
+
+    payload = json.loads((MODEL_DIR / MODEL_FILE).read_text(encoding="utf-8"))
+    payload["citation_support"]["features"] = ["something", "else"]
+    scorer = SentenceScorer(payload)
+    assert scorer.trees and scorer.citation_support is None
+    path = tmp_path / MODEL_FILE
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    summary = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60, model_path=str(path)))
+    assert summary and all(s.citations == (s.article,) for s in summary)
 
 
 def test_summary_balances_outlets_and_respects_the_word_budget(fixture_summary):
@@ -301,7 +376,9 @@ def test_abstractive_summary_keeps_supported_sentences_and_drops_the_rest(monkey
     kept = sentences[0]
     assert kept.text.startswith("A federal advisory committee unanimously recommended")
     assert kept.support >= options.support_threshold and not kept.flags
-    assert set(kept.citations) >= {"a1", "a2"} and kept.citations[0] == kept.article
+    # cited to the article that states it in these words; a1's paraphrase ("advisers voted … for older
+    # adults") is not enough for the conservative support decision, and the sceptics' a3 never is
+    assert kept.citations[0] == kept.article == "a2" and "a3" not in kept.citations
 
 
 def test_abstractive_flag_mode_names_what_is_unsupported():
@@ -529,3 +606,66 @@ def test_train_summary_command_cross_validates_and_writes_a_loadable_model(tmp_p
     assert scorer is not None and scorer.meta["stories"] == 8
     story = summarize_story(FIXTURE, options=SummaryOptions(word_budget=60, model_path=str(tmp_path / MODEL_FILE)))
     assert story and all(s.citations[0] == s.article for s in story)
+
+
+@pytest.mark.bench
+def test_benchmark_scores_the_summary_as_the_brief_shows_it(tmp_path):
+    path = BENCH / "mds_allsides_neus" / "dev.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    report = bench.run(parser.parse_args([str(path), "--limit", "2", "--as-reader"]))
+    systems = [row["system"] for row in report.tables[0].rows]
+    assert systems[:2] == ["newsdesk", "newsdesk as read"]
+    assert "reader_minus_stage_r2" in report.metrics
+
+
+def _support_records(tmp_path: Path) -> list[Path]:
+    """Tiny hand-made files in the support_qags and support_wice formats."""
+    rng = random.Random(3)
+    facts = [
+        ("The council approved the budget on Monday.", "The council rejected the plan for a new stadium."),
+        ("The river flooded three villages overnight.", "Rescue teams were sent to the coast."),
+        ("The company hired 200 workers in March.", "The company's chief executive resigned in May."),
+        ("Police arrested two men after the robbery.", "The museum reopened after the renovation."),
+        ("The minister announced new rail links to the north.", "Farmers protested against the tax on diesel."),
+        ("The school opened a new library for its pupils.", "The mayor visited the hospital on Friday."),
+    ]
+    qags, wice = [], []
+    for k, (stated, other) in enumerate(facts * 3):
+        article = f"{stated} Officials said more details would follow. {other}"
+        absent = rng.choice([f for f, _ in facts if f != stated])
+        sentences = [
+            {"sentence": stated, "label": "supported"},
+            {"sentence": absent, "label": "not_supported"},
+        ]
+        qags.append({"id": f"q{k}", "article": article, "summary_sentences": sentences})
+        wice.append({"id": f"w{k}", "claim": stated, "label": "supported", "evidence": [stated, other]})
+        wice.append({"id": f"x{k}", "claim": absent, "label": "partially_supported", "evidence": [stated, other]})
+    paths = [tmp_path / "qags.jsonl", tmp_path / "wice.jsonl"]
+    for p, rows in zip(paths, (qags, wice)):
+        p.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return paths
+
+
+def test_train_summary_citations_stores_a_loadable_decision_beside_the_scorer(tmp_path):
+    import shutil
+
+    from newsdesk.analysis.summary import MODEL_DIR, MODEL_FILE, load_scorer
+    from newsdesk.training import summary as training
+
+    out = tmp_path / "model"
+    out.mkdir()
+    shutil.copy(MODEL_DIR / MODEL_FILE, out / MODEL_FILE)
+    parser = argparse.ArgumentParser()
+    training.add_arguments(parser)
+    args = parser.parse_args(
+        ["--citations", "--folds", "3", "--out", str(out)]
+        + [a for p in _support_records(tmp_path) for a in ("--data", str(p))]
+    )
+    report = training.run(args)
+    assert {"cv/all", "lodo/support_qags", "lodo/support_wice"} <= set(report.metrics)
+    scorer = load_scorer(out / MODEL_FILE)
+    assert scorer is not None and scorer.trees and scorer.citation_support is not None
+    assert scorer.citation_support.meta["examples"] == 18 * 2 + 18 * 2

@@ -194,3 +194,24 @@ def test_scorer_counts_strict_relaxed_and_values():
     result = score(gold, system)
     assert result["strict_p"] == pytest.approx(1 / 3) and result["strict_r"] == pytest.approx(1 / 2)
     assert result["relaxed_r"] == 1.0 and result["value_r"] == pytest.approx(1 / 2)
+
+
+def test_dated_spans_resolve_each_expression_to_the_days_it_can_denote():
+    from datetime import date
+
+    from newsdesk.analysis.timex import dated_spans
+
+    (tuesday,) = dated_spans("The resolution passed Tuesday.", "2011-11-02")
+    assert (tuesday.first, tuesday.last, tuesday.precision) == (date(2011, 11, 1), date(2011, 11, 1), "day")
+    (month,) = dated_spans("He said it earlier this month.", "2016-02-25")
+    assert (month.first, month.last, month.precision) == (date(2016, 2, 1), date(2016, 2, 29), "month")
+    (ago,) = dated_spans("He said it a week ago.", "2016-02-25")
+    assert ago.compatible(month)
+    # "this weekend" told in the past tense in a Monday article is the weekend just gone
+    (weekend,) = dated_spans("He grabbed the student this weekend, the video showed.", "2010-06-14")
+    assert (weekend.first, weekend.last, weekend.precision) == (date(2010, 6, 12), date(2010, 6, 13), "weekend")
+    # on a Sunday, "last week" may be the week just ending (weeks run Sunday to Saturday for many writers)
+    (last_week,) = dated_spans("The law was enacted last week.", "2015-03-29")
+    assert last_week.first <= date(2015, 3, 26) <= last_week.last
+    # without an anchor only absolute dates stay
+    assert [s.text for s in dated_spans("On Monday, as in 2019, he spoke.", None)] == ["2019"]

@@ -46,6 +46,8 @@ from .errors import AnalysisError, ModelUnavailableError, OptionsError
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
+    from .analysis.events import DatedEvent
+
 log = logging.getLogger(__name__)
 
 LABELS = ("same", "contradiction", "related", "unrelated")
@@ -365,6 +367,9 @@ class Sentence:
     words: Words
     vectors: np.ndarray  # (len(words.lower), DIMENSION) float32
     clause_vectors: Any = field(default=None, repr=False)  # (clauses, DIMENSION), built from ``vectors``
+    # its date expressions resolved against its article's publication date; None when that date is
+    # unknown (then dates are compared as written)
+    dates: list[DatedEvent] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         import numpy as np
@@ -395,16 +400,30 @@ class Encoded:
         return len(self.texts)
 
 
-def encode(texts: Sequence[str], *, batch_size: int = 32) -> Encoded:
-    """Encode ``texts`` with the bundled MiniLM: sentence embeddings and per-word vectors."""
+def encode(texts: Sequence[str], *, batch_size: int = 32, anchors: Sequence[Any] | None = None) -> Encoded:
+    """Encode ``texts`` with the bundled MiniLM: sentence embeddings and per-word vectors.
+
+    ``anchors`` (optional, one per text) is the publication date of each text's article (a date
+    or ``YYYY-MM-DD``, None when unknown): with it, the text's date expressions are resolved to
+    calendar days and a pair's dates are compared as days (:func:`date_clash`).
+    """
     import numpy as np
 
     texts = [_check_text(t, i) for i, t in enumerate(texts)]
+    if anchors is not None and len(anchors) != len(texts):
+        raise AnalysisError(
+            f"encode: {len(anchors)} anchors for {len(texts)} texts",
+            hint="pass one publication date (or None) per text",
+        )
     pieces = encode_pieces(texts, batch_size=batch_size)
     embeddings = np.stack([p[0] for p in pieces]) if pieces else np.zeros((0, DIMENSION), dtype=np.float32)
-    return Encoded(
-        texts, embeddings, [sentence_from_pieces(t, hidden, offsets) for t, (_, hidden, offsets) in zip(texts, pieces)]
-    )
+    sentences = [sentence_from_pieces(t, hidden, offsets) for t, (_, hidden, offsets) in zip(texts, pieces)]
+    if anchors is not None:
+        from .analysis.events import dated_events
+
+        for sentence, found in zip(sentences, dated_events(texts, anchors)):
+            sentence.dates = found
+    return Encoded(texts, embeddings, sentences)
 
 
 def encode_pieces(texts: Sequence[str], *, batch_size: int = 32, max_tokens: int = 256) -> list[tuple[Any, Any, Any]]:
@@ -619,6 +638,9 @@ class PairEvidence:
 
     number_clash: tuple[str, str] | None = None
     date_clash: tuple[str, str] | None = None
+    date_resolved: bool = False  # the dates were compared as calendar days, not as written
+    # one event dated on incompatible days by the two sentences (:func:`date_event_clash`)
+    date_event_clash: tuple[str, str] | None = None
     negation_clash: str | None = None
     antonym: tuple[str, str] | None = None
 
@@ -672,13 +694,12 @@ def pair_features(a: Sentence, b: Sentence, cosine: float) -> tuple[list[float],
         number_unit = _unit_similarity(a, b, *number_clash)
     num_a = {v for v, k in zip(wa.values, wa.kinds) if k == NUMBER}
     num_b = {v for v, k in zip(wb.values, wb.kinds) if k == NUMBER}
-    date_clash, dc_sim, _, dates = _slot_clash(a, b, sim, (WEEKDAY, MONTH_DAY, YEAR, MONTH))
+    date_clash, dc_sim, dates, resolved = find_date_clash(a, b, sim)
     date_context = _context_alignment(a, b, sim, *date_clash) if date_clash is not None else 0.0
     clock_clash, _, _, _ = _slot_clash(a, b, sim, (CLOCK,))
     date_a = {(k, v) for v, k in zip(wa.values, wa.kinds) if k in DATE_KINDS}
     date_b = {(k, v) for v, k in zip(wb.values, wb.kinds) if k in DATE_KINDS}
-    days_a = {v for v, k in zip(wa.values, wa.kinds) if k == WEEKDAY}
-    days_b = {v for v, k in zip(wb.values, wb.kinds) if k == WEEKDAY}
+    days_a, days_b = _weekdays(a, resolved), _weekdays(b, resolved)
 
     # a word aligned strongly with a word of the other side, negated on one side only
     neg_a = np.array(wa.negated, dtype=bool)
@@ -790,6 +811,8 @@ def pair_features(a: Sentence, b: Sentence, cosine: float) -> tuple[list[float],
     evidence = PairEvidence(
         number_clash=numbers if number_clash is not None else None,
         date_clash=dates if date_clash is not None else None,
+        date_resolved=resolved,
+        date_event_clash=date_event_clash(a, b, sim) if number_clash is None else None,
         negation_clash=neg_word if neg_clash else None,
         antonym=(wa.lower[antonym_slot[0]], wb.lower[antonym_slot[1]]) if antonym_slot else None,
     )
@@ -856,6 +879,137 @@ def _slot_clash(a: Sentence, b: Sentence, sim: np.ndarray, kinds: tuple[int, ...
     ratio = abs(math.log((abs(va) + 1) / (abs(vb) + 1)))
     words = (wa.text[wa.spans[i][0] : wa.spans[i][1]], wb.text[wb.spans[j][0] : wb.spans[j][1]])
     return (i, j), s, ratio, words
+
+
+def find_date_clash(
+    a: Sentence, b: Sentence, sim: np.ndarray
+) -> tuple[tuple[int, int] | None, float, tuple[str, str] | None, bool]:
+    """Two date expressions in the same slot of both sentences that cannot denote the same time.
+
+    When both sentences' articles are dated (:attr:`Sentence.dates` is set), each date expression
+    is resolved against its own article's date and two are compared as calendar periods at their
+    precision: "Tuesday" and "Wednesday" in two articles of Wednesday 2 November clash; "Monday"
+    in an article of Tuesday 18 March and "March 17" do not; "a week ago" and "earlier this
+    month" overlap. An expression that some expression of the other side can denote is no clash
+    (as with numbers). When either article is undated, the date words are compared as written
+    (weekday, month, day, year). This is the clash signal the pair model reads and the veto on
+    grouping two statements as one fact; whether two dates contradict each other is
+    :func:`date_event_clash`.
+
+    Returns (the two word slots or None, their similarity, the two expressions as written,
+    whether the dates were resolved).
+    """
+    if a.dates is None or b.dates is None:
+        slot, similarity, _, written = _slot_clash(a, b, sim, (WEEKDAY, MONTH_DAY, YEAR, MONTH))
+        return slot, similarity, written, False
+    words_a = [_words_in(a.words, event.when.start, event.when.end) for event in a.dates]
+    words_b = [_words_in(b.words, event.when.start, event.when.end) for event in b.dates]
+    best: tuple[float, int, int, int, int] | None = None
+    for x, event_a in enumerate(a.dates):
+        if not words_a[x] or any(event_a.when.compatible(other.when) for other in b.dates):
+            continue
+        for y, event_b in enumerate(b.dates):
+            if not words_b[y] or any(event_b.when.compatible(other.when) for other in a.dates):
+                continue
+            s, i, j = max((float(sim[i, j]), i, j) for i in words_a[x] for j in words_b[y])
+            if s >= 0.5 and (best is None or s > best[0]):
+                best = (s, i, j, x, y)
+    if best is None:
+        return None, 0.0, None, True
+    s, i, j, x, y = best
+    return (i, j), s, (a.dates[x].when.text, b.dates[y].when.text), True
+
+
+# participants two dated event words must share to be one event: who and what ("the House" and
+# "the motto"); one shared name alone is a person doing two things on two days
+SAME_EVENT_PARTICIPANTS = 2
+# event words that are no event of their own: a copula, and what only carries another verb
+_NOT_EVENTS = frozenset({"be", "have", "do", "get", "make", "take", "begin", "continue", "try", "appear", "seem"})
+
+
+def date_event_clash(a: Sentence, b: Sentence, sim: np.ndarray) -> tuple[str, str] | None:
+    """The two date expressions, when the two sentences date ONE event on incompatible days.
+
+    A date contradiction needs the same event with the same participants, not just two dates:
+    both articles are dated (the expressions are resolved against each article's own date); each
+    date is attached in the parse to an event word (``passed Tuesday``, ``voted on Wednesday``);
+    the two event words sit in the same slot (each is the other's closest word by contextual
+    vector: "passed" and "voted"); they share at least :data:`SAME_EVENT_PARTICIPANTS` participants
+    (nouns and names under the event word: the House, the motto), and at least half of those of
+    the event with fewer; the event is no speech act
+    (said, told, tweeted, announced…: a person speaks on many days, so two days are two
+    statements, not one dated twice) and no copula; and no date of the one overlaps a date of the
+    other at their precision. Two measurements ("the 7-day average on Monday" / "on Tuesday")
+    are left out by the caller (a figure that differs as well).
+    """
+    import numpy as np
+
+    if a.dates is None or b.dates is None:
+        return None
+    lex = lexicon()
+    events_a = _dated_event_words(a, lex)
+    events_b = _dated_event_words(b, lex)
+    best: tuple[tuple[int, float], str, str] | None = None
+    for slot_a, dated_a in events_a.items():
+        for slot_b, dated_b in events_b.items():
+            # the two event words sit in the same slot: each is the other's closest word
+            if int(np.argmax(sim[slot_a[0]])) not in slot_b or int(np.argmax(sim[:, slot_b[0]])) not in slot_a:
+                continue
+            # an event dated twice in one sentence ("Friday, March 3"; "earlier this year … a 2016
+            # run" read onto one verb) clashes only when no date of the one fits a date of the other
+            if any(x.when.compatible(y.when) for x in dated_a for y in dated_b):
+                continue
+            # the same participants: at least two shared, and most of those of the sparser event
+            # (two events sharing a name or two among many are two things one person did or suffered)
+            shared = len(dated_a[0].participants & dated_b[0].participants)
+            fewer = min(len(dated_a[0].participants), len(dated_b[0].participants))
+            if shared < SAME_EVENT_PARTICIPANTS or 2 * shared < fewer:
+                continue
+            key = (shared, float(sim[slot_a[0], slot_b[0]]))
+            if best is None or key > best[0]:
+                best = (key, dated_a[0].when.text, dated_b[0].when.text)
+    return (best[1], best[2]) if best is not None else None
+
+
+def _dated_event_words(sentence: Sentence, lex: _Lexicon) -> dict[tuple[int, ...], list[DatedEvent]]:
+    """The event words of a sentence that a resolved date is attached to, each with its dates."""
+    out: dict[tuple[int, ...], list[DatedEvent]] = {}
+    for event in sentence.dates or []:
+        slot = _event_slot(sentence, event, lex)
+        if slot is not None:
+            out.setdefault(tuple(slot), []).append(event)
+    return out
+
+
+def _event_slot(sentence: Sentence, event: DatedEvent, lex: _Lexicon) -> list[int] | None:
+    """The word indices of the event word a date is attached to, or None when it is no event a
+    date can contradict (no event word, a speech act, a copula)."""
+    if event.predicate is None or event.predicate_span is None or event.predicate in _NOT_EVENTS:
+        return None
+    surface = sentence.words.text[event.predicate_span[0] : event.predicate_span[1]].lower()
+    speech = {_stem(w) for w in lex.reporting}
+    if {event.predicate, surface} & lex.reporting or {_stem(event.predicate), _stem(surface)} & speech:
+        return None
+    found = _words_in(sentence.words, *event.predicate_span)
+    return found or None
+
+
+def _words_in(words: Words, start: int, end: int) -> list[int]:
+    """Indices of the words inside a character span."""
+    return [k for k, (s, e) in enumerate(words.spans) if s >= start and e <= end]
+
+
+def _weekdays(sentence: Sentence, resolved: bool) -> set[float]:
+    """The weekdays a sentence names: as written, or (dates resolved) the days they resolve to."""
+    words = sentence.words
+    if not resolved or sentence.dates is None:
+        return {v for v, k in zip(words.values, words.kinds) if k == WEEKDAY}
+    return {
+        float(event.when.first.toordinal())
+        for event in sentence.dates
+        if event.when.precision == "day"
+        and any(words.kinds[k] == WEEKDAY for k in _words_in(words, event.when.start, event.when.end))
+    }
 
 
 def _check_text(value: Any, index: int) -> str:
@@ -994,9 +1148,9 @@ class PairModel:
 
     # inference
     @staticmethod
-    def encode(texts: Sequence[str], *, batch_size: int = 32) -> Encoded:
+    def encode(texts: Sequence[str], *, batch_size: int = 32, anchors: Sequence[Any] | None = None) -> Encoded:
         """Encode sentences once (MiniLM); see :func:`encode`."""
-        return encode(texts, batch_size=batch_size)
+        return encode(texts, batch_size=batch_size, anchors=anchors)
 
     def proba_from_features(self, matrix: np.ndarray) -> np.ndarray:
         """Probabilities over :data:`LABELS`, one row per feature row."""
@@ -1073,8 +1227,12 @@ class PairModel:
 def pair_kind(seen: PairEvidence) -> tuple[str, str]:
     if seen.number_clash:
         return "number", f"number: {seen.number_clash[0]} vs {seen.number_clash[1]}"
+    if seen.date_event_clash:
+        return "date_time", f"date of the same event: {seen.date_event_clash[0]} vs {seen.date_event_clash[1]}"
     if seen.date_clash:
-        return "date_time", f"date: {seen.date_clash[0]} vs {seen.date_clash[1]}"
+        if seen.date_resolved:
+            return "date_time", f"date: {seen.date_clash[0]} vs {seen.date_clash[1]}"
+        return "date_time", f"date as written: {seen.date_clash[0]} vs {seen.date_clash[1]} (publication date unknown)"
     if seen.negation_clash:
         return "negation", f"negated on one side only: {seen.negation_clash}"
     if seen.antonym:

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from .errors import ReportError
 
@@ -369,15 +369,12 @@ def _cites(view: ReportView, ids: list[str]) -> str:
 
 def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
     lines: list[str] = []
-    summary = view.section(story, "summary")
-    lead = _summary_lead(view, story)
-    if summary or lead:
+    summary_lines = reader_summary(view, story)
+    if summary_lines:
         lines += ["### Summary", ""]
-        lines += [
-            f"- {'Agreed' if kind == 'agreed' else 'Disputed'}: {md(text)} {_cites(view, ids)}"
-            for kind, text, ids in lead
-        ]
-        lines += [f"- {md(s['text'])} {_cites(view, s['citations'])}" for s in _beyond_lead(summary, lead)]
+        for kind, text, ids in summary_lines:
+            label = f"{_LINE_LABELS[kind]}: " if _LINE_LABELS[kind] else ""
+            lines.append(f"- {label}{md(text)} {_cites(view, ids)}")
         lines.append("")
     timeline = view.section(story, "timeline")
     if timeline:
@@ -424,7 +421,7 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
     if confirmed:
         lines += ["### Agreed by several outlets", ""]
         for claim in confirmed:
-            lines.append(f"- {md(claim['text'])} {_cites(view, _agreeing_articles(claim))}")
+            lines.append(f"- {md(whole_quote(claim['text']))} {_cites(view, _agreeing_articles(claim))}")
         lines.append("")
     disputes = view.section(story, "disagreements")
     if disputes:
@@ -436,7 +433,8 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
             )
             for side in d.get("sides", []):
                 lines.append(
-                    f"  - {md(side.get('actor') or '')}: {md(side.get('words') or '')} {_cites(view, _source_ids(side.get('sources', [])))}"
+                    f"  - {md(side_actor(side))}: {md(whole_quote(side.get('words') or ''))} "
+                    f"{_cites(view, _source_ids(side.get('sources', [])))}"
                 )
         lines.append("")
     return lines
@@ -474,25 +472,91 @@ def _agreeing_articles(claim: dict) -> list[str]:
 
 def _summary_lead(view: "ReportView", story: dict, *, facts: int = 3) -> list[tuple[str, str, list[str]]]:
     """What the summary opens with: the facts most outlets state themselves (each cited to the
-    articles whose sentence states it), then each dispute named by its kind and the actors of its
-    two sides (cited to the articles that support either side; the words are in "Disputes")."""
+    articles whose sentence states it), then each dispute named by the actors of its two sides and
+    its kind (cited to the articles that support either side; the words are in "Disputes")."""
     lead: list[tuple[str, str, list[str]]] = []
     agreed = sorted(confirmed_claims(view, story), key=lambda c: -len(_agreeing_articles(c)))
-    lead += [("agreed", c["text"], _agreeing_articles(c)) for c in agreed[:facts]]
+    lead += [("agreed", whole_quote(c["text"]), _agreeing_articles(c)) for c in agreed[:facts]]
     for d in view.section(story, "disagreements"):
         sides = d.get("sides", [])[:2]
         if len(sides) < 2:
             continue
-        named = " versus ".join(side.get("actor") or "one account" for side in sides)
+        first, second = (side_actor(side) for side in sides)
+        kind = _DISPUTE_KINDS.get(d.get("kind", ""), d.get("kind", ""))
+        named = f"{first} and {second} disagree" if first != second else f"{first} gives two accounts"
         ids = list(dict.fromkeys(a for side in sides for a in _source_ids(side.get("sources", []))))
-        lead.append(("disputed", f"{_DISPUTE_KINDS.get(d.get('kind', ''), d.get('kind', ''))}: {named}", ids))
+        lead.append(("disputed", f"{named} ({kind}, see Disputes).", ids))
     return lead
 
 
-def _beyond_lead(summary: list[dict], lead: list[tuple[str, str, list[str]]]) -> list[dict]:
+#: How a dispute side with no named actor is shown: the article speaks in its own voice.
+ARTICLE_VOICE = "the article's author / outlet"
+_ARTICLE_ACTORS = frozenset({"", "the article", "article", "the author", "author"})
+
+
+def side_actor(side: dict) -> str:
+    """Who holds one side of a dispute: its actor, or the article's own voice (its author or
+    outlet) when the statement is the article's, never "the article" as if it were an actor."""
+    actor = " ".join(str(side.get("actor") or "").split())
+    return ARTICLE_VOICE if actor.lower() in _ARTICLE_ACTORS else actor
+
+
+def whole_quote(text: str) -> str:
+    """``text`` with its quotation marks balanced: a statement cut from a longer quotation gets an
+    ellipsis and the missing mark, so a reader sees where the quotation goes on."""
+    text = " ".join(str(text or "").split())
+    opened, closed = text.count("“"), text.count("”")
+    if opened > closed:
+        text += " …”"
+    elif closed > opened:
+        text = "“… " + text
+    elif text.count('"') % 2:
+        text = text + ' …"' if text.lstrip().startswith('"') else '"… ' + text
+    return text
+
+
+_CONTENT_WORD = re.compile(r"\w+")
+
+
+def _content_words(text: str) -> set[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return {w for w in _CONTENT_WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS}
+
+
+def _restates(sentence: dict, claim_text: str) -> bool:
+    """Whether a summary sentence says nothing beyond an agreed claim (its content words are nearly
+    all the claim's): a sentence that adds to the claim stays, even when it is one of its sources."""
+    own, claim = _content_words(sentence.get("text", "")), _content_words(claim_text)
+    return bool(own) and len(own & claim) >= 0.8 * len(own)
+
+
+def _beyond_lead(
+    summary: list[dict], lead: list[tuple[str, str, list[str]]], claims: Sequence[dict] = ()
+) -> list[dict]:
     """The summary's sentences that the lead does not already state (an agreed fact once, not twice)."""
     stated = {" ".join(text.split()) for kind, text, _ in lead if kind == "agreed"}
-    return [s for s in summary if " ".join(s["text"].split()) not in stated]
+    led = [c for c in claims if whole_quote(c.get("text", "")) in stated]
+    return [
+        s
+        for s in summary
+        if " ".join(s["text"].split()) not in stated
+        and whole_quote(s["text"]) not in stated
+        and not any(_restates(s, c.get("text", "")) for c in led)
+    ]
+
+
+#: How each line of the summary a reader sees is labelled.
+_LINE_LABELS = {"agreed": "Agreed", "disputed": "Disputed", "summary": ""}
+
+
+def reader_summary(view: "ReportView", story: dict) -> list[tuple[str, str, list[str]]]:
+    """The summary as a reader sees it (report.md, report.html, the web UI and ``newsdesk bench
+    summary --as-reader``): (kind, text, cited article ids) lines — the agreed facts, the disputes
+    named, then the summary stage's sentences that do not restate an agreed fact."""
+    lead = _summary_lead(view, story)
+    rest = _beyond_lead(view.section(story, "summary"), lead, view.section(story, "claims"))
+    return lead + [("summary", s["text"], list(s.get("citations", []))) for s in rest]
 
 
 def confirmed_claims(view: "ReportView", story: dict) -> list[dict]:
@@ -626,15 +690,12 @@ def _cite_links(view: ReportView, ids: list[str]) -> str:
 
 def _story_sections_html(view: ReportView, story: dict) -> str:
     parts: list[str] = []
-    summary = view.section(story, "summary")
-    lead = _summary_lead(view, story)
-    if summary or lead:
+    summary_lines = reader_summary(view, story)
+    if summary_lines:
         parts.append('<h3>Summary</h3><ul class="summary">')
-        parts += [
-            f"<li><b>{'Agreed' if kind == 'agreed' else 'Disputed'}:</b> {esc(text)} {_cite_links(view, ids)}</li>"
-            for kind, text, ids in lead
-        ]
-        parts += [f"<li>{esc(s['text'])} {_cite_links(view, s['citations'])}</li>" for s in _beyond_lead(summary, lead)]
+        for kind, text, ids in summary_lines:
+            label = f"<b>{_LINE_LABELS[kind]}:</b> " if _LINE_LABELS[kind] else ""
+            parts.append(f"<li>{label}{esc(text)} {_cite_links(view, ids)}</li>")
         parts.append("</ul>")
     timeline = view.section(story, "timeline")
     if timeline:
@@ -669,14 +730,16 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
     confirmed = confirmed_claims(view, story)
     if confirmed:
         parts.append("<h3>Agreed by several outlets</h3><ul>")
-        parts += [f"<li>{esc(c['text'])} {_cite_links(view, _agreeing_articles(c))}</li>" for c in confirmed]
+        parts += [
+            f"<li>{esc(whole_quote(c['text']))} {_cite_links(view, _agreeing_articles(c))}</li>" for c in confirmed
+        ]
         parts.append("</ul>")
     disputes = view.section(story, "disagreements")
     if disputes:
         parts.append("<h3>Disputes</h3><table><tr><th>kind</th><th>one side</th><th>the other side</th></tr>")
         for d in disputes:
             cells = [
-                f"<td><b>{esc(side.get('actor') or '')}</b>: {esc(side.get('words') or '')} "
+                f"<td><b>{esc(side_actor(side))}</b>: {esc(whole_quote(side.get('words') or ''))} "
                 f"{_cite_links(view, _source_ids(side.get('sources', [])))}</td>"
                 for side in d.get("sides", [])[:2]
             ]

@@ -42,7 +42,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
-from .timex import Timex, TimexOptions, find_timexes
+from .timex import DatedSpan, Timex, TimexOptions, dated_spans, find_timexes, to_date
+from .timex import calendar_period as period
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,6 @@ class StoryEvent:
 
 # --- calendar values ------------------------------------------------------------------------------
 
-_SEASON_START = {"WI": 1, "SP": 3, "SU": 6, "FA": 9}
 _PRECISION_RANK = {
     "day": 0,
     "week": 1,
@@ -178,40 +178,6 @@ _PRECISION_RANK = {
     "decade": 6,
     "century": 7,
 }
-
-
-def period(value: str) -> tuple[dt.date, dt.date, str] | None:
-    """First day, last day and precision of a TIMEX3 calendar value; None for anything else
-    (``2025-W12`` → 2025-03-17 … 2025-03-23, week; ``2025`` → the year)."""
-    try:
-        if m := re.match(r"^(\d{4})-(\d{2})-(\d{2})", value):
-            day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            return day, day, "day"
-        if m := re.match(r"^(\d{4})-W(\d{1,2})(?:-WE)?$", value):
-            first = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
-            return first, first + dt.timedelta(days=6), "week"
-        if m := re.match(r"^(\d{4})-(\d{2})$", value):
-            year, month = int(m.group(1)), int(m.group(2))
-            last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
-            return dt.date(year, month, 1), last, "month"
-        if m := re.match(r"^(\d{4})-Q([1-4])$", value):
-            year, quarter = int(m.group(1)), int(m.group(2))
-            first = dt.date(year, 3 * quarter - 2, 1)
-            last = dt.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - dt.timedelta(days=1)
-            return first, last, "quarter"
-        if m := re.match(r"^(\d{4})-H([12])$", value):
-            year, half = int(m.group(1)), int(m.group(2))
-            return dt.date(year, 6 * half - 5, 1), dt.date(year, 6 * half, 30 if half == 1 else 31), "half"
-        if m := re.match(r"^(\d{4})-(WI|SP|SU|FA)$", value):
-            year, month = int(m.group(1)), _SEASON_START[m.group(2)]
-            return dt.date(year, month, 1), dt.date(year, month, 28) + dt.timedelta(days=62), "season"
-        if m := re.match(r"^(\d{4})$", value):
-            return dt.date(int(m.group(1)), 1, 1), dt.date(int(m.group(1)), 12, 31), "year"
-        if m := re.match(r"^(\d{3})$", value):
-            return dt.date(int(m.group(1)) * 10 or 1, 1, 1), dt.date(int(m.group(1)) * 10 + 9, 12, 31), "decade"
-    except ValueError:
-        return None
-    return None
 
 
 def calendar_date(value: str) -> str | None:
@@ -318,6 +284,72 @@ def governing_predicate(span: Any, *, model: TriggerModel | None = None, min_pro
             return head
         token = head
     return None
+
+
+@dataclass(frozen=True)
+class DatedEvent:
+    """A date expression of a sentence resolved to calendar days, with the event word it dates
+    ("passed Tuesday": pass) and that event's participants (the nouns and names under it)."""
+
+    when: DatedSpan
+    predicate: str | None  # lemma of the event word, lower case; None when the parse names none
+    predicate_span: tuple[int, int] | None  # its characters in the sentence
+    participants: frozenset[str]  # lower-case lemmas of the nouns and names the event word governs
+
+
+def dated_events(texts: Sequence[str], anchors: Sequence[Any]) -> list[list[DatedEvent] | None]:
+    """For each text (one sentence) and its article's publication date (None when unknown): its
+    date expressions resolved against that date (:func:`newsdesk.analysis.timex.dated_spans`), each
+    with the event word it dates. None for a text whose article date is unknown. Only texts with a
+    resolved date are parsed, in one batch."""
+    from ..resources import parse
+
+    spans: list[list[DatedSpan] | None] = []
+    for text, anchor in zip(texts, anchors):
+        try:
+            day = to_date(anchor)
+        except AnalysisError:  # an unreadable date is an unknown one
+            log.debug("unreadable publication date %r; dates compared as written", anchor)
+            day = None
+        spans.append(dated_spans(text, day) if day is not None else None)
+    wanted = [k for k, found in enumerate(spans) if found]
+    docs = dict(zip(wanted, parse([texts[k] for k in wanted]))) if wanted else {}
+    out: list[list[DatedEvent] | None] = []
+    for k, found in enumerate(spans):
+        if found is None:
+            out.append(None)
+            continue
+        events = []
+        for when in found:
+            predicate, participants = None, frozenset[str]()
+            span = docs[k].char_span(when.start, when.end, alignment_mode="expand") if k in docs else None
+            head = governing_predicate(span) if span is not None and len(span) else None
+            if head is not None and span is not None:
+                predicate = head.lemma_.lower()
+                participants = _participants(head, span)
+            events.append(
+                DatedEvent(
+                    when,
+                    predicate,
+                    (head.idx, head.idx + len(head.text)) if head is not None else None,
+                    participants,
+                )
+            )
+        out.append(events)
+    return out
+
+
+def _participants(head: Any, date: Any) -> frozenset[str]:
+    """Lower-case lemmas of the nouns and names an event word governs, a multi-word name counted
+    once (by its last word: "Rep. Bob Etheridge", "Angie's List"), the date itself left out."""
+    out = set()
+    for token in head.subtree:
+        if token.i == head.i or date.start <= token.i < date.end or token.pos_ not in ("NOUN", "PROPN"):
+            continue
+        if token.pos_ == "PROPN" and token.dep_ in ("compound", "poss", "flat") and token.head.pos_ == "PROPN":
+            continue
+        out.add(token.lemma_.lower())
+    return frozenset(out)
 
 
 _FUTURE_AUX = {"will", "'ll", "shall", "wo", "ll"}

@@ -22,8 +22,11 @@ similarity + lead position, :func:`score_candidates`) with Maximal Marginal Rele
 a per-outlet penalty (:func:`select`); it is also the fallback when the model file is unusable.
 
 The chosen sentences come out in reading order (article date, then article order, then position).
-Each carries citations: its own article and every other article with a sentence whose cosine
-similarity to it reaches ``citation_threshold`` (0.6 by default, see docs/benchmarks/summary.md).
+Each carries citations: its own article, then every other article that states it — a support
+decision (:class:`CitationSupport`: word, bigram, number and name coverage by the article's
+sentences, negation, MiniLM cosine; a logistic model trained on the support_qags / support_wice dev
+splits with its threshold chosen out of sample for precision, shipped in the summary model file),
+never mere similarity: an article that only discusses the same thing is not cited.
 
 An optional abstractive mode asks any OpenAI-compatible chat endpoint (a local Ollama or vLLM,
 ``base_url`` such as ``http://127.0.0.1:11434/v1``) to write the summary, then checks every
@@ -99,7 +102,6 @@ class SummaryOptions:
     outlet_penalty: subtracted from a candidate's selection score per sentence already chosen
         from the same outlet (outlet balance).
     duplicate_threshold: a candidate this similar to a chosen sentence is never chosen.
-    citation_threshold: cosine similarity from which another article "says the same".
     abstractive: ask an OpenAI-compatible endpoint for the summary (off by default).
     llm_base_url / llm_model: the endpoint (e.g. ``http://127.0.0.1:11434/v1``) and model name.
     llm_api_key_env: name of the environment variable holding the API key, if the endpoint needs
@@ -123,7 +125,6 @@ class SummaryOptions:
     mmr_lambda: float = 0.7
     outlet_penalty: float = 0.05
     duplicate_threshold: float = 0.85
-    citation_threshold: float = 0.6
     abstractive: bool = False
     llm_base_url: str | None = None
     llm_model: str | None = None
@@ -144,7 +145,7 @@ class SummaryOptions:
         for name in ("position_weight", "confirmation_weight", "headline_weight", "outlet_penalty"):
             if getattr(self, name) < 0:
                 raise OptionsError(f"{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("mmr_lambda", "duplicate_threshold", "citation_threshold", "support_threshold"):
+        for name in ("mmr_lambda", "duplicate_threshold", "support_threshold"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise OptionsError(f"{name} must lie in [0, 1], got {value}")
@@ -169,7 +170,7 @@ class SummarySentence:
 
     ``article``/``start``/``end`` locate the sentence in its source article's text (for an
     abstractive sentence: the source sentence that supports it best). ``citations`` lists the
-    source article first, then every other article that says the same.
+    source article first, then every other article that states it (:class:`CitationSupport`).
     """
 
     text: str
@@ -647,6 +648,12 @@ class SentenceScorer:
                 raise ValueError(f"{source}: a tree has arrays of different lengths")
             self.trees.append((left, right, feature, threshold, value))
         self.width = 3 * len(FEATURE_NAMES)
+        self.citation_support: CitationSupport | None = None
+        if payload.get("citation_support"):
+            try:  # an outdated citation decision must not take the sentence scorer down with it
+                self.citation_support = CitationSupport(payload["citation_support"], source)
+            except (ValueError, KeyError, TypeError) as exc:
+                log.warning("citation support unusable (%s); %s", exc, _REBUILD_SUPPORT)
 
     def predict(self, matrix: "np.ndarray") -> "np.ndarray":
         """Predictions for rows of :func:`story_relative_features` (same as scikit-learn's)."""
@@ -810,18 +817,200 @@ def reading_order(articles: Sequence[Article], pool: Sequence[Candidate], chosen
     return sorted(chosen, key=key)
 
 
+# --- citations: does another article state the sentence? ------------------------------------
+
+SUPPORT_FEATURES: tuple[str, ...] = (
+    "cosine_max",
+    "cover_best",
+    "cover_pair",
+    "cover_article",
+    "bigram_best",
+    "numbers_missing",
+    "names_missing",
+    "negation_mismatch",
+    "claim_words",
+    "cosine_of_cover_best",
+    "modality_mismatch",
+)
+#: Features that refuse a citation whatever the model says: a figure of the sentence the article
+#: lacks, a negation or a hedge / future ("will", "could", "whether", "plans"…) on one side only.
+SUPPORT_VETOES: tuple[str, ...] = ("numbers_missing", "negation_mismatch", "modality_mismatch")
+SUPPORT_FORMAT = "newsdesk-citation-support/2"
+#: Sentences of the other article whose MiniLM cosine is read (those covering most of the claim's words).
+SUPPORT_TOP = 8
+#: Future markers beside the hedges of ``data/nli/lexicon.json`` ("voted" is not stated by "will vote").
+_FUTURE = frozenset({"will", "shall", "going", "upcoming", "tomorrow"})
+
+
+def _cues() -> tuple[frozenset[str], frozenset[str]]:
+    """Negation and modality (hedge or future) words: the shared lexicon's (``newsdesk.nli.lexicon``)."""
+    from ..nli import lexicon
+
+    words = lexicon()
+    return frozenset(w for w in words.negations if "'" not in w), frozenset(words.hedges) | _FUTURE
+
+
+_NUMBER_IN_TEXT = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_NAME_IN_TEXT = re.compile(r"(?<=[a-z,;:]\s)[A-Z][\w-]+")
+
+
+def _stem(token: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(token) > len(suffix) + 3 and token.endswith(suffix):
+            return token[: -len(suffix)]
+    return token
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.lower() for t in WORD_RE.findall(re.sub(r"n['’]t\b", " not", text))]
+
+
+def _content(text: str) -> set[str]:
+    stop = _stop_words() - _cues()[0]
+    return {_stem(t) for t in _tokens(text) if t not in stop}
+
+
+def _stem_bigrams(text: str) -> set[tuple[str, str]]:
+    stems = [_stem(t) for t in _tokens(text)]
+    return set(zip(stems, stems[1:]))
+
+
+def support_candidates(claim: str, sentences: Sequence[str], content: Sequence[set[str]] | None = None) -> list[int]:
+    """The :data:`SUPPORT_TOP` sentences of an article sharing most content words with ``claim``
+    (whose MiniLM cosine :func:`support_features` reads; no other vector is used)."""
+    words = _content(claim)
+    own = content if content is not None else [_content(s) for s in sentences]
+    return sorted(range(len(sentences)), key=lambda i: -len(words & own[i]))[:SUPPORT_TOP]
+
+
+def support_features(
+    claim: str, claim_vector: "np.ndarray", sentences: Sequence[str], vectors: "np.ndarray"
+) -> list[float]:
+    """How far one article states ``claim``: one value per :data:`SUPPORT_FEATURES`.
+
+    ``sentences`` are the article's sentences and ``vectors`` their unit MiniLM rows. Read: the
+    share of the claim's content words (stemmed, stop words out, negations kept) that the best
+    sentence, the best two adjacent sentences and the whole article contain; the share of its
+    bigrams in the best sentence; numbers and capitalised names of the claim absent from the
+    article; a negation, and a hedge or future marker, on one side only against the best-covering
+    sentence; the claim's length; the best MiniLM cosine among the :data:`SUPPORT_TOP`
+    best-covering sentences, and that of the best-covering one. Training (``newsdesk train summary --citations``) computes the same.
+    """
+    import numpy as np
+
+    words = _content(claim)
+    if not sentences or not words:
+        return [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, float(len(words)), 0.0, 0.0]
+    own = [_content(s) for s in sentences]
+    cover = np.array([len(words & w) / len(words) for w in own])
+    pair = max([len(words & (own[i] | own[i + 1])) / len(words) for i in range(len(own) - 1)] or [cover.max()])
+    article_words = set().union(*own)
+    bigrams = _stem_bigrams(claim)
+    bigram_best = max((len(bigrams & _stem_bigrams(s)) / max(len(bigrams), 1) for s in sentences), default=0.0)
+    article_text = " ".join(sentences)
+    numbers = {n.replace(",", "") for n in _NUMBER_IN_TEXT.findall(claim)}
+    article_numbers = {n.replace(",", "") for n in _NUMBER_IN_TEXT.findall(article_text)}
+    numbers_missing = len(numbers - article_numbers) / len(numbers) if numbers else 0.0
+    names = {n.lower() for n in _NAME_IN_TEXT.findall(claim)}
+    lowered = article_text.lower()
+    names_missing = sum(1 for n in names if n not in lowered) / len(names) if names else 0.0
+    top = support_candidates(claim, sentences, own)
+    cosine = {i: float(vectors[i] @ claim_vector) for i in top}
+    best = max(top, key=lambda i: cover[i] + 0.01 * cosine[i])
+    negations, modality = _cues()
+    claim_tokens, best_tokens = set(_tokens(claim)), set(_tokens(sentences[best]))
+    negation_mismatch = float(bool(negations & claim_tokens) != bool(negations & best_tokens))
+    modality_mismatch = float(bool(modality & claim_tokens) != bool(modality & best_tokens))
+    return [
+        max(cosine.values()),
+        float(cover.max()),
+        float(pair),
+        len(words & article_words) / len(words),
+        float(bigram_best),
+        numbers_missing,
+        names_missing,
+        negation_mismatch,
+        float(len(words)),
+        cosine[best],
+        modality_mismatch,
+    ]
+
+
+_VETO_COLUMNS = tuple(SUPPORT_FEATURES.index(name) for name in SUPPORT_VETOES)
+
+
+class CitationSupport:
+    """Does an article state a sentence? A logistic model over :func:`support_features`, with the
+    decision threshold chosen out of sample for precision (``newsdesk train summary --citations``,
+    trained on the support_qags and support_wice dev splits; see docs/benchmarks/summary.md)."""
+
+    def __init__(self, payload: Mapping[str, Any], source: str = "<memory>") -> None:
+        import numpy as np
+
+        if payload.get("format") != SUPPORT_FORMAT:
+            raise ValueError(
+                f"{source}: citation support format {payload.get('format')!r}, expected {SUPPORT_FORMAT!r}"
+            )
+        if list(payload.get("features", [])) != list(SUPPORT_FEATURES):
+            raise ValueError(f"{source}: citation support was trained on other features than this version computes")
+        self.mean = np.asarray(payload["mean"], dtype=np.float64)
+        self.scale = np.asarray(payload["scale"], dtype=np.float64)
+        self.coef = np.asarray(payload["coef"], dtype=np.float64)
+        self.intercept = float(payload["intercept"])
+        self.threshold = float(payload["threshold"])
+        self.meta = dict(payload.get("meta", {}))
+        if not (len(self.mean) == len(self.scale) == len(self.coef) == len(SUPPORT_FEATURES)):
+            raise ValueError(f"{source}: citation support arrays do not match its features")
+
+    def probability(self, features: Sequence[float]) -> float:
+        """P(the article states the claim) for one row of :func:`support_features`."""
+        import numpy as np
+
+        z = (np.asarray(features, dtype=np.float64) - self.mean) / self.scale
+        return float(1.0 / (1.0 + math.exp(-(float(z @ self.coef) + self.intercept))))
+
+    def decide(self, features: Sequence[float]) -> bool:
+        """The citation decision on one row of :func:`support_features`: the model's probability
+        reaches the threshold and no veto (:data:`SUPPORT_VETOES`) is raised."""
+        return self.probability(features) >= self.threshold and not any(features[i] > 0 for i in _VETO_COLUMNS)
+
+    def states(self, claim: str, claim_vector: "np.ndarray", sentences: Sequence[str], vectors: "np.ndarray") -> bool:
+        """Whether the article (its ``sentences`` and their vectors) states ``claim``."""
+        return self.decide(support_features(claim, claim_vector, sentences, vectors))
+
+
+def load_citation_support(path: str | Path | None = None) -> CitationSupport | None:
+    """The citation support model shipped in the summary model file (None, warned once, when absent:
+    then a summary sentence cites only its own article)."""
+    scorer = load_scorer(path)
+    support = scorer.citation_support if scorer is not None else None
+    if support is None and "citation support" not in _WARNED:
+        _WARNED.add("citation support")
+        log.warning("no citation support model: summary sentences cite only their own article (%s)", _REBUILD_SUPPORT)
+    return support
+
+
+_REBUILD_SUPPORT = "rebuild it with `newsdesk train summary --citations`"
+
+
 def _citations(
-    pool_all: Sequence[Candidate], vectors_all: "np.ndarray", index: int, threshold: float
-) -> tuple[tuple[str, ...], float]:
-    """The candidate's own article, then every other article with a sentence at least ``threshold`` similar."""
-    own = pool_all[index].article_id
-    similarity = vectors_all @ vectors_all[index]
-    best: dict[str, float] = {}
+    pool_all: Sequence[Candidate], vectors_all: "np.ndarray", index: int, support: CitationSupport | None
+) -> tuple[str, ...]:
+    """The candidate's own article, then every other article that states it (:class:`CitationSupport`)."""
+    claim = pool_all[index]
+    cited = [claim.article_id]
+    if support is None:
+        return tuple(cited)
+    by_article: dict[str, list[int]] = {}
     for j, candidate in enumerate(pool_all):
-        if candidate.article_id != own:
-            best[candidate.article_id] = max(best.get(candidate.article_id, -1.0), float(similarity[j]))
-    others = [a for a, s in sorted(best.items(), key=lambda kv: -kv[1]) if s >= threshold]
-    return (own, *others), len(others)
+        if candidate.article_id != claim.article_id:
+            by_article.setdefault(candidate.article_id, []).append(j)
+    scored = []
+    for article_id, rows in by_article.items():
+        features = support_features(claim.text, vectors_all[index], [pool_all[j].text for j in rows], vectors_all[rows])
+        if support.decide(features):
+            scored.append((support.probability(features), article_id))
+    return (*cited, *(a for _, a in sorted(scored, key=lambda pa: -pa[0])))
 
 
 def summary_pool(
@@ -873,10 +1062,11 @@ def extractive_summary(
 
     pool_all = list(pool) + unfit
     vectors_all = np.concatenate([vectors, embed([c.text for c in unfit])]) if unfit else vectors
+    support = load_citation_support(options.model_path) if len(articles) > 1 else None
     summary: list[SummarySentence] = []
     for i in reading_order(articles, pool, chosen):
         candidate = pool[i]
-        citations, _ = _citations(pool_all, vectors_all, i, options.citation_threshold)
+        citations = _citations(pool_all, vectors_all, i, support)
         summary.append(
             SummarySentence(
                 text=candidate.text,
@@ -981,6 +1171,7 @@ def verify_sentences(
     source_text = "\n".join(a.text + "\n" + (a.title or "") for a in articles)
     source_lower = source_text.lower()
     source_numbers = _numbers(source_text)
+    citation_support = load_citation_support(options.model_path)
     checked = []
     for text, vector, doc in zip(generated, sentence_vectors, parse(list(generated))):
         similarity = source_vectors @ vector
@@ -1002,11 +1193,12 @@ def verify_sentences(
             log.info("dropped unsupported summary sentence %r: %s", text, "; ".join(flags))
             continue
         source = everything[best]
-        cited: dict[str, float] = {}
-        for j, candidate in enumerate(everything):
-            if similarity[j] >= options.support_threshold:
-                cited[candidate.article_id] = max(cited.get(candidate.article_id, -1.0), float(similarity[j]))
-        others = [a for a, _ in sorted(cited.items(), key=lambda kv: -kv[1]) if a != source.article_id]
+        others = []
+        for article in articles:  # cited only where an article states it, as in the extractive summary
+            rows = [j for j, c in enumerate(everything) if c.article_id == article.id]
+            if article.id != source.article_id and citation_support is not None and rows:
+                if citation_support.states(text, vector, [everything[j].text for j in rows], source_vectors[rows]):
+                    others.append(article.id)
         checked.append(
             SummarySentence(
                 text=text,

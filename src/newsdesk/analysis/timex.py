@@ -717,8 +717,12 @@ def _r_relative_unit(m: re.Match[str], ctx: _Context) -> Resolved | None:
     if unit_word == "weekend":
         if a is None:
             return "DATE", "XXXX-WXX-WE", mod
-        if sign == 0 and pre == "the" and a.isoweekday() < 6 and ctx.tense(m) != "future":
-            sign = -1
+        # "the weekend" on a weekday, unless the future is meant, and "this weekend" told in the past
+        # tense ("appeared this weekend, when he grabbed" in a Monday article) are the one just gone
+        if sign == 0 and a.isoweekday() < 6 and pre in ("the", "this"):
+            tense = ctx.tense(m)
+            if (pre == "the" and tense != "future") or (pre == "this" and tense == "past"):
+                sign = -1
         base = a + timedelta(days=7 * sign) if sign else a
         if sign == -1 and a.isoweekday() >= 6:
             base = a
@@ -1378,4 +1382,88 @@ def find_timexes(
             and name in ("quarter", "quarter_q", "relative_unit")
         ):
             ctx.last_quarter = value
+    return out
+
+
+# --- calendar periods: what a resolved value covers ---------------------------------------------
+
+_SEASON_START = {"WI": 1, "SP": 3, "SU": 6, "FA": 9}
+
+
+def calendar_period(value: str) -> tuple[date, date, str] | None:
+    """First day, last day and precision of a TIMEX3 calendar value; None for anything else
+    (``2025-W12`` → 2025-03-17 … 2025-03-23, week; ``2025`` → the year; ``2025-03-18TEV`` → the day)."""
+    try:
+        if m := re.match(r"^(\d{4})-(\d{2})-(\d{2})", value):
+            day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            return day, day, "day"
+        if m := re.match(r"^(\d{4})-W(\d{1,2})(?:-WE)?$", value):
+            first = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+            return first, first + timedelta(days=6), "week"
+        if m := re.match(r"^(\d{4})-(\d{2})$", value):
+            year, month = int(m.group(1)), int(m.group(2))
+            last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+            return date(year, month, 1), last, "month"
+        if m := re.match(r"^(\d{4})-Q([1-4])$", value):
+            year, quarter = int(m.group(1)), int(m.group(2))
+            first = date(year, 3 * quarter - 2, 1)
+            last = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(days=1)
+            return first, last, "quarter"
+        if m := re.match(r"^(\d{4})-H([12])$", value):
+            year, half = int(m.group(1)), int(m.group(2))
+            return date(year, 6 * half - 5, 1), date(year, 6 * half, 30 if half == 1 else 31), "half"
+        if m := re.match(r"^(\d{4})-(WI|SP|SU|FA)$", value):
+            year, month = int(m.group(1)), _SEASON_START[m.group(2)]
+            return date(year, month, 1), date(year, month, 28) + timedelta(days=62), "season"
+        if m := re.match(r"^(\d{4})$", value):
+            return date(int(m.group(1)), 1, 1), date(int(m.group(1)), 12, 31), "year"
+        if m := re.match(r"^(\d{3})$", value):
+            return date(int(m.group(1)) * 10 or 1, 1, 1), date(int(m.group(1)) * 10 + 9, 12, 31), "decade"
+    except ValueError:
+        return None
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DatedSpan:
+    """A date expression of a text resolved to the calendar days it can denote (``first`` … ``last``,
+    at its ``precision``: day, week, weekend, month, …)."""
+
+    start: int
+    end: int
+    text: str
+    value: str
+    first: date
+    last: date
+    precision: str
+
+    def compatible(self, other: DatedSpan) -> bool:
+        """Whether the two can denote the same time: their periods overlap."""
+        return self.first <= other.last and other.first <= self.last
+
+
+def dated_spans(text: str, anchor: date | datetime | str | None, doc: Any = None) -> list[DatedSpan]:
+    """The date and time expressions of ``text`` that resolve to calendar days against ``anchor``
+    (the article's publication date): "Tuesday" in an article of Wednesday 2 November 2011 is
+    2011-11-01; "this weekend" is its Saturday and Sunday; "earlier this month" is the month.
+    Expressions that stay relative (no anchor), durations, sets and vague references ("recently")
+    are left out, so an undated text gives only its absolute dates."""
+    out = []
+    anchor_day = to_date(anchor)
+    for timex in find_timexes(text, anchor_day, doc, TimexOptions(durations=False, sets=False, vague_refs=False)):
+        if timex.type not in ("DATE", "TIME") or "X" in timex.value:
+            continue
+        found = calendar_period(timex.value)
+        if found is None:
+            continue
+        first, last, precision = found
+        if timex.value.endswith("-WE"):
+            first, last, precision = first + timedelta(days=5), last, "weekend"
+        elif precision == "week":
+            # a week may run Sunday to Saturday (US usage) as well as Monday to Sunday (ISO): on a
+            # Sunday, "last week" is the week just ending for many writers
+            first -= timedelta(days=1)
+            if anchor_day is not None and anchor_day.isoweekday() == 7:
+                last += timedelta(days=6)
+        out.append(DatedSpan(timex.start, timex.end, timex.text, timex.value, first, last, precision))
     return out

@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import StoriesError
 
 #: Layout of the rows; a state of another version is rebuilt from the stored articles.
-STATE_VERSION = 4
+STATE_VERSION = 5
 
 _REBUILD = "clear the store's story index state to rebuild it from the stored articles"
 
@@ -65,6 +65,7 @@ class ArticleRow:
     headline: bool = True  # the title is the article's own, not its first sentence
     preview: bool = False
     opinion: bool = False
+    event: tuple[int, int] | None = None  # first and last day (ordinals) of the lead's event date
 
     def to_row(self) -> bytes:
         head = {
@@ -79,6 +80,7 @@ class ArticleRow:
             "h": self.headline,
             "pre": self.preview,
             "op": self.opinion,
+            "ev": list(self.event) if self.event else None,
         }
         return pack(head, [self.vector])
 
@@ -98,6 +100,7 @@ class ArticleRow:
             head["h"],
             head["pre"],
             head["op"],
+            (int(head["ev"][0]), int(head["ev"][1])) if head.get("ev") else None,
         )
 
 

@@ -58,6 +58,7 @@ class ArticleFeatures:
     headline: bool = True  # False when ``title`` is the first sentence of an untitled article
     preview: bool = False  # the lead announces an event to come ("will speak later today")
     opinion: bool = False  # an opinion piece: its headline does not title a story
+    event: tuple[int, int] | None = None  # first and last day (ordinals) of the lead's event date
 
 
 def day_of(published: str | None) -> int | None:
@@ -223,6 +224,33 @@ def is_opinion(article: Article) -> bool:
     return voiced >= max(2.0, 0.15 * len(sentences))
 
 
+# a date after these words bounds or compares, it does not date the lead's event ("since 1945")
+_NOT_EVENT_DATE = re.compile(r"(?:since|until|till|before|after|than|through|by|from)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def event_period(text: str, published: str | None) -> tuple[int, int] | None:
+    """When the event of an article happened: the first date of its first sentence that
+    resolves to a day, week or month against the publication date ("Tuesday" in an article of
+    19 March 2025 is 18 March; "on December 9, 2008" needs no date), as first and last day
+    ordinals. Bare years and dates that bound or compare ("since 1945", "the worst since 2004") are
+    history, not the event; an undated article has only its absolute dates. None when the first
+    sentence dates nothing."""
+    from ..analysis.timex import dated_spans
+    from ..errors import AnalysisError
+
+    first = _SENTENCE_END.split(text.strip(), 1)[0] if text.strip() else ""
+    try:
+        spans = dated_spans(first, published[:10] if published else None)
+    except AnalysisError:
+        return None
+    for span in spans:
+        if span.precision in ("day", "weekend", "week", "month") and not _NOT_EVENT_DATE.search(
+            first[max(0, span.start - 16) : span.start]
+        ):
+            return span.first.toordinal(), span.last.toordinal()
+    return None
+
+
 def first_sentence(text: str) -> str:
     first = _SENTENCE_END.split(text.strip(), 1)[0] if text.strip() else ""
     if len(first) <= 160:
@@ -262,6 +290,7 @@ def article_features(
                 headline=bool((article.title or "").strip()),
                 preview=is_preview(article.title, article.text or ""),
                 opinion=is_opinion(article),
+                event=event_period(article.text or "", article.published),
             )
         )
     return features

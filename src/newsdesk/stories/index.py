@@ -388,6 +388,7 @@ class StoryIndex:
             headline=feature.headline,
             preview=feature.preview,
             opinion=feature.opinion,
+            event=feature.event,
         )
         neighbours = self._links(row)
         meta["articles"] += 1

@@ -92,6 +92,13 @@ class PairScorer:
             lag = np.where(preview_a, days_b - days_a, days_a - days_b)
             fits = (lag >= 0) & (lag <= options.preview_days)
         apart = too_far | ((preview_a != preview_b) & ~fits)
+        if options.max_event_gap_days is not None:
+            # the leads date their events too far apart: two events of one kind, not one story
+            event_a = np.array([row.event or (np.nan, np.nan) for row in first], dtype=np.float64).reshape(-1, 2)
+            event_b = np.array([row.event or (np.nan, np.nan) for row in second], dtype=np.float64).reshape(-1, 2)
+            with np.errstate(invalid="ignore"):
+                between = np.maximum(event_b[:, 0] - event_a[:, 1], event_a[:, 0] - event_b[:, 1])
+                apart = apart | (between >= options.max_event_gap_days)
         score = np.round(np.round(score, _DECIMALS) - penalty, _DECIMALS)
         return np.where(apart, APART, score)
 

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import pickle
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,12 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default: 5)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the tree ensemble (default: 0)")
+    parser.add_argument(
+        "--citations",
+        action="store_true",
+        help="train the citation support decision instead (support_qags + support_wice dev; grouped CV "
+        "and leave-one-dataset-out figures) and store it in the summary model file",
+    )
 
 
 @dataclass
@@ -245,6 +252,9 @@ def run(args) -> BenchReport:
 
     from ..analysis.summary import MODEL_FILE, SentenceScorer, scorer_payload
 
+    if args.citations:
+        return train_citation_support(args)
+
     paths = [Path(p) for p in (args.data or DEFAULT_DATA)]
     report = BenchReport(name="train summary", dataset=", ".join(str(p) for p in paths))
     if args.folds < 2:
@@ -298,6 +308,8 @@ def run(args) -> BenchReport:
         "cv": {k: v for k, v in report.metrics.items()},
     }
     payload = scorer_payload(model, meta)
+    if args.out:  # the citation support decision lives in the same file: keep it
+        payload.update(_kept_citation_support(Path(args.out) / MODEL_FILE))
     SentenceScorer(payload)  # the file must load before it is written
     if args.out:
         out = Path(args.out) / MODEL_FILE
@@ -314,5 +326,247 @@ def run(args) -> BenchReport:
     report.notes.append(
         f"{len(examples)} stories, {meta['sentences']} candidate sentences; "
         f"{watch.seconds:.0f} s; shipped model fitted on all of them"
+    )
+    return report
+
+
+# --- the citation support decision (``newsdesk train summary --citations``) ------------------
+
+SUPPORT_DATA = [_SHARED / "support_qags" / "dev.jsonl", _SHARED / "support_wice" / "dev.jsonl"]
+#: Fixed before any run: a wrong citation is worse than a missing one.
+SUPPORT_TARGET_PRECISION = 0.9
+_SENTENCE_END = re.compile(r"(?<=[.!?])['\"”’]?\s+")
+
+
+def _kept_citation_support(path: Path) -> dict[str, Any]:
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {"citation_support": old["citation_support"]} if isinstance(old, dict) and "citation_support" in old else {}
+
+
+@dataclass
+class SupportExample:
+    """One (claim, article) pair of a support dataset: does the article state the claim?"""
+
+    dataset: str
+    group: str  # examples of one article (QAGS) or one claim (WiCE) stay in one fold
+    claim: str
+    sentences: list[str]
+    label: int
+
+
+def support_examples(paths: list[Path]) -> list[SupportExample]:
+    """QAGS summary sentences against their article (supported = the annotators' majority) and WiCE
+    claims against their cited page (supported only when ``supported``; partially and not supported
+    are negatives, since a citation must state the whole sentence). QAGS articles are split at
+    sentence ends by a regular expression (spaCy on them would take most of the run)."""
+    from ..bench import read_jsonl
+
+    out = []
+    for path in paths:
+        for record in read_jsonl(path):
+            if "summary_sentences" in record:
+                sentences = [t.strip() for t in _SENTENCE_END.split(record["article"]) if len(t.split()) >= 3]
+                for item in record["summary_sentences"]:
+                    label = int(item["label"] == "supported")
+                    out.append(SupportExample("support_qags", record["id"], item["sentence"], sentences, label))
+            elif "evidence" in record:
+                sentences = [e for e in record["evidence"] if e.strip()]
+                label = int(record["label"] == "supported")
+                out.append(SupportExample("support_wice", record["id"], record["claim"], sentences, label))
+    if not out:
+        raise BenchmarkError("no support example found", hint="expected support_qags / support_wice dev.jsonl files")
+    return out
+
+
+def support_matrix(examples: list[SupportExample], cache_dir: str | None = None):
+    """:func:`newsdesk.analysis.summary.support_features` of every example (MiniLM on the claims and
+    on the sentences the features read, nothing else; vectors kept in ``cache_dir`` if given)."""
+    import numpy as np
+
+    from ..analysis.summary import support_candidates, support_features
+    from ..resources import embed
+
+    tops = [support_candidates(e.claim, e.sentences) for e in examples]
+    texts = list(dict.fromkeys(t for e, top in zip(examples, tops) for t in [e.claim, *(e.sentences[i] for i in top)]))
+    cache = None
+    if cache_dir:
+        digest = hashlib.sha256("\x00".join(texts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        cache = Path(cache_dir) / f"citation-support-{digest}.pkl"
+    if cache is not None and cache.exists():
+        with open(cache, "rb") as handle:
+            vector_of = pickle.load(handle)
+    else:
+        vector_of = dict(zip(texts, embed(texts)))
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            with open(cache, "wb") as handle:
+                pickle.dump(vector_of, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    rows = []
+    for e, top in zip(examples, tops):
+        vectors = np.zeros((len(e.sentences), 384), dtype=np.float32)
+        for i in top:
+            vectors[i] = vector_of[e.sentences[i]]
+        rows.append(support_features(e.claim, vector_of[e.claim], e.sentences, vectors))
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _fit_support(matrix, labels, weights):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(matrix)
+    model = LogisticRegression(C=1.0, max_iter=2000).fit(scaler.transform(matrix), labels, sample_weight=weights)
+    return scaler, model
+
+
+def _support_proba(fitted, matrix):
+    scaler, model = fitted
+    return model.predict_proba(scaler.transform(matrix))[:, 1]
+
+
+def _vetoed(matrix):
+    from ..analysis.summary import SUPPORT_FEATURES, SUPPORT_VETOES
+
+    return (matrix[:, [SUPPORT_FEATURES.index(v) for v in SUPPORT_VETOES]] > 0).any(axis=1)
+
+
+def _precise_threshold(proba, labels, target: float, vetoed) -> float:
+    """The lowest threshold whose decisions (at least 10, vetoes applied) reach ``target``
+    precision (1.0 if none)."""
+    import numpy as np
+
+    for threshold in np.sort(np.unique(proba)):
+        chosen = (proba >= threshold) & ~vetoed
+        if chosen.sum() >= 10 and labels[chosen].mean() >= target:
+            return float(threshold)
+    return 1.0
+
+
+def _grouped_folds(groups, folds: int):
+    import numpy as np
+
+    fold = np.array([fold_of(g, folds) for g in groups])
+    return [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(folds)]
+
+
+def _oof_threshold(matrix, labels, weights, groups, folds: int) -> float:
+    """The threshold reaching the target precision on out-of-fold predictions (never in-sample)."""
+    import numpy as np
+
+    proba = np.zeros(len(labels))
+    for train, held in _grouped_folds(groups, folds):
+        proba[held] = _support_proba(_fit_support(matrix[train], labels[train], weights[train]), matrix[held])
+    return _precise_threshold(proba, labels, SUPPORT_TARGET_PRECISION, _vetoed(matrix))
+
+
+def _pr(decided, labels) -> dict[str, float]:
+    true = int((decided & (labels == 1)).sum())
+    return {
+        "precision": round(true / max(int(decided.sum()), 1), 3),
+        "recall": round(true / max(int((labels == 1).sum()), 1), 3),
+        "decided": int(decided.sum()),
+        "examples": int(len(labels)),
+        "positives": int((labels == 1).sum()),
+    }
+
+
+def train_citation_support(args) -> BenchReport:
+    """Grouped k-fold CV over both datasets pooled (threshold nested: chosen on the training folds'
+    own out-of-fold predictions), then leave-one-dataset-out; the shipped decision is fitted on all
+    examples with its threshold chosen on their out-of-fold predictions."""
+    import numpy as np
+    import sklearn
+    from sklearn.metrics import roc_auc_score
+
+    from ..analysis.summary import MODEL_FILE, SUPPORT_FEATURES, SUPPORT_FORMAT, CitationSupport, SentenceScorer
+
+    paths = [Path(p) for p in (args.data or SUPPORT_DATA)]
+    report = BenchReport(name="train summary --citations", dataset=", ".join(str(p) for p in paths))
+    with Stopwatch() as watch:
+        examples = support_examples(paths)
+        matrix = support_matrix(examples, args.cache)
+    labels = np.array([e.label for e in examples])
+    datasets = np.array([e.dataset for e in examples])
+    groups = [e.dataset + ":" + e.group for e in examples]
+    # Each dataset weighs the same, whatever its size.
+    weights = np.array([0.5 / float((datasets == d).mean()) for d in datasets])
+    names = sorted(set(datasets.tolist()))
+
+    proba = np.zeros(len(labels))
+    decided = np.zeros(len(labels), dtype=bool)
+    for train, held in _grouped_folds(groups, args.folds):
+        threshold = _oof_threshold(
+            matrix[train], labels[train], weights[train], [groups[i] for i in train], args.folds - 1
+        )
+        proba[held] = _support_proba(_fit_support(matrix[train], labels[train], weights[train]), matrix[held])
+        decided[held] = (proba[held] >= threshold) & ~_vetoed(matrix[held])
+    rows, figures = [], {}
+    for name in [*names, "all"]:
+        mask = datasets == name if name != "all" else np.ones(len(labels), dtype=bool)
+        result = _pr(decided[mask], labels[mask])
+        result["auc"] = round(float(roc_auc_score(labels[mask], proba[mask])), 3)
+        figures[f"cv/{name}"] = result
+        rows.append({"evaluation": f"{args.folds}-fold grouped CV", "test": name, **result})
+    if len(names) > 1:
+        for name in names:
+            train, held = np.flatnonzero(datasets != name), np.flatnonzero(datasets == name)
+            threshold = _oof_threshold(
+                matrix[train], labels[train], weights[train], [groups[i] for i in train], args.folds
+            )
+            held_proba = _support_proba(_fit_support(matrix[train], labels[train], weights[train]), matrix[held])
+            result = _pr((held_proba >= threshold) & ~_vetoed(matrix[held]), labels[held])
+            result["auc"] = round(float(roc_auc_score(labels[held], held_proba)), 3)
+            figures[f"lodo/{name}"] = result
+            rows.append({"evaluation": "leave one dataset out", "test": name, **result})
+    threshold = _oof_threshold(matrix, labels, weights, groups, args.folds)
+    scaler, model = _fit_support(matrix, labels, weights)
+    payload = {
+        "format": SUPPORT_FORMAT,
+        "features": list(SUPPORT_FEATURES),
+        "mean": scaler.mean_.tolist(),
+        "scale": scaler.scale_.tolist(),
+        "coef": model.coef_[0].tolist(),
+        "intercept": float(model.intercept_[0]),
+        "threshold": threshold,
+        "meta": {
+            "trained_on": [f"{p.parent.name}/{p.name}" for p in paths],
+            "examples": len(examples),
+            "target_precision": SUPPORT_TARGET_PRECISION,
+            "cv_folds": args.folds,
+            "figures": figures,
+            "sklearn": sklearn.__version__,
+        },
+    }
+    CitationSupport(payload)  # must load before it is written
+    payload["meta"]["vetoes"] = int(_vetoed(matrix).sum())
+    report.metrics.update(figures)
+    report.metrics["threshold"] = round(threshold, 4)
+    if args.out:
+        out = Path(args.out) / MODEL_FILE
+        try:
+            model_file = json.loads(out.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BenchmarkError(
+                f"{out} cannot be read ({exc}): the citation decision is stored beside the sentence scorer",
+                hint="run `newsdesk train summary` first",
+            ) from exc
+        model_file["citation_support"] = payload
+        SentenceScorer(model_file, source=str(out))
+        out.write_text(json.dumps(model_file, separators=(",", ":")) + "\n", encoding="utf-8")
+        report.notes.append(f"wrote the citation support decision into {out}")
+    report.tables.append(
+        BenchTable(
+            title=f"Does the article state the sentence? Decision at precision >= {SUPPORT_TARGET_PRECISION} "
+            "(threshold chosen on training folds only)",
+            columns=["evaluation", "test", "precision", "recall", "decided", "examples", "positives", "auc"],
+            rows=rows,
+        )
+    )
+    report.notes.append(
+        f"{len(examples)} examples ({', '.join(f'{n}: {int((datasets == n).sum())}' for n in names)}); "
+        f"shipped threshold {threshold:.3f} (out-of-fold on all); {watch.seconds:.0f} s"
     )
     return report
