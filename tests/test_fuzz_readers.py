@@ -14,10 +14,12 @@ run in docs/reliability.md sets it to 10,000.
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import io
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -43,6 +45,7 @@ OPTIONS = IngestOptions(
 )
 
 _WORK = Path(tempfile.mkdtemp(prefix="newsdesk-fuzz-"))
+atexit.register(shutil.rmtree, _WORK, ignore_errors=True)  # no folder left behind per session
 _STORE = SQLiteStore(":memory:")
 
 

@@ -462,6 +462,35 @@ def test_a_damaged_store_is_refused_untouched_and_doctor_rebuilds_it(tmp_path, e
         assert "could not be read and are lost" in repair.stdout
 
 
+def test_repair_keeps_the_documents_before_a_damaged_last_page(tmp_path):
+    """Found by the re-check of case 4 on the CLI: when the damaged page was the documents table's
+    last leaf, ``MAX(rowid)`` failed, the repair gave the whole table up and rebuilt an empty store
+    (and a range ending at the last readable row also read the damaged leaf)."""
+    from newsdesk.store import StoreSalvage
+
+    db = tmp_path / "n.db"
+    with open_store(db) as store, store.transaction():
+        for n in range(30):
+            text = f"Document {n}\n\n" + f"word{n} " * 300
+            store.add_document(RawDocument(Provenance(f"d{n}.txt"), "text", text, "utf-8"))
+    wal = Path(f"{db}-wal")
+    assert not wal.exists() or not wal.stat().st_size  # everything is in the main file
+    with sqlite3.connect(db) as reader:
+        page_size = reader.execute("PRAGMA page_size").fetchone()[0]
+        leaves = reader.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'documents' AND pagetype = 'leaf' ORDER BY path"
+        ).fetchall()
+    assert len(leaves) > 3
+    with open(db, "r+b") as handle:  # the last leaf, which holds the highest rowid
+        handle.seek((leaves[-1][0] - 1) * page_size)
+        handle.write(b"\xa5" * page_size)
+    salvage = StoreSalvage(db)
+    kept = [document.provenance.path for document in salvage.documents()]
+    salvage.close()
+    assert kept and kept == [f"d{n}.txt" for n in range(len(kept))]  # every row before the damaged page
+    assert len(kept) + salvage.unreadable["documents"] == 30 and salvage.unreadable["documents"] <= 3
+
+
 def _limited(limit: int):
     def apply() -> None:  # in the child: writes past `limit` bytes fail with EFBIG, like a full disk
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -633,6 +662,8 @@ def test_host_allow_list_follows_the_bound_address():
 
     assert host_allowed("192.168.1.5:8765", "0.0.0.0") and host_allowed("[fe80::1]", "::")
     assert not host_allowed("attacker.example", "0.0.0.0")
+    # found re-checking case 7 by hand: bound to 0.0.0.0, http://localhost:8765 answered 400
+    assert host_allowed("localhost:8765", "0.0.0.0") and host_allowed("localhost", "::")
     assert host_allowed("desk.example.org", "0.0.0.0", ("desk.example.org",))
     assert host_allowed("10.0.0.7", "10.0.0.7") and not host_allowed("10.0.0.8", "10.0.0.7")
     assert not host_allowed("localhost", "10.0.0.7")
@@ -705,17 +736,40 @@ def test_a_folder_that_cannot_be_listed_is_rejected_not_skipped(tmp_path, monkey
     assert sum(isinstance(i, RawDocument) for i in items) == 1
 
 
-@pytest.mark.skipif(ROOT, reason="root reads mode-000 folders; the simulated test above covers the handling")
+def _obeying_permissions() -> list[str] | None:
+    """A command prefix under which the process obeys file permissions: nothing for a user; for
+    root, ``setpriv`` dropping the capabilities that let root read any folder (None: unavailable)."""
+    if not ROOT:
+        return []
+    import shutil
+
+    setpriv = shutil.which("setpriv")
+    prefix = [setpriv, "--bounding-set", "-dac_override,-dac_read_search"] if setpriv else None
+    if prefix is None or subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
+        return None
+    return prefix
+
+
 def test_a_mode_000_folder_is_rejected_by_the_cli(tmp_path, examples_dir):
+    prefix = _obeying_permissions()
+    if prefix is None:
+        pytest.skip("root reads mode-000 folders and setpriv cannot drop that; the simulated test covers it")
     corpus = tmp_path / "corpus"
     (corpus / "locked").mkdir(parents=True)
     (corpus / SEED).write_bytes((examples_dir / SEED).read_bytes())
     (corpus / "locked").chmod(0)
     try:
-        result = _cli("ingest", str(corpus), "--db", str(tmp_path / "n.db"), "-q")
+        result = subprocess.run(
+            [*prefix, *CLI, "ingest", str(corpus), "--db", str(tmp_path / "n.db"), "-q"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=ENV,
+        )
     finally:
         (corpus / "locked").chmod(0o755)
-    assert result.returncode == EXIT_REJECTIONS and "locked: cannot read the folder" in result.stderr
+    assert result.returncode == EXIT_REJECTIONS, result.stderr
+    assert "locked: cannot read the folder" in result.stderr
 
 
 def test_serve_quiet_still_warns_when_the_store_is_open_to_the_network(tmp_path, seed_analysis):

@@ -106,7 +106,7 @@ class ServeOptions:
     and stories without parsing.
     ``allowed_hosts``: host names accepted in the ``Host`` header besides the bound address
     (default none; 127.0.0.1, ::1 and ``localhost`` are accepted when bound to a loopback address,
-    any IP address when bound to 0.0.0.0 or ::). ``"*"`` accepts any name, which re-opens DNS
+    any IP address and ``localhost`` when bound to 0.0.0.0 or ::). ``"*"`` accepts any name, which re-opens DNS
     rebinding: only behind a proxy that checks names itself.
     """
 
@@ -606,8 +606,10 @@ def host_allowed(header: str, bound_host: str, allowed: tuple[str, ...] = ()) ->
     address, bound_address = _ip(name), _ip(bound)
     if _is_loopback(bound) and (name == "localhost" or (address is not None and address.is_loopback)):
         return True
-    # Bound to every interface: any address names this machine (a rebinding attack needs a name).
-    return bool(bound_address is not None and bound_address.is_unspecified and address is not None)
+    # Bound to every interface: any address names this machine (a rebinding attack needs a name),
+    # and so does `localhost` (browsers resolve it themselves, so a page's DNS cannot rebind it).
+    everywhere = bound_address is not None and bound_address.is_unspecified
+    return bool(everywhere and (address is not None or name == "localhost"))
 
 
 def create_app(db_path: str | Path, options: ServeOptions | None = None, *, host: str = DEFAULT_HOST):

@@ -587,8 +587,8 @@ class SQLiteStore:
         pragma = "integrity_check" if full else "quick_check"
         try:
             rows = [str(row[0]) for row in self._db.execute(f"PRAGMA {pragma}({int(limit)})").fetchall()]
-        except StoreDamagedError as exc:
-            return [exc.message]
+        except StoreDamagedError as exc:  # SQLite's own words, not the message naming the file again
+            return [str(exc.__cause__ or exc.message)]
         if rows == ["ok"]:
             return []
         lines = [line.strip() for row in rows for line in row.splitlines()]
@@ -1237,19 +1237,20 @@ class StoreSalvage:
 
     def _rows(self, table: str, columns: str) -> Iterator[tuple[Any, ...]]:
         """``(rowid, *columns)`` of every readable row of ``table``, in rowid order."""
-        try:
-            top = self._db.execute(f"SELECT MAX(rowid) FROM {table}").fetchone()[0] or 0
-        except sqlite3.Error as exc:
-            log.warning("salvage: table %s cannot be read at all: %s", table, exc)
+        top = self._top_rowid(table)
+        if top is None:
             self.unreadable[table] = self.unreadable.get(table, 0) + 1
             return
         pending = [(1, top)] if top else []
         while pending:
             low, high = pending.pop(0)
             try:
-                rows = self._db.execute(
-                    f"SELECT rowid, {columns} FROM {table} WHERE rowid BETWEEN ? AND ? ORDER BY rowid", (low, high)
-                ).fetchall()
+                if low == high:  # a lookup: a range scan also reads the next leaf, maybe the damaged one
+                    rows = self._db.execute(f"SELECT rowid, {columns} FROM {table} WHERE rowid = ?", (low,)).fetchall()
+                else:
+                    rows = self._db.execute(
+                        f"SELECT rowid, {columns} FROM {table} WHERE rowid BETWEEN ? AND ? ORDER BY rowid", (low, high)
+                    ).fetchall()
             except sqlite3.Error:
                 if low == high:
                     self.unreadable[table] = self.unreadable.get(table, 0) + 1
@@ -1258,6 +1259,29 @@ class StoreSalvage:
                 pending[:0] = [(low, middle), (middle + 1, high)]
                 continue
             yield from rows
+
+    def _top_rowid(self, table: str) -> int | None:
+        """The highest rowid of ``table`` (None: unknown). ``MAX(rowid)`` reads the table's last
+        leaf; when that page is the damaged one, each index of the table still lists every rowid."""
+        try:
+            return int(self._db.execute(f"SELECT MAX(rowid) FROM {table}").fetchone()[0] or 0)
+        except sqlite3.Error as exc:
+            problem = exc
+        tops = []
+        try:
+            indexes = self._db.execute(f"PRAGMA index_list({table})").fetchall()
+        except sqlite3.Error:
+            indexes = []
+        for index in indexes:
+            try:
+                rowids = self._db.execute(f'SELECT rowid FROM {table} INDEXED BY "{index[1]}"').fetchall()
+            except sqlite3.Error:
+                continue
+            tops.append(max((rowid for (rowid,) in rowids), default=0))
+        if not tops:
+            log.warning("salvage: table %s cannot be read at all: %s", table, problem)
+            return None
+        return max(tops)
 
     def rejections(self) -> list[Rejection]:
         return [
