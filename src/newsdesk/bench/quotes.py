@@ -157,6 +157,8 @@ def newsdesk_predictions(
     text = record["text"]
     merged: list[list] = []  # [start, end, source, direct, cue, kind]
     for quote in find_quotes(article, doc=doc, options=options):
+        if quote.reported_by:
+            continue  # an attribution inside a quotation: PolNeAR rarely annotates those
         start, end = quote.start, quote.end
         # the gold content spans include the quotation marks
         if text[max(0, start - 2) : start] == "''":
