@@ -317,6 +317,14 @@ def candidate_features(
     obj_prep = next((c.lower_ for c in obj.children if c.dep_ == "prep"), "") if obj is not None else ""
     first = content[0].lower_ if content else ""
     quoted = any(t.text in QUOTE_CHARS for t in content)
+    inside = {t.i for t in content}
+    croot = next((t for t in content if t.head.i not in inside or t.head.i == t.i), content[0])
+    clause = (
+        "finite"
+        if any(t.dep_ in {"nsubj", "nsubjpass", "expl"} and t.head.i in inside for t in content)
+        and any(t.tag_ in {"VBD", "VBZ", "VBP", "MD"} for t in content)
+        else ("to" if any(t.tag_ == "TO" and t.head.i == croot.i for t in content) else "phrase")
+    )
     return [
         "bias",
         f"lemma={lemma}",
@@ -344,6 +352,17 @@ def candidate_features(
         f"quoted={quoted}",
         f"lemma={lemma}|dep={verb.dep_}",
         f"lemma={lemma}|tag={verb.tag_}",
+        # v3 (issue 13): the frame around the cue and what the content is. A statement is a
+        # clause with its own subject and finite verb ("said [that] Russia wants …"); "filed a
+        # lawsuit", "demonstrated his views" carry a noun phrase; the path up from the cue
+        # ("saying" under "attacked") and the source's entity type tell speech from action.
+        f"path={verb.dep_}>{verb.head.pos_ if verb.head.i != verb.i else 'ROOT'}",
+        f"lemma={lemma}|subj={subj_kind}|c={ctype}",
+        f"croot={croot.pos_}",
+        f"lemma={lemma}|croot={croot.pos_}",
+        f"clause={clause}",
+        f"lemma={lemma}|clause={clause}",
+        f"subj={subj_kind}|clause={clause}",
     ]
 
 
@@ -796,10 +815,23 @@ def holder_modality(article: Article, cue: "Token", modality: str, quoted: bool)
     if modality != "asserted" or quoted:
         return modality
     inference, thought = holder_verbs()
-    lemma = cue.lemma_.lower()
-    if lemma in inference or is_opinion(article) and lemma in thought:
+    if verb_in(cue, inference) or is_opinion(article) and verb_in(cue, thought):
         return "inferred"
     return modality
+
+
+def verb_in(token: "Token", verbs: frozenset[str]) -> bool:
+    """Whether ``token`` is one of ``verbs`` (lemmas), by its lemma or, where the tagger's
+    lemma is off ("hopes" → "hop"), by its inflected form."""
+    if token.lemma_.lower() in verbs:
+        return True
+    word = token.lower_
+    for stem in (word[:-1], word[:-2], word[:-3]):
+        if stem in verbs or stem + "e" in verbs:
+            return word in {stem + "s", stem + "es", stem + "d", stem + "ed", stem + "ing", stem[:-1] + "ing"} or (
+                stem + "e" in verbs and word in {stem + "es", stem + "ed", stem + "ing"}
+            )
+    return False
 
 
 def attribution_modality(cue: "Token") -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from ...coref import GROUP
 from ...errors import AnalysisError, OptionsError
 from ...models import Article
-from ..quotes import holder_verbs, is_opinion
+from ..quotes import holder_verbs, is_opinion, verb_in
 from ..sentences import Sentence, article_sentences
 from ..sides import ActorRef, ActorResolver, ArticleSides, side_of, strip_determiner
 from ..speakers import ArticleSpeakers, Referent, is_anchor
@@ -216,8 +216,7 @@ def _to_positions(
     if cand.kind not in options.kinds or not cand.actor_tokens and options.require_actor:
         return
     inference, thought = holder_verbs()
-    lemma = cand.cue.lemma_.lower()
-    if cand.kind == "asserts" and lemma in inference or is_opinion(article) and lemma in inference | thought:
+    if cand.kind == "asserts" and verb_in(cand.cue, inference) or is_opinion(article) and verb_in(cand.cue, inference | thought):
         return  # the writer's reading of the actor's mind ("Putin hopes", in an op-ed "he believes")
     content = _render(cand.content_tokens, options.max_content_chars)
     if len(content.split()) < options.min_content_words or not stands_alone(content):
