@@ -429,3 +429,15 @@ def test_a_possessive_group_is_its_own_actor():
     (demand,) = [p for p in extract_positions(_article(text)) if p.kind == "demands"]
     assert demand.actor is None and demand.actor_name == "Ukraine’s European backers"
     assert demand.side == "European Union"
+
+
+def test_a_causal_as_is_no_condition_but_as_long_as_is():
+    text = (
+        "Russia will welcome a pause in attacks on energy infrastructure, as oil facilities have been the "
+        "primary target for long-range drones."
+    )
+    (agrees,) = [p for p in extract_positions(_article(text)) if p.kind == "agrees"]
+    assert agrees.condition is None
+    text = "Russia will accept the deal as long as sanctions are lifted."
+    (agrees,) = [p for p in extract_positions(_article(text)) if p.kind == "agrees"]
+    assert agrees.condition == "as long as sanctions are lifted"

@@ -212,9 +212,7 @@ def test_each_attribution_carries_its_modality(text, cue, modality):
 
 
 def opinion(text: str, authors: tuple[str, ...] = ("Jane Roe",)) -> Article:
-    return Article(
-        id="op", provenance=Provenance(path="op.txt"), text=text, article_type="opinion", authors=authors
-    )
+    return Article(id="op", provenance=Provenance(path="op.txt"), text=text, article_type="opinion", authors=authors)
 
 
 @pytest.mark.parametrize(
@@ -275,7 +273,9 @@ def test_a_nested_attribution_keeps_the_inner_source_and_the_reporter():
     own = find_quotes(article("“I said that the plan was dead,” Tryukhan concluded."))
     assert not [q for q in own if q.reported_by]
     # and the benchmark's PolNeAR convention can leave them out
-    assert not [q for q in find_quotes(doc_article, entities=table, options=QuoteOptions(nested=False)) if q.reported_by]
+    assert not [
+        q for q in find_quotes(doc_article, entities=table, options=QuoteOptions(nested=False)) if q.reported_by
+    ]
 
 
 def test_coordinated_names_are_joint_speakers_whatever_the_parse():

@@ -915,8 +915,10 @@ def _joint_named(article: Article, doc: "Doc", table: EntityTable, source_tokens
     # source's own ("statements from both the Kremlin and the White House")
     cut: set[int] = set()
     for t in tokens:
-        if t.dep_ in {"acl", "relcl", "appos"} or t.dep_ == "prep" and not (
-            t.head.i == head.i and t.lower_ in {"from", "of", "by"}
+        if (
+            t.dep_ in {"acl", "relcl", "appos"}
+            or t.dep_ == "prep"
+            and not (t.head.i == head.i and t.lower_ in {"from", "of", "by"})
         ):
             cut.update(x.i for x in t.subtree)
     kept = [t for t in tokens if t.i not in cut]
@@ -1168,6 +1170,10 @@ def find_quotes(
         speaker_text = text[a.source[0] : a.source[1]] if a.source else ""
         # "X said it was “impossible to catch up”": mostly the speaker's own words, so direct.
         direct = a.direct or _quoted_share(text, a.content, spans) >= 0.5
+        if not direct:
+            # "his goal was “dividing up certain assets” … — an unfortunate echo of …": what
+            # follows a dash outside quotation marks is the writer's aside, not the speaker's
+            a.content = _cut_at_aside(text, a.content, spans)
         modality = "asserted"
         if a.cue_token >= 0:
             modality = holder_modality(article, doc[a.cue_token], attribution_modality(doc[a.cue_token]), direct)
@@ -1275,6 +1281,26 @@ def _nested_quotes(
 
 def _enclosing(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
     return next((q for q in spans if q[0] <= pos < q[1]), (pos, pos))
+
+
+_ASIDE_DASH = re.compile(r"\s[—–]\s|\s--\s|—")
+
+
+def _cut_at_aside(text: str, content: tuple[int, int], spans: list[tuple[int, int]]) -> tuple[int, int]:
+    """``content`` ending before its first dash outside quotation marks, when at least three
+    words come before it (a dash pair around an inserted phrase is kept: it closes again)."""
+    start, end = content
+    for match in _ASIDE_DASH.finditer(text, start, end):
+        at = match.start()
+        if any(q0 <= at < q1 for q0, q1 in spans):
+            continue
+        if _ASIDE_DASH.search(text, match.end(), end):
+            return content  # "— even to those who … —": a parenthesis, not an aside at the end
+        head = text[start:at].rstrip(" ,;:")
+        if len(head.split()) >= 3:
+            return start, start + len(head)
+        return content
+    return content
 
 
 def _quoted_share(text: str, content: tuple[int, int], spans: list[tuple[int, int]]) -> float:

@@ -50,7 +50,10 @@ def add_arguments(parser) -> None:
         help=f"folder to write cues.json and model.json into (default: {QUOTE_MODEL.parent})",
     )
     parser.add_argument(
-        "--parses", metavar="DOCS.spacy", default=None, help="reuse spaCy parses saved as a DocBin (written when absent)"
+        "--parses",
+        metavar="DOCS.spacy",
+        default=None,
+        help="reuse spaCy parses saved as a DocBin (written when absent)",
     )
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N articles (quick trials)")
     parser.add_argument(
@@ -100,7 +103,9 @@ def run(args) -> BenchReport:
     records = []
     for number, record in enumerate(read_jsonl(args.data), 1):
         if not isinstance(record.get("text"), str) or not isinstance(record.get("attributions"), list):
-            raise BenchmarkError(f"{args.data}:{number} has no text or attributions", hint="pass …/quotes_polnear/dev.jsonl")
+            raise BenchmarkError(
+                f"{args.data}:{number} has no text or attributions", hint="pass …/quotes_polnear/dev.jsonl"
+            )
         records.append(record)
         if args.limit and len(records) >= args.limit:
             break
@@ -108,7 +113,8 @@ def run(args) -> BenchReport:
         raise BenchmarkError(f"{args.data} holds no articles", hint="pass …/quotes_polnear/dev.jsonl")
     if not 0.0 < args.threshold < 1.0 or not 0.0 <= args.veto < 1.0:
         raise BenchmarkError(
-            f"threshold={args.threshold}, veto={args.veto} must be probabilities", hint="e.g. --threshold 0.4 --veto 0.2"
+            f"threshold={args.threshold}, veto={args.veto} must be probabilities",
+            hint="e.g. --threshold 0.4 --veto 0.2",
         )
     with Stopwatch() as parse_time:
         docs = _load_docs([r["text"] for r in records], args.parses)

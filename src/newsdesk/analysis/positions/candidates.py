@@ -421,9 +421,15 @@ def _condition_tokens(cue: "Token", content: list["Token"]) -> list["Token"]:
             elif (
                 child.dep_ == "advcl"
                 and any(m.dep_ in ("mark", "advmod") and m.lower_ == "as" for m in child.children)
-                and any(m.lower_ == "long" for m in child.subtree)
+                and " ".join(t.lower_ for t in list(child.subtree)[:3]) == "as long as"
             ):
                 found.extend(child.subtree)  # "as long as …"
+            elif (
+                child.lower_ == "long"
+                and any(m.lower_ == "as" for m in child.children if m.i < child.i)
+                and any(m.dep_ == "advcl" for m in child.children)
+            ):
+                found.extend(child.subtree)  # "as long as …" parsed as "long" holding the clause
             elif child.dep_ == "prep" and child.lower_ in ("as", "on", "in", "without", "upon"):
                 objs = [c for c in child.children if c.dep_ == "pobj"]
                 if not objs:

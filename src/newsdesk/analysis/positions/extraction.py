@@ -216,7 +216,12 @@ def _to_positions(
     if cand.kind not in options.kinds or not cand.actor_tokens and options.require_actor:
         return
     inference, thought = holder_verbs()
-    if cand.kind == "asserts" and verb_in(cand.cue, inference) or is_opinion(article) and verb_in(cand.cue, inference | thought):
+    if (
+        cand.kind == "asserts"
+        and verb_in(cand.cue, inference)
+        or is_opinion(article)
+        and verb_in(cand.cue, inference | thought)
+    ):
         return  # the writer's reading of the actor's mind ("Putin hopes", in an op-ed "he believes")
     content = _render(cand.content_tokens, options.max_content_chars)
     if len(content.split()) < options.min_content_words or not stands_alone(content):
