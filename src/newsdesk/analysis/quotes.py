@@ -395,7 +395,8 @@ def train_candidate_model(
     matrix = vectorizer.fit_transform(rows)
     model = LogisticRegression(C=c, max_iter=2000, fit_intercept=False)
     model.fit(matrix, labels)
-    weights = {name: round(float(w), 4) for name, w in zip(vectorizer.feature_names_, model.coef_[0]) if abs(w) >= 1e-3}
+    # weights under 0.01 move no decision (measured by the CV benchmark); dropping them keeps the file small
+    weights = {name: round(float(w), 3) for name, w in zip(vectorizer.feature_names_, model.coef_[0]) if abs(w) >= 0.01}
     return {"weights": weights, "threshold": 0.5}
 
 
@@ -842,7 +843,10 @@ def attribution_modality(cue: "Token") -> str:
     it shares its clause with (xcomp, conj); a condition anywhere above it counts."""
     chain = [cue]
     current = cue
-    while current.dep_ in ("xcomp", "conj") and current.head.i != current.i:
+    # "should lower the stakes, encouraging …": a participle shares the modal of its verb
+    while (current.dep_ in ("xcomp", "conj") or current.dep_ == "advcl" and current.tag_ == "VBG") and (
+        current.head.i != current.i
+    ):
         current = current.head
         chain.append(current)
     for verb in chain:
@@ -880,6 +884,9 @@ def _resolve_speaker(
     """
     if not source_tokens:
         return None, (), None
+    group = _possessive_group(doc, source_tokens)
+    if group is not None:
+        return None, (), group
     joint = _joint_named(article, doc, table, source_tokens)
     if joint:
         return None, joint, " and ".join(table.entities[e].name for e in joint)
@@ -901,6 +908,18 @@ def _resolve_speaker(
                 return None, (), None  # the resolver abstained: no speaker rather than a wrong one
     entity = _resolve(article, doc, table, source_tokens, quotes)
     return entity, ((entity,) if entity else ()), None
+
+
+def _possessive_group(doc: "Doc", source_tokens: list[int]) -> str | None:
+    """The phrase of a possessed plural group ("Ukraine's European backers"), its own actor and
+    never the possessor's entity; None for any other speaker phrase."""
+    tokens = [doc[i] for i in source_tokens]
+    inside = {t.i for t in tokens}
+    head = next((t for t in tokens if t.head.i not in inside or t.head.i == t.i), tokens[0])
+    if head.pos_ == "NOUN" and head.tag_ == "NNS" and any(c.dep_ == "poss" for c in head.children):
+        words = doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
+        return re.sub(r"^(?:the|a|an)\s+", "", words, flags=re.IGNORECASE)
+    return None
 
 
 def _joint_named(article: Article, doc: "Doc", table: EntityTable, source_tokens: list[int]) -> tuple[str, ...]:
@@ -1176,7 +1195,9 @@ def find_quotes(
             a.content = _cut_at_aside(text, a.content, spans)
         modality = "asserted"
         if a.cue_token >= 0:
-            modality = holder_modality(article, doc[a.cue_token], attribution_modality(doc[a.cue_token]), direct)
+            # only the quotation itself as content is the holder's own words ("Putin seeks to shape … “the
+            # complete cessation …”" frames quoted words in the writer's reading)
+            modality = holder_modality(article, doc[a.cue_token], attribution_modality(doc[a.cue_token]), a.direct)
         if modality in {"hypothetical", "inferred"} and is_opinion(article):
             # "Finally, Trump could suggest that …", "He believes …" in an op-ed: the author's
             # advice or inference about the subject, not the subject's words
@@ -1247,8 +1268,8 @@ def _nested_quotes(
         if outer is None:
             continue
         speaker, joint, speaker_name = _resolve_speaker(article, doc, entities, a.source_tokens, spans, speakers)
-        if speaker is None and not speaker_name and pronoun_class(" ".join(source_words)) is not None:
-            continue  # "he said" inside a quotation, unresolved: nobody rather than a wrong one
+        if speaker is None and not speaker_name and not joint:
+            continue  # "This confirms …", an unresolved "he said" inside a quotation: nobody rather than a guess
         reporter = outer.speaker_name or (entities.entities[outer.speaker].name if outer.speaker else None)
         content = (max(a.content[0], _enclosing(spans, cue_at)[0]), min(a.content[1], _enclosing(spans, cue_at)[1]))
         while content[0] < content[1] and text[content[0]] in ' "“”\n':
