@@ -916,7 +916,8 @@ def _possessive_group(doc: "Doc", source_tokens: list[int]) -> str | None:
     tokens = [doc[i] for i in source_tokens]
     inside = {t.i for t in tokens}
     head = next((t for t in tokens if t.head.i not in inside or t.head.i == t.i), tokens[0])
-    if head.pos_ == "NOUN" and head.tag_ == "NNS" and any(c.dep_ == "poss" for c in head.children):
+    named_possessor = any(c.dep_ == "poss" and (c.pos_ == "PROPN" or c.ent_type_) for c in head.children)
+    if head.pos_ == "NOUN" and head.tag_ == "NNS" and named_possessor:  # not "his views", "his voters"
         words = doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
         return re.sub(r"^(?:the|a|an)\s+", "", words, flags=re.IGNORECASE)
     return None
