@@ -441,3 +441,13 @@ def test_a_causal_as_is_no_condition_but_as_long_as_is():
     text = "Russia will accept the deal as long as sanctions are lifted."
     (agrees,) = [p for p in extract_positions(_article(text)) if p.kind == "agrees"]
     assert agrees.condition == "as long as sanctions are lifted"
+
+
+def test_a_stance_after_a_dash_is_the_writers_not_reported_by_the_source():
+    text = (
+        "Statements from both the Kremlin and the White House indicate only a limited agreement was reached – "
+        "while Putin has shifted the onus onto Ukraine, demanding that Kyiv stop mobilizing before Moscow "
+        "will agree to a broader ceasefire."
+    )
+    (demand,) = [p for p in extract_positions(_article(text)) if p.kind == "demands"]
+    assert demand.reported_by is None

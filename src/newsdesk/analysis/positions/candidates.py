@@ -106,6 +106,9 @@ def _reporting_candidate(cue: "Token", by_cue: dict[int, Candidate]) -> Candidat
         parent = cur.head
         if cur.dep_ in ("ccomp", "parataxis") and parent.i in by_cue:
             outer = by_cue[parent.i]
+            lo, hi = sorted((parent.i, cue.i))
+            if any(t.text in DASHES for t in cue.doc[lo:hi]):
+                return None  # "X indicate … – while Putin has shifted …": the writer's aside, not X's report
             return outer if outer.kind == "asserts" else None
         cur = parent
     return None
