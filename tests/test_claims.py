@@ -63,6 +63,16 @@ def test_trumps_encirclement_claim_is_disputed_by_the_analysts(seed_claims):
     claimed, rebutting = disputes[0].sides
     assert claimed.actor == "Trump" or "Trump" in claimed.actor
     assert "contest this characterization" in rebutting.words and rebutting.article_ids == ["seed-003"]
+    assert "analysts" in rebutting.actor  # who contests it is named, not "the article"
+
+
+def test_substantial_progress_is_disputed_by_the_analyst_who_sees_no_concession(seed_claims):
+    disputes = [d for d in seed_claims.disagreements if any("substantial progress" in s.words for s in d.sides)]
+    assert len(disputes) == 1 and disputes[0].kind == "reported_dispute"
+    crediting, denying = disputes[0].sides
+    assert crediting.article_ids == ["seed-000"]
+    assert "not a single concession" in denying.words and denying.article_ids == ["seed-003"]
+    assert "Szegelowski" in denying.actor
 
 
 def test_seed_claims_never_keep_a_fragment_that_flips_the_sentence(seed_claims):
@@ -247,3 +257,83 @@ def test_options_are_validated():
 def test_a_non_article_is_named_in_the_error():
     with pytest.raises(AnalysisError, match="item 1"):
         find_claims([_article("a", "text of one article here"), "not an article"])  # type: ignore[list-item]
+
+
+def test_two_figures_for_the_same_counted_thing_are_a_number_dispute():
+    articles = [
+        _article("a", "Chief Justice John Roberts administered the 38-word oath of office to Trump at noon on Friday."),
+        _article(
+            "b", "Trump took the 35-word oath of office administered by Chief Justice John Roberts at noon on Friday."
+        ),
+    ]
+    result = find_claims(articles)
+    assert not _both_in_one_claim(result, "a", "b")
+    assert [d.kind for d in result.disagreements] == ["number"]
+    assert {tuple(s.article_ids) for s in result.disagreements[0].sides} == {("a",), ("b",)}
+
+
+def test_an_age_and_a_length_of_service_are_not_a_number_dispute():
+    articles = [
+        _article(
+            "a", "Lieberman, a 75-year-old former senator, met Trump at the White House on Wednesday about the FBI job."
+        ),
+        _article(
+            "b",
+            "McFeely, who served in the FBI for 24 years, met Trump at the White House on Wednesday about the FBI job.",
+        ),
+    ]
+    assert [d for d in find_claims(articles).disagreements if d.kind == "number"] == []
+
+
+def test_the_same_words_given_to_two_people_are_an_attribution_dispute():
+    articles = [
+        _article("a", "“We are not going to pay for that stupid wall,” Vicente Fox told reporters in Mexico City."),
+        _article("b", "“We are not going to pay for that stupid wall,” Felipe Calderon told reporters in Mexico City."),
+    ]
+    result = find_claims(articles)
+    assert [d.kind for d in result.disagreements] == ["attribution"]
+    actors = {s.actor for s in result.disagreements[0].sides}
+    assert actors == {"Vicente Fox", "Felipe Calderon"}
+
+
+def test_the_same_words_from_the_same_person_are_no_attribution_dispute():
+    articles = [
+        _article("a", "“We are not going to pay for that stupid wall,” Vicente Fox told reporters in Mexico City."),
+        _article("b", "“We are not going to pay for that stupid wall,” former president Vicente Fox said on Thursday."),
+    ]
+    assert [d for d in find_claims(articles).disagreements if d.kind == "attribution"] == []
+
+
+def test_an_accusation_and_its_denial_in_one_article_are_a_reported_dispute_with_both_parties():
+    text = (
+        "Lauren Greene accused Congressman Blake Farenthold of sexual harassment and said she was fired after she complained.\n\n"
+        "The congressman's office is in Corpus Christi, Texas.\n\n"
+        "Several colleagues urged him to resign over the accusations of sexual harassment, which Farenthold has repeatedly denied."
+    )
+    result = find_claims([_article("a", text)])
+    disputes = [d for d in result.disagreements if d.kind == "reported_dispute"]
+    assert len(disputes) == 1
+    accuser, denier = disputes[0].sides
+    assert "Greene" in accuser.actor and "accused" in accuser.words
+    assert "Farenthold" in denier.actor and "denied" in denier.words
+
+
+def test_neither_confirming_nor_denying_is_no_denial():
+    text = (
+        "Lauren Greene accused Congressman Blake Farenthold of sexual harassment and said she was fired after she complained.\n\n"
+        "Farenthold said he can neither confirm nor deny the accusations of sexual harassment made by Greene."
+    )
+    result = find_claims([_article("a", text)])
+    assert [d for d in result.disagreements if "neither confirm" in d.sides[-1].words] == []
+
+
+def test_critics_and_a_defence_of_the_law_are_a_reported_dispute():
+    text = (
+        "Critics warn that the new religious freedom law gives businesses a license to discriminate against gay customers.\n\n"
+        "Governor Mike Pence defended the religious freedom law, claiming it had been grossly misconstrued as a license to discriminate."
+    )
+    result = find_claims([_article("a", text)])
+    disputes = [d for d in result.disagreements if d.kind == "reported_dispute"]
+    assert len(disputes) == 1
+    critics, defence = disputes[0].sides
+    assert critics.actor.lower() == "critics" and "Pence" in defence.actor

@@ -741,6 +741,45 @@ def resolve_description(doc: Doc, anchor: tuple[int, int], candidates: Sequence[
     return Resolution(candidates[best], 1.0, scores, "description")
 
 
+# --- page context -----------------------------------------------------------------------------
+
+#: Names of the page-context features (GAP's "page context": the title of the page the text comes
+#: from, e.g. the Wikipedia article's title taken from its URL), appended after the attention features.
+PAGE_FEATURE_NAMES: tuple[str, ...] = ("page_title_is_name", "page_title_has_name_word", "page_title_has_last_name")
+
+
+def page_title_of_url(url: str) -> str:
+    """The page title a URL names (GAP's Wikipedia URLs: ``…/wiki/Warren_MacKenzie`` → "Warren MacKenzie")."""
+    from urllib.parse import unquote
+
+    return unquote(url.rstrip("/").rsplit("/", 1)[-1]).replace("_", " ") if url else ""
+
+
+def _title_words(text: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"[\w'-]+", re.sub(r"\(.*?\)", " ", text)) if len(w) > 1]
+
+
+def page_features(title: str | None, candidate_texts: Sequence[str]) -> list[list[float]]:
+    """The page-context features (:data:`PAGE_FEATURE_NAMES`) of each candidate: whether the title
+    of the page (without a parenthesised qualifier) is the candidate's name, holds one of its words,
+    holds its last word. All zero without a title (snippet context)."""
+    if not title:
+        return [[0.0] * len(PAGE_FEATURE_NAMES) for _ in candidate_texts]
+    title_words = _title_words(title)
+    title_set = set(title_words)
+    rows = []
+    for text in candidate_texts:
+        words = _title_words(text)
+        rows.append(
+            [
+                float(bool(words) and words == title_words),
+                float(any(w in title_set for w in words)),
+                float(bool(words) and words[-1] in title_set),
+            ]
+        )
+    return rows
+
+
 # --- attention features -----------------------------------------------------------------------
 
 #: MiniLM has 6 layers of 12 heads; each attention feature block has one value per head.
@@ -829,8 +868,13 @@ MODEL_META = "coref_model.json"
 
 
 def n_inputs() -> int:
-    """Width of one (anchor, candidate) row: hand-made features then attention features."""
-    return len(FEATURE_NAMES) + len(ATTENTION_BLOCKS) * HEADS
+    """Width of one (anchor, candidate) row: hand-made, attention, then page-context features."""
+    return len(FEATURE_NAMES) + len(ATTENTION_BLOCKS) * HEADS + len(PAGE_FEATURE_NAMES)
+
+
+def input_names() -> list[str]:
+    """The names of the model's inputs, in row order (stored with the model as ``features``)."""
+    return list(FEATURE_NAMES) + [f"{b}_{h}" for b in ATTENTION_BLOCKS for h in range(HEADS)] + list(PAGE_FEATURE_NAMES)
 
 
 def pair_scorer(inputs: int, hidden: int, dropout: float):
@@ -889,7 +933,7 @@ class CorefModel:
                 f"the coreference model in {directory} could not be loaded: {exc}",
                 hint="run `newsdesk train coref` to rebuild it",
             ) from exc
-        if meta.get("features") != list(FEATURE_NAMES) + [f"{b}_{h}" for b in ATTENTION_BLOCKS for h in range(HEADS)]:
+        if meta.get("features") != input_names():
             raise ModelUnavailableError(
                 f"the coreference model in {directory} was trained on other features",
                 hint="run `newsdesk train coref` to rebuild it",
@@ -935,18 +979,50 @@ class CorefModel:
 # --- resolution -------------------------------------------------------------------------------
 
 
-def example_rows(
+def snippet_rows(
     doc: Doc, anchor: tuple[int, int], candidates: Sequence[tuple[int, int]], *, window: tuple[int, int] | None = None
 ) -> np.ndarray:
-    """The model's input rows (one per candidate) for an anchor; ``window`` defaults to
-    :func:`context_window` (GAP training passes the whole paragraph)."""
+    """The inputs read from the text alone (hand-made then attention features), one row per
+    candidate; ``window`` defaults to :func:`context_window` (GAP passes the whole paragraph)."""
     import numpy as np
 
+    width = len(FEATURE_NAMES) + len(ATTENTION_BLOCKS) * HEADS
     if not candidates:
-        return np.zeros((0, n_inputs()), dtype=np.float32)
+        return np.zeros((0, width), dtype=np.float32)
     window = window or context_window(doc, [anchor, *candidates])
     hand = np.asarray(pair_features(doc, anchor, candidates), dtype=np.float32)
     return np.concatenate([hand, attention_features(doc.text, window, anchor, candidates)], axis=1)
+
+
+def with_page_context(rows: np.ndarray, title: str | None, candidate_texts: Sequence[str]) -> np.ndarray:
+    """:func:`snippet_rows` completed with the page-context features of ``title`` (zeros for none)."""
+    import numpy as np
+
+    page = np.asarray(page_features(title, candidate_texts), dtype=np.float32).reshape(len(rows), -1)
+    return np.concatenate([rows, page], axis=1)
+
+
+def without_page_context(rows: np.ndarray) -> np.ndarray:
+    """A copy of model input rows (any leading shape) as in snippet context: page-context features zero."""
+    import numpy as np
+
+    rows = np.array(rows, dtype=np.float32, copy=True)
+    rows[..., -len(PAGE_FEATURE_NAMES) :] = 0.0
+    return rows
+
+
+def example_rows(
+    doc: Doc,
+    anchor: tuple[int, int],
+    candidates: Sequence[tuple[int, int]],
+    *,
+    window: tuple[int, int] | None = None,
+    title: str | None = None,
+) -> np.ndarray:
+    """The model's input rows (one per candidate) for an anchor: :func:`snippet_rows` and the
+    page-context features of the page ``title`` (none by default: snippet context)."""
+    rows = snippet_rows(doc, anchor, candidates, window=window)
+    return with_page_context(rows, title, [doc.text[a:b] for a, b in candidates])
 
 
 def _model() -> CorefModel:
@@ -961,8 +1037,12 @@ def resolve(
     candidates: Sequence[Mention] | None = None,
     *,
     options: CorefOptions | None = None,
+    title: str | None = None,
 ) -> Resolution:
     """The candidate a pronoun or description at ``anchor`` (character offsets) refers to, or none.
+
+    ``title`` is the title of the page the text comes from (GAP's page context), when known; the
+    pipeline passes none (snippet context), which the model was also trained to handle.
 
     ``candidates`` default to :func:`candidate_mentions` before the anchor. Pronouns are scored by
     the trained model among the candidates that agree with them (he/she: persons; they: groups,
@@ -992,7 +1072,9 @@ def resolve(
     if not allowed:
         return Resolution(None, 0.0, tuple(0.0 for _ in candidates), "no compatible candidate")
     model = _model()
-    probs = model.probabilities(example_rows(doc, anchor, [(candidates[i].start, candidates[i].end) for i in allowed]))
+    probs = model.probabilities(
+        example_rows(doc, anchor, [(candidates[i].start, candidates[i].end) for i in allowed], title=title)
+    )
     scores = [0.0] * len(candidates)
     for i, p in zip(allowed, probs):
         scores[i] = float(p)
@@ -1014,7 +1096,13 @@ def resolve(
 
 
 def score_pairs(
-    doc: Doc, anchor: tuple[int, int], spans: Sequence[tuple[int, int]], *, window: tuple[int, int] | None = None
+    doc: Doc,
+    anchor: tuple[int, int],
+    spans: Sequence[tuple[int, int]],
+    *,
+    window: tuple[int, int] | None = None,
+    title: str | None = None,
 ) -> list[float]:
     """Model probabilities that a pronoun refers to each span, without agreement filter (GAP)."""
-    return [float(p) for p in _model().probabilities(example_rows(doc, anchor, spans, window=window))]
+    rows = example_rows(doc, anchor, spans, window=window, title=title)
+    return [float(p) for p in _model().probabilities(rows)]

@@ -4,8 +4,9 @@ For each GAP example (a Wikipedia paragraph, a pronoun and two names A and B), t
 (:mod:`newsdesk.coref`) scores A and B; the better one is said to corefer when its probability
 passes the model's threshold (chosen by cross-validation on GAP train), the other not. Figures
 follow GAP's scorer: F1 over the A and B decisions, overall and by the pronoun's gender
-(masculine he/him/his, feminine she/her/hers), and the bias F/M. Snippet context only: the
-``url`` column (page context) is not used, as news text has no such page title.
+(masculine he/him/his, feminine she/her/hers), and the bias F/M. Both of GAP's settings are
+scored: page context (the title of the Wikipedia page, from the ``url`` column, is an input; the
+default for ``--predictions``) and snippet context (the text alone, as in news analysis).
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="OUT.jsonl",
         help='write one line per example: {"id", "A_coref": bool, "B_coref": bool}',
     )
+    parser.add_argument(
+        "--context",
+        choices=("page", "snippet"),
+        default="page",
+        help="GAP setting of the predictions written: page (the url's page title is used; default) or snippet",
+    )
     parser.add_argument("--threshold", type=float, help="override the model's probability threshold")
     parser.add_argument("--cache", metavar="DIR", help="keep the computed model inputs here (reruns skip MiniLM)")
     parser.add_argument("--limit", type=int, metavar="N", help="score only the first N examples")
@@ -95,19 +102,24 @@ def decide(probabilities: Sequence[float], threshold: float) -> tuple[bool, bool
     return (best == 0, best == 1)
 
 
-def gap_rows(records: Sequence[dict[str, Any]], *, cache: str | None = None, name: str = "gap"):
+def gap_rows(
+    records: Sequence[dict[str, Any]], *, cache: str | None = None, name: str = "gap", page_context: bool = True
+):
     """Model input rows of GAP examples: an array (examples, 2 candidates, inputs).
 
     Each paragraph is parsed with the bundled spaCy pipeline and encoded whole by MiniLM. With
-    ``cache`` the array is kept in ``<cache>/<name>-<digest>.npy``, keyed by the texts, spans and
-    feature list, so reruns skip the encoder.
+    ``cache`` the text's inputs (:func:`newsdesk.coref.snippet_rows`) are kept in
+    ``<cache>/<name>-<digest>.npy``, keyed by the texts, spans and feature list, so reruns skip the
+    encoder. The page-context features come from the example's ``url`` (the Wikipedia page title)
+    with ``page_context``, else they are zero (GAP's snippet context).
     """
     import numpy as np
 
-    from ..coref import ATTENTION_BLOCKS, FEATURE_NAMES, HEADS, example_rows
+    from ..coref import ATTENTION_BLOCKS, FEATURE_NAMES, HEADS, page_title_of_url, snippet_rows, with_page_context
     from ..resources import nlp
 
     path = None
+    matrix = None
     if cache:
         digest = hashlib.sha256(json.dumps([CACHE_VERSION, FEATURE_NAMES, ATTENTION_BLOCKS, HEADS]).encode())
         for r in records:
@@ -115,18 +127,26 @@ def gap_rows(records: Sequence[dict[str, Any]], *, cache: str | None = None, nam
         path = Path(cache) / f"{name}-{digest.hexdigest()[:16]}.npy"
         if path.exists():
             log.info("model inputs from %s", path)
-            return np.load(path)
-    parser = nlp()
-    rows = []
-    for record, doc in zip(records, parser.pipe((r["text"] for r in records), batch_size=32)):
-        anchor = tuple(record["pronoun_span"])
-        spans = [tuple(record["A_span"]), tuple(record["B_span"])]
-        rows.append(example_rows(doc, anchor, spans, window=(0, len(record["text"]))))
-    matrix = np.stack(rows).astype(np.float32)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, matrix)
-    return matrix
+            matrix = np.load(path)
+    if matrix is None:
+        parser = nlp()
+        rows = []
+        for record, doc in zip(records, parser.pipe((r["text"] for r in records), batch_size=32)):
+            anchor = tuple(record["pronoun_span"])
+            spans = [tuple(record["A_span"]), tuple(record["B_span"])]
+            rows.append(snippet_rows(doc, anchor, spans, window=(0, len(record["text"]))))
+        matrix = np.stack(rows).astype(np.float32)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, matrix)
+    return np.stack(
+        [
+            with_page_context(
+                rows, page_title_of_url(record.get("url", "")) if page_context else None, [record["A"], record["B"]]
+            )
+            for record, rows in zip(records, matrix)
+        ]
+    ).astype(np.float32)
 
 
 def score_table(name: str, scores: dict[str, float]) -> dict[str, Any]:
@@ -140,6 +160,7 @@ def score_table(name: str, scores: dict[str, float]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> BenchReport:
+    from ..coref import without_page_context
     from ..resources import coref_model
 
     records = list(read_jsonl(args.dataset))
@@ -151,29 +172,44 @@ def run(args: argparse.Namespace) -> BenchReport:
     threshold = model.threshold if args.threshold is None else args.threshold
     with Stopwatch() as watch:
         matrix = gap_rows(records, cache=args.cache, name=Path(args.dataset).stem)
-        predictions = {r["id"]: decide(model.probabilities(rows), threshold) for r, rows in zip(records, matrix)}
-    scores = gap_scores(records, predictions)
+        decisions = {
+            context: {r["id"]: decide(model.probabilities(rows), threshold) for r, rows in zip(records, inputs)}
+            for context, inputs in (("page", matrix), ("snippet", without_page_context(matrix)))
+        }
+    by_context = {context: gap_scores(records, predictions) for context, predictions in decisions.items()}
+    predictions, scores = decisions[args.context], by_context[args.context]
     if args.predictions:
         write_jsonl(
             args.predictions,
             ({"id": r["id"], "A_coref": predictions[r["id"]][0], "B_coref": predictions[r["id"]][1]} for r in records),
         )
     report = BenchReport(name="coref", dataset=str(args.dataset))
-    rows = [score_table(f"newsdesk coref (this split, threshold {threshold:.2f})", scores), *BASELINES]
+    rows = [
+        score_table(f"newsdesk coref, {context} context (this split, threshold {threshold:.2f})", by_context[context])
+        for context in ("page", "snippet")
+    ]
     report.tables.append(
         BenchTable(
             "GAP F1 (%) over A/B coreference decisions",
             ["system", "overall", "masculine", "feminine", "bias F/M"],
-            rows,
+            [*rows, *BASELINES],
         )
     )
     report.notes.append(
         f"{len(records)} examples in {watch.seconds:.1f} s (parse + MiniLM + model; "
-        f"{len(records) / max(watch.seconds, 1e-9):.1f} examples/s); precision {scores['overall_precision']:.3f}, "
-        f"recall {scores['overall_recall']:.3f}. Snippet context only (no URL). The baselines are GAP's "
-        "published test figures (SOURCE.md)."
+        f"{len(records) / max(watch.seconds, 1e-9):.1f} examples/s); {args.context} context: precision "
+        f"{scores['overall_precision']:.3f}, recall {scores['overall_recall']:.3f} (--predictions writes this "
+        "setting). Page context reads the page title from the url column, as GAP's page-context baseline; "
+        "snippet context reads the text alone. The baselines are GAP's published test figures (SOURCE.md)."
     )
-    report.metrics = {"scores": scores, "threshold": threshold, "examples": len(records), "seconds": watch.seconds}
+    report.metrics = {
+        "scores": scores,
+        "context": args.context,
+        "by_context": by_context,
+        "threshold": threshold,
+        "examples": len(records),
+        "seconds": watch.seconds,
+    }
     return report
 
 
