@@ -384,3 +384,70 @@ def test_a_content_that_only_points_back_does_not_stand_alone(content, alone):
     from newsdesk.analysis.positions.extraction import stands_alone
 
     assert stands_alone(content) is alone
+
+
+# --- issue 13: modality, polarity and holders of positions ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, kind, present",
+    [
+        ("Russia agreed to a ceasefire on energy targets.", "agrees", True),
+        ("Russia could agree to a ceasefire on energy targets.", "agrees", False),
+        ("Russia should agree to a ceasefire on energy targets.", "agrees", False),
+        ("Russia did not agree to a ceasefire on energy targets.", "agrees", False),
+        ("Russia did not agree to a ceasefire on energy targets.", "rejects", True),
+        ("If Russia agrees to a ceasefire on energy targets, talks will follow.", "agrees", False),
+        ("Kyiv must stop mobilizing before Moscow will agree to a broader ceasefire.", "agrees", False),
+    ],
+)
+def test_hypothetical_conditional_and_negated_stances(text, kind, present):
+    found = [p for p in extract_positions(_article(text)) if p.kind == kind and "ceasefire" in p.content]
+    assert bool(found) is present
+
+
+def test_a_stance_nested_in_someone_elses_speech_belongs_to_the_inner_holder():
+    text = (
+        "Ukrainian President Volodymyr Zelensky visited Washington last month. In a tactless meeting, "
+        "Trump and Vice President J.D. Vance verbally attacked the Ukrainian leader, saying he “was not ready for peace.”"
+    )
+    found = extract_positions(_article(text))
+    assert not [p for p in found if p.kind == "rejects" and "Vance" in (p.actor_name or p.actor_text)]
+    (stance,) = [p for p in found if p.kind == "rejects"]
+    assert "Vance" in (stance.reported_by or "") and "Trump" in (stance.reported_by or "")
+
+
+def test_an_op_ed_authors_inference_is_no_position_of_its_subject():
+    text = "Putin has no incentive to agree. He believes Russia can withstand more economic punishment."
+    op_ed = Article(id="op", provenance=Provenance(path="op.txt"), text=text, article_type="opinion")
+    assert not [p for p in extract_positions(op_ed) if p.cue == "believe"]
+    assert [p for p in extract_positions(_article(text)) if p.cue == "believe"]
+
+
+def test_a_possessive_group_is_its_own_actor():
+    text = "Ukraine’s European backers have pushed for new rounds of sanctions against Russia."
+    (demand,) = [p for p in extract_positions(_article(text)) if p.kind == "demands"]
+    assert demand.actor is None and demand.actor_name == "Ukraine’s European backers"
+    assert demand.side == "European Union"
+
+
+def test_a_causal_as_is_no_condition_but_as_long_as_is():
+    text = (
+        "Russia will welcome a pause in attacks on energy infrastructure, as oil facilities have been the "
+        "primary target for long-range drones."
+    )
+    (agrees,) = [p for p in extract_positions(_article(text)) if p.kind == "agrees"]
+    assert agrees.condition is None
+    text = "Russia will accept the deal as long as sanctions are lifted."
+    (agrees,) = [p for p in extract_positions(_article(text)) if p.kind == "agrees"]
+    assert agrees.condition == "as long as sanctions are lifted"
+
+
+def test_a_stance_after_a_dash_is_the_writers_not_reported_by_the_source():
+    text = (
+        "Statements from both the Kremlin and the White House indicate only a limited agreement was reached – "
+        "while Putin has shifted the onus onto Ukraine, demanding that Kyiv stop mobilizing before Moscow "
+        "will agree to a broader ceasefire."
+    )
+    (demand,) = [p for p in extract_positions(_article(text)) if p.kind == "demands"]
+    assert demand.reported_by is None

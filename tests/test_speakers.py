@@ -113,3 +113,24 @@ def test_names_inside_quotation_marks_are_not_candidates():
     referent = speakers.refers_to(at, at + 3)
     assert referent is not None and referent.text == "Clinton"
     assert isinstance(speakers, ArticleSpeakers)
+
+
+def test_the_two_leaders_are_the_two_leaders_named_last():
+    ctx = context(
+        "President Donald Trump and Russian President Vladimir Putin spoke by phone on Tuesday.\n\n"
+        "The two leaders agreed that talks on a ceasefire would begin in Riyadh."
+    )
+    (quote,) = [q for q in found_quotes(ctx) if q.speaker_text == "The two leaders"]
+    assert sorted(name(ctx, e) for e in quote.speakers) == ["Donald Trump", "Vladimir Putin"]
+    actors = {p.actor_name for p in positions.run(ctx, positions.PositionOptions()).positions if p.kind == "agrees"}
+    assert actors == {"Donald Trump", "Vladimir Putin"}
+
+
+def test_the_two_leaders_without_two_named_leaders_stay_unresolved():
+    ctx = context("Donald Trump spoke on Tuesday.\n\nThe two leaders agreed that talks would begin in Riyadh.")
+    quotes_found = [q for q in found_quotes(ctx) if q.speaker_text == "The two leaders"]
+    assert all(q.speakers == () for q in quotes_found)
+
+
+def test_a_kremlin_aide_resolves_to_the_person_the_text_calls_an_aide():
+    assert is_anchor("the Kremlin aide")

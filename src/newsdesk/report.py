@@ -405,6 +405,8 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
             lines.append(f"- **{md(name)}** — {len(quotes)} quote(s) in {md(', '.join(outlets))}")
             for quote in quotes:
                 mark = "“" + md(quote["text"]) + "”" if quote.get("direct") else md(quote["text"])
+                if quote.get("reported_by"):  # a statement quoted inside someone else's words
+                    mark += f" (as {md(quote['reported_by'])} reports it)"
                 lines.append(f"  - {mark} {_cites(view, [quote['article']])}")
         lines.append("")
     positions = view.section(story, "positions")
@@ -412,6 +414,7 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
         lines += ["### Positions", "", "| actor | side | position | content | source |", "|---|---|---|---|---|"]
         for p in positions:
             content = p["content"] + (f" (condition: {p['condition']})" if p.get("condition") else "")
+            content += f" (according to {p['reported_by']})" if p.get("reported_by") else ""
             lines.append(
                 f"| {md(p.get('actor_name') or view.entity_name(p.get('actor'), p['actor_text']))} | {md(p.get('side') or '')} "
                 f"| {md(p['kind'])} | {md(content)} | {_cites(view, [p['article']])} |"
@@ -710,6 +713,8 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
             )
             for quote in quotes:
                 text = f"“{esc(quote['text'])}”" if quote.get("direct") else esc(quote["text"])
+                if quote.get("reported_by"):
+                    text += f" (as {esc(quote['reported_by'])} reports it)"
                 parts.append(
                     f'<li>{text} <span class="meta">({esc(quote.get("speaker_text") or "")} {esc(quote.get("cue") or "")})</span> {_cite_links(view, [quote["article"]])}</li>'
                 )
@@ -721,6 +726,8 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
         )
         for p in positions:
             condition = f'<br><span class="meta">condition: {esc(p["condition"])}</span>' if p.get("condition") else ""
+            if p.get("reported_by"):
+                condition += f'<br><span class="meta">according to {esc(p["reported_by"])}</span>'
             actor = p.get("actor_name") or view.entity_name(p.get("actor"), p["actor_text"])
             parts.append(
                 f"<tr><td>{esc(actor)}</td><td>{esc(p.get('side') or '')}</td><td>{esc(p['kind'])}</td>"

@@ -84,13 +84,37 @@ def _description_head(words: list[str]) -> str | None:
     return last if last in heads else None
 
 
+#: "The two leaders", "both presidents": the two leaders the story named last (joint speakers).
+_LEADER_PAIR = re.compile(
+    r"^(?:the\s+two|both(?:\s+the)?|the)\s+(?:leaders|presidents|heads\s+of\s+state)$|^both\s+(?:men|leaders)$"
+)
+
+
+def is_leader_pair(text: str) -> bool:
+    """Whether ``text`` is a plural description of two leaders ("the two leaders", "the
+    leaders", "both presidents")."""
+    return bool(_LEADER_PAIR.match(" ".join(text.lower().split())))
+
+
 def is_anchor(text: str) -> bool:
     """Whether a speaker or actor phrase needs resolving: a third-person pronoun ("he", "they",
-    "its") or a definite description of a person ("the spokesman", "the Kremlin aide")."""
+    "its"), a definite description of a person ("the spokesman", "the Kremlin aide") or of two
+    leaders ("the two leaders")."""
     words = re.findall(r"[\w.'-]+", text.lower())
     if len(words) == 1 and pronoun_class(words[0]) is not None:
         return True
-    return _description_head(words) is not None
+    return _description_head(words) is not None or is_leader_pair(text)
+
+
+def _holds_leader_role(roles: list[str]) -> bool:
+    """Whether one of an entity's titles is a head of state or government ("Russian President",
+    not "Vice President")."""
+    family = set(description_cues()["role_families"].get("leader", ()))
+    for role in roles:
+        words = re.findall(r"[a-z]+", role.lower())
+        if words and words[-1] in family and not {"vice", "deputy", "former", "press"} & set(words):
+            return True
+    return False
 
 
 class ArticleSpeakers:
@@ -170,6 +194,31 @@ class ArticleSpeakers:
                 entity = found.id if found is not None else None
         return Referent(mention.start, mention.end, mention.text, mention.kind, entity, parts, score)
 
+    def _leader_pair(self, start: int, end: int) -> Referent | None:
+        """ "The two leaders": the two most recent distinct persons named before the anchor (outside
+        quotations) whom the story titles as heads of state or government, as joint speakers;
+        None when the article has not named two such leaders before it."""
+        named = self._named_mentions()
+        if not named or self.table is None:
+            return None
+        chosen: list[Mention] = []
+        ids: list[str] = []
+        for mention in reversed(named):
+            if mention.end > start or mention.kind != PERSON or self._quoted(mention.start, mention.end):
+                continue
+            entity_id = self._entity_of.get((mention.start, mention.end))
+            entity = self.table.get(entity_id)
+            if entity is None or entity.id in ids or not _holds_leader_role(entity.roles):
+                continue
+            ids.append(entity.id)
+            chosen.append(mention)
+            if len(chosen) == 2:
+                break
+        if len(chosen) < 2:
+            return None
+        parts = tuple(self._referent(m, 1.0) for m in sorted(chosen, key=lambda m: m.start))
+        return Referent(start, end, self.doc.text[start:end], GROUP, None, parts, 1.0)
+
     def refers_to(self, start: int, end: int) -> Referent | None:
         """What the anchor at ``start:end`` (a pronoun or description, see :func:`is_anchor`)
         refers to, or ``None`` when it is not an anchor or the resolver abstains."""
@@ -177,7 +226,9 @@ class ArticleSpeakers:
         if key in self._cache:
             return self._cache[key]
         result: Referent | None = None
-        if is_anchor(self.doc.text[start:end]):
+        if is_leader_pair(self.doc.text[start:end]):
+            result = self._leader_pair(start, end)
+        elif is_anchor(self.doc.text[start:end]):
             try:
                 candidates = [
                     m

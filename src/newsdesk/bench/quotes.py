@@ -47,8 +47,8 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--write-model",
         action="store_true",
-        help="also learn the cue lexicon and candidate model from the whole file and write "
-        "data/quotes/cues.json and model.json (scores stay cross-validated)",
+        help="also train the cue lexicon and attribution model on the whole file and write "
+        "data/quotes/cues.json and model.json, as `newsdesk train quotes` does (scores stay cross-validated)",
     )
     parser.add_argument(
         "--threshold",
@@ -56,6 +56,13 @@ def add_arguments(parser) -> None:
         default=0.4,
         metavar="P",
         help="probability above which the candidate model accepts an attribution (default 0.4)",
+    )
+    parser.add_argument(
+        "--veto",
+        type=float,
+        default=0.2,
+        metavar="P",
+        help="probability below which the model vetoes an unquoted attribution of a cue verb (default 0.2; 0 = off)",
     )
     parser.add_argument(
         "--parses",
@@ -151,12 +158,14 @@ def newsdesk_predictions(
     from ..analysis.quotes import QuoteOptions, find_quotes
     from ..models import Article, Provenance
 
-    options = options or QuoteOptions(learned_cues=False, classifier=False)
+    options = options or QuoteOptions(learned_cues=False, classifier=False, coref=False)
 
     article = Article(id=record["id"], provenance=Provenance(path=record["id"]), text=record["text"])
     text = record["text"]
     merged: list[list] = []  # [start, end, source, direct, cue, kind]
     for quote in find_quotes(article, doc=doc, options=options):
+        if quote.reported_by:
+            continue  # an attribution inside a quotation: PolNeAR rarely annotates those
         start, end = quote.start, quote.end
         # the gold content spans include the quotation marks
         if text[max(0, start - 2) : start] == "''":
@@ -273,19 +282,19 @@ def run(args) -> BenchReport:
                 ((d, cue_spans(r)) for r, d, f in zip(records, docs, fold_of) if f != k), CUE_VERBS | fold_cues[k]
             )
             fold_models[k]["threshold"] = args.threshold
+            fold_models[k]["veto"] = args.veto
     if args.write_model:
-        import json
+        from ..resources import QUOTE_MODEL
+        from ..training.quotes import train, write
 
-        from ..resources import QUOTE_CUES, QUOTE_MODEL
-
-        cues = sorted(learn_cue_lemmas((d, cue_spans(r)) for r, d in zip(records, docs)))
-        model = train_candidate_model(((d, cue_spans(r)) for r, d in zip(records, docs)), CUE_VERBS | frozenset(cues))
-        source = f"learned from {Path(args.dataset).parent.name}/{Path(args.dataset).name} ({len(records)} articles) by `newsdesk bench quotes DATASET --write-model`"
-        QUOTE_CUES.parent.mkdir(parents=True, exist_ok=True)
-        QUOTE_CUES.write_text(json.dumps({"source": source, "cues": cues}, indent=1) + "\n", encoding="utf-8")
-        model["source"] = source
-        model["threshold"] = args.threshold
-        QUOTE_MODEL.write_text(json.dumps(model, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        source = (
+            f"trained on {Path(args.dataset).parent.name}/{Path(args.dataset).name} ({len(records)} articles) "
+            "by `newsdesk bench quotes DATASET --write-model`"
+        )
+        cues, model = train(
+            [(d, cue_spans(r)) for r, d in zip(records, docs)], threshold=args.threshold, veto=args.veto, source=source
+        )
+        write(QUOTE_MODEL.parent, cues, model)
 
     systems = {"newsdesk": (Scorer(), Scorer()), "newsdesk rules only": (Scorer(), Scorer())}
     use_textacy = not args.no_textacy
@@ -304,12 +313,13 @@ def run(args) -> BenchReport:
         for record, doc, fold in zip(records, docs, fold_of):
             gold = gold_attributions(record)
             gold_direct = [g for g in gold if g["direct"]]
-            options = QuoteOptions(learned_cues=False, extra_cues=fold_cues[fold], model=fold_models[fold])
+            # coref only names the entity behind a speaker span; PolNeAR scores the span as written
+            options = QuoteOptions(learned_cues=False, extra_cues=fold_cues[fold], model=fold_models[fold], coref=False)
             scored, lines = newsdesk_predictions(record, doc, options)
             written.append({"id": record["id"], "quotes": lines})
             systems["newsdesk"][0].add(gold, scored)
             systems["newsdesk"][1].add(gold_direct, [p for p in scored if p["direct"]])
-            base, _ = newsdesk_predictions(record, doc, QuoteOptions(learned_cues=False, classifier=False))
+            base, _ = newsdesk_predictions(record, doc, QuoteOptions(learned_cues=False, classifier=False, coref=False))
             systems["newsdesk rules only"][0].add(gold, base)
             systems["newsdesk rules only"][1].add(gold_direct, [p for p in base if p["direct"]])
     if use_textacy:

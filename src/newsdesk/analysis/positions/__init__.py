@@ -72,6 +72,28 @@ def run(context: "StoryContext", options: PositionOptions) -> PositionFindings:
                 options,
                 sentences=context.sentences[article.id],
                 speakers=context.speakers(article.id) if options.resolve_pronouns and options.coref else None,
+                quoted_by=_quotations(context, article.id) if options.quoted_by else (),
             )
         )
     )
+
+
+def _quotations(context: "StoryContext", article_id: str) -> list[tuple[int, int, str]]:
+    """(start, end, speaker name) of the article's direct quotations with a known speaker, found
+    by the quote rules (no learned model): who tells the stances quoted inside them."""
+    from ..quotes import QuoteOptions, find_quotes
+
+    article = next(a for a in context.articles if a.id == article_id)
+    table = context.entities
+    found = []
+    for quote in find_quotes(
+        article,
+        context.doc(article_id),
+        table,
+        QuoteOptions(classifier=False, nested=False, indirect=False),
+        speakers=context.speakers(article_id),
+    ):
+        name = quote.speaker_name or (table.entities[quote.speaker].name if quote.speaker in table.entities else None)
+        if quote.direct and name and quote.kind != "learned":
+            found.append((quote.start, quote.end, name))
+    return found

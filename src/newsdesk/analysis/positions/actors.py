@@ -140,6 +140,12 @@ def bound_antecedent(pronoun: "Token", surnames: frozenset[str]) -> "Token | Non
         if cur.pos_ not in ("VERB", "AUX"):
             continue
         if want_person and VERB_CUES.get(cur.lemma_.lower()) == "asserts" and cur.i != pronoun.head.i:
+            # "X attacked the Ukrainian leader, saying he …": a participle of speech hanging from a
+            # verb with a person object speaks about that person, whoever the subject is
+            governor = cur.head if cur.dep_ in ("advcl", "conj") and cur.tag_ == "VBG" else None
+            target = first_child(governor, ("dobj",)) if governor is not None else None
+            if target is not None and _person_like(target, surnames):
+                return target
             speakers = verb_actors(cur)
             if len(speakers) > 1:
                 # "Trump and Vance attacked the Ukrainian leader, saying he …": "he" is not one

@@ -51,6 +51,10 @@ class Candidate:
     content_tokens: list["Token"] = field(default_factory=list)
     condition_tokens: list["Token"] = field(default_factory=list)
     inner: bool = False  # the content holds another cue (reported stance) of the same actor
+    # heads of the actor(s) of the speech act that reports this stance, when they are someone else
+    # ("Trump … attacked the Ukrainian leader, saying he “was not ready for peace”": the stance is
+    # the Ukrainian leader's, as Trump tells it)
+    reporter_tokens: list["Token"] = field(default_factory=list)
 
 
 def find_candidates(sent: "Span") -> Iterator[Candidate]:
@@ -66,6 +70,10 @@ def find_candidates(sent: "Span") -> Iterator[Candidate]:
         if cand.actor_tokens and all(t.lower_ in FIRST_PERSON for t in cand.actor_tokens):
             speaker = _quoting_speech_verb(cand.cue, by_cue)
             cand.actor_tokens = speaker.actor_tokens if speaker is not None else []
+    for cand in found:
+        outer = _reporting_candidate(cand.cue, by_cue)
+        if outer is not None and outer.actor_tokens and not _same_actor(outer, cand):
+            cand.reporter_tokens = outer.actor_tokens
     drop: set[int] = set()
     for cand in found:
         for tok in cand.content_tokens:
@@ -87,6 +95,21 @@ def _quoting_speech_verb(cue: "Token", by_cue: dict[int, Candidate]) -> Candidat
         parent = cur.head
         if cur.dep_ in ("ccomp", "parataxis") and parent.i in by_cue and by_cue[parent.i].kind == "asserts":
             return by_cue[parent.i]
+        cur = parent
+    return None
+
+
+def _reporting_candidate(cue: "Token", by_cue: dict[int, Candidate]) -> Candidate | None:
+    """The nearest speech act ("said", "saying", "claims") whose complement holds ``cue``."""
+    cur = cue
+    while cur.head.i != cur.i:
+        parent = cur.head
+        if cur.dep_ in ("ccomp", "parataxis") and parent.i in by_cue:
+            outer = by_cue[parent.i]
+            lo, hi = sorted((parent.i, cue.i))
+            if any(t.text in DASHES for t in cue.doc[lo:hi]):
+                return None  # "X indicate … – while Putin has shifted …": the writer's aside, not X's report
+            return outer if outer.kind == "asserts" else None
         cur = parent
     return None
 
@@ -401,9 +424,15 @@ def _condition_tokens(cue: "Token", content: list["Token"]) -> list["Token"]:
             elif (
                 child.dep_ == "advcl"
                 and any(m.dep_ in ("mark", "advmod") and m.lower_ == "as" for m in child.children)
-                and any(m.lower_ == "long" for m in child.subtree)
+                and " ".join(t.lower_ for t in list(child.subtree)[:3]) == "as long as"
             ):
                 found.extend(child.subtree)  # "as long as …"
+            elif (
+                child.lower_ == "long"
+                and any(m.lower_ == "as" for m in child.children if m.i < child.i)
+                and any(m.dep_ == "advcl" for m in child.children)
+            ):
+                found.extend(child.subtree)  # "as long as …" parsed as "long" holding the clause
             elif child.dep_ == "prep" and child.lower_ in ("as", "on", "in", "without", "upon"):
                 objs = [c for c in child.children if c.dep_ == "pobj"]
                 if not objs:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from ...coref import GROUP
 from ...errors import AnalysisError, OptionsError
 from ...models import Article
+from ..quotes import holder_verbs, is_opinion, verb_in
 from ..sentences import Sentence, article_sentences
 from ..sides import ActorRef, ActorResolver, ArticleSides, side_of, strip_determiner
 from ..speakers import ArticleSpeakers, Referent, is_anchor
@@ -51,6 +52,7 @@ class Position:
     end: int
     cue: str = ""
     actor_name: str | None = None
+    reported_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +68,7 @@ class Position:
             "start": self.start,
             "end": self.end,
             "cue": self.cue,
+            "reported_by": self.reported_by,
         }
 
 
@@ -90,6 +93,9 @@ class PositionOptions:
             the nearest earlier fitting actor mention.
         coref: in the stage, resolve pronouns and descriptions with the speaker coreference
             (default True); False keeps the nearest-mention rule (for comparison).
+        quoted_by: in the stage, a stance inside a direct quotation whose holder is not the
+            quoted speaker carries the speaker as ``reported_by`` ("the Kremlin's press release
+            states that Russia demands …" in Tryukhan's words) (default True).
     """
 
     kinds: tuple[str, ...] = KINDS
@@ -99,6 +105,7 @@ class PositionOptions:
     min_content_words: int = 1
     resolve_pronouns: bool = True
     coref: bool = True
+    quoted_by: bool = True
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.kinds if k not in KINDS]
@@ -124,6 +131,7 @@ def extract_positions(
     *,
     sentences: Sequence[Sentence] | None = None,
     speakers: ArticleSpeakers | None = None,
+    quoted_by: Sequence[tuple[int, int, str]] = (),
 ) -> list[Position]:
     """Every position stated in ``article``, in text order.
 
@@ -131,7 +139,9 @@ def extract_positions(
     :func:`newsdesk.resources.parse`); ``sentences`` its sentences (default: from ``doc``,
     :func:`newsdesk.analysis.sentences.article_sentences`); ``resolve_actor`` names actors
     (default: a :func:`default_actor_resolver` built for this article); ``speakers`` resolves
-    pronoun and description actors (default: the rule of :func:`.actors.find_antecedent`).
+    pronoun and description actors (default: the rule of :func:`.actors.find_antecedent`);
+    ``quoted_by`` the article's quotations as (start, end, speaker name): a stance inside one
+    whose holder is someone else is that holder's as the quoted speaker tells it (``reported_by``).
 
     Raises:
         AnalysisError: ``doc`` is not a parse of the article's text.
@@ -163,7 +173,10 @@ def extract_positions(
             continue
         found: list[Position] = []
         for cand in find_candidates(sent):
-            for position in _to_positions(article, doc, sent, cand, resolver, fallback, options, surnames, speakers):
+            quoted = next((name for q0, q1, name in quoted_by if q0 <= cand.cue.idx < q1), None)
+            for position in _to_positions(
+                article, doc, sent, cand, resolver, fallback, options, surnames, speakers, quoted
+            ):
                 key = (position.start, position.kind, position.actor_text, position.content)
                 if key not in seen:
                     seen.add(key)
@@ -198,9 +211,18 @@ def _to_positions(
     options: PositionOptions,
     surnames: frozenset[str] = frozenset(),
     speakers: ArticleSpeakers | None = None,
+    quoted: str | None = None,
 ) -> Iterator[Position]:
     if cand.kind not in options.kinds or not cand.actor_tokens and options.require_actor:
         return
+    inference, thought = holder_verbs()
+    if (
+        cand.kind == "asserts"
+        and verb_in(cand.cue, inference)
+        or is_opinion(article)
+        and verb_in(cand.cue, inference | thought)
+    ):
+        return  # the writer's reading of the actor's mind ("Putin hopes", in an op-ed "he believes")
     content = _render(cand.content_tokens, options.max_content_chars)
     if len(content.split()) < options.min_content_words or not stands_alone(content):
         return
@@ -226,7 +248,13 @@ def _to_positions(
             # bound in its own sentence by the syntax ("Paul, who offered his support"; "X said
             # they were willing"): the parse is surer than any model
             plural = head.lower_ in ("they", "them", "their", "theirs")
-            pairs.extend((head, t) for t in (with_conjuncts(bound) if plural else [bound]))
+            described = _description_span(bound) if not plural and speakers is not None else None
+            referent = speakers.refers_to(*described) if described is not None and speakers is not None else None
+            if referent is not None:
+                # bound to a description ("attacked the Ukrainian leader, saying he …"): who it names
+                pairs.extend((head, member) for member in referent.members)
+            else:
+                pairs.extend((head, t) for t in (with_conjuncts(bound) if plural else [bound]))
         elif head is not None and anchor is not None and speakers is not None:
             referent = speakers.refers_to(*anchor)
             if referent is not None:
@@ -242,6 +270,9 @@ def _to_positions(
                 pairs.extend((head, t) for t in (with_conjuncts(antecedent) if plural else [antecedent]))
         else:
             pairs.append((head, head))
+    reported_by = _reporter_name(cand.reporter_tokens, resolver, fallback, options, surnames, speakers)
+    if cand.reporter_tokens and reported_by is None:
+        return  # a stance someone else reports, and we cannot say who: not shown as a fact
     for head, target in pairs:
         if isinstance(target, Referent):
             if head is None:
@@ -254,6 +285,10 @@ def _to_positions(
         side = ref.side if ref else None
         if options.require_side and side is None:
             continue
+        holder = ref.name if ref and ref.name else actor_text
+        reporter = reported_by if reported_by != holder else None
+        if reporter is None and quoted and holder != quoted:
+            reporter = quoted  # a stance inside someone's quotation, held by someone else
         yield Position(
             article=article.id,
             actor=ref.entity_id if ref else None,
@@ -267,7 +302,63 @@ def _to_positions(
             end=ev_end,
             cue=cand.cue.lemma_.lower(),
             actor_name=ref.name if ref else None,
+            reported_by=reporter,
         )
+
+
+def _reporter_name(
+    tokens: list["Token"],
+    resolver: ActorResolver,
+    fallback: ArticleSides | None,
+    options: PositionOptions,
+    surnames: frozenset[str],
+    speakers: ArticleSpeakers | None,
+) -> str | None:
+    """Who reports a nested stance, as a name ("Donald Trump and J.D. Vance"); None when a
+    reporter is a pronoun or description nobody resolves."""
+    names: list[str] = []
+    for head in tokens:
+        anchor = _anchor_span(head) if speakers is not None else None
+        if anchor is not None and speakers is not None:
+            referent = speakers.refers_to(*anchor)
+            if referent is None:
+                return None
+            for member in referent.members:
+                text, ref = _resolve_referent(head, member, resolver, fallback)
+                name = ref.name if ref and ref.name else text
+                if name and name not in names:
+                    names.append(name)
+            continue
+        if head.lower_ in PRONOUNS_PERSON | PRONOUNS_GROUP:
+            return None
+        parts = _coordinated_names(head)
+        if len(parts) == 1:
+            text, ref = _resolve(head, resolver, fallback, options, surnames, head)
+            name = ref.name if ref and ref.name else text
+            if name and name not in names:
+                names.append(name)
+            continue
+        for span in parts:
+            try:
+                ref = resolver(span.text, span.start_char, span.end_char)
+            except Exception:  # a faulty external resolver must not lose the position
+                log.exception("actor resolver failed on %r", span.text)
+                ref = None
+            name = ref.name if ref and ref.name else span.text
+            if name not in names:
+                names.append(name)
+    return " and ".join(names) or None
+
+
+def _coordinated_names(head: "Token") -> list["Span"]:
+    """The names of a mention that coordinates several ("Trump and Vice President J.D. Vance",
+    which the parser may fold into one noun phrase with "Trump" as a compound of "Vance")."""
+    tokens = mention_tokens(head)
+    if not any(t.lower_ == "and" for t in tokens):
+        return [head.doc[head.i : head.i + 1]]
+    ids = {t.i for t in tokens}
+    names = [e for e in head.doc.ents if e.label_ in ("PERSON", "ORG") and e.start in ids and e.end - 1 in ids]
+    return names if len(names) > 1 else [head.doc[head.i : head.i + 1]]
 
 
 _REFERRING = re.compile(
@@ -282,6 +373,18 @@ def stands_alone(content: str) -> bool:
     demands", "its cessation", "this stance", "the same" only point back at what was said; such a
     position is dropped rather than shown as a proposition nobody can read."""
     return not _REFERRING.match(content.strip(" .,;:“”\"'"))
+
+
+def _description_span(head: "Token") -> tuple[int, int] | None:
+    """The span of a description of a person ("the Ukrainian leader", a nationality adjective
+    allowed), or None when ``head`` is a name or no description."""
+    if head.pos_ != "NOUN":
+        return None
+    tokens = mention_tokens(head)
+    if not tokens or any(t.ent_type_ in ("PERSON", "ORG", "GPE") for t in tokens):
+        return None
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    return (start, end) if is_anchor(head.doc.text[start:end]) else None
 
 
 def _anchor_span(head: "Token") -> tuple[int, int] | None:
@@ -357,6 +460,14 @@ def _resolve(
         ref = None
     if ref is None and fallback is None and target.ent_type_ in ("PERSON", "ORG", "GPE", "NORP"):
         ref = ActorRef(None, strip_determiner(text), None)
+    possessor = next((c for c in target.children if c.dep_ == "poss"), None)
+    if possessor is not None and target.pos_ == "NOUN" and target.tag_ == "NNS":
+        # "Ukraine's European backers" are their own actor, not Ukraine: named by the whole
+        # phrase, their side read from their own words ("European"), never from the possessor's
+        own = [t for t in tokens if t.i > possessor.right_edge.i]
+        side = side_of(" ".join(t.text for t in own)) if own else None
+        side = side or next((found for t in own if (found := side_of(t.text))), None)
+        ref = ActorRef(None, strip_determiner(text), side)
     return actor_text, ref
 
 

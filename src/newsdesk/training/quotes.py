@@ -1,0 +1,155 @@
+"""Train the attribution decision of the quotes stage on PolNeAR: ``newsdesk train quotes``.
+
+Reads ``../shared/bench/quotes_polnear/dev.jsonl`` (the only PolNeAR split staged here; the
+benchmark scores the same file by 5-fold cross-validation, so its figures never come from a model
+that saw the article), parses it with the pipeline's spaCy model (``--parses`` caches the parses),
+and writes the two files the stage reads:
+
+* ``data/quotes/cues.json`` — cue lemmas learned from the annotated cues
+  (:func:`newsdesk.analysis.quotes.learn_cue_lemmas`);
+* ``data/quotes/model.json`` — a logistic regression over sparse features of every verb with a
+  complement (cue lemma and frame, syntactic path, the source's entity type, what the content is:
+  :func:`newsdesk.analysis.quotes.candidate_features`), with its acceptance ``threshold`` (a verb
+  outside the cue lexicon is an attribution from this probability on) and its ``veto`` (a cue-lexicon
+  verb whose unquoted content scores below it is not one: "Trump demonstrated his views were …").
+
+The model card is ``data/quotes/MODEL_CARD.md``; the figures are in docs/benchmarks/quotes.md.
+Deterministic for a given input (liblinear-free lbfgs on a fixed feature order).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ..bench import BenchReport, BenchTable, Stopwatch, read_jsonl
+from ..errors import BenchmarkError
+
+log = logging.getLogger(__name__)
+
+HELP = "train the quote attribution model (cue lexicon + logistic decision) on PolNeAR and write newsdesk/data/quotes/"
+
+_SHARED = Path(__file__).resolve().parents[4] / "shared" / "bench"
+DEFAULT_DATA = _SHARED / "quotes_polnear" / "dev.jsonl"
+
+#: Chosen by 5-fold CV on PolNeAR dev (docs/benchmarks/quotes.md); the defaults of the command.
+THRESHOLD = 0.4
+VETO = 0.2
+C = 0.5
+
+
+def add_arguments(parser) -> None:
+    from ..resources import QUOTE_MODEL
+
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help=f"PolNeAR JSONL (default: {DEFAULT_DATA})")
+    parser.add_argument(
+        "--out",
+        default=str(QUOTE_MODEL.parent),
+        help=f"folder to write cues.json and model.json into (default: {QUOTE_MODEL.parent})",
+    )
+    parser.add_argument(
+        "--parses",
+        metavar="DOCS.spacy",
+        default=None,
+        help="reuse spaCy parses saved as a DocBin (written when absent)",
+    )
+    parser.add_argument("--limit", type=int, metavar="N", help="only the first N articles (quick trials)")
+    parser.add_argument(
+        "--threshold", type=float, default=THRESHOLD, help=f"acceptance probability (default {THRESHOLD})"
+    )
+    parser.add_argument("--veto", type=float, default=VETO, help=f"veto probability for cue verbs (default {VETO})")
+    parser.add_argument("--c", type=float, default=C, help=f"inverse L2 strength of the regression (default {C})")
+
+
+def cue_spans(record: dict[str, Any]) -> list[tuple[int, int]]:
+    """The character spans of a PolNeAR record's annotated cues."""
+    return [(s["start"], s["end"]) for a in record.get("attributions") or [] for s in a.get("cue") or []]
+
+
+def train(
+    examples: Sequence[tuple[Any, Sequence[tuple[int, int]]]],
+    *,
+    threshold: float = THRESHOLD,
+    veto: float = VETO,
+    c: float = C,
+    source: str = "",
+) -> tuple[list[str], dict[str, Any]]:
+    """(learned cue lemmas, model dict) from (spaCy Doc, gold cue spans) pairs."""
+    from ..analysis.quotes import CUE_VERBS, learn_cue_lemmas, train_candidate_model
+
+    cues = sorted(learn_cue_lemmas(examples))
+    model = train_candidate_model(examples, CUE_VERBS | frozenset(cues), c=c)
+    model.update({"threshold": threshold, "veto": veto, "source": source})
+    return cues, model
+
+
+def write(out: str | Path, cues: Iterable[str], model: dict[str, Any]) -> tuple[Path, Path]:
+    """Write ``cues.json`` and ``model.json`` into ``out``; returns their paths."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    cues_path, model_path = folder / "cues.json", folder / "model.json"
+    cues_path.write_text(
+        json.dumps({"source": model.get("source", ""), "cues": list(cues)}, indent=1) + "\n", encoding="utf-8"
+    )
+    model_path.write_text(json.dumps(model, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    return cues_path, model_path
+
+
+def run(args) -> BenchReport:
+    from ..bench.quotes import _load_docs
+
+    records = []
+    for number, record in enumerate(read_jsonl(args.data), 1):
+        if not isinstance(record.get("text"), str) or not isinstance(record.get("attributions"), list):
+            raise BenchmarkError(
+                f"{args.data}:{number} has no text or attributions", hint="pass …/quotes_polnear/dev.jsonl"
+            )
+        records.append(record)
+        if args.limit and len(records) >= args.limit:
+            break
+    if not records:
+        raise BenchmarkError(f"{args.data} holds no articles", hint="pass …/quotes_polnear/dev.jsonl")
+    if not 0.0 < args.threshold < 1.0 or not 0.0 <= args.veto < 1.0:
+        raise BenchmarkError(
+            f"threshold={args.threshold}, veto={args.veto} must be probabilities",
+            hint="e.g. --threshold 0.4 --veto 0.2",
+        )
+    with Stopwatch() as parse_time:
+        docs = _load_docs([r["text"] for r in records], args.parses)
+    source = (
+        f"trained on {Path(args.data).parent.name}/{Path(args.data).name} ({len(records)} articles) "
+        "by `newsdesk train quotes`"
+    )
+    with Stopwatch() as train_time:
+        cues, model = train(
+            [(d, cue_spans(r)) for r, d in zip(records, docs)],
+            threshold=args.threshold,
+            veto=args.veto,
+            c=args.c,
+            source=source,
+        )
+    cues_path, model_path = write(args.out, cues, model)
+    report = BenchReport(name="train quotes", dataset=str(args.data))
+    report.tables.append(
+        BenchTable(
+            "Quote attribution model",
+            ["articles", "cue lemmas", "weights", "threshold", "veto", "model KB"],
+            [
+                {
+                    "articles": len(records),
+                    "cue lemmas": len(cues),
+                    "weights": len(model["weights"]),
+                    "threshold": model["threshold"],
+                    "veto": model["veto"],
+                    "model KB": round(model_path.stat().st_size / 1024),
+                }
+            ],
+        )
+    )
+    report.notes.append(f"wrote {cues_path} and {model_path}")
+    report.notes.append(f"spaCy parse {parse_time.seconds:.1f}s, training {train_time.seconds:.1f}s")
+    report.notes.append("cross-validated figures: `newsdesk bench quotes …/quotes_polnear/dev.jsonl`")
+    report.metrics = {"articles": len(records), "cues": len(cues), "weights": len(model["weights"])}
+    return report
