@@ -250,18 +250,23 @@ def _load_docs(texts: list[str], parses: str | None):
     return docs
 
 
-def run(args) -> BenchReport:
+def load_polnear(path, limit: int | None = None) -> list[dict]:
+    """The PolNeAR records of ``path`` (at most ``limit``), each checked to hold a text and its
+    attributions; :class:`BenchmarkError` names the first bad line, or an empty file."""
     records = []
-    for number, record in enumerate(read_jsonl(args.dataset), 1):
+    for number, record in enumerate(read_jsonl(path), 1):
         if not isinstance(record.get("text"), str) or not isinstance(record.get("attributions"), list):
-            raise BenchmarkError(
-                f"{args.dataset}:{number} has no text or attributions", hint="pass …/quotes_polnear/dev.jsonl"
-            )
+            raise BenchmarkError(f"{path}:{number} has no text or attributions", hint="pass …/quotes_polnear/dev.jsonl")
         records.append(record)
-        if args.limit and len(records) >= args.limit:
+        if limit and len(records) >= limit:
             break
     if not records:
-        raise BenchmarkError(f"{args.dataset} holds no articles")
+        raise BenchmarkError(f"{path} holds no articles", hint="pass …/quotes_polnear/dev.jsonl")
+    return records
+
+
+def run(args) -> BenchReport:
+    records = load_polnear(args.dataset, args.limit)
     with Stopwatch() as parse_time:
         docs = _load_docs([r["text"] for r in records], args.parses)
 

@@ -30,19 +30,14 @@ def _label(gap: float | None) -> str:
 
 
 def run(args):
-    from ..stories import StoryOptions, article_features
+    from ..stories import StoryOptions
     from . import BenchReport, BenchTable
-    from .clustering import bcubed, cluster_features, load_articles
-    from .stories_selection import _allsides_articles
+    from .clustering import bcubed, cluster_features
+    from .stories_selection import dev_features
 
     options = StoryOptions()
-    datasets = {
-        "ecb": load_articles(args.ecb),
-        "basil": load_articles(args.basil),
-        "allsides": _allsides_articles(args.allsides),
-    }
-    features = {name: article_features(articles, options) for name, (articles, _) in datasets.items()}
-    gold = {name: labels for name, (_, labels) in datasets.items()}
+    features, gold = dev_features(args, options)
+    datasets = features
     table = {
         name: {
             gap: bcubed(cluster_features(features[name], replace(options, max_event_gap_days=gap)), gold[name])[2]

@@ -47,12 +47,12 @@ def _allsides_articles(path: str):
     return articles, {r["url"]: gold[r["url"]] for r in records}
 
 
-def run(args):
-    from ..stories import StoryOptions, article_features
-    from . import BenchReport, BenchTable
-    from .clustering import bcubed, cluster_features, load_articles
+def dev_features(args, options):
+    """Story features and gold labels of the ECB+, BASIL and AllSides dev splits (``args.ecb``,
+    ``args.basil``, ``args.allsides``), computed once for every candidate setting to reuse."""
+    from ..stories import article_features
+    from .clustering import load_articles
 
-    options = StoryOptions()
     datasets = {
         "ecb": load_articles(args.ecb),
         "basil": load_articles(args.basil),
@@ -60,6 +60,17 @@ def run(args):
     }
     features = {name: article_features(articles, options) for name, (articles, _) in datasets.items()}
     gold = {name: labels for name, (_, labels) in datasets.items()}
+    return features, gold
+
+
+def run(args):
+    from ..stories import StoryOptions
+    from . import BenchReport, BenchTable
+    from .clustering import bcubed, cluster_features
+
+    options = StoryOptions()
+    features, gold = dev_features(args, options)
+    datasets = features
 
     def f1(name: str, threshold: float, keep=None) -> float:
         chosen = [f for f in features[name] if keep is None or f.id in keep]

@@ -24,7 +24,7 @@ import logging
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..bench import BenchReport, BenchTable, Stopwatch, read_jsonl
+from ..bench import BenchReport, BenchTable, Stopwatch
 from ..errors import BenchmarkError
 
 log = logging.getLogger(__name__)
@@ -98,19 +98,9 @@ def write(out: str | Path, cues: Iterable[str], model: dict[str, Any]) -> tuple[
 
 
 def run(args) -> BenchReport:
-    from ..bench.quotes import _load_docs
+    from ..bench.quotes import _load_docs, load_polnear
 
-    records = []
-    for number, record in enumerate(read_jsonl(args.data), 1):
-        if not isinstance(record.get("text"), str) or not isinstance(record.get("attributions"), list):
-            raise BenchmarkError(
-                f"{args.data}:{number} has no text or attributions", hint="pass …/quotes_polnear/dev.jsonl"
-            )
-        records.append(record)
-        if args.limit and len(records) >= args.limit:
-            break
-    if not records:
-        raise BenchmarkError(f"{args.data} holds no articles", hint="pass …/quotes_polnear/dev.jsonl")
+    records = load_polnear(args.data, args.limit)
     if not 0.0 < args.threshold < 1.0 or not 0.0 <= args.veto < 1.0:
         raise BenchmarkError(
             f"threshold={args.threshold}, veto={args.veto} must be probabilities",
