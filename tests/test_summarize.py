@@ -131,6 +131,7 @@ def test_rejection_reason_accepts_a_plain_news_sentence_and_an_attributed_quote(
 
 
 def test_every_summary_sentence_cites_its_source_and_is_an_exact_span(fixture_summary):
+    # (no sentence of the fixture opens on a connective or a pronoun: each is shown as written)
     by_id = {a.id: a for a in FIXTURE}
     assert fixture_summary
     for sentence in fixture_summary:
@@ -669,3 +670,151 @@ def test_train_summary_citations_stores_a_loadable_decision_beside_the_scorer(tm
     scorer = load_scorer(out / MODEL_FILE)
     assert scorer is not None and scorer.trees and scorer.citation_support is not None
     assert scorer.citation_support.meta["examples"] == 18 * 2 + 18 * 2
+
+
+# --- sentences that stand alone (no dangling reference) -------------------------------------
+
+
+def _named(name: str | None):
+    return lambda start, end: name
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "shown"),
+    [
+        ("He should avoid threats of coercion.", "Donald Trump", "Donald Trump should avoid threats of coercion."),
+        ("His call with Putin lasted two hours.", "Donald Trump", "Donald Trump’s call with Putin lasted two hours."),
+        ("He should avoid threats of coercion.", None, None),
+        ("However, an immediate ceasefire is unlikely.", None, "An immediate ceasefire is unlikely."),
+        ("But he said the talks would go on.", "Donald Trump", "Donald Trump said the talks would go on."),
+        ("In addition, the EU imposed new sanctions.", None, "The EU imposed new sanctions."),
+        ("This stance was rejected by Ukraine's backers.", "Russia", None),
+        ("These talks are the first since the war began.", None, None),
+        ("This week, the two leaders spoke by phone.", None, "This week, the two leaders spoke by phone."),
+        ("It is unclear whether Moscow will agree.", None, "It is unclear whether Moscow will agree."),
+        ("It was a reasonable step.", "the Kremlin", None),
+        ("So far, nothing has changed on the ground.", None, "So far, nothing has changed on the ground."),
+        ("Theresa May spoke to reporters in London.", None, "Theresa May spoke to reporters in London."),
+    ],
+)
+def test_a_sentence_opening_on_a_reference_back_is_named_stripped_or_left_out(sentence, name, shown):
+    from newsdesk.analysis.summary import standalone_text
+
+    assert standalone_text(sentence, _named(name)) == shown
+
+
+def test_the_pronoun_resolver_is_asked_about_the_pronoun_itself():
+    from newsdesk.analysis.summary import standalone_text
+
+    asked = []
+    text = "But he said the talks would go on."
+    standalone_text(text, lambda start, end: asked.append(text[start:end]) or "Trump")
+    assert asked == ["he"]
+
+
+def test_a_summary_never_opens_a_sentence_on_a_pronoun_its_story_does_not_resolve():
+    from newsdesk.analysis.runner import AnalysisOptions, analyse_story
+    from newsdesk.models import Story
+
+    # "He" in b1 follows a sentence naming Trump (the coreference names him); "They" in b2 points to
+    # nothing the story names in that article; "This stance" points back to an earlier sentence.
+    articles = [
+        make_article(
+            "b1",
+            "President Donald Trump spoke with Vladimir Putin by phone for two hours on Tuesday.\n\n"
+            "He said the call was very good and productive for both countries.",
+            outlet="Daily Planet",
+        ),
+        make_article(
+            "b2",
+            "They rejected any pause in the fighting along the front line in Ukraine.\n\n"
+            "This stance was criticised by European leaders in Brussels on Wednesday.\n\n"
+            "The Kremlin said Russia would stop strikes on energy sites for thirty days.",
+            outlet="Evening Star",
+        ),
+    ]
+    story = Story("s", "call", tuple(a.id for a in articles))
+    options = AnalysisOptions(stages=frozenset({"summary"}), summary=SummaryOptions(word_budget=200))
+    sentences = analyse_story(story, articles, options).findings["summary"].sections()["summary"]
+    texts = [s.text for s in sentences]
+    assert texts and not any(t.split()[0] in {"He", "They", "This"} for t in texts)
+    assert not any(t.startswith("They rejected") or t.startswith("This stance") for t in texts)
+    by_id = {a.id: a for a in articles}
+    for s in sentences:  # a named pronoun keeps the rest of the source sentence, located by its offsets
+        source = by_id[s.article].text[s.start : s.end]
+        assert s.text == source or s.text.endswith(source.split(" ", 1)[1])
+
+
+# --- the summary a reader sees ----------------------------------------------------------------
+
+
+def _item(text: str, score: float, article: str = "a0") -> dict:
+    return {"text": text, "article": article, "citations": [article], "score": score}
+
+
+def test_agreed_facts_and_the_stage_sentences_share_one_budget_and_facts_are_not_repeated():
+    from newsdesk.analysis.summary import compose_reader_summary
+
+    fact = "The leaders agreed that the truce would begin with energy sites."
+    summary = [
+        _item("The leaders agreed the truce would begin with energy sites.", 0.9),  # the fact again
+        _item("Talks on a Black Sea truce will follow in Saudi Arabia next week.", 0.5),
+        _item("Ukraine said it would study the proposal before answering it.", 0.3),
+        _item("Analysts doubted that the energy truce would hold for a month.", 0.2),
+    ]
+    lines = compose_reader_summary([(fact, ["a0", "a1"])], summary, word_budget=30)
+    assert lines[0] == ("agreed", fact, ["a0", "a1"])
+    texts = [text for _, text, _ in lines]
+    assert "The leaders agreed the truce would begin with energy sites." not in texts
+    # 11 words of fact, then the best sentences until the 30 words are spent, shown in reading order
+    assert texts[1:] == [summary[1]["text"], summary[2]["text"]]
+
+
+def test_a_long_or_dangling_agreed_fact_does_not_lead():
+    from newsdesk.analysis.summary import compose_reader_summary
+
+    long_fact = " ".join(["The council approved the budget"] * 10) + "."
+    dangling = "He said the council approved the budget on Monday."
+    summary = [_item("The council approved a budget of 2 million euros on Monday.", 0.5)]
+    lines = compose_reader_summary([(long_fact, ["a0", "a1"]), (dangling, ["a0", "a1"])], summary)
+    assert [kind for kind, _, _ in lines] == ["summary"]
+
+
+def test_a_dispute_is_named_with_what_each_side_says_after_the_budgeted_text():
+    from newsdesk.analysis.summary import DisputeSides, compose_reader_summary
+
+    dispute = DisputeSides(
+        "Donald Trump",
+        "“They are surrounded by Russian forces.",
+        "Multiple independent analysts",
+        "Multiple independent analysts in both Russia and Ukraine contest this characterization, acknowledging "
+        "that while the Ukrainians were losing ground in Kursk, no large units were surrounded.",
+        ("a0",),
+    )
+    summary = [_item("The two presidents spoke for more than two hours on Tuesday.", 0.4)]
+    lines = compose_reader_summary([], summary, [dispute])
+    assert [kind for kind, _, _ in lines] == ["summary", "disputed"]
+    kind, text, cited = lines[-1]
+    assert cited == ["a0"]
+    assert text.startswith("Donald Trump and Multiple independent analysts disagree: “They are surrounded")
+    # a side too long to show whole is cut at a clause break, never where the cut drops its negation
+    assert "contest this characterization" in text and "no large units were surrounded" in text
+
+
+def test_a_dispute_side_is_cut_at_a_clause_break_when_nothing_denied_is_lost():
+    from newsdesk.analysis.summary import _gist
+
+    words = (
+        "The energy-infrastructure truce represents substantial progress, negotiated under what is "
+        "militarily a difficult situation for Ukraine, in slowly shifting from war onto a de-escalatory trajectory."
+    )
+    assert _gist(words) == (
+        "The energy-infrastructure truce represents substantial progress, negotiated under what is "
+        "militarily a difficult situation for Ukraine …"
+    )
+    assert _gist("The ceasefire talks did not collapse, officials said on Tuesday after a long day.", 8) == (
+        "The ceasefire talks did not collapse …"
+    )
+    assert _gist("The talks went on, officials said, although nothing was agreed on the energy truce.", 8) == (
+        "The talks went on, officials said, although nothing was agreed on the energy truce."
+    )

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .errors import ReportError
 
@@ -473,25 +473,6 @@ def _agreeing_articles(claim: dict) -> list[str]:
     return [aid for aid in _claim_articles(claim) if stances.get(aid, "agree") == "agree"]
 
 
-def _summary_lead(view: "ReportView", story: dict, *, facts: int = 3) -> list[tuple[str, str, list[str]]]:
-    """What the summary opens with: the facts most outlets state themselves (each cited to the
-    articles whose sentence states it), then each dispute named by the actors of its two sides and
-    its kind (cited to the articles that support either side; the words are in "Disputes")."""
-    lead: list[tuple[str, str, list[str]]] = []
-    agreed = sorted(confirmed_claims(view, story), key=lambda c: -len(_agreeing_articles(c)))
-    lead += [("agreed", whole_quote(c["text"]), _agreeing_articles(c)) for c in agreed[:facts]]
-    for d in view.section(story, "disagreements"):
-        sides = d.get("sides", [])[:2]
-        if len(sides) < 2:
-            continue
-        first, second = (side_actor(side) for side in sides)
-        kind = _DISPUTE_KINDS.get(d.get("kind", ""), d.get("kind", ""))
-        named = f"{first} and {second} disagree" if first != second else f"{first} gives two accounts"
-        ids = list(dict.fromkeys(a for side in sides for a in _source_ids(side.get("sources", []))))
-        lead.append(("disputed", f"{named} ({kind}, see Disputes).", ids))
-    return lead
-
-
 #: How a dispute side with no named actor is shown: the article speaks in its own voice.
 ARTICLE_VOICE = "the article's author / outlet"
 _ARTICLE_ACTORS = frozenset({"", "the article", "article", "the author", "author"})
@@ -518,48 +499,32 @@ def whole_quote(text: str) -> str:
     return text
 
 
-_CONTENT_WORD = re.compile(r"\w+")
-
-
-def _content_words(text: str) -> set[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return {w for w in _CONTENT_WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS}
-
-
-def _restates(sentence: dict, claim_text: str) -> bool:
-    """Whether a summary sentence says nothing beyond an agreed claim (its content words are nearly
-    all the claim's): a sentence that adds to the claim stays, even when it is one of its sources."""
-    own, claim = _content_words(sentence.get("text", "")), _content_words(claim_text)
-    return bool(own) and len(own & claim) >= 0.8 * len(own)
-
-
-def _beyond_lead(
-    summary: list[dict], lead: list[tuple[str, str, list[str]]], claims: Sequence[dict] = ()
-) -> list[dict]:
-    """The summary's sentences that the lead does not already state (an agreed fact once, not twice)."""
-    stated = {" ".join(text.split()) for kind, text, _ in lead if kind == "agreed"}
-    led = [c for c in claims if whole_quote(c.get("text", "")) in stated]
-    return [
-        s
-        for s in summary
-        if " ".join(s["text"].split()) not in stated
-        and whole_quote(s["text"]) not in stated
-        and not any(_restates(s, c.get("text", "")) for c in led)
-    ]
-
-
 #: How each line of the summary a reader sees is labelled.
 _LINE_LABELS = {"agreed": "Agreed", "disputed": "Disputed", "summary": ""}
 
 
 def reader_summary(view: "ReportView", story: dict) -> list[tuple[str, str, list[str]]]:
     """The summary as a reader sees it (report.md, report.html, the web UI and ``newsdesk bench
-    summary --as-reader``): (kind, text, cited article ids) lines — the agreed facts, the disputes
-    named, then the summary stage's sentences that do not restate an agreed fact."""
-    lead = _summary_lead(view, story)
-    rest = _beyond_lead(view.section(story, "summary"), lead, view.section(story, "claims"))
-    return lead + [("summary", s["text"], list(s.get("citations", []))) for s in rest]
+    summary --as-reader``): (kind, text, cited article ids) lines — the agreed facts most outlets
+    state themselves and the summary stage's sentences that add to them, in one word budget, then
+    each dispute named with what its sides say (:func:`newsdesk.analysis.summary.compose_reader_summary`)."""
+    from .analysis.summary import DisputeSides, compose_reader_summary
+
+    agreed = sorted(confirmed_claims(view, story), key=lambda c: -len(_agreeing_articles(c)))
+    pairs = [d.get("sides", [])[:2] for d in view.section(story, "disagreements")]
+    disputes = [
+        DisputeSides(
+            side_actor(first),
+            str(first.get("words") or ""),
+            side_actor(second),
+            str(second.get("words") or ""),
+            tuple(dict.fromkeys(a for side in (first, second) for a in _source_ids(side.get("sources", [])))),
+        )
+        for first, second in (pair for pair in pairs if len(pair) == 2)
+    ]
+    return compose_reader_summary(
+        [(whole_quote(c["text"]), _agreeing_articles(c)) for c in agreed], view.section(story, "summary"), disputes
+    )
 
 
 def confirmed_claims(view: "ReportView", story: dict) -> list[dict]:

@@ -45,7 +45,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
 
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
@@ -169,8 +169,11 @@ class SummarySentence:
     """One sentence of a story summary.
 
     ``article``/``start``/``end`` locate the sentence in its source article's text (for an
-    abstractive sentence: the source sentence that supports it best). ``citations`` lists the
-    source article first, then every other article that states it (:class:`CitationSupport`).
+    abstractive sentence: the source sentence that supports it best). ``text`` is the source
+    sentence as a reader sees it standing alone (:func:`standalone`: a leading connective dropped,
+    so ``start`` moves past it, or a leading pronoun replaced by the name it refers to).
+    ``citations`` lists the source article first, then every other article that states it
+    (:class:`CitationSupport`).
     """
 
     text: str
@@ -305,6 +308,110 @@ def candidates(
                 )
             )
     return found
+
+
+# --- sentences that read on their own (no dangling reference) ---------------------------------
+
+#: Openings that tie a sentence to the one before it. A summary drops them ("However, the talks
+#: ended" reads as "The talks ended"); the coordinators need no comma after them, the others do.
+_COORDINATORS = frozenset({"but", "and", "yet", "also", "plus"})
+_CONNECTIVES = frozenset(
+    {
+        "however", "meanwhile", "instead", "moreover", "furthermore", "nevertheless", "nonetheless",
+        "additionally", "besides", "therefore", "thus", "hence", "consequently", "otherwise", "likewise",
+        "similarly", "indeed", "still", "also", "then", "regardless", "accordingly", "further", "again",
+        "so", "yet", "but", "and", "rather", "in addition", "as a result", "on the other hand",
+        "at the same time", "in turn", "even so", "by contrast", "in contrast", "that said",
+        "for his part", "for her part", "for their part", "for its part", "in response",
+        "in the meantime", "despite this", "as such", "after that", "because of this",
+        "first", "second", "third", "fourth", "finally", "lastly", "secondly", "thirdly",
+    }
+)  # fmt: skip
+#: Third-person pronouns that open a sentence and name someone from an earlier one.
+_PRONOUNS = frozenset({"he", "she", "they", "it", "him", "them"})
+_POSSESSIVES = frozenset({"his", "her", "their", "its"})
+#: Demonstratives that point back ("This stance", "These talks"), unless they open a time phrase.
+_NEUTER = frozenset({"it", "its"})
+_DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "such"})
+_TIME_NOUNS = frozenset(
+    {"week", "weekend", "year", "month", "morning", "afternoon", "evening", "night", "summer", "spring",
+     "fall", "autumn", "winter", "time", "season", "decade", "century", "past", "coming"}
+)  # fmt: skip
+#: "It is unclear whether …", "It was agreed that …": an "it" that points forward, not back.
+_EXPLETIVE_IT = re.compile(
+    r"^It(?:['’]s| is| was| has been| had been| will be| would be| remains| remained| seems| seemed| appears| appeared)"
+    r"\b.*?\b(?:that|whether|to|if|how|why|when|what|who)\b",
+    re.IGNORECASE,
+)
+_OPENING_WORD = re.compile(r"[A-Za-z]+(?:['’][a-z]+)?")
+
+#: Resolves a pronoun: (start, end) of the pronoun in the sentence -> the name it refers to, or None.
+PronounResolver = Callable[[int, int], "str | None"]
+
+
+def _drop_connective(text: str) -> int:
+    """How many leading characters of ``text`` are a connective to drop (0 when none)."""
+    lowered = text.lower()
+    for phrase in sorted(_CONNECTIVES, key=len, reverse=True):
+        if not lowered.startswith(phrase):
+            continue
+        rest = text[len(phrase) :]
+        if rest.startswith(","):
+            return len(phrase) + 1 + len(rest[1:]) - len(rest[1:].lstrip())
+        if phrase in _COORDINATORS and rest[:1] == " " and rest.lstrip()[:1].isalpha():
+            return len(phrase) + len(rest) - len(rest.lstrip())
+    return 0
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def standalone(text: str, resolve: PronounResolver | None = None) -> tuple[str, int] | None:
+    """``text`` as it reads without the sentence before it, and how many leading characters of the
+    source it no longer shows; ``None`` when it cannot stand alone.
+
+    A leading connective ("However,", "But", "As a result,") is dropped; a leading third-person
+    pronoun ("He", "They", "His") is replaced by the name ``resolve`` gives for it (the story's
+    coreference), possessives keeping their "’s"; a sentence opening on a pronoun nobody resolves
+    (or on "it", which the coreference does not resolve, unless it points forward: "It is unclear
+    whether …"),
+    or on a demonstrative that points back ("This stance …", "These talks …"; not "This week"),
+    cannot stand alone. Quotations are left to the quotation filters of :func:`rejection_reason`.
+    """
+    dropped = 0
+    for _ in range(2):  # "But, in addition, …"
+        more = _drop_connective(text[dropped:])
+        if not more:
+            break
+        dropped += more
+    shown = _capitalised(text[dropped:]) if dropped else text
+    match = _OPENING_WORD.match(shown)
+    if match is None:
+        return shown, dropped
+    word = match.group().lower()
+    if word in _DEMONSTRATIVES:
+        following = _OPENING_WORD.match(shown[match.end() :].lstrip())
+        if following is None or following.group().lower() not in _TIME_NOUNS:
+            return None
+        return shown, dropped
+    if word not in _PRONOUNS and word not in _POSSESSIVES:
+        return shown, dropped
+    if word in _NEUTER:  # "It is unclear whether …" points forward; any other "it" is not resolved
+        return (shown, dropped) if word == "it" and _EXPLETIVE_IT.match(shown) else None
+    name = resolve(dropped + match.start(), dropped + match.end()) if resolve is not None else None
+    if not name:
+        return None
+    name = _capitalised(" ".join(name.split()))
+    if word in _POSSESSIVES:
+        name += "’" if name.endswith("s") else "’s"
+    return name + shown[match.end() :], dropped
+
+
+def standalone_text(text: str, resolve: PronounResolver | None = None) -> str | None:
+    """The text of :func:`standalone` (``None`` when the sentence cannot stand alone)."""
+    result = standalone(text, resolve)
+    return None if result is None else result[0]
 
 
 # --- extractive summary ---------------------------------------------------------------------
@@ -1030,10 +1137,40 @@ def summary_pool(
     return everything, pool
 
 
+#: Resolves a pronoun in an article: (article id, start, end) -> the name it refers to, or None.
+ReferenceResolver = Callable[[str, int, int], "str | None"]
+
+
+def standalone_pool(
+    pool: Sequence[Candidate], resolve: ReferenceResolver | None = None
+) -> tuple[list[Candidate], dict[int, tuple[str, int]]]:
+    """The candidates that read on their own (:func:`standalone`), and for those shown otherwise
+    than their source (a connective dropped, a pronoun named) their text and the characters
+    dropped from their start, by index into the returned list. When no candidate stands alone the
+    pool is returned as it is (a story of one sentence still gets a summary)."""
+    kept: list[Candidate] = []
+    shown: dict[int, tuple[str, int]] = {}
+    for candidate in pool:
+
+        def named(start: int, end: int, c: Candidate = candidate) -> str | None:
+            return resolve(c.article_id, c.start + start, c.start + end) if resolve is not None else None
+
+        result = standalone(candidate.text, named)
+        if result is None:
+            continue
+        if result != (candidate.text, 0):
+            shown[len(kept)] = result
+        kept.append(candidate)
+    if not kept:
+        return list(pool), {}
+    return kept, shown
+
+
 def extractive_summary(
     articles: Sequence[Article],
     options: SummaryOptions,
     sentences: Mapping[str, Sequence[Sentence]] | None = None,
+    resolve: ReferenceResolver | None = None,
 ) -> list[SummarySentence]:
     """The extractive summary (see module docstring)."""
     from ..resources import embed
@@ -1041,6 +1178,7 @@ def extractive_summary(
     everything, pool = summary_pool(articles, options, sentences)
     if not pool:
         return []
+    pool, shown = standalone_pool(pool, resolve)
     scorer = load_scorer(options.model_path) if options.scorer == "learned" else None
     if scorer is not None:
         import numpy as np
@@ -1067,11 +1205,12 @@ def extractive_summary(
     for i in reading_order(articles, pool, chosen):
         candidate = pool[i]
         citations = _citations(pool_all, vectors_all, i, support)
+        text, dropped = shown.get(i, (candidate.text, 0))
         summary.append(
             SummarySentence(
-                text=candidate.text,
+                text=text,
                 article=candidate.article_id,
-                start=candidate.start,
+                start=candidate.start + dropped,
                 end=candidate.end,
                 citations=citations,
                 score=float(relevance[i]),
@@ -1229,6 +1368,149 @@ def abstractive_summary(
     return verify_sentences(generated, articles, options, sentences)
 
 
+# --- the summary a reader sees: agreed facts and the stage's sentences in one budget ---------
+
+#: At most this many agreed facts lead the reader's summary (see docs/benchmarks/summary.md).
+READER_FACTS = 2
+#: An agreed fact longer than this many words does not lead: it would spend the budget of several
+#: sentences on one fact (see docs/benchmarks/summary.md).
+READER_FACT_MAX_WORDS = 35
+#: Each side of a named dispute is shown in about this many words at most.
+DISPUTE_GIST_WORDS = 20
+
+#: One line of the reader's summary: its kind (``agreed``, ``summary`` or ``disputed``), its text
+#: and the ids of the articles it is cited to.
+ReaderLine = tuple[str, str, list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeSides:
+    """A dispute as the reader's summary names it: who holds each side, their words, and the
+    articles that support either side."""
+
+    first_actor: str
+    first_words: str
+    second_actor: str
+    second_words: str
+    articles: tuple[str, ...]
+
+
+def _word_count(text: str) -> int:
+    return len(WORD_RE.findall(text))
+
+
+def _adds_nothing(sentence: str, fact: str) -> bool:
+    """Whether ``sentence`` says no more than ``fact``: at least 80 % of its content words (stemmed)
+    are the fact's. A sentence that adds to a fact stays."""
+    own, stated = _content(sentence), _content(fact)
+    return bool(own) and len(own & stated) >= 0.8 * len(own)
+
+
+def compose_reader_summary(
+    agreed: Sequence[tuple[str, Sequence[str]]],
+    summary: Sequence[Mapping[str, Any]],
+    disputes: Sequence[DisputeSides] = (),
+    *,
+    word_budget: int | None = None,
+    facts: int = READER_FACTS,
+    fact_max_words: int = READER_FACT_MAX_WORDS,
+) -> list[ReaderLine]:
+    """The summary a reader sees (report.md, report.html, the web UI, ``bench summary --as-reader``).
+
+    ``agreed`` are the story's agreed facts (text, the articles whose own sentence states it), most
+    widely stated first; ``summary`` the summary stage's sentences (``analysis.json`` items: text,
+    citations, score) in reading order; ``disputes`` the story's disputes.
+
+    Agreed facts and the stage's sentences share one word budget (default: the length of the
+    stage's summary, which the stage fitted to its own ``word_budget``): up to ``facts`` agreed
+    facts lead — each a whole sentence of at most ``fact_max_words`` words that reads on its own
+    (:func:`rejection_reason`, :func:`standalone_text`) and does not repeat an earlier one — then
+    the stage's sentences that add to them, best predicted worth first, until the budget is full
+    (shown in reading order). Each dispute then follows, named with what each side says in a few
+    words (:func:`dispute_line`); these lines come after the budgeted text.
+    """
+    budget = word_budget if word_budget is not None else sum(_word_count(s.get("text", "")) for s in summary)
+    lines: list[ReaderLine] = []
+    led: list[str] = []
+    used = 0
+    for text, articles in agreed:
+        if len(led) >= facts:
+            break
+        text = " ".join(str(text).split())
+        words = _word_count(text)
+        if words > fact_max_words or rejection_reason(text, max_words=fact_max_words) is not None:
+            continue
+        if standalone_text(text) != text or any(_adds_nothing(text, f) or _adds_nothing(f, text) for f in led):
+            continue
+        if summary and used + words > budget:
+            continue
+        led.append(text)
+        lines.append(("agreed", text, list(articles)))
+        used += words
+    rest = [s for s in summary if not any(_adds_nothing(s.get("text", ""), fact) for fact in led)]
+    picked: set[int] = set()
+    for i in sorted(range(len(rest)), key=lambda i: -float(rest[i].get("score") or 0.0)):
+        if used >= budget:
+            break
+        picked.add(i)
+        used += _word_count(rest[i].get("text", ""))
+    lines += [("summary", rest[i]["text"], list(rest[i].get("citations", []))) for i in sorted(picked)]
+    lines += [("disputed", dispute_line(d), list(d.articles)) for d in disputes]
+    return lines
+
+
+_CLAUSE_END = re.compile(r"[,;:—–][”’\"]?\s|\s[—–]\s")
+
+
+def _gist(words: str, limit: int = DISPUTE_GIST_WORDS) -> str:
+    """A dispute side's words in about ``limit`` words: whole when short enough, else up to the last
+    clause break within the limit — never a cut that drops a negation or a denial from the rest."""
+    text = " ".join(words.split()).rstrip()
+    if _word_count(text) <= limit:
+        return text
+    negations, _ = _cues()
+    cut = None
+    for match in _CLAUSE_END.finditer(text):
+        head = text[: match.start()].rstrip()
+        if _word_count(head) > limit:
+            break
+        if _word_count(head) >= 6:
+            cut = head
+    if cut is None:
+        return text
+    tail = set(_tokens(text[len(cut) :]))
+    if tail & (negations | _DENIALS):
+        return text
+    return cut + " …"
+
+
+#: Words that deny what comes before them: a gist never cuts them off.
+_DENIALS = frozenset({"deny", "denies", "denied", "reject", "rejects", "rejected", "contest", "contests", "dispute"})
+
+
+def _quoted(text: str) -> str:
+    """``text`` inside double quotation marks, its own quotation marks made single (a quotation
+    within a quotation); one left open by a cut is closed with an ellipsis, as report.whole_quote does."""
+    if text.startswith("“") and text.count("“") == 1:  # a quotation already: only close it
+        return text if "”" in text else text + ("”" if text.endswith("…") else " …”")
+    inner = text.replace("“", "‘").replace("”", "’")
+    if inner.count('"') % 2 == 0:
+        inner = re.sub(r'"([^"]*)"', r"‘\1’", inner)
+    opened, closed = inner.count("‘"), len(re.findall(r"’(?!\w)", inner))  # not the apostrophe of "Russia’s"
+    if opened > closed:
+        inner += "’" if inner.endswith("…") else " …’"
+    elif closed > opened:
+        inner = "‘… " + inner
+    return f"“{inner}”"
+
+
+def dispute_line(dispute: DisputeSides) -> str:
+    """A dispute named for the reader: who disagrees, and what each says in a few words."""
+    first, second = dispute.first_actor, dispute.second_actor
+    named = f"{first} and {second} disagree" if first != second else f"{first} gives two accounts"
+    return f"{named}: {_quoted(_gist(dispute.first_words))} vs. {_quoted(_gist(dispute.second_words))}"
+
+
 # --- public entry point ---------------------------------------------------------------------
 
 
@@ -1236,12 +1518,15 @@ def summarize_story(
     articles: Sequence[Article],
     options: SummaryOptions | None = None,
     sentences: Mapping[str, Sequence[Sentence]] | None = None,
+    resolve: ReferenceResolver | None = None,
 ) -> list[SummarySentence]:
     """A cited summary of one story's (canonical) articles, in reading order.
 
     ``sentences`` optionally maps article ids to their sentences (the story context's, see
-    :mod:`newsdesk.analysis.sentences`), to avoid parsing twice. Every returned sentence cites
-    at least its source.
+    :mod:`newsdesk.analysis.sentences`), to avoid parsing twice. ``resolve`` names a pronoun that
+    opens a sentence (the story's coreference, see :func:`context_resolver`); without it such a
+    sentence is not used (it would point back to a sentence the summary may leave out). Every
+    returned sentence cites at least its source.
     """
     options = options or SummaryOptions()
     usable = [a for a in articles if a.text and a.text.strip()]
@@ -1262,7 +1547,7 @@ def summarize_story(
             if not options.fallback_to_extractive:
                 raise
             log.warning("abstractive summary failed (%s); using the extractive summary", exc)
-    return extractive_summary(usable, options, sentences)
+    return extractive_summary(usable, options, sentences, resolve)
 
 
 Options = SummaryOptions
@@ -1278,6 +1563,23 @@ class SummaryFindings:
         return {"summary": self.sentences}
 
 
+def context_resolver(context: "StoryContext") -> ReferenceResolver:
+    """Names a pronoun with the story's speaker coreference (:meth:`StoryContext.speakers`): the
+    canonical name of the entity it refers to, or the antecedent's words for a group; ``None`` when
+    the resolver abstains."""
+
+    def resolve(article_id: str, start: int, end: int) -> str | None:
+        referent = context.speakers(article_id).refers_to(start, end)
+        if referent is None:
+            return None
+        entity = context.entities.get(referent.entity) if referent.entity else None
+        return entity.name if entity is not None else referent.text
+
+    return resolve
+
+
 def run(context: "StoryContext", options: SummaryOptions) -> SummaryFindings:
     """A summary of the story in which every sentence cites the articles that support it."""
-    return SummaryFindings(tuple(summarize_story(context.articles, options, context.sentences)))
+    return SummaryFindings(
+        tuple(summarize_story(context.articles, options, context.sentences, context_resolver(context)))
+    )

@@ -7,14 +7,15 @@ The word budget is the references' mean length in ``\\w+`` tokens over the whole
 system's summary is cut to that many words, so all compete at the same length.
 ROUGE is computed here: lower-cased ``\\w+`` tokens, no stemming, no stop-word removal, F1;
 ROUGE-L is the LCS of the whole token sequences (summary-level, sentence boundaries ignored).
-newsdesk runs the summary stage's entry point (:func:`newsdesk.analysis.summary.summarize_story`, what
-``newsdesk analyze`` runs) with its shipped learned sentence scorer (``--scorer heuristic`` for the
-untrained one). ``--as-reader`` adds the row "newsdesk as read": the claims and summary stages run
-on the story through :func:`newsdesk.analysis.runner.analyse_story` exactly as in ``analyze``, and the
-text is the brief's summary (:func:`newsdesk.report.reader_summary`: agreed facts, named disputes,
-then the stage's sentences), cut to the same budget;
-that model was fitted on these dev files, so its row here is in-sample (a note says so): the honest
-dev figure is the cross-validated one that ``newsdesk train summary`` prints.
+newsdesk runs the summary stage as ``newsdesk analyze`` does (:func:`newsdesk.analysis.runner.analyse_story`
+on the story's context, its coreference naming pronouns) with its shipped learned sentence scorer
+(``--scorer heuristic`` for the untrained one). ``--as-reader`` adds the row "newsdesk as read": the
+claims and summary stages run on the story, and the text is the brief's summary
+(:func:`newsdesk.report.reader_summary`: agreed facts and the stage's sentences in one budget, then the
+named disputes), cut to the same budget. The shipped model was fitted on these dev files, so its rows
+are in-sample (a note says so); ``--fold-models DIR`` (written by ``newsdesk train summary
+--fold-models DIR``) summarises each story with the cross-validation fold model that never saw it:
+the honest dev figure.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def add_arguments(parser) -> None:
         help="newsdesk's sentence scorer (default: learned, the shipped model)",
     )
     parser.add_argument("--model", metavar="MODEL.json", help="learned scorer file instead of the shipped one")
+    parser.add_argument(
+        "--fold-models",
+        metavar="DIR",
+        help="out of fold: summarise each story with the cross-validation fold model that never saw it "
+        "(written by `newsdesk train summary --fold-models DIR`)",
+    )
     parser.add_argument(
         "--as-reader",
         action="store_true",
@@ -214,18 +221,21 @@ def ranked_to_summary(order: Sequence[int], units: Sequence[tuple[int, int, str]
     return truncate_words(" ".join(units[i][2] for i in chosen), budget)
 
 
-# --- the summary as the brief shows it -------------------------------------------------------
+# --- the summary as the stage makes it and as the brief shows it --------------------------------
 
 
-def reader_text(story_id: str, articles: Sequence, options) -> str:
-    """The story's summary as report.md shows it, from the claims and summary stages run as in
-    ``newsdesk analyze`` (:func:`newsdesk.analysis.runner.analyse_story`)."""
+def analysed_summaries(story_id: str, articles: Sequence, options, *, reader: bool) -> tuple[str, str | None]:
+    """The story's summary as the summary stage makes it in ``newsdesk analyze`` (run through
+    :func:`newsdesk.analysis.runner.analyse_story` on the story's context, pronouns resolved by its
+    coreference) and, with ``reader``, as report.md shows it (:func:`newsdesk.report.reader_summary`,
+    from the claims and summary stages of the same run)."""
     from ..analysis.runner import AnalysisOptions, analyse_story
     from ..models import Story
     from ..report import ReportView, reader_summary
 
     story = Story(story_id, articles[0].title or story_id, tuple(a.id for a in articles))
-    analysis = analyse_story(story, articles, AnalysisOptions(stages=frozenset({"claims", "summary"}), summary=options))
+    stages = frozenset({"claims", "summary"} if reader else {"summary"})
+    analysis = analyse_story(story, articles, AnalysisOptions(stages=stages, summary=options))
     for error in analysis.errors:
         log.warning("%s: stage %s failed: %s", story_id, error.stage, error.message)
     document: dict = {"articles": [{"id": a.id, "outlet": a.outlet, "title": a.title} for a in articles]}
@@ -234,7 +244,29 @@ def reader_text(story_id: str, articles: Sequence, options) -> str:
         for section, items in findings.sections().items():
             document.setdefault(section, []).extend({"story": story_id, **item.to_json()} for item in items)
     view = ReportView(document)
-    return " ".join(text for _, text, _ in reader_summary(view, view.stories[0]))
+    stage = " ".join(s["text"] for s in view.section(view.stories[0], "summary"))
+    if not reader:
+        return stage, None
+    return stage, " ".join(text for _, text, _ in reader_summary(view, view.stories[0]))
+
+
+def fold_options(options, fold_models: str | None, story_id: str):
+    """``options`` with the scorer that never saw ``story_id`` when fold models are given."""
+    if not fold_models:
+        return options
+    import dataclasses
+
+    from ..training.summary import fold_model_name, fold_of
+
+    folder = Path(fold_models)
+    found = sorted(folder.glob("summary_model.fold*of*.json"))
+    if not found:
+        raise BenchmarkError(
+            f"{folder} holds no fold model", hint="write them with `newsdesk train summary --fold-models DIR`"
+        )
+    folds = int(found[0].stem.rsplit("of", 1)[1])
+    path = folder / fold_model_name(fold_of(story_id, folds), folds)
+    return dataclasses.replace(options, model_path=str(path))
 
 
 # --- run ------------------------------------------------------------------------------------
@@ -245,7 +277,7 @@ def run(args) -> BenchReport:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
     from ..analysis.sentences import article_sentences
-    from ..analysis.summary import SummaryOptions, summarize_story
+    from ..analysis.summary import SummaryOptions
     from ..resources import parse
 
     path = Path(args.dataset)
@@ -271,12 +303,13 @@ def run(args) -> BenchReport:
         }
         units = [(k, p, s.text) for k, article in enumerate(articles) for p, s in enumerate(sentences[article.id])]
         outputs: dict[str, str] = {}
+        story_options = fold_options(options, args.fold_models, story_id)
         with Stopwatch() as watch:
-            summary = summarize_story(articles, options, sentences)
+            stage, read = analysed_summaries(story_id, articles, story_options, reader=args.as_reader)
         seconds += watch.seconds
-        outputs["newsdesk"] = truncate_words(" ".join(s.text for s in summary), budget)
-        if args.as_reader:
-            outputs["newsdesk as read"] = truncate_words(reader_text(story_id, articles, options), budget)
+        outputs["newsdesk"] = truncate_words(stage, budget)
+        if read is not None:
+            outputs["newsdesk as read"] = truncate_words(read, budget)
         leads = [i for i, u in enumerate(units) if u[1] == 0]
         outputs["lead-1"] = truncate_words(" ".join(units[i][2] for i in leads), budget)
         round_robin = sorted(range(len(units)), key=lambda i: (units[i][1], units[i][0]))
@@ -317,9 +350,13 @@ def run(args) -> BenchReport:
         f"{len(stories)} stories, word budget {budget} (mean reference length in \\w+ tokens over the file)",
         "ROUGE F1 x100: lower-cased \\w+ tokens, no stemming; ROUGE-L = LCS over whole token sequences",
         f"newsdesk R-2 minus best of lead-1/LexRank/TextRank: {metrics['r2_margin_over_best_baseline']:+.2f}",
-        f"newsdesk summarisation time {metrics['newsdesk_seconds_per_story']} s/story (sentence split excluded)",
+        f"newsdesk analysis time {metrics['newsdesk_seconds_per_story']} s/story (parse, context and the "
+        + ("claims and summary stages)" if args.as_reader else "summary stage)"),
     ]
-    if args.scorer == "learned":
+    if args.fold_models:
+        notes.append(f"out of fold: each story summarised by the fold model of {args.fold_models} that never saw it")
+        metrics["out_of_fold"] = True
+    elif args.scorer == "learned":
         from ..analysis.summary import load_scorer
 
         scorer = load_scorer(args.model)

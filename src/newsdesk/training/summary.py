@@ -65,6 +65,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default: 5)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the tree ensemble (default: 0)")
     parser.add_argument(
+        "--fold-models",
+        metavar="DIR",
+        help="also write each cross-validation fold's model here, for out-of-fold benchmarks "
+        "(`newsdesk bench summary --fold-models DIR`)",
+    )
+    parser.add_argument(
         "--citations",
         action="store_true",
         help="train the citation support decision instead (support_qags + support_wice dev; grouped CV "
@@ -129,7 +135,7 @@ def prepare(path: str | Path, *, limit: int | None, cache_dir: str | None) -> li
 
     import numpy as np
 
-    from ..analysis.summary import Candidate, SummaryOptions, candidate_features, rejection_reason
+    from ..analysis.summary import Candidate, SummaryOptions, candidate_features, rejection_reason, standalone_pool
     from ..bench.summary import load_stories, tokens
 
     all_stories, skipped = load_stories(path)
@@ -165,6 +171,8 @@ def prepare(path: str | Path, *, limit: int | None, cache_dir: str | None) -> li
         if not pool:
             log.warning("%s: story %s has no candidate sentence; left out", path, story_id)
             continue
+        # and those that read on their own (no pronoun is resolved here: those sentences are left out)
+        pool, _ = standalone_pool(pool)
         vectors = np.stack([vector_of[c.text] for c in pool])
         title_vectors = np.zeros((len(articles), vectors.shape[1]), dtype=np.float32)
         for k, article in enumerate(articles):
@@ -198,6 +206,11 @@ def fold_of(story_id: str, folds: int) -> int:
     return int(hashlib.sha1(story_id.encode("utf-8")).hexdigest(), 16) % folds
 
 
+def fold_model_name(fold: int, folds: int) -> str:
+    """The file name of the scorer fitted without fold ``fold`` of ``folds`` (``--fold-models``)."""
+    return f"summary_model.fold{fold}of{folds}.json"
+
+
 def fit(examples: list[Example], seed: int):
     import numpy as np
     from sklearn.ensemble import GradientBoostingRegressor
@@ -221,8 +234,11 @@ def summary_text(example: Example, relevance, *, learned: bool) -> str:
     return truncate_words(" ".join(example.pool[i].text for i in order), example.budget)
 
 
-def cross_validate(examples: list[Example], folds: int, seed: int) -> dict[str, list[dict[str, float]]]:
-    """ROUGE per story of the out-of-fold learned scorer and of the heuristic scorer."""
+def cross_validate(
+    examples: list[Example], folds: int, seed: int, fitted: dict[int, Any] | None = None
+) -> dict[str, list[dict[str, float]]]:
+    """ROUGE per story of the out-of-fold learned scorer and of the heuristic scorer (each fold's
+    model is kept in ``fitted`` when given)."""
     from ..analysis.summary import SentenceScorer, SummaryOptions, score_candidates
     from ..bench.summary import rouge
 
@@ -233,7 +249,10 @@ def cross_validate(examples: list[Example], folds: int, seed: int) -> dict[str, 
         held = [i for i, e in enumerate(examples) if fold_of(e.story_id, folds) == fold]
         if not train or not held:
             continue
-        scorer = SentenceScorer.from_sklearn(fit(train, seed))
+        model = fit(train, seed)
+        if fitted is not None:
+            fitted[fold] = model
+        scorer = SentenceScorer.from_sklearn(model)
         for i in held:
             predictions[i] = scorer.score(examples[i].features)
     for i, example in enumerate(examples):
@@ -250,7 +269,7 @@ def cross_validate(examples: list[Example], folds: int, seed: int) -> dict[str, 
 def run(args) -> BenchReport:
     import sklearn
 
-    from ..analysis.summary import MODEL_FILE, SentenceScorer, scorer_payload
+    from ..analysis.summary import MODEL_DIR, MODEL_FILE, SentenceScorer, scorer_payload
 
     if args.citations:
         return train_citation_support(args)
@@ -265,7 +284,8 @@ def run(args) -> BenchReport:
             by_dataset[str(path)] = prepare(path, limit=args.limit, cache_dir=args.cache)
         examples = [e for batch in by_dataset.values() for e in batch]
         rows = []
-        results = cross_validate(examples, args.folds, args.seed)
+        fold_models: dict[int, Any] = {}
+        results = cross_validate(examples, args.folds, args.seed, fold_models)
         offset = 0
         for path, batch in by_dataset.items():
             span = slice(offset, offset + len(batch))
@@ -316,6 +336,19 @@ def run(args) -> BenchReport:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(payload, separators=(",", ":")) + "\n", encoding="utf-8")
         report.notes.append(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
+    if args.fold_models:
+        for fold, fold_model in sorted(fold_models.items()):
+            held = sum(1 for e in examples if fold_of(e.story_id, args.folds) == fold)
+            fold_meta = {**meta, "stories": len(examples) - held, "held_out_fold": fold, "cv": {}}
+            fold_payload = {**scorer_payload(fold_model, fold_meta)}
+            fold_payload.update(_kept_citation_support(Path(args.out or MODEL_DIR) / MODEL_FILE))
+            out = Path(args.fold_models) / fold_model_name(fold, args.folds)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(fold_payload, separators=(",", ":")) + "\n", encoding="utf-8")
+        report.notes.append(
+            f"wrote {len(fold_models)} fold models to {args.fold_models} "
+            "(`newsdesk bench summary --fold-models DIR` summarises each story with the one that never saw it)"
+        )
     report.tables.append(
         BenchTable(
             title="ROUGE F1 (x100), word budget and cut as in `newsdesk bench summary`",
