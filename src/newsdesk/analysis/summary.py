@@ -337,6 +337,8 @@ _TIME_NOUNS = frozenset(
     {"week", "weekend", "year", "month", "morning", "afternoon", "evening", "night", "summer", "spring",
      "fall", "autumn", "winter", "time", "season", "decade", "century", "past", "coming"}
 )  # fmt: skip
+#: "Those who …", "Those that …": a demonstrative that a relative clause explains on the spot.
+_RELATIVES = frozenset({"who", "whom", "whose", "which", "that"})
 #: "It is unclear whether …", "It was agreed that …": an "it" that points forward, not back.
 _EXPLETIVE_IT = re.compile(
     r"^It(?:['’]s| is| was| has been| had been| will be| would be| remains| remained| seems| seemed| appears| appeared)"
@@ -392,7 +394,7 @@ def standalone(text: str, resolve: PronounResolver | None = None) -> tuple[str, 
     word = match.group().lower()
     if word in _DEMONSTRATIVES:
         following = _OPENING_WORD.match(shown[match.end() :].lstrip())
-        if following is None or following.group().lower() not in _TIME_NOUNS:
+        if following is None or following.group().lower() not in _TIME_NOUNS | _RELATIVES:
             return None
         return shown, dropped
     if word not in _PRONOUNS and word not in _POSSESSIVES:
@@ -1141,29 +1143,51 @@ def summary_pool(
 ReferenceResolver = Callable[[str, int, int], "str | None"]
 
 
-def standalone_pool(
-    pool: Sequence[Candidate], resolve: ReferenceResolver | None = None
-) -> tuple[list[Candidate], dict[int, tuple[str, int]]]:
-    """The candidates that read on their own (:func:`standalone`), and for those shown otherwise
-    than their source (a connective dropped, a pronoun named) their text and the characters
-    dropped from their start, by index into the returned list. When no candidate stands alone the
-    pool is returned as it is (a story of one sentence still gets a summary)."""
-    kept: list[Candidate] = []
+def standalone_choice(
+    articles: Sequence[Article],
+    pool: Sequence[Candidate],
+    chosen: Sequence[int],
+    resolve: ReferenceResolver | None = None,
+    verdicts: dict[int, tuple[str, int] | None] | None = None,
+) -> tuple[dict[int, tuple[str, int]], set[int]]:
+    """How each chosen candidate is shown, and which cannot be.
+
+    A sentence that follows its own article's previous sentence in the summary's reading order is
+    shown as written (its "He" or "However," reads as in the article). Any other one must stand
+    alone (:func:`standalone`, pronouns named by ``resolve``): the text it is shown with and the
+    characters dropped from its start are returned when they differ from the source, and the
+    sentences that cannot stand alone are returned apart. ``verdicts`` caches :func:`standalone`
+    per candidate across calls."""
+    verdicts = {} if verdicts is None else verdicts
     shown: dict[int, tuple[str, int]] = {}
-    for candidate in pool:
-
-        def named(start: int, end: int, c: Candidate = candidate) -> str | None:
-            return resolve(c.article_id, c.start + start, c.start + end) if resolve is not None else None
-
-        result = standalone(candidate.text, named)
-        if result is None:
+    dangling: set[int] = set()
+    previous: Candidate | None = None
+    for i in reading_order(articles, pool, chosen):
+        candidate = pool[i]
+        follows = (
+            previous is not None
+            and previous.article_id == candidate.article_id
+            and previous.position == candidate.position - 1
+        )
+        previous = candidate
+        if follows:
             continue
-        if result != (candidate.text, 0):
-            shown[len(kept)] = result
-        kept.append(candidate)
-    if not kept:
-        return list(pool), {}
-    return kept, shown
+        if i not in verdicts:
+
+            def named(start: int, end: int, c: Candidate = candidate) -> str | None:
+                return resolve(c.article_id, c.start + start, c.start + end) if resolve is not None else None
+
+            verdicts[i] = standalone(candidate.text, named)
+        verdict = verdicts[i]
+        if verdict is None:
+            dangling.add(i)
+        elif verdict != (candidate.text, 0):
+            shown[i] = verdict
+    return shown, dangling
+
+
+#: Times the selection is redone without the sentences that could not stand alone.
+STANDALONE_ROUNDS = 3
 
 
 def extractive_summary(
@@ -1178,8 +1202,8 @@ def extractive_summary(
     everything, pool = summary_pool(articles, options, sentences)
     if not pool:
         return []
-    pool, shown = standalone_pool(pool, resolve)
     scorer = load_scorer(options.model_path) if options.scorer == "learned" else None
+    choose: Callable[..., list[int]]
     if scorer is not None:
         import numpy as np
 
@@ -1189,11 +1213,24 @@ def extractive_summary(
         title_vectors = np.zeros((len(articles), vectors.shape[1]), dtype=np.float32)
         title_vectors[[k for k, t in enumerate(titles) if t]] = vectors_and_titles[len(pool) :]
         relevance = scorer.score(candidate_features(articles, pool, vectors, title_vectors))
-        chosen = select_within_budget(articles, pool, relevance, vectors, options)
+        choose = select_within_budget
     else:
         vectors = embed([c.text for c in pool])
         relevance = score_candidates(articles, pool, vectors, options)
-        chosen = select(articles, pool, relevance, vectors, options)
+        choose = select
+    # Chosen sentences must read on their own unless they follow their antecedent: those that
+    # cannot are left out and the selection redone without them.
+    excluded: set[int] = set()
+    verdicts: dict[int, tuple[str, int] | None] = {}
+    for _ in range(STANDALONE_ROUNDS):
+        allowed = [k for k in range(len(pool)) if k not in excluded]
+        picked = choose(articles, [pool[k] for k in allowed], relevance[allowed], vectors[allowed], options)
+        chosen = [allowed[j] for j in picked]
+        shown, dangling = standalone_choice(articles, pool, chosen, resolve, verdicts)
+        if not dangling:
+            break
+        excluded |= dangling
+    chosen = [i for i in chosen if i not in dangling]
     # Citations look at every sentence (a confirming sentence may itself be unfit for a summary).
     unfit = [c for c in everything if c.rejection is not None and c.words >= 4]
     import numpy as np
@@ -1374,7 +1411,7 @@ def abstractive_summary(
 READER_FACTS = 2
 #: An agreed fact longer than this many words does not lead: it would spend the budget of several
 #: sentences on one fact (see docs/benchmarks/summary.md).
-READER_FACT_MAX_WORDS = 35
+READER_FACT_MAX_WORDS = 40
 #: Each side of a named dispute is shown in about this many words at most.
 DISPUTE_GIST_WORDS = 20
 
@@ -1426,7 +1463,8 @@ def compose_reader_summary(
     facts lead — each a whole sentence of at most ``fact_max_words`` words that reads on its own
     (:func:`rejection_reason`, :func:`standalone_text`) and does not repeat an earlier one — then
     the stage's sentences that add to them, best predicted worth first, until the budget is full
-    (shown in reading order). Each dispute then follows, named with what each side says in a few
+    (shown in reading order; one that does not stand alone is shown only right after the sentence
+    it follows in its article). Each dispute then follows, named with what each side says in a few
     words (:func:`dispute_line`); these lines come after the budgeted text.
     """
     budget = word_budget if word_budget is not None else sum(_word_count(s.get("text", "")) for s in summary)
@@ -1454,9 +1492,28 @@ def compose_reader_summary(
             break
         picked.add(i)
         used += _word_count(rest[i].get("text", ""))
-    lines += [("summary", rest[i]["text"], list(rest[i].get("citations", []))) for i in sorted(picked)]
+    previous: Mapping[str, Any] | None = None
+    for i in sorted(picked):
+        item, text = rest[i], str(rest[i]["text"])
+        if previous is None or not _follows(previous, item):
+            alone = standalone_text(text)  # its antecedent is not shown just before it
+            if alone is None:
+                continue
+            text = alone
+        lines.append(("summary", text, list(item.get("citations", []))))
+        previous = item
     lines += [("disputed", dispute_line(d), list(d.articles)) for d in disputes]
     return lines
+
+
+def _follows(previous: Mapping[str, Any], item: Mapping[str, Any]) -> bool:
+    """Whether summary sentence ``item`` comes right after ``previous`` in the same article."""
+    if previous.get("article") != item.get("article"):
+        return False
+    try:
+        return 0 <= int(item["start"]) - int(previous["end"]) <= 3
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 _CLAUSE_END = re.compile(r"[,;:—–][”’\"]?\s|\s[—–]\s")

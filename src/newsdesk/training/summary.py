@@ -135,7 +135,7 @@ def prepare(path: str | Path, *, limit: int | None, cache_dir: str | None) -> li
 
     import numpy as np
 
-    from ..analysis.summary import Candidate, SummaryOptions, candidate_features, rejection_reason, standalone_pool
+    from ..analysis.summary import Candidate, SummaryOptions, candidate_features, rejection_reason
     from ..bench.summary import load_stories, tokens
 
     all_stories, skipped = load_stories(path)
@@ -171,8 +171,6 @@ def prepare(path: str | Path, *, limit: int | None, cache_dir: str | None) -> li
         if not pool:
             log.warning("%s: story %s has no candidate sentence; left out", path, story_id)
             continue
-        # and those that read on their own (no pronoun is resolved here: those sentences are left out)
-        pool, _ = standalone_pool(pool)
         vectors = np.stack([vector_of[c.text] for c in pool])
         title_vectors = np.zeros((len(articles), vectors.shape[1]), dtype=np.float32)
         for k, article in enumerate(articles):
