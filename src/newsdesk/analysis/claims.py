@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
+from .disputes import same_value_support
 from .sentences import Sentence, article_sentences
 from .sides import side_of
 
@@ -128,6 +129,7 @@ class ClaimOptions:
     outcome_similarity: float = 0.5
     counter_window: int = 15
     counter_similarity: float = 0.4
+    value_similarity: float = 0.5
     min_words: int = 6
     max_statements: int = 150
     min_sources: int = 2
@@ -142,6 +144,7 @@ class ClaimOptions:
             "figure_similarity",
             "number_similarity",
             "outcome_similarity",
+            "value_similarity",
             "same_probability",
         ):
             value = getattr(self, name)
@@ -614,17 +617,32 @@ def find_claims(
         used = {(e.article_id, e.start) for e in dispute.evidence}
         for side, own in zip(dispute.sides, dispute.evidence):
             k = next(x for x, s in enumerate(statements) if s.article_id == own.article_id and s.start == own.start)
+            # an article that states the other side does not support this one (two outlets in conflict)
+            opposed = {e.article_id for e in dispute.evidence[:2] if e.article_id != own.article_id}
             for m in range(n):
                 if m == k or (statements[m].article_id, statements[m].start) in used:
                     continue
-                supports = (
-                    same(k, m)
-                    if dispute.kind != "reported_dispute"
-                    else _supports(side, statements[m], actors, float(similarity[k, m]), options)
-                )
+                if statements[m].article_id in opposed:
+                    continue
+                if dispute.kind == "reported_dispute":
+                    supports = _supports(side, statements[m], actors, float(similarity[k, m]), options)
+                else:  # the same fact, or a third outlet giving this side's figure or date for it
+                    other = dispute.evidence[1] if own is dispute.evidence[0] else dispute.evidence[0]
+                    supports = same(k, m) or (
+                        dispute.kind in ("number", "date_time")
+                        and float(similarity[k, m]) >= options.value_similarity
+                        and same_value_support(own.sentence, other.sentence, statements[m].text)
+                    )
                 if supports and statements[m].article_id not in side.article_ids:
                     side.sources.append(statements[m].evidence())
                     used.add((statements[m].article_id, statements[m].start))
+        # the evidence is every statement of either side: the two found in conflict, then the others
+        shown = {(e.article_id, e.start) for e in dispute.evidence}
+        for side in dispute.sides:
+            for source in side.sources:
+                if (source.article_id, source.start) not in shown:
+                    dispute.evidence.append(source)
+                    shown.add((source.article_id, source.start))
     disputes.sort(key=lambda d: (DISPUTE_KINDS.index(d.kind), -d.score))
     for number, dispute in enumerate(disputes, 1):
         dispute.id = f"dispute-{number}"
@@ -839,7 +857,7 @@ def _counter_claims(
             if counter_words & cues.accusation_nouns and not words_of[m] & cues.accusation_verbs:
                 continue  # "denied the allegations" answers an accusation, not any claim nearby
             critics = bool(words_of[m] & cues.critics)
-            claimant = actors.speaker(claim.article_id, claim.start, claim.end)[0]
+            claimant = actors.claimant(claim) or actors.speaker(claim.article_id, claim.start, claim.end)[0]
             if critics and not claimant:
                 claimant = next(w for w in _words(claim.text) if w in cues.critics)
             if not claimant or _same_actor(denier, claimant):
@@ -854,9 +872,11 @@ def _counter_claims(
         score, m, claimant = best
         claim = statements[m]
         claim_side = actors.side(claim)
-        claim_side.actor = (
-            claimant if claim_side.actor in ("", None) or claim_side.actor == actors.outlet(claim) else claim_side.actor
-        )
+        named = claimant == actors.claimant(claim)  # the subject of the claim verb, not who else acts in it
+        if not _same_actor(claimant, claim_side.actor) and (
+            named or claim_side.actor in ("", None) or claim_side.actor == actors.outlet(claim)
+        ):
+            claim_side.actor, claim_side.side = claimant, side_of(claimant)
         counter_side = actors.side(counter)
         if counter_side.actor == actors.outlet(counter):
             counter_side.actor = denier
@@ -985,6 +1005,28 @@ class _ActorFinder:
                 return speaker
         return ""
 
+    def claimant(self, statement: _Statement) -> str:
+        """Who makes the claim of a statement: the named subject of its claim verb ("… O'Rourke
+        charged … that …", "Greene accused …"), not of an earlier clause ("one day before Barr
+        released …"); "" when no claim verb has a named subject."""
+        doc = self.docs.get(statement.article_id)
+        span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
+        if doc is None or span is None:
+            return ""
+        verbs = _cues().claim_verbs
+        for token in span:
+            if token.lower_ not in verbs or token.pos_ not in ("VERB", "AUX"):
+                continue
+            subjects = [c for c in token.children if c.dep_ == "nsubj"]
+            if token.dep_ == "acl" and token.head.i == token.i - 1 and token.head.pos_ in ("PROPN", "NOUN"):
+                # "… Rep. Beto O'Rourke charged … that": the parser made the verb a clause of its subject
+                subjects.append(token.head)
+            for child in subjects:
+                if child.pos_ in ("PROPN", "NOUN") and child.lower_ not in self._PRONOUNS:
+                    words = _noun_chunk(doc, child)
+                    return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)[0]
+        return ""
+
     def outlet(self, statement: _Statement) -> str:
         """What names the article itself when no one else makes a statement."""
         article = self.articles.get(statement.article_id)
@@ -1070,7 +1112,19 @@ class _ActorFinder:
         name = found.name or text
         if name.lower() not in text.lower() and text.lower() not in name.lower():
             return text, side_of(text)  # the resolver named someone the mention does not name
-        return name, found.side
+        return _group_phrase(text, name), found.side
+
+
+def _group_phrase(mention: str, name: str) -> str:
+    """How a reader should see an actor: a group a demonym only qualifies keeps its own words
+    ("the American side", "Ukraine's European backers": not "American", "European"); a person or
+    an institution named in the mention keeps the resolver's name."""
+    from .gazetteer import gazetteer
+
+    words = mention.split()
+    if name.lower() in gazetteer().demonyms and len(words) > 1 and words[-1].lower().strip(".,") != name.lower():
+        return " ".join(words)
+    return name
 
 
 def _noun_chunk(doc: "Doc", token: Any) -> Any:
