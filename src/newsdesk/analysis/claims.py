@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
-from .disputes import same_value_support
+from .disputes import corrections, same_value_support
 from .sentences import Sentence, article_sentences
 from .sides import side_of
 
@@ -130,6 +130,8 @@ class ClaimOptions:
     counter_window: int = 15
     counter_similarity: float = 0.4
     value_similarity: float = 0.5
+    correction_window: int = 5
+    correction_similarity: float = 0.3
     min_words: int = 6
     max_statements: int = 150
     min_sources: int = 2
@@ -145,6 +147,7 @@ class ClaimOptions:
             "number_similarity",
             "outcome_similarity",
             "value_similarity",
+            "correction_similarity",
             "same_probability",
         ):
             value = getattr(self, name)
@@ -162,11 +165,12 @@ class ClaimOptions:
             or self.min_sources < 1
             or self.rebuttal_window < 0
             or self.counter_window < 0
+            or self.correction_window < 0
         ):
             raise OptionsError(
                 "min_words, max_statements and min_sources must be at least 1, "
-                "rebuttal_window and counter_window at least 0",
-                hint="defaults 6, 150, 2, 3 and 15",
+                "rebuttal_window, counter_window and correction_window at least 0",
+                hint="defaults 6, 150, 2, 3, 15 and 5",
             )
 
 
@@ -529,6 +533,7 @@ def find_claims(
         in_dispute.update((k, m))
     for found in _counter_claims(statements, similarity, actors, docs_of, options, in_dispute):
         disputes.append(found)
+    disputes.extend(corrections(statements, similarity, actors, docs_of, in_dispute, options))
     if options.cross_article_disputes:
         for i, j in sorted(results, key=lambda pair: -float(similarity[pair])):
             if i in in_dispute or j in in_dispute or dated[(i, j)]:
@@ -961,7 +966,8 @@ class _ActorFinder:
     def of(self, statement: _Statement) -> tuple[str, str, str | None]:
         """(actor, the statement's words, side) of a whole statement."""
         actor, side = self.speaker(statement.article_id, statement.start, statement.end)
-        if not actor:
+        opens_quotation = statement.text.lstrip()[:1] in ('"', "“")
+        if not actor and not opens_quotation:  # a quoted sentence's subject is not who speaks it
             actor, side = self.subject(statement)
         if not actor and any(mark in statement.text for mark in '"“”'):
             # a quoted sentence: its speaker is named in the sentence before or after ("…," Trump said.)
@@ -971,6 +977,14 @@ class _ActorFinder:
                     actor, side = self.speaker(statement.article_id, own[neighbour].start, own[neighbour].end)
                     if actor:
                         break
+            if not actor and opens_quotation and not _closes_quotation(statement.text):
+                # a quotation running over several sentences names its speaker where it closes
+                for later in own[statement.index + 1 : statement.index + 5]:
+                    if _closes_quotation(later.text):
+                        actor, side = self.speaker(statement.article_id, later.start, later.end)
+                        break
+        if not actor and opens_quotation:
+            actor, side = self.subject(statement)
         outlet = self.articles[statement.article_id].outlet if statement.article_id in self.articles else None
         return actor or (outlet or "the article"), statement.text, side
 
@@ -1113,6 +1127,12 @@ class _ActorFinder:
         if name.lower() not in text.lower() and text.lower() not in name.lower():
             return text, side_of(text)  # the resolver named someone the mention does not name
         return _group_phrase(text, name), found.side
+
+
+def _closes_quotation(text: str) -> bool:
+    """Whether a sentence closes a quotation: a closing mark after its first character."""
+    body = text.strip()[1:]
+    return "”" in body or '"' in body
 
 
 def _group_phrase(mention: str, name: str) -> str:
