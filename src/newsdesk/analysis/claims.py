@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
-from .disputes import corrections, same_value_support
+from .disputes import corrections, negated_claims, same_value_support
 from .sentences import Sentence, article_sentences
 from .sides import side_of
 
@@ -132,6 +132,7 @@ class ClaimOptions:
     value_similarity: float = 0.5
     correction_window: int = 5
     correction_similarity: float = 0.3
+    negation_similarity: float = 0.3
     min_words: int = 6
     max_statements: int = 150
     min_sources: int = 2
@@ -148,6 +149,7 @@ class ClaimOptions:
             "outcome_similarity",
             "value_similarity",
             "correction_similarity",
+            "negation_similarity",
             "same_probability",
         ):
             value = getattr(self, name)
@@ -534,6 +536,7 @@ def find_claims(
     for found in _counter_claims(statements, similarity, actors, docs_of, options, in_dispute):
         disputes.append(found)
     disputes.extend(corrections(statements, similarity, actors, docs_of, in_dispute, options))
+    disputes.extend(negated_claims(statements, similarity, actors, docs_of, in_dispute, options))
     if options.cross_article_disputes:
         for i, j in sorted(results, key=lambda pair: -float(similarity[pair])):
             if i in in_dispute or j in in_dispute or dated[(i, j)]:
@@ -1040,6 +1043,10 @@ class _ActorFinder:
                     words = _noun_chunk(doc, child)
                     return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)[0]
         return ""
+
+    def named(self, article_id: str, words: Any) -> tuple[str, str | None]:
+        """The actor and side a span of an article names (the story's resolver, else its words)."""
+        return self._resolve(article_id, words.text, words.start_char, words.end_char)
 
     def outlet(self, statement: _Statement) -> str:
         """What names the article itself when no one else makes a statement."""

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .claims import ClaimOptions, Dispute, _ActorFinder, _Statement
 
-__all__ = ["corrections", "same_value_support", "values"]
+__all__ = ["corrections", "negated_claims", "same_value_support", "values"]
 
 _FIGURE = re.compile(r"(?<![\w.])\$?\d[\d,]*(?:\.\d+)?(?:-\d+)?")
 _WORD = re.compile(r"[A-Za-z]+")
@@ -182,4 +182,130 @@ def corrections(
             )
         )
         in_dispute.update((k, m))
+    return found
+
+
+def _in_scope_of_negation(token: "Token") -> bool:
+    """Whether a word stands under a negation of its own clause ("will not pay", "are not going
+    to pay"): it, or a verb it hangs from within the clause (xcomp, aux chains), is negated."""
+    current = token
+    for _ in range(4):
+        if any(c.dep_ == "neg" for c in current.children):
+            return True
+        if current.dep_ not in ("xcomp", "aux", "auxpass") or current.head.i == current.i:
+            return False
+        current = current.head
+    return False
+
+
+def _claimed_verbs(span: "Span", claim_verbs: frozenset[str]) -> tuple["Token", set[str]] | None:
+    """The claim verb of a statement with a named subject and the lemmas of the verbs its claim
+    asserts, none of them negated ("Mr. Trump has insisted that … compel Mexico to pay": {compel,
+    pay}); None when the statement makes no such claim."""
+    for token in span:
+        if token.lower_ not in claim_verbs or token.pos_ != "VERB":
+            continue
+        subject = next((c for c in token.children if c.dep_ == "nsubj" and _named(c)), None)
+        if subject is None or _in_scope_of_negation(token):
+            continue
+        asserted = {
+            t.lemma_.lower()
+            for t in token.subtree
+            if t.pos_ == "VERB" and t.i != token.i and not _in_scope_of_negation(t) and span.start <= t.i < span.end
+        }
+        return subject, asserted
+    return None
+
+
+def _denier(span: "Span", verb: str) -> "Span | None":
+    """Who utters a denial: the subject of the clause above the negated verb ("two of the
+    country's former presidents have a message for Mr. Trump: Mexico won't pay"), not the verb's
+    own subject ("Mexico"); None when the negated verb is the sentence's main verb."""
+    negated = next((t for t in span if t.lemma_.lower() == verb and any(c.dep_ == "neg" for c in t.children)), None)
+    current = negated
+    while current is not None and current.head.i != current.i and span.start <= current.head.i < span.end:
+        current = current.head
+        subject = next((c for c in current.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is not None and subject.pos_ in ("NOUN", "PROPN", "NUM"):
+            return span.doc[subject.left_edge.i : subject.right_edge.i + 1]
+    return None
+
+
+def negated_claims(
+    statements: Sequence["_Statement"],
+    similarity: Any,
+    actors: "_ActorFinder",
+    docs: Mapping[str, "Doc"],
+    in_dispute: set[int],
+    options: "ClaimOptions",
+) -> list["Dispute"]:
+    """A party's claim and another party's words that deny what it asserts, addressed to the
+    claimant: "Mr. Trump has insisted that … he would … compel Mexico to pay for the wall" and
+    "… two of the country's former presidents have a message for Mr. Trump: Mexico won't pay."
+
+    The claim is a claim verb (``disputes_claim_verbs``) with a named subject; the denial, in the
+    same article at most ``options.counter_window`` sentences away, negates a verb the claim
+    asserts (the same lemma), names the claimant, and is not the claimant's own; the two are close
+    in meaning (MiniLM cosine at least ``options.negation_similarity``)."""
+    from .claims import Dispute, _cues, _same_actor, _surname, _words
+
+    claim_verbs = _cues().claim_verbs
+    ignore = claim_verbs | _cues().reporting | _cue_list("disputes_light_verbs")
+    spans: dict[int, Any] = {}
+    for k, s in enumerate(statements):
+        doc = docs.get(s.article_id)
+        spans[k] = doc.char_span(s.start, s.end, alignment_mode="expand") if doc is not None else None
+    found: list[Dispute] = []
+    pairs: list[tuple[float, int, int, str, str]] = []
+    for i, claim in enumerate(statements):
+        if spans[i] is None:
+            continue
+        claimed = _claimed_verbs(spans[i], claim_verbs)
+        if claimed is None:
+            continue
+        subject, asserted = claimed
+        asserted -= ignore
+        claimant = subject.text
+        for j, denial in enumerate(statements):
+            if (
+                j == i
+                or spans[j] is None
+                or denial.article_id != claim.article_id
+                or abs(denial.index - claim.index) > options.counter_window
+                or float(similarity[i, j]) < options.negation_similarity
+            ):
+                continue
+            denied = {
+                t.lemma_.lower() for t in spans[j] if t.pos_ == "VERB" and any(c.dep_ == "neg" for c in t.children)
+            }
+            shared = sorted(asserted & denied)
+            if shared and _surname(claimant) in _words(denial.text):
+                pairs.append((float(similarity[i, j]), i, j, shared[0], claimant))
+    for score, i, j, verb, written in sorted(pairs, reverse=True):
+        if i in in_dispute or j in in_dispute:
+            continue
+        claim_side, denial_side = actors.side(statements[i]), actors.side(statements[j])
+        claimant = actors.claimant(statements[i]) or claim_side.actor
+        if not _same_actor(claimant, claim_side.actor):
+            claim_side.actor, claim_side.side = claimant, None
+        denier = _denier(spans[j], verb)
+        if denier:
+            denial_side.actor, denial_side.side = actors.named(statements[j].article_id, denier)
+        if (
+            _same_actor(claim_side.actor, denial_side.actor)
+            or _same_actor(written, denial_side.actor)
+            or denial_side.actor == actors.outlet(statements[j])
+        ):
+            continue  # the claimant's own words, or no one named who denies
+        found.append(
+            Dispute(
+                id="",
+                kind="reported_dispute",
+                score=score,
+                sides=[claim_side, denial_side],
+                evidence=[statements[i].evidence(), statements[j].evidence()],
+                explanation=f"one party says another's claim will not hold ({verb})",
+            )
+        )
+        in_dispute.update((i, j))
     return found
