@@ -795,28 +795,80 @@ def _person(a: str, b: str) -> bool:
     return all(sum(1 for w in name.split() if w[:1].isupper()) >= 2 for name in (a, b))
 
 
-_COUNT = re.compile(r"(?<![\d.,$])(\d[\d,]*(?:\.\d+)?)(?:-| )([A-Za-z]{3,})")
+_COUNT = re.compile(r"(?<![\d.,$])(\d[\d,]*(?:\.\d+)?)((?:-| )[A-Za-z]+(?: [A-Za-z]+){0,2})")
+
+
+def _counts(text: str) -> dict[str, list[tuple[float, float]]]:
+    """What each figure of a text counts: the noun after it ("38-word oath": word; "4,901 additional
+    murders": murder; "500 million doses": dose), each with its value and how precisely it is
+    given (1 for "16"; 1000 for "almost 5,000", a round or hedged figure)."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    raw = _pair_lexicon()
+    multipliers: dict[str, float] = raw.get("disputes_count_multipliers", {})
+    modifiers = frozenset(raw.get("disputes_count_modifiers", ()))
+    hedges = frozenset(raw.get("disputes_approximators", ()))
+    out: dict[str, list[tuple[float, float]]] = {}
+    for match in _COUNT.finditer(text):
+        figure = match.group(1).rstrip(".,")
+        if _YEAR.fullmatch(figure) or not figure.replace(",", "").replace(".", "").isdigit():
+            continue
+        value = float(figure.replace(",", ""))
+        words = match.group(2).lstrip("- ").lower().split()
+        while words and (words[0] in multipliers or words[0] in modifiers):
+            value *= float(multipliers.get(words[0], 1))
+            words = words[1:]
+        if not words or words[0] in STOP_WORDS or len(words[0]) < 3:
+            continue
+        integer = figure.split(".")[0].replace(",", "")
+        zeros = len(integer) - len(integer.rstrip("0")) if integer.strip("0") else 0
+        before = _words(text[max(0, match.start() - 20) : match.start()])[-2:]
+        hedged = bool(hedges & set(before)) or zeros >= 2
+        # a figure rounded to a unit (or hedged: "some 16", "almost 5,000") stands for any value within half of it
+        unit_size = 10.0**zeros * float(multipliers.get(match.group(2).lstrip("- ").lower().split()[0], 1))
+        precision = unit_size / 2 if hedged else 0.0
+        out.setdefault(words[0].rstrip("s"), []).append((value, precision))
+    return out
 
 
 def _counted_clash(a: str, b: str) -> tuple[str, str] | None:
     """Two different figures counting the same thing ("the 38-word oath" / "the 35-word oath"):
-    the word after each figure is the same, the figures differ, and neither statement gives the
-    other's figure for it; None otherwise."""
-
-    def counts(text: str) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {}
-        for figure, unit in _COUNT.findall(text):
-            if _YEAR.fullmatch(figure):
-                continue
-            out.setdefault(unit.lower().rstrip("s"), set()).add(figure.replace(",", ""))
-        return out
-
-    left, right = counts(a), counts(b)
+    the noun after each figure is the same, the figures differ beyond the precision either is given
+    with ("4,901 more murders" and "almost 5,000 more murders" agree), and neither statement
+    gives the other's figure anywhere ("21,570 murders …, with 4,901 additional murders"); None
+    otherwise."""
+    expectations = frozenset(_pair_lexicon().get("disputes_expectation_words", ()))
+    if expectations & (set(_words(a)) | set(_words(b))):
+        return None  # a forecast is no count ("economists were expecting 500,000 new jobs")
+    left, right = _counts(a), _counts(b)
+    given_a = {v for vs in left.values() for v, _ in vs} | _numbers(a)
+    given_b = {v for vs in right.values() for v, _ in vs} | _numbers(b)
     # ages, spans and shares count each person's or group's own ("24 years" of one, "75-year-old" another)
-    for unit in (left.keys() & right.keys()) - _cues().units_not_compared:
-        if not left[unit] & right[unit]:
-            return f"{min(left[unit])} {unit}", f"{min(right[unit])} {unit}"
+    for unit in sorted((left.keys() & right.keys()) - _cues().units_not_compared):
+        if any(v in given_b for v, _ in left[unit]) or any(v in given_a for v, _ in right[unit]):
+            continue
+        if all(abs(va - vb) > max(pa, pb) for va, pa in left[unit] for vb, pb in right[unit]):
+            return f"{_figure_text(left[unit][0][0])} {unit}", f"{_figure_text(right[unit][0][0])} {unit}"
     return None
+
+
+def _numbers(text: str) -> set[float]:
+    """Every figure of a text as a number ("rose by 235,000 in August": 235000)."""
+    return {
+        float(f.replace(",", ""))
+        for f in re.findall(r"\d[\d,]*(?:\.\d+)?", text)
+        if f.replace(",", "").replace(".", "", 1).isdigit()
+    }
+
+
+def _figure_text(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,}"
+
+
+def _pair_lexicon() -> dict[str, Any]:
+    from ..resources import pair_lexicon
+
+    return pair_lexicon()
 
 
 def _surname(actor: str) -> str:
