@@ -74,6 +74,24 @@ def test_a_party_negating_what_another_insists_on_is_a_dispute_with_the_deniers_
     assert "former presidents" in deniers.actor and "won't pay" in deniers.words
 
 
+def test_another_outlet_reporting_the_denial_supports_the_deniers_side():
+    articles = [
+        _article(
+            "c",
+            "Two of Mexico's former presidents have a message for Mr. Trump: Mexico won't pay for the wall.\n\n"
+            "For his part, Mr. Trump has insisted that as president he would compel Mexico to pay for the wall.",
+        ),
+        _article("b", "Former Mexican President Vicente Fox says Mexico will not pay for the wall Mr. Trump wants."),
+        _article("a", "The wall along the border would cost about $8 billion, engineers estimate."),
+    ]
+    disputes = [d for d in _reported(find_claims(articles)) if "will not hold" in d.explanation]
+    assert len(disputes) == 1
+    claimant, deniers = disputes[0].sides
+    assert claimant.article_ids == ["c"]
+    assert deniers.article_ids == ["c", "b"]  # Fox's own denial in b; never the unrelated a
+    assert [e.article_id for e in disputes[0].evidence] == ["c", "c", "b"]
+
+
 def test_a_claimants_own_negation_is_no_dispute():
     text = (
         "Mr. Trump has insisted that Mexico will pay for the wall along the border.\n\n"

@@ -16,10 +16,14 @@ same fact, a contradiction, a different fact about a related thing, or unrelated
   ``reported_dispute`` (the coverage reports that one party contests another's claim: "While the
   American side claims X, the Kremlin states Y"; "Analysts contest this characterization"; an
   accusation and its denial, critics and a defence, told in one article and tied by a party;
-  an outcome one source credits and someone quoted in another denies) and ``attribution`` (the
+  an outcome one source credits and someone quoted in another denies; the article correcting a
+  named party in its own voice; a claim another party negates, addressed to the claimant: these
+  two in :mod:`newsdesk.analysis.disputes`) and ``attribution`` (the
   same quoted words given to two different named people by two outlets). A ``number`` dispute
-  is also two outlets giving different figures for the same counted thing ("the 38-word oath" /
-  "the 35-word oath"), never when a date differs too (two measurements). The pair model's own
+  is also two outlets giving different sizes to the same named thing ("the 38-word oath" /
+  "the 35-word oath"), never when a date differs too (two measurements). Each side lists every
+  source that supports it, and a dispute's evidence is the two statements in conflict, then the
+  other sources of either side. The pair model's own
   contradiction call is at chance out of sample (data/nli/MODEL.md), so these structural
   detectors, with their cue lists in ``data/nli/lexicon.json`` (``disputes_*``), find most disputes.
 
@@ -111,6 +115,16 @@ class ClaimOptions:
             sit in the same article (default 15: an accusation is often told at length first).
         counter_similarity: MiniLM cosine a claim needs with the counter-statement that answers it
             (default 0.4, chosen leaving each brief_basil dev event out; see docs/benchmarks.md).
+        value_similarity: MiniLM cosine at or above which a third outlet's statement giving the
+            figure or day that sets one side of a ``number`` / ``date_time`` dispute apart supports
+            that side (default 0.5; 0.3 gives the same on brief_basil dev).
+        correction_window: how many sentences back the words an article corrects in its own voice
+            ("The phrase quoted by Carney is not in the Bible") may sit (default 5).
+        correction_similarity: MiniLM cosine those words need with the correction (default 0.3;
+            any value from 0.05 to 0.5 gives the same on brief_basil dev; see docs/benchmarks/brief.md).
+        negation_similarity: MiniLM cosine a claim needs with another party's words negating it
+            ("compel Mexico to pay" / "Mexico won't pay") (default 0.3; any value from 0.05 to 0.7
+            gives the same on brief_basil dev).
         min_words: statements shorter than this are ignored (default 6).
         max_statements: statements kept per article, from the top (default 150).
         min_sources: articles that must state a claim for it to be confirmed (default 2).

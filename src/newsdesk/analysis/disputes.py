@@ -297,6 +297,17 @@ def negated_claims(
             or denial_side.actor == actors.outlet(statements[j])
         ):
             continue  # the claimant's own words, or no one named who denies
+        # other outlets reporting the same denial support its side ("Former Mexican President
+        # Vicente Fox says Mexico will not pay for a wall"): the same verb negated, close in meaning
+        for m, other in enumerate(statements):
+            if (
+                other.article_id in denial_side.article_ids
+                or spans[m] is None
+                or float(similarity[j, m]) < options.support_similarity
+                or not any(t.lemma_.lower() == verb and any(c.dep_ == "neg" for c in t.children) for t in spans[m])
+            ):
+                continue
+            denial_side.sources.append(other.evidence())
         found.append(
             Dispute(
                 id="",
