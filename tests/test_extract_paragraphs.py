@@ -54,10 +54,10 @@ def test_filter_keeps_every_paragraph_when_too_little_would_remain():
     assert filter_paragraphs([], model, min_words=25) == []
 
 
-def test_defaults_read_recall_first_with_the_filter_and_the_filter_can_be_turned_off():
+def test_defaults_read_recall_first_and_the_filter_is_opt_in():
     options = ExtractOptions()
     assert options.html_modes[0] == "recall"
-    assert options.paragraph_filter is True
-    assert ExtractOptions(paragraph_filter=False).paragraph_filter is False
+    assert options.paragraph_filter is False
+    assert ExtractOptions(paragraph_filter=True).paragraph_filter is True
     with pytest.raises(OptionsError):
         ExtractOptions(html_modes=())
