@@ -58,6 +58,11 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--no-templates", action="store_true", help="do not learn site templates from the other pages of the dataset"
     )
+    parser.add_argument(
+        "--paragraph-filter",
+        action="store_true",
+        help="HTML: drop the paragraphs the paragraph model scores as boilerplate (ExtractOptions(paragraph_filter=True))",
+    )
 
 
 # --- metric (Scrapinghub article-extraction-benchmark evaluate.py) --------------------------------
@@ -237,7 +242,9 @@ def _trafilatura_text(record: dict[str, Any]) -> str:
         return ""
 
 
-def run_systems(records, source: str, path: Path, use_templates: bool, with_trafilatura: bool):
+def run_systems(
+    records, source: str, path: Path, use_templates: bool, with_trafilatura: bool, paragraph_filter: bool = False
+):
     """Run newsdesk (and trafilatura on HTML) record by record, alternating, so both see the same
     machine load; the corpus-level template learning is timed and charged to newsdesk.
 
@@ -251,7 +258,7 @@ def run_systems(records, source: str, path: Path, use_templates: bool, with_traf
 
     docs = _documents(records, source, path)
     # the sets are multilingual: every language is extracted and scored (the pipeline reads English)
-    options = ExtractOptions(languages=())
+    options = ExtractOptions(languages=(), paragraph_filter=paragraph_filter)
     texts, articles, base_texts = [], [], []
     ours = theirs = 0.0
     # warm both systems up (imports, regex caches) on the first record, untimed
@@ -396,7 +403,12 @@ def run(args) -> BenchReport:
     use_templates = not getattr(args, "no_templates", False)
 
     texts, seconds, articles, base_texts, base_seconds = run_systems(
-        records, source, path, use_templates, with_trafilatura=source == "html"
+        records,
+        source,
+        path,
+        use_templates,
+        with_trafilatura=source == "html",
+        paragraph_filter=getattr(args, "paragraph_filter", False),
     )
     body = [i for i, r in enumerate(records) if gold_of(r)]
     snippet = [i for i, r in enumerate(records) if has_snippets(r)]

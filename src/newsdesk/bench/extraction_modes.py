@@ -3,7 +3,7 @@
 ``newsdesk bench extraction_modes [--limit N] [--cache DIR]``
 
 For every page of the six extraction sets (dev splits in ../shared/bench), the HTML path runs
-once with each first mode (``precision``, today's default, ``recall`` and ``balanced``). A
+once with each first mode (``precision``, the default until session 4, ``recall``, the default since, and ``balanced``). A
 logistic model predicts from the page's own signals (words and paragraphs of the precision and
 recall outputs, what recall adds and drops: its sentence-final share, chrome share, stop-word
 share, short-paragraph share; tag counts of the page) whether recall scores better; it is
@@ -191,7 +191,7 @@ def run(args) -> BenchReport:
         rows.append(
             {
                 "held out": name,
-                "precision first (default)": round(_set_score(records, out["precision"]), 4),
+                "precision first (wave-1 default)": round(_set_score(records, out["precision"]), 4),
                 "recall first": round(_set_score(records, out["recall"]), 4),
                 "balanced first": round(_set_score(records, out["balanced"]), 4),
                 "chooser (LODO)": round(_set_score(records, chosen), 4),
@@ -250,7 +250,7 @@ def length_fallback_rows(data: dict[str, tuple[list[dict[str, Any]], dict[str, l
         rows.append(
             {
                 "held out": held,
-                "precision first (default)": round(scores[held][math.inf], 4),
+                "precision first (wave-1 default)": round(scores[held][math.inf], 4),
                 "k chosen on the other sets": best,
                 "fallback (LODO)": round(scores[held][best], 4),
                 "gain": round(gains[held][best], 4),

@@ -176,29 +176,34 @@ FEATURE_NAMES = (
 )
 
 
-def _line_basics(text: str, stops: frozenset[str]) -> dict[str, float]:
+def _line_basics(text: str, stops: frozenset[str], long_words: int | None = None) -> dict[str, float]:
     words = WORD.findall(text)
     n = len(words)
     lower = [w.lower() for w in words]
     letters = [w for w in words if w[:1].isalpha()]
-    chrome = bool(CHROME_PHRASES.search(text))
+    # ``long_words``: lines of at least that many words skip the phrase searches (chrome,
+    # appeal, caption, link marks: 0) and test sentence punctuation on their tail only; the
+    # HTML paragraph filter uses it (its model is trained so), the dump path does not
+    long = long_words is not None and n >= long_words
+    chrome = not long and bool(CHROME_PHRASES.search(text))
+    ends = bool(SENTENCE_END.search(text[-64:] if long else text))
     return {
         "n": n,
         "log_words": math.log1p(n),
         "short": float(n < 8),
         "very_short": float(n < 4),
-        "sentence_end": float(bool(SENTENCE_END.search(text))),
+        "sentence_end": float(ends),
         "stop_ratio": sum(w in stops for w in lower) / n if n else 0.0,
         "comma_rate": text.count(",") / max(n, 1),
         "capital_ratio": sum(w[0].isupper() for w in letters) / len(letters) if letters else 1.0,
-        "digit_ratio": sum(c.isdigit() for c in text) / max(len(text), 1),
-        "linklike": float(bool(LINKLIKE.search(text))),
+        "digit_ratio": sum(map(str.isdigit, text)) / max(len(text), 1),
+        "linklike": float(not long and bool(LINKLIKE.search(text))),
         "chrome_phrase": float(chrome),
         "chrome_phrase_short": float(chrome and n < 15),
-        "appeal": float(is_appeal(text)),
-        "caption": float(is_caption(text)),
+        "appeal": float(not long and is_appeal(text)),
+        "caption": float(not long and is_caption(text)),
         "meta_line": float(n < 16 and bool(META_LINE.search(text))),
-        "headline_like": float(n < 20 and not SENTENCE_END.search(text)),
+        "headline_like": float(n < 20 and not ends),
         "comments_start": float(n < 12 and bool(COMMENTS_START.match(text))),
         "comments_wall": float(n < 20 and bool(COMMENTS_WALL.match(text))),
         "related_wall": float(n < 10 and bool(RELATED_WALL.match(text))),
@@ -210,9 +215,11 @@ def line_features(
     *,
     template_lines: frozenset[str] = frozenset(),
     stops: frozenset[str] = STOPWORDS,
+    long_words: int | None = None,
 ) -> list[dict[str, float]]:
-    """Feature dictionaries (see :data:`FEATURE_NAMES`) for every line of one page."""
-    basics = [_line_basics(line.text, stops) for line in lines]
+    """Feature dictionaries (see :data:`FEATURE_NAMES`) for every line of one page
+    (``long_words``: see :func:`_line_basics`; None for dumps)."""
+    basics = [_line_basics(line.text, stops, long_words) for line in lines]
     keys = [normalise_line(line.text) for line in lines]
     counts = Counter(keys)
     shapes = [_shape(line.text) if b["n"] <= 10 else "" for line, b in zip(lines, basics)]
@@ -336,6 +343,8 @@ class LineModel:
             z += w * (f.get(name, 0.0) - mu) / sd
         z = max(min(z, 30.0), -30.0)
         learned = 1.0 / (1.0 + math.exp(-z))
+        if not self.rules_weight:
+            return learned
         return (1.0 - self.rules_weight) * learned + self.rules_weight * heuristic_score(f)
 
     def score_page(self, feats: Sequence[dict[str, float]]) -> list[float]:
