@@ -383,12 +383,39 @@ class _Statement:
         return Evidence(self.article_id, self.text, self.start, self.end)
 
 
-def _statements(article: Article, sentences: Sequence[Sentence], options: ClaimOptions) -> list[_Statement]:
-    return [
-        _Statement(article.id, s.text, s.start, s.end, index)
-        for index, s in enumerate(sentences[: options.max_statements])
-        if len(s.text.split()) >= options.min_words
-    ]
+def _statements(
+    article: Article, sentences: Sequence[Sentence], options: ClaimOptions, doc: "Doc | None" = None
+) -> list[_Statement]:
+    """The article's whole statements: its sentences, except that a piece with no verb the
+    splitter cut off the sentence it opens ("Neither Ukraine nor any of the U.S." | "NATO allies
+    have been directly included …": the cut after "U.S." flips the meaning) is joined to the
+    sentence after it in the same paragraph. ``index`` is the number of the first sentence joined."""
+    text = article.text or ""
+    kept = sentences[: options.max_statements]
+    out: list[_Statement] = []
+    opening: tuple[int, int] | None = None  # (start, index) of verbless pieces waiting for their sentence
+    for index, sentence in enumerate(kept):
+        start, first = opening if opening is not None else (sentence.start, index)
+        opening = None
+        following = kept[index + 1] if index + 1 < len(kept) else None
+        if (
+            doc is not None
+            and following is not None
+            and "\n" not in text[sentence.end : following.start]
+            and not _has_verb(doc, sentence)
+        ):
+            opening = (start, first)
+            continue
+        words = text[start : sentence.end]
+        if len(words.split()) >= options.min_words:
+            out.append(_Statement(article.id, words, start, sentence.end, first))
+    return out
+
+
+def _has_verb(doc: "Doc", sentence: Sentence) -> bool:
+    """Whether the parse finds a verb in a sentence (True when the span cannot be read)."""
+    span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
+    return span is None or any(token.pos_ in ("VERB", "AUX") for token in span)
 
 
 def find_claims(
@@ -429,7 +456,7 @@ def find_claims(
     resolvers_of = dict(resolvers or {})
     statements: list[_Statement] = []
     for article in articles:
-        statements.extend(_statements(article, sentences_of[article.id], options))
+        statements.extend(_statements(article, sentences_of[article.id], options, docs_of.get(article.id)))
     if not statements:
         return ClaimsResult([], [])
     model = pair_model()
@@ -465,10 +492,14 @@ def find_claims(
             kind, reason = pair_kind(seen_in_pair) if label_ == "contradiction" else (None, "")
             results[pair] = PairResult(label_, {name: float(p) for name, p in zip(LABELS, row)}, kind, reason)
             dated[pair] = bool(seen_in_pair.date_clash)
+            # a word negated on one side only counts when the two sentences negate a different
+            # number of times: both saying "no one-on-one meeting between …" is no clash, however
+            # far each one's negation reaches
+            negations = {encoded.sentences[k].words.negations for k in pair}
             clash[pair] = bool(
                 seen_in_pair.number_clash
                 or seen_in_pair.date_clash
-                or seen_in_pair.negation_clash
+                or (seen_in_pair.negation_clash and len(negations) > 1)
                 or seen_in_pair.antonym
             )
 
