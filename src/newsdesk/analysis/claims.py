@@ -462,7 +462,9 @@ def find_claims(
     model = pair_model()
     articles_by_id = {a.id: a for a in articles}
     encoded = model.encode(
-        [s.text for s in statements], anchors=[articles_by_id[s.article_id].published for s in statements]
+        [s.text for s in statements],
+        anchors=[articles_by_id[s.article_id].published for s in statements],
+        parsed=[(docs_of[s.article_id], s.start) if s.article_id in docs_of else None for s in statements],
     )
     similarity = encoded.embeddings @ encoded.embeddings.T
     n = len(statements)
