@@ -27,6 +27,12 @@ PARAPHRASES = [
         "“There should be no one-on-one meeting between President Trump and Vladimir Putin,” "
         "Warner told reporters on Friday.",
     ),
+    # two outlets quoting the same words, one with the quotation running on into the next sentence
+    (
+        "“I will fight for you with every breath in my body, and I will never, ever let you down.",
+        "“I will fight for you with every breath in my body, and I will never, ever let you down,” "
+        "Mr. Trump told hundreds of thousands of rain-soaked admirers.",
+    ),
     (
         "The Senate passed the infrastructure bill on Tuesday by a vote of 69 to 30.",
         "On Tuesday the Senate approved the infrastructure bill, 69 to 30.",
@@ -88,3 +94,11 @@ def test_claims_and_their_evidence_are_whole_sentences_never_a_flipped_fragment(
         for evidence in claim.sources:
             if evidence.article_id == "a":
                 assert evidence.sentence.startswith("Neither Ukraine nor")
+
+
+def test_the_same_quotation_given_to_one_speaker_but_denied_by_another_outlet_is_not_an_agreement():
+    result = _claims(
+        "“We will not raise taxes on the middle class,” the governor said on Monday.",
+        "The governor did not say “We will not raise taxes on the middle class,” his office said on Monday.",
+    )
+    assert not result.confirmed()
