@@ -374,3 +374,23 @@ def test_rte_dev_entailment_ranks_above_non_entailment(model):
     proba = model.predict_proba([(p.a, p.b) for p in pairs])
     gold = [p.label == "same" for p in pairs]
     assert roc_auc_score(gold, proba[:, 0]) >= 0.6
+
+
+def test_dates_resolved_on_the_articles_parse_match_a_fresh_parse_of_the_sentence():
+    from newsdesk.nli import encode
+    from newsdesk.resources import parse
+
+    article = "Lawmakers met in the morning. The House voted on Tuesday to approve the bill."
+    sentence = "The House voted on Tuesday to approve the bill."
+    doc = parse([article])[0]
+    offset = article.index(sentence)
+    reused = encode([sentence], anchors=["2025-03-19"], parsed=[(doc, offset)]).sentences[0].dates
+    fresh = encode([sentence], anchors=["2025-03-19"]).sentences[0].dates
+    assert reused and fresh
+    assert [(e.when.start, e.when.end, e.predicate, e.predicate_span) for e in reused] == [
+        (e.when.start, e.when.end, e.predicate, e.predicate_span) for e in fresh
+    ]
+    assert reused[0].predicate == "vote"
+    # a parse that does not hold the text is not used (the sentence is parsed on its own)
+    other = encode([sentence], anchors=["2025-03-19"], parsed=[(doc, 0)]).sentences[0].dates
+    assert [e.predicate for e in other] == ["vote"]

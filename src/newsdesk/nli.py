@@ -400,12 +400,20 @@ class Encoded:
         return len(self.texts)
 
 
-def encode(texts: Sequence[str], *, batch_size: int = 32, anchors: Sequence[Any] | None = None) -> Encoded:
+def encode(
+    texts: Sequence[str],
+    *,
+    batch_size: int = 32,
+    anchors: Sequence[Any] | None = None,
+    parsed: Sequence[tuple[Any, int] | None] | None = None,
+) -> Encoded:
     """Encode ``texts`` with the bundled MiniLM: sentence embeddings and per-word vectors.
 
     ``anchors`` (optional, one per text) is the publication date of each text's article (a date
     or ``YYYY-MM-DD``, None when unknown): with it, the text's date expressions are resolved to
-    calendar days and a pair's dates are compared as days (:func:`date_clash`).
+    calendar days and a pair's dates are compared as days (:func:`date_clash`). ``parsed``
+    (optional, one per text): the parse of the text's article and the text's offset in it, so
+    that resolving dates does not parse the sentence again.
     """
     import numpy as np
 
@@ -421,7 +429,7 @@ def encode(texts: Sequence[str], *, batch_size: int = 32, anchors: Sequence[Any]
     if anchors is not None:
         from .analysis.events import dated_events
 
-        for sentence, found in zip(sentences, dated_events(texts, anchors)):
+        for sentence, found in zip(sentences, dated_events(texts, anchors, parsed=parsed)):
             sentence.dates = found
     return Encoded(texts, embeddings, sentences)
 
@@ -1122,9 +1130,15 @@ class PairModel:
 
     # inference
     @staticmethod
-    def encode(texts: Sequence[str], *, batch_size: int = 32, anchors: Sequence[Any] | None = None) -> Encoded:
+    def encode(
+        texts: Sequence[str],
+        *,
+        batch_size: int = 32,
+        anchors: Sequence[Any] | None = None,
+        parsed: Sequence[tuple[Any, int] | None] | None = None,
+    ) -> Encoded:
         """Encode sentences once (MiniLM); see :func:`encode`."""
-        return encode(texts, batch_size=batch_size, anchors=anchors)
+        return encode(texts, batch_size=batch_size, anchors=anchors, parsed=parsed)
 
     def proba_from_features(self, matrix: np.ndarray) -> np.ndarray:
         """Probabilities over :data:`LABELS`, one row per feature row."""

@@ -406,12 +406,66 @@ class _Statement:
         return Evidence(self.article_id, self.text, self.start, self.end)
 
 
-def _statements(article: Article, sentences: Sequence[Sentence], options: ClaimOptions) -> list[_Statement]:
-    return [
-        _Statement(article.id, s.text, s.start, s.end, index)
-        for index, s in enumerate(sentences[: options.max_statements])
-        if len(s.text.split()) >= options.min_words
-    ]
+def _statements(
+    article: Article, sentences: Sequence[Sentence], options: ClaimOptions, doc: "Doc | None" = None
+) -> list[_Statement]:
+    """The article's whole statements: its sentences, except that a piece with no verb the
+    splitter cut off the sentence it opens ("Neither Ukraine nor any of the U.S." | "NATO allies
+    have been directly included …": the cut after "U.S." flips the meaning) is joined to the
+    sentence after it in the same paragraph. ``index`` is the number of the first sentence joined."""
+    text = article.text or ""
+    kept = sentences[: options.max_statements]
+    out: list[_Statement] = []
+    opening: tuple[int, int] | None = None  # (start, index) of verbless pieces waiting for their sentence
+    for index, sentence in enumerate(kept):
+        start, first = opening if opening is not None else (sentence.start, index)
+        opening = None
+        following = kept[index + 1] if index + 1 < len(kept) else None
+        if (
+            doc is not None
+            and following is not None
+            and "\n" not in text[sentence.end : following.start]
+            and not _has_verb(doc, sentence)
+        ):
+            opening = (start, first)
+            continue
+        words = text[start : sentence.end]
+        if len(words.split()) >= options.min_words:
+            out.append(_Statement(article.id, words, start, sentence.end, first))
+    return out
+
+
+def _denies_saying(words: Any) -> bool:
+    """Whether a sentence negates a reporting verb ("did not say", "never said")."""
+    from ..nli import lexicon
+
+    reporting = lexicon().reporting
+    return any(negated and word in reporting for negated, word in zip(words.negated, words.lower))
+
+
+#: Words a quotation needs before two outlets quoting it alike state the same thing.
+QUOTE_WORDS = 6
+# a quotation, closed in the sentence or running to its end (a quoted passage over two sentences)
+_QUOTATION = re.compile(r"[\"“]([^\"“”]{12,})(?:[\"”]|\s*$)")
+
+
+def _same_quotation(left: Sequence[Sequence[str]], right: Sequence[Sequence[str]]) -> bool:
+    """Two statements quote the same words: a quotation of one (:data:`QUOTE_WORDS` words or more)
+    matches one of the other word for word, for at least 90 % of the shorter one, in order."""
+    from difflib import SequenceMatcher
+
+    return any(
+        sum(b.size for b in SequenceMatcher(None, qa, qb, autojunk=False).get_matching_blocks())
+        >= 0.9 * min(len(qa), len(qb))
+        for qa in left
+        for qb in right
+    )
+
+
+def _has_verb(doc: "Doc", sentence: Sentence) -> bool:
+    """Whether the parse finds a verb in a sentence (True when the span cannot be read)."""
+    span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
+    return span is None or any(token.pos_ in ("VERB", "AUX") for token in span)
 
 
 def find_claims(
@@ -452,13 +506,15 @@ def find_claims(
     resolvers_of = dict(resolvers or {})
     statements: list[_Statement] = []
     for article in articles:
-        statements.extend(_statements(article, sentences_of[article.id], options))
+        statements.extend(_statements(article, sentences_of[article.id], options, docs_of.get(article.id)))
     if not statements:
         return ClaimsResult([], [])
     model = pair_model()
     articles_by_id = {a.id: a for a in articles}
     encoded = model.encode(
-        [s.text for s in statements], anchors=[articles_by_id[s.article_id].published for s in statements]
+        [s.text for s in statements],
+        anchors=[articles_by_id[s.article_id].published for s in statements],
+        parsed=[(docs_of[s.article_id], s.start) if s.article_id in docs_of else None for s in statements],
     )
     similarity = encoded.embeddings @ encoded.embeddings.T
     n = len(statements)
@@ -488,12 +544,31 @@ def find_claims(
             kind, reason = pair_kind(seen_in_pair) if label_ == "contradiction" else (None, "")
             results[pair] = PairResult(label_, {name: float(p) for name, p in zip(LABELS, row)}, kind, reason)
             dated[pair] = bool(seen_in_pair.date_clash)
+            # a word negated on one side only counts when the two sentences negate a different
+            # number of times (both saying "no one-on-one meeting between …" is no clash, however
+            # far each one's negation window reaches); so does a denial of saying ("did not say …")
+            # that only one of them makes
+            negations = {encoded.sentences[k].words.negations for k in pair}
             clash[pair] = bool(
                 seen_in_pair.number_clash
                 or seen_in_pair.date_clash
-                or seen_in_pair.negation_clash
+                or (
+                    len(negations) > 1
+                    and (
+                        seen_in_pair.negation_clash
+                        or len({_denies_saying(encoded.sentences[k].words) for k in pair}) > 1
+                    )
+                )
                 or seen_in_pair.antonym
             )
+
+    quoted: dict[int, list[list[str]]] = {}
+
+    def quotes_of(k: int) -> list[list[str]]:
+        if k not in quoted:
+            found = (_words(q) for q in _QUOTATION.findall(statements[k].text))
+            quoted[k] = [q for q in found if len(q) >= QUOTE_WORDS]
+        return quoted[k]
 
     def same(i: int, j: int) -> bool:
         """Two statements of different articles state the same fact: close in meaning, and the
@@ -504,6 +579,12 @@ def find_claims(
         cosine = float(similarity[i, j])
         if cosine >= options.same_similarity and results[pair].probabilities["same"] >= options.same_probability:
             return True
+        if (
+            cosine >= options.candidate_similarity
+            and encoded.sentences[i].words.negations == encoded.sentences[j].words.negations
+            and _same_quotation(quotes_of(i), quotes_of(j))
+        ):
+            return True  # two outlets quoting the same words ("I will fight for you with every breath …")
         # the same specific figure ("a 225-page report", "$447 billion") in two close statements
         return cosine >= options.figure_similarity and bool(figures[i] & figures[j])
 

@@ -297,11 +297,15 @@ class DatedEvent:
     participants: frozenset[str]  # lower-case lemmas of the nouns and names the event word governs
 
 
-def dated_events(texts: Sequence[str], anchors: Sequence[Any]) -> list[list[DatedEvent] | None]:
+def dated_events(
+    texts: Sequence[str], anchors: Sequence[Any], *, parsed: Sequence[tuple[Any, int] | None] | None = None
+) -> list[list[DatedEvent] | None]:
     """For each text (one sentence) and its article's publication date (None when unknown): its
     date expressions resolved against that date (:func:`newsdesk.analysis.timex.dated_spans`), each
     with the event word it dates. None for a text whose article date is unknown. Only texts with a
-    resolved date are parsed, in one batch."""
+    resolved date are parsed, in one batch; ``parsed`` (optional, one per text) gives a text's
+    parse already made — ``(doc, offset)`` with the text at ``doc.text[offset:]`` — so it is not
+    parsed again."""
     from ..resources import parse
 
     spans: list[list[DatedSpan] | None] = []
@@ -313,7 +317,20 @@ def dated_events(texts: Sequence[str], anchors: Sequence[Any]) -> list[list[Date
             day = None
         spans.append(dated_spans(text, day) if day is not None else None)
     wanted = [k for k, found in enumerate(spans) if found]
-    docs = dict(zip(wanted, parse([texts[k] for k in wanted]))) if wanted else {}
+    docs: dict[int, Any] = {}
+    base = [0] * len(texts)
+    doc_texts: dict[int, str] = {}  # Doc.text joins every token: read once per doc
+    for k in wanted:
+        given = parsed[k] if parsed is not None and k < len(parsed) else None
+        if given is None:
+            continue
+        if id(given[0]) not in doc_texts:
+            doc_texts[id(given[0])] = given[0].text
+        whole = doc_texts[id(given[0])]
+        if whole[given[1] : given[1] + len(texts[k])] == texts[k]:
+            docs[k], base[k] = given
+    missing = [k for k in wanted if k not in docs]
+    docs.update(zip(missing, parse([texts[k] for k in missing])) if missing else ())
     out: list[list[DatedEvent] | None] = []
     for k, found in enumerate(spans):
         if found is None:
@@ -322,7 +339,11 @@ def dated_events(texts: Sequence[str], anchors: Sequence[Any]) -> list[list[Date
         events = []
         for when in found:
             predicate, participants = None, frozenset[str]()
-            span = docs[k].char_span(when.start, when.end, alignment_mode="expand") if k in docs else None
+            span = (
+                docs[k].char_span(base[k] + when.start, base[k] + when.end, alignment_mode="expand")
+                if k in docs
+                else None
+            )
             head = governing_predicate(span) if span is not None and len(span) else None
             if head is not None and span is not None:
                 predicate = head.lemma_.lower()
@@ -331,7 +352,7 @@ def dated_events(texts: Sequence[str], anchors: Sequence[Any]) -> list[list[Date
                 DatedEvent(
                     when,
                     predicate,
-                    (head.idx, head.idx + len(head.text)) if head is not None else None,
+                    (head.idx - base[k], head.idx - base[k] + len(head.text)) if head is not None else None,
                     participants,
                 )
             )
