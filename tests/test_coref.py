@@ -348,3 +348,24 @@ def test_training_runs_end_to_end_on_a_small_sample_and_is_deterministic(shared_
         assert model.meta["features"] == input_names() and "cv_snippet" in model.meta
         weights.append((tmp_path / run / MODEL_WEIGHTS).read_bytes())
     assert weights[0] == weights[1]
+
+
+def test_ensemble_members_train_side_by_side_deterministically_and_learn_the_signal():
+    """The batched trainer returns separate scorers that differ from one another, are the same
+    for one seed, and learn a signal a single input carries (which of A/B has the larger value)."""
+    import numpy as np
+
+    from newsdesk.coref import ranking_probabilities
+    from newsdesk.training.coref import fit_scorers
+
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(160, 2, 5)).astype(np.float32)
+    labels = np.where(rows[:, 0, 0] > rows[:, 1, 0], 1, 2)
+    first = fit_scorers(rows, labels, seed=3, ensemble=4, epochs=25)
+    second = fit_scorers(rows, labels, seed=3, ensemble=4, epochs=25)
+    assert len(first) == 4
+    weights = [s[1].weight.detach().numpy() for s in first]
+    assert not np.allclose(weights[0], weights[1])
+    assert all(np.array_equal(a, s[1].weight.detach().numpy()) for a, s in zip(weights, second))
+    predicted = [1 + int(np.argmax(ranking_probabilities(first, example))) for example in rows]
+    assert np.mean(np.asarray(predicted) == labels) > 0.85

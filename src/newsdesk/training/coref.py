@@ -37,7 +37,9 @@ EPOCHS = 30
 LEARNING_RATE = 1e-3
 WEIGHT_DECAY = 1e-3
 BATCH = 32
-ENSEMBLE = 3
+#: 20 members (session 4): CV 79.4 against 79.3 with 3, GAP dev alike (five seeds: 75.4–77.0 with 20,
+#: 75.7–77.1 with 3); kept for the news speakers (31 right against 30, none more wrong).
+ENSEMBLE = 20
 FOLDS = 5
 #: Share of training examples whose page-context features are zeroed (so that the model also
 #: serves text without a page title). 5-fold CV on train, seeds 13 / 7: 0.5 gave page context
@@ -62,31 +64,54 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def fit_scorers(rows, labels, *, seed: int, ensemble: int = ENSEMBLE, epochs: int = EPOCHS):
     """An ensemble of MLP rankers fitted on scaled rows (examples, 2, inputs) and labels 0/1/2
-    (neither / A / B)."""
+    (neither / A / B).
+
+    The members differ by their initial weights, the order of their batches and their dropout
+    masks; they are trained side by side as one batched computation (their weights stacked, one
+    matrix product per layer for all of them), which is what makes an ensemble of 20 cheap, then
+    returned as separate :func:`newsdesk.coref.pair_scorer` modules.
+    """
     import numpy as np
     import torch
 
     from ..coref import pair_scorer
 
+    torch.manual_seed(seed)  # the dropout masks
+    generator = torch.Generator().manual_seed(seed)
     x = torch.from_numpy(np.asarray(rows, dtype=np.float32))
     y = torch.from_numpy(np.asarray(labels, dtype=np.int64))
+    count, width = len(x), x.shape[-1]
+
+    def uniform(*shape: int, fan_in: int) -> torch.Tensor:  # torch.nn.Linear's initialisation
+        bound = 1.0 / fan_in**0.5
+        return ((torch.rand(*shape, generator=generator) * 2 - 1) * bound).requires_grad_()
+
+    w1, b1 = uniform(ensemble, width, HIDDEN, fan_in=width), uniform(ensemble, 1, HIDDEN, fan_in=width)
+    w2, b2 = uniform(ensemble, HIDDEN, 1, fan_in=HIDDEN), uniform(ensemble, 1, 1, fan_in=HIDDEN)
+    optimiser = torch.optim.AdamW([w1, b1, w2, b2], lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
+    dropout = torch.nn.functional.dropout
+    for _ in range(epochs):
+        order = torch.stack([torch.randperm(count, generator=generator) for _ in range(ensemble)])
+        for start in range(0, count, BATCH):
+            batch = order[:, start : start + BATCH]  # members, batch
+            size = batch.shape[1]
+            inputs = dropout(x[batch].reshape(ensemble, size * 2, width), DROPOUT, True)
+            hidden = dropout(torch.relu(torch.bmm(inputs, w1) + b1), DROPOUT, True)
+            scores = (torch.bmm(hidden, w2) + b2).reshape(ensemble, size, 2)
+            logits = torch.cat([torch.zeros(ensemble, size, 1), scores], -1)
+            # the sum over members of each member's mean loss: each learns as if alone
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 3), y[batch].reshape(-1)) * ensemble
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
     scorers = []
     for member in range(ensemble):
-        torch.manual_seed(seed + member)
-        scorer = pair_scorer(x.shape[-1], HIDDEN, DROPOUT)
-        optimiser = torch.optim.AdamW(scorer.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
-        generator = torch.Generator().manual_seed(seed + member)
-        for _ in range(epochs):
-            scorer.train()
-            order = torch.randperm(len(x), generator=generator)
-            for start in range(0, len(x), BATCH):
-                batch = order[start : start + BATCH]
-                scores = scorer(x[batch]).squeeze(-1)
-                logits = torch.cat([torch.zeros(len(batch), 1), scores], 1)
-                loss = torch.nn.functional.cross_entropy(logits, y[batch])
-                optimiser.zero_grad()
-                loss.backward()
-                optimiser.step()
+        scorer = pair_scorer(width, HIDDEN, DROPOUT)
+        with torch.no_grad():
+            scorer[1].weight.copy_(w1[member].T)
+            scorer[1].bias.copy_(b1[member, 0])
+            scorer[4].weight.copy_(w2[member].T)
+            scorer[4].bias.copy_(b2[member, 0])
         scorers.append(scorer.eval())
     return scorers
 
