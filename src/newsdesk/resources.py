@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from .errors import ModelUnavailableError
 
@@ -366,25 +366,33 @@ class EmbeddingMemo:
     in the encoder (the analysis of a story runs inside one: its stages embed the same
     sentences, and each is encoded once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lookup: "Callable[[list[str]], Mapping[str, np.ndarray]] | None" = None) -> None:
         self.vectors: dict[str, "np.ndarray"] = {}
         self.tokens: dict[str, tuple["np.ndarray", "np.ndarray"]] = {}
         self.seconds = 0.0
         self.encoded = 0
+        #: where :func:`embed` looks for a sentence vector before encoding it (a store's cache of
+        #: vectors made earlier by the same encoder: see ``newsdesk.analysis.cache.SentenceVectors``)
+        self.lookup = lookup
+        self.looked_up = 0
 
 
 _MEMO: ContextVar[EmbeddingMemo | None] = ContextVar("newsdesk_embedding_memo", default=None)
 
 
 @contextmanager
-def embedding_memo() -> Iterator[EmbeddingMemo]:
+def embedding_memo(
+    lookup: "Callable[[list[str]], Mapping[str, np.ndarray]] | None" = None,
+) -> Iterator[EmbeddingMemo]:
     """Within this block, :func:`embed` and :func:`encode_tokens` encode each distinct text once
-    and reuse its vectors.
+    and reuse its vectors; :func:`embed` first asks ``lookup`` (texts -> the vectors it has) for
+    the texts it has not seen.
 
     Scoped (a story's analysis, not the process) to bound memory; a text's vectors do not
-    depend on what else is encoded with it (:func:`encode_tokens`), so findings do not either.
+    depend on what else is encoded with it (:func:`encode_tokens`), so findings do not either,
+    nor on whether a vector was looked up or encoded.
     """
-    memo = EmbeddingMemo()
+    memo = EmbeddingMemo(lookup)
     token = _MEMO.set(memo)
     try:
         yield memo
@@ -431,6 +439,11 @@ def embed(texts: Sequence[str], *, batch_size: int = 64) -> "np.ndarray":
     if memo is None:
         return np.stack([pooled for pooled, _, _ in _encode(list(dict.fromkeys(texts)))[0]])[_positions(texts)]
     missing = [text for text in dict.fromkeys(texts) if text not in memo.vectors]
+    if missing and memo.lookup is not None:
+        found = memo.lookup(missing)
+        memo.vectors.update(found)
+        memo.looked_up += len(found)
+        missing = [text for text in missing if text not in found]
     if missing:
         _encode_into(memo, missing)
     return np.stack([memo.vectors[text] for text in texts])

@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,6 +52,9 @@ class Stage(Protocol):
     def run(self, context: StoryContext, options: Any, /) -> Findings: ...
 
 
+#: Most characters of one article the stages analyse (:attr:`AnalysisOptions.max_article_chars`).
+MAX_ARTICLE_CHARS = 120_000
+
 #: The analysis stages, in the order they run on each story.
 STAGES: tuple[Stage, ...] = (entities, quotes, positions, claims, timeline, summary)
 STAGE_NAMES = frozenset(stage.NAME for stage in STAGES)
@@ -73,6 +77,11 @@ class AnalysisOptions:
         parse_window: longest text, in characters, spaCy parses at once (default 100,000;
             longer articles are parsed in windows cut at paragraph breaks, see
             :func:`newsdesk.resources.parse`).
+        max_article_chars: most characters of one article the stages analyse (default
+            120,000, above any real article we have seen: Reuters' longest is 13,387, a
+            10,000-word feature is about 60,000). A longer text (a book, a feed dump saved as
+            one page) is analysed up to the last paragraph break before the limit, so that it
+            finishes in bounded time; the cut is logged and listed in ``run.analysis.truncated``.
     """
 
     stages: frozenset[str] = STAGE_NAMES
@@ -84,6 +93,7 @@ class AnalysisOptions:
     summary: summary.SummaryOptions = field(default_factory=summary.SummaryOptions)
     extra: Mapping[str, Any] = field(default_factory=dict)
     parse_window: int = PARSE_WINDOW
+    max_article_chars: int = MAX_ARTICLE_CHARS
 
     def __post_init__(self) -> None:
         known = {stage.NAME for stage in STAGES} | set(self.extra)
@@ -97,6 +107,11 @@ class AnalysisOptions:
             raise OptionsError(
                 f"parse_window={self.parse_window} is too small to hold a paragraph",
                 hint="use at least 1000 characters; the default is 100000",
+            )
+        if self.max_article_chars < 1000:
+            raise OptionsError(
+                f"max_article_chars={self.max_article_chars} would cut articles to a paragraph",
+                hint=f"use at least 1000 characters; the default is {MAX_ARTICLE_CHARS}",
             )
 
     def options_for(self, stage: Stage) -> Any:
@@ -204,12 +219,21 @@ def analyse_story(
 CHUNK_SENTENCES = 1500
 
 
+class VectorCache(Protocol):
+    """Sentence vectors kept from earlier runs (``newsdesk.analysis.cache.SentenceVectors``)."""
+
+    def get(self, texts: Sequence[str], /) -> Mapping[str, Any]: ...
+
+    def keep(self, vectors: Mapping[str, Any], /) -> None: ...
+
+
 def analyse_stories(
     items: Iterable[tuple[Story, Sequence[Article]]],
     options: AnalysisOptions,
     *,
     stages: Sequence[Stage] | None = None,
     chunk_sentences: int = CHUNK_SENTENCES,
+    vectors: VectorCache | None = None,
 ) -> Iterator[StoryAnalysis]:
     """:func:`analyse_story` of each ``(story, articles)`` item, in order.
 
@@ -217,7 +241,9 @@ def analyse_stories(
     the whole chunk are encoded in one MiniLM pass (up to ``chunk_sentences``): the encoder is
     several times faster on large batches, and a text's vectors do not depend on its batch
     (:func:`newsdesk.resources.encode_tokens`), so each story's findings are exactly those of
-    :func:`analyse_story` alone.
+    :func:`analyse_story` alone. With ``vectors`` (the store's sentence vectors), a text whose
+    vector was kept is looked up instead of encoded, and new vectors are handed to it to keep:
+    the findings are the same either way.
     """
     selected = [stage for stage in (STAGES if stages is None else stages) if stage.NAME in options.stages]
     chunk: list[tuple[StoryContext | StoryAnalysis, dict[str, float]]] = []
@@ -231,9 +257,44 @@ def analyse_stories(
         if isinstance(prepared[0], StoryContext):
             count += sum(len(sentences) for sentences in prepared[0].sentences.values())
         if count >= chunk_sentences:
-            yield from _finish(chunk, options, selected)
+            yield from _finish(chunk, options, selected, vectors)
             chunk, count = [], 0
-    yield from _finish(chunk, options, selected)
+    yield from _finish(chunk, options, selected, vectors)
+
+
+def bounded_text(text: str, limit: int) -> str:
+    """``text`` itself when it has at most ``limit`` characters, else its longest prefix of at
+    most ``limit`` characters that ends at a paragraph break (else a line break, a sentence end,
+    a space) in the second half of the limit, else the first ``limit`` characters. A prefix keeps
+    every character offset of the original text."""
+    if len(text) <= limit:
+        return text
+    for pattern in _BOUNDS:
+        ends = [m.end() for m in pattern.finditer(text, limit // 2, limit) if m.end() <= limit]
+        if ends:
+            return text[: ends[-1]]
+    return text[:limit]
+
+
+_BOUNDS = tuple(re.compile(pattern) for pattern in (r"\n[ \t\r\f\v]*\n\s*", r"\n\s*", r"[.!?][\"'”’)]*\s+", r"\s+"))
+
+
+def _bounded(articles: Sequence[Article], limit: int) -> list[Article]:
+    """The articles as the stages see them: each cut to :func:`bounded_text` (logged)."""
+    out = []
+    for article in articles:
+        text = bounded_text(article.text, limit)
+        if len(text) < len(article.text):
+            log.warning(
+                "article %s has %d characters: analysing its first %d (max_article_chars=%d)",
+                article.id,
+                len(article.text),
+                len(text),
+                limit,
+            )
+            article = dataclasses.replace(article, text=text)
+        out.append(article)
+    return out
 
 
 def _prepare(
@@ -243,6 +304,7 @@ def _prepare(
     from ..resources import parse
 
     seconds: dict[str, float] = {}
+    articles = _bounded(articles, options.max_article_chars)
     try:
         with _timed(seconds, "parse"):
             docs = dict(zip([a.id for a in articles], parse([a.text for a in articles], window=options.parse_window)))
@@ -259,21 +321,33 @@ def _finish(
     chunk: Sequence[tuple[StoryContext | StoryAnalysis, dict[str, float]]],
     options: AnalysisOptions,
     selected: Sequence[Stage],
+    vectors: VectorCache | None = None,
 ) -> Iterator[StoryAnalysis]:
     """The stages on each prepared story of ``chunk``, its context sentences encoded first in one pass."""
     from ..resources import embedding_memo, encode_tokens
 
     if not chunk:
         return
-    with embedding_memo() as memo:  # the stages embed the same sentences: each is encoded once
+    lookup = vectors.get if vectors is not None else None
+    # the stages embed the same sentences: each is encoded once (or looked up in ``vectors``)
+    with embedding_memo(lookup) as memo:
         contexts = [prepared for prepared, _ in chunk if isinstance(prepared, StoryContext)]
         # the sentences and titles most stages embed (claims, stance, summary, timeline)
         texts = [s.text for context in contexts for sentences in context.sentences.values() for s in sentences]
         texts += [a.title for context in contexts for a in context.articles if a.title]
         encode_seconds = 0.0
+        kept: set[str] = set()
         if texts and selected_embed(selected):
             start = time.perf_counter()
-            encode_tokens(texts)  # in one pass: large batches
+            if vectors is not None:
+                found = vectors.get(list(dict.fromkeys(texts)))
+                memo.vectors.update(found)
+                kept = set(found)
+                texts_to_encode = [text for text in dict.fromkeys(texts) if text not in found]
+            else:
+                texts_to_encode = texts
+            if texts_to_encode:
+                encode_tokens(texts_to_encode)  # in one pass: large batches
             encode_seconds = time.perf_counter() - start
         for prepared, seconds in chunk:
             if isinstance(prepared, StoryAnalysis):
@@ -284,6 +358,10 @@ def _finish(
             share = own / max(1, len(texts)) * encode_seconds
             before = memo.seconds
             result = run_stages(prepared, options, stages=selected)
+            if vectors is not None:  # what this story encoded, handed over before it is yielded
+                new = [text for text in memo.tokens if text not in kept]
+                vectors.keep({text: memo.vectors[text] for text in new})
+                kept.update(new)
             yield dataclasses.replace(
                 result,
                 seconds={**seconds, "encode": share, **result.seconds, "embeddings": share + memo.seconds - before},
