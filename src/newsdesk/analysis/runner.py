@@ -53,7 +53,7 @@ class Stage(Protocol):
 
 
 #: Most characters of one article the stages analyse (:attr:`AnalysisOptions.max_article_chars`).
-MAX_ARTICLE_CHARS = 120_000
+MAX_ARTICLE_CHARS = 100_000
 
 #: The analysis stages, in the order they run on each story.
 STAGES: tuple[Stage, ...] = (entities, quotes, positions, claims, timeline, summary)
@@ -78,10 +78,12 @@ class AnalysisOptions:
             longer articles are parsed in windows cut at paragraph breaks, see
             :func:`newsdesk.resources.parse`).
         max_article_chars: most characters of one article the stages analyse (default
-            120,000, above any real article we have seen: Reuters' longest is 13,387, a
-            10,000-word feature is about 60,000). A longer text (a book, a feed dump saved as
-            one page) is analysed up to the last paragraph break before the limit, so that it
-            finishes in bounded time; the cut is logged and listed in ``run.analysis.truncated``.
+            100,000, one parse window: above any article of our piles, whose longest is 13,387
+            characters (Reuters), and a 15,000-word feature). A longer text (a book, a feed dump
+            saved as one page) is analysed up to the last paragraph break before the limit, so
+            that it finishes in bounded time (the quote stage's cost grows faster than the
+            length: see docs/benchmarks/scale.md); the cut is logged and listed in
+            ``run.analysis.truncated``.
     """
 
     stages: frozenset[str] = STAGE_NAMES
