@@ -546,7 +546,9 @@ def _encode(
     return out, batches
 
 
-def parse(texts: Sequence[str], *, window: int = PARSE_WINDOW, batch_size: int = 16) -> list["Doc"]:
+def parse(
+    texts: Sequence[str], *, window: int = PARSE_WINDOW, batch_size: int = 16, disable: tuple[str, ...] = ()
+) -> list["Doc"]:
     """spaCy parses of ``texts``, one :class:`~spacy.tokens.Doc` per text whose ``.text`` is the
     text exactly (character offsets are shared by every stage).
 
@@ -555,7 +557,8 @@ def parse(texts: Sequence[str], *, window: int = PARSE_WINDOW, batch_size: int =
     (then line breaks, then sentence ends, then spaces, and as a last resort anywhere), each
     window is parsed alone and the windows are joined with :meth:`Doc.from_docs`, so no stored
     text, however long, can make the analysis fail. Parses do not depend on how texts are
-    batched.
+    batched. ``disable`` leaves components out (``("ner",)`` when no entity is read: the
+    tagger, parser and lemmatizer do not depend on it, so their output is the same).
     """
     from spacy.tokens import Doc
 
@@ -567,7 +570,7 @@ def parse(texts: Sequence[str], *, window: int = PARSE_WINDOW, batch_size: int =
         for piece in _windows(text, window):
             pieces.append(piece)
             owners.append(number)
-    parsed = list(nlp().pipe(pieces, batch_size=batch_size))
+    parsed = list(nlp(tuple(disable)).pipe(pieces, batch_size=batch_size))
     docs: list["Doc"] = []
     start = 0
     for number, text in enumerate(texts):

@@ -301,7 +301,8 @@ def dated_events(texts: Sequence[str], anchors: Sequence[Any]) -> list[list[Date
     """For each text (one sentence) and its article's publication date (None when unknown): its
     date expressions resolved against that date (:func:`newsdesk.analysis.timex.dated_spans`), each
     with the event word it dates. None for a text whose article date is unknown. Only texts with a
-    resolved date are parsed, in one batch."""
+    resolved date are parsed, in one batch, without the entity recogniser (nothing here reads
+    entities, and the tagger, parser and lemmatizer do not depend on it)."""
     from ..resources import parse
 
     spans: list[list[DatedSpan] | None] = []
@@ -313,7 +314,7 @@ def dated_events(texts: Sequence[str], anchors: Sequence[Any]) -> list[list[Date
             day = None
         spans.append(dated_spans(text, day) if day is not None else None)
     wanted = [k for k, found in enumerate(spans) if found]
-    docs = dict(zip(wanted, parse([texts[k] for k in wanted]))) if wanted else {}
+    docs = dict(zip(wanted, parse([texts[k] for k in wanted], disable=("ner",)))) if wanted else {}
     out: list[list[DatedEvent] | None] = []
     for k, found in enumerate(spans):
         if found is None:
