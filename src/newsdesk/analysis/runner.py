@@ -337,6 +337,9 @@ def _finish(
         # the sentences and titles most stages embed (claims, stance, summary, timeline)
         texts = [s.text for context in contexts for sentences in context.sentences.values() for s in sentences]
         texts += [a.title for context in contexts for a in context.articles if a.title]
+        # and what stages name ahead (an optional ``texts_to_embed`` hook: the timeline's clauses)
+        ahead = {id(context): _texts_ahead(context, options, selected) for context in contexts}
+        texts += [text for named, _ in ahead.values() for text in named]
         encode_seconds = 0.0
         kept: set[str] = set()
         if texts and selected_embed(selected):
@@ -357,9 +360,16 @@ def _finish(
                 continue
             # the chunk's encoding, shared out by each story's number of sentences
             own = sum(len(s) for s in prepared.sentences.values()) + sum(1 for a in prepared.articles if a.title)
+            own += len(ahead[id(prepared)][0])
             share = own / max(1, len(texts)) * encode_seconds
             before = memo.seconds
             result = run_stages(prepared, options, stages=selected)
+            hook_seconds = ahead[id(prepared)][1]
+            if hook_seconds:  # the hooks' work is their stages' (what they found, run reuses)
+                result = dataclasses.replace(
+                    result,
+                    seconds={n: t + hook_seconds.get(n, 0.0) for n, t in result.seconds.items()},
+                )
             if vectors is not None:  # what this story encoded, handed over before it is yielded
                 new = [text for text in memo.tokens if text not in kept]
                 vectors.keep({text: memo.vectors[text] for text in new})
@@ -369,6 +379,29 @@ def _finish(
                 seconds={**seconds, "encode": share, **result.seconds, "embeddings": share + memo.seconds - before},
                 vectors=_search_vectors(prepared, memo) if texts and selected_embed(selected) else {},
             )
+
+
+def _texts_ahead(
+    context: StoryContext, options: AnalysisOptions, selected: Sequence[Stage]
+) -> tuple[list[str], dict[str, float]]:
+    """The texts the selected stages name before they run (their ``texts_to_embed(context,
+    options)``, when they have one), and the seconds each hook took. A hook that fails names
+    nothing: its stage meets the same failure when it runs, and records it."""
+    texts: list[str] = []
+    seconds: dict[str, float] = {}
+    for stage in selected:
+        hook = getattr(stage, "texts_to_embed", None)
+        if hook is None:
+            continue
+        start = time.perf_counter()
+        try:
+            texts += hook(context, options.options_for(stage))
+        except ModelUnavailableError:
+            raise
+        except Exception:  # recorded when the stage itself runs
+            log.debug("%s could not name its texts for story %s", stage.NAME, context.story.id, exc_info=True)
+        seconds[stage.NAME] = time.perf_counter() - start
+    return texts, seconds
 
 
 def _search_vectors(context: StoryContext, memo: Any) -> dict[str, bytes]:
