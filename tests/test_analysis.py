@@ -335,3 +335,46 @@ def test_the_cli_names_a_failed_stage_and_still_writes_the_brief(tmp_path, with_
     assert "analysis: lengths failed on story-" in capsys.readouterr().err
     document = json.loads((out / "analysis.json").read_text(encoding="utf-8"))
     assert [e["stage"] for e in document["stage_errors"]] == ["lengths"] and document["quotes"]
+
+
+# --- stories parsed in groups ------------------------------------------------------------------------
+
+
+def _signature(doc):
+    return [(t.text, t.tag_, t.dep_, t.head.i, t.lemma_, t.ent_type_, t.is_sent_start) for t in doc]
+
+
+def test_stories_parsed_in_one_group_get_the_contexts_they_get_alone():
+    stories = [
+        (
+            Story("s1", "T", ("a",)),
+            [_article("a", "Vladimir Putin spoke with Donald Trump on Tuesday.\n\nThey agreed.")],
+        ),
+        (Story("s2", "T", ("b", "c")), [_article("b", "The Senate voted."), _article("c", "“No,” Mr. Schumer said.")]),
+    ]
+    grouped = runner._prepare_many(stories, AnalysisOptions())
+    for (story, articles), (context, seconds) in zip(stories, grouped):
+        alone, _ = runner._prepare(story, articles, AnalysisOptions())
+        assert context.sentences == alone.sentences
+        assert all(_signature(context.doc(a.id)) == _signature(alone.doc(a.id)) for a in articles)
+        assert seconds["parse"] >= 0.0
+
+
+def test_a_text_that_breaks_the_grouped_parse_fails_its_story_alone(monkeypatch):
+    import newsdesk.resources as resources
+
+    real = resources.parse
+
+    def fragile(texts, **kwargs):
+        if any("BROKEN" in text for text in texts):
+            raise ValueError("unreadable text")
+        return real(texts, **kwargs)
+
+    monkeypatch.setattr(resources, "parse", fragile)
+    stories = [
+        (Story("ok", "T", ("a",)), [_article("a", "The talks resumed on Monday.")]),
+        (Story("bad", "T", ("b",)), [_article("b", "BROKEN text.")]),
+    ]
+    ok, bad = runner._prepare_many(stories, AnalysisOptions())
+    assert isinstance(ok[0], StoryContext)
+    assert bad[0].errors[0].stage == "context" and "unreadable" in bad[0].errors[0].message
