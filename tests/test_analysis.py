@@ -254,25 +254,69 @@ def test_a_long_text_is_parsed_in_windows_cut_at_paragraph_breaks():
     assert [(e.start_char, e.label_) for e in windowed.ents] == [(e.start_char, e.label_) for e in whole.ents]
 
 
-def test_an_article_over_a_million_characters_is_analysed(tmp_path):
-    """spaCy refuses texts over 1,000,000 characters; a stored one must not stop the brief."""
+def test_an_article_over_a_million_characters_is_analysed_up_to_the_cap(tmp_path):
+    """spaCy refuses texts over 1,000,000 characters; a stored one must not stop the brief, and
+    only its first ``max_article_chars`` are analysed (bounded time), which run.analysis lists."""
     lead = "Kremlin spokesman Dmitry Peskov said on Tuesday that the talks would resume in Riyadh."
-    text = lead + "\n\n" + "x" * 1_050_000 + "\n\n" + "“We are ready,” Peskov told reporters on Wednesday."
+    quote = "“We are ready,” Peskov told reporters on Wednesday."
+    text = lead + "\n\n" + quote + "\n\n" + "x" * 1_050_000 + "\n\n" + "“We are not,” Peskov added on Friday."
     assert len(text) > 1_000_000
     store = _store_with_stories(tmp_path, {"long": text})
+    cap = 20_000  # the default (runner.MAX_ARTICLE_CHARS) behaves alike, only slower to test
     options = PipelineOptions(
-        analysis=AnalysisOptions(stages=frozenset({"entities", "quotes", "positions", "timeline"}))
+        analysis=AnalysisOptions(
+            stages=frozenset({"entities", "quotes", "positions", "timeline"}), max_article_chars=cap
+        )
     )
+    profile = pipeline.AnalysisProfile()
     with store:
-        analysis = pipeline.build_analysis(store, options=options)
+        analysis = pipeline.build_analysis(store, options=options, profile=profile)
     document = analysis.to_json()
     assert document["stage_errors"] == []
     assert "Dmitry Peskov" in {e["name"] for e in document["entities"]}
-    assert any(q["text"] == "We are ready," for q in document["quotes"])
-    quote = next(q for q in document["quotes"] if q["text"] == "We are ready,")
-    assert text[quote["start"] : quote["end"]] == quote["text"]
+    found = next(q for q in document["quotes"] if q["text"] == "We are ready,")
+    assert text[found["start"] : found["end"]] == found["text"]
+    assert not any("not" in q["text"] for q in document["quotes"])  # past the cap: not analysed
     assert document["timeline"]
+    assert profile.to_json()["truncated"] == [
+        {"article": document["articles"][0]["id"], "chars": len(text), "analysed_chars": cap}
+    ]
     write_outputs(analysis, tmp_path / "out")
+
+
+def test_the_cap_cuts_at_the_last_paragraph_break_and_keeps_offsets():
+    paragraphs = [f"Paragraph {n} says the talks went on." for n in range(200)]
+    text = "\n\n".join(paragraphs)
+    cut = runner.bounded_text(text, 2000)
+    assert text.startswith(cut) and len(cut) <= 2000
+    assert cut.endswith("\n\n") and len(cut) > 1000  # whole paragraphs, not the first half only
+    assert runner.bounded_text("Short text.", 2000) == "Short text."
+    assert runner.bounded_text("y" * 5000, 2000) == "y" * 2000  # no break at all: cut at the limit
+    with pytest.raises(OptionsError):
+        AnalysisOptions(max_article_chars=10)
+    assert pipeline.analysis_key(PipelineOptions(analysis=AnalysisOptions(max_article_chars=50_000))) != (
+        pipeline.analysis_key(PipelineOptions())
+    )
+
+
+def test_a_huge_generated_article_is_analysed_by_every_stage_in_bounded_size():
+    """A 1 MB article of real-looking news prose (the kind that took over 50 minutes uncapped):
+    every stage runs on its first ``max_article_chars`` characters only."""
+    paragraph = (
+        "Foreign ministers from Russia and Ukraine met in Istanbul on Monday, officials said. "
+        "“We want a ceasefire before the winter,” Ukrainian Foreign Minister Dmytro Kuleba told reporters. "
+        "Russia demanded that Kyiv withdraw its troops, according to Sergei Lavrov."
+    )
+    text = "\n\n".join(f"{paragraph} ({n})" for n in range(4_500))
+    assert len(text) > 1_000_000
+    options = AnalysisOptions(max_article_chars=3000)
+    result = analyse_story(Story("s", "Talks", ("big",)), [_article("big", text, title="Talks")], options)
+    assert result.errors == ()
+    assert set(result.findings) == {stage.NAME for stage in STAGES}
+    limit = len(runner.bounded_text(text, 3000))
+    quotes = result.findings["quotes"].sections()["quotes"]
+    assert quotes and all(q.to_json()["end"] <= limit for q in quotes)
+    assert result.seconds["parse"] >= 0.0
 
 
 def test_the_cli_names_a_failed_stage_and_still_writes_the_brief(tmp_path, with_lengths, capsys):
@@ -291,3 +335,46 @@ def test_the_cli_names_a_failed_stage_and_still_writes_the_brief(tmp_path, with_
     assert "analysis: lengths failed on story-" in capsys.readouterr().err
     document = json.loads((out / "analysis.json").read_text(encoding="utf-8"))
     assert [e["stage"] for e in document["stage_errors"]] == ["lengths"] and document["quotes"]
+
+
+# --- stories parsed in groups ------------------------------------------------------------------------
+
+
+def _signature(doc):
+    return [(t.text, t.tag_, t.dep_, t.head.i, t.lemma_, t.ent_type_, t.is_sent_start) for t in doc]
+
+
+def test_stories_parsed_in_one_group_get_the_contexts_they_get_alone():
+    stories = [
+        (
+            Story("s1", "T", ("a",)),
+            [_article("a", "Vladimir Putin spoke with Donald Trump on Tuesday.\n\nThey agreed.")],
+        ),
+        (Story("s2", "T", ("b", "c")), [_article("b", "The Senate voted."), _article("c", "“No,” Mr. Schumer said.")]),
+    ]
+    grouped = runner._prepare_many(stories, AnalysisOptions())
+    for (story, articles), (context, seconds) in zip(stories, grouped):
+        alone, _ = runner._prepare(story, articles, AnalysisOptions())
+        assert context.sentences == alone.sentences
+        assert all(_signature(context.doc(a.id)) == _signature(alone.doc(a.id)) for a in articles)
+        assert seconds["parse"] >= 0.0
+
+
+def test_a_text_that_breaks_the_grouped_parse_fails_its_story_alone(monkeypatch):
+    import newsdesk.resources as resources
+
+    real = resources.parse
+
+    def fragile(texts, **kwargs):
+        if any("BROKEN" in text for text in texts):
+            raise ValueError("unreadable text")
+        return real(texts, **kwargs)
+
+    monkeypatch.setattr(resources, "parse", fragile)
+    stories = [
+        (Story("ok", "T", ("a",)), [_article("a", "The talks resumed on Monday.")]),
+        (Story("bad", "T", ("b",)), [_article("b", "BROKEN text.")]),
+    ]
+    ok, bad = runner._prepare_many(stories, AnalysisOptions())
+    assert isinstance(ok[0], StoryContext)
+    assert bad[0].errors[0].stage == "context" and "unreadable" in bad[0].errors[0].message

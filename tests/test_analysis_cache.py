@@ -140,3 +140,51 @@ def test_stories_analysed_in_chunks_have_the_findings_of_each_story_alone(seed_a
     assert len(chunked) == len(items) >= 2
     assert chunked == alone  # findings and errors; timings do not compare
     assert all(result.seconds["encode"] >= 0 for result in chunked)
+
+
+# --- sentence vectors kept in the store -------------------------------------------------------------
+
+
+def test_sentence_vectors_round_trip_through_the_store_bit_for_bit(tmp_path):
+    import numpy as np
+
+    from newsdesk.analysis.cache import SentenceVectors, sentence_space
+
+    vector = np.random.default_rng(0).standard_normal(384).astype(np.float32)
+    with open_store(tmp_path / "s.db") as store:
+        kept = SentenceVectors(store)
+        kept.keep({"The talks resumed.": vector})
+        assert kept.get(["The talks resumed."])["The talks resumed."].tobytes() == vector.tobytes()  # pending
+        with store.transaction():
+            assert kept.flush() == 1
+        again = SentenceVectors(store)
+        found = again.get(["The talks resumed.", "Never encoded."])
+        assert list(found) == ["The talks resumed."] and found["The talks resumed."].tobytes() == vector.tobytes()
+        assert (again.reused, kept.encoded) == (1, 1)
+        assert store.embedding_counts() == {sentence_space(): 1}
+        reader = SentenceVectors(store, write=False)  # serve's read-only path keeps nothing
+        reader.keep({"Another text.": vector})
+        assert reader.pending == {}
+
+
+def test_the_sentence_space_names_the_encoder_and_its_precision(monkeypatch):
+    from newsdesk.analysis.cache import sentence_space
+
+    default = sentence_space()
+    assert default.startswith("sentence:minilm:float32:")
+    monkeypatch.setenv("NEWSDESK_ENCODER_PRECISION", "bfloat16")
+    assert sentence_space().startswith("sentence:minilm:bfloat16:") and sentence_space() != default
+
+
+@pytest.mark.slow
+def test_a_rerun_looks_sentence_vectors_up_instead_of_encoding_them_and_finds_the_same(seeds_store, seed_analysis):
+    first = seed_analysis[0]["run"]["analysis"]["sentence_vectors"]
+    assert first["encoded"] > 100 and first["reused"] == 0
+    with open_store(seeds_store) as store:
+        store.index_state(SPACE).clear()  # forget the findings, keep the vectors (as after a code change)
+        profile = pipeline.AnalysisProfile()
+        rebuilt = pipeline.build_analysis(store, save=False, profile=profile).to_json()
+    counts = profile.to_json()["sentence_vectors"]
+    assert counts["reused"] >= first["encoded"] * 0.9
+    assert counts["encoded"] <= first["encoded"] * 0.1  # only texts whose word pieces a stage needs
+    assert _without_run(rebuilt) == _without_run(seed_analysis[0])

@@ -42,3 +42,22 @@ def test_a_local_dask_cluster_gives_the_single_process_analysis(seed_analysis, t
         on_dask = pipeline.build_analysis(store, save=False, scheduler="local:2", profile=profile).to_json()
     assert profile.analysed == len(document["stories"]) and profile.scheduler == "local:2"
     assert {**on_dask, "run": None} == {**document, "run": None}
+
+
+def test_stories_are_sent_in_runs_that_keep_their_order_and_feed_every_worker():
+    from newsdesk.distributed import task_chunks
+    from newsdesk.models import Article, Provenance, Story
+    from newsdesk.pipeline import StoryJob
+
+    def job(n: int, chars: int) -> StoryJob:
+        article = Article(id=f"a{n}", provenance=Provenance(f"{n}.txt"), text="x" * chars)
+        return StoryJob(Story(f"s{n}", "T", (article.id,)), [article], f"k{n}")
+
+    jobs = [job(n, 1000) for n in range(40)] + [job(40, 500_000)] + [job(n, 1000) for n in range(41, 50)]
+    chunks = task_chunks(jobs, 2, max_chars=20_000)
+    assert [j.key for chunk in chunks for j in chunk] == [j.key for j in jobs]  # every story once, in order
+    assert all(sum(len(a.text) for j in c for a in j.articles) <= 20_000 for c in chunks if len(c) > 1)
+    assert [j.key for j in next(c for c in chunks if any(j.key == "k40" for j in c))] == ["k40"]  # alone
+    small = task_chunks(jobs[:8], 2, max_chars=20_000)
+    assert len(small) == 8  # 8 stories, 2 workers: one story a task rather than fewer than 4 tasks each
+    assert task_chunks([], 2) == []

@@ -162,3 +162,20 @@ def test_a_missing_event_word_model_names_the_file_and_the_command_that_rebuilds
         assert str(tmp_path / "trigger_model.json") in info.value.message and "newsdesk train events" in info.value.hint
     finally:
         trigger_model.cache_clear()
+
+
+def test_dated_events_read_the_same_parse_without_the_entity_recogniser(monkeypatch):
+    from newsdesk import resources
+    from newsdesk.analysis.events import dated_events
+
+    texts = [
+        "Russian President Vladimir Putin spoke with Donald Trump on Tuesday about a ceasefire.",
+        "The Senate passed the bill last Friday after the March 18 vote in Washington.",
+        "No date here at all.",
+    ]
+    anchors = ["2025-03-20", "2025-03-20", "2025-03-20"]
+    lean = dated_events(texts, anchors)  # parsed without NER
+    full_parse = resources.parse
+    monkeypatch.setattr(resources, "parse", lambda t, **k: full_parse(t, **{**k, "disable": ()}))
+    assert dated_events(texts, anchors) == lean
+    assert lean[0] and lean[0][0].predicate == "speak" and lean[2] == []

@@ -181,3 +181,26 @@ def test_the_html_timeline_marks_the_event_word_nearest_its_date_and_escapes_the
         '<mark class="time">Thursday</mark> he would sign.'
     )
     assert event_html({"text": "<i>x</i>", "trigger": "", "expression": ""}) == "&lt;i&gt;x&lt;/i&gt;"
+
+
+def test_the_clauses_named_ahead_are_the_ones_the_merge_encodes_and_the_findings_do_not_change():
+    from newsdesk.analysis.events import story_events
+    from newsdesk.resources import embedding_memo, encode_tokens
+
+    fox = _article("fox", "President Trump held a phone call with Vladimir Putin on Tuesday about a ceasefire.",
+                   "2025-03-18", "Fox News")  # fmt: skip
+    nyt = _article("nyt", "Mr. Trump and Mr. Putin spoke at length on Tuesday about halting the strikes.",
+                   "2025-03-19", "The New York Times")  # fmt: skip
+    story = Story("s1", "a story", ("fox", "nyt"))
+    options = timeline.TimelineOptions()
+    context = build_context(story, [fox, nyt])
+    named = timeline.texts_to_embed(context, options)
+    assert len(named) >= 2
+    assert timeline.texts_to_embed(build_context(story, [fox]), options) == []  # one article: words only
+    with embedding_memo() as memo:
+        encode_tokens(named)  # what the runner does in its one pass
+        before = memo.encoded
+        findings = timeline.run(context, options)
+        assert memo.encoded == before  # the merge encoded nothing more
+    docs = [context.doc(a.id) for a in context.articles]
+    assert findings.entries == tuple(story_events(list(context.articles), docs, options))

@@ -456,6 +456,16 @@ def _print_profile(profile: dict, console) -> None:
     for name, seconds in stages.items():
         grid.add_row(name, f"{seconds:.2f}", f"{100 * seconds / total:.0f}%")
     console.print(grid)
+    vectors = profile.get("sentence_vectors") or {}
+    if vectors:
+        console.print(
+            f"sentence vectors: {vectors.get('encoded', 0)} encoded, {vectors.get('reused', 0)} reused from the store"
+        )
+    for cut in profile.get("truncated") or []:
+        console.print(
+            f"article {cut['article']}: {cut['chars']} characters, only the first {cut['analysed_chars']} analysed "
+            "(max_article_chars)"
+        )
 
 
 def _run_report(args: argparse.Namespace) -> int:

@@ -1,10 +1,13 @@
 """Scale-out: the analysis of stories as Dask tasks (``newsdesk analyze --scheduler``).
 
 A story's analysis depends on nothing but its members and the options
-(:func:`newsdesk.analysis.analyse_story`), so each story is one ``dask.distributed`` task: the
-task receives the story, its canonical articles and the options, loads the models once per
-worker process (:mod:`newsdesk.resources` caches them) and returns the story's
-:class:`~newsdesk.analysis.StoryAnalysis`. The process that called :func:`analyse_on_dask` stays
+(:func:`newsdesk.analysis.analyse_story`), so stories are ``dask.distributed`` tasks: each task
+receives a run of consecutive stories (their canonical articles, up to :data:`TASK_CHARS`
+characters, fewer when that leaves each worker under four tasks) and the options, loads the
+models once per worker process (:mod:`newsdesk.resources` caches them) and returns each story's
+:class:`~newsdesk.analysis.StoryAnalysis` (:func:`newsdesk.analysis.analyse_stories`: the
+sentences of the task's stories are encoded in large batches, and each story's findings are
+those of analysing it alone). The process that called :func:`analyse_on_dask` stays
 the store's one writer: it receives the findings and saves them (see
 :func:`newsdesk.pipeline.build_analysis`), so the output is the same as a single-process run.
 
@@ -81,26 +84,57 @@ def analyse_on_dask(
         client = Client(cluster)
     else:
         client = Client(address)
-    log.info("analysing %d stories on %s", len(jobs), client)
     try:
+        slots = workers or max(1, sum(client.nthreads().values()))
+        tasks = task_chunks(jobs, slots)
+        log.info("analysing %d stories as %d tasks on %s", len(jobs), len(tasks), client)
         shared = client.scatter(options, broadcast=True)
         futures = {
-            client.submit(_analyse, job.story, job.articles, shared, key=f"newsdesk-story-{job.key}", pure=False): job
-            for job in jobs
+            client.submit(
+                _analyse,
+                [(job.story, job.articles) for job in chunk],
+                shared,
+                key=f"newsdesk-stories-{chunk[0].key}-{len(chunk)}",
+                pure=False,
+            ): chunk
+            for chunk in tasks
         }
         for future in as_completed(futures):
-            job = futures[future]
-            result: StoryAnalysis = future.result()
+            chunk = futures[future]
+            results: list[StoryAnalysis] = future.result()
             future.release()
-            yield job, result
+            yield from zip(chunk, results)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
 
 
-def _analyse(story: "Story", articles: list["Article"], options: "AnalysisOptions") -> "StoryAnalysis":
-    """One story's analysis on a worker (the models load once per worker process)."""
-    from .analysis import analyse_story
+#: Most article characters in one task (about the sentences ``analyse_stories`` encodes in one pass).
+TASK_CHARS = 150_000
 
-    return analyse_story(story, articles, options)
+
+def task_chunks(jobs: Sequence["StoryJob"], workers: int, *, max_chars: int = TASK_CHARS) -> list[list["StoryJob"]]:
+    """``jobs`` cut into runs of consecutive stories of at most ``max_chars`` article characters
+    (a larger story is a task alone), smaller when needed to give each of ``workers`` four tasks."""
+    sizes = [sum(len(article.text) for article in job.articles) for job in jobs]
+    target = max(1, min(max_chars, sum(sizes) // max(1, 4 * workers)))
+    chunks: list[list[StoryJob]] = []
+    current: list[StoryJob] = []
+    size = 0
+    for job, chars in zip(jobs, sizes):
+        if current and size + chars > target:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(job)
+        size += chars
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _analyse(items: list[tuple["Story", list["Article"]]], options: "AnalysisOptions") -> list["StoryAnalysis"]:
+    """A task's stories analysed on a worker (the models load once per worker process)."""
+    from .analysis import analyse_stories
+
+    return list(analyse_stories(items, options))

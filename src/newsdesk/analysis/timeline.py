@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from .events import KINDS, EventOptions, StoryEvent, story_events
+from .events import KINDS, EventOptions, StoryEvent, clauses_to_embed, event_candidates, merge_events
 from .timex import Timex, TimexOptions, find_timexes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,6 +41,7 @@ __all__ = [
     "TimelineOptions",
     "find_timexes",
     "run",
+    "texts_to_embed",
 ]
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,22 @@ class TimelineFindings:
 
 def run(context: "StoryContext", options: EventOptions) -> TimelineFindings:
     """When things happened in the story (:func:`newsdesk.analysis.events.story_events` over its members)."""
-    articles = list(context.articles)
-    docs = [context.doc(a.id) for a in articles]
-    return TimelineFindings(tuple(story_events(articles, docs, options)))
+    return TimelineFindings(tuple(merge_events(_candidates(context, options), options)))
+
+
+def texts_to_embed(context: "StoryContext", options: EventOptions) -> list[str]:
+    """The texts :func:`run` will encode (its event clauses), named before any stage runs so that
+    the runner encodes them in its one large pass with the story's sentences (an optional hook of
+    the stage contract: a text's vector does not depend on its batch, so findings do not change)."""
+    return clauses_to_embed(_candidates(context, options), options)
+
+
+def _candidates(context: "StoryContext", options: EventOptions) -> list[Any]:
+    """The story's event mentions, found once per context and options."""
+    key = (NAME, options)
+    if key not in context.stage_memo:
+        articles = list(context.articles)
+        docs = [context.doc(a.id) for a in articles]
+        context.stage_memo[key] = event_candidates(articles, docs, options)
+    found: list[Any] = context.stage_memo[key]
+    return found

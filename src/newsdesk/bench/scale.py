@@ -14,6 +14,7 @@ rows and postings in the store.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -213,7 +214,12 @@ def _on_dask(store, workers: int, single: dict) -> dict:
         document = build_analysis(store, save=False, scheduler=cluster.scheduler_address, profile=profile).to_json()
         seconds = time.perf_counter() - start
     same = {**document, "run": None} == {**single, "run": None}
-    return {"dask_workers": workers, "dask_s": round(seconds, 1), "dask_identical": same}
+    return {
+        "dask_workers": workers,
+        "dask_s": round(seconds, 1),
+        "dask_identical": same,
+        "dask_load_avg_1m": round(os.getloadavg()[0], 1),
+    }
 
 
 def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None, dask_workers: int = 0) -> dict:
@@ -249,15 +255,24 @@ def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None, 
         ingest_seconds = time.perf_counter() - start
         copies = {link.duplicate for link in store.copies()}
         texts = [a.text for a in store.articles() if a.id not in copies]
-        start = time.perf_counter()
-        for _ in resources.nlp().pipe(texts, batch_size=16):
-            pass
-        spacy_seconds = time.perf_counter() - start
+
+        def spacy_pass() -> float:
+            start = time.perf_counter()
+            for _ in resources.nlp().pipe(texts, batch_size=16):
+                pass
+            return time.perf_counter() - start
+
+        spacy_before = spacy_pass()
         profile = AnalysisProfile()
         start = time.perf_counter()
         document = analysis_document(store, profile=profile, scheduler=scheduler)
         analysis_seconds = time.perf_counter() - start
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        # the anchor again after the analysis: on a shared machine the load moves in minutes, so
+        # the ratio is taken to the mean of the passes before and after
+        spacy_after = spacy_pass()
+        spacy_seconds = (spacy_before + spacy_after) / 2
+        load = os.getloadavg()[0]
         start = time.perf_counter()
         ingest([one], store=store)
         again = AnalysisProfile()
@@ -272,8 +287,15 @@ def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None, 
         "stories": len(document["stories"]),
         "ingest_s": round(ingest_seconds, 1),
         "spacy_s": round(spacy_seconds, 1),
+        "spacy_before_after_s": f"{spacy_before:.1f} / {spacy_after:.1f}",
         "analysis_s": round(analysis_seconds, 1),
         "ratio_to_spacy": round(analysis_seconds / spacy_seconds, 2) if spacy_seconds else None,
+        # the analysis's own spaCy parse of the same texts is timed inside it: a ratio that the load
+        # cannot move between anchor and analysis (parse ≈ one spaCy pass when both run alike)
+        "ratio_to_own_parse": round(analysis_seconds / profile.stages["parse"], 2)
+        if profile.stages.get("parse")
+        else None,
+        "load_avg_1m": round(load, 1),
         "articles_per_s": round(len(texts) / analysis_seconds, 1) if analysis_seconds else None,
         "peak_rss_mb": round(peak_kb / 1024),
         "one_add_s": round(one_add, 2),
@@ -326,15 +348,22 @@ def _run_deep(args, sizes):
             "stories",
             "ingest_s",
             "spacy_s",
+            "spacy_before_after_s",
             "analysis_s",
             "ratio_to_spacy",
+            "ratio_to_own_parse",
+            "load_avg_1m",
             "articles_per_s",
             "per_article_ratio",
             "peak_rss_mb",
             "one_add_s",
             "one_add_stories_analysed",
             "scheduler",
-            *(["dask_workers", "dask_s", "dask_speedup", "dask_identical"] if args.dask_workers else []),
+            *(
+                ["dask_workers", "dask_s", "dask_speedup", "dask_identical", "dask_load_avg_1m"]
+                if args.dask_workers
+                else []
+            ),
         ],
         rows=rows,
     )
