@@ -61,6 +61,7 @@ suspect worry hope expect fear urge tweet post reveal maintain allege signal men
 reiterate repeat recommend propose demand wonder understand testify concede caution vow pledge
 promise boast joke retort counter question dispute charge accuse tout assure lament describe find
 decide realize realise doubt guess imagine assume
+answer yell shout exclaim quip mutter whisper scream sneer scoff muse marvel gush
 """.split()
 )
 _PLAIN_CUES = frozenset({"say", "tell", "write", "add", "note", "tweet"})
@@ -837,9 +838,22 @@ def _parse_attributions(doc: "Doc", quotes: list[tuple[int, int]], lemmas: froze
             phrase = sorted([token, to, *pobj.subtree], key=lambda t: t.i)
             sent = token.sent
             head = token.head
-            if phrase[0].i > sent.start + 1 and head.dep_ == "advcl" and head.left_edge.i > sent.start:
+            clause = next(
+                (
+                    c
+                    for c in (head, *head.children)
+                    if c.dep_ == "advcl"
+                    and c.left_edge.i > sent.start
+                    and c.i < phrase[0].i
+                    and c.right_edge.i >= phrase[0].i - 3
+                    and any(m.dep_ == "mark" and m.lower_ in {"as", "while"} for m in c.children)
+                ),
+                None,
+            )
+            if phrase[0].i > sent.start + 1 and clause is not None:
                 # "That appears to have happened, as Trump and Putin also “spoke …”, according to
                 # the read-out": the source reports the clause it hangs on, not the writer's frame
+                head = clause
                 content = [t for t in head.subtree if t.i < phrase[0].i]
                 while content and (content[0].dep_ == "mark" and content[0].head.i == head.i or content[0].is_punct):
                     content = content[1:]

@@ -390,7 +390,9 @@ def stands_alone(content: str) -> bool:
     demands", "its cessation", "this stance", "the same" only point back at what was said; such a
     position is dropped rather than shown as a proposition nobody can read."""
     bare = content.strip(" .,;:“”\"'")
-    return not _REFERRING.match(bare) and not _POINTING_BACK.search(bare)
+    # a short content built around "these goals" says nothing alone; a long one ("as the Marines carried
+    # those flag-draped caskets off the plane") does
+    return not _REFERRING.match(bare) and not (len(bare.split()) <= 8 and _POINTING_BACK.search(bare))
 
 
 def _description_span(head: "Token") -> tuple[int, int] | None:
