@@ -391,3 +391,12 @@ def test_a_model_without_noun_weights_proposes_no_noun_cues():
     model["noun_threshold"] = 0.5
     quotes = find_quotes(article(text), options=QuoteOptions(model=model, coref=False))
     assert any(q.cue == "assertion" and q.text == "Zelensky is a dictator" for q in quotes)
+
+
+def test_speech_verbs_beyond_say_introduce_a_quote():
+    text = "Chris Christie was asked about the game. “The one in Denver, of course,” he answered. “Never!” she shouted."
+    quotes = [q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.direct]
+    assert {(q.text.strip(",!"), q.cue, q.speaker_text) for q in quotes} >= {
+        ("The one in Denver, of course", "answered", "he"),
+        ("Never", "shouted", "she"),
+    }
