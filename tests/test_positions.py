@@ -480,7 +480,9 @@ def test_folded_joint_names_each_hold_the_position_and_a_bound_he_is_named():
 
 
 def test_a_predicate_before_a_colon_is_the_frame_not_the_content():
-    text = "Putin has long maintained that his goals are non-negotiable: no NATO membership and territorial concessions."
+    text = (
+        "Putin has long maintained that his goals are non-negotiable: no NATO membership and territorial concessions."
+    )
     found = extract_positions(_article(text))
     assert any(p.content.startswith("no NATO membership") for p in found)
     assert not any("non-negotiable" in p.content for p in found)
@@ -550,4 +552,6 @@ def test_a_future_the_writer_predicts_is_no_stance_but_a_reported_one_is():
 def test_a_long_content_with_a_demonstrative_still_stands_alone():
     from newsdesk.analysis.positions.extraction import stands_alone
 
-    assert stands_alone("I stood next to President Obama as the Marines carried those flag-draped caskets off the plane")
+    assert stands_alone(
+        "I stood next to President Obama as the Marines carried those flag-draped caskets off the plane"
+    )

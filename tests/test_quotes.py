@@ -171,7 +171,9 @@ def test_indirect_speech_made_mostly_of_quoted_words_is_direct_for_polnear_but_s
     assert quoted_share(text, (quote.start, quote.end), spans) >= 0.5
     # but the brief must not wrap the writer's "it has become almost" in the speaker's marks
     assert not quote.direct
-    assert quote.text == 'it has become almost "impossible for his opponents to catch up to him and win the nomination."'
+    assert (
+        quote.text == 'it has become almost "impossible for his opponents to catch up to him and win the nomination."'
+    )
     assert quote.speaker_text.startswith("Eric Fehrnstrom")
 
 
