@@ -555,3 +555,12 @@ def test_a_long_content_with_a_demonstrative_still_stands_alone():
     assert stands_alone(
         "I stood next to President Obama as the Marines carried those flag-draped caskets off the plane"
     )
+
+
+def test_side_of_a_state_body_phrase_is_its_one_country():
+    from newsdesk.analysis.sides import side_of
+
+    assert side_of("the American side") == "United States"
+    assert side_of("the Russian government") == "Russia"
+    assert side_of("the Russian and American sides") is None  # two countries: no one side
+    assert side_of("American voters") is None

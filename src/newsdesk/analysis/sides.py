@@ -39,8 +39,18 @@ _QUOTE_MARKS = "\"'“”‘’«»"
 
 
 def side_of(words: str) -> str | None:
-    """The side a word or phrase names ("the Kremlin" -> "Russia", "Europeans" -> "European Union")."""
-    return gazetteer().side(words)
+    """The side a word or phrase names ("the Kremlin" -> "Russia", "Europeans" -> "European Union",
+    "the American side" -> "United States": a state body of the gazetteer after one place's demonym)."""
+    found = gazetteer().side(words)
+    if found is None:
+        tokens = re.sub(r"^(?:both\s+)?(?:the\s+)", "", words.strip(), flags=re.IGNORECASE).split()
+        if len(tokens) >= 2 and (
+            tokens[-1].lower() in _state_bodies() or tokens[-1].lower().rstrip("s") in _state_bodies()
+        ):
+            places = {gazetteer().side(" ".join(tokens[:-1]))} - {None}
+            if len(places) == 1:
+                found = places.pop()
+    return found
 
 
 @lru_cache(maxsize=1)
