@@ -537,18 +537,6 @@ def test_an_employer_is_no_side_and_a_state_body_is_its_country():
     assert {state_body_side(t) for t in doc if t.text in ("Russian", "American")} == {"Russia", "United States"}
 
 
-def test_a_future_the_writer_predicts_is_no_stance_but_a_reported_one_is():
-    found = extract_positions(
-        _article(
-            "Russia, too, will welcome a pause in attacks on energy infrastructure, as oil facilities have been "
-            "the primary target. Putin said Russia will agree to a pause. “We will accept a ceasefire,” Putin said."
-        )
-    )
-    assert not any(p.content.startswith("a pause in attacks") for p in found)
-    assert any(p.kind == "agrees" and p.content == "a pause" and p.reported_by == "Putin" for p in found)
-    assert any(p.kind == "agrees" and p.content == "a ceasefire" for p in found)
-
-
 def test_a_long_content_with_a_demonstrative_still_stands_alone():
     from newsdesk.analysis.positions.extraction import stands_alone
 

@@ -264,20 +264,7 @@ def _is_hypothetical(tok: "Token") -> bool:
                 if child.lower_ == "would" and verb.dep_ == "ccomp" and verb.head.lemma_.lower() in VERB_CUES:
                     continue  # "said Russia would agree": reported future, not a hypothesis
                 return True
-    return _writers_forecast(tok)
-
-
-def _writers_forecast(tok: "Token") -> bool:
-    """ "Russia, too, will welcome a pause …": a future the writer predicts in the main clause,
-    outside quotation marks and under no reporting verb, is no stance the actor stated ("Putin
-    said Russia will agree", "“We will agree,” he said" are)."""
-    if tok.dep_ != "ROOT" or any(c.dep_ == "neg" for c in tok.children):
-        return False
-    if not any(c.dep_ == "aux" and c.lower_ in ("will", "’ll", "'ll") for c in tok.children):
-        return False
-    before = tok.doc[tok.sent.start : tok.i].text
-    opened = before.count("“") - before.count("”") + before.count('"') % 2
-    return opened <= 0 and not any(c.dep_ in ("ccomp", "parataxis") for c in tok.children)
+    return False
 
 
 def _in_condition_clause(tok: "Token") -> bool:
