@@ -16,10 +16,14 @@ same fact, a contradiction, a different fact about a related thing, or unrelated
   ``reported_dispute`` (the coverage reports that one party contests another's claim: "While the
   American side claims X, the Kremlin states Y"; "Analysts contest this characterization"; an
   accusation and its denial, critics and a defence, told in one article and tied by a party;
-  an outcome one source credits and someone quoted in another denies) and ``attribution`` (the
+  an outcome one source credits and someone quoted in another denies; the article correcting a
+  named party in its own voice; a claim another party negates, addressed to the claimant: these
+  two in :mod:`newsdesk.analysis.disputes`) and ``attribution`` (the
   same quoted words given to two different named people by two outlets). A ``number`` dispute
-  is also two outlets giving different figures for the same counted thing ("the 38-word oath" /
-  "the 35-word oath"), never when a date differs too (two measurements). The pair model's own
+  is also two outlets giving different sizes to the same named thing ("the 38-word oath" /
+  "the 35-word oath"), never when a date differs too (two measurements). Each side lists every
+  source that supports it, and a dispute's evidence is the two statements in conflict, then the
+  other sources of either side. The pair model's own
   contradiction call is at chance out of sample (data/nli/MODEL.md), so these structural
   detectors, with their cue lists in ``data/nli/lexicon.json`` (``disputes_*``), find most disputes.
 
@@ -39,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
+from .disputes import corrections, negated_claims, same_value_support
 from .sentences import Sentence, article_sentences
 from .sides import side_of
 
@@ -110,6 +115,16 @@ class ClaimOptions:
             sit in the same article (default 15: an accusation is often told at length first).
         counter_similarity: MiniLM cosine a claim needs with the counter-statement that answers it
             (default 0.4, chosen leaving each brief_basil dev event out; see docs/benchmarks.md).
+        value_similarity: MiniLM cosine at or above which a third outlet's statement giving the
+            figure or day that sets one side of a ``number`` / ``date_time`` dispute apart supports
+            that side (default 0.5; 0.3 gives the same on brief_basil dev).
+        correction_window: how many sentences back the words an article corrects in its own voice
+            ("The phrase quoted by Carney is not in the Bible") may sit (default 5).
+        correction_similarity: MiniLM cosine those words need with the correction (default 0.3;
+            any value from 0.05 to 0.5 gives the same on brief_basil dev; see docs/benchmarks/brief.md).
+        negation_similarity: MiniLM cosine a claim needs with another party's words negating it
+            ("compel Mexico to pay" / "Mexico won't pay") (default 0.3; any value from 0.05 to 0.7
+            gives the same on brief_basil dev).
         min_words: statements shorter than this are ignored (default 6).
         max_statements: statements kept per article, from the top (default 150).
         min_sources: articles that must state a claim for it to be confirmed (default 2).
@@ -128,6 +143,10 @@ class ClaimOptions:
     outcome_similarity: float = 0.5
     counter_window: int = 15
     counter_similarity: float = 0.4
+    value_similarity: float = 0.5
+    correction_window: int = 5
+    correction_similarity: float = 0.3
+    negation_similarity: float = 0.3
     min_words: int = 6
     max_statements: int = 150
     min_sources: int = 2
@@ -142,6 +161,9 @@ class ClaimOptions:
             "figure_similarity",
             "number_similarity",
             "outcome_similarity",
+            "value_similarity",
+            "correction_similarity",
+            "negation_similarity",
             "same_probability",
         ):
             value = getattr(self, name)
@@ -159,11 +181,12 @@ class ClaimOptions:
             or self.min_sources < 1
             or self.rebuttal_window < 0
             or self.counter_window < 0
+            or self.correction_window < 0
         ):
             raise OptionsError(
                 "min_words, max_statements and min_sources must be at least 1, "
-                "rebuttal_window and counter_window at least 0",
-                hint="defaults 6, 150, 2, 3 and 15",
+                "rebuttal_window, counter_window and correction_window at least 0",
+                hint="defaults 6, 150, 2, 3, 15 and 5",
             )
 
 
@@ -496,8 +519,8 @@ def find_claims(
             disputes.append(found)
             in_dispute.add(k)
             continue
-        if not is_rebuttal(s.text):
-            continue
+        if not is_rebuttal(_CRITICS.sub("", s.text)):
+            continue  # "critics" alone contests nothing before it ("methods critics say amounted to torture")
         earlier = [
             m
             for m in by_article[s.article_id]
@@ -526,6 +549,8 @@ def find_claims(
         in_dispute.update((k, m))
     for found in _counter_claims(statements, similarity, actors, docs_of, options, in_dispute):
         disputes.append(found)
+    disputes.extend(corrections(statements, similarity, actors, docs_of, in_dispute, options))
+    disputes.extend(negated_claims(statements, similarity, actors, docs_of, in_dispute, options))
     if options.cross_article_disputes:
         for i, j in sorted(results, key=lambda pair: -float(similarity[pair])):
             if i in in_dispute or j in in_dispute or dated[(i, j)]:
@@ -614,17 +639,32 @@ def find_claims(
         used = {(e.article_id, e.start) for e in dispute.evidence}
         for side, own in zip(dispute.sides, dispute.evidence):
             k = next(x for x, s in enumerate(statements) if s.article_id == own.article_id and s.start == own.start)
+            # an article that states the other side does not support this one (two outlets in conflict)
+            opposed = {e.article_id for e in dispute.evidence[:2] if e.article_id != own.article_id}
             for m in range(n):
                 if m == k or (statements[m].article_id, statements[m].start) in used:
                     continue
-                supports = (
-                    same(k, m)
-                    if dispute.kind != "reported_dispute"
-                    else _supports(side, statements[m], actors, float(similarity[k, m]), options)
-                )
+                if statements[m].article_id in opposed:
+                    continue
+                if dispute.kind == "reported_dispute":
+                    supports = _supports(side, statements[m], actors, float(similarity[k, m]), options)
+                else:  # the same fact, or a third outlet giving this side's figure or date for it
+                    other = dispute.evidence[1] if own is dispute.evidence[0] else dispute.evidence[0]
+                    supports = same(k, m) or (
+                        dispute.kind in ("number", "date_time")
+                        and float(similarity[k, m]) >= options.value_similarity
+                        and same_value_support(own.sentence, other.sentence, statements[m].text)
+                    )
                 if supports and statements[m].article_id not in side.article_ids:
                     side.sources.append(statements[m].evidence())
                     used.add((statements[m].article_id, statements[m].start))
+        # the evidence is every statement of either side: the two found in conflict, then the others
+        shown = {(e.article_id, e.start) for e in dispute.evidence}
+        for side in dispute.sides:
+            for source in side.sources:
+                if (source.article_id, source.start) not in shown:
+                    dispute.evidence.append(source)
+                    shown.add((source.article_id, source.start))
     disputes.sort(key=lambda d: (DISPUTE_KINDS.index(d.kind), -d.score))
     for number, dispute in enumerate(disputes, 1):
         dispute.id = f"dispute-{number}"
@@ -634,6 +674,7 @@ def find_claims(
     return ClaimsResult(claims=claims, disagreements=disputes)
 
 
+_CRITICS = re.compile(r"\bcritics\b", re.I)
 _FIGURE = re.compile(r"\$?\d[\d,.]*(?:-\d+)?")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
 
@@ -769,28 +810,91 @@ def _person(a: str, b: str) -> bool:
     return all(sum(1 for w in name.split() if w[:1].isupper()) >= 2 for name in (a, b))
 
 
-_COUNT = re.compile(r"(?<![\d.,$])(\d[\d,]*(?:\.\d+)?)(?:-| )([A-Za-z]{3,})")
+_COUNT = re.compile(r"(?<![\d.,$])(\d[\d,]*(?:\.\d+)?)((?:-| )[A-Za-z]+(?: [A-Za-z]+){0,2})")
+#: A size given to a thing: "the 38-word oath", "a 225-page report", "the 12-person task force".
+_SIZED = re.compile(r"(?<![\d.,$])(\d[\d,]*(?:\.\d+)?)-([A-Za-z]{3,})\s+([A-Za-z]{3,})")
+
+
+def _counts(text: str) -> dict[str, list[tuple[float, float]]]:
+    """What each figure of a text counts: the noun after it ("38-word oath": word; "4,901 additional
+    murders": murder; "500 million doses": dose), each with its value and how precisely it is
+    given (1 for "16"; 1000 for "almost 5,000", a round or hedged figure)."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    raw = _pair_lexicon()
+    multipliers: dict[str, float] = raw.get("disputes_count_multipliers", {})
+    modifiers = frozenset(raw.get("disputes_count_modifiers", ()))
+    hedges = frozenset(raw.get("disputes_approximators", ()))
+    out: dict[str, list[tuple[float, float]]] = {}
+    for match in _COUNT.finditer(text):
+        figure = match.group(1).rstrip(".,")
+        if _YEAR.fullmatch(figure) or not figure.replace(",", "").replace(".", "").isdigit():
+            continue
+        value = float(figure.replace(",", ""))
+        words = match.group(2).lstrip("- ").lower().split()
+        while words and (words[0] in multipliers or words[0] in modifiers):
+            value *= float(multipliers.get(words[0], 1))
+            words = words[1:]
+        if not words or words[0] in STOP_WORDS or len(words[0]) < 3:
+            continue
+        integer = figure.split(".")[0].replace(",", "")
+        zeros = len(integer) - len(integer.rstrip("0")) if integer.strip("0") else 0
+        before = _words(text[max(0, match.start() - 20) : match.start()])[-2:]
+        hedged = bool(hedges & set(before)) or zeros >= 2
+        # a figure rounded to a unit (or hedged: "some 16", "almost 5,000") stands for any value within half of it
+        unit_size = 10.0**zeros * float(multipliers.get(match.group(2).lstrip("- ").lower().split()[0], 1))
+        precision = unit_size / 2 if hedged else 0.0
+        out.setdefault(words[0].rstrip("s"), []).append((value, precision))
+    return out
 
 
 def _counted_clash(a: str, b: str) -> tuple[str, str] | None:
     """Two different figures counting the same thing ("the 38-word oath" / "the 35-word oath"):
-    the word after each figure is the same, the figures differ, and neither statement gives the
-    other's figure for it; None otherwise."""
-
-    def counts(text: str) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {}
-        for figure, unit in _COUNT.findall(text):
-            if _YEAR.fullmatch(figure):
-                continue
-            out.setdefault(unit.lower().rstrip("s"), set()).add(figure.replace(",", ""))
-        return out
-
-    left, right = counts(a), counts(b)
+    the noun after each figure is the same, the figures differ beyond the precision either is given
+    with ("4,901 more murders" and "almost 5,000 more murders" agree), and neither statement
+    gives the other's figure anywhere ("21,570 murders …, with 4,901 additional murders"); None
+    otherwise."""
+    expectations = frozenset(_pair_lexicon().get("disputes_expectation_words", ()))
+    if expectations & (set(_words(a)) | set(_words(b))):
+        return None  # a forecast is no count ("economists were expecting 500,000 new jobs")
+    left, right = _counts(a), _counts(b)
+    given_a = {v for vs in left.values() for v, _ in vs} | _numbers(a)
+    given_b = {v for vs in right.values() for v, _ in vs} | _numbers(b)
+    # only the size of one named thing is compared ("38-word oath" / "35-word oath"): two counts of
+    # jobs, deaths, states or doses in two outlets are most often two measures (another month, a
+    # total and a weekly average, this year's and next year's); on 250 AllSides dev stories every one
+    # of the 11 such clashes was two measures
+    sized_a = {(u.lower().rstrip("s"), n.lower()) for _, u, n in _SIZED.findall(a)}
+    sized_b = {(u.lower().rstrip("s"), n.lower()) for _, u, n in _SIZED.findall(b)}
+    shared_things = {unit for unit, thing in sized_a & sized_b}
+    left = {unit: v for unit, v in left.items() if unit in shared_things}
+    right = {unit: v for unit, v in right.items() if unit in shared_things}
     # ages, spans and shares count each person's or group's own ("24 years" of one, "75-year-old" another)
-    for unit in (left.keys() & right.keys()) - _cues().units_not_compared:
-        if not left[unit] & right[unit]:
-            return f"{min(left[unit])} {unit}", f"{min(right[unit])} {unit}"
+    for unit in sorted((left.keys() & right.keys()) - _cues().units_not_compared):
+        if any(v in given_b for v, _ in left[unit]) or any(v in given_a for v, _ in right[unit]):
+            continue
+        if all(abs(va - vb) > max(pa, pb) for va, pa in left[unit] for vb, pb in right[unit]):
+            return f"{_figure_text(left[unit][0][0])} {unit}", f"{_figure_text(right[unit][0][0])} {unit}"
     return None
+
+
+def _numbers(text: str) -> set[float]:
+    """Every figure of a text as a number ("rose by 235,000 in August": 235000)."""
+    return {
+        float(f.replace(",", ""))
+        for f in re.findall(r"\d[\d,]*(?:\.\d+)?", text)
+        if f.replace(",", "").replace(".", "", 1).isdigit()
+    }
+
+
+def _figure_text(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,}"
+
+
+def _pair_lexicon() -> dict[str, Any]:
+    from ..resources import pair_lexicon
+
+    return pair_lexicon()
 
 
 def _surname(actor: str) -> str:
@@ -839,7 +943,7 @@ def _counter_claims(
             if counter_words & cues.accusation_nouns and not words_of[m] & cues.accusation_verbs:
                 continue  # "denied the allegations" answers an accusation, not any claim nearby
             critics = bool(words_of[m] & cues.critics)
-            claimant = actors.speaker(claim.article_id, claim.start, claim.end)[0]
+            claimant = actors.claimant(claim) or actors.speaker(claim.article_id, claim.start, claim.end)[0]
             if critics and not claimant:
                 claimant = next(w for w in _words(claim.text) if w in cues.critics)
             if not claimant or _same_actor(denier, claimant):
@@ -854,9 +958,11 @@ def _counter_claims(
         score, m, claimant = best
         claim = statements[m]
         claim_side = actors.side(claim)
-        claim_side.actor = (
-            claimant if claim_side.actor in ("", None) or claim_side.actor == actors.outlet(claim) else claim_side.actor
-        )
+        named = claimant == actors.claimant(claim)  # the subject of the claim verb, not who else acts in it
+        if not _same_actor(claimant, claim_side.actor) and (
+            named or claim_side.actor in ("", None) or claim_side.actor == actors.outlet(claim)
+        ):
+            claim_side.actor, claim_side.side = claimant, side_of(claimant)
         counter_side = actors.side(counter)
         if counter_side.actor == actors.outlet(counter):
             counter_side.actor = denier
@@ -941,7 +1047,8 @@ class _ActorFinder:
     def of(self, statement: _Statement) -> tuple[str, str, str | None]:
         """(actor, the statement's words, side) of a whole statement."""
         actor, side = self.speaker(statement.article_id, statement.start, statement.end)
-        if not actor:
+        opens_quotation = statement.text.lstrip()[:1] in ('"', "“")
+        if not actor and not opens_quotation:  # a quoted sentence's subject is not who speaks it
             actor, side = self.subject(statement)
         if not actor and any(mark in statement.text for mark in '"“”'):
             # a quoted sentence: its speaker is named in the sentence before or after ("…," Trump said.)
@@ -951,6 +1058,14 @@ class _ActorFinder:
                     actor, side = self.speaker(statement.article_id, own[neighbour].start, own[neighbour].end)
                     if actor:
                         break
+            if not actor and opens_quotation and not _closes_quotation(statement.text):
+                # a quotation running over several sentences names its speaker where it closes
+                for later in own[statement.index + 1 : statement.index + 5]:
+                    if _closes_quotation(later.text):
+                        actor, side = self.speaker(statement.article_id, later.start, later.end)
+                        break
+        if not actor and opens_quotation:
+            actor, side = self.subject(statement)
         outlet = self.articles[statement.article_id].outlet if statement.article_id in self.articles else None
         return actor or (outlet or "the article"), statement.text, side
 
@@ -984,6 +1099,32 @@ class _ActorFinder:
             if speaker:
                 return speaker
         return ""
+
+    def claimant(self, statement: _Statement) -> str:
+        """Who makes the claim of a statement: the named subject of its claim verb ("… O'Rourke
+        charged … that …", "Greene accused …"), not of an earlier clause ("one day before Barr
+        released …"); "" when no claim verb has a named subject."""
+        doc = self.docs.get(statement.article_id)
+        span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
+        if doc is None or span is None:
+            return ""
+        verbs = _cues().claim_verbs
+        for token in span:
+            if token.lower_ not in verbs or token.pos_ not in ("VERB", "AUX"):
+                continue
+            subjects = [c for c in token.children if c.dep_ == "nsubj"]
+            if token.dep_ == "acl" and token.head.i == token.i - 1 and token.head.pos_ in ("PROPN", "NOUN"):
+                # "… Rep. Beto O'Rourke charged … that": the parser made the verb a clause of its subject
+                subjects.append(token.head)
+            for child in subjects:
+                if child.pos_ in ("PROPN", "NOUN") and child.lower_ not in self._PRONOUNS:
+                    words = _noun_chunk(doc, child)
+                    return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)[0]
+        return ""
+
+    def named(self, article_id: str, words: Any) -> tuple[str, str | None]:
+        """The actor and side a span of an article names (the story's resolver, else its words)."""
+        return self._resolve(article_id, words.text, words.start_char, words.end_char)
 
     def outlet(self, statement: _Statement) -> str:
         """What names the article itself when no one else makes a statement."""
@@ -1070,7 +1211,25 @@ class _ActorFinder:
         name = found.name or text
         if name.lower() not in text.lower() and text.lower() not in name.lower():
             return text, side_of(text)  # the resolver named someone the mention does not name
-        return name, found.side
+        return _group_phrase(text, name), found.side
+
+
+def _closes_quotation(text: str) -> bool:
+    """Whether a sentence closes a quotation: a closing mark after its first character."""
+    body = text.strip()[1:]
+    return "”" in body or '"' in body
+
+
+def _group_phrase(mention: str, name: str) -> str:
+    """How a reader should see an actor: a group a demonym only qualifies keeps its own words
+    ("the American side", "Ukraine's European backers": not "American", "European"); a person or
+    an institution named in the mention keeps the resolver's name."""
+    from .gazetteer import gazetteer
+
+    words = mention.split()
+    if name.lower() in gazetteer().demonyms and len(words) > 1 and words[-1].lower().strip(".,") != name.lower():
+        return " ".join(words)
+    return name
 
 
 def _noun_chunk(doc: "Doc", token: Any) -> Any:
