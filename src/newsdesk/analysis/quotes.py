@@ -36,6 +36,7 @@ from ..errors import AnalysisError, OptionsError
 from ..models import Article
 from ..resources import quote_cues, quote_model
 from .entities import PRONOUNS, EntityTable, Mention, extract_entities
+from .sides import state_body_side
 from .speakers import ArticleSpeakers, is_anchor
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,6 +61,7 @@ suspect worry hope expect fear urge tweet post reveal maintain allege signal men
 reiterate repeat recommend propose demand wonder understand testify concede caution vow pledge
 promise boast joke retort counter question dispute charge accuse tout assure lament describe find
 decide realize realise doubt guess imagine assume
+answer yell shout exclaim quip mutter whisper scream sneer scoff muse marvel gush
 """.split()
 )
 _PLAIN_CUES = frozenset({"say", "tell", "write", "add", "note", "tweet"})
@@ -109,6 +111,9 @@ class QuoteOptions:
             clearly states that Russia demands …,” Tryukhan concluded") as the inner source's,
             with ``reported_by`` naming the quoted speaker (default True; never direct, and the
             quoted speaker's own "I said" is not one).
+        nouns: also let the learned model judge noun and preposition cues ("Trump's assertion that
+            …", "his criticism of …", "a warning that …"; :func:`noun_candidates`), when the model
+            was trained with them (it then has a ``noun_threshold``) (default True).
         coref: resolve pronoun and description speakers ("he", "they", "the spokesman") with the
             trained speaker coreference (:mod:`newsdesk.analysis.speakers`), which abstains when
             unsure (default True). False falls back to the rules: the last person named before a
@@ -126,6 +131,7 @@ class QuoteOptions:
     coref: bool = True
     veto: float | None = None
     nested: bool = True
+    nouns: bool = True
 
     def __post_init__(self) -> None:
         if self.min_unattributed_words < 1:
@@ -366,6 +372,125 @@ def candidate_features(
     ]
 
 
+#: Prepositions that carry what a noun cue says or thinks ("his criticism of …", "comments on …",
+#: "questions about …", "calls for …", "opposition to …").
+NOUN_CUE_PREPS = frozenset({"of", "on", "about", "for", "to", "against", "over", "with"})
+_NOUN_CLAUSES = ("acl", "ccomp", "relcl", "appos")
+
+
+def _noun_source(noun: "Token") -> "Token | None":
+    """Who holds a noun cue: its possessor ("Trump's assertion"), the agent of "by"/"from" ("a
+    statement by the Kremlin"), else the subject of the verb it is the object of ("X expressed
+    concern that …", "X made the claim that …")."""
+    for child in noun.children:
+        if child.dep_ == "poss":
+            return child
+    for child in noun.children:
+        if child.dep_ == "prep" and child.lower_ in {"by", "from"}:
+            pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if pobj is not None:
+                return pobj
+    if noun.dep_ in {"dobj", "attr"} and noun.head.pos_ in {"VERB", "AUX"}:
+        return _subject_of(noun.head)
+    return None
+
+
+def noun_candidates(doc: "Doc") -> list[tuple["Token", "Token | None", list["Token"]]]:
+    """(noun cue, its holder or None, content tokens) for nouns that may state or hold what
+    someone says or thinks, the cues no verb candidate reaches (PolNeAR annotates them): a noun
+    with a clause ("the claim that …", "a proposal to ban …", "a warning that …") or with a
+    preposition carrying its object ("his criticism of …", "comments on …", "support for …").
+    The learned model decides which are attributions (features :func:`noun_candidate_features`)."""
+    out = []
+    for tok in doc:
+        if tok.pos_ != "NOUN":
+            continue
+        child = None
+        for c in tok.children:
+            if c.i <= tok.i:
+                continue
+            if c.dep_ in _NOUN_CLAUSES and c.pos_ in {"VERB", "AUX"}:
+                opener = c.left_edge
+                if opener.lower_ in {"that", "to"} or any(g.dep_ == "mark" for g in c.children):
+                    child = c
+                    break
+            if c.dep_ == "prep" and c.lower_ in NOUN_CUE_PREPS and any(g.dep_ in {"pobj", "pcomp"} for g in c.children):
+                child = c
+                break
+        if child is None:
+            continue
+        subtree = list(child.subtree)
+        if child.dep_ == "prep":
+            subtree = [t for t in subtree if t.i != child.i]
+        tokens = _trim_content(doc, _in_paragraph_of(tok, subtree))
+        if not tokens:
+            continue
+        out.append((tok, _noun_source(tok), tokens))
+    return out
+
+
+def noun_candidate_features(doc: "Doc", noun: "Token", source: "Token | None", content: list["Token"]) -> list[str]:
+    """Sparse binary features of a noun-cue candidate, prefixed ``N|`` so that they never weigh
+    on the verb candidates' decision (one weight table, two disjoint feature sets)."""
+    lemma = noun.lemma_.lower()
+    inside = {t.i for t in content}
+    link = next((c for c in noun.children if c.i in inside or any(g.i in inside for g in c.subtree)), None)
+    ctype = link.dep_ if link is not None else "?"
+    prep = link.lower_ if link is not None and link.dep_ == "prep" else ""
+    if source is None:
+        src = "NONE"
+    else:
+        src = source.ent_type_ or ("PRON" if source.pos_ == "PRON" else source.pos_)
+    how = "poss" if any(c.dep_ == "poss" for c in noun.children) else ("none" if source is None else "other")
+    det = next((c.lower_ for c in noun.children if c.dep_ == "det"), "")
+    head = noun.head
+    head_lemma = head.lemma_.lower() if head.i != noun.i else "ROOT"
+    croot = next((t for t in content if t.head.i not in inside or t.head.i == t.i), content[0])
+    clause = (
+        "finite"
+        if any(t.dep_ in {"nsubj", "nsubjpass", "expl"} and t.head.i in inside for t in content)
+        and any(t.tag_ in {"VBD", "VBZ", "VBP", "MD"} for t in content)
+        else ("to" if content[0].tag_ == "TO" else "phrase")
+    )
+    first = content[0].lower_
+    quoted = any(t.text in QUOTE_CHARS for t in content)
+    features = [
+        "bias",
+        f"lemma={lemma}",
+        f"lemma={lemma}|c={ctype}",
+        f"lemma={lemma}|prep={prep}",
+        f"c={ctype}",
+        f"prep={prep}",
+        f"src={src}",
+        f"how={how}",
+        f"lemma={lemma}|how={how}",
+        f"src={src}|c={ctype}",
+        f"det={det}",
+        f"tag={noun.tag_}",
+        f"dep={noun.dep_}",
+        f"head={head_lemma}",
+        f"head={head_lemma}|lemma={lemma}",
+        f"headpos={head.pos_}|dep={noun.dep_}",
+        f"croot={croot.pos_}",
+        f"clause={clause}",
+        f"lemma={lemma}|clause={clause}",
+        f"c={ctype}|clause={clause}",
+        f"first={first}",
+        f"quoted={quoted}",
+        f"len={min(len(content) // 5, 6)}",
+        f"ent={content[0].ent_type_ or '-'}",
+    ]
+    return ["N|" + f for f in features]
+
+
+def noun_cue_label(noun: "Token", content: list["Token"], cue_spans: Sequence[tuple[int, int]]) -> int:
+    """1 when a noun candidate is an annotated cue: its noun, or the preposition linking it to its
+    content ("comments *on*"), lies inside a gold cue span."""
+    inside = {t.i for t in content}
+    links = [c for c in noun.children if c.dep_ == "prep" and any(g.i in inside for g in c.subtree)]
+    return int(any(s <= t.idx < e for t in (noun, *links) for s, e in cue_spans))
+
+
 def score_candidate(model: dict[str, Any], features: list[str]) -> float:
     import math
 
@@ -375,11 +500,17 @@ def score_candidate(model: dict[str, Any], features: list[str]) -> float:
 
 
 def train_candidate_model(
-    examples: Iterable[tuple["Doc", Sequence[tuple[int, int]]]], lemmas: frozenset[str], *, c: float = 0.5
+    examples: Iterable[tuple["Doc", Sequence[tuple[int, int]]]],
+    lemmas: frozenset[str],
+    *,
+    c: float = 0.5,
+    nouns: bool = False,
 ) -> dict[str, Any]:
     """Logistic model over candidate features; ``examples`` yields (Doc, gold cue spans).
 
-    A candidate is positive when its verb lies inside a gold cue span.
+    A verb candidate is positive when its verb lies inside a gold cue span, a noun candidate
+    (``nouns``: :func:`noun_candidates`) when its noun or the preposition that links it to its
+    content does (:func:`noun_cue_label`).
     """
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -389,6 +520,10 @@ def train_candidate_model(
         for verb, subject, content in verb_candidates(doc):
             rows.append({f: 1 for f in candidate_features(doc, verb, subject, content, lemmas)})
             labels.append(int(any(s <= verb.idx < e for s, e in cue_spans)))
+        if nouns:
+            for noun, source, content in noun_candidates(doc):
+                rows.append({f: 1 for f in noun_candidate_features(doc, noun, source, content)})
+                labels.append(noun_cue_label(noun, content, cue_spans))
     if not rows or len(set(labels)) < 2:
         return {"weights": {}, "threshold": 1.0}
     vectorizer = DictVectorizer()
@@ -552,15 +687,40 @@ def _char_span(tokens: list["Token"]) -> tuple[int, int]:
 
 
 def _trim_content(doc: "Doc", tokens: list["Token"]) -> list["Token"]:
+    while tokens and tokens[-1].is_space:
+        tokens = tokens[:-1]
     while tokens and (
-        tokens[0].is_punct
+        tokens[0].is_space
+        or tokens[0].is_punct
         and tokens[0].text not in QUOTE_CHARS
         or tokens[0].lower_ in {"that", "whether", "if"}
         and tokens[0].dep_ == "mark"
     ):
         tokens = tokens[1:]
-    while tokens and tokens[-1].is_punct and tokens[-1].text not in QUOTE_CHARS:
+    while tokens and (tokens[-1].is_punct and tokens[-1].text not in QUOTE_CHARS or tokens[-1].is_space):
         tokens = tokens[:-1]
+    return tokens
+
+
+def without_cue_conjuncts(cue: "Token", complement: "Token") -> list["Token"]:
+    """The complement's subtree without a verb the parser coordinated into it that belongs with
+    the cue ("confirmed that the conflict must end … and emphasized the need …": "emphasized" is
+    in the cue's tense, without a subject, beside a complement verb in the base form)."""
+    tokens = list(complement.subtree)
+    if complement.tag_ != "VB":
+        return tokens
+    for conj in complement.children:
+        if (
+            conj.dep_ == "conj"
+            and conj.tag_ == cue.tag_
+            and conj.tag_ in {"VBD", "VBZ"}
+            and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in conj.children)
+        ):
+            cut = conj.left_edge.i
+            cc = [c for c in complement.children if c.dep_ == "cc" and c.i < conj.i]
+            if cc:
+                cut = min(cut, cc[-1].i)
+            return [t for t in tokens if t.i < cut]
     return tokens
 
 
@@ -660,10 +820,44 @@ def _parse_attributions(doc: "Doc", quotes: list[tuple[int, int]], lemmas: froze
             pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
             if pobj is None:
                 continue
-            src = _speaker_tokens(pobj)
+            holder = pobj
+            if pobj.pos_ == "NOUN":
+                # "according to estimates by U.S. officials", "… a statement from the Kremlin": the
+                # holder is whoever made the estimate or statement
+                holder = next(
+                    (
+                        g
+                        for c in pobj.children
+                        if c.dep_ == "prep" and c.lower_ in {"by", "from"}
+                        for g in c.children
+                        if g.dep_ == "pobj"
+                    ),
+                    pobj,
+                )
+            src = _speaker_tokens(holder)
             phrase = sorted([token, to, *pobj.subtree], key=lambda t: t.i)
             sent = token.sent
-            if phrase[0].i > sent.start + 1:
+            head = token.head
+            clause = next(
+                (
+                    c
+                    for c in (head, *head.children)
+                    if c.dep_ == "advcl"
+                    and c.left_edge.i > sent.start
+                    and c.i < phrase[0].i
+                    and c.right_edge.i >= phrase[0].i - 3
+                    and any(m.dep_ == "mark" and m.lower_ in {"as", "while"} for m in c.children)
+                ),
+                None,
+            )
+            if phrase[0].i > sent.start + 1 and clause is not None:
+                # "That appears to have happened, as Trump and Putin also “spoke …”, according to
+                # the read-out": the source reports the clause it hangs on, not the writer's frame
+                head = clause
+                content = [t for t in head.subtree if t.i < phrase[0].i]
+                while content and (content[0].dep_ == "mark" and content[0].head.i == head.i or content[0].is_punct):
+                    content = content[1:]
+            elif phrase[0].i > sent.start + 1:
                 content = [t for t in sent if t.i < phrase[0].i]
             else:
                 content = [t for t in sent if t.i > phrase[-1].i]
@@ -697,7 +891,7 @@ def _parse_attributions(doc: "Doc", quotes: list[tuple[int, int]], lemmas: froze
         if chosen is None:
             chosen = after[0] if after else (before[-1] if before else None)
         if chosen is not None:
-            content_tokens = _trim_content(doc, _in_paragraph_of(token, list(chosen.subtree)))
+            content_tokens = _trim_content(doc, _in_paragraph_of(token, without_cue_conjuncts(token, chosen)))
         if not content_tokens:
             # "X said: “…”" or a quote right before ", X said" whose clause the parser did not attach.
             continue
@@ -884,6 +1078,11 @@ def _resolve_speaker(
     """
     if not source_tokens:
         return None, (), None
+    country = _state_body(doc, source_tokens)
+    if country is not None:
+        # "the American side claims …": the state speaks, not the nationality
+        named = next((e for e in table.entities.values() if e.name == country), None)
+        return (named.id, (named.id,), None) if named else (None, (), country)
     group = _possessive_group(doc, source_tokens)
     if group is not None:
         return None, (), group
@@ -910,14 +1109,31 @@ def _resolve_speaker(
     return entity, ((entity,) if entity else ()), None
 
 
-def _possessive_group(doc: "Doc", source_tokens: list[int]) -> str | None:
-    """The phrase of a possessed plural group ("Ukraine's European backers"), its own actor and
-    never the possessor's entity; None for any other speaker phrase."""
+def _phrase_head(doc: "Doc", source_tokens: list[int]) -> "Token":
     tokens = [doc[i] for i in source_tokens]
     inside = {t.i for t in tokens}
-    head = next((t for t in tokens if t.head.i not in inside or t.head.i == t.i), tokens[0])
-    named_possessor = any(c.dep_ == "poss" and (c.pos_ == "PROPN" or c.ent_type_) for c in head.children)
-    if head.pos_ == "NOUN" and head.tag_ == "NNS" and named_possessor:  # not "his views", "his voters"
+    return next((t for t in tokens if t.head.i not in inside or t.head.i == t.i), tokens[0])
+
+
+def _state_body(doc: "Doc", source_tokens: list[int]) -> str | None:
+    """The country of a speaker phrase that is the state itself ("the American side")."""
+    return state_body_side(_phrase_head(doc, source_tokens))
+
+
+def _possessive_group(doc: "Doc", source_tokens: list[int]) -> str | None:
+    """The phrase of a plural group named after a place or body ("Ukraine's European backers",
+    "U.S. officials", "Russian commentators"), its own actor and never that place's entity;
+    None for any other speaker phrase."""
+    tokens = [doc[i] for i in source_tokens]
+    head = _phrase_head(doc, source_tokens)
+    named_modifier = any(
+        c.dep_ == "poss"
+        and (c.pos_ == "PROPN" or c.ent_type_)
+        or c.dep_ in {"compound", "amod", "nmod"}
+        and c.ent_type_ in {"GPE", "NORP", "ORG"}
+        for c in head.children
+    )
+    if head.pos_ == "NOUN" and head.tag_ == "NNS" and named_modifier:  # not "his views", "his voters"
         words = doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
         return re.sub(r"^(?:the|a|an)\s+", "", words, flags=re.IGNORECASE)
     return None
@@ -1161,6 +1377,27 @@ def find_quotes(
                     kind="learned",
                 )
             )
+        noun_threshold = model.get("noun_threshold")
+        if options.nouns and noun_threshold is not None:
+            # "Trump's assertion that …", "his criticism of …", "a statement by X that …": noun cues,
+            # decided by the model's noun features (a model trained without them has no threshold)
+            for noun, source, content in noun_candidates(doc):
+                if noun.i in have or score_candidate(model, noun_candidate_features(doc, noun, source, content)) < (
+                    noun_threshold
+                ):
+                    continue
+                speaks = source is not None and source.lower_ not in {"what", "which", "that"}
+                src = _speaker_tokens(source) if source is not None and speaks else []
+                attributions.append(
+                    _Attribution(
+                        noun.i,
+                        noun.text,
+                        _char_span(src) if src else None,
+                        _char_span(content),
+                        source_tokens=[t.i for t in src],
+                        kind="learned",
+                    )
+                )
     veto = options.veto if options.veto is not None else float((model or {}).get("veto", 0.0))
     nested: list[_Attribution] = []
     for a in attributions:
@@ -1174,7 +1411,7 @@ def find_quotes(
             a.kind == "reported"
             and not a.direct
             and probability.get(a.cue_token, 1.0) < veto
-            and _quoted_share(text, a.content, spans) < 0.5
+            and quoted_share(text, a.content, spans) < 0.5
         ):
             continue  # a cue verb the model judges no attribution here ("demonstrated his views were …")
         if a.direct or options.indirect:
@@ -1188,12 +1425,17 @@ def find_quotes(
         seen.add(a.content)
         speaker, joint, speaker_name = _resolve_speaker(article, doc, entities, a.source_tokens, spans, speakers)
         speaker_text = text[a.source[0] : a.source[1]] if a.source else ""
-        # "X said it was “impossible to catch up”": mostly the speaker's own words, so direct.
-        direct = a.direct or _quoted_share(text, a.content, spans) >= 0.5
-        if not direct:
+        # "X said it was “impossible to catch up”": mostly the speaker's own words (PolNeAR's
+        # direct attribution), yet only a content that is one quotation is shown as one: the
+        # rest keeps its own quotation marks, balanced ("he “was not ready for peace.”").
+        mostly_quoted = a.direct or quoted_share(text, a.content, spans) >= 0.5
+        if not mostly_quoted:
             # "his goal was “dividing up certain assets” … — an unfortunate echo of …": what
             # follows a dash outside quotation marks is the writer's aside, not the speaker's
             a.content = _cut_at_aside(text, a.content, spans)
+        direct = _one_quotation(text, a.content, spans)
+        if not direct:
+            a.content = _balance_marks(text, a.content)
         modality = "asserted"
         if a.cue_token >= 0:
             # only the quotation itself as content is the holder's own words ("Putin seeks to shape … “the
@@ -1223,7 +1465,7 @@ def find_quotes(
         )
     # A quotation lying inside a longer direct one is the same words found twice (once by the
     # marks, once by the parse, or under a nested "according to"): keep the longer.
-    direct_spans = [(q.start, q.end) for q in quotes if q.direct]
+    direct_spans = [(q.start, q.end) for q in quotes if q.direct or quoted_share(text, (q.start, q.end), spans) >= 0.5]
     quotes = [
         q
         for q in quotes
@@ -1325,8 +1567,10 @@ def _cut_at_aside(text: str, content: tuple[int, int], spans: list[tuple[int, in
     return content
 
 
-def _quoted_share(text: str, content: tuple[int, int], spans: list[tuple[int, int]]) -> float:
-    """Share of the non-space characters of ``content`` that lie inside quotation marks."""
+def quoted_share(text: str, content: tuple[int, int], spans: list[tuple[int, int]]) -> float:
+    """Share of the non-space characters of ``content`` that lie inside the quotations ``spans``
+    (:func:`quotation_spans` of :func:`normalise_quote_marks` of the text). PolNeAR's *direct*
+    attributions are those with a share of at least 0.5 (the benchmark's rule)."""
     start, end = content
     total = sum(1 for ch in text[start:end] if not ch.isspace())
     if not total:
@@ -1337,6 +1581,40 @@ def _quoted_share(text: str, content: tuple[int, int], spans: list[tuple[int, in
         if lo < hi:
             inside += sum(1 for ch in text[lo:hi] if not ch.isspace())
     return inside / total
+
+
+def _one_quotation(text: str, content: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    """Whether ``content`` is one quotation: all its words lie inside one quotation span (what
+    lies outside it is only punctuation and space), so it reads as the speaker's own words."""
+    start, end = content
+    for q_start, q_end in spans:
+        if q_start < end and start < q_end:
+            outside = text[start : max(start, q_start)] + text[min(end, q_end) : end]
+            return not any(ch.isalnum() for ch in outside)
+    return False
+
+
+_OPEN_MARKS, _CLOSE_MARKS = "“«„", "”»"
+
+
+def _balance_marks(text: str, content: tuple[int, int]) -> tuple[int, int]:
+    """``content`` widened by the closing (opening) quotation mark right after (before) it when it
+    opens (closes) a quotation it does not close (open), as in: he “was not ready for peace.”
+    """
+    start, end = content
+    piece = text[start:end]
+    opens = sum(piece.count(m) for m in _OPEN_MARKS)
+    closes = sum(piece.count(m) for m in _CLOSE_MARKS)
+    straight = piece.count('"')
+    if opens > closes or straight % 2:
+        tail = re.match(r"[\s.,;:!?]{0,2}[”»\"]", text[end : end + 3])
+        if tail and (straight % 2 == 0 or tail.group().endswith('"')):
+            end += tail.end()
+    elif closes > opens:
+        lead = re.search(r"[“«„][\s]{0,1}$", text[max(0, start - 2) : start])
+        if lead:
+            start -= len(lead.group())
+    return start, end
 
 
 def _continues(text: str, previous: tuple[int, int], quote: tuple[int, int], cue_at: int) -> bool:

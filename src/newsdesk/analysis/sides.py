@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
 from ..models import Article
@@ -24,14 +25,65 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .entities import EntityTable
 
-__all__ = ["ActorRef", "ActorResolver", "ArticleSides", "default_actor_resolver", "side_of", "story_actor_resolver"]
+__all__ = [
+    "ActorRef",
+    "ActorResolver",
+    "ArticleSides",
+    "default_actor_resolver",
+    "side_of",
+    "state_body_side",
+    "story_actor_resolver",
+]
 
 _QUOTE_MARKS = "\"'“”‘’«»"
 
 
 def side_of(words: str) -> str | None:
-    """The side a word or phrase names ("the Kremlin" -> "Russia", "Europeans" -> "European Union")."""
-    return gazetteer().side(words)
+    """The side a word or phrase names ("the Kremlin" -> "Russia", "Europeans" -> "European Union",
+    "the American side" -> "United States": a state body of the gazetteer after one place's demonym)."""
+    found = gazetteer().side(words)
+    if found is None:
+        tokens = re.sub(r"^(?:both\s+)?(?:the\s+)", "", words.strip(), flags=re.IGNORECASE).split()
+        if len(tokens) >= 2 and (
+            tokens[-1].lower() in _state_bodies() or tokens[-1].lower().rstrip("s") in _state_bodies()
+        ):
+            places = {gazetteer().side(" ".join(tokens[:-1]))} - {None}
+            if len(places) == 1:
+                found = places.pop()
+    return found
+
+
+@lru_cache(maxsize=1)
+def _state_bodies() -> frozenset[str]:
+    from ..resources import gazetteer_data
+
+    return frozenset(w.lower() for w in (gazetteer_data().get("state_bodies") or {}).get("nouns", ()))
+
+
+def state_body_side(token: "Token") -> str | None:
+    """The country a phrase names when it is the state itself: a noun of ``state_bodies`` in the
+    gazetteer ("side", "government", "administration") modified by a demonym or country ("the
+    American side", "the Russian and American sides", "the U.S. government"). ``token`` is the
+    noun or one of its modifiers; None for anything else ("American voters", "Russian analysts")."""
+    head = token
+    while head.dep_ == "conj" and head.head.i != head.i:
+        head = head.head  # "the Russian and [American] sides"
+    if head.dep_ in {"amod", "compound", "nmod", "poss"}:
+        head = head.head
+    if head.lemma_.lower() not in _state_bodies() and head.lower_ not in _state_bodies():
+        return None
+    modifiers = [c for c in head.children if c.dep_ in {"amod", "compound", "nmod", "poss"}]
+    if token.i != head.i:
+        modifiers = [token]
+    for modifier in modifiers:
+        if _is_pro_anti(modifier):
+            continue
+        place = gazetteer().demonyms.get(modifier.lower_) or gazetteer().place_names.get(modifier.lower_)
+        if place is None:
+            place = side_of(modifier.text)
+        if place is not None and place not in gazetteer().institutions:
+            return place
+    return None
 
 
 @dataclass(frozen=True)
@@ -127,6 +179,9 @@ class ArticleSides:
 
     def resolve_span(self, span: "Span") -> ActorRef | None:
         root = span.root
+        country = state_body_side(root)
+        if country is not None:
+            return ActorRef(None, country, country)  # "the American side" is the United States
         # a person (or an institution named after one: "the Trump administration")
         person_tokens = [
             t
@@ -230,6 +285,20 @@ class ArticleSides:
         return None
 
 
+#: Bodies named after a person or place that act as one ("the Trump administration", "Biden's team").
+_BODIES = frozenset({"administration", "government", "team", "camp", "regime", "cabinet", "campaign"})
+
+
+def _group_of_named(root: "Token") -> bool:
+    """Whether ``root`` heads a group or body that a name only modifies: a plural common noun of
+    people or a body noun with a named modifier ("U.S. officials", "the Trump administration")."""
+    if root.pos_ != "NOUN" or root.ent_type_:
+        return False
+    if root.tag_ != "NNS" and root.lemma_.lower() not in _BODIES:
+        return False
+    return any(c.dep_ in ("compound", "amod", "nmod", "poss") and c.ent_type_ for c in root.children)
+
+
 def _office_words() -> frozenset[str]:
     gaz = gazetteer()
     return gaz.offices | gaz.office_modifiers
@@ -275,18 +344,32 @@ def story_actor_resolver(article: Article, doc: "Doc", table: "EntityTable | Non
         return fallback
 
     def resolve(text: str, start: int, end: int) -> ActorRef | None:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        country = state_body_side(span.root) if span is not None and len(span) else None
+        if country is not None:
+            # "the American side", "both the Russian and American sides": the state, not the nationality
+            named = next((e for e in table.entities.values() if e.name == country), None)
+            return ActorRef(named.id if named else None, country, country)
         entity = table.entity_at(article.id, start, end)
         own = fallback(text, start, end)
         if entity is None:
             return own
+        if span is not None and span.root.pos_ == "NOUN" and any(_is_pro_anti(t) for t in span):
+            return own  # "the pro-Russia camp" is a group of its own, not Russia nor "pro-Russia"
         affiliation = table.get(entity.affiliation)
         side: str | None
         if affiliation is not None:
-            side = affiliation.name
+            # a side is a country or bloc: an employer ("the Eastern Europe Program" of an
+            # institute) is no side; a seat of government ("the Kremlin") names its country
+            side = side_of(affiliation.name) or (affiliation.name if affiliation.type == "GPE" else None)
         elif entity.type in ("GPE", "NORP"):
             side = side_of(entity.name) or entity.name  # "American" speaks for the United States
         else:
             side = own.side if own else None
+        if own is not None and span is not None and _group_of_named(span.root):
+            # "Multiple U.S. officials", "the Trump administration": a group or body named after
+            # a place or person is its own actor, not that entity (its side: the name's)
+            return ActorRef(None, own.name, own.side or side)
         return ActorRef(entity.id, entity.name, side)
 
     return resolve

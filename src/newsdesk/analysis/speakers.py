@@ -159,6 +159,10 @@ class ArticleSpeakers:
             kept.append(mention)
         return kept
 
+    def quoted(self, start: int, end: int) -> bool:
+        """Whether ``start:end`` lies inside quotation marks of the article."""
+        return self._quoted(start, end)
+
     def _quoted(self, start: int, end: int) -> bool:
         """Whether ``start:end`` lies inside quotation marks: a name in someone's quoted words is
         what they talk about, not who speaks next."""

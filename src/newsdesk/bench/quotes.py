@@ -65,6 +65,15 @@ def add_arguments(parser) -> None:
         help="probability below which the model vetoes an unquoted attribution of a cue verb (default 0.2; 0 = off)",
     )
     parser.add_argument(
+        "--noun-threshold",
+        type=float,
+        default=None,
+        metavar="P",
+        help="also train and use noun and preposition cue candidates ('X's claim that …', 'criticism of …'), "
+        "accepted from this probability on (default: off; 0.5 moved all-attributions F1 by +0.0001, "
+        "see docs/benchmarks/quotes.md)",
+    )
+    parser.add_argument(
         "--parses",
         metavar="DOCS.spacy",
         default=None,
@@ -155,7 +164,7 @@ def newsdesk_predictions(
     record: dict[str, Any], doc, options=None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(scoring dicts, predictions-file dicts) of newsdesk on one record."""
-    from ..analysis.quotes import QuoteOptions, find_quotes
+    from ..analysis.quotes import QuoteOptions, find_quotes, normalise_quote_marks, quotation_spans, quoted_share
     from ..models import Article, Provenance
 
     options = options or QuoteOptions(learned_cues=False, classifier=False, coref=False)
@@ -163,10 +172,14 @@ def newsdesk_predictions(
     article = Article(id=record["id"], provenance=Provenance(path=record["id"]), text=record["text"])
     text = record["text"]
     merged: list[list] = []  # [start, end, source, direct, cue, kind]
+    spans = quotation_spans(normalise_quote_marks(text), options.max_paragraphs)
     for quote in find_quotes(article, doc=doc, options=options):
         if quote.reported_by:
             continue  # an attribution inside a quotation: PolNeAR rarely annotates those
         start, end = quote.start, quote.end
+        # PolNeAR's direct attribution: at least half of the content quoted (``Quote.direct`` is
+        # stricter: the content is one quotation, as the brief shows it)
+        direct = quote.direct or quoted_share(text, (start, end), spans) >= 0.5
         # the gold content spans include the quotation marks
         if text[max(0, start - 2) : start] == "''":
             start -= 2
@@ -182,7 +195,7 @@ def newsdesk_predictions(
         last = merged[-1] if merged else None
         if (
             last
-            and quote.direct
+            and direct
             and last[3]
             and source
             and last[2] == source
@@ -191,7 +204,7 @@ def newsdesk_predictions(
         ):
             last[1] = max(last[1], end)
             continue
-        merged.append([start, end, source, quote.direct, quote.cue, quote.kind])
+        merged.append([start, end, source, direct, quote.cue, quote.kind])
     scored, written = [], []
     for start, end, source, direct, _, kind in merged:
         scored.append(
@@ -284,10 +297,14 @@ def run(args) -> BenchReport:
         for k in range(args.folds):
             fold_cues[k] = learn_cue_lemmas((d, cue_spans(r)) for r, d, f in zip(records, docs, fold_of) if f != k)
             fold_models[k] = train_candidate_model(
-                ((d, cue_spans(r)) for r, d, f in zip(records, docs, fold_of) if f != k), CUE_VERBS | fold_cues[k]
+                ((d, cue_spans(r)) for r, d, f in zip(records, docs, fold_of) if f != k),
+                CUE_VERBS | fold_cues[k],
+                nouns=args.noun_threshold is not None,
             )
             fold_models[k]["threshold"] = args.threshold
             fold_models[k]["veto"] = args.veto
+            if args.noun_threshold is not None:
+                fold_models[k]["noun_threshold"] = args.noun_threshold
     if args.write_model:
         from ..resources import QUOTE_MODEL
         from ..training.quotes import train, write
@@ -297,7 +314,11 @@ def run(args) -> BenchReport:
             "by `newsdesk bench quotes DATASET --write-model`"
         )
         cues, model = train(
-            [(d, cue_spans(r)) for r, d in zip(records, docs)], threshold=args.threshold, veto=args.veto, source=source
+            [(d, cue_spans(r)) for r, d in zip(records, docs)],
+            threshold=args.threshold,
+            veto=args.veto,
+            source=source,
+            noun_threshold=args.noun_threshold,
         )
         write(QUOTE_MODEL.parent, cues, model)
 

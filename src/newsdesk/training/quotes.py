@@ -60,6 +60,12 @@ def add_arguments(parser) -> None:
         "--threshold", type=float, default=THRESHOLD, help=f"acceptance probability (default {THRESHOLD})"
     )
     parser.add_argument("--veto", type=float, default=VETO, help=f"veto probability for cue verbs (default {VETO})")
+    parser.add_argument(
+        "--noun-threshold",
+        type=float,
+        default=None,
+        help="also learn noun and preposition cues, accepted from this probability on (default: off)",
+    )
     parser.add_argument("--c", type=float, default=C, help=f"inverse L2 strength of the regression (default {C})")
 
 
@@ -75,13 +81,18 @@ def train(
     veto: float = VETO,
     c: float = C,
     source: str = "",
+    noun_threshold: float | None = None,
 ) -> tuple[list[str], dict[str, Any]]:
-    """(learned cue lemmas, model dict) from (spaCy Doc, gold cue spans) pairs."""
+    """(learned cue lemmas, model dict) from (spaCy Doc, gold cue spans) pairs. With
+    ``noun_threshold`` the model also learns noun and preposition cues ("X's claim that …") and
+    accepts them from that probability on (off by default: no gain by CV, docs/benchmarks/quotes.md)."""
     from ..analysis.quotes import CUE_VERBS, learn_cue_lemmas, train_candidate_model
 
     cues = sorted(learn_cue_lemmas(examples))
-    model = train_candidate_model(examples, CUE_VERBS | frozenset(cues), c=c)
+    model = train_candidate_model(examples, CUE_VERBS | frozenset(cues), c=c, nouns=noun_threshold is not None)
     model.update({"threshold": threshold, "veto": veto, "source": source})
+    if noun_threshold is not None:
+        model["noun_threshold"] = noun_threshold
     return cues, model
 
 
@@ -119,6 +130,7 @@ def run(args) -> BenchReport:
             veto=args.veto,
             c=args.c,
             source=source,
+            noun_threshold=args.noun_threshold,
         )
     cues_path, model_path = write(args.out, cues, model)
     report = BenchReport(name="train quotes", dataset=str(args.data))

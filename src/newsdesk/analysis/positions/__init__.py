@@ -81,10 +81,11 @@ def run(context: "StoryContext", options: PositionOptions) -> PositionFindings:
 def _quotations(context: "StoryContext", article_id: str) -> list[tuple[int, int, str]]:
     """(start, end, speaker name) of the article's direct quotations with a known speaker, found
     by the quote rules (no learned model): who tells the stances quoted inside them."""
-    from ..quotes import QuoteOptions, find_quotes
+    from ..quotes import QuoteOptions, find_quotes, normalise_quote_marks, quotation_spans, quoted_share
 
     article = next(a for a in context.articles if a.id == article_id)
     table = context.entities
+    spans = quotation_spans(normalise_quote_marks(article.text))
     found = []
     for quote in find_quotes(
         article,
@@ -94,6 +95,7 @@ def _quotations(context: "StoryContext", article_id: str) -> list[tuple[int, int
         speakers=context.speakers(article_id),
     ):
         name = quote.speaker_name or (table.entities[quote.speaker].name if quote.speaker in table.entities else None)
-        if quote.direct and name and quote.kind != "learned":
+        mostly_quoted = quote.direct or quoted_share(article.text, (quote.start, quote.end), spans) >= 0.5
+        if mostly_quoted and name and quote.kind != "learned":
             found.append((quote.start, quote.end, name))
     return found

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
+from ..quotes import without_cue_conjuncts
 from ..sides import side_of
 from .actors import find_antecedent, mention_tokens
 from .lexicon import (
@@ -354,6 +355,11 @@ def _verb_content(tok: "Token", lemma: str, particle: str | None) -> tuple[list[
         first = min(r.left_edge.i for r in roots if r.i > tok.i)
         tokens = _cut_at_dash([t for t in tok.subtree if t.i >= first])
         tokens = _drop_coordinated_clauses(tok, tokens)
+        for root in roots:
+            if root.dep_ == "ccomp":
+                # "confirmed that the conflict must end … and emphasized …": the cue's own conjunct
+                keep = {t.i for t in without_cue_conjuncts(tok, root)}
+                tokens = [t for t in tokens if t.i in keep or not root.left_edge.i <= t.i <= root.right_edge.i]
     else:
         tokens = [t for r in roots for t in r.subtree]
     condition = _condition_tokens(tok, tokens)

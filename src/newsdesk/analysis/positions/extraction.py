@@ -223,7 +223,12 @@ def _to_positions(
         and verb_in(cand.cue, inference | thought)
     ):
         return  # the writer's reading of the actor's mind ("Putin hopes", in an op-ed "he believes")
-    content = _render(cand.content_tokens, options.max_content_chars)
+    named = (
+        _pronoun_names(cand.content_tokens, speakers, resolver, fallback, surnames)
+        if speakers is not None and options.resolve_pronouns
+        else {}
+    )
+    content = _render(cand.content_tokens, options.max_content_chars, named)
     if len(content.split()) < options.min_content_words or not stands_alone(content):
         return
     condition = _render(cand.condition_tokens, options.max_content_chars) or None
@@ -268,6 +273,10 @@ def _to_positions(
             if antecedent is not None:
                 plural = head.lower_ in ("they", "them", "their", "theirs")
                 pairs.extend((head, t) for t in (with_conjuncts(antecedent) if plural else [antecedent]))
+        elif head is not None and len(parts := _coordinated_names(head)) > 1:
+            # "Trump and Vice President J.D. Vance": the parser may fold both names into one
+            # noun phrase; each holds the position
+            pairs.extend((head, part.root) for part in parts)
         else:
             pairs.append((head, head))
     reported_by = _reporter_name(cand.reporter_tokens, resolver, fallback, options, surnames, speakers)
@@ -286,6 +295,10 @@ def _to_positions(
         if options.require_side and side is None:
             continue
         holder = ref.name if ref and ref.name else actor_text
+        if any(name.removesuffix("’s") == holder for name in named.values()):
+            # "Trump said he would …": the holder's own pronoun stays a pronoun
+            own = {i: name for i, name in named.items() if name.removesuffix("’s") != holder}
+            content = _render(cand.content_tokens, options.max_content_chars, own)
         reporter = reported_by if reported_by != holder else None
         if reporter is None and quoted and holder != quoted:
             reporter = quoted  # a stance inside someone's quotation, held by someone else
@@ -362,17 +375,24 @@ def _coordinated_names(head: "Token") -> list["Span"]:
 
 
 _REFERRING = re.compile(
-    r"^(?:it|this|that|these|those|so|the same|(?:this|that|these|those|its|their|his|her)\s+[\w’'-]+"
+    r"^(?:it|this|that|these|those|so|the same|(?:this|that|these|those|its|their|his|her)(?:\s+[\w’'-]+){1,3}"
     r"|(?:[\w’'.-]+\s+){0,3}to do (?:the same|so|likewise))$",
     re.IGNORECASE,
 )
+
+
+#: "support at least some of these goals": a plural demonstrative points at what came before
+_POINTING_BACK = re.compile(r"\b(?:these|those)\s+(?!who\b|which\b|that\b|of\b)[a-z][\w’'-]*", re.IGNORECASE)
 
 
 def stands_alone(content: str) -> bool:
     """Whether a position's content means something without the sentences before it: "These
     demands", "its cessation", "this stance", "the same" only point back at what was said; such a
     position is dropped rather than shown as a proposition nobody can read."""
-    return not _REFERRING.match(content.strip(" .,;:“”\"'"))
+    bare = content.strip(" .,;:“”\"'")
+    # a short content built around "these goals" says nothing alone; a long one ("as the Marines carried
+    # those flag-draped caskets off the plane") does
+    return not _REFERRING.match(bare) and not (len(bare.split()) <= 8 and _POINTING_BACK.search(bare))
 
 
 def _description_span(head: "Token") -> tuple[int, int] | None:
@@ -471,9 +491,64 @@ def _resolve(
     return actor_text, ref
 
 
-def _render(tokens: list["Token"], max_chars: int) -> str:
+_CONTENT_PRONOUNS = frozenset({"he", "she", "they", "his", "her", "its", "their"})
+
+
+def _pronoun_names(
+    tokens: list["Token"],
+    speakers: ArticleSpeakers,
+    resolver: ActorResolver,
+    fallback: ArticleSides | None,
+    surnames: frozenset[str] = frozenset(),
+) -> dict[int, str]:
+    """Third-person pronouns of a content, outside quotation marks, that the speaker coreference
+    resolves to one named actor: token index -> the name ("he was not ready for peace" ->
+    "Volodymyr Zelensky was not ready for peace"; "its worldview" -> "Moscow’s worldview"), so that
+    the content means something on its own. A pronoun whose antecedent the content already names
+    ("Kyiv stop arming its soldiers") stays."""
+    names: dict[int, str] = {}
+    ordered = sorted(tokens, key=lambda t: t.i)
+    for tok in ordered:
+        if tok.lower_ not in _CONTENT_PRONOUNS or tok.lower_ == "her" and tok.tag_ != "PRP$":
+            continue
+        start, end = tok.idx, tok.idx + len(tok.text)
+        if speakers.quoted(start, end):
+            continue  # the speaker's own words stay as said
+        referent: Referent | None = None
+        ref: ActorRef | None = None
+        bound = bound_antecedent(tok, surnames)
+        described = _description_span(bound) if bound is not None else None
+        if described is not None:
+            referent = speakers.refers_to(*described)  # "attacked the Ukrainian leader, saying he …"
+            if referent is None:
+                try:
+                    ref = resolver(tok.doc.text[described[0] : described[1]], *described)
+                except Exception:  # a faulty external resolver must not lose the position
+                    log.exception("actor resolver failed on %r", tok.doc.text[described[0] : described[1]])
+                if ref is None or ref.entity_id is None:
+                    continue  # a description no entity stands behind: keep the pronoun
+        elif tok.lower_ in ("he", "she", "his", "her"):
+            # persons only: "its"/"their" outside a bound description stay (the coreference is
+            # trained on names; "its worldview" given to the wrong owner is worse than none)
+            referent = speakers.refers_to(start, end)
+        if ref is None:
+            if referent is None or referent.parts or referent.kind == GROUP:
+                continue
+            _, ref = _resolve_referent(tok, referent, resolver, fallback)
+        name = ref.name if ref is not None and ref.name else None
+        if not name:
+            continue
+        before = " ".join(t.text for t in ordered if t.i < tok.i)
+        if any(word in before for word in {name, name.split()[-1], referent.text if referent else name}):
+            continue
+        names[tok.i] = name + "’s" if tok.tag_ == "PRP$" else name
+    return names
+
+
+def _render(tokens: list["Token"], max_chars: int, names: dict[int, str] | None = None) -> str:
     if not tokens:
         return ""
+    names = names or {}
     ordered = sorted({t.i: t for t in tokens}.values(), key=lambda t: t.i)
     # drop a leading complementiser/infinitive marker/preposition and edge punctuation
     while ordered and ordered[0].is_space:
@@ -491,19 +566,53 @@ def _render(tokens: list["Token"], max_chars: int) -> str:
         ordered[-1].is_punct and ordered[-1].text not in ")]" or ordered[-1].dep_ == "cc" or ordered[-1].is_space
     ):
         ordered = ordered[:-1]
+    # "unchanged: either …", "non-negotiable: no NATO membership; …": a predicate word before a
+    # colon belongs to the sentence's frame, the content is what the colon introduces
+    colon = next((n for n, t in enumerate(ordered[:5]) if t.text == ":"), None)
+    if (
+        colon
+        and colon + 1 < len(ordered)
+        and all(t.pos_ in ("ADJ", "ADV", "PUNCT", "DET", "VERB") and t.tag_ != "VBZ" for t in ordered[:colon])
+    ):
+        ordered = ordered[colon + 1 :]
+    # "…, with influential commentators praising the president": an absolute "with" clause after a
+    # comma is the writer's addition, not the content; so is a participle closing the content
+    # ("… an “illegitimate” leader, at one point even calling on him to step down": Trump's act)
+    for n, tok in enumerate(ordered):
+        if n > 1 and tok.lower_ == "with" and ordered[n - 1].text == "," and any(t.tag_ == "VBG" for t in tok.subtree):
+            ordered = ordered[: n - 1]
+            break
+        if n > 2 and tok.text == "," and _participle_tail(ordered[n + 1 :]):
+            ordered = ordered[:n]
+            break
     if not ordered:
         return ""
     pieces: list[str] = []
     for n, tok in enumerate(ordered):
         nxt = ordered[n + 1] if n + 1 < len(ordered) else None
         ws = tok.whitespace_ if nxt is not None and nxt.i == tok.i + 1 else (" " if nxt is not None else "")
-        pieces.append(tok.text + ws)
+        pieces.append(names.get(tok.i, tok.text) + ws)
     text = re.sub(r"\s+", " ", "".join(pieces)).strip()
     text = _balance_quotes(text)
     if len(text) > max_chars:
         cut = text[: max_chars - 1].rsplit(" ", 1)[0]
         text = cut + "…"
     return text
+
+
+def _participle_tail(tail: list["Token"]) -> bool:
+    """Whether ``tail`` (what follows a comma at the end of a content) is a subjectless participle
+    clause, with at most a short adverbial lead (", at one point even calling on him to …")."""
+    verb = next((t for t in tail[:6] if t.tag_ == "VBG"), None)
+    if verb is None or verb.dep_ not in ("advcl", "acl", "xcomp") or verb.head.pos_ == "ADP":
+        return False  # ", as well as on halting …" coordinates a second content
+    if any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children) or any(t.lower_ == "as" for t in tail[:6]):
+        return False
+    clause = {t.i for t in verb.subtree}
+    lead = [t for t in tail if t.i < verb.left_edge.i]
+    if not all(t.pos_ in ("ADV", "ADP", "DET", "NUM", "NOUN") for t in lead):
+        return False
+    return all(t.i in clause or t in lead or t.is_punct for t in tail)
 
 
 def _balance_quotes(text: str) -> str:
