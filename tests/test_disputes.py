@@ -48,6 +48,18 @@ def test_a_concession_citing_a_party_sets_the_articles_account_against_the_party
     assert "withdrawn" not in obama.words  # each side has its own clause, not the whole sentence
 
 
+def test_a_concession_opening_the_sentence_leaves_the_article_the_main_clause():
+    text = (
+        "Though Mr. Obama cited the Chamber as a supporter in his remarks, the U.S. Chamber of Commerce has "
+        "withdrawn support for the infrastructure spending bill."
+    )
+    disputes = _reported(find_claims([_article("c", text, outlet="nyt")]))
+    assert len(disputes) == 1
+    article_side, obama = disputes[0].sides
+    assert article_side.actor == "nyt" and "withdrawn support" in article_side.words
+    assert "cited the Chamber" in obama.words and "withdrawn" not in obama.words
+
+
 def test_an_article_quoting_someone_without_denying_is_no_correction():
     text = (
         '"I believe that phrase comes from an old sermon," Carney told reporters on Wednesday.\n\n'
@@ -205,6 +217,8 @@ def test_a_third_outlet_giving_one_sides_day_supports_that_side():
 
 def test_a_value_supports_the_side_it_sets_apart_and_never_both():
     assert values("The House voted 396-9 on Wednesday, March 2") >= {"396-9", "wednesday", "march"}
+    # in lower case "may", "mar" and "march" are ordinary words, not dates
+    assert values("Officials may march on; it could mar the deal") == set()
     assert same_value_support("passed Tuesday", "voted on Wednesday", "passing a resolution on Tuesday")
     assert not same_value_support("passed Tuesday", "voted on Wednesday", "voted Tuesday or Wednesday")
     assert not same_value_support("passed Tuesday", "voted on Wednesday", "passed the resolution")

@@ -549,6 +549,8 @@ def test_side_of_a_state_body_phrase_is_its_one_country():
     from newsdesk.analysis.sides import side_of
 
     assert side_of("the American side") == "United States"
+    assert side_of("both American sides") == "United States"
+    assert side_of("American side") == "United States"
     assert side_of("the Russian government") == "Russia"
     assert side_of("the Russian and American sides") is None  # two countries: no one side
     assert side_of("American voters") is None

@@ -710,6 +710,8 @@ def _named(name: str | None):
         ("It was a reasonable step.", "the Kremlin", None),
         ("So far, nothing has changed on the ground.", None, "So far, nothing has changed on the ground."),
         ("Theresa May spoke to reporters in London.", None, "Theresa May spoke to reporters in London."),
+        ("He's expected to sign the bill on Friday.", "Trump", "Trump's expected to sign the bill on Friday."),
+        ("They're ready to talk.", None, None),
     ],
 )
 def test_a_sentence_opening_on_a_reference_back_is_named_stripped_or_left_out(sentence, name, shown):

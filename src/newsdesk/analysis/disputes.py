@@ -37,7 +37,8 @@ def values(text: str) -> set[str]:
     """The figures and calendar words of a text ("396-9", "$447", "tuesday", "march"): what a
     number or date_time dispute sets against each other."""
     figures = {m.group(0).rstrip(".,").replace(",", "") for m in _FIGURE.finditer(text)}
-    calendar = {w.lower() for w in _WORD.findall(text)} & _calendar_words()
+    # capitalised only: "may", "mar", "march" and "sun" are ordinary words in lower case
+    calendar = {w.lower() for w in _WORD.findall(text) if w[0].isupper()} & _calendar_words()
     return figures | calendar
 
 
@@ -134,7 +135,11 @@ def corrections(
             clause_lemmas = {t.lemma_.lower() for t in clause if t.pos_ in ("NOUN", "PROPN") and t.i != party_token.i}
             if not clause_lemmas & {t.lemma_.lower() for t in main if t.pos_ in ("NOUN", "PROPN")}:
                 continue  # the concession is about something else
-            own = span.doc[span.start : clause.start].text.rstrip(" ,;")
+            # the article's own account is the main clause, before or after the concession
+            before = span.doc[span.start : clause.start].text.rstrip(" ,;")
+            own = before or span.doc[clause.end : span.end].text.strip(" ,;.")
+            if not own:
+                continue
             found.append(
                 Dispute(
                     id="",

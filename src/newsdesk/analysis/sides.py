@@ -43,7 +43,7 @@ def side_of(words: str) -> str | None:
     "the American side" -> "United States": a state body of the gazetteer after one place's demonym)."""
     found = gazetteer().side(words)
     if found is None:
-        tokens = re.sub(r"^(?:both\s+)?(?:the\s+)", "", words.strip(), flags=re.IGNORECASE).split()
+        tokens = re.sub(r"^(?:both\s+)?(?:the\s+)?", "", words.strip(), flags=re.IGNORECASE).split()
         if len(tokens) >= 2 and (
             tokens[-1].lower() in _state_bodies() or tokens[-1].lower().rstrip("s") in _state_bodies()
         ):

@@ -345,7 +345,8 @@ _EXPLETIVE_IT = re.compile(
     r"\b.*?\b(?:that|whether|to|if|how|why|when|what|who)\b",
     re.IGNORECASE,
 )
-_OPENING_WORD = re.compile(r"[A-Za-z]+(?:['’][a-z]+)?")
+#: the opening word alone: "He's" opens with the pronoun "He".
+_OPENING_WORD = re.compile(r"[A-Za-z]+")
 
 #: Resolves a pronoun: (start, end) of the pronoun in the sentence -> the name it refers to, or None.
 PronounResolver = Callable[[int, int], "str | None"]
