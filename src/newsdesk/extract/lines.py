@@ -374,19 +374,24 @@ class LineModel:
         )
 
 
-@lru_cache(maxsize=1)
-def bundled_model() -> LineModel | None:
-    """The trained line model shipped in ``newsdesk/data/extract``, or None when absent."""
-    path = MODEL_DIR / MODEL_RESOURCE
+def load_bundled(resource: str) -> LineModel | None:
+    """A trained model (line or paragraph) shipped in ``newsdesk/data/extract`` as ``resource``,
+    or None when it is absent or unreadable (logged: extraction then falls back to the heuristics)."""
     try:
-        text = path.read_text("utf-8")
+        text = (MODEL_DIR / resource).read_text("utf-8")
     except OSError:
         return None
     try:
         return LineModel.from_json(json.loads(text))
     except (ValueError, KeyError, TypeError) as exc:
-        log.warning("ignoring unreadable line model %s: %s", MODEL_RESOURCE, exc)
+        log.warning("ignoring unreadable extraction model %s: %s", resource, exc)
         return None
+
+
+@lru_cache(maxsize=1)
+def bundled_model() -> LineModel | None:
+    """The trained line model shipped in ``newsdesk/data/extract``, or None when absent."""
+    return load_bundled(MODEL_RESOURCE)
 
 
 def score_lines(feats: Sequence[dict[str, float]], model: LineModel | None) -> list[float]:

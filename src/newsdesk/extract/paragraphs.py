@@ -14,16 +14,12 @@ page keeps every paragraph (a short page is better whole than empty).
 
 from __future__ import annotations
 
-import json
-import logging
 import math
 from functools import lru_cache
 from typing import Sequence
 
-from .lines import MODEL_DIR, Line, LineModel, heuristic_score, line_features
+from .lines import Line, LineModel, heuristic_score, line_features, load_bundled
 from .patterns import WORD
-
-log = logging.getLogger(__name__)
 
 MODEL_RESOURCE = "paragraphs_model.json"
 
@@ -73,16 +69,7 @@ def paragraph_features(
 @lru_cache(maxsize=1)
 def bundled_paragraph_model() -> LineModel | None:
     """The trained paragraph model shipped in ``newsdesk/data/extract``, or None when absent."""
-    path = MODEL_DIR / MODEL_RESOURCE
-    try:
-        text = path.read_text("utf-8")
-    except OSError:
-        return None
-    try:
-        return LineModel.from_json(json.loads(text))
-    except (ValueError, KeyError, TypeError) as exc:
-        log.warning("ignoring unreadable paragraph model %s: %s", MODEL_RESOURCE, exc)
-        return None
+    return load_bundled(MODEL_RESOURCE)
 
 
 def filter_paragraphs(
