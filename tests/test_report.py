@@ -218,11 +218,15 @@ def test_who_said_what_lists_words_said_not_the_learned_models_stances():
     assert listed == {"Zelensky": ["Putin drags out the war"], "Pistorius": ["Russia poses the greatest threat"]}
 
 
-def test_an_agreed_fact_leads_the_summary_once_not_again_as_a_summary_sentence(tmp_path):
-    from newsdesk.pipeline import StoryItem
-    from newsdesk.report import render_html
+_AGREED_FACT = "The leaders agreed that the truce would begin with energy sites."
 
-    fact = "The leaders agreed that the truce would begin with energy sites."
+
+def _agreed_fact_analysis(summary: list[tuple[str, str, list[str]]]) -> Analysis:
+    """One story of two articles (a0, a1) agreeing on :data:`_AGREED_FACT`, with the given summary
+    sentences: (article, text, citations)."""
+    from newsdesk.pipeline import StoryItem
+
+    fact = _AGREED_FACT
     articles = [Article(id=f"a{i}", provenance=Provenance(f"a{i}.txt"), text=fact, title="T") for i in range(2)]
     claim = {
         "id": "claim-1",
@@ -230,7 +234,7 @@ def test_an_agreed_fact_leads_the_summary_once_not_again_as_a_summary_sentence(t
         "sources": [_evidence("a0", fact), _evidence("a1", fact)],
         "stance_by_source": {"a0": "agree", "a1": "agree"},
     }
-    analysis = Analysis(
+    return Analysis(
         articles=articles,
         sources={a.id: [a.provenance] for a in articles},
         copies=[],
@@ -239,11 +243,18 @@ def test_an_agreed_fact_leads_the_summary_once_not_again_as_a_summary_sentence(t
         sections={
             "claims": [StoryItem("s1", _Finding(**claim))],
             "summary": [
-                StoryItem("s1", _Finding(text=fact, article="a0", start=0, end=5, citations=["a0", "a1"])),
-                StoryItem("s1", _Finding(text="Talks go on.", article="a1", start=0, end=5, citations=["a1"])),
+                StoryItem("s1", _Finding(text=text, article=article, start=0, end=5, citations=cited))
+                for article, text, cited in summary
             ],
         },
     )
+
+
+def test_an_agreed_fact_leads_the_summary_once_not_again_as_a_summary_sentence(tmp_path):
+    from newsdesk.report import render_html
+
+    fact = _AGREED_FACT
+    analysis = _agreed_fact_analysis([("a0", fact, ["a0", "a1"]), ("a1", "Talks go on.", ["a1"])])
     view = ReportView(analysis.to_json())
     markdown, html = render_markdown(view), render_html(view)
     summary_md = markdown.split("### Summary")[1].split("###")[0]
@@ -306,33 +317,12 @@ def test_dispute_sides_and_the_summary_lead_are_escaped_in_html():
 
 
 def test_a_summary_sentence_saying_no_more_than_an_agreed_fact_is_not_repeated():
-    from newsdesk.pipeline import StoryItem
     from newsdesk.report import reader_summary
 
-    fact = "The leaders agreed that the truce would begin with energy sites."
+    fact = _AGREED_FACT
     restated = "The leaders agreed the truce would begin with energy sites."
     more = "The leaders agreed that the truce would begin with energy sites and talks on the Black Sea."
-    articles = [Article(id=f"a{i}", provenance=Provenance(f"a{i}.txt"), text=fact, title="T") for i in range(2)]
-    claim = {
-        "id": "claim-1",
-        "text": fact,
-        "sources": [_evidence("a0", fact), _evidence("a1", fact)],
-        "stance_by_source": {"a0": "agree", "a1": "agree"},
-    }
-    analysis = Analysis(
-        articles=articles,
-        sources={a.id: [a.provenance] for a in articles},
-        copies=[],
-        stories=[Story("s1", "T", ("a0", "a1"), None, None)],
-        rejections=[],
-        sections={
-            "claims": [StoryItem("s1", _Finding(**claim))],
-            "summary": [
-                StoryItem("s1", _Finding(text=restated, article="a1", start=0, end=5, citations=["a1"])),
-                StoryItem("s1", _Finding(text=more, article="a0", start=0, end=5, citations=["a0"])),
-            ],
-        },
-    )
+    analysis = _agreed_fact_analysis([("a1", restated, ["a1"]), ("a0", more, ["a0"])])
     view = ReportView(analysis.to_json())
     lines = reader_summary(view, view.stories[0])
     assert [(kind, text) for kind, text, _ in lines] == [("agreed", fact), ("summary", more)]
