@@ -1,0 +1,248 @@
+"""Who holds a side of a dispute: :class:`ActorFinder` names the speaker, claimant, denier or
+subject of a statement (the story's actor resolver names the entity and the side it speaks for),
+and :func:`same_actor` tells whether two names are one party ("Mr. Pence" / "Gov. Mike Pence")."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+from ..models import Article
+from .claim_types import Side, Statement, cue_words, lower_words
+from .sentences import Sentence
+from .sides import side_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc
+
+__all__ = ["ActorFinder", "same_actor", "surname"]
+
+
+def surname(actor: str) -> str:
+    """The last word of an actor's name, lowercased ("Mr. Pence" and "Mike Pence": "pence")."""
+    words = lower_words(actor)
+    return words[-1] if words else ""
+
+
+def same_actor(a: str, b: str) -> bool:
+    """Whether two actor names are one party: equal, one inside the other, or two names ending
+    in the same surname ("Mr. Pence" / "Gov. Mike Pence")."""
+    a, b = a.lower().strip(), b.lower().strip()
+    if not a or not b:
+        return False
+    if a == b or a in b or b in a:
+        return True
+    # "Mr. Pence" and "Gov. Mike Pence": one person when both are names ending alike
+    last_a, last_b = surname(a), surname(b)
+    return len(last_a) > 2 and last_a == last_b
+
+
+class ActorFinder:
+    """Who makes a statement: the subject of its reporting verb ("the Kremlin noted", "X said"),
+    named by the story's actor resolver (entity and side) when it knows the mention."""
+
+    _PRONOUNS = frozenset("it he she they we i you this that who which there".split())
+
+    def __init__(
+        self,
+        articles: Mapping[str, Article],
+        docs: Mapping[str, "Doc"],
+        resolvers: Mapping[str, Callable[[str, int, int], Any]],
+        sentences: Mapping[str, Sequence[Sentence]],
+    ) -> None:
+        self.articles, self.docs, self.sentences = articles, docs, sentences
+        self.resolvers = dict(resolvers)
+
+    def of(self, statement: Statement) -> tuple[str, str, str | None]:
+        """(actor, the statement's words, side) of a whole statement."""
+        actor, side = self.speaker(statement.article_id, statement.start, statement.end)
+        opens_quotation = statement.text.lstrip()[:1] in ('"', "“")
+        if not actor and not opens_quotation:  # a quoted sentence's subject is not who speaks it
+            actor, side = self.subject(statement)
+        if not actor and any(mark in statement.text for mark in '"“”'):
+            # a quoted sentence: its speaker is named in the sentence before or after ("…," Trump said.)
+            own = self.sentences.get(statement.article_id, ())
+            for neighbour in (statement.index - 1, statement.index + 1):
+                if 0 <= neighbour < len(own) and any(mark in own[neighbour].text for mark in '"“”'):
+                    actor, side = self.speaker(statement.article_id, own[neighbour].start, own[neighbour].end)
+                    if actor:
+                        break
+            if not actor and opens_quotation and not _closes_quotation(statement.text):
+                # a quotation running over several sentences names its speaker where it closes
+                for later in own[statement.index + 1 : statement.index + 5]:
+                    if _closes_quotation(later.text):
+                        actor, side = self.speaker(statement.article_id, later.start, later.end)
+                        break
+        if not actor and opens_quotation:
+            actor, side = self.subject(statement)
+        outlet = self.articles[statement.article_id].outlet if statement.article_id in self.articles else None
+        return actor or (outlet or "the article"), statement.text, side
+
+    def denier(self, statement: Statement) -> str:
+        """Who denies or calls false in a statement: the named subject of its denial verb ("which
+        Farenthold has repeatedly denied"), else, for a denial word that is no verb ("misconstrued",
+        "incorrect"), the speaker of the statement; "" when no one is named."""
+        doc = self.docs.get(statement.article_id)
+        span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
+        if doc is None or span is None:
+            return ""
+        cues = cue_words()
+        for token in span:
+            if token.lower_ not in cues.counter:
+                continue
+            if any(
+                t.lower_ in ("not", "n't", "never", "neither", "nor")
+                for t in doc[max(span.start, token.i - 3) : token.i]
+            ):
+                continue  # "I can neither confirm nor deny": no denial
+            if token.pos_ in ("VERB", "AUX"):
+                objects = [c for c in token.children if c.dep_ in ("dobj", "obj")]
+                if any(o.lower_ not in cues.contested_nouns and o.tag_ != "WDT" for o in objects):
+                    continue  # "allow businesses to deny service": no claim is denied
+                for child in token.children:
+                    if child.dep_ == "nsubj" and child.lower_ not in self._PRONOUNS and child.pos_ in ("PROPN", "NOUN"):
+                        words = _noun_chunk(doc, child)
+                        return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)[0]
+            speaker = self.speaker(statement.article_id, statement.start, statement.end)[0]
+            speaker = speaker or self.subject(statement)[0]
+            if speaker:
+                return speaker
+        return ""
+
+    def claimant(self, statement: Statement) -> str:
+        """Who makes the claim of a statement: the named subject of its claim verb ("… O'Rourke
+        charged … that …", "Greene accused …"), not of an earlier clause ("one day before Barr
+        released …"); "" when no claim verb has a named subject."""
+        doc = self.docs.get(statement.article_id)
+        span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
+        if doc is None or span is None:
+            return ""
+        verbs = cue_words().claim_verbs
+        for token in span:
+            if token.lower_ not in verbs or token.pos_ not in ("VERB", "AUX"):
+                continue
+            subjects = [c for c in token.children if c.dep_ == "nsubj"]
+            if token.dep_ == "acl" and token.head.i == token.i - 1 and token.head.pos_ in ("PROPN", "NOUN"):
+                # "… Rep. Beto O'Rourke charged … that": the parser made the verb a clause of its subject
+                subjects.append(token.head)
+            for child in subjects:
+                if child.pos_ in ("PROPN", "NOUN") and child.lower_ not in self._PRONOUNS:
+                    words = _noun_chunk(doc, child)
+                    return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)[0]
+        return ""
+
+    def named(self, article_id: str, words: Any) -> tuple[str, str | None]:
+        """The actor and side a span of an article names (the story's resolver, else its words)."""
+        return self._resolve(article_id, words.text, words.start_char, words.end_char)
+
+    def outlet(self, statement: Statement) -> str:
+        """What names the article itself when no one else makes a statement."""
+        article = self.articles.get(statement.article_id)
+        return (article.outlet if article is not None else None) or "the article"
+
+    def side(self, statement: Statement) -> Side:
+        """A side of a dispute held by a whole statement (its speaker, its words, its sentence)."""
+        actor, words, side = self.of(statement)
+        return Side(actor, words, [statement.evidence()], side)
+
+    def subject(self, statement: Statement) -> tuple[str, str | None]:
+        """The first named or nominal subject of a statement ("Putin has made clear …",
+        "Multiple independent analysts … contest …"), as its noun chunk, or ("", None)."""
+        doc = self.docs.get(statement.article_id)
+        span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
+        if doc is None or span is None:
+            return "", None
+        for token in span[:12]:  # the main clause's subject, not one of a later clause
+            # a noun the parser made the ROOT in the first words is a subject whose verb it misread
+            # ("Multiple independent analysts … contest this characterization": "contest" as a noun)
+            opening_root = token.dep_ == "ROOT" and token.i - span.start < 4 and token.pos_ == "NOUN"
+            if (
+                (token.dep_ == "nsubj" or opening_root)
+                and token.pos_ in ("PROPN", "NOUN")
+                and token.lower_ not in self._PRONOUNS
+            ):
+                words = _noun_chunk(doc, token)
+                return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)
+        return "", None
+
+    def is_attributed(self, statement: Statement) -> bool:
+        """Whether a statement is someone's words: a quotation, or a reporting verb with a named subject."""
+        if any(mark in statement.text for mark in '"“”'):
+            return True
+        return bool(self.speaker(statement.article_id, statement.start, statement.end, pronouns=True)[0])
+
+    def speaker(
+        self, article_id: str, start: int, end: int, *, leading: bool = False, pronouns: bool = False
+    ) -> tuple[str, str | None]:
+        """The speaker of the clause at ``start:end`` and its side, or ("", None). With ``leading``
+        only a subject that opens the clause counts ("the Kremlin's press release clearly states …");
+        with ``pronouns`` a pronoun subject counts too ("They argued …")."""
+        doc = self.docs.get(article_id)
+        if doc is None:
+            return "", None
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return "", None
+        reporting = cue_words().reporting
+        for token in span:
+            if token.lemma_.lower() not in reporting and token.lower_ not in reporting:
+                continue
+            for child in token.children:
+                if (
+                    child.dep_ in ("nsubj", "nsubjpass")
+                    and child.i >= span.start
+                    and (pronouns or child.lower_ not in self._PRONOUNS)
+                ):
+                    if leading and child.left_edge.i > span.start + 2:
+                        continue
+                    words = _noun_chunk(doc, child)
+                    return self._resolve(article_id, words.text, words.start_char, words.end_char)
+            # "according to X"
+        for token in span if not leading else ():
+            if token.lower_ == "according" and token.i + 2 <= span.end and doc[token.i + 1].lower_ == "to":
+                obj = [c for c in doc[token.i + 1].children if c.dep_ == "pobj"]
+                if obj:
+                    words = doc[obj[0].left_edge.i : obj[0].right_edge.i + 1]
+                    return self._resolve(article_id, words.text, words.start_char, words.end_char)
+        return "", None
+
+    def _resolve(self, article_id: str, text: str, start: int, end: int) -> tuple[str, str | None]:
+        resolver = self.resolvers.get(article_id)
+        if resolver is None and article_id in self.articles and article_id in self.docs:
+            from .sides import default_actor_resolver
+
+            resolver = self.resolvers[article_id] = default_actor_resolver(
+                self.articles[article_id], self.docs[article_id]
+            )
+        found = resolver(text, start, end) if resolver is not None else None
+        if found is None:
+            return text, side_of(text)
+        name = found.name or text
+        if name.lower() not in text.lower() and text.lower() not in name.lower():
+            return text, side_of(text)  # the resolver named someone the mention does not name
+        return _group_phrase(text, name), found.side
+
+
+def _closes_quotation(text: str) -> bool:
+    """Whether a sentence closes a quotation: a closing mark after its first character."""
+    body = text.strip()[1:]
+    return "”" in body or '"' in body
+
+
+def _group_phrase(mention: str, name: str) -> str:
+    """How a reader should see an actor: a group a demonym only qualifies keeps its own words
+    ("the American side", "Ukraine's European backers": not "American", "European"); a person or
+    an institution named in the mention keeps the resolver's name."""
+    from .gazetteer import gazetteer
+
+    words = mention.split()
+    if name.lower() in gazetteer().demonyms and len(words) > 1 and words[-1].lower().strip(".,") != name.lower():
+        return " ".join(words)
+    return name
+
+
+def _noun_chunk(doc: "Doc", token: Any) -> Any:
+    """The noun chunk a subject token heads ("Mr. McCulloch", not "Mr. McCulloch, speaking to a
+    local radio station,"); its whole subtree when the parser made no chunk of it."""
+    sentence = token.sent
+    chunk = next((c for c in sentence.noun_chunks if c.start <= token.i < c.end), None)
+    return chunk if chunk is not None else doc[token.left_edge.i : token.right_edge.i + 1]
