@@ -236,9 +236,16 @@ def test_reporting_a_contested_claim_is_not_confirming_it():
 
 def test_a_rebuttal_needs_a_rebuttal_word_and_a_back_reference():
     assert is_rebuttal("Multiple independent analysts contest this characterization.")
-    assert is_rebuttal("Critics, however, say the law includes different wording.")
+    assert is_rebuttal("Critics rejected that notion on Tuesday.")
     assert not is_rebuttal("The ministry rejected the bid from the company on Friday.")
     assert not is_rebuttal("Analysts said that the figures were released on Monday.")
+
+
+def test_critics_alone_contest_nothing_said_before_them():
+    # critics against a named party's claim are the counter-claim rule's (test below), not a back reference
+    assert not is_rebuttal("Critics, however, say the Indiana law includes different wording.")
+    assert not is_rebuttal("He defended interrogation methods critics say amounted to torture.")
+    assert not is_rebuttal("Critics did not dispute the figures released by the ministry.")
 
 
 def test_one_article_gives_no_cross_source_claims():

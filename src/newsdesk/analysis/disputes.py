@@ -273,6 +273,11 @@ def _denier(span: "Span", verb: str) -> "Span | None":
     return None
 
 
+def _negated_verbs(span: "Span") -> set[str]:
+    """The lemmas of the verbs a statement negates ("Mexico won't pay": {pay})."""
+    return {t.lemma_.lower() for t in span if t.pos_ == "VERB" and any(c.dep_ == "neg" for c in t.children)}
+
+
 def negated_claims(
     statements: Sequence[Statement],
     similarity: Any,
@@ -295,6 +300,9 @@ def negated_claims(
     for k, s in enumerate(statements):
         doc = docs.get(s.article_id)
         spans[k] = doc.char_span(s.start, s.end, alignment_mode="expand") if doc is not None else None
+    # once per statement, not per pair: the verbs it negates and the words it names
+    negated_verbs = {k: _negated_verbs(span) for k, span in spans.items() if span is not None}
+    words_of = {k: set(lower_words(s.text)) for k, s in enumerate(statements)}
     found: list[Dispute] = []
     pairs: list[tuple[float, int, int, str, str]] = []
     for i, claim in enumerate(statements):
@@ -315,11 +323,8 @@ def negated_claims(
                 or float(similarity[i, j]) < options.negation_similarity
             ):
                 continue
-            denied = {
-                t.lemma_.lower() for t in spans[j] if t.pos_ == "VERB" and any(c.dep_ == "neg" for c in t.children)
-            }
-            shared = sorted(asserted & denied)
-            if shared and surname(claimant) in lower_words(denial.text):
+            shared = sorted(asserted & negated_verbs[j])
+            if shared and surname(claimant) in words_of[j]:
                 pairs.append((float(similarity[i, j]), i, j, shared[0], claimant))
     for score, i, j, verb, written in sorted(pairs, reverse=True):
         if i in in_dispute or j in in_dispute:
@@ -368,8 +373,11 @@ _CONTRAST_MID = re.compile(r"^(?P<a>.{12,}?)(?:,\s*|;\s*)(?:while|whereas|but)\s
 
 def is_rebuttal(text: str) -> bool:
     """True when a sentence contests something said before it: a rebuttal word ("contest",
-    "denied", "rejected", "critics") and either critics or a back reference to what was said
-    ("this characterization", "that notion", "the accusations", within two words of a determiner)."""
+    "denied", "rejected"; ``claims_rebuttal``), not negated, and a back reference to what was
+    said ("this characterization", "that notion", "the accusations", within two words of a
+    determiner). Critics alone contest nothing before them ("interrogation methods critics say
+    amounted to torture"): critics against a named party's claim are found by
+    :func:`counter_claims`."""
     cues = cue_words()
     words = lower_words(text)
     negations = ("not", "n't", "never", "neither", "nor")
@@ -377,8 +385,6 @@ def is_rebuttal(text: str) -> bool:
         w in cues.rebuttal and not any(v in negations for v in words[max(0, k - 3) : k]) for k, w in enumerate(words)
     ):
         return False  # "can neither confirm nor deny the accusations" contests nothing
-    if "critics" in words:
-        return True
     return any(
         w in cues.contested_nouns and any(v in cues.back_reference for v in words[max(0, k - 3) : k])
         for k, w in enumerate(words)
@@ -490,8 +496,11 @@ def counter_claims(
 
 def supports(side: Side, statement: Statement, actors: ActorFinder, similarity: float, options: ClaimOptions) -> bool:
     """A statement supports a side of a reported dispute when it reports the words of an actor of
-    the same side (the Kremlin noted …: Russia) about the same thing, and does not contest anything."""
+    the same side (the Kremlin noted …: Russia) about the same thing, and neither contests anything
+    nor voices critics ("critics say …")."""
     if side.side is None or similarity < options.support_similarity or is_rebuttal(statement.text):
+        return False
+    if set(lower_words(statement.text)) & cue_words().critics:
         return False
     _, own_side = actors.speaker(statement.article_id, statement.start, statement.end)
     return own_side == side.side
