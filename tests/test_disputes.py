@@ -235,3 +235,101 @@ def test_a_group_a_demonym_qualifies_keeps_its_own_words_as_the_side_actor():
     # "the American side" with the story's entities, "American side" from the text alone: never "American"
     assert american.actor.lower().endswith("american side") and american.side == "United States"
     assert "Kremlin" in kremlin.actor and kremlin.side == "Russia"
+
+
+# --- precision rules (session 5): constructions that fired wrongly on unannotated BASIL dev events
+
+
+def test_a_denial_word_used_as_a_noun_denies_nothing():
+    text = (
+        "Some Republicans said the White House should have prepared lawmakers for the president's statement.\n\n"
+        "Some leading Democrats said it was the president's role to stand up for constitutional rights in the mosque dispute."
+    )
+    assert _reported(find_claims([_article("a", text)])) == []
+
+
+def test_a_passive_denial_with_no_agent_names_no_denier():
+    text = (
+        "Mr. Gowdy said the committee needed the server to see which emails Mrs. Clinton had deleted.\n\n"
+        "Mr. Gowdy has sought to prevent his inquiry from being dismissed as a partisan effort to embarrass "
+        "Mrs. Clinton, a likely nominee."
+    )
+    assert _reported(find_claims([_article("a", text)])) == []
+
+
+def test_a_denial_whose_only_subject_is_a_thing_names_no_denier():
+    # a falsity word in the passive ("had been grossly misconstrued") still names its speaker:
+    # test_claims.py::test_critics_and_a_defence_of_the_law_are_a_reported_dispute
+    text = (
+        '"We really have no choice but to build a powerful wall or steel barrier," Mr. Trump said on Friday.\n\n'
+        "The plan includes none of the money for the wall that Mr. Trump had demanded and that he rejected in December."
+    )
+    assert _reported(find_claims([_article("a", text)])) == []
+
+
+def test_one_sentence_setting_unnamed_groups_against_each_other_is_no_dispute():
+    text = (
+        "Many said they showed up because they agreed with the position of the company's president on marriage, "
+        "while others said they wanted to support freedom of expression for business owners."
+    )
+    assert _reported(find_claims([_article("a", text)])) == []
+
+
+def test_one_sentence_setting_two_named_parties_against_each_other_is_still_a_dispute():
+    text = (
+        "While the American side claims that the issue of military aid to Ukraine was not discussed, "
+        "the Kremlin's press release clearly states that Russia demands its cessation."
+    )
+    disputes = _reported(find_claims([_article("a", text)]))
+    assert len(disputes) == 1
+    assert {s.side for s in disputes[0].sides} == {"United States", "Russia"}
+
+
+def test_a_claimant_who_speaks_the_denial_is_no_dispute():
+    text = (
+        'Schiff said he is "skeptical" that the committee would agree to grant Flynn immunity in exchange for testimony.\n\n'
+        '"If the Republicans in Congress feel this is a way to nullify an election, then they are not going to agree '
+        'to grant him immunity," Schiff said.'
+    )
+    assert _reported(find_claims([_article("a", text)])) == []
+
+
+def test_not_citing_something_is_no_correction_of_it():
+    text = (
+        '"He wants to clear his name by showing the false or misleading testimony by James Comey," Mr. Page wrote.\n\n'
+        "Mr. Page did not list what testimony he considered false by Mr. Comey, who was fired as director of the F.B.I."
+    )
+    assert [d for d in _reported(find_claims([_article("a", text)])) if "corrects" in d.explanation] == []
+
+
+def test_a_quotation_whose_speaker_is_only_a_pronoun_is_no_attribution_dispute():
+    articles = [
+        _article(
+            "a",
+            'Trey Gowdy said the deletion "only exacerbates our need to better understand what the secretary did."',
+        ),
+        _article(
+            "b",
+            "He added that Mrs. Clinton's disclosure last week \"only exacerbates our need to better understand "
+            'what the secretary did."',
+        ),
+    ]
+    assert [d for d in find_claims(articles).disagreements if d.kind == "attribution"] == []
+
+
+def test_a_denial_of_someone_elses_claim_is_no_dispute_with_the_claimant_nearby():
+    text = (
+        'Paul Ryan accused Obama of "projecting weakness" with his foreign policy in the debate on Thursday.\n\n'
+        "Ryan was referring to a claim by an Obama aide that the attack entered the debate only because of Romney, "
+        "a claim Romney rejected."
+    )
+    assert _reported(find_claims([_article("a", text)])) == []
+
+
+def test_a_dateline_is_no_denier():
+    text = (
+        '"This was essentially a hacked account that had a gag photo sent out on it," Mr. Weiner said on Tuesday.\n\n'
+        "WASHINGTON — Representative Anthony D. Weiner, trying to put the episode to rest, emphatically denied "
+        "on Wednesday that he had sent the photograph from his hacked account."
+    )
+    assert _reported(find_claims([_article("a", text)])) == []

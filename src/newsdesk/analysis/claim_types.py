@@ -104,6 +104,7 @@ class Cues:
     units_not_compared: frozenset[str]
     outcome_nouns: frozenset[str]
     outcome_negations: frozenset[str]
+    falsity: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -126,6 +127,7 @@ def cue_words() -> Cues:
         units_not_compared=frozenset(raw["disputes_units_not_compared"]),
         outcome_nouns=frozenset(raw["disputes_outcome_nouns"]),
         outcome_negations=frozenset(raw["disputes_outcome_negations"]),
+        falsity=frozenset(raw["disputes_falsity"]),
     )
 
 

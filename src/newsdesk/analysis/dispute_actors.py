@@ -14,13 +14,25 @@ from .sides import side_of
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
-__all__ = ["ActorFinder", "same_actor", "surname"]
+__all__ = ["ActorFinder", "names_a_party", "same_actor", "surname"]
 
 
 def surname(actor: str) -> str:
     """The last word of an actor's name, lowercased ("Mr. Pence" and "Mike Pence": "pence")."""
     words = lower_words(actor)
     return words[-1] if words else ""
+
+
+def names_a_party(actor: str, side: str | None) -> bool:
+    """Whether an actor is a named party: it speaks for a known side ("the American side"), or a
+    word of it past the first is capitalised ("the Kremlin", "Mr. Weiner"), or it is one
+    capitalised word that is no function word ("Pence"; not "Many", "officials", "others")."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    words = actor.split()
+    if side is not None or any(w[:1].isupper() for w in words[1:]):
+        return True
+    return len(words) == 1 and words[0][:1].isupper() and words[0].lower() not in STOP_WORDS
 
 
 def same_actor(a: str, b: str) -> bool:
@@ -79,13 +91,18 @@ class ActorFinder:
 
     def denier(self, statement: Statement) -> str:
         """Who denies or calls false in a statement: the named subject of its denial verb ("which
-        Farenthold has repeatedly denied"), else, for a denial word that is no verb ("misconstrued",
-        "incorrect"), the speaker of the statement; "" when no one is named."""
+        Farenthold has repeatedly denied"), else the named speaker of the statement (the subject of
+        its reporting verb: "Pence claims the law has been misconstrued"), else its subject when that
+        names a party (:func:`names_a_party`); "" when no one is named.
+        A denial word used as a noun ("the mosque dispute") or a denial verb in the passive with no
+        agent ("from being dismissed as partisan") denies nothing; a falsity word
+        (``disputes_falsity``: misconstrued, incorrect …) does, in any voice."""
         doc = self.docs.get(statement.article_id)
         span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
         if doc is None or span is None:
             return ""
         cues = cue_words()
+        falsity = cues.falsity
         for token in span:
             if token.lower_ not in cues.counter:
                 continue
@@ -94,18 +111,73 @@ class ActorFinder:
                 for t in doc[max(span.start, token.i - 3) : token.i]
             ):
                 continue  # "I can neither confirm nor deny": no denial
+            if token.pos_ in ("NOUN", "PROPN"):
+                continue  # "the mosque dispute": a noun, no one denies anything
+            if (
+                token.pos_ == "VERB"
+                and token.lower_ not in falsity
+                and any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children)
+                and not any(c.dep_ == "agent" for c in token.children)
+            ):
+                continue  # "from being dismissed as partisan", "if citizenship were denied": no denier
             if token.pos_ in ("VERB", "AUX"):
                 objects = [c for c in token.children if c.dep_ in ("dobj", "obj")]
                 if any(o.lower_ not in cues.contested_nouns and o.tag_ != "WDT" for o in objects):
                     continue  # "allow businesses to deny service": no claim is denied
-                for child in token.children:
-                    if child.dep_ == "nsubj" and child.lower_ not in self._PRONOUNS and child.pos_ in ("PROPN", "NOUN"):
+                for child in map(_past_dateline, token.children):
+                    if (
+                        child is not None
+                        and child.dep_ in ("nsubj", "appos")
+                        and child.lower_ not in self._PRONOUNS
+                        and child.pos_ in ("PROPN", "NOUN")
+                    ):
                         words = _noun_chunk(doc, child)
                         return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)[0]
+            # who speaks the statement, else its subject ("Pence has defended …, claiming that the
+            # measure has been misconstrued"), when that names a party: "The plan includes none of
+            # the money … that he rejected" names no denier
             speaker = self.speaker(statement.article_id, statement.start, statement.end)[0]
-            speaker = speaker or self.subject(statement)[0]
+            if not speaker:
+                subject, side = self.subject(statement)
+                speaker = subject if subject and names_a_party(subject, side) else ""
             if speaker:
                 return speaker
+        return ""
+
+    def contested_owner(self, statement: Statement) -> str:
+        """Whose words a denial contests when it names them with the contested thing: "a claim by an
+        Obama aide … — a claim Romney rejected" (an Obama aide), "the false or misleading testimony
+        by James Comey" (James Comey); "" when the denial names no owner ("the accusations, which
+        Farenthold has denied"; "brazen and incorrect claims")."""
+        doc = self.docs.get(statement.article_id)
+        span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
+        if doc is None or span is None:
+            return ""
+        counter = cue_words().counter
+        for token in span:
+            if token.lower_ not in counter:
+                continue
+            word = token
+            while word.dep_ == "conj" and word.head.i != word.i:  # "false or misleading testimony"
+                word = word.head
+            targets = [word.head] if word.dep_ == "amod" else []
+            if token.pos_ == "VERB":
+                targets += [c for c in token.children if c.dep_ in ("dobj", "obj")]
+                if token.dep_ in ("relcl", "acl"):  # "a claim Romney rejected"
+                    targets.append(token.head)
+            # "a claim by an Obama aide …, a claim Romney rejected": the thing named again
+            lemmas = {n.lemma_ for n in targets if n.pos_ == "NOUN"}
+            targets += [n for n in span if n.pos_ == "NOUN" and n.lemma_ in lemmas and n not in targets]
+            for noun in targets:
+                for child in noun.children:
+                    owner = None
+                    if child.dep_ == "prep" and child.lower_ == "by":
+                        owner = next((g for g in child.children if g.dep_ == "pobj"), None)
+                    elif child.dep_ == "poss" and child.pos_ == "PROPN":
+                        owner = child
+                    if owner is not None and owner.pos_ in ("PROPN", "NOUN"):
+                        words = _noun_chunk(doc, owner)
+                        return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)[0]
         return ""
 
     def claimant(self, statement: Statement) -> str:
@@ -159,7 +231,9 @@ class ActorFinder:
                 (token.dep_ == "nsubj" or opening_root)
                 and token.pos_ in ("PROPN", "NOUN")
                 and token.lower_ not in self._PRONOUNS
+                and _past_dateline(token) is not None
             ):
+                token = _past_dateline(token)
                 words = _noun_chunk(doc, token)
                 return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)
         return "", None
@@ -186,9 +260,10 @@ class ActorFinder:
         for token in span:
             if token.lemma_.lower() not in reporting and token.lower_ not in reporting:
                 continue
-            for child in token.children:
+            for child in map(_past_dateline, token.children):
                 if (
-                    child.dep_ in ("nsubj", "nsubjpass")
+                    child is not None
+                    and child.dep_ in ("nsubj", "nsubjpass", "appos")
                     and child.i >= span.start
                     and (pronouns or child.lower_ not in self._PRONOUNS)
                 ):
@@ -220,6 +295,28 @@ class ActorFinder:
         if name.lower() not in text.lower() and text.lower() not in name.lower():
             return text, side_of(text)  # the resolver named someone the mention does not name
         return _group_phrase(text, name), found.side
+
+
+def _dateline(token: Any) -> bool:
+    """Whether a token is an article's dateline ("WASHINGTON — Representative …"), which the parser
+    may make the subject of the first sentence: a word in capitals opening its sentence, then a dash."""
+    doc = token.doc
+    return (
+        token.i == token.sent.start
+        and len(token.text) > 1
+        and token.text.isupper()
+        and token.i + 1 < len(doc)
+        and doc[token.i + 1].text in ("—", "–", "--", "-")
+    )
+
+
+def _past_dateline(token: Any) -> Any:
+    """A subject as it should be read: a dateline the parser made the subject ("WASHINGTON —
+    Representative Anthony D. Weiner … denied") gives way to the name set beside it (its
+    apposition), or to nothing; any other token is itself."""
+    if not _dateline(token):
+        return token
+    return next((c for c in token.children if c.dep_ == "appos"), None)
 
 
 def _closes_quotation(text: str) -> bool:

@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from .claim_types import Dispute, Side, Statement, cue_words, lower_words
-from .dispute_actors import ActorFinder, same_actor, surname
+from .dispute_actors import ActorFinder, names_a_party, same_actor, surname
 from .sides import side_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -192,8 +192,8 @@ def corrections(
             )
             in_dispute.add(k)
             continue
-        if not _main_clause_denies(span):
-            continue
+        if not _main_clause_denies(span) or span.root.i == verb.i:
+            continue  # "Mr. Page did not list what testimony …": not citing is no correction of what was cited
         best: tuple[float, int] | None = None
         for m, earlier in enumerate(statements):
             if (
@@ -333,6 +333,8 @@ def negated_claims(
         claimant = actors.claimant(statements[i]) or claim_side.actor
         if not same_actor(claimant, claim_side.actor):
             claim_side.actor, claim_side.side = claimant, None
+        if same_actor(claimant, denial_side.actor) or same_actor(written, denial_side.actor):
+            continue  # the claimant speaks the denial ("If the Republicans … you're not going to meet …," Schiff said)
         denier = _denier(spans[j], verb)
         if denier:
             denial_side.actor, denial_side.side = actors.named(statements[j].article_id, denier)
@@ -393,7 +395,7 @@ def is_rebuttal(text: str) -> bool:
 
 def sentence_dispute(statement: Statement, actors: ActorFinder) -> Dispute | None:
     """ "While the American side claims X, the Kremlin states Y": two attributed accounts set
-    against each other in one sentence, by two different actors, is a reported dispute."""
+    against each other in one sentence, by two different named parties, is a reported dispute."""
     match = _CONTRAST_LEAD.match(statement.text) or _CONTRAST_MID.match(statement.text)
     if not match:
         return None
@@ -402,8 +404,8 @@ def sentence_dispute(statement: Statement, actors: ActorFinder) -> Dispute | Non
         words = match.group(name).strip()
         start = statement.start + match.start(name)
         actor, side = actors.speaker(statement.article_id, start, start + len(words), leading=True)
-        if not actor:
-            return None
+        if not actor or not names_a_party(actor, side):
+            return None  # "Many said …, others said …": no named party on each side
         sides.append(Side(actor, words, [statement.evidence()], side))
     if same_actor(sides[0].actor, sides[1].actor) or (sides[0].side and sides[0].side == sides[1].side):
         return None
@@ -443,6 +445,7 @@ def counter_claims(
         denier = actors.denier(counter)
         if not denier:
             continue
+        owner = actors.contested_owner(counter)  # whose words it contests, when it names them
         counter_words = words_of[k]
         best: tuple[float, int, str] | None = None
         for m in by_article[counter.article_id]:
@@ -462,6 +465,8 @@ def counter_claims(
                 claimant = next(w for w in lower_words(claim.text) if w in cues.critics)
             if not claimant or same_actor(denier, claimant):
                 continue
+            if owner and not same_actor(owner, claimant):
+                continue  # it contests someone else's words ("a claim by an Obama aide …, a claim Romney rejected")
             # tied by a party: the claim names the denier ("Greene accused Farenthold"), or the
             # denial names the claimant ("took aim at O'Rourke, saying … incorrect claims")
             if not critics and not (surname(denier) in words_of[m] or surname(claimant) in counter_words):
@@ -602,6 +607,11 @@ def misattributed(
         )
         if shared < 0.9:
             continue
+        if not all(
+            actors.speaker(s.article_id, s.start, s.end)[0] or s.text.lstrip()[:1] in ('"', "“")
+            for s in (statements[i], statements[j])
+        ):
+            continue  # "He added that Mrs. Clinton's disclosure … 'only exacerbates …'": no named speaker
         a, b = actors.side(statements[i]), actors.side(statements[j])
         if a.actor == actors.outlet(statements[i]) or b.actor == actors.outlet(statements[j]):
             continue  # a speaker the article does not name is no attribution

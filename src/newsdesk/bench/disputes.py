@@ -7,6 +7,11 @@ when its evidence sentences cover both sides of one annotated contradiction, by 
 than ``newsdesk bench brief`` (no ingest, no story grouping, no other stage) and lists every
 dispute, right or wrong, and every contradiction missed; ``--set`` overrides one
 :class:`~newsdesk.analysis.claims.ClaimOptions` field (a threshold sweep).
+
+``--unannotated`` is the held-out precision probe: the BASIL dev events that brief_basil does not
+annotate (``clustering_basil`` dev triplets, the same three outlets and full articles as the
+held-back test), each event's articles as one story; it lists every dispute with its sides and
+sources for reading by hand (no gold: precision is counted by a reader).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ HELP = "disputes per annotated event (claims stage only): precision, recall, eve
 
 _SHARED = Path(__file__).resolve().parents[3].parent / "shared"
 DEFAULT_DATASET = _SHARED / "bench" / "brief_basil" / "dev.jsonl"
+BASIL_ARTICLES = _SHARED / "bench" / "clustering_basil" / "dev.jsonl"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -30,6 +36,11 @@ def add_arguments(parser) -> None:
         default=[],
         metavar="NAME=VALUE",
         help="override a ClaimOptions field, e.g. --set negation_similarity=0.05 (repeatable)",
+    )
+    parser.add_argument(
+        "--unannotated",
+        action="store_true",
+        help="the held-out probe: BASIL dev events brief_basil does not annotate; list every dispute to read by hand",
     )
 
 
@@ -57,6 +68,8 @@ def run(args) -> Any:
             raise BenchmarkError(f"--set {item!r}: ClaimOptions has no field {name!r}", hint=", ".join(fields))
         overrides[name] = int(value) if fields[name].type in ("int", int) else float(value)
     options = claims.ClaimOptions(**overrides)
+    if getattr(args, "unannotated", False):
+        return _unannotated(args, options)
     report = BenchReport(name="disputes", dataset=str(args.dataset))
     predicted = correct = gold = found = 0
     rows: list[dict[str, Any]] = []
@@ -137,4 +150,58 @@ def run(args) -> Any:
     report.metrics.update(
         {"P": precision, "R": recall, "predicted": predicted, "correct": correct, "gold": gold, "found": found}
     )
+    return report
+
+
+def _unannotated(args, options) -> Any:
+    """Every dispute the claims stage finds on the BASIL dev events that ``args.dataset`` does not
+    annotate (gold events as stories), with each side's actor, words and sources."""
+    from ..analysis import claims
+    from ..analysis.context import build_context
+    from ..models import Article, Provenance, Story
+    from . import BenchReport, BenchTable, read_jsonl
+
+    annotated = {str(event["story"]) for event in read_jsonl(args.dataset)}
+    events: dict[str, list[dict[str, Any]]] = {}
+    for row in read_jsonl(BASIL_ARTICLES):
+        if str(row["triplet_uuid"]) not in annotated:
+            events.setdefault(str(row["triplet_uuid"]), []).append(row)
+    report = BenchReport(name="disputes", dataset=f"{BASIL_ARTICLES} (events not in {args.dataset})")
+    rows: list[dict[str, Any]] = []
+    by_kind: dict[str, int] = {}
+    for key in sorted(events):
+        members = sorted(events[key], key=lambda r: str(r["source"]))
+        articles = [
+            Article(
+                id=f"{key[:8]}-{r['source']}",
+                provenance=Provenance(r.get("url") or str(r["id"])),
+                text=r["text"],
+                title=r.get("title"),
+                outlet=r["source"],
+                published=r.get("date"),
+            )
+            for r in members
+        ]
+        story = Story(key, members[0].get("main_event") or "", tuple(a.id for a in articles))
+        for dispute in claims.run(build_context(story, articles), options).disagreements:
+            by_kind[dispute.kind] = by_kind.get(dispute.kind, 0) + 1
+            rows.append(
+                {
+                    "event": key[:8],
+                    "kind": dispute.kind,
+                    "why": dispute.explanation,
+                    "sides": "\n".join(
+                        f"[{side.actor}] {side.words[:240]} ({', '.join(side.article_ids)})" for side in dispute.sides
+                    ),
+                }
+            )
+    report.tables.append(
+        BenchTable(
+            title=f"disputes on {len(events)} unannotated BASIL dev events (read each by hand)",
+            columns=["events", "disputes", *sorted(by_kind)],
+            rows=[{"events": len(events), "disputes": len(rows), **by_kind}],
+        )
+    )
+    report.tables.append(BenchTable(title="every dispute", columns=["event", "kind", "why", "sides"], rows=rows))
+    report.metrics.update({"events": len(events), "disputes": len(rows), "by_kind": by_kind, "rows": rows})
     return report
