@@ -248,6 +248,15 @@ def test_critics_alone_contest_nothing_said_before_them():
     assert not is_rebuttal("Critics did not dispute the figures released by the ministry.")
 
 
+def test_a_rebuttal_contests_the_noun_it_governs_not_one_elsewhere_in_the_sentence():
+    assert is_rebuttal("Senior aides to Ms. Pelosi disputed that characterization.")
+    assert is_rebuttal("Colleagues urged him to resign over the accusations, which Farenthold has repeatedly denied.")
+    assert not is_rebuttal(
+        "His spokesman said that the congressman's Twitter account had been hacked and dismissed the episode as a prank."
+    )
+    assert not is_rebuttal("She and other Democrats disputed the claim that taxpayers will pay for campaigns.")
+
+
 def test_one_article_gives_no_cross_source_claims():
     assert find_claims([_article("a", "Only one outlet covered the talks between the two sides today.")]).claims == []
 

@@ -377,18 +377,33 @@ def is_rebuttal(text: str) -> bool:
     """True when a sentence contests something said before it: a rebuttal word ("contest",
     "denied", "rejected"; ``claims_rebuttal``), not negated, and a back reference to what was
     said ("this characterization", "that notion", "the accusations", within two words of a
-    determiner). Critics alone contest nothing before them ("interrogation methods critics say
+    determiner) that the rebuttal word governs: after it ("rejected that notion") or before it in
+    a relative clause ("the accusations, which X has denied"); a claim given in the sentence
+    itself ("disputed the claim that taxpayers will pay") refers to nothing before. Critics alone contest nothing before them ("interrogation methods critics say
     amounted to torture"): critics against a named party's claim are found by
     :func:`counter_claims`."""
     cues = cue_words()
     words = lower_words(text)
     negations = ("not", "n't", "never", "neither", "nor")
-    if not any(
-        w in cues.rebuttal and not any(v in negations for v in words[max(0, k - 3) : k]) for k, w in enumerate(words)
-    ):
+    rebuttals = [
+        k
+        for k, w in enumerate(words)
+        if w in cues.rebuttal and not any(v in negations for v in words[max(0, k - 3) : k])
+    ]
+    if not rebuttals:
         return False  # "can neither confirm nor deny the accusations" contests nothing
+
+    def contested(k: int) -> bool:
+        # what the rebuttal word contests: the noun after it ("rejected that notion"), or before it
+        # in a relative clause ("the accusations, which X has denied"); not a noun elsewhere in the
+        # sentence ("the congressman's Twitter account had been hacked and dismissed …")
+        return any(0 < k - r <= 4 or (k < r and "which" in words[k + 1 : r]) for r in rebuttals)
+
     return any(
-        w in cues.contested_nouns and any(v in cues.back_reference for v in words[max(0, k - 3) : k])
+        w in cues.contested_nouns
+        and any(v in cues.back_reference for v in words[max(0, k - 3) : k])
+        and contested(k)
+        and words[k + 1 : k + 2] != ["that"]  # "disputed the claim that taxpayers will pay" names its claim
         for k, w in enumerate(words)
     )
 
