@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from ..errors import ExtractionError, NoArticleError, OptionsError
 from ..models import Article, RawDocument
 from . import lines as line_model
+from .blocks import page_blocks
 from .html import HTML_MODES, clean_paragraphs, parse_html, run_html, shrink_html
 from .html_meta import page_metadata
 from .metadata import byline_authors, clean_authors, crawl_date
 from .origin import resolve_origin
 from .page_kind import PageVerdict, function_words, judge_dump, language_verdict
-from .paragraphs import bundled_paragraph_model, filter_paragraphs
+from .paragraphs import bundled_paragraph_model, filter_paragraphs, uses_dom
 from .patterns import WORD
 from .templates import SiteTemplates, learn_templates, site_key
 
@@ -244,8 +245,12 @@ def _extract_html(doc: RawDocument, template_lines: frozenset[str], options: Ext
     paragraphs = [p.strip() for p in result.text.split("\n") if p.strip()]
     paragraphs = clean_paragraphs(paragraphs, title=title, template_lines=template_lines)
     model = bundled_paragraph_model() if options.paragraph_filter else None
-    if model is not None:
-        paragraphs = filter_paragraphs(paragraphs, model, min_words=options.min_words, template_lines=template_lines)
+    if model is not None and paragraphs:
+        # trafilatura worked on a copy: ``tree`` is still the whole page
+        blocks = page_blocks(tree) if uses_dom(model) else None
+        paragraphs = filter_paragraphs(
+            paragraphs, model, min_words=options.min_words, template_lines=template_lines, blocks=blocks
+        )
     text = "\n\n".join(paragraphs)
     _require_words(doc, text, options, f"trafilatura ({result.mode})")
     language = _checked_language(doc, text, options)
