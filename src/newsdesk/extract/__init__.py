@@ -62,10 +62,11 @@ class ExtractOptions:
         reject_non_articles: reject page dumps that are link hubs, forum threads or paywall
             stubs, each with its reason (:mod:`.page_kind`), instead of extracting their chrome.
         paragraph_filter: on HTML pages, drop the paragraphs the bundled paragraph model scores
-            as boilerplate (:mod:`.paragraphs`; trained on recall-first output). Default False:
-            out of set it gains on CleanEval (+0.005 F1) and L3S-GN1 (+0.001) and changes no other
-            set, but it costs ~15 ms a page, which puts CleanEval further below trafilatura's speed
-            (docs/benchmarks/extraction.md).
+            as boilerplate (:mod:`.paragraphs`: text features and the features of the page
+            elements each paragraph came from; trained on recall-first output). Default False:
+            out of set it gains on all six extraction sets (L3S-GN1 +0.014 F1, CleanEval +0.007,
+            CleanPortalEval +0.003, the others ≤ +0.001), but it costs ~30 ms a page, which puts
+            newsdesk below trafilatura's speed on every set (docs/benchmarks/extraction.md).
     """
 
     html_modes: tuple[str, ...] = ("recall", "balanced", "precision", "baseline")

@@ -4,8 +4,10 @@ trafilatura's recall mode keeps the article's lists, tables and short paragraphs
 precision mode prunes, and with them some chrome (teasers, bylines, share prompts, related
 links). Each paragraph of the (cleaned) recall output is scored by a logistic model over the
 line features of :mod:`.lines` (length, sentence punctuation, stop words, chrome phrases,
-neighbours, position) and a few paragraph-level ones (list item, share of the page's words
-before and after it, size of the page); paragraphs under the model's threshold are dropped.
+neighbours, position), a few paragraph-level ones (list item, share of the page's words
+before and after it, size of the page) and the features of the page elements it came from
+(:data:`DOM_FEATURES`: class/id keywords, block kind, link density, container); paragraphs
+under the model's threshold are dropped.
 The model and its threshold are fitted leave-one-dataset-out over five extraction sets
 (``newsdesk train extract_paragraphs``; figures in docs/benchmarks/extraction.md) and shipped as
 ``data/extract/paragraphs_model.json``. When the kept paragraphs fall under ``min_words`` the

@@ -1,6 +1,6 @@
 """Train the paragraph filter of the HTML path (``newsdesk/data/extract/paragraphs_model.json``).
 
-    newsdesk train extract_paragraphs [--cache DIR] [--no-cv] [--dry-run]
+    newsdesk train extract_paragraphs [--cache DIR] [--cv] [--no-dom] [--dry-run]
 
 For every dev page of the five extraction sets with a gold body (../shared/bench:
 scrapinghub, wcxb_articles, l3s_gn1, cleaneval, cleanportaleval) the HTML path runs recall first
@@ -8,7 +8,9 @@ with the filter off (``ExtractOptions(html_modes=recall first, paragraph_filter=
 outputs are cached under ``--cache``). Each paragraph is labelled article text when most of its
 4-gram shingles are in the gold body (paragraphs under 8 words: when their word sequence occurs
 in it), and weighted by its share of the page's shingles (each page weighs the same, as in the
-metric). Features: :func:`newsdesk.extract.paragraphs.paragraph_features`.
+metric). Features: :func:`newsdesk.extract.paragraphs.paragraph_features`, with the DOM features
+of the page elements each paragraph came from (the page re-parsed as the HTML path parses it;
+``--no-dom``: text features only).
 
 Validation, never in-sample:
 
