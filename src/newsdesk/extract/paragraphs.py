@@ -51,8 +51,9 @@ EXTRA_FEATURES = (
 #: and share of the extracted text. They are fractions in [0, 1] (or small logs) and the model
 #: reads them unstandardised: standardising a rare flag (``<header>`` around one site's article)
 #: by its tiny spread made it decide alone, and held-out WCXB lost 0.006 F1 (figures in
-#: docs/benchmarks/extraction.md). The ancestors' keyword groups and structural elements were
-#: tried and lost out of set the same way; they are not features.
+#: docs/benchmarks/extraction.md). The ancestors' keyword groups and the structural elements
+#: around the block (header, nav, list, table…) were tried and did worse out of set (unstandardised
+#: too: trafilatura_eval_en fell below the unfiltered text); they are not features.
 DOM_FEATURES = (
     ("dom_found", "dom_blocks", "link_density", "depth_rel", "block_position")
     + ("container_log_words", "container_log_blocks", "container_link_density", "container_share")
