@@ -854,3 +854,25 @@ def test_a_dispute_side_is_cut_at_a_clause_break_when_nothing_denied_is_lost():
     assert _gist("The talks went on, officials said, although nothing was agreed on the energy truce.", 8) == (
         "The talks went on, officials said, although nothing was agreed on the energy truce."
     )
+
+
+def test_the_reference_word_lists_come_from_the_data_file(tmp_path, monkeypatch):
+    from newsdesk.analysis import summary
+    from newsdesk.errors import ModelUnavailableError
+
+    words = json.loads(summary.WORDS_FILE.read_text(encoding="utf-8"))
+    assert "however" in words["connectives"] and "he" in words["pronouns"] and "this" in words["demonstratives"]
+    edited = tmp_path / "words.json"
+    edited.write_text(json.dumps({**words, "connectives": [*words["connectives"], "all the same"]}), encoding="utf-8")
+    monkeypatch.setattr(summary, "WORDS_FILE", edited)
+    summary.summary_words.cache_clear()
+    try:
+        assert summary.standalone_text("All the same, the talks went on.") == "The talks went on."
+        monkeypatch.setattr(summary, "WORDS_FILE", tmp_path / "missing.json")
+        summary.summary_words.cache_clear()
+        with pytest.raises(ModelUnavailableError, match="missing.json"):
+            summary.standalone_text("However, the talks went on.")
+    finally:
+        monkeypatch.undo()
+        summary.summary_words.cache_clear()
+    assert summary.standalone_text("All the same, the talks went on.") == "All the same, the talks went on."

@@ -44,10 +44,11 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
 
-from ..errors import AnalysisError, OptionsError
+from ..errors import AnalysisError, ModelUnavailableError, OptionsError
 from ..models import Article
 from ..resources import SUMMARY_MODEL
 from .sentences import Sentence, article_sentences
@@ -236,21 +237,76 @@ def sentence_spans(
     return [[(s.start, s.end) for s in given[article.id]] for article in articles]
 
 
-_BOILERPLATE = re.compile(
-    r"\b(follow us|sign up|subscribe|newsletter|click here|read more|read the full|all rights reserved|"
-    r"copyright|cookies?|advertisement|share this|terms of (use|service)|privacy policy|download (the|our) app|"
-    r"contact us|log ?in|sign in|google cta|related coverage|recommended stories|getty images|"
-    r"this story (has been|was) updated|editor'?s note|reporting by|editing by|contributed to this report)\b",
-    re.IGNORECASE,
-)
-_BYLINE = re.compile(r"^(by|from|photo|image|video|watch|listen|source|credit)\b[\s:]", re.IGNORECASE)
-_DATELINE_ONLY = re.compile(r"^(updated|published|posted|last updated)\b", re.IGNORECASE)
+#: The stage's word lists (``data/summary/words.json``): page chrome, speech verbs, the openings
+#: that tie a sentence to the one before it, future markers, denials.
+WORDS_FILE = MODEL_DIR / "words.json"
+
+
+@dataclass(frozen=True)
+class SummaryWords:
+    """The word lists of ``data/summary/words.json``, compiled once (:func:`summary_words`)."""
+
+    boilerplate: "re.Pattern[str]"
+    byline: "re.Pattern[str]"
+    dateline_only: "re.Pattern[str]"
+    speech_verb: "re.Pattern[str]"
+    #: openings that tie a sentence to the one before it; the coordinators need no comma after them
+    connectives: tuple[str, ...]  # longest first
+    coordinators: frozenset[str]
+    #: third-person pronouns that open a sentence and name someone from an earlier one
+    pronouns: frozenset[str]
+    possessives: frozenset[str]
+    neuter: frozenset[str]
+    #: demonstratives that point back ("This stance"), unless they open a time phrase ("This week")
+    #: or a relative clause explains them on the spot ("Those who …")
+    demonstratives: frozenset[str]
+    time_nouns: frozenset[str]
+    relatives: frozenset[str]
+    #: "It is unclear whether …", "It was agreed that …": an "it" that points forward, not back
+    expletive_it: "re.Pattern[str]"
+    future: frozenset[str]
+    denials: frozenset[str]
+
+
+def _alternatives(phrases: Sequence[str]) -> str:
+    return "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def summary_words() -> SummaryWords:
+    """The stage's word lists, read once from ``data/summary/words.json``."""
+    try:
+        raw = json.loads(WORDS_FILE.read_text(encoding="utf-8"))
+        lists = {key: [str(w).lower() for w in value] for key, value in raw.items() if isinstance(value, list)}
+        verbs = [v if v[:1] in "'’" else " " + v for v in lists["expletive_it_verbs"]]
+        return SummaryWords(
+            boilerplate=re.compile(rf"\b({_alternatives(lists['boilerplate'])})\b", re.IGNORECASE),
+            byline=re.compile(rf"^({_alternatives(lists['byline_openers'])})\b[\s:]", re.IGNORECASE),
+            dateline_only=re.compile(rf"^({_alternatives(lists['dateline_openers'])})\b", re.IGNORECASE),
+            speech_verb=re.compile(rf"\b({_alternatives(lists['speech_verbs'])})\b", re.IGNORECASE),
+            connectives=tuple(sorted(set(lists["connectives"]), key=len, reverse=True)),
+            coordinators=frozenset(lists["coordinators"]),
+            pronouns=frozenset(lists["pronouns"]),
+            possessives=frozenset(lists["possessives"]),
+            neuter=frozenset(lists["neuter_pronouns"]),
+            demonstratives=frozenset(lists["demonstratives"]),
+            time_nouns=frozenset(lists["time_nouns"]),
+            relatives=frozenset(lists["relatives"]),
+            expletive_it=re.compile(
+                rf"^It(?:{_alternatives(verbs)})\b.*?\b(?:{_alternatives(lists['expletive_it_complements'])})\b",
+                re.IGNORECASE,
+            ),
+            future=frozenset(lists["future_markers"]),
+            denials=frozenset(lists["denials"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ModelUnavailableError(
+            f"the summary word lists {WORDS_FILE} could not be read: {exc}",
+            hint="reinstall newsdesk; the file ships with the package",
+        ) from exc
+
+
 _URL = re.compile(r"https?://|www\.|\S+@\S+\.\w+")
-_SPEECH_VERB = re.compile(
-    r"\b(said|says|say|told|tells|wrote|writes|added|adds|asked|according|stated|states|explained|"
-    r"argued|argues|noted|notes|declared|insisted|warned|tweeted|posted|announced)\b",
-    re.IGNORECASE,
-)
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _CLOSERS = "\"'”’)]»"
 
@@ -272,14 +328,15 @@ def rejection_reason(text: str, *, min_words: int = 6, max_words: int = 70) -> s
         return "starts mid-sentence"
     if _URL.search(text) or "|" in text or "©" in text:
         return "boilerplate"
-    if _BOILERPLATE.search(text) or _BYLINE.match(text) or _DATELINE_ONLY.match(text):
+    cues = summary_words()
+    if cues.boilerplate.search(text) or cues.byline.match(text) or cues.dateline_only.match(text):
         return "boilerplate"
     if text.count("“") != text.count("”") or text.count('"') % 2:
         return "quote fragment (unbalanced quotation marks)"
     outside = _QUOTED.sub(" ", text)
     if outside != text:
         outside_words = len(WORD_RE.findall(outside))
-        if outside_words < 3 or (outside_words < words / 2 and not _SPEECH_VERB.search(outside)):
+        if outside_words < 3 or (outside_words < words / 2 and not cues.speech_verb.search(outside)):
             return "quote without its speaker"
     return None
 
@@ -312,39 +369,6 @@ def candidates(
 
 # --- sentences that read on their own (no dangling reference) ---------------------------------
 
-#: Openings that tie a sentence to the one before it. A summary drops them ("However, the talks
-#: ended" reads as "The talks ended"); the coordinators need no comma after them, the others do.
-_COORDINATORS = frozenset({"but", "and", "yet", "also", "plus"})
-_CONNECTIVES = frozenset(
-    {
-        "however", "meanwhile", "instead", "moreover", "furthermore", "nevertheless", "nonetheless",
-        "additionally", "besides", "therefore", "thus", "hence", "consequently", "otherwise", "likewise",
-        "similarly", "indeed", "still", "also", "then", "regardless", "accordingly", "further", "again",
-        "so", "yet", "but", "and", "rather", "in addition", "as a result", "on the other hand",
-        "at the same time", "in turn", "even so", "by contrast", "in contrast", "that said",
-        "for his part", "for her part", "for their part", "for its part", "in response",
-        "in the meantime", "despite this", "as such", "after that", "because of this",
-        "first", "second", "third", "fourth", "finally", "lastly", "secondly", "thirdly",
-    }
-)  # fmt: skip
-#: Third-person pronouns that open a sentence and name someone from an earlier one.
-_PRONOUNS = frozenset({"he", "she", "they", "it", "him", "them"})
-_POSSESSIVES = frozenset({"his", "her", "their", "its"})
-#: Demonstratives that point back ("This stance", "These talks"), unless they open a time phrase.
-_NEUTER = frozenset({"it", "its"})
-_DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "such"})
-_TIME_NOUNS = frozenset(
-    {"week", "weekend", "year", "month", "morning", "afternoon", "evening", "night", "summer", "spring",
-     "fall", "autumn", "winter", "time", "season", "decade", "century", "past", "coming"}
-)  # fmt: skip
-#: "Those who …", "Those that …": a demonstrative that a relative clause explains on the spot.
-_RELATIVES = frozenset({"who", "whom", "whose", "which", "that"})
-#: "It is unclear whether …", "It was agreed that …": an "it" that points forward, not back.
-_EXPLETIVE_IT = re.compile(
-    r"^It(?:['’]s| is| was| has been| had been| will be| would be| remains| remained| seems| seemed| appears| appeared)"
-    r"\b.*?\b(?:that|whether|to|if|how|why|when|what|who)\b",
-    re.IGNORECASE,
-)
 #: the opening word alone: "He's" opens with the pronoun "He".
 _OPENING_WORD = re.compile(r"[A-Za-z]+")
 
@@ -354,14 +378,14 @@ PronounResolver = Callable[[int, int], "str | None"]
 
 def _drop_connective(text: str) -> int:
     """How many leading characters of ``text`` are a connective to drop (0 when none)."""
-    lowered = text.lower()
-    for phrase in sorted(_CONNECTIVES, key=len, reverse=True):
+    lowered, words = text.lower(), summary_words()
+    for phrase in words.connectives:
         if not lowered.startswith(phrase):
             continue
         rest = text[len(phrase) :]
         if rest.startswith(","):
             return len(phrase) + 1 + len(rest[1:]) - len(rest[1:].lstrip())
-        if phrase in _COORDINATORS and rest[:1] == " " and rest.lstrip()[:1].isalpha():
+        if phrase in words.coordinators and rest[:1] == " " and rest.lstrip()[:1].isalpha():
             return len(phrase) + len(rest) - len(rest.lstrip())
     return 0
 
@@ -392,21 +416,21 @@ def standalone(text: str, resolve: PronounResolver | None = None) -> tuple[str, 
     match = _OPENING_WORD.match(shown)
     if match is None:
         return shown, dropped
-    word = match.group().lower()
-    if word in _DEMONSTRATIVES:
+    word, cues = match.group().lower(), summary_words()
+    if word in cues.demonstratives:
         following = _OPENING_WORD.match(shown[match.end() :].lstrip())
-        if following is None or following.group().lower() not in _TIME_NOUNS | _RELATIVES:
+        if following is None or following.group().lower() not in cues.time_nouns | cues.relatives:
             return None
         return shown, dropped
-    if word not in _PRONOUNS and word not in _POSSESSIVES:
+    if word not in cues.pronouns and word not in cues.possessives:
         return shown, dropped
-    if word in _NEUTER:  # "It is unclear whether …" points forward; any other "it" is not resolved
-        return (shown, dropped) if word == "it" and _EXPLETIVE_IT.match(shown) else None
+    if word in cues.neuter:  # "It is unclear whether …" points forward; any other "it" is not resolved
+        return (shown, dropped) if word == "it" and cues.expletive_it.match(shown) else None
     name = resolve(dropped + match.start(), dropped + match.end()) if resolve is not None else None
     if not name:
         return None
     name = _capitalised(" ".join(name.split()))
-    if word in _POSSESSIVES:
+    if word in cues.possessives:
         name += "’" if name.endswith("s") else "’s"
     return name + shown[match.end() :], dropped
 
@@ -563,6 +587,7 @@ def candidate_features(
     capitalised = np.zeros(n)
     has_quote = np.zeros(n)
     speech = np.zeros(n)
+    speech_verb = summary_words().speech_verb
     bags = []
     for i, c in enumerate(pool):
         raw = WORD_RE.findall(c.text)
@@ -585,7 +610,7 @@ def candidate_features(
         numbers[i] = len(_NUMBER.findall(c.text))
         capitalised[i] = sum(1 for w in raw[1:] if w[:1].isupper()) / max(len(raw) - 1, 1)
         has_quote[i] = float(bool(re.search(r"[\"“”]", c.text)))
-        speech[i] = float(bool(_SPEECH_VERB.search(c.text)))
+        speech[i] = float(bool(speech_verb.search(c.text)))
 
     # Lexical centrality: cosine of the sentence's content words to the story's word counts.
     vocabulary: dict[str, int] = {}
@@ -948,16 +973,15 @@ SUPPORT_VETOES: tuple[str, ...] = ("numbers_missing", "negation_mismatch", "moda
 SUPPORT_FORMAT = "newsdesk-citation-support/2"
 #: Sentences of the other article whose MiniLM cosine is read (those covering most of the claim's words).
 SUPPORT_TOP = 8
-#: Future markers beside the hedges of ``data/nli/lexicon.json`` ("voted" is not stated by "will vote").
-_FUTURE = frozenset({"will", "shall", "going", "upcoming", "tomorrow"})
 
 
 def _cues() -> tuple[frozenset[str], frozenset[str]]:
-    """Negation and modality (hedge or future) words: the shared lexicon's (``newsdesk.nli.lexicon``)."""
+    """Negation and modality (hedge or future) words: the shared lexicon's (``newsdesk.nli.lexicon``),
+    and the future markers of ``data/summary/words.json`` ("voted" is not stated by "will vote")."""
     from ..nli import lexicon
 
     words = lexicon()
-    return frozenset(w for w in words.negations if "'" not in w), frozenset(words.hedges) | _FUTURE
+    return frozenset(w for w in words.negations if "'" not in w), frozenset(words.hedges) | summary_words().future
 
 
 _NUMBER_IN_TEXT = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -1537,13 +1561,9 @@ def _gist(words: str, limit: int = DISPUTE_GIST_WORDS) -> str:
     if cut is None:
         return text
     tail = set(_tokens(text[len(cut) :]))
-    if tail & (negations | _DENIALS):
+    if tail & (negations | summary_words().denials):
         return text
     return cut + " …"
-
-
-#: Words that deny what comes before them: a gist never cuts them off.
-_DENIALS = frozenset({"deny", "denies", "denied", "reject", "rejects", "rejected", "contest", "contests", "dispute"})
 
 
 def _quoted(text: str) -> str:
