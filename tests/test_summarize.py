@@ -876,3 +876,26 @@ def test_the_reference_word_lists_come_from_the_data_file(tmp_path, monkeypatch)
         monkeypatch.undo()
         summary.summary_words.cache_clear()
     assert summary.standalone_text("All the same, the talks went on.") == "All the same, the talks went on."
+
+
+def test_a_sentence_after_one_left_out_for_dangling_must_stand_alone_itself():
+    from newsdesk.analysis.summary import Candidate, standalone_choice
+
+    text = (
+        "Ukraine rejected the plan on Monday in Kyiv.\n\n"
+        "This stance was criticised by European leaders in Brussels.\n\n"
+        "He said the plan would be studied again next week.\n\n"
+        "The Kremlin said Russia would stop strikes for thirty days."
+    )
+    article = make_article("a0", text)
+    pool, start = [], 0
+    for position, sentence in enumerate(text.split("\n\n")):
+        start = text.index(sentence, start)
+        pool.append(Candidate(0, "a0", start, start + len(sentence), sentence, position))
+    # "This stance" cannot stand alone; "He", after it, followed only a sentence that is left out
+    shown, dangling = standalone_choice([article], pool, [1, 2, 3])
+    assert dangling == {1, 2} and shown == {}
+    # after their antecedents both read as written; named by the coreference "He" stands alone
+    assert standalone_choice([article], pool, [0, 1, 2]) == ({}, set())
+    shown, dangling = standalone_choice([article], pool, [1, 2], lambda article_id, start, end: "Volodymyr Zelensky")
+    assert dangling == {1} and shown == {2: ("Volodymyr Zelensky said the plan would be studied again next week.", 0)}

@@ -1181,12 +1181,14 @@ def standalone_choice(
     shown as written (its "He" or "However," reads as in the article). Any other one must stand
     alone (:func:`standalone`, pronouns named by ``resolve``): the text it is shown with and the
     characters dropped from its start are returned when they differ from the source, and the
-    sentences that cannot stand alone are returned apart. ``verdicts`` caches :func:`standalone`
-    per candidate across calls."""
+    sentences that cannot stand alone are returned apart. A sentence left out this way is no
+    antecedent: the one after it must then stand alone too (it would read as a non sequitur, or
+    its pronoun would point nowhere). ``verdicts`` caches :func:`standalone` per candidate across
+    calls."""
     verdicts = {} if verdicts is None else verdicts
     shown: dict[int, tuple[str, int]] = {}
     dangling: set[int] = set()
-    previous: Candidate | None = None
+    previous: Candidate | None = None  # the last sentence that is shown
     for i in reading_order(articles, pool, chosen):
         candidate = pool[i]
         follows = (
@@ -1194,8 +1196,8 @@ def standalone_choice(
             and previous.article_id == candidate.article_id
             and previous.position == candidate.position - 1
         )
-        previous = candidate
         if follows:
+            previous = candidate
             continue
         if i not in verdicts:
 
@@ -1206,8 +1208,10 @@ def standalone_choice(
         verdict = verdicts[i]
         if verdict is None:
             dangling.add(i)
-        elif verdict != (candidate.text, 0):
+            continue
+        if verdict != (candidate.text, 0):
             shown[i] = verdict
+        previous = candidate
     return shown, dangling
 
 
