@@ -899,3 +899,19 @@ def test_a_sentence_after_one_left_out_for_dangling_must_stand_alone_itself():
     assert standalone_choice([article], pool, [0, 1, 2]) == ({}, set())
     shown, dangling = standalone_choice([article], pool, [1, 2], lambda article_id, start, end: "Volodymyr Zelensky")
     assert dangling == {1} and shown == {2: ("Volodymyr Zelensky said the plan would be studied again next week.", 0)}
+
+
+def test_a_stage_sentence_the_reader_cannot_be_shown_spends_none_of_the_budget():
+    from newsdesk.analysis.summary import compose_reader_summary
+
+    summary = [
+        {**_item("The council approved a budget of two million euros on Monday evening.", 0.2), "start": 0},
+        {**_item("He said the vote was the most important of his whole term in office.", 0.9, "a1"), "start": 90},
+        {**_item("The mayor will present the plan to the regional government in May.", 0.5, "a2"), "start": 0},
+    ]
+    for item in summary:
+        item["end"] = item["start"] + len(item["text"])
+    # "He" points back to a sentence the reader's summary does not show: it is left out, and its
+    # 14 words go to the next sentences instead of being counted against the 24-word budget
+    texts = [text for _, text, _ in compose_reader_summary([], summary, word_budget=24)]
+    assert texts == [summary[0]["text"], summary[2]["text"]]

@@ -1515,24 +1515,37 @@ def compose_reader_summary(
         lines.append(("agreed", text, list(articles)))
         used += words
     rest = [s for s in summary if not any(_adds_nothing(s.get("text", ""), fact) for fact in led)]
-    picked: set[int] = set()
+    # Best predicted worth first; only what is shown spends the budget (a sentence that cannot be
+    # shown where it would stand costs nothing and leaves room for the next one).
+    facts_used, shown = used, {}
     for i in sorted(range(len(rest)), key=lambda i: -float(rest[i].get("score") or 0.0)):
         if used >= budget:
             break
-        picked.add(i)
-        used += _word_count(rest[i].get("text", ""))
+        trial = _shown_texts(rest, {*shown, i})
+        if i in trial:
+            shown = trial
+            used = facts_used + sum(_word_count(text) for text in shown.values())
+    lines += [("summary", text, list(rest[i].get("citations", []))) for i, text in sorted(shown.items())]
+    lines += [("disputed", dispute_line(d), list(d.articles)) for d in disputes]
+    return lines
+
+
+def _shown_texts(summary: Sequence[Mapping[str, Any]], picked: set[int]) -> dict[int, str]:
+    """How each picked stage sentence reads in the reader's summary (reading order): as written right
+    after the shown sentence it follows in its article, else as it stands alone (:func:`standalone_text`);
+    one that cannot stand alone is not shown (and is no antecedent for the next)."""
+    shown: dict[int, str] = {}
     previous: Mapping[str, Any] | None = None
     for i in sorted(picked):
-        item, text = rest[i], str(rest[i]["text"])
+        item, text = summary[i], str(summary[i]["text"])
         if previous is None or not _follows(previous, item):
             alone = standalone_text(text)  # its antecedent is not shown just before it
             if alone is None:
                 continue
             text = alone
-        lines.append(("summary", text, list(item.get("citations", []))))
+        shown[i] = text
         previous = item
-    lines += [("disputed", dispute_line(d), list(d.articles)) for d in disputes]
-    return lines
+    return shown
 
 
 def _follows(previous: Mapping[str, Any], item: Mapping[str, Any]) -> bool:
