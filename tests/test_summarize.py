@@ -915,3 +915,25 @@ def test_a_stage_sentence_the_reader_cannot_be_shown_spends_none_of_the_budget()
     # 14 words go to the next sentences instead of being counted against the 24-word budget
     texts = [text for _, text, _ in compose_reader_summary([], summary, word_budget=24)]
     assert texts == [summary[0]["text"], summary[2]["text"]]
+
+
+def test_a_pronoun_is_named_only_when_its_antecedent_is_the_only_one_the_text_offers():
+    from newsdesk.analysis.context import build_context
+    from newsdesk.analysis.summary import context_resolver
+    from newsdesk.models import Story
+
+    after = "\n\nShe said the bill would reach four million homes within two years."
+    texts = {
+        "one": "Senator Maria Lopez introduced a bill on rural broadband on Monday in Washington.",
+        "subject": "Senator Maria Lopez met Governor Ann Reyes on rural broadband on Monday in Washington.",
+        "two": "Senator Maria Lopez and Governor Ann Reyes spoke on rural broadband on Monday in Washington.",
+    }
+    articles = [make_article(key, text + after) for key, text in texts.items()]
+    context = build_context(Story("s", "broadband", tuple(texts)), articles)
+    resolve, guess = context_resolver(context), context_resolver(context, unambiguous=False)
+    pronoun = len(texts["one"]) + 2
+    assert resolve("one", pronoun, pronoun + 3) == "Maria Lopez"
+    pronoun = len(texts["subject"]) + 2  # two women named, one the subject of the sentence
+    assert resolve("subject", pronoun, pronoun + 3) == "Maria Lopez"
+    pronoun = len(texts["two"]) + 2  # Lopez or Reyes: the text does not say
+    assert guess("two", pronoun, pronoun + 3) is not None and resolve("two", pronoun, pronoun + 3) is None
