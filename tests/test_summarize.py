@@ -122,6 +122,19 @@ def test_rejection_reason_names_what_is_not_summary_material(sentence, reason):
     assert rejection_reason(sentence) == reason
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "By Nov. 4, proof of full vaccination will be mandatory, according to the county.",
+        "From Wednesday, the video site will take down content that contains misinformation.",
+        "Video posted on Twitter shows the firefighters carrying the French flag through Marseille.",
+    ],
+)
+def test_a_sentence_opening_like_a_byline_is_not_taken_for_one(sentence):
+    assert rejection_reason(sentence) is None
+    assert rejection_reason("Photo: Jane Doe for The Washington Post, via Getty.") == "boilerplate"
+
+
 def test_rejection_reason_accepts_a_plain_news_sentence_and_an_attributed_quote():
     assert rejection_reason("Federal vaccine advisers voted unanimously on Thursday to recommend a booster.") is None
     assert rejection_reason("“This is a reasonable step,” the panel's chair told reporters after the vote.") is None

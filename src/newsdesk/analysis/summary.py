@@ -247,7 +247,10 @@ class SummaryWords:
     """The word lists of ``data/summary/words.json``, compiled once (:func:`summary_words`)."""
 
     boilerplate: "re.Pattern[str]"
-    byline: "re.Pattern[str]"
+    #: a byline or credit opens on one of these words ("By Jane Doe", "Photo: Reuters")
+    byline_openers: frozenset[str]
+    #: and holds only names and these words ("By Jane Doe and John Roe, Washington Post staff writers")
+    byline_words: frozenset[str]
     dateline_only: "re.Pattern[str]"
     speech_verb: "re.Pattern[str]"
     #: openings that tie a sentence to the one before it; the coordinators need no comma after them
@@ -281,7 +284,8 @@ def summary_words() -> SummaryWords:
         verbs = [v if v[:1] in "'’" else " " + v for v in lists["expletive_it_verbs"]]
         return SummaryWords(
             boilerplate=re.compile(rf"\b({_alternatives(lists['boilerplate'])})\b", re.IGNORECASE),
-            byline=re.compile(rf"^({_alternatives(lists['byline_openers'])})\b[\s:]", re.IGNORECASE),
+            byline_openers=frozenset(lists["byline_openers"]),
+            byline_words=frozenset(lists["byline_words"]),
             dateline_only=re.compile(rf"^({_alternatives(lists['dateline_openers'])})\b", re.IGNORECASE),
             speech_verb=re.compile(rf"\b({_alternatives(lists['speech_verbs'])})\b", re.IGNORECASE),
             connectives=tuple(sorted(set(lists["connectives"]), key=len, reverse=True)),
@@ -311,6 +315,20 @@ _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _CLOSERS = "\"'”’)]»"
 
 
+def _is_byline(text: str, cues: SummaryWords) -> bool:
+    """Whether ``text`` is a byline or a credit: a credit word and a colon ("Photo: …"), or a
+    byline opener followed by names alone ("By Jane Doe and John Roe, Washington Post staff
+    writers") — not a sentence that opens on "By" or "From" ("By Nov. 4, proof of vaccination will
+    be mandatory"; "From Wednesday, the site will take down …")."""
+    match = re.match(r"([A-Za-z]+)(\s*:)?", text)
+    if match is None or match.group(1).lower() not in cues.byline_openers:
+        return False
+    if match.group(2):
+        return True
+    words = re.findall(r"[^\W\d_][\w'’-]*", text[match.end() :])
+    return bool(words) and all(w[0].isupper() or w.lower() in cues.byline_words for w in words)
+
+
 def rejection_reason(text: str, *, min_words: int = 6, max_words: int = 70) -> str | None:
     """Why a sentence is not summary material, or None when it is."""
     words = len(WORD_RE.findall(text))
@@ -329,7 +347,7 @@ def rejection_reason(text: str, *, min_words: int = 6, max_words: int = 70) -> s
     if _URL.search(text) or "|" in text or "©" in text:
         return "boilerplate"
     cues = summary_words()
-    if cues.boilerplate.search(text) or cues.byline.match(text) or cues.dateline_only.match(text):
+    if cues.boilerplate.search(text) or _is_byline(text, cues) or cues.dateline_only.match(text):
         return "boilerplate"
     if text.count("“") != text.count("”") or text.count('"') % 2:
         return "quote fragment (unbalanced quotation marks)"
