@@ -950,3 +950,32 @@ def test_a_pronoun_is_named_only_when_its_antecedent_is_the_only_one_the_text_of
     assert resolve("subject", pronoun, pronoun + 3) == "Maria Lopez"
     pronoun = len(texts["two"]) + 2  # Lopez or Reyes: the text does not say
     assert guess("two", pronoun, pronoun + 3) is not None and resolve("two", pronoun, pronoun + 3) is None
+
+
+def test_an_agreed_fact_is_cited_only_to_the_articles_whose_sentence_states_it():
+    from newsdesk.analysis.summary import compose_reader_summary
+
+    call = (
+        "President Donald Trump and Russian President Vladimir Putin held an extended phone call today to "
+        "discuss the war in Ukraine, which the U.S. president has touted as a major step toward peace talks."
+    )
+    truce = "The leaders agreed that the movement to peace would begin with an energy and infrastructure ceasefire."
+    sentences_call = {
+        "a0": call,
+        "a1": "Today's phone call between President Trump and Russian President Vladimir Putin cannot be taken "
+        "as anything but proof that the rubber has hit the road on negotiations over a Ukraine peace deal.",
+    }
+    sentences_truce = {
+        "a0": truce,
+        "a2": "The leaders agreed that the path to peace would begin with a ceasefire on energy and "
+        "infrastructure targets, as well as technical negotiations on a truce in the Black Sea.",
+        "a1": "The energy-infrastructure truce represents substantial progress for Ukraine.",
+    }
+    summary = [_item("Ukraine said it would study the proposal before answering it.", 0.3)]
+    lines = compose_reader_summary(
+        [(call, ["a0", "a1"], sentences_call), (truce, ["a0", "a2", "a1"], sentences_truce)],
+        summary,
+        word_budget=80,
+    )
+    # the call is not stated by a1 (no "extended", no "touted as a major step"): it does not lead as agreed
+    assert [(kind, text, cited) for kind, text, cited in lines if kind == "agreed"] == [("agreed", truce, ["a0", "a2"])]

@@ -1490,8 +1490,17 @@ def _adds_nothing(sentence: str, fact: str) -> bool:
     return bool(own) and len(own & stated) >= 0.8 * len(own)
 
 
+def _stating(fact: str, articles: Sequence[str], sentences: Mapping[str, str]) -> list[str]:
+    """The articles whose sentence (``sentences``: article id → its sentence that the claims stage
+    matched with the fact) holds at least 80 % of the fact's content words (:func:`_adds_nothing`):
+    "held an extended phone call …, which the U.S. president has touted as a major step toward
+    kicking off peace talks" is not stated by "today's phone call … cannot be taken as anything but
+    proof positive that the rubber has hit the road". An article without a sentence is kept."""
+    return [a for a in articles if a not in sentences or _adds_nothing(fact, " ".join(sentences[a].split()))]
+
+
 def compose_reader_summary(
-    agreed: Sequence[tuple[str, Sequence[str]]],
+    agreed: Sequence[tuple[str, Sequence[str]] | tuple[str, Sequence[str], Mapping[str, str]]],
     summary: Sequence[Mapping[str, Any]],
     disputes: Sequence[DisputeSides] = (),
     *,
@@ -1501,8 +1510,9 @@ def compose_reader_summary(
 ) -> list[ReaderLine]:
     """The summary a reader sees (report.md, report.html, the web UI, ``bench summary --as-reader``).
 
-    ``agreed`` are the story's agreed facts (text, the articles whose own sentence states it), most
-    widely stated first; ``summary`` the summary stage's sentences (``analysis.json`` items: text,
+    ``agreed`` are the story's agreed facts (text, the articles whose own sentence states it and,
+    optionally, each article's sentence: then only the articles whose sentence holds the fact's
+    words are cited, and a fact left with fewer than two does not lead), most widely stated first; ``summary`` the summary stage's sentences (``analysis.json`` items: text,
     citations, score) in reading order; ``disputes`` the story's disputes.
 
     Agreed facts and the stage's sentences share one word budget (default: the length of the
@@ -1518,10 +1528,14 @@ def compose_reader_summary(
     lines: list[ReaderLine] = []
     led: list[str] = []
     used = 0
-    for text, articles in agreed:
+    for fact in agreed:
         if len(led) >= facts:
             break
-        text = " ".join(str(text).split())
+        text, articles = " ".join(str(fact[0]).split()), list(fact[1])
+        if len(fact) > 2:  # cited only to the articles whose own sentence states the whole fact
+            articles = _stating(text, articles, fact[2])
+            if len(articles) < 2:
+                continue
         words = _word_count(text)
         if words > fact_max_words or rejection_reason(text, max_words=fact_max_words) is not None:
             continue
