@@ -1,8 +1,9 @@
 """SUMMARY stage: a cited multi-document summary of one story.
 
-Why one module of ~1,100 lines: the extractive summary, its learned scorer (features and the JSON
-tree ensemble) and the optional abstractive mode share the candidate sentences, their filters and
-the citation rule. The abstractive mode (the last ~200 lines) is the part to move out next.
+Why one module of ~1,800 lines: the extractive summary, its learned scorer (features and the JSON
+tree ensemble), the citation decision, the reader's summary and the optional abstractive mode share
+the candidate sentences, their filters, the stand-alone rule and the citation rule. The abstractive
+mode (~150 lines) and the reader's summary (~250 lines) are the parts to move out next.
 
 Extractive by default. Every sentence of every article becomes a candidate unless it is not
 summary material (a question, a quote fragment without its speaker, a byline or page chrome, a
