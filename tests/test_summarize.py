@@ -133,6 +133,7 @@ def test_rejection_reason_names_what_is_not_summary_material(sentence, reason):
 def test_a_sentence_opening_like_a_byline_is_not_taken_for_one(sentence):
     assert rejection_reason(sentence) is None
     assert rejection_reason("Photo: Jane Doe for The Washington Post, via Getty.") == "boilerplate"
+    assert rejection_reason("Watch the full 60 Minutes interview with Andrew McCabe (video).") == "boilerplate"
 
 
 def test_rejection_reason_accepts_a_plain_news_sentence_and_an_attributed_quote():

@@ -252,6 +252,8 @@ class SummaryWords:
     byline_openers: frozenset[str]
     #: and holds only names and these words ("By Jane Doe and John Roe, Washington Post staff writers")
     byline_words: frozenset[str]
+    #: an imperative that opens page chrome ("Watch the full interview (video).")
+    call_to_action_openers: frozenset[str]
     dateline_only: "re.Pattern[str]"
     speech_verb: "re.Pattern[str]"
     #: openings that tie a sentence to the one before it; the coordinators need no comma after them
@@ -287,6 +289,7 @@ def summary_words() -> SummaryWords:
             boilerplate=re.compile(rf"\b({_alternatives(lists['boilerplate'])})\b", re.IGNORECASE),
             byline_openers=frozenset(lists["byline_openers"]),
             byline_words=frozenset(lists["byline_words"]),
+            call_to_action_openers=frozenset(lists["call_to_action_openers"]),
             dateline_only=re.compile(rf"^({_alternatives(lists['dateline_openers'])})\b", re.IGNORECASE),
             speech_verb=re.compile(rf"\b({_alternatives(lists['speech_verbs'])})\b", re.IGNORECASE),
             connectives=tuple(sorted(set(lists["connectives"]), key=len, reverse=True)),
@@ -317,14 +320,14 @@ _CLOSERS = "\"'”’)]»"
 
 
 def _is_byline(text: str, cues: SummaryWords) -> bool:
-    """Whether ``text`` is a byline or a credit: a credit word and a colon ("Photo: …"), or a
-    byline opener followed by names alone ("By Jane Doe and John Roe, Washington Post staff
+    """Whether ``text`` is a byline, a credit or a call to action: a credit word and a colon
+    ("Photo: …"), "Watch …"/"Listen …", or a byline opener followed by names alone ("By Jane Doe and John Roe, Washington Post staff
     writers") — not a sentence that opens on "By" or "From" ("By Nov. 4, proof of vaccination will
     be mandatory"; "From Wednesday, the site will take down …")."""
     match = re.match(r"([A-Za-z]+)(\s*:)?", text)
     if match is None or match.group(1).lower() not in cues.byline_openers:
         return False
-    if match.group(2):
+    if match.group(2) or match.group(1).lower() in cues.call_to_action_openers:
         return True
     words = re.findall(r"[^\W\d_][\w'’-]*", text[match.end() :])
     return bool(words) and all(w[0].isupper() or w.lower() in cues.byline_words for w in words)
