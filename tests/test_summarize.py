@@ -122,6 +122,20 @@ def test_rejection_reason_names_what_is_not_summary_material(sentence, reason):
     assert rejection_reason(sentence) == reason
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "By Nov. 4, proof of full vaccination will be mandatory, according to the county.",
+        "From Wednesday, the video site will take down content that contains misinformation.",
+        "Video posted on Twitter shows the firefighters carrying the French flag through Marseille.",
+    ],
+)
+def test_a_sentence_opening_like_a_byline_is_not_taken_for_one(sentence):
+    assert rejection_reason(sentence) is None
+    assert rejection_reason("Photo: Jane Doe for The Washington Post, via Getty.") == "boilerplate"
+    assert rejection_reason("Watch the full 60 Minutes interview with Andrew McCabe (video).") == "boilerplate"
+
+
 def test_rejection_reason_accepts_a_plain_news_sentence_and_an_attributed_quote():
     assert rejection_reason("Federal vaccine advisers voted unanimously on Thursday to recommend a booster.") is None
     assert rejection_reason("“This is a reasonable step,” the panel's chair told reporters after the vote.") is None
@@ -854,3 +868,115 @@ def test_a_dispute_side_is_cut_at_a_clause_break_when_nothing_denied_is_lost():
     assert _gist("The talks went on, officials said, although nothing was agreed on the energy truce.", 8) == (
         "The talks went on, officials said, although nothing was agreed on the energy truce."
     )
+
+
+def test_the_reference_word_lists_come_from_the_data_file(tmp_path, monkeypatch):
+    from newsdesk.analysis import summary
+    from newsdesk.errors import ModelUnavailableError
+
+    words = json.loads(summary.WORDS_FILE.read_text(encoding="utf-8"))
+    assert "however" in words["connectives"] and "he" in words["pronouns"] and "this" in words["demonstratives"]
+    edited = tmp_path / "words.json"
+    edited.write_text(json.dumps({**words, "connectives": [*words["connectives"], "all the same"]}), encoding="utf-8")
+    monkeypatch.setattr(summary, "WORDS_FILE", edited)
+    summary.summary_words.cache_clear()
+    try:
+        assert summary.standalone_text("All the same, the talks went on.") == "The talks went on."
+        monkeypatch.setattr(summary, "WORDS_FILE", tmp_path / "missing.json")
+        summary.summary_words.cache_clear()
+        with pytest.raises(ModelUnavailableError, match="missing.json"):
+            summary.standalone_text("However, the talks went on.")
+    finally:
+        monkeypatch.undo()
+        summary.summary_words.cache_clear()
+    assert summary.standalone_text("All the same, the talks went on.") == "All the same, the talks went on."
+
+
+def test_a_sentence_after_one_left_out_for_dangling_must_stand_alone_itself():
+    from newsdesk.analysis.summary import Candidate, standalone_choice
+
+    text = (
+        "Ukraine rejected the plan on Monday in Kyiv.\n\n"
+        "This stance was criticised by European leaders in Brussels.\n\n"
+        "He said the plan would be studied again next week.\n\n"
+        "The Kremlin said Russia would stop strikes for thirty days."
+    )
+    article = make_article("a0", text)
+    pool, start = [], 0
+    for position, sentence in enumerate(text.split("\n\n")):
+        start = text.index(sentence, start)
+        pool.append(Candidate(0, "a0", start, start + len(sentence), sentence, position))
+    # "This stance" cannot stand alone; "He", after it, followed only a sentence that is left out
+    shown, dangling = standalone_choice([article], pool, [1, 2, 3])
+    assert dangling == {1, 2} and shown == {}
+    # after their antecedents both read as written; named by the coreference "He" stands alone
+    assert standalone_choice([article], pool, [0, 1, 2]) == ({}, set())
+    shown, dangling = standalone_choice([article], pool, [1, 2], lambda article_id, start, end: "Volodymyr Zelensky")
+    assert dangling == {1} and shown == {2: ("Volodymyr Zelensky said the plan would be studied again next week.", 0)}
+
+
+def test_a_stage_sentence_the_reader_cannot_be_shown_spends_none_of_the_budget():
+    from newsdesk.analysis.summary import compose_reader_summary
+
+    summary = [
+        {**_item("The council approved a budget of two million euros on Monday evening.", 0.2), "start": 0},
+        {**_item("He said the vote was the most important of his whole term in office.", 0.9, "a1"), "start": 90},
+        {**_item("The mayor will present the plan to the regional government in May.", 0.5, "a2"), "start": 0},
+    ]
+    for item in summary:
+        item["end"] = item["start"] + len(item["text"])
+    # "He" points back to a sentence the reader's summary does not show: it is left out, and its
+    # 14 words go to the next sentences instead of being counted against the 24-word budget
+    texts = [text for _, text, _ in compose_reader_summary([], summary, word_budget=24)]
+    assert texts == [summary[0]["text"], summary[2]["text"]]
+
+
+def test_a_pronoun_is_named_only_when_its_antecedent_is_the_only_one_the_text_offers():
+    from newsdesk.analysis.context import build_context
+    from newsdesk.analysis.summary import context_resolver
+    from newsdesk.models import Story
+
+    after = "\n\nShe said the bill would reach four million homes within two years."
+    texts = {
+        "one": "Senator Maria Lopez introduced a bill on rural broadband on Monday in Washington.",
+        "subject": "Senator Maria Lopez met Governor Ann Reyes on rural broadband on Monday in Washington.",
+        "two": "Senator Maria Lopez and Governor Ann Reyes spoke on rural broadband on Monday in Washington.",
+    }
+    articles = [make_article(key, text + after) for key, text in texts.items()]
+    context = build_context(Story("s", "broadband", tuple(texts)), articles)
+    resolve, guess = context_resolver(context), context_resolver(context, unambiguous=False)
+    pronoun = len(texts["one"]) + 2
+    assert resolve("one", pronoun, pronoun + 3) == "Maria Lopez"
+    pronoun = len(texts["subject"]) + 2  # two women named, one the subject of the sentence
+    assert resolve("subject", pronoun, pronoun + 3) == "Maria Lopez"
+    pronoun = len(texts["two"]) + 2  # Lopez or Reyes: the text does not say
+    assert guess("two", pronoun, pronoun + 3) is not None and resolve("two", pronoun, pronoun + 3) is None
+
+
+def test_an_agreed_fact_is_cited_only_to_the_articles_whose_sentence_states_it():
+    from newsdesk.analysis.summary import compose_reader_summary
+
+    call = (
+        "President Donald Trump and Russian President Vladimir Putin held an extended phone call today to "
+        "discuss the war in Ukraine, which the U.S. president has touted as a major step toward peace talks."
+    )
+    truce = "The leaders agreed that the movement to peace would begin with an energy and infrastructure ceasefire."
+    sentences_call = {
+        "a0": call,
+        "a1": "Today's phone call between President Trump and Russian President Vladimir Putin cannot be taken "
+        "as anything but proof that the rubber has hit the road on negotiations over a Ukraine peace deal.",
+    }
+    sentences_truce = {
+        "a0": truce,
+        "a2": "The leaders agreed that the path to peace would begin with a ceasefire on energy and "
+        "infrastructure targets, as well as technical negotiations on a truce in the Black Sea.",
+        "a1": "The energy-infrastructure truce represents substantial progress for Ukraine.",
+    }
+    summary = [_item("Ukraine said it would study the proposal before answering it.", 0.3)]
+    lines = compose_reader_summary(
+        [(call, ["a0", "a1"], sentences_call), (truce, ["a0", "a2", "a1"], sentences_truce)],
+        summary,
+        word_budget=80,
+    )
+    # the call is not stated by a1 (no "extended", no "touted as a major step"): it does not lead as agreed
+    assert [(kind, text, cited) for kind, text, cited in lines if kind == "agreed"] == [("agreed", truce, ["a0", "a2"])]

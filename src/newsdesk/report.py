@@ -522,9 +522,17 @@ def reader_summary(view: "ReportView", story: dict) -> list[tuple[str, str, list
         )
         for first, second in (pair for pair in pairs if len(pair) == 2)
     ]
-    return compose_reader_summary(
-        [(whole_quote(c["text"]), _agreeing_articles(c)) for c in agreed], view.section(story, "summary"), disputes
-    )
+    facts = [(whole_quote(c["text"]), _agreeing_articles(c), _source_sentences(c)) for c in agreed]
+    return compose_reader_summary(facts, view.section(story, "summary"), disputes)
+
+
+def _source_sentences(claim: dict) -> dict[str, str]:
+    """Each source article's sentence of a claim (the first one when it has several)."""
+    found: dict[str, str] = {}
+    for source in claim.get("sources", []):
+        if isinstance(source, dict) and source.get("article_id") and source.get("sentence"):
+            found.setdefault(str(source["article_id"]), str(source["sentence"]))
+    return found
 
 
 def confirmed_claims(view: "ReportView", story: dict) -> list[dict]:

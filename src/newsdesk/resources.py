@@ -77,6 +77,7 @@ ANALYSIS_DATA = (
     QUOTE_CUES,
     STANCE_MODEL,
     SUMMARY_MODEL,
+    DATA_DIR / "summary" / "words.json",
     GAZETTEER,
     EVENT_TRIGGER_MODEL,
     PAIR_MODEL,

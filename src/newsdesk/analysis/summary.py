@@ -1,8 +1,9 @@
 """SUMMARY stage: a cited multi-document summary of one story.
 
-Why one module of ~1,100 lines: the extractive summary, its learned scorer (features and the JSON
-tree ensemble) and the optional abstractive mode share the candidate sentences, their filters and
-the citation rule. The abstractive mode (the last ~200 lines) is the part to move out next.
+Why one module of ~1,800 lines: the extractive summary, its learned scorer (features and the JSON
+tree ensemble), the citation decision, the reader's summary and the optional abstractive mode share
+the candidate sentences, their filters, the stand-alone rule and the citation rule. The abstractive
+mode (~150 lines) and the reader's summary (~250 lines) are the parts to move out next.
 
 Extractive by default. Every sentence of every article becomes a candidate unless it is not
 summary material (a question, a quote fragment without its speaker, a byline or page chrome, a
@@ -44,10 +45,11 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
 
-from ..errors import AnalysisError, OptionsError
+from ..errors import AnalysisError, ModelUnavailableError, OptionsError
 from ..models import Article
 from ..resources import SUMMARY_MODEL
 from .sentences import Sentence, article_sentences
@@ -236,23 +238,99 @@ def sentence_spans(
     return [[(s.start, s.end) for s in given[article.id]] for article in articles]
 
 
-_BOILERPLATE = re.compile(
-    r"\b(follow us|sign up|subscribe|newsletter|click here|read more|read the full|all rights reserved|"
-    r"copyright|cookies?|advertisement|share this|terms of (use|service)|privacy policy|download (the|our) app|"
-    r"contact us|log ?in|sign in|google cta|related coverage|recommended stories|getty images|"
-    r"this story (has been|was) updated|editor'?s note|reporting by|editing by|contributed to this report)\b",
-    re.IGNORECASE,
-)
-_BYLINE = re.compile(r"^(by|from|photo|image|video|watch|listen|source|credit)\b[\s:]", re.IGNORECASE)
-_DATELINE_ONLY = re.compile(r"^(updated|published|posted|last updated)\b", re.IGNORECASE)
+#: The stage's word lists (``data/summary/words.json``): page chrome, speech verbs, the openings
+#: that tie a sentence to the one before it, future markers, denials.
+WORDS_FILE = MODEL_DIR / "words.json"
+
+
+@dataclass(frozen=True)
+class SummaryWords:
+    """The word lists of ``data/summary/words.json``, compiled once (:func:`summary_words`)."""
+
+    boilerplate: "re.Pattern[str]"
+    #: a byline or credit opens on one of these words ("By Jane Doe", "Photo: Reuters")
+    byline_openers: frozenset[str]
+    #: and holds only names and these words ("By Jane Doe and John Roe, Washington Post staff writers")
+    byline_words: frozenset[str]
+    #: an imperative that opens page chrome ("Watch the full interview (video).")
+    call_to_action_openers: frozenset[str]
+    dateline_only: "re.Pattern[str]"
+    speech_verb: "re.Pattern[str]"
+    #: openings that tie a sentence to the one before it; the coordinators need no comma after them
+    connectives: tuple[str, ...]  # longest first
+    coordinators: frozenset[str]
+    #: third-person pronouns that open a sentence and name someone from an earlier one
+    pronouns: frozenset[str]
+    possessives: frozenset[str]
+    neuter: frozenset[str]
+    #: demonstratives that point back ("This stance"), unless they open a time phrase ("This week")
+    #: or a relative clause explains them on the spot ("Those who …")
+    demonstratives: frozenset[str]
+    time_nouns: frozenset[str]
+    relatives: frozenset[str]
+    #: "It is unclear whether …", "It was agreed that …": an "it" that points forward, not back
+    expletive_it: "re.Pattern[str]"
+    future: frozenset[str]
+    denials: frozenset[str]
+
+
+def _alternatives(phrases: Sequence[str]) -> str:
+    return "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def summary_words() -> SummaryWords:
+    """The stage's word lists, read once from ``data/summary/words.json``."""
+    try:
+        raw = json.loads(WORDS_FILE.read_text(encoding="utf-8"))
+        lists = {key: [str(w).lower() for w in value] for key, value in raw.items() if isinstance(value, list)}
+        verbs = [v if v[:1] in "'’" else " " + v for v in lists["expletive_it_verbs"]]
+        return SummaryWords(
+            boilerplate=re.compile(rf"\b({_alternatives(lists['boilerplate'])})\b", re.IGNORECASE),
+            byline_openers=frozenset(lists["byline_openers"]),
+            byline_words=frozenset(lists["byline_words"]),
+            call_to_action_openers=frozenset(lists["call_to_action_openers"]),
+            dateline_only=re.compile(rf"^({_alternatives(lists['dateline_openers'])})\b", re.IGNORECASE),
+            speech_verb=re.compile(rf"\b({_alternatives(lists['speech_verbs'])})\b", re.IGNORECASE),
+            connectives=tuple(sorted(set(lists["connectives"]), key=len, reverse=True)),
+            coordinators=frozenset(lists["coordinators"]),
+            pronouns=frozenset(lists["pronouns"]),
+            possessives=frozenset(lists["possessives"]),
+            neuter=frozenset(lists["neuter_pronouns"]),
+            demonstratives=frozenset(lists["demonstratives"]),
+            time_nouns=frozenset(lists["time_nouns"]),
+            relatives=frozenset(lists["relatives"]),
+            expletive_it=re.compile(
+                rf"^It(?:{_alternatives(verbs)})\b.*?\b(?:{_alternatives(lists['expletive_it_complements'])})\b",
+                re.IGNORECASE,
+            ),
+            future=frozenset(lists["future_markers"]),
+            denials=frozenset(lists["denials"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ModelUnavailableError(
+            f"the summary word lists {WORDS_FILE} could not be read: {exc}",
+            hint="reinstall newsdesk; the file ships with the package",
+        ) from exc
+
+
 _URL = re.compile(r"https?://|www\.|\S+@\S+\.\w+")
-_SPEECH_VERB = re.compile(
-    r"\b(said|says|say|told|tells|wrote|writes|added|adds|asked|according|stated|states|explained|"
-    r"argued|argues|noted|notes|declared|insisted|warned|tweeted|posted|announced)\b",
-    re.IGNORECASE,
-)
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _CLOSERS = "\"'”’)]»"
+
+
+def _is_byline(text: str, cues: SummaryWords) -> bool:
+    """Whether ``text`` is a byline, a credit or a call to action: a credit word and a colon
+    ("Photo: …"), "Watch …"/"Listen …", or a byline opener followed by names alone ("By Jane Doe and John Roe, Washington Post staff
+    writers") — not a sentence that opens on "By" or "From" ("By Nov. 4, proof of vaccination will
+    be mandatory"; "From Wednesday, the site will take down …")."""
+    match = re.match(r"([A-Za-z]+)(\s*:)?", text)
+    if match is None or match.group(1).lower() not in cues.byline_openers:
+        return False
+    if match.group(2) or match.group(1).lower() in cues.call_to_action_openers:
+        return True
+    words = re.findall(r"[^\W\d_][\w'’-]*", text[match.end() :])
+    return bool(words) and all(w[0].isupper() or w.lower() in cues.byline_words for w in words)
 
 
 def rejection_reason(text: str, *, min_words: int = 6, max_words: int = 70) -> str | None:
@@ -272,14 +350,15 @@ def rejection_reason(text: str, *, min_words: int = 6, max_words: int = 70) -> s
         return "starts mid-sentence"
     if _URL.search(text) or "|" in text or "©" in text:
         return "boilerplate"
-    if _BOILERPLATE.search(text) or _BYLINE.match(text) or _DATELINE_ONLY.match(text):
+    cues = summary_words()
+    if cues.boilerplate.search(text) or _is_byline(text, cues) or cues.dateline_only.match(text):
         return "boilerplate"
     if text.count("“") != text.count("”") or text.count('"') % 2:
         return "quote fragment (unbalanced quotation marks)"
     outside = _QUOTED.sub(" ", text)
     if outside != text:
         outside_words = len(WORD_RE.findall(outside))
-        if outside_words < 3 or (outside_words < words / 2 and not _SPEECH_VERB.search(outside)):
+        if outside_words < 3 or (outside_words < words / 2 and not cues.speech_verb.search(outside)):
             return "quote without its speaker"
     return None
 
@@ -312,39 +391,6 @@ def candidates(
 
 # --- sentences that read on their own (no dangling reference) ---------------------------------
 
-#: Openings that tie a sentence to the one before it. A summary drops them ("However, the talks
-#: ended" reads as "The talks ended"); the coordinators need no comma after them, the others do.
-_COORDINATORS = frozenset({"but", "and", "yet", "also", "plus"})
-_CONNECTIVES = frozenset(
-    {
-        "however", "meanwhile", "instead", "moreover", "furthermore", "nevertheless", "nonetheless",
-        "additionally", "besides", "therefore", "thus", "hence", "consequently", "otherwise", "likewise",
-        "similarly", "indeed", "still", "also", "then", "regardless", "accordingly", "further", "again",
-        "so", "yet", "but", "and", "rather", "in addition", "as a result", "on the other hand",
-        "at the same time", "in turn", "even so", "by contrast", "in contrast", "that said",
-        "for his part", "for her part", "for their part", "for its part", "in response",
-        "in the meantime", "despite this", "as such", "after that", "because of this",
-        "first", "second", "third", "fourth", "finally", "lastly", "secondly", "thirdly",
-    }
-)  # fmt: skip
-#: Third-person pronouns that open a sentence and name someone from an earlier one.
-_PRONOUNS = frozenset({"he", "she", "they", "it", "him", "them"})
-_POSSESSIVES = frozenset({"his", "her", "their", "its"})
-#: Demonstratives that point back ("This stance", "These talks"), unless they open a time phrase.
-_NEUTER = frozenset({"it", "its"})
-_DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "such"})
-_TIME_NOUNS = frozenset(
-    {"week", "weekend", "year", "month", "morning", "afternoon", "evening", "night", "summer", "spring",
-     "fall", "autumn", "winter", "time", "season", "decade", "century", "past", "coming"}
-)  # fmt: skip
-#: "Those who …", "Those that …": a demonstrative that a relative clause explains on the spot.
-_RELATIVES = frozenset({"who", "whom", "whose", "which", "that"})
-#: "It is unclear whether …", "It was agreed that …": an "it" that points forward, not back.
-_EXPLETIVE_IT = re.compile(
-    r"^It(?:['’]s| is| was| has been| had been| will be| would be| remains| remained| seems| seemed| appears| appeared)"
-    r"\b.*?\b(?:that|whether|to|if|how|why|when|what|who)\b",
-    re.IGNORECASE,
-)
 #: the opening word alone: "He's" opens with the pronoun "He".
 _OPENING_WORD = re.compile(r"[A-Za-z]+")
 
@@ -354,14 +400,14 @@ PronounResolver = Callable[[int, int], "str | None"]
 
 def _drop_connective(text: str) -> int:
     """How many leading characters of ``text`` are a connective to drop (0 when none)."""
-    lowered = text.lower()
-    for phrase in sorted(_CONNECTIVES, key=len, reverse=True):
+    lowered, words = text.lower(), summary_words()
+    for phrase in words.connectives:
         if not lowered.startswith(phrase):
             continue
         rest = text[len(phrase) :]
         if rest.startswith(","):
             return len(phrase) + 1 + len(rest[1:]) - len(rest[1:].lstrip())
-        if phrase in _COORDINATORS and rest[:1] == " " and rest.lstrip()[:1].isalpha():
+        if phrase in words.coordinators and rest[:1] == " " and rest.lstrip()[:1].isalpha():
             return len(phrase) + len(rest) - len(rest.lstrip())
     return 0
 
@@ -392,21 +438,21 @@ def standalone(text: str, resolve: PronounResolver | None = None) -> tuple[str, 
     match = _OPENING_WORD.match(shown)
     if match is None:
         return shown, dropped
-    word = match.group().lower()
-    if word in _DEMONSTRATIVES:
+    word, cues = match.group().lower(), summary_words()
+    if word in cues.demonstratives:
         following = _OPENING_WORD.match(shown[match.end() :].lstrip())
-        if following is None or following.group().lower() not in _TIME_NOUNS | _RELATIVES:
+        if following is None or following.group().lower() not in cues.time_nouns | cues.relatives:
             return None
         return shown, dropped
-    if word not in _PRONOUNS and word not in _POSSESSIVES:
+    if word not in cues.pronouns and word not in cues.possessives:
         return shown, dropped
-    if word in _NEUTER:  # "It is unclear whether …" points forward; any other "it" is not resolved
-        return (shown, dropped) if word == "it" and _EXPLETIVE_IT.match(shown) else None
+    if word in cues.neuter:  # "It is unclear whether …" points forward; any other "it" is not resolved
+        return (shown, dropped) if word == "it" and cues.expletive_it.match(shown) else None
     name = resolve(dropped + match.start(), dropped + match.end()) if resolve is not None else None
     if not name:
         return None
     name = _capitalised(" ".join(name.split()))
-    if word in _POSSESSIVES:
+    if word in cues.possessives:
         name += "’" if name.endswith("s") else "’s"
     return name + shown[match.end() :], dropped
 
@@ -563,6 +609,7 @@ def candidate_features(
     capitalised = np.zeros(n)
     has_quote = np.zeros(n)
     speech = np.zeros(n)
+    speech_verb = summary_words().speech_verb
     bags = []
     for i, c in enumerate(pool):
         raw = WORD_RE.findall(c.text)
@@ -585,7 +632,7 @@ def candidate_features(
         numbers[i] = len(_NUMBER.findall(c.text))
         capitalised[i] = sum(1 for w in raw[1:] if w[:1].isupper()) / max(len(raw) - 1, 1)
         has_quote[i] = float(bool(re.search(r"[\"“”]", c.text)))
-        speech[i] = float(bool(_SPEECH_VERB.search(c.text)))
+        speech[i] = float(bool(speech_verb.search(c.text)))
 
     # Lexical centrality: cosine of the sentence's content words to the story's word counts.
     vocabulary: dict[str, int] = {}
@@ -948,16 +995,15 @@ SUPPORT_VETOES: tuple[str, ...] = ("numbers_missing", "negation_mismatch", "moda
 SUPPORT_FORMAT = "newsdesk-citation-support/2"
 #: Sentences of the other article whose MiniLM cosine is read (those covering most of the claim's words).
 SUPPORT_TOP = 8
-#: Future markers beside the hedges of ``data/nli/lexicon.json`` ("voted" is not stated by "will vote").
-_FUTURE = frozenset({"will", "shall", "going", "upcoming", "tomorrow"})
 
 
 def _cues() -> tuple[frozenset[str], frozenset[str]]:
-    """Negation and modality (hedge or future) words: the shared lexicon's (``newsdesk.nli.lexicon``)."""
+    """Negation and modality (hedge or future) words: the shared lexicon's (``newsdesk.nli.lexicon``),
+    and the future markers of ``data/summary/words.json`` ("voted" is not stated by "will vote")."""
     from ..nli import lexicon
 
     words = lexicon()
-    return frozenset(w for w in words.negations if "'" not in w), frozenset(words.hedges) | _FUTURE
+    return frozenset(w for w in words.negations if "'" not in w), frozenset(words.hedges) | summary_words().future
 
 
 _NUMBER_IN_TEXT = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -1157,12 +1203,14 @@ def standalone_choice(
     shown as written (its "He" or "However," reads as in the article). Any other one must stand
     alone (:func:`standalone`, pronouns named by ``resolve``): the text it is shown with and the
     characters dropped from its start are returned when they differ from the source, and the
-    sentences that cannot stand alone are returned apart. ``verdicts`` caches :func:`standalone`
-    per candidate across calls."""
+    sentences that cannot stand alone are returned apart. A sentence left out this way is no
+    antecedent: the one after it must then stand alone too (it would read as a non sequitur, or
+    its pronoun would point nowhere). ``verdicts`` caches :func:`standalone` per candidate across
+    calls."""
     verdicts = {} if verdicts is None else verdicts
     shown: dict[int, tuple[str, int]] = {}
     dangling: set[int] = set()
-    previous: Candidate | None = None
+    previous: Candidate | None = None  # the last sentence that is shown
     for i in reading_order(articles, pool, chosen):
         candidate = pool[i]
         follows = (
@@ -1170,8 +1218,8 @@ def standalone_choice(
             and previous.article_id == candidate.article_id
             and previous.position == candidate.position - 1
         )
-        previous = candidate
         if follows:
+            previous = candidate
             continue
         if i not in verdicts:
 
@@ -1182,8 +1230,10 @@ def standalone_choice(
         verdict = verdicts[i]
         if verdict is None:
             dangling.add(i)
-        elif verdict != (candidate.text, 0):
+            continue
+        if verdict != (candidate.text, 0):
             shown[i] = verdict
+        previous = candidate
     return shown, dangling
 
 
@@ -1444,8 +1494,17 @@ def _adds_nothing(sentence: str, fact: str) -> bool:
     return bool(own) and len(own & stated) >= 0.8 * len(own)
 
 
+def _stating(fact: str, articles: Sequence[str], sentences: Mapping[str, str]) -> list[str]:
+    """The articles whose sentence (``sentences``: article id → its sentence that the claims stage
+    matched with the fact) holds at least 80 % of the fact's content words (:func:`_adds_nothing`):
+    "held an extended phone call …, which the U.S. president has touted as a major step toward
+    kicking off peace talks" is not stated by "today's phone call … cannot be taken as anything but
+    proof positive that the rubber has hit the road". An article without a sentence is kept."""
+    return [a for a in articles if a not in sentences or _adds_nothing(fact, " ".join(sentences[a].split()))]
+
+
 def compose_reader_summary(
-    agreed: Sequence[tuple[str, Sequence[str]]],
+    agreed: Sequence[tuple[str, Sequence[str]] | tuple[str, Sequence[str], Mapping[str, str]]],
     summary: Sequence[Mapping[str, Any]],
     disputes: Sequence[DisputeSides] = (),
     *,
@@ -1455,8 +1514,9 @@ def compose_reader_summary(
 ) -> list[ReaderLine]:
     """The summary a reader sees (report.md, report.html, the web UI, ``bench summary --as-reader``).
 
-    ``agreed`` are the story's agreed facts (text, the articles whose own sentence states it), most
-    widely stated first; ``summary`` the summary stage's sentences (``analysis.json`` items: text,
+    ``agreed`` are the story's agreed facts (text, the articles whose own sentence states it and,
+    optionally, each article's sentence: then only the articles whose sentence holds the fact's
+    words are cited, and a fact left with fewer than two does not lead), most widely stated first; ``summary`` the summary stage's sentences (``analysis.json`` items: text,
     citations, score) in reading order; ``disputes`` the story's disputes.
 
     Agreed facts and the stage's sentences share one word budget (default: the length of the
@@ -1472,10 +1532,14 @@ def compose_reader_summary(
     lines: list[ReaderLine] = []
     led: list[str] = []
     used = 0
-    for text, articles in agreed:
+    for fact in agreed:
         if len(led) >= facts:
             break
-        text = " ".join(str(text).split())
+        text, articles = " ".join(str(fact[0]).split()), list(fact[1])
+        if len(fact) > 2:  # cited only to the articles whose own sentence states the whole fact
+            articles = _stating(text, articles, fact[2])
+            if len(articles) < 2:
+                continue
         words = _word_count(text)
         if words > fact_max_words or rejection_reason(text, max_words=fact_max_words) is not None:
             continue
@@ -1487,24 +1551,37 @@ def compose_reader_summary(
         lines.append(("agreed", text, list(articles)))
         used += words
     rest = [s for s in summary if not any(_adds_nothing(s.get("text", ""), fact) for fact in led)]
-    picked: set[int] = set()
+    # Best predicted worth first; only what is shown spends the budget (a sentence that cannot be
+    # shown where it would stand costs nothing and leaves room for the next one).
+    facts_used, shown = used, dict[int, str]()
     for i in sorted(range(len(rest)), key=lambda i: -float(rest[i].get("score") or 0.0)):
         if used >= budget:
             break
-        picked.add(i)
-        used += _word_count(rest[i].get("text", ""))
+        trial = _shown_texts(rest, {*shown, i})
+        if i in trial:
+            shown = trial
+            used = facts_used + sum(_word_count(text) for text in shown.values())
+    lines += [("summary", text, list(rest[i].get("citations", []))) for i, text in sorted(shown.items())]
+    lines += [("disputed", dispute_line(d), list(d.articles)) for d in disputes]
+    return lines
+
+
+def _shown_texts(summary: Sequence[Mapping[str, Any]], picked: set[int]) -> dict[int, str]:
+    """How each picked stage sentence reads in the reader's summary (reading order): as written right
+    after the shown sentence it follows in its article, else as it stands alone (:func:`standalone_text`);
+    one that cannot stand alone is not shown (and is no antecedent for the next)."""
+    shown: dict[int, str] = {}
     previous: Mapping[str, Any] | None = None
     for i in sorted(picked):
-        item, text = rest[i], str(rest[i]["text"])
+        item, text = summary[i], str(summary[i]["text"])
         if previous is None or not _follows(previous, item):
             alone = standalone_text(text)  # its antecedent is not shown just before it
             if alone is None:
                 continue
             text = alone
-        lines.append(("summary", text, list(item.get("citations", []))))
+        shown[i] = text
         previous = item
-    lines += [("disputed", dispute_line(d), list(d.articles)) for d in disputes]
-    return lines
+    return shown
 
 
 def _follows(previous: Mapping[str, Any], item: Mapping[str, Any]) -> bool:
@@ -1537,13 +1614,9 @@ def _gist(words: str, limit: int = DISPUTE_GIST_WORDS) -> str:
     if cut is None:
         return text
     tail = set(_tokens(text[len(cut) :]))
-    if tail & (negations | _DENIALS):
+    if tail & (negations | summary_words().denials):
         return text
     return cut + " …"
-
-
-#: Words that deny what comes before them: a gist never cuts them off.
-_DENIALS = frozenset({"deny", "denies", "denied", "reject", "rejects", "rejected", "contest", "contests", "dispute"})
 
 
 def _quoted(text: str) -> str:
@@ -1621,14 +1694,77 @@ class SummaryFindings:
         return {"summary": self.sentences}
 
 
-def context_resolver(context: "StoryContext") -> ReferenceResolver:
+#: How many sentences before a pronoun's own are searched for the one that names its antecedent.
+ANTECEDENT_SENTENCES_BACK = 3
+
+
+def unambiguous_antecedent(context: "StoryContext", article_id: str, start: int, end: int, referent: Any) -> bool:
+    """Whether the pronoun at ``start:end`` of an article plainly means ``referent`` (what the
+    story's coreference says it refers to): in the nearest sentence before the pronoun's own (at most
+    :data:`ANTECEDENT_SENTENCES_BACK` back) that names anyone the pronoun could refer to — a person
+    for "he"/"she"; a group or a nationality for "they" (not an organisation: "The House approved
+    the bills. They now go to the Senate") — the subject of the main clause is ``referent`` and
+    nothing else ("Lopez and Reyes", "media and politicians": no). Quoted names are not candidates
+    (what someone talks about).
+
+    Why: on AllSides/NeuS dev the coreference's name was wrong for about one pronoun in eight
+    (docs/benchmarks/summary.md); the wrong ones pointed to a name that was not the subject of the
+    previous sentence ("The former FBI lawyer and Trump target breaks her silence. She …")."""
+    from ..coref import GROUP, NAMED_KINDS, NORP, PERSON, candidate_mentions, pronoun_class
+    from ..coref import Mention as CorefMention
+
+    doc = context.docs[article_id]
+    kinds = {"masculine": {PERSON}, "feminine": {PERSON}, "plural": {GROUP, NORP}}.get(
+        pronoun_class(doc.text[start:end]) or ""
+    )
+    if not kinds:
+        return False
+    table, speakers = context.entities, context.speakers(article_id)
+    named, entity_of = [], {}
+    for mention in table.mentions_in(article_id):
+        entity = table.get(mention.entity)
+        if entity is None or entity.type not in NAMED_KINDS or mention.kind == "descriptor":
+            continue
+        named.append(CorefMention(mention.start, mention.end, mention.text, entity.type))
+        entity_of[(mention.start, mention.end)] = entity.id
+    candidates = [
+        c
+        for c in candidate_mentions(doc, start, sentences_back=ANTECEDENT_SENTENCES_BACK, named=named)
+        if c.kind in kinds and not speakers.quoted(c.start, c.end)
+    ]
+    spans = context.sentences[article_id]
+    own = next((k for k, s in enumerate(spans) if s.start <= start < s.end), None)
+    if own is None:
+        return False
+    wanted = referent.entity or (referent.start, referent.end)
+    for sentence in reversed(spans[max(0, own - ANTECEDENT_SENTENCES_BACK) : own]):
+        inside = [c for c in candidates if sentence.start <= c.start and c.end <= sentence.end]
+        if not inside:
+            continue
+        span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
+        heads = [t for t in span.root.children if t.dep_ in ("nsubj", "nsubjpass")] if span is not None else []
+        subjects = [t.idx for head in heads for t in (head, *head.conjuncts)]
+        # every word of the subject ("media and politicians": both) lies in the referent's mention
+        return bool(subjects) and all(
+            {entity_of.get((c.start, c.end)) or (c.start, c.end) for c in inside if c.start <= i < c.end} == {wanted}
+            for i in subjects
+        )
+    return False
+
+
+def context_resolver(context: "StoryContext", *, unambiguous: bool = True) -> ReferenceResolver:
     """Names a pronoun with the story's speaker coreference (:meth:`StoryContext.speakers`): the
     canonical name of the entity it refers to, or the antecedent's words for a group; ``None`` when
-    the resolver abstains."""
+    the resolver abstains, when the pronoun lies inside a quotation (its words are not ours to
+    change) and, with ``unambiguous`` (the default), when its antecedent is not the only one the
+    text offers (:func:`unambiguous_antecedent`): a wrong name would put words in the wrong mouth."""
 
     def resolve(article_id: str, start: int, end: int) -> str | None:
-        referent = context.speakers(article_id).refers_to(start, end)
-        if referent is None:
+        speakers = context.speakers(article_id)
+        referent = speakers.refers_to(start, end)
+        if referent is None or speakers.quoted(start, end):
+            return None
+        if unambiguous and not unambiguous_antecedent(context, article_id, start, end, referent):
             return None
         entity = context.entities.get(referent.entity) if referent.entity else None
         return entity.name if entity is not None else referent.text
