@@ -295,6 +295,10 @@ class DatedEvent:
     predicate: str | None  # lemma of the event word, lower case; None when the parse names none
     predicate_span: tuple[int, int] | None  # its characters in the sentence
     participants: frozenset[str]  # lower-case lemmas of the nouns and names the event word governs
+    # who does it: lower-case lemmas of the nouns and names of the event word's own subject (empty
+    # when the parse gives it none or only a pronoun), and whether it is told as done or planned
+    agents: frozenset[str] = frozenset()
+    planned: bool = False
 
 
 def dated_events(
@@ -339,7 +343,7 @@ def dated_events(
             continue
         events = []
         for when in found:
-            predicate, participants = None, frozenset[str]()
+            predicate, participants, agents, planned = None, frozenset[str](), frozenset[str](), False
             span = (
                 docs[k].char_span(base[k] + when.start, base[k] + when.end, alignment_mode="expand")
                 if k in docs
@@ -349,12 +353,19 @@ def dated_events(
             if head is not None and span is not None:
                 predicate = head.lemma_.lower()
                 participants = _participants(head, span)
+                agents = _agents(head)
+                # planned when it or a verb above it is ("is expected to plead guilty to filing …")
+                planned = any(
+                    tense(verb) == "future" for verb in (head, *head.ancestors) if verb.pos_ in ("VERB", "AUX")
+                )
             events.append(
                 DatedEvent(
                     when,
                     predicate,
                     (head.idx - base[k], head.idx - base[k] + len(head.text)) if head is not None else None,
                     participants,
+                    agents,
+                    planned,
                 )
             )
         out.append(events)
@@ -371,6 +382,16 @@ def _participants(head: Any, date: Any) -> frozenset[str]:
         if token.pos_ == "PROPN" and token.dep_ in ("compound", "poss", "flat") and token.head.pos_ == "PROPN":
             continue
         out.add(token.lemma_.lower())
+    return frozenset(out)
+
+
+def _agents(head: Any) -> frozenset[str]:
+    """Lower-case lemmas of the nouns and names of an event word's own subject ("The Senate
+    committee responded": committee, senate); empty when it has none or only a pronoun."""
+    out: set[str] = set()
+    for child in head.children:
+        if child.dep_ in ("nsubj", "nsubjpass"):
+            out.update(t.lemma_.lower() for t in child.subtree if t.pos_ in ("NOUN", "PROPN"))
     return frozenset(out)
 
 
