@@ -402,3 +402,51 @@ def test_speech_verbs_beyond_say_introduce_a_quote():
         ("The one in Denver, of course", "answered", "he"),
         ("Never", "shouted", "she"),
     }
+
+
+# --- session 5: speakers, by the out-of-fold error categories --------------------------------
+
+
+def test_a_passive_ask_names_no_speaker():
+    # "Asked whether …": the voters were asked; who asked is not named
+    text = "Asked whether her email practices were illegal, 46 percent of voters said yes."
+    asked = next(q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.cue == "Asked")
+    assert asked.speaker_text == "" and asked.speaker is None
+    # "The senator, when asked about …, insisted": the senator was asked; his own words keep him
+    text = "The senator, when asked about the polls, insisted that the campaign was confident."
+    quotes = find_quotes(article(text), options=QuoteOptions(coref=False))
+    assert any(q.cue == "asked" for q in quotes)
+    assert not any(q.cue == "asked" and q.speaker_text for q in quotes)
+    assert any(q.cue == "insisted" and q.speaker_text == "The senator" for q in quotes)
+
+
+def test_a_relative_fronted_before_the_cue_is_not_content_and_keeps_the_speaker():
+    text = "It was a deadline that several Indiana party insiders said went unnoticed in a handful of districts."
+    quote = next(q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.cue == "said")
+    assert quote.speaker_text == "several Indiana party insiders"
+    assert quote.text == "went unnoticed in a handful of districts"
+
+
+def test_a_quotation_after_a_subjectless_cue_takes_the_subject_of_the_verb_above():
+    text = (
+        "Byrne describes her temper in the book. He went on to say, “She once threw a Bible at an agent on her detail.”"
+    )
+    quote = next(q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.direct)
+    assert quote.cue == "say" and quote.speaker_text == "He"
+
+
+def test_perception_verbs_learned_as_sourceless_give_no_speaker():
+    from newsdesk.analysis.quotes import learn_sourceless_lemmas
+    from newsdesk.resources import parse
+
+    texts = ["Trump seemed to enjoy the fight.", "Cruz said he would fight."]
+    docs = parse(texts)
+    # (cue start, cue end, has a source): "seemed" annotated without a source, "said" with one
+    examples = [(docs[0], [(6, 12, False)]), (docs[1], [(5, 9, True)])]
+    assert learn_sourceless_lemmas(examples * 20) == {"seem"}
+    assert learn_sourceless_lemmas(examples * 19) == frozenset()  # too few to learn from
+    text = "Senator Cruz seemed to mock his vague tough talk about China, and Warren said she would fight it."
+    quotes = find_quotes(article(text), options=QuoteOptions(coref=False))
+    seemed = next(q for q in quotes if q.cue == "seemed")  # the bundled model learned "seem"
+    assert seemed.speaker_text == "" and seemed.speaker is None
+    assert any(q.cue == "said" and q.speaker_text == "Warren" for q in quotes)

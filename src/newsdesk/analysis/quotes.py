@@ -266,6 +266,32 @@ def learn_cue_lemmas(
     )
 
 
+def learn_sourceless_lemmas(
+    examples: Iterable[tuple["Doc", Sequence[tuple[int, int, bool]]]], *, min_count: int = 20, min_share: float = 0.7
+) -> frozenset[str]:
+    """Cue lemmas whose grammatical subject is not a source: "Trump seemed to enjoy …", "the deal
+    appears to …" report the writer's perception, and PolNeAR gives them no source.
+
+    ``examples`` yields (spaCy Doc, [(cue start, cue end, whether the attribution has a source)]).
+    Among annotated cue verbs with an active subject, a lemma is learned when at least
+    ``min_count`` of them exist and at least ``min_share`` of those have no source.
+    """
+    from collections import Counter
+
+    seen: Counter[str] = Counter()
+    without: Counter[str] = Counter()
+    for doc, cues in examples:
+        for start, end, has_source in cues:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            verbs = [t for t in span or () if t.pos_ in {"VERB", "AUX"}]
+            if not verbs or not any(c.dep_ == "nsubj" for c in verbs[-1].children):
+                continue
+            lemma = verbs[-1].lemma_.lower()
+            seen[lemma] += 1
+            without[lemma] += not has_source
+    return frozenset(lemma for lemma, n in seen.items() if n >= min_count and without[lemma] / n >= min_share)
+
+
 _CONTENT_DEPS = ("ccomp", "parataxis", "xcomp", "dobj", "prep", "attr", "acomp", "dative")
 _NOUN_HEADS = {"NOUN", "PROPN", "PRON"}
 
@@ -724,6 +750,20 @@ def without_cue_conjuncts(cue: "Token", complement: "Token") -> list["Token"]:
     return tokens
 
 
+def passive_cue(verb: "Token", *, after_quotation: bool = False) -> bool:
+    """Whether a cue verb is a passive participle without an agent ("Asked whether …, 46 percent
+    said yes", "Trump, asked about …, said", "Trump was asked, “…?”"): its subject, or the subject
+    of the clause it hangs on, is who was asked or told, not who speaks; the speaker is not named.
+    ``after_quotation``: the verb is the reporting clause of a quotation, which the parser may hang
+    on its speaker as a participle ("”, Prof. Ruth Deyermond, a lecturer …, observed")."""
+    if verb.tag_ != "VBN" or any(c.dep_ == "agent" for c in verb.children):
+        return False
+    if any(c.dep_ in {"auxpass", "nsubjpass"} for c in verb.children):
+        return True
+    clauses = {"advcl"} if after_quotation else {"advcl", "acl"}
+    return verb.dep_ in clauses and not any(c.dep_ in {"nsubj", "aux"} for c in verb.children)
+
+
 def _climbing_subject(verb: "Token", steps: int = 3) -> "Token | None":
     """The subject of the nearest verb above ``verb`` that has one ("X went on to criticise …",
     "X, in attacking …")."""
@@ -891,11 +931,16 @@ def _parse_attributions(doc: "Doc", quotes: list[tuple[int, int]], lemmas: froze
         if chosen is None:
             chosen = after[0] if after else (before[-1] if before else None)
         if chosen is not None:
-            content_tokens = _trim_content(doc, _in_paragraph_of(token, without_cue_conjuncts(token, chosen)))
+            content_tokens = _in_paragraph_of(token, without_cue_conjuncts(token, chosen))
+            if chosen.i > token.i and any(t.i < token.i for t in content_tokens):
+                # "a deadline that several insiders said went unnoticed", "which he said Mexico
+                # should pay for": the fronted relative is the writer's, not the reported words
+                content_tokens = [t for t in content_tokens if t.i > token.i]
+            content_tokens = _trim_content(doc, content_tokens)
         if not content_tokens:
             # "X said: “…”" or a quote right before ", X said" whose clause the parser did not attach.
             continue
-        subject = _subject_of(token) or _climbing_subject(token)
+        subject = None if passive_cue(token) else _subject_of(token) or _climbing_subject(token)
         src = _speaker_tokens(subject) if subject is not None and subject.dep_ != "nsubjpass" else []
         if src and content_tokens[0].i <= src[0].i <= content_tokens[-1].i:
             src = []  # the "subject" is inside the content: the parse went wrong
@@ -1277,16 +1322,18 @@ def find_quotes(
             continue
         if cue is not None:
             chosen = by_cue.get(cue.i)
-            if chosen is not None and chosen.source is None:
+            if chosen is not None and chosen.source is None and not passive_cue(cue, after_quotation=True):
                 src = _speaker_near(doc, cue, q)
                 if src:
                     chosen.source = _char_span(src)
                     chosen.source_tokens = [t.i for t in src]
             if chosen is None:
-                subject = _subject_of(cue)
-                src = _speaker_tokens(subject) if subject is not None else []
+                # "He went on to say, “…”": a subject-less cue speaks with the verb above it
+                passive = passive_cue(cue, after_quotation=True)
+                subject = None if passive else _subject_of(cue) or _climbing_subject(cue)
+                src = _speaker_tokens(subject) if subject is not None and subject.dep_ != "nsubjpass" else []
                 src = [t for t in src if not (q[0] <= t.idx < q[1])]
-                if not src:
+                if not src and not passive:
                     src = _speaker_near(doc, cue, q)
                 chosen = _Attribution(
                     cue.i, cue.text, _char_span(src) if src else None, q, source_tokens=[t.i for t in src]
@@ -1363,7 +1410,7 @@ def find_quotes(
             if _looks_like_title(text[content_span[0] : content_span[1]].strip('"“”«» ')):
                 continue  # a name or title is not a statement ("appeared in “The … Magazine”")
             # The subject of a passive is what is talked about, not who talks ("X is expected to …").
-            if subject is None:
+            if subject is None and not passive_cue(verb):
                 subject = _climbing_subject(verb)
             speaks = subject is not None and subject.dep_ != "nsubjpass" and subject.lower_ not in {"what", "which"}
             src = _speaker_tokens(subject) if subject is not None and speaks else []
@@ -1417,12 +1464,17 @@ def find_quotes(
         if a.direct or options.indirect:
             results.append(a)
 
+    # "Trump seemed to enjoy …": the subject of a perception verb is what the writer perceives, not a
+    # source (lemmas learned with the model, ``sourceless``: seem, appear)
+    sourceless = frozenset((model or {}).get("sourceless", ()))
     quotes: list[Quote] = []
     seen: set[tuple[int, int]] = set()
     for a in sorted(results, key=lambda a: a.content):
         if a.content in seen or _impersonal(doc, a):
             continue
         seen.add(a.content)
+        if sourceless and a.cue_token >= 0 and not a.direct and doc[a.cue_token].lemma_.lower() in sourceless:
+            a.source, a.source_tokens = None, []
         speaker, joint, speaker_name = _resolve_speaker(article, doc, entities, a.source_tokens, spans, speakers)
         speaker_text = text[a.source[0] : a.source[1]] if a.source else ""
         # "X said it was “impossible to catch up”": mostly the speaker's own words (PolNeAR's
