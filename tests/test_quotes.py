@@ -450,3 +450,30 @@ def test_perception_verbs_learned_as_sourceless_give_no_speaker():
     seemed = next(q for q in quotes if q.cue == "seemed")  # the bundled model learned "seem"
     assert seemed.speaker_text == "" and seemed.speaker is None
     assert any(q.cue == "said" and q.speaker_text == "Warren" for q in quotes)
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("Donald Trump met Putin. Ukraine’s European backers said they would impose new sanctions.", True),
+        ("Donald Trump met Putin. The Trump administration said it can achieve peace quickly.", True),
+        ("Donald Trump met Putin on Monday. Multiple U.S. officials said the talks went well.", True),
+        ("Donald Trump met Putin. Trump said his voters expect results.", False),
+    ],
+)
+def test_a_group_named_after_a_name_is_its_own_speaker_as_the_actor_sides_decide(text, group):
+    from newsdesk.analysis.sides import story_actor_resolver
+    from newsdesk.resources import parse
+
+    doc_article = article(text)
+    (doc,) = parse([text])
+    table = extract_entities([doc_article], {doc_article.id: doc})
+    quote = next(q for q in find_quotes(doc_article, doc=doc, entities=table) if q.cue == "said")
+    actor = story_actor_resolver(doc_article, doc, table)(quote.speaker_text, quote.speaker_start, quote.speaker_end)
+    assert actor is not None
+    if group:  # its own actor: not Ukraine, not Donald Trump, not the United States
+        assert quote.speaker is None and quote.speaker_name == quote.speaker_text.removeprefix("The ")
+        assert actor.entity_id is None
+    else:
+        assert table.get(quote.speaker).name == "Donald Trump" and quote.speaker_name is None
+        assert actor.entity_id == quote.speaker

@@ -36,7 +36,7 @@ from ..errors import AnalysisError, OptionsError
 from ..models import Article
 from ..resources import quote_cues, quote_model
 from .entities import PRONOUNS, EntityTable, Mention, extract_entities
-from .sides import state_body_side
+from .sides import _group_of_named, state_body_side
 from .speakers import ArticleSpeakers, is_anchor
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1166,22 +1166,16 @@ def _state_body(doc: "Doc", source_tokens: list[int]) -> str | None:
 
 
 def _possessive_group(doc: "Doc", source_tokens: list[int]) -> str | None:
-    """The phrase of a plural group named after a place or body ("Ukraine's European backers",
-    "U.S. officials", "Russian commentators"), its own actor and never that place's entity;
-    None for any other speaker phrase."""
+    """The phrase of a group or body named after a place, person or body ("Ukraine's European
+    backers", "U.S. officials", "Russian commentators", "the Trump administration"), its own actor
+    and never that name's entity; None for any other speaker phrase. The decision is the actor
+    sides' own (:func:`newsdesk.analysis.sides._group_of_named`), so that a quote's speaker and a
+    position's actor are the same actor."""
+    if not _group_of_named(_phrase_head(doc, source_tokens)):  # not "his views", "his voters"
+        return None
     tokens = [doc[i] for i in source_tokens]
-    head = _phrase_head(doc, source_tokens)
-    named_modifier = any(
-        c.dep_ == "poss"
-        and (c.pos_ == "PROPN" or c.ent_type_)
-        or c.dep_ in {"compound", "amod", "nmod"}
-        and c.ent_type_ in {"GPE", "NORP", "ORG"}
-        for c in head.children
-    )
-    if head.pos_ == "NOUN" and head.tag_ == "NNS" and named_modifier:  # not "his views", "his voters"
-        words = doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
-        return re.sub(r"^(?:the|a|an)\s+", "", words, flags=re.IGNORECASE)
-    return None
+    words = doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
+    return re.sub(r"^(?:the|a|an)\s+", "", words, flags=re.IGNORECASE)
 
 
 def _joint_named(article: Article, doc: "Doc", table: EntityTable, source_tokens: list[int]) -> tuple[str, ...]:
