@@ -477,3 +477,16 @@ def test_a_group_named_after_a_name_is_its_own_speaker_as_the_actor_sides_decide
     else:
         assert table.get(quote.speaker).name == "Donald Trump" and quote.speaker_name is None
         assert actor.entity_id == quote.speaker
+
+
+def test_a_quoted_phrase_under_a_verb_is_reported_with_the_rest_of_the_verb_phrase():
+    # PolNeAR's content of a quoted epithet: what the verb says of its object, not the label alone
+    text = "Christie called him “the grownup on the stage” amidst the food fight between the top three contenders."
+    quote = next(q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.cue == "called")
+    assert quote.speaker_text == "Christie"
+    assert quote.text.startswith("him “the grownup on the stage”") and quote.text.endswith("contenders")
+    assert not quote.direct
+    # a quoted clause stays the quotation
+    text = "Christie said the race was “a food fight between three contenders who cannot win.”"
+    quote = next(q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.cue == "said")
+    assert "the race was" in quote.text and "food fight" in quote.text

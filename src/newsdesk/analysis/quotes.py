@@ -1734,6 +1734,18 @@ def _governing_attribution(doc: "Doc", quote: tuple[int, int]) -> "_Attribution 
         if tokens:
             lo, hi = _char_span(tokens)
             content = (min(lo, quote[0]), max(hi, quote[1]))
+    if not any(t.pos_ in {"VERB", "AUX"} for t in span):
+        # A quoted phrase (no verb: an epithet, a label) is part of what the verb reports, PolNeAR's
+        # content: "called him “the grownup on the stage” amidst the food fight", "described the
+        # case as the epitome of the “rigged system.”" (5-fold CV: direct F1 0.9085 -> 0.9120)
+        right = [
+            c for c in head.children if c.i > head.i and c.i != subject.i and c.dep_ not in {"punct", "cc", "conj"}
+        ]
+        if right:
+            tokens = _trim_content(doc, [t for c in right for t in c.subtree if t.sent == head.sent])
+            if tokens:
+                lo, hi = _char_span(tokens)
+                content = (min(lo, content[0]), max(hi, content[1]))
     return _Attribution(
         head.i, head.text, _char_span(src), content, content == quote, [t.i for t in src], kind="governed"
     )
