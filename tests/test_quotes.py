@@ -490,3 +490,17 @@ def test_a_quoted_phrase_under_a_verb_is_reported_with_the_rest_of_the_verb_phra
     text = "Christie said the race was “a food fight between three contenders who cannot win.”"
     quote = next(q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.cue == "said")
     assert "the race was" in quote.text and "food fight" in quote.text
+
+
+def test_a_quotation_signed_with_a_dash_and_a_name_is_that_persons():
+    text = (
+        "We asked Latino voters what they think of the debate.\n"
+        "“He can’t even answer a question without insulting someone. It is a disgrace.” ― Krystal Correa\n"
+        "“Trump must stop portraying Latinos as drug dealers and criminals.”― Carla Sanchez.\n"
+        "“Someone in the crowd shouted at the stage for a long while,” the moderator said."
+    )
+    quotes = [q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.direct]
+    by_start = {q.text.split()[0]: q.speaker_text for q in quotes}
+    assert by_start["He"] == "Krystal Correa"
+    assert by_start["Trump"] == "Carla Sanchez"  # the sentence's full stop is not part of the name
+    assert by_start["Someone"] == "the moderator"

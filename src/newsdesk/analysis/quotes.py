@@ -1353,6 +1353,12 @@ def find_quotes(
     for q in spans:
         if q in used_quotes:
             continue
+        signed = _signature(doc, text, q)
+        if signed:
+            # “…” ― Pamela Padilla: a quotation signed with a dash and a name is that person's
+            results.append(_Attribution(-1, "", _char_span(signed), q, True, [t.i for t in signed]))
+            used_quotes.add(q)
+            continue
         previous = [a for a in ordered if a.direct and a.content[1] <= q[0] and a.source]
         words = len(text[q[0] : q[1]].split())
         mid_sentence = not _opens_clause(text, q)
@@ -1661,6 +1667,23 @@ def _balance_marks(text: str, content: tuple[int, int]) -> tuple[int, int]:
         if lead:
             start -= len(lead.group())
     return start, end
+
+
+_SIGNATURE = re.compile(r"[\s\"”’']{0,3}[―—–]\s?((?:[A-Z][\w.'’-]*)(?: [A-Z][\w.'’-]*){0,4})\s*(?=[,.(]|\n|$)")
+
+
+def _signature(doc: "Doc", text: str, quote: tuple[int, int]) -> list["Token"]:
+    """The name signing a quotation ("“… we don’t matter.” ― Krystal Correa"): a dash right after
+    the closing mark and one to five capitalised words ending the line or followed by a comma;
+    [] when there is none."""
+    match = _SIGNATURE.match(text, quote[1], min(len(text), quote[1] + 90))
+    if match is None:
+        return []
+    end = match.end(1)
+    if text[end - 1] == "." and len(text[match.start(1) : end].split()[-1]) > 2:
+        end -= 1  # "― Carla Sanchez." ends a sentence; "J.D." keeps its point
+    span = doc.char_span(match.start(1), end, alignment_mode="expand")
+    return list(span) if span is not None else []
 
 
 def _continues(text: str, previous: tuple[int, int], quote: tuple[int, int], cue_at: int) -> bool:
