@@ -504,3 +504,29 @@ def test_a_quotation_signed_with_a_dash_and_a_name_is_that_persons():
     assert by_start["He"] == "Krystal Correa"
     assert by_start["Trump"] == "Carla Sanchez"  # the sentence's full stop is not part of the name
     assert by_start["Someone"] == "the moderator"
+
+
+def test_training_learns_the_sourceless_lemmas_from_the_attributions_sources():
+    from newsdesk.resources import parse
+    from newsdesk.training.quotes import cue_sources, train
+
+    text = "Trump seemed to enjoy the fight. Cruz said he would fight. The firm filed papers that showed losses."
+    seemed, said = text.index("seemed"), text.index("said")
+    record = {
+        "text": text,
+        "attributions": [
+            {"cue": [{"start": seemed, "end": seemed + 6}], "content": [{"start": seemed + 7, "end": seemed + 25}]},
+            {
+                "cue": [{"start": said, "end": said + 4}],
+                "content": [{"start": said + 5, "end": said + 20}],
+                "source": [{"start": said - 5, "end": said - 1}],
+            },
+        ],
+    }
+    assert cue_sources(record) == [(seemed, seemed + 6, False), (said, said + 4, True)]
+    (doc,) = parse([text])
+    spans = [(seemed, seemed + 6), (said, said + 4)]
+    _, model = train([(doc, spans)] * 20, sources=[cue_sources(record)] * 20)
+    assert model["sourceless"] == ["seem"]
+    _, model = train([(doc, spans)] * 20)  # without sources: nothing learned about them
+    assert "sourceless" not in model
