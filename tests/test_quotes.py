@@ -402,3 +402,131 @@ def test_speech_verbs_beyond_say_introduce_a_quote():
         ("The one in Denver, of course", "answered", "he"),
         ("Never", "shouted", "she"),
     }
+
+
+# --- session 5: speakers, by the out-of-fold error categories --------------------------------
+
+
+def test_a_passive_ask_names_no_speaker():
+    # "Asked whether …": the voters were asked; who asked is not named
+    text = "Asked whether her email practices were illegal, 46 percent of voters said yes."
+    asked = next(q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.cue == "Asked")
+    assert asked.speaker_text == "" and asked.speaker is None
+    # "The senator, when asked about …, insisted": the senator was asked; his own words keep him
+    text = "The senator, when asked about the polls, insisted that the campaign was confident."
+    quotes = find_quotes(article(text), options=QuoteOptions(coref=False))
+    assert any(q.cue == "asked" for q in quotes)
+    assert not any(q.cue == "asked" and q.speaker_text for q in quotes)
+    assert any(q.cue == "insisted" and q.speaker_text == "The senator" for q in quotes)
+
+
+def test_a_relative_fronted_before_the_cue_is_not_content_and_keeps_the_speaker():
+    text = "It was a deadline that several Indiana party insiders said went unnoticed in a handful of districts."
+    quote = next(q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.cue == "said")
+    assert quote.speaker_text == "several Indiana party insiders"
+    assert quote.text == "went unnoticed in a handful of districts"
+
+
+def test_a_quotation_after_a_subjectless_cue_takes_the_subject_of_the_verb_above():
+    text = (
+        "Byrne describes her temper in the book. He went on to say, “She once threw a Bible at an agent on her detail.”"
+    )
+    quote = next(q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.direct)
+    assert quote.cue == "say" and quote.speaker_text == "He"
+
+
+def test_perception_verbs_learned_as_sourceless_give_no_speaker():
+    from newsdesk.analysis.quotes import learn_sourceless_lemmas
+    from newsdesk.resources import parse
+
+    texts = ["Trump seemed to enjoy the fight.", "Cruz said he would fight."]
+    docs = parse(texts)
+    # (cue start, cue end, has a source): "seemed" annotated without a source, "said" with one
+    examples = [(docs[0], [(6, 12, False)]), (docs[1], [(5, 9, True)])]
+    assert learn_sourceless_lemmas(examples * 20) == {"seem"}
+    assert learn_sourceless_lemmas(examples * 19) == frozenset()  # too few to learn from
+    text = "Senator Cruz seemed to mock his vague tough talk about China, and Warren said she would fight it."
+    quotes = find_quotes(article(text), options=QuoteOptions(coref=False))
+    seemed = next(q for q in quotes if q.cue == "seemed")  # the bundled model learned "seem"
+    assert seemed.speaker_text == "" and seemed.speaker is None
+    assert any(q.cue == "said" and q.speaker_text == "Warren" for q in quotes)
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("Donald Trump met Putin. Ukraine’s European backers said they would impose new sanctions.", True),
+        ("Donald Trump met Putin. The Trump administration said it can achieve peace quickly.", True),
+        ("Donald Trump met Putin on Monday. Multiple U.S. officials said the talks went well.", True),
+        ("Donald Trump met Putin. Trump said his voters expect results.", False),
+    ],
+)
+def test_a_group_named_after_a_name_is_its_own_speaker_as_the_actor_sides_decide(text, group):
+    from newsdesk.analysis.sides import story_actor_resolver
+    from newsdesk.resources import parse
+
+    doc_article = article(text)
+    (doc,) = parse([text])
+    table = extract_entities([doc_article], {doc_article.id: doc})
+    quote = next(q for q in find_quotes(doc_article, doc=doc, entities=table) if q.cue == "said")
+    actor = story_actor_resolver(doc_article, doc, table)(quote.speaker_text, quote.speaker_start, quote.speaker_end)
+    assert actor is not None
+    if group:  # its own actor: not Ukraine, not Donald Trump, not the United States
+        assert quote.speaker is None and quote.speaker_name == quote.speaker_text.removeprefix("The ")
+        assert actor.entity_id is None
+    else:
+        assert table.get(quote.speaker).name == "Donald Trump" and quote.speaker_name is None
+        assert actor.entity_id == quote.speaker
+
+
+def test_a_quoted_phrase_under_a_verb_is_reported_with_the_rest_of_the_verb_phrase():
+    # PolNeAR's content of a quoted epithet: what the verb says of its object, not the label alone
+    text = "Christie called him “the grownup on the stage” amidst the food fight between the top three contenders."
+    quote = next(q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.cue == "called")
+    assert quote.speaker_text == "Christie"
+    assert quote.text.startswith("him “the grownup on the stage”") and quote.text.endswith("contenders")
+    assert not quote.direct
+    # a quoted clause stays the quotation
+    text = "Christie said the race was “a food fight between three contenders who cannot win.”"
+    quote = next(q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.cue == "said")
+    assert "the race was" in quote.text and "food fight" in quote.text
+
+
+def test_a_quotation_signed_with_a_dash_and_a_name_is_that_persons():
+    text = (
+        "We asked Latino voters what they think of the debate.\n"
+        "“He can’t even answer a question without insulting someone. It is a disgrace.” ― Krystal Correa\n"
+        "“Trump must stop portraying Latinos as drug dealers and criminals.”― Carla Sanchez.\n"
+        "“Someone in the crowd shouted at the stage for a long while,” the moderator said."
+    )
+    quotes = [q for q in find_quotes(article(text), options=QuoteOptions(coref=False)) if q.direct]
+    by_start = {q.text.split()[0]: q.speaker_text for q in quotes}
+    assert by_start["He"] == "Krystal Correa"
+    assert by_start["Trump"] == "Carla Sanchez"  # the sentence's full stop is not part of the name
+    assert by_start["Someone"] == "the moderator"
+
+
+def test_training_learns_the_sourceless_lemmas_from_the_attributions_sources():
+    from newsdesk.resources import parse
+    from newsdesk.training.quotes import cue_sources, train
+
+    text = "Trump seemed to enjoy the fight. Cruz said he would fight. The firm filed papers that showed losses."
+    seemed, said = text.index("seemed"), text.index("said")
+    record = {
+        "text": text,
+        "attributions": [
+            {"cue": [{"start": seemed, "end": seemed + 6}], "content": [{"start": seemed + 7, "end": seemed + 25}]},
+            {
+                "cue": [{"start": said, "end": said + 4}],
+                "content": [{"start": said + 5, "end": said + 20}],
+                "source": [{"start": said - 5, "end": said - 1}],
+            },
+        ],
+    }
+    assert cue_sources(record) == [(seemed, seemed + 6, False), (said, said + 4, True)]
+    (doc,) = parse([text])
+    spans = [(seemed, seemed + 6), (said, said + 4)]
+    _, model = train([(doc, spans)] * 20, sources=[cue_sources(record)] * 20)
+    assert model["sourceless"] == ["seem"]
+    _, model = train([(doc, spans)] * 20)  # without sources: nothing learned about them
+    assert "sourceless" not in model

@@ -36,7 +36,7 @@ from ..errors import AnalysisError, OptionsError
 from ..models import Article
 from ..resources import quote_cues, quote_model
 from .entities import PRONOUNS, EntityTable, Mention, extract_entities
-from .sides import state_body_side
+from .sides import _group_of_named, state_body_side
 from .speakers import ArticleSpeakers, is_anchor
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -264,6 +264,32 @@ def learn_cue_lemmas(
     return frozenset(
         lemma for lemma, n in seen.items() if hits[lemma] >= min_count and hits[lemma] / n >= min_precision
     )
+
+
+def learn_sourceless_lemmas(
+    examples: Iterable[tuple["Doc", Sequence[tuple[int, int, bool]]]], *, min_count: int = 20, min_share: float = 0.7
+) -> frozenset[str]:
+    """Cue lemmas whose grammatical subject is not a source: "Trump seemed to enjoy …", "the deal
+    appears to …" report the writer's perception, and PolNeAR gives them no source.
+
+    ``examples`` yields (spaCy Doc, [(cue start, cue end, whether the attribution has a source)]).
+    Among annotated cue verbs with an active subject, a lemma is learned when at least
+    ``min_count`` of them exist and at least ``min_share`` of those have no source.
+    """
+    from collections import Counter
+
+    seen: Counter[str] = Counter()
+    without: Counter[str] = Counter()
+    for doc, cues in examples:
+        for start, end, has_source in cues:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            verbs = [t for t in span or () if t.pos_ in {"VERB", "AUX"}]
+            if not verbs or not any(c.dep_ == "nsubj" for c in verbs[-1].children):
+                continue
+            lemma = verbs[-1].lemma_.lower()
+            seen[lemma] += 1
+            without[lemma] += not has_source
+    return frozenset(lemma for lemma, n in seen.items() if n >= min_count and without[lemma] / n >= min_share)
 
 
 _CONTENT_DEPS = ("ccomp", "parataxis", "xcomp", "dobj", "prep", "attr", "acomp", "dative")
@@ -724,6 +750,20 @@ def without_cue_conjuncts(cue: "Token", complement: "Token") -> list["Token"]:
     return tokens
 
 
+def passive_cue(verb: "Token", *, after_quotation: bool = False) -> bool:
+    """Whether a cue verb is a passive participle without an agent ("Asked whether …, 46 percent
+    said yes", "Trump, asked about …, said", "Trump was asked, “…?”"): its subject, or the subject
+    of the clause it hangs on, is who was asked or told, not who speaks; the speaker is not named.
+    ``after_quotation``: the verb is the reporting clause of a quotation, which the parser may hang
+    on its speaker as a participle ("”, Prof. Ruth Deyermond, a lecturer …, observed")."""
+    if verb.tag_ != "VBN" or any(c.dep_ == "agent" for c in verb.children):
+        return False
+    if any(c.dep_ in {"auxpass", "nsubjpass"} for c in verb.children):
+        return True
+    clauses = {"advcl"} if after_quotation else {"advcl", "acl"}
+    return verb.dep_ in clauses and not any(c.dep_ in {"nsubj", "aux"} for c in verb.children)
+
+
 def _climbing_subject(verb: "Token", steps: int = 3) -> "Token | None":
     """The subject of the nearest verb above ``verb`` that has one ("X went on to criticise …",
     "X, in attacking …")."""
@@ -891,11 +931,16 @@ def _parse_attributions(doc: "Doc", quotes: list[tuple[int, int]], lemmas: froze
         if chosen is None:
             chosen = after[0] if after else (before[-1] if before else None)
         if chosen is not None:
-            content_tokens = _trim_content(doc, _in_paragraph_of(token, without_cue_conjuncts(token, chosen)))
+            content_tokens = _in_paragraph_of(token, without_cue_conjuncts(token, chosen))
+            if chosen.i > token.i and any(t.i < token.i for t in content_tokens):
+                # "a deadline that several insiders said went unnoticed", "which he said Mexico
+                # should pay for": the fronted relative is the writer's, not the reported words
+                content_tokens = [t for t in content_tokens if t.i > token.i]
+            content_tokens = _trim_content(doc, content_tokens)
         if not content_tokens:
             # "X said: “…”" or a quote right before ", X said" whose clause the parser did not attach.
             continue
-        subject = _subject_of(token) or _climbing_subject(token)
+        subject = None if passive_cue(token) else _subject_of(token) or _climbing_subject(token)
         src = _speaker_tokens(subject) if subject is not None and subject.dep_ != "nsubjpass" else []
         if src and content_tokens[0].i <= src[0].i <= content_tokens[-1].i:
             src = []  # the "subject" is inside the content: the parse went wrong
@@ -1121,22 +1166,16 @@ def _state_body(doc: "Doc", source_tokens: list[int]) -> str | None:
 
 
 def _possessive_group(doc: "Doc", source_tokens: list[int]) -> str | None:
-    """The phrase of a plural group named after a place or body ("Ukraine's European backers",
-    "U.S. officials", "Russian commentators"), its own actor and never that place's entity;
-    None for any other speaker phrase."""
+    """The phrase of a group or body named after a place, person or body ("Ukraine's European
+    backers", "U.S. officials", "Russian commentators", "the Trump administration"), its own actor
+    and never that name's entity; None for any other speaker phrase. The decision is the actor
+    sides' own (:func:`newsdesk.analysis.sides._group_of_named`), so that a quote's speaker and a
+    position's actor are the same actor."""
+    if not _group_of_named(_phrase_head(doc, source_tokens)):  # not "his views", "his voters"
+        return None
     tokens = [doc[i] for i in source_tokens]
-    head = _phrase_head(doc, source_tokens)
-    named_modifier = any(
-        c.dep_ == "poss"
-        and (c.pos_ == "PROPN" or c.ent_type_)
-        or c.dep_ in {"compound", "amod", "nmod"}
-        and c.ent_type_ in {"GPE", "NORP", "ORG"}
-        for c in head.children
-    )
-    if head.pos_ == "NOUN" and head.tag_ == "NNS" and named_modifier:  # not "his views", "his voters"
-        words = doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
-        return re.sub(r"^(?:the|a|an)\s+", "", words, flags=re.IGNORECASE)
-    return None
+    words = doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
+    return re.sub(r"^(?:the|a|an)\s+", "", words, flags=re.IGNORECASE)
 
 
 def _joint_named(article: Article, doc: "Doc", table: EntityTable, source_tokens: list[int]) -> tuple[str, ...]:
@@ -1277,16 +1316,18 @@ def find_quotes(
             continue
         if cue is not None:
             chosen = by_cue.get(cue.i)
-            if chosen is not None and chosen.source is None:
+            if chosen is not None and chosen.source is None and not passive_cue(cue, after_quotation=True):
                 src = _speaker_near(doc, cue, q)
                 if src:
                     chosen.source = _char_span(src)
                     chosen.source_tokens = [t.i for t in src]
             if chosen is None:
-                subject = _subject_of(cue)
-                src = _speaker_tokens(subject) if subject is not None else []
+                # "He went on to say, “…”": a subject-less cue speaks with the verb above it
+                passive = passive_cue(cue, after_quotation=True)
+                subject = None if passive else _subject_of(cue) or _climbing_subject(cue)
+                src = _speaker_tokens(subject) if subject is not None and subject.dep_ != "nsubjpass" else []
                 src = [t for t in src if not (q[0] <= t.idx < q[1])]
-                if not src:
+                if not src and not passive:
                     src = _speaker_near(doc, cue, q)
                 chosen = _Attribution(
                     cue.i, cue.text, _char_span(src) if src else None, q, source_tokens=[t.i for t in src]
@@ -1311,6 +1352,12 @@ def find_quotes(
     ordered = sorted(attributions, key=lambda a: a.content[0])
     for q in spans:
         if q in used_quotes:
+            continue
+        signed = _signature(doc, text, q)
+        if signed:
+            # “…” ― Pamela Padilla: a quotation signed with a dash and a name is that person's
+            results.append(_Attribution(-1, "", _char_span(signed), q, True, [t.i for t in signed]))
+            used_quotes.add(q)
             continue
         previous = [a for a in ordered if a.direct and a.content[1] <= q[0] and a.source]
         words = len(text[q[0] : q[1]].split())
@@ -1363,7 +1410,7 @@ def find_quotes(
             if _looks_like_title(text[content_span[0] : content_span[1]].strip('"“”«» ')):
                 continue  # a name or title is not a statement ("appeared in “The … Magazine”")
             # The subject of a passive is what is talked about, not who talks ("X is expected to …").
-            if subject is None:
+            if subject is None and not passive_cue(verb):
                 subject = _climbing_subject(verb)
             speaks = subject is not None and subject.dep_ != "nsubjpass" and subject.lower_ not in {"what", "which"}
             src = _speaker_tokens(subject) if subject is not None and speaks else []
@@ -1417,12 +1464,17 @@ def find_quotes(
         if a.direct or options.indirect:
             results.append(a)
 
+    # "Trump seemed to enjoy …": the subject of a perception verb is what the writer perceives, not a
+    # source (lemmas learned with the model, ``sourceless``: seem, appear)
+    sourceless = frozenset((model or {}).get("sourceless", ()))
     quotes: list[Quote] = []
     seen: set[tuple[int, int]] = set()
     for a in sorted(results, key=lambda a: a.content):
         if a.content in seen or _impersonal(doc, a):
             continue
         seen.add(a.content)
+        if sourceless and a.cue_token >= 0 and not a.direct and doc[a.cue_token].lemma_.lower() in sourceless:
+            a.source, a.source_tokens = None, []
         speaker, joint, speaker_name = _resolve_speaker(article, doc, entities, a.source_tokens, spans, speakers)
         speaker_text = text[a.source[0] : a.source[1]] if a.source else ""
         # "X said it was “impossible to catch up”": mostly the speaker's own words (PolNeAR's
@@ -1617,6 +1669,23 @@ def _balance_marks(text: str, content: tuple[int, int]) -> tuple[int, int]:
     return start, end
 
 
+_SIGNATURE = re.compile(r"[\s\"”’']{0,3}[―—–]\s?((?:[A-Z][\w.'’-]*)(?: [A-Z][\w.'’-]*){0,4})\s*(?=[,.(]|\n|$)")
+
+
+def _signature(doc: "Doc", text: str, quote: tuple[int, int]) -> list["Token"]:
+    """The name signing a quotation ("“… we don’t matter.” ― Krystal Correa"): a dash right after
+    the closing mark and one to five capitalised words ending the line or followed by a comma;
+    [] when there is none."""
+    match = _SIGNATURE.match(text, quote[1], min(len(text), quote[1] + 90))
+    if match is None:
+        return []
+    end = match.end(1)
+    if text[end - 1] == "." and len(text[match.start(1) : end].split()[-1]) > 2:
+        end -= 1  # "― Carla Sanchez." ends a sentence; "J.D." keeps its point
+    span = doc.char_span(match.start(1), end, alignment_mode="expand")
+    return list(span) if span is not None else []
+
+
 def _continues(text: str, previous: tuple[int, int], quote: tuple[int, int], cue_at: int) -> bool:
     """Whether ``quote`` follows ``previous`` in the same paragraph with only the reporting
     clause between them (``“A,” he said. “B.”`` / ``“A,” he said, “B”``)."""
@@ -1688,6 +1757,18 @@ def _governing_attribution(doc: "Doc", quote: tuple[int, int]) -> "_Attribution 
         if tokens:
             lo, hi = _char_span(tokens)
             content = (min(lo, quote[0]), max(hi, quote[1]))
+    if not any(t.pos_ in {"VERB", "AUX"} for t in span):
+        # A quoted phrase (no verb: an epithet, a label) is part of what the verb reports, PolNeAR's
+        # content: "called him “the grownup on the stage” amidst the food fight", "described the
+        # case as the epitome of the “rigged system.”" (5-fold CV: direct F1 0.9085 -> 0.9120)
+        right = [
+            c for c in head.children if c.i > head.i and c.i != subject.i and c.dep_ not in {"punct", "cc", "conj"}
+        ]
+        if right:
+            tokens = _trim_content(doc, [t for c in right for t in c.subtree if t.sent == head.sent])
+            if tokens:
+                lo, hi = _char_span(tokens)
+                content = (min(lo, content[0]), max(hi, content[1]))
     return _Attribution(
         head.i, head.text, _char_span(src), content, content == quote, [t.i for t in src], kind="governed"
     )

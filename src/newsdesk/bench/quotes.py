@@ -283,7 +283,14 @@ def run(args) -> BenchReport:
     with Stopwatch() as parse_time:
         docs = _load_docs([r["text"] for r in records], args.parses)
 
-    from ..analysis.quotes import CUE_VERBS, QuoteOptions, learn_cue_lemmas, train_candidate_model
+    from ..analysis.quotes import (
+        CUE_VERBS,
+        QuoteOptions,
+        learn_cue_lemmas,
+        learn_sourceless_lemmas,
+        train_candidate_model,
+    )
+    from ..training.quotes import cue_sources
 
     def cue_spans(record):
         return [(s["start"], s["end"]) for a in record["attributions"] for s in a.get("cue") or []]
@@ -302,6 +309,9 @@ def run(args) -> BenchReport:
                 nouns=args.noun_threshold is not None,
             )
             fold_models[k]["threshold"] = args.threshold
+            fold_models[k]["sourceless"] = sorted(
+                learn_sourceless_lemmas((d, cue_sources(r)) for r, d, f in zip(records, docs, fold_of) if f != k)
+            )
             fold_models[k]["veto"] = args.veto
             if args.noun_threshold is not None:
                 fold_models[k]["noun_threshold"] = args.noun_threshold
@@ -315,6 +325,7 @@ def run(args) -> BenchReport:
         )
         cues, model = train(
             [(d, cue_spans(r)) for r, d in zip(records, docs)],
+            sources=[cue_sources(r) for r in records],
             threshold=args.threshold,
             veto=args.veto,
             source=source,

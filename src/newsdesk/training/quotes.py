@@ -74,9 +74,20 @@ def cue_spans(record: dict[str, Any]) -> list[tuple[int, int]]:
     return [(s["start"], s["end"]) for a in record.get("attributions") or [] for s in a.get("cue") or []]
 
 
+def cue_sources(record: dict[str, Any]) -> list[tuple[int, int, bool]]:
+    """(cue start, cue end, whether the attribution names a source) of a PolNeAR record's
+    attributions (their first cue segment)."""
+    return [
+        (a["cue"][0]["start"], a["cue"][0]["end"], bool(a.get("source")))
+        for a in record.get("attributions") or []
+        if a.get("cue") and a.get("content")
+    ]
+
+
 def train(
     examples: Sequence[tuple[Any, Sequence[tuple[int, int]]]],
     *,
+    sources: Sequence[Sequence[tuple[int, int, bool]]] | None = None,
     threshold: float = THRESHOLD,
     veto: float = VETO,
     c: float = C,
@@ -85,12 +96,16 @@ def train(
 ) -> tuple[list[str], dict[str, Any]]:
     """(learned cue lemmas, model dict) from (spaCy Doc, gold cue spans) pairs. With
     ``noun_threshold`` the model also learns noun and preposition cues ("X's claim that …") and
-    accepts them from that probability on (off by default: no gain by CV, docs/benchmarks/quotes.md)."""
-    from ..analysis.quotes import CUE_VERBS, learn_cue_lemmas, train_candidate_model
+    accepts them from that probability on (off by default: no gain by CV, docs/benchmarks/quotes.md).
+    ``sources`` (one list per example, :func:`cue_sources`) also learns the cue lemmas whose subject
+    is no source ("X seemed to …"; the model's ``sourceless``)."""
+    from ..analysis.quotes import CUE_VERBS, learn_cue_lemmas, learn_sourceless_lemmas, train_candidate_model
 
     cues = sorted(learn_cue_lemmas(examples))
     model = train_candidate_model(examples, CUE_VERBS | frozenset(cues), c=c, nouns=noun_threshold is not None)
     model.update({"threshold": threshold, "veto": veto, "source": source})
+    if sources is not None:
+        model["sourceless"] = sorted(learn_sourceless_lemmas((d, s) for (d, _), s in zip(examples, sources)))
     if noun_threshold is not None:
         model["noun_threshold"] = noun_threshold
     return cues, model
@@ -126,6 +141,7 @@ def run(args) -> BenchReport:
     with Stopwatch() as train_time:
         cues, model = train(
             [(d, cue_spans(r)) for r, d in zip(records, docs)],
+            sources=[cue_sources(r) for r in records],
             threshold=args.threshold,
             veto=args.veto,
             c=args.c,
