@@ -369,3 +369,56 @@ def test_ensemble_members_train_side_by_side_deterministically_and_learn_the_sig
     assert all(np.array_equal(a, s[1].weight.detach().numpy()) for a, s in zip(weights, second))
     predicted = [1 + int(np.argmax(ranking_probabilities(first, example))) for example in rows]
     assert np.mean(np.asarray(predicted) == labels) > 0.85
+
+
+# --- loading the bundled model ------------------------------------------------------------------
+
+
+def _copy_model(tmp_path):
+    import shutil
+
+    from newsdesk.coref import MODEL_DIR, MODEL_META, MODEL_WEIGHTS
+
+    for name in (MODEL_META, MODEL_WEIGHTS):
+        shutil.copy(MODEL_DIR / name, tmp_path / name)
+    return tmp_path / MODEL_META, tmp_path / MODEL_WEIGHTS
+
+
+def test_a_missing_coref_model_names_the_file_and_the_command_that_rebuilds_it(tmp_path):
+    from newsdesk.errors import ModelUnavailableError
+    from newsdesk.resources import coref_model
+
+    with pytest.raises(ModelUnavailableError) as info:
+        coref_model(tmp_path / "none")
+    assert str(tmp_path / "none" / "coref_model.json") in info.value.message
+    assert "newsdesk train coref" in info.value.hint
+
+
+def test_a_damaged_coref_weights_file_is_refused_with_its_name(tmp_path):
+    from newsdesk.coref import CorefModel
+    from newsdesk.errors import ModelUnavailableError
+
+    _, weights = _copy_model(tmp_path)
+    weights.write_bytes(weights.read_bytes()[:1000])  # a download or copy cut short
+    with pytest.raises(ModelUnavailableError) as info:
+        CorefModel.load(tmp_path)
+    assert str(weights) in info.value.message
+    assert "newsdesk train coref" in info.value.hint
+
+
+def test_coref_settings_that_do_not_match_the_weights_are_refused(tmp_path):
+    from newsdesk.coref import CorefModel
+    from newsdesk.errors import ModelUnavailableError
+
+    meta_path, _ = _copy_model(tmp_path)
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["ensemble"] += 1  # one member more than the weights hold
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelUnavailableError, match="does not match"):
+        CorefModel.load(tmp_path)
+    meta_path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelUnavailableError, match="coref_model.json"):
+        CorefModel.load(tmp_path)
+    meta_path.write_text(json.dumps({**meta, "features": ["something else"]}), encoding="utf-8")
+    with pytest.raises(ModelUnavailableError, match="other features"):
+        CorefModel.load(tmp_path)
