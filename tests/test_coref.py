@@ -422,3 +422,22 @@ def test_coref_settings_that_do_not_match_the_weights_are_refused(tmp_path):
     meta_path.write_text(json.dumps({**meta, "features": ["something else"]}), encoding="utf-8")
     with pytest.raises(ModelUnavailableError, match="other features"):
         CorefModel.load(tmp_path)
+
+
+@pytest.mark.slow
+def test_fine_tuning_adapter_starts_as_minilms_last_layer_at_the_wanted_pieces():
+    """The hand-rolled LoRA layer of `newsdesk train coref --fine-tune-cv` (plain torch), before any
+    training, gives MiniLM's own last-layer states at the pieces it evaluates."""
+    import torch
+
+    from newsdesk.resources import token_encoder
+    from newsdesk.training.coref import FT_LAYER, _adapted_scorer
+
+    tokenizer, model = token_encoder()
+    ids = torch.tensor([tokenizer("Olaf Scholz met Emmanuel Macron in Berlin. He said Europe must act.")["input_ids"]])
+    with torch.inference_mode():
+        states = model(input_ids=ids, attention_mask=torch.ones_like(ids), output_hidden_states=True).hidden_states
+        net = _adapted_scorer(model, 4, head="mlp", use_features=True).eval()
+        wanted = torch.tensor([[1, 4, 11, 12]])
+        adapted = net.adapted(states[FT_LAYER], torch.zeros(1, ids.shape[1]), wanted)
+    assert torch.allclose(adapted[0], states[FT_LAYER + 1][0, wanted[0]], atol=1e-4)
