@@ -441,3 +441,27 @@ def test_fine_tuning_adapter_starts_as_minilms_last_layer_at_the_wanted_pieces()
         wanted = torch.tensor([[1, 4, 11, 12]])
         adapted = net.adapted(states[FT_LAYER], torch.zeros(1, ids.shape[1]), wanted)
     assert torch.allclose(adapted[0], states[FT_LAYER + 1][0, wanted[0]], atol=1e-4)
+
+
+@pytest.mark.slow
+def test_pronoun_speakers_two_sentences_and_a_paragraph_away():
+    """Hand-made news: the speaker named two sentences and a paragraph break before "She"/"He" is
+    found, past a sentence that names nobody, and not the other person of the first sentence."""
+    cases = [
+        (
+            "Kaja Kallas met Marco Rubio in Brussels on Monday.\n\n"
+            "The meeting lasted two hours. She said Europe would keep supporting Kyiv.",
+            "She",
+            "Kallas",
+        ),
+        (
+            "Friedrich Merz arrived in Kyiv by train on Tuesday. The visit had not been announced.\n\n"
+            "He said Germany would deliver more air defence systems this year.",
+            "He",
+            "Merz",
+        ),
+    ]
+    for text, word, speaker in cases:
+        result = resolve(parse(text), anchor_of(text, word))
+        assert result.antecedent is not None and speaker in result.antecedent.text, (text, result)
+        assert result.reason == "model"
