@@ -369,3 +369,99 @@ def test_ensemble_members_train_side_by_side_deterministically_and_learn_the_sig
     assert all(np.array_equal(a, s[1].weight.detach().numpy()) for a, s in zip(weights, second))
     predicted = [1 + int(np.argmax(ranking_probabilities(first, example))) for example in rows]
     assert np.mean(np.asarray(predicted) == labels) > 0.85
+
+
+# --- loading the bundled model ------------------------------------------------------------------
+
+
+def _copy_model(tmp_path):
+    import shutil
+
+    from newsdesk.coref import MODEL_DIR, MODEL_META, MODEL_WEIGHTS
+
+    for name in (MODEL_META, MODEL_WEIGHTS):
+        shutil.copy(MODEL_DIR / name, tmp_path / name)
+    return tmp_path / MODEL_META, tmp_path / MODEL_WEIGHTS
+
+
+def test_a_missing_coref_model_names_the_file_and_the_command_that_rebuilds_it(tmp_path):
+    from newsdesk.errors import ModelUnavailableError
+    from newsdesk.resources import coref_model
+
+    with pytest.raises(ModelUnavailableError) as info:
+        coref_model(tmp_path / "none")
+    assert str(tmp_path / "none" / "coref_model.json") in info.value.message
+    assert "newsdesk train coref" in info.value.hint
+
+
+def test_a_damaged_coref_weights_file_is_refused_with_its_name(tmp_path):
+    from newsdesk.coref import CorefModel
+    from newsdesk.errors import ModelUnavailableError
+
+    _, weights = _copy_model(tmp_path)
+    weights.write_bytes(weights.read_bytes()[:1000])  # a download or copy cut short
+    with pytest.raises(ModelUnavailableError) as info:
+        CorefModel.load(tmp_path)
+    assert str(weights) in info.value.message
+    assert "newsdesk train coref" in info.value.hint
+
+
+def test_coref_settings_that_do_not_match_the_weights_are_refused(tmp_path):
+    from newsdesk.coref import CorefModel
+    from newsdesk.errors import ModelUnavailableError
+
+    meta_path, _ = _copy_model(tmp_path)
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["ensemble"] += 1  # one member more than the weights hold
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelUnavailableError, match="does not match"):
+        CorefModel.load(tmp_path)
+    meta_path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelUnavailableError, match="coref_model.json"):
+        CorefModel.load(tmp_path)
+    meta_path.write_text(json.dumps({**meta, "features": ["something else"]}), encoding="utf-8")
+    with pytest.raises(ModelUnavailableError, match="other features"):
+        CorefModel.load(tmp_path)
+
+
+@pytest.mark.slow
+def test_fine_tuning_adapter_starts_as_minilms_last_layer_at_the_wanted_pieces():
+    """The hand-rolled LoRA layer of `newsdesk train coref --fine-tune-cv` (plain torch), before any
+    training, gives MiniLM's own last-layer states at the pieces it evaluates."""
+    import torch
+
+    from newsdesk.resources import token_encoder
+    from newsdesk.training.coref import FT_LAYER, _adapted_scorer
+
+    tokenizer, model = token_encoder()
+    ids = torch.tensor([tokenizer("Olaf Scholz met Emmanuel Macron in Berlin. He said Europe must act.")["input_ids"]])
+    with torch.inference_mode():
+        states = model(input_ids=ids, attention_mask=torch.ones_like(ids), output_hidden_states=True).hidden_states
+        net = _adapted_scorer(model, 4, head="mlp", use_features=True).eval()
+        wanted = torch.tensor([[1, 4, 11, 12]])
+        adapted = net.adapted(states[FT_LAYER], torch.zeros(1, ids.shape[1]), wanted)
+    assert torch.allclose(adapted[0], states[FT_LAYER + 1][0, wanted[0]], atol=1e-4)
+
+
+@pytest.mark.slow
+def test_pronoun_speakers_two_sentences_and_a_paragraph_away():
+    """Hand-made news: the speaker named two sentences and a paragraph break before "She"/"He" is
+    found, past a sentence that names nobody, and not the other person of the first sentence."""
+    cases = [
+        (
+            "Kaja Kallas met Marco Rubio in Brussels on Monday.\n\n"
+            "The meeting lasted two hours. She said Europe would keep supporting Kyiv.",
+            "She",
+            "Kallas",
+        ),
+        (
+            "Friedrich Merz arrived in Kyiv by train on Tuesday. The visit had not been announced.\n\n"
+            "He said Germany would deliver more air defence systems this year.",
+            "He",
+            "Merz",
+        ),
+    ]
+    for text, word, speaker in cases:
+        result = resolve(parse(text), anchor_of(text, word))
+        assert result.antecedent is not None and speaker in result.antecedent.text, (text, result)
+        assert result.reason == "model"

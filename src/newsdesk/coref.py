@@ -797,27 +797,30 @@ def context_window(doc: Doc, spans: Sequence[tuple[int, int]], *, extra_sentence
     return sentences[first].start_char, sentences[last].end_char
 
 
-def attention_features(
+@dataclass(frozen=True)
+class EncodedWindow:
+    """A text window as MiniLM word pieces, and which pieces hold the anchor and each candidate.
+
+    ``anchor``, ``candidates[k]`` and ``names[k]`` (every occurrence in the window of candidate
+    k's first or last name, the anchor excluded) index ``input_ids`` ([CLS] … [SEP]).
+    """
+
+    input_ids: tuple[int, ...]
+    anchor: tuple[int, ...]
+    candidates: tuple[tuple[int, ...], ...]
+    names: tuple[tuple[int, ...], ...]
+
+
+def encode_window(
+    tokenizer: Any,
     text: str,
     window: tuple[int, int],
     anchor: tuple[int, int],
     candidates: Sequence[tuple[int, int]],
     *,
     max_tokens: int = 510,
-) -> np.ndarray:
-    """How much MiniLM's attention heads link the anchor and each candidate: (candidates, 3 × 72).
-
-    Per head (6 layers × 12): the attention the anchor's word pieces pay to the candidate span,
-    the attention the candidate pays to the anchor, and the attention the anchor pays to every
-    occurrence of the candidate's first or last name in the window. Some heads of BERT-like
-    models are known to track coreference (Clark et al. 2019); a classifier learns which.
-    """
-    import numpy as np
-    import torch
-
-    from .resources import token_encoder
-
-    tokenizer, model = token_encoder()
+) -> EncodedWindow:
+    """The word pieces of ``text[window]`` (at most ``max_tokens``, kept around the spans)."""
     start, end = window
     encoded = tokenizer(text[start:end], return_offsets_mapping=True, add_special_tokens=False)
     offsets = [(s + start, e + start) for s, e in encoded["offset_mapping"]]
@@ -833,31 +836,71 @@ def attention_features(
     def pieces(a: int, b: int) -> list[int]:
         return [i for i, (s, e) in enumerate(offsets) if s < b and e > a and 0 < i < len(offsets) - 1]
 
-    input_ids = torch.tensor([[tokenizer.cls_token_id, *ids, tokenizer.sep_token_id]])
+    names = []
+    for a, b in candidates:
+        words = _name_words(text[a:b])
+        names.append(
+            tuple(
+                sorted(
+                    {
+                        i
+                        for m in re.finditer(r"[\w'-]+", text[start:end])
+                        if m.group().lower() in words and m.start() + start != anchor[0]
+                        for i in pieces(m.start() + start, m.end() + start)
+                    }
+                )
+            )
+        )
+    return EncodedWindow(
+        input_ids=(tokenizer.cls_token_id, *ids, tokenizer.sep_token_id),
+        anchor=tuple(pieces(*anchor)),
+        candidates=tuple(tuple(pieces(a, b)) for a, b in candidates),
+        names=tuple(names),
+    )
+
+
+def attention_features(
+    text: str,
+    window: tuple[int, int],
+    anchor: tuple[int, int],
+    candidates: Sequence[tuple[int, int]],
+    *,
+    max_tokens: int = 510,
+) -> np.ndarray:
+    """How much MiniLM's attention heads link the anchor and each candidate: (candidates, 3 × 72).
+
+    Per head (6 layers × 12): the attention the anchor's word pieces pay to the candidate span,
+    the attention the candidate pays to the anchor, and the attention the anchor pays to every
+    occurrence of the candidate's first or last name in the window. Some heads of BERT-like
+    models are known to track coreference (Clark et al. 2019); a classifier learns which.
+    """
+    import torch
+
+    from .resources import token_encoder
+
+    tokenizer, model = token_encoder()
+    encoded = encode_window(tokenizer, text, window, anchor, candidates, max_tokens=max_tokens)
+    input_ids = torch.tensor([encoded.input_ids])
     with torch.inference_mode():
         output = model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), output_attentions=True)
     attention = torch.stack(output.attentions)[:, 0].numpy()  # layers, heads, tokens, tokens
-    anchor_pieces = pieces(*anchor)
-    rows = np.zeros((len(candidates), len(ATTENTION_BLOCKS) * HEADS), dtype=np.float32)
+    return _attention_rows(attention, encoded)
+
+
+def _attention_rows(attention: np.ndarray, encoded: EncodedWindow) -> np.ndarray:
+    import numpy as np
+
+    rows = np.zeros((len(encoded.candidates), len(ATTENTION_BLOCKS) * HEADS), dtype=np.float32)
+    anchor_pieces = list(encoded.anchor)
     if not anchor_pieces:
         return rows
     from_anchor = attention[:, :, anchor_pieces]  # layers, heads, |anchor|, tokens
-    for k, (a, b) in enumerate(candidates):
-        cand = pieces(a, b)
-        words = _name_words(text[a:b])
-        names = sorted(
-            {
-                i
-                for m in re.finditer(r"[\w'-]+", text[start:end])
-                if m.group().lower() in words and m.start() + start != anchor[0]
-                for i in pieces(m.start() + start, m.end() + start)
-            }
-        )
+    for k, (cand, names) in enumerate(zip(encoded.candidates, encoded.names)):
         if cand:
-            rows[k, :HEADS] = from_anchor[:, :, :, cand].sum(-1).mean(-1).ravel()
-            rows[k, HEADS : 2 * HEADS] = attention[:, :, cand][:, :, :, anchor_pieces].sum(-1).mean(-1).ravel()
+            rows[k, :HEADS] = from_anchor[:, :, :, list(cand)].sum(-1).mean(-1).ravel()
+            rows[k, HEADS : 2 * HEADS] = attention[:, :, list(cand)][:, :, :, anchor_pieces].sum(-1).mean(-1).ravel()
         if names:
-            rows[k, 2 * HEADS :] = from_anchor[:, :, :, names].sum(-1).mean(-1).ravel()
+            rows[k, 2 * HEADS :] = from_anchor[:, :, :, list(names)].sum(-1).mean(-1).ravel()
     return rows
 
 
@@ -922,35 +965,48 @@ class CorefModel:
     @classmethod
     def load(cls, directory: str | Path = MODEL_DIR) -> CorefModel:
         import torch
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
         directory = Path(directory)
+        hint = "run `newsdesk train coref` to rebuild it (or reinstall newsdesk to restore the bundled one)"
+        path = directory / MODEL_META
         try:
-            meta = json.loads((directory / MODEL_META).read_text(encoding="utf-8"))
-            weights = load_file(str(directory / MODEL_WEIGHTS))
-        except (OSError, ValueError) as exc:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(meta, dict):
+                raise ValueError("it is not a JSON object")
+            path = directory / MODEL_WEIGHTS
+            weights = load_file(str(path))
+        except (OSError, ValueError, SafetensorError) as exc:  # missing, unreadable, not JSON, damaged
             raise ModelUnavailableError(
-                f"the coreference model in {directory} could not be loaded: {exc}",
-                hint="run `newsdesk train coref` to rebuild it",
+                f"the coreference model file {path} could not be read: {exc}", hint=hint
             ) from exc
         if meta.get("features") != input_names():
             raise ModelUnavailableError(
-                f"the coreference model in {directory} was trained on other features",
-                hint="run `newsdesk train coref` to rebuild it",
+                f"the coreference model in {directory} was trained on other features ({directory / MODEL_META})",
+                hint=hint,
             )
         scorers = []
-        for k in range(int(meta["ensemble"])):
-            scorer = pair_scorer(n_inputs(), int(meta["hidden"]), float(meta["dropout"]))
-            prefix = f"scorer{k}."
-            scorer.load_state_dict(
-                {
-                    key[len(prefix) :]: value.to(torch.float32)
-                    for key, value in weights.items()
-                    if key.startswith(prefix)
-                }
-            )
-            scorers.append(scorer)
-        return cls(scorers, meta)
+        try:
+            for k in range(int(meta["ensemble"])):
+                scorer = pair_scorer(n_inputs(), int(meta["hidden"]), float(meta["dropout"]))
+                prefix = f"scorer{k}."
+                scorer.load_state_dict(
+                    {
+                        key[len(prefix) :]: value.to(torch.float32)
+                        for key, value in weights.items()
+                        if key.startswith(prefix)
+                    }
+                )
+                scorers.append(scorer)
+            model = cls(scorers, meta)
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:  # missing or misshapen weights or settings
+            raise ModelUnavailableError(
+                f"the coreference model in {directory} does not match its description "
+                f"({directory / MODEL_WEIGHTS} against {directory / MODEL_META}): {exc}",
+                hint=hint,
+            ) from exc
+        return model
 
     def save(self, directory: str | Path) -> Path:
         from safetensors.torch import save_file

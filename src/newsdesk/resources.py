@@ -646,13 +646,14 @@ def token_encoder() -> tuple[Any, Any]:
         return tokenizer, model
 
 
-@lru_cache(maxsize=1)
-def coref_model() -> "CorefModel":
-    """The trained pronoun-resolution model of ``newsdesk.coref`` (``newsdesk/data/coref``)."""
-    from .coref import CorefModel
+@lru_cache(maxsize=2)
+def coref_model(directory: Path | None = None) -> "CorefModel":
+    """The trained pronoun-resolution model of ``newsdesk.coref`` (``newsdesk/data/coref``, or the
+    one in ``directory``); a missing or damaged file raises ``ModelUnavailableError`` naming it."""
+    from .coref import MODEL_DIR, CorefModel
 
     with _lock:
-        model = CorefModel.load()
+        model = CorefModel.load(directory or MODEL_DIR)
         log.info("loaded coreference model")
         return model
 
