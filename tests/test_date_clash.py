@@ -131,3 +131,34 @@ def test_two_things_done_to_or_by_one_person_on_two_days_are_not_one_event():
         "2012-02-19",
     )
     assert seen.date_resolved and seen.date_event_clash is None
+
+
+@needs_model
+def test_two_actors_on_two_days_are_two_events_not_one_dated_twice():
+    # the same thing done (a subpoena) and the same participants, but two subjects with no word in
+    # common: the committee's act on Tuesday and the lawyers' on Monday do not contradict each other
+    seen = _seen(
+        "The Senate intelligence committee sent two subpoenas to Flynn's businesses on Tuesday.",
+        "2017-05-24",
+        "On Monday, Flynn's lawyers sent two letters to the Senate intelligence committee about the subpoenas.",
+        "2017-05-24",
+    )
+    assert seen.date_resolved and seen.date_event_clash is None
+    # the same subject keeps the clash
+    same_actor = _seen(
+        "The Senate intelligence committee sent two subpoenas to Flynn's businesses on Tuesday.",
+        "2017-05-24",
+        "On Monday, the Senate intelligence committee sent two subpoenas to Flynn's businesses.",
+        "2017-05-24",
+    )
+    assert same_actor.date_event_clash == ("Tuesday", "Monday")
+
+
+@needs_model
+def test_an_event_planned_for_one_day_and_reported_done_on_another_is_no_clash():
+    done = "The House passed the resolution on the national motto on Tuesday."
+    planned = "The House is expected to pass the resolution on the national motto on Wednesday."
+    seen = _seen(done, "2011-11-02", planned, "2011-11-02")
+    assert seen.date_resolved and seen.date_event_clash is None
+    # told as done on both sides, the two days clash
+    assert _seen(done, "2011-11-02", planned.replace("is expected to pass", "passed"), "2011-11-02").date_event_clash
