@@ -161,12 +161,39 @@ def article_vectors(articles: Sequence[Article]) -> dict[str, bytes]:
     with embedding_memo():
         for start in range(0, len(articles), 64):
             batch = articles[start : start + 64]
-            docs = parse([a.text for a in batch])
+            # sentence ends come from the parser, never from the entity recogniser: leaving it out
+            # gives the analysis' sentences at two thirds of the parse's cost
+            docs = parse([a.text for a in batch], disable=("ner",))
             leads = [[s.text for s in article_sentences(a.text, d)[:LEAD_SENTENCES]] for a, d in zip(batch, docs)]
             embed([t for lead in leads for t in lead])  # one pass
             for article, lead in zip(batch, leads):
                 out[article.id] = lead_vector(list(embed(lead)) if lead else [])
     return out
+
+
+def keep_search_vectors(store: Any, *, batch: int = 256, progress: Callable[[int], None] | None = None) -> int:
+    """Make and keep in ``store`` the search vector of every canonical article that has none
+    (space :func:`vector_space`); returns how many were made.
+
+    ``newsdesk analyze`` keeps them as a by-product; this is for a store that is only ingested
+    (the index tier) and searched: the vectors are the ones the analysis would keep, bit for
+    bit, made ``batch`` articles at a time and committed after each batch (a killed run resumes).
+    ``progress(n)`` is called with the articles done after each batch.
+    """
+    space = vector_space()
+    duplicates = {link.duplicate for link in store.copies()}
+    articles = [a for a in store.articles() if a.id not in duplicates]
+    have = set(store.embeddings(space, [a.id for a in articles]))
+    todo = [a for a in articles if a.id not in have]
+    made = 0
+    for start in range(0, len(todo), batch):
+        vectors = article_vectors(todo[start : start + batch])
+        with store.transaction():
+            store.put_embeddings(space, vectors)
+        made += len(vectors)
+        if progress is not None:
+            progress(made)
+    return made
 
 
 def embed_query(query: str) -> "np.ndarray":
