@@ -641,7 +641,7 @@ def _analyse_stories(
     from .distributed import analyse_on_dask
 
     profile.scheduler = scheduler
-    yield from analyse_on_dask(jobs, options.analysis, scheduler)
+    yield from analyse_on_dask(jobs, options.analysis, scheduler, vectors=vectors)
 
 
 @dataclass(frozen=True)

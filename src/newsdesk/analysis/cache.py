@@ -39,7 +39,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..store import Store
 
-__all__ = ["SPACE", "SentenceVectors", "StoryCache", "code_digest", "run_key", "sentence_space", "story_key"]
+__all__ = [
+    "SPACE",
+    "KeptVectors",
+    "SentenceVectors",
+    "StoryCache",
+    "code_digest",
+    "run_key",
+    "sentence_space",
+    "story_key",
+]
 
 #: The :meth:`Store.index_state` space the findings live in.
 SPACE = "analysis"
@@ -180,6 +189,16 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+@dataclasses.dataclass(frozen=True)
+class KeptVectors:
+    """What one :class:`SentenceVectors` did elsewhere (a Dask task): the new vectors it holds
+    for the store (by text key) and its counts, for :meth:`SentenceVectors.adopt`."""
+
+    pending: Mapping[str, bytes] = dataclasses.field(default_factory=dict)
+    encoded: int = 0
+    reused: int = 0
+
+
 class SentenceVectors:
     """MiniLM sentence vectors kept in ``store`` (:meth:`Store.embeddings`, space
     :func:`sentence_space`), by text digest.
@@ -224,6 +243,18 @@ class SentenceVectors:
             self.encoded += 1
             if self.write:
                 self.pending[key] = np.asarray(vector, dtype=np.float32).tobytes()
+
+    def kept(self) -> KeptVectors:
+        """The new vectors held and the counts, to hand to the store's writer."""
+        return KeptVectors(dict(self.pending), self.encoded, self.reused)
+
+    def adopt(self, other: KeptVectors) -> None:
+        """Take over what another reader of this store kept (a Dask task): its new vectors
+        are written with the next :meth:`flush`, its counts added to these."""
+        self.encoded += other.encoded
+        self.reused += other.reused
+        if self.write:
+            self.pending.update(other.pending)
 
     def flush(self) -> int:
         """Write the held vectors into the store; returns how many."""

@@ -196,7 +196,7 @@ def _on_dask(store, workers: int, single: dict) -> dict:
 
     from dask.distributed import Client, LocalCluster
 
-    from ..analysis.cache import SPACE
+    from ..analysis.cache import SPACE, sentence_space
     from ..distributed import _WORKER_ENV
     from ..pipeline import AnalysisProfile, build_analysis
 
@@ -209,6 +209,8 @@ def _on_dask(store, workers: int, single: dict) -> dict:
         client.run(_warm_worker)
         with store.transaction():
             store.index_state(SPACE).clear()
+            # and the sentence vectors: the workers would read them, the single run had none
+            store.delete_embeddings(sentence_space())
         profile = AnalysisProfile()
         start = time.perf_counter()
         document = build_analysis(store, save=False, scheduler=cluster.scheduler_address, profile=profile).to_json()
