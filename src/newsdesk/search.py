@@ -219,6 +219,7 @@ class SearchIndex:
         self._lock = threading.RLock()
         self._matrix: Any = None  # (ids, unit vectors) of every indexed article, built on demand
         self._ann: Any = None
+        self._vectored_ids: frozenset[str] | None = None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.executescript(
@@ -290,7 +291,7 @@ class SearchIndex:
                 raise
             self._db.execute("COMMIT")
             if changed or unvectored:
-                self._matrix = self._ann = None
+                self._matrix = self._ann = self._vectored_ids = None
         if changed:
             log.info("search index: %d articles added, changed or removed (%d indexed)", changed, len(self))
         return changed
@@ -345,6 +346,16 @@ class SearchIndex:
             for ranking in ([aid for aid, _ in lexical], [aid for aid, _ in semantic]):
                 for rank, aid in enumerate(ranking, 1):
                     fused[aid] = fused.get(aid, 0.0) + 1.0 / (options.rrf_k + rank)
+            if semantic:
+                # An article with no vector yet (not analysed since it was stored) cannot be ranked
+                # by meaning; its words stand in for it, or every article with a vector would
+                # outrank it (on 232 Reuters articles, half with vectors: fused recall@10 56.7
+                # against BM25's 76.7)
+                with self._lock:
+                    vectored = self._vectored()
+                for rank, aid in enumerate((aid for aid, _ in lexical), 1):
+                    if aid not in vectored:
+                        fused[aid] += 1.0 / (options.rrf_k + rank)
             cosine = dict(semantic)
             words = dict(lexical)
             # ties: an article that has the query's words first, then the closer in meaning
@@ -439,6 +450,12 @@ class SearchIndex:
             matrix = np.stack([np.frombuffer(blob, dtype=np.float32) for _, blob in rows]) if rows else None
             self._matrix = (ids, matrix)
         return self._matrix  # type: ignore[no-any-return]
+
+    def _vectored(self) -> frozenset[str]:
+        """The ids of the indexed articles that have a vector."""
+        if self._vectored_ids is None:
+            self._vectored_ids = frozenset(self._vectors()[0])
+        return self._vectored_ids
 
     def _ann_index(self, matrix: Any) -> Any:
         import numpy as np
