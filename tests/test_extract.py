@@ -217,6 +217,15 @@ def test_html_article_keeps_headings_and_quotes_and_drops_chrome():
     assert article.title not in article.text
 
 
+def test_html_paragraph_filter_reads_the_page_and_keeps_the_same_article():
+    html = (FIXTURES / "article_page.html").read_text("utf-8")
+    plain = extract(html_doc(html))
+    filtered = extract(html_doc(html), options=ExtractOptions(paragraph_filter=True))
+    # the fixture's article is clean already: the filter (with the page's DOM) keeps all of it
+    assert filtered.paragraphs == plain.paragraphs
+    assert filtered.title == plain.title and filtered.authors == plain.authors
+
+
 def test_html_home_page_has_no_article():
     with pytest.raises(NoArticleError, match="no article"):
         extract(html_doc((FIXTURES / "home_page.html").read_text("utf-8")))

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from ..errors import ExtractionError, NoArticleError, OptionsError
 from ..models import Article, RawDocument
 from . import lines as line_model
+from .blocks import page_blocks
 from .html import HTML_MODES, clean_paragraphs, parse_html, run_html, shrink_html
 from .html_meta import page_metadata
 from .metadata import byline_authors, clean_authors, crawl_date
 from .origin import resolve_origin
 from .page_kind import PageVerdict, function_words, judge_dump, language_verdict
-from .paragraphs import bundled_paragraph_model, filter_paragraphs
+from .paragraphs import bundled_paragraph_model, filter_paragraphs, uses_dom
 from .patterns import WORD
 from .templates import SiteTemplates, learn_templates, site_key
 
@@ -61,10 +62,11 @@ class ExtractOptions:
         reject_non_articles: reject page dumps that are link hubs, forum threads or paywall
             stubs, each with its reason (:mod:`.page_kind`), instead of extracting their chrome.
         paragraph_filter: on HTML pages, drop the paragraphs the bundled paragraph model scores
-            as boilerplate (:mod:`.paragraphs`; trained on recall-first output). Default False:
-            out of set it gains on CleanEval (+0.005 F1) and L3S-GN1 (+0.001) and changes no other
-            set, but it costs ~15 ms a page, which puts CleanEval further below trafilatura's speed
-            (docs/benchmarks/extraction.md).
+            as boilerplate (:mod:`.paragraphs`: text features and the features of the page
+            elements each paragraph came from; trained on recall-first output). Default False:
+            out of set it gains on all six extraction sets (L3S-GN1 +0.014 F1, CleanEval +0.007,
+            CleanPortalEval +0.003, the others ≤ +0.001), but it costs ~30 ms a page, which puts
+            newsdesk below trafilatura's speed on every set (docs/benchmarks/extraction.md).
     """
 
     html_modes: tuple[str, ...] = ("recall", "balanced", "precision", "baseline")
@@ -244,8 +246,12 @@ def _extract_html(doc: RawDocument, template_lines: frozenset[str], options: Ext
     paragraphs = [p.strip() for p in result.text.split("\n") if p.strip()]
     paragraphs = clean_paragraphs(paragraphs, title=title, template_lines=template_lines)
     model = bundled_paragraph_model() if options.paragraph_filter else None
-    if model is not None:
-        paragraphs = filter_paragraphs(paragraphs, model, min_words=options.min_words, template_lines=template_lines)
+    if model is not None and paragraphs:
+        # trafilatura worked on a copy: ``tree`` is still the whole page
+        blocks = page_blocks(tree) if uses_dom(model) else None
+        paragraphs = filter_paragraphs(
+            paragraphs, model, min_words=options.min_words, template_lines=template_lines, blocks=blocks
+        )
     text = "\n\n".join(paragraphs)
     _require_words(doc, text, options, f"trafilatura ({result.mode})")
     language = _checked_language(doc, text, options)

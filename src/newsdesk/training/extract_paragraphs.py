@@ -1,6 +1,6 @@
 """Train the paragraph filter of the HTML path (``newsdesk/data/extract/paragraphs_model.json``).
 
-    newsdesk train extract_paragraphs [--cache DIR] [--no-cv] [--dry-run]
+    newsdesk train extract_paragraphs [--cache DIR] [--cv] [--no-dom] [--dry-run]
 
 For every dev page of the five extraction sets with a gold body (../shared/bench:
 scrapinghub, wcxb_articles, l3s_gn1, cleaneval, cleanportaleval) the HTML path runs recall first
@@ -8,7 +8,9 @@ with the filter off (``ExtractOptions(html_modes=recall first, paragraph_filter=
 outputs are cached under ``--cache``). Each paragraph is labelled article text when most of its
 4-gram shingles are in the gold body (paragraphs under 8 words: when their word sequence occurs
 in it), and weighted by its share of the page's shingles (each page weighs the same, as in the
-metric). Features: :func:`newsdesk.extract.paragraphs.paragraph_features`.
+metric). Features: :func:`newsdesk.extract.paragraphs.paragraph_features`, with the DOM features
+of the page elements each paragraph came from (the page re-parsed as the HTML path parses it;
+``--no-dom``: text features only).
 
 Validation, never in-sample:
 
@@ -65,6 +67,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--cv", action="store_true", help="also run the site-grouped in-set cross-validation")
     parser.add_argument("--dry-run", action="store_true", help="validate only; do not write the model")
+    parser.add_argument(
+        "--no-dom",
+        dest="dom",
+        action="store_false",
+        help="text features only (no features of the page elements the paragraphs came from)",
+    )
 
 
 def unfiltered_outputs(name: str, cache: Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -111,7 +119,16 @@ def label_paragraph(paragraph: str, gold_shingles, gold_tokens: str) -> int:
     return int(total > 0 and sum(min(c, gold_shingles[k]) for k, c in own.items()) / total >= 0.5)
 
 
-def page_rows(records: Sequence[dict[str, Any]], texts: Sequence[str]) -> list[dict[str, Any]]:
+def page_blocks_of(record: dict[str, Any]):
+    """The page blocks of a record's HTML, as the HTML path computes them."""
+    from ..extract import ExtractOptions
+    from ..extract.blocks import page_blocks
+    from ..extract.html import parse_html, shrink_html
+
+    return page_blocks(parse_html(shrink_html(record.get("html") or "", ExtractOptions().max_html_chars)))
+
+
+def page_rows(records: Sequence[dict[str, Any]], texts: Sequence[str], dom: bool = True) -> list[dict[str, Any]]:
     """Per page: its paragraphs, feature rows, labels (None without a gold body), weights, site."""
     from ..bench.extraction import gold_of, shingles
     from ..extract.paragraphs import paragraph_features
@@ -119,6 +136,7 @@ def page_rows(records: Sequence[dict[str, Any]], texts: Sequence[str]) -> list[d
     rows = []
     for record, text in zip(records, texts):
         paras = paragraphs_of(text)
+        blocks = page_blocks_of(record) if dom else None
         gold = gold_of(record)
         labels = None
         if gold:
@@ -132,7 +150,7 @@ def page_rows(records: Sequence[dict[str, Any]], texts: Sequence[str]) -> list[d
                 "record": record,
                 "text": text,
                 "paragraphs": paras,
-                "features": paragraph_features(paras),
+                "features": paragraph_features(paras, blocks=blocks),
                 "labels": labels,
                 "weights": [m / total for m in mass],
                 "site": urlsplit(record.get("url") or "").netloc or str(record.get("id") or ""),
@@ -141,15 +159,15 @@ def page_rows(records: Sequence[dict[str, Any]], texts: Sequence[str]) -> list[d
     return rows
 
 
-def fit(rows: Sequence[dict[str, Any]], C: float, threshold: float = 0.5):
-    """Logistic model over the labelled paragraphs of ``rows``."""
+def fit(rows: Sequence[dict[str, Any]], C: float, threshold: float = 0.5, dom: bool = True):
+    """Logistic model over the labelled paragraphs of ``rows`` (with the DOM features when ``dom``)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
     from ..extract.lines import FEATURE_NAMES, LineModel
-    from ..extract.paragraphs import EXTRA_FEATURES
+    from ..extract.paragraphs import DOM_FEATURES, EXTRA_FEATURES
 
-    names = tuple(FEATURE_NAMES) + EXTRA_FEATURES
+    names = tuple(FEATURE_NAMES) + EXTRA_FEATURES + (DOM_FEATURES if dom else ())
     x, y, w = [], [], []
     for row in rows:
         if row["labels"] is None:
@@ -161,6 +179,11 @@ def fit(rows: Sequence[dict[str, Any]], C: float, threshold: float = 0.5):
     xs, ws = np.array(x), np.array(w)
     mean, scale = xs.mean(axis=0), xs.std(axis=0)
     scale[scale == 0] = 1.0
+    # the DOM features are read as they are (see DOM_FEATURES: a rare flag standardised by its
+    # tiny spread decided alone out of set)
+    for i, name in enumerate(names):
+        if name in DOM_FEATURES:
+            mean[i], scale[i] = 0.0, 1.0
     model = LogisticRegression(C=C, max_iter=3000).fit((xs - mean) / scale, np.array(y), sample_weight=ws / ws.mean())
     return LineModel(
         names=names,
@@ -213,15 +236,15 @@ def run(args):
     """LODO curves, nested threshold choice, in-set CV, final fit; returns a BenchReport."""
     from ..bench import BenchReport, BenchTable
 
-    pages = {name: page_rows(*unfiltered_outputs(name, args.cache)) for name in GOLD_SETS + SNIPPET_SETS}
+    pages = {name: page_rows(*unfiltered_outputs(name, args.cache), dom=args.dom) for name in GOLD_SETS + SNIPPET_SETS}
     base = {name: set_score(rows, [r["text"] for r in rows])["f1"] for name, rows in pages.items()}
     curves: dict[str, dict[float, float]] = {}
     for held in GOLD_SETS:
-        model = fit([r for name in GOLD_SETS if name != held for r in pages[name]], args.C)
+        model = fit([r for name in GOLD_SETS if name != held for r in pages[name]], args.C, dom=args.dom)
         curves[held] = {t: set_score(pages[held], filtered_texts(pages[held], model, t))["f1"] for t in THRESHOLDS}
         log.info("%s held out: %s", held, {t: round(f, 4) for t, f in curves[held].items()})
     best = choose_threshold(curves, base, GOLD_SETS)
-    final = fit([r for name in GOLD_SETS for r in pages[name]], args.C, threshold=best)
+    final = fit([r for name in GOLD_SETS for r in pages[name]], args.C, threshold=best, dom=args.dom)
     table, lodo_rows = [], []
     heldout: dict[str, float] = {}
     for held in GOLD_SETS:
@@ -256,7 +279,7 @@ def run(args):
             texts = [""] * len(rows)
             others = [r for n in GOLD_SETS if n != name for r in pages[n]]
             for k in range(FOLDS):
-                model = fit(others + [r for r, f in zip(rows, folds) if f != k], args.C)
+                model = fit(others + [r for r, f in zip(rows, folds) if f != k], args.C, dom=args.dom)
                 test = [i for i, f in enumerate(folds) if f == k]
                 for i, text in zip(test, filtered_texts([rows[i] for i in test], model, best)):
                     texts[i] = text
