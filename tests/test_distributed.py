@@ -33,6 +33,7 @@ def test_analyze_rejects_a_wrong_scheduler_as_a_usage_error(tmp_path, examples_d
 
 @pytest.mark.slow
 def test_a_local_dask_cluster_gives_the_single_process_analysis(seed_analysis, tmp_path):
+    """…and its workers look the store's sentence vectors up instead of encoding them again."""
     document, db, _ = seed_analysis
     for path in db.parent.glob(db.name + "*"):
         shutil.copy(path, tmp_path / path.name)
@@ -42,6 +43,10 @@ def test_a_local_dask_cluster_gives_the_single_process_analysis(seed_analysis, t
         on_dask = pipeline.build_analysis(store, save=False, scheduler="local:2", profile=profile).to_json()
     assert profile.analysed == len(document["stories"]) and profile.scheduler == "local:2"
     assert {**on_dask, "run": None} == {**document, "run": None}
+    first = document["run"]["analysis"]["sentence_vectors"]
+    counts = profile.to_json()["sentence_vectors"]
+    assert counts["reused"] >= first["encoded"] * 0.9  # read by the workers from the store
+    assert counts["encoded"] <= first["encoded"] * 0.1  # only texts whose word pieces a stage needs
 
 
 def test_stories_are_sent_in_runs_that_keep_their_order_and_feed_every_worker():

@@ -42,6 +42,16 @@ def test_a_lexical_match_keeps_its_snippet_and_both_scores():
     assert "\x02" in hit.snippet  # matched words marked
 
 
+def test_an_article_without_a_vector_is_ranked_by_its_words_not_pushed_below_the_others():
+    # only "rates" and "harbour" have a kept vector (as in a store analysed before "vote" arrived)
+    vectors = article_vectors(ARTICLES[:2])
+    index = SearchIndex()
+    index.sync(ARTICLES, lambda ids: {i: vectors[i] for i in ids if i in vectors})
+    hits = index.search("parliament budget port")  # "port" also matches "harbour", which has a vector
+    assert [h.article_id for h in hits[:2]] == ["vote", "harbour"]
+    assert hits[0].cosine is None and hits[0].bm25 > hits[1].bm25 > 0
+
+
 def test_the_approximate_index_agrees_with_the_exact_scan():
     rng = np.random.default_rng(0)
     words = "bank rates port storm match goal budget vote oil wheat coffee steel ship rail".split()

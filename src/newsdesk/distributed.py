@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from .errors import OptionsError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import AnalysisOptions, StoryAnalysis
+    from .analysis.cache import KeptVectors, SentenceVectors
     from .models import Article, Story
     from .pipeline import StoryJob
 
@@ -64,9 +66,20 @@ def parse_scheduler(scheduler: str) -> tuple[str, int | None]:
 
 
 def analyse_on_dask(
-    jobs: Sequence["StoryJob"], options: "AnalysisOptions", scheduler: str
+    jobs: Sequence["StoryJob"],
+    options: "AnalysisOptions",
+    scheduler: str,
+    *,
+    vectors: "SentenceVectors | None" = None,
 ) -> Iterator[tuple["StoryJob", "StoryAnalysis"]]:
-    """Each job's :class:`StoryAnalysis`, computed as a Dask task, yielded as tasks finish."""
+    """Each job's :class:`StoryAnalysis`, computed as a Dask task, yielded as tasks finish.
+
+    ``vectors``: the caller's sentence vectors (:class:`~newsdesk.analysis.cache.SentenceVectors`).
+    Each task then opens the store read-only where the worker runs and looks up the vectors of
+    the texts kept there instead of encoding them (a local cluster, or workers that see the
+    store's file on a shared disk; a worker that cannot open it encodes everything, as before);
+    the vectors a task encodes travel back with its findings and the caller keeps them.
+    """
     if not jobs:
         return
     try:
@@ -89,11 +102,15 @@ def analyse_on_dask(
         tasks = task_chunks(jobs, slots)
         log.info("analysing %d stories as %d tasks on %s", len(jobs), len(tasks), client)
         shared = client.scatter(options, broadcast=True)
+        store_path = None if vectors is None else str(Path(vectors.store.path).resolve())
+        write = vectors is not None and vectors.write
         futures = {
             client.submit(
                 _analyse,
                 [(job.story, job.articles) for job in chunk],
                 shared,
+                store_path,
+                write,
                 key=f"newsdesk-stories-{chunk[0].key}-{len(chunk)}",
                 pure=False,
             ): chunk
@@ -101,8 +118,10 @@ def analyse_on_dask(
         }
         for future in as_completed(futures):
             chunk = futures[future]
-            results: list[StoryAnalysis] = future.result()
+            results, kept = future.result()
             future.release()
+            if vectors is not None:
+                vectors.adopt(kept)
             yield from zip(chunk, results)
     finally:
         client.close()
@@ -133,8 +152,40 @@ def task_chunks(jobs: Sequence["StoryJob"], workers: int, *, max_chars: int = TA
     return chunks
 
 
-def _analyse(items: list[tuple["Story", list["Article"]]], options: "AnalysisOptions") -> list["StoryAnalysis"]:
-    """A task's stories analysed on a worker (the models load once per worker process)."""
+def _analyse(
+    items: list[tuple["Story", list["Article"]]],
+    options: "AnalysisOptions",
+    store_path: str | None = None,
+    write: bool = False,
+) -> tuple[list["StoryAnalysis"], "KeptVectors"]:
+    """A task's stories analysed on a worker (the models load once per worker process), with
+    the store's sentence vectors looked up when ``store_path`` opens here; returns the findings
+    and what the task encoded (for the caller, the store's one writer, to keep)."""
     from .analysis import analyse_stories
+    from .analysis.cache import KeptVectors, SentenceVectors
 
-    return list(analyse_stories(items, options))
+    store = _open_for_reading(store_path) if store_path else None
+    if store is None:
+        return list(analyse_stories(items, options)), KeptVectors()
+    try:
+        vectors = SentenceVectors(store, write=write)
+        results = list(analyse_stories(items, options, vectors=vectors))
+        return results, vectors.kept()
+    finally:
+        store.close()
+
+
+def _open_for_reading(store_path: str) -> Any:
+    """The store at ``store_path`` opened read-only on this worker, or None when it cannot be
+    (a worker on another machine without the file): the task then encodes every text."""
+    from .errors import NewsdeskError
+    from .store import open_store
+
+    if not Path(store_path).is_file():
+        log.info("the store %s is not reachable from this worker: sentence vectors are encoded", store_path)
+        return None
+    try:
+        return open_store(store_path, read_only=True)
+    except NewsdeskError as exc:
+        log.warning("cannot read the sentence vectors of %s on this worker (%s): encoding them", store_path, exc)
+        return None

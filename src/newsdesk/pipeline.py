@@ -493,7 +493,8 @@ def build_analysis(
         run=run,
         store_path=store.path,
     )
-    canonical = {a.id: a for a in articles if a.id not in analysis.duplicate_of}
+    duplicates = analysis.duplicate_of  # a property that builds its dict: once, not per article
+    canonical = {a.id: a for a in articles if a.id not in duplicates}
     limit = options.analysis.max_article_chars
     profile.truncated = [
         {"article": a.id, "chars": len(a.text), "analysed_chars": len(bounded_text(a.text, limit))}
@@ -641,7 +642,7 @@ def _analyse_stories(
     from .distributed import analyse_on_dask
 
     profile.scheduler = scheduler
-    yield from analyse_on_dask(jobs, options.analysis, scheduler)
+    yield from analyse_on_dask(jobs, options.analysis, scheduler, vectors=vectors)
 
 
 @dataclass(frozen=True)

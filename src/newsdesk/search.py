@@ -161,12 +161,39 @@ def article_vectors(articles: Sequence[Article]) -> dict[str, bytes]:
     with embedding_memo():
         for start in range(0, len(articles), 64):
             batch = articles[start : start + 64]
-            docs = parse([a.text for a in batch])
+            # sentence ends come from the parser, never from the entity recogniser: leaving it out
+            # gives the analysis' sentences at two thirds of the parse's cost
+            docs = parse([a.text for a in batch], disable=("ner",))
             leads = [[s.text for s in article_sentences(a.text, d)[:LEAD_SENTENCES]] for a, d in zip(batch, docs)]
             embed([t for lead in leads for t in lead])  # one pass
             for article, lead in zip(batch, leads):
                 out[article.id] = lead_vector(list(embed(lead)) if lead else [])
     return out
+
+
+def keep_search_vectors(store: Any, *, batch: int = 256, progress: Callable[[int], None] | None = None) -> int:
+    """Make and keep in ``store`` the search vector of every canonical article that has none
+    (space :func:`vector_space`); returns how many were made.
+
+    ``newsdesk analyze`` keeps them as a by-product; this is for a store that is only ingested
+    (the index tier) and searched: the vectors are the ones the analysis would keep, bit for
+    bit, made ``batch`` articles at a time and committed after each batch (a killed run resumes).
+    ``progress(n)`` is called with the articles done after each batch.
+    """
+    space = vector_space()
+    duplicates = {link.duplicate for link in store.copies()}
+    articles = [a for a in store.articles() if a.id not in duplicates]
+    have = set(store.embeddings(space, [a.id for a in articles]))
+    todo = [a for a in articles if a.id not in have]
+    made = 0
+    for start in range(0, len(todo), batch):
+        vectors = article_vectors(todo[start : start + batch])
+        with store.transaction():
+            store.put_embeddings(space, vectors)
+        made += len(vectors)
+        if progress is not None:
+            progress(made)
+    return made
 
 
 def embed_query(query: str) -> "np.ndarray":
@@ -192,6 +219,7 @@ class SearchIndex:
         self._lock = threading.RLock()
         self._matrix: Any = None  # (ids, unit vectors) of every indexed article, built on demand
         self._ann: Any = None
+        self._vectored_ids: frozenset[str] | None = None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.executescript(
@@ -263,7 +291,7 @@ class SearchIndex:
                 raise
             self._db.execute("COMMIT")
             if changed or unvectored:
-                self._matrix = self._ann = None
+                self._matrix = self._ann = self._vectored_ids = None
         if changed:
             log.info("search index: %d articles added, changed or removed (%d indexed)", changed, len(self))
         return changed
@@ -318,6 +346,16 @@ class SearchIndex:
             for ranking in ([aid for aid, _ in lexical], [aid for aid, _ in semantic]):
                 for rank, aid in enumerate(ranking, 1):
                     fused[aid] = fused.get(aid, 0.0) + 1.0 / (options.rrf_k + rank)
+            if semantic:
+                # An article with no vector yet (not analysed since it was stored) cannot be ranked
+                # by meaning; its words stand in for it, or every article with a vector would
+                # outrank it (on 232 Reuters articles, half with vectors: fused recall@10 56.7
+                # against BM25's 76.7)
+                with self._lock:
+                    vectored = self._vectored()
+                for rank, aid in enumerate((aid for aid, _ in lexical), 1):
+                    if aid not in vectored:
+                        fused[aid] += 1.0 / (options.rrf_k + rank)
             cosine = dict(semantic)
             words = dict(lexical)
             # ties: an article that has the query's words first, then the closer in meaning
@@ -412,6 +450,12 @@ class SearchIndex:
             matrix = np.stack([np.frombuffer(blob, dtype=np.float32) for _, blob in rows]) if rows else None
             self._matrix = (ids, matrix)
         return self._matrix  # type: ignore[no-any-return]
+
+    def _vectored(self) -> frozenset[str]:
+        """The ids of the indexed articles that have a vector."""
+        if self._vectored_ids is None:
+            self._vectored_ids = frozenset(self._vectors()[0])
+        return self._vectored_ids
 
     def _ann_index(self, matrix: Any) -> Any:
         import numpy as np

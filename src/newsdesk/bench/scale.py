@@ -196,7 +196,7 @@ def _on_dask(store, workers: int, single: dict) -> dict:
 
     from dask.distributed import Client, LocalCluster
 
-    from ..analysis.cache import SPACE
+    from ..analysis.cache import SPACE, sentence_space
     from ..distributed import _WORKER_ENV
     from ..pipeline import AnalysisProfile, build_analysis
 
@@ -209,6 +209,8 @@ def _on_dask(store, workers: int, single: dict) -> dict:
         client.run(_warm_worker)
         with store.transaction():
             store.index_state(SPACE).clear()
+            # and the sentence vectors: the workers would read them, the single run had none
+            store.delete_embeddings(sentence_space())
         profile = AnalysisProfile()
         start = time.perf_counter()
         document = build_analysis(store, save=False, scheduler=cluster.scheduler_address, profile=profile).to_json()
@@ -233,17 +235,22 @@ def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None, 
     from ..pipeline import AnalysisProfile, analysis_document, ingest
     from ..store import open_store
 
-    records = _deep_records(kind, path, None if count is None else count + 1)
-    # the one more article: the record after the pile (the last one held out when the pile is all)
-    extra = records[-1] if len(records) > 1 and (count is None or len(records) > count) else None
-    records = records[:-1] if extra is not None else records
-    if extra is None:
-        extra = {**records[0], "text": records[0]["text"] + " One more sentence, added later."}
-    extra = {**extra, "url": (extra.get("url") or "https://extra.example/") + "#extra"}
+    records = _deep_records(kind, path, None if count is None else count + 2)
+    # the articles added one at a time afterwards: the two records after the pile (the last two
+    # held out when the pile is all of them)
+    held = min(2, max(0, len(records) - (count if count is not None else len(records) - 2)), len(records) - 1)
+    extras = records[len(records) - held :]
+    records = records[: len(records) - held]
+    while len(extras) < 2:
+        extras.append(
+            {**records[len(extras)], "text": records[len(extras)]["text"] + " One more sentence, added later."}
+        )
+    extras = [{**e, "url": (e.get("url") or "https://extra.example/") + f"#extra{n}"} for n, e in enumerate(extras)]
     with tempfile.TemporaryDirectory() as tmp:
-        data, one = Path(tmp) / "pile.jsonl", Path(tmp) / "one.jsonl"
+        data, one, two = Path(tmp) / "pile.jsonl", Path(tmp) / "one.jsonl", Path(tmp) / "two.jsonl"
         data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-        one.write_text(json.dumps(extra, ensure_ascii=False) + "\n", encoding="utf-8")
+        for target, extra in zip((one, two), extras):
+            target.write_text(json.dumps(extra, ensure_ascii=False) + "\n", encoding="utf-8")
         store = open_store(Path(tmp) / "store.sqlite")
         from ..stories import embed_leads
 
@@ -273,13 +280,14 @@ def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None, 
         spacy_after = spacy_pass()
         spacy_seconds = (spacy_before + spacy_after) / 2
         load = os.getloadavg()[0]
-        start = time.perf_counter()
-        ingest([one], store=store)
-        again = AnalysisProfile()
-        updated = analysis_document(store, profile=again, scheduler=scheduler)
-        one_add = time.perf_counter() - start
+        # one more article, in a fresh process as `newsdesk analyze ONE --db STORE` would run (the
+        # heap this process grew during the analysis slows everything after it)
+        store.close()
+        add = _in_child(f"_one_add_child({str(Path(tmp) / 'store.sqlite')!r}, {[str(one), str(two)]!r}, {scheduler!r})")
+        store = open_store(Path(tmp) / "store.sqlite")
         # last: it clears the store's findings to analyse every story again on the cluster
-        dask = _on_dask(store, dask_workers, updated) if dask_workers else {}
+        dask = _on_dask(store, dask_workers, analysis_document(store)) if dask_workers else {}
+        store.close()
     return {
         "pile": kind if count is None else f"{kind} {count}",
         "records": len(records),
@@ -298,8 +306,7 @@ def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None, 
         "load_avg_1m": round(load, 1),
         "articles_per_s": round(len(texts) / analysis_seconds, 1) if analysis_seconds else None,
         "peak_rss_mb": round(peak_kb / 1024),
-        "one_add_s": round(one_add, 2),
-        "one_add_stories_analysed": again.analysed,
+        **add,
         "stage_seconds": {name: round(seconds, 1) for name, seconds in profile.stages.items()},
         "rejected": len(summary.rejections),
         "scheduler": scheduler or "single process",
@@ -308,8 +315,61 @@ def _deep_child(kind: str, path: str, count: int | None, scheduler: str | None, 
     }
 
 
+def _one_add_child(db: str, ones: list[str], scheduler: str | None) -> dict:
+    """Records added one at a time to an analysed store, each followed by its updated analysis
+    document, in this fresh process with the models loaded first. The first add pays what a
+    new process pays once (`newsdesk analyze ONE --db STORE`: digests of the models and code,
+    the extraction models); the last one is what a running process pays (a server, a
+    long-running ingester) and is the one split into the ingest, the re-analysis of the
+    stories it touched, and the rest (reading every other story's findings, the whole store's
+    articles and stories, writing the document)."""
+    import time
+
+    from .. import resources
+    from ..analysis import AnalysisOptions, analyse_stories
+    from ..pipeline import AnalysisProfile, analysis_document, ingest
+    from ..store import open_store
+    from ..stories import embed_leads
+
+    embed_leads(["warm up"], "auto")
+    resources.nlp()
+    resources.embed(["warm up"])
+    resources.stance_model()
+    adds = []
+    with open_store(db) as store:
+        # every model a stage loads lazily, loaded before the timing: the first story analysed once, nothing kept
+        first = store.stories()[0]
+        members = [a for a in (store.article(aid) for aid in first.article_ids) if a is not None]
+        list(analyse_stories([(first, members)], AnalysisOptions()))
+        for one in ones:
+            before = {story.id: len(story.article_ids) for story in store.stories()}
+            start = time.perf_counter()
+            ingest([one], store=store)
+            ingest_seconds = time.perf_counter() - start
+            touched = [len(s.article_ids) for s in store.stories() if before.get(s.id) != len(s.article_ids)]
+            profile = AnalysisProfile()
+            start = time.perf_counter()
+            analysis_document(store, profile=profile, scheduler=scheduler)
+            document_seconds = time.perf_counter() - start
+            stages = sum(seconds for name, seconds in profile.stages.items() if name not in {"embeddings", "models"})
+            adds.append((ingest_seconds, document_seconds, stages, profile.analysed, max(touched, default=0)))
+    ingest_seconds, document_seconds, stages, analysed, size = adds[-1]
+    return {
+        "one_add_cold_s": round(adds[0][0] + adds[0][1], 2),
+        "one_add_s": round(ingest_seconds + document_seconds, 2),
+        "one_add_ingest_s": round(ingest_seconds, 2),
+        "one_add_story_s": round(stages, 2),
+        "one_add_rest_s": round(document_seconds - stages, 2),
+        "one_add_stories_analysed": analysed,
+        "one_add_story_articles": size,
+    }
+
+
 def _in_child(call: str) -> dict:
-    code = f"import json,sys; from newsdesk.bench.scale import _child, _deep_child; print('RESULT'+json.dumps({call}))"
+    code = (
+        "import json,sys; from newsdesk.bench.scale import _child, _deep_child, _one_add_child; "
+        f"print('RESULT'+json.dumps({call}))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     line = next((out for out in proc.stdout.splitlines() if out.startswith("RESULT")), None)
     if proc.returncode != 0 or line is None:
@@ -356,8 +416,13 @@ def _run_deep(args, sizes):
             "articles_per_s",
             "per_article_ratio",
             "peak_rss_mb",
+            "one_add_cold_s",
             "one_add_s",
+            "one_add_ingest_s",
+            "one_add_story_s",
+            "one_add_rest_s",
             "one_add_stories_analysed",
+            "one_add_story_articles",
             "scheduler",
             *(
                 ["dask_workers", "dask_s", "dask_speedup", "dask_identical", "dask_load_avg_1m"]
@@ -375,7 +440,10 @@ def _run_deep(args, sizes):
     )
     notes = [
         "each pile runs in a fresh process; model loading excluded (the 'models' column is the loading the analysis "
-        "itself did); one_add_s: ingest one more record and write the updated analysis (only its story analysed again)"
+        "itself did); one_add_s: ingest one more record and write the updated analysis (only its story analysed "
+        "again), in a fresh process after a first such add (one_add_cold_s: that first one) = one_add_ingest_s + one_add_story_s (the stages on the stories it touched, "
+        "one_add_story_articles their size) + one_add_rest_s (every other story's findings read, the whole "
+        "store's articles and stories, the document built and saved)"
     ]
     return BenchReport(
         name="scale", dataset=str(args.dataset), tables=[main, per_stage], notes=notes, metrics={"rows": rows}
