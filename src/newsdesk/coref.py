@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import AnalysisError, ModelUnavailableError, OptionsError
+from .resources import doc_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -219,7 +220,7 @@ def _span(doc: Doc, start: int, end: int) -> Span:
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or len(span) == 0:
         raise CorefError(
-            f"characters {start}:{end} are not inside the text ({len(doc.text)} characters)",
+            f"characters {start}:{end} are not inside the text ({len(doc_text(doc))} characters)",
             hint="pass character offsets into doc.text",
         )
     return span
@@ -263,7 +264,11 @@ def candidate_mentions(
         if all(parts):
             group_start, group_end = parts[0].start, parts[-1].end  # type: ignore[union-attr]
             found[(group_start, group_end)] = Mention(
-                group_start, group_end, doc.text[group_start:group_end], GROUP, tuple(p for p in parts if p is not None)
+                group_start,
+                group_end,
+                doc_text(doc)[group_start:group_end],
+                GROUP,
+                tuple(p for p in parts if p is not None),
             )
     # Plural noun phrases that act: subjects, or phrases possessed by a name.
     for chunk in doc.noun_chunks:
@@ -277,7 +282,9 @@ def candidate_mentions(
             start = chunk.start_char
             if chunk[0].lower_ in ("the", "a", "an", "some", "these", "those"):
                 start = chunk[1].idx if len(chunk) > 1 else start
-            found[(start, chunk.end_char)] = Mention(start, chunk.end_char, doc.text[start : chunk.end_char], GROUP)
+            found[(start, chunk.end_char)] = Mention(
+                start, chunk.end_char, doc_text(doc)[start : chunk.end_char], GROUP
+            )
     return [found[k] for k in sorted(found)]
 
 
@@ -317,7 +324,7 @@ def _named_mentions(doc: Doc) -> list[Mention]:
             key = (left.idx, token.idx + len(token))
             for other in [k for k in found if k[0] >= key[0] and k[1] <= key[1]]:
                 del found[other]
-            found[key] = Mention(key[0], key[1], doc.text[key[0] : key[1]], PERSON)
+            found[key] = Mention(key[0], key[1], doc_text(doc)[key[0] : key[1]], PERSON)
     return [found[k] for k in sorted(found)]
 
 
@@ -470,7 +477,7 @@ def _paragraph_of(text: str, position: int) -> int:
 
 def pair_features(doc: Doc, anchor: tuple[int, int], candidates: Sequence[tuple[int, int]]) -> list[list[float]]:
     """The hand-made features (:data:`FEATURE_NAMES`) of each (anchor, candidate) pair."""
-    text = doc.text
+    text = doc_text(doc)
     anchor_span = _span(doc, *anchor)
     a_root = anchor_span.root
     a_word = anchor_span.text.lower()
@@ -566,10 +573,10 @@ def _add_entity_features(
     nearest = []
     blocks = []
     for (start, end), _row in zip(candidates, rows):
-        words = _name_words(doc.text[start:end])
+        words = _name_words(doc_text(doc)[start:end])
         occurrences = [t for t in doc if t.lower_ in words and t.i != a_root.i and (t.is_title or t.is_upper)]
         before = [t for t in occurrences if t.idx < anchor[0]]
-        distance = min((abs(anchor[0] - t.idx) for t in occurrences), default=len(doc.text))
+        distance = min((abs(anchor[0] - t.idx) for t in occurrences), default=len(doc_text(doc)))
         nearest.append(min((anchor[0] - t.idx for t in before), default=10**9))
         in_sentence = [t for t in occurrences if a_sent.start <= t.i < a_sent.end]
         in_previous = [t for t in occurrences if previous is not None and previous.start <= t.i < previous.end]
@@ -1047,7 +1054,7 @@ def snippet_rows(
         return np.zeros((0, width), dtype=np.float32)
     window = window or context_window(doc, [anchor, *candidates])
     hand = np.asarray(pair_features(doc, anchor, candidates), dtype=np.float32)
-    return np.concatenate([hand, attention_features(doc.text, window, anchor, candidates)], axis=1)
+    return np.concatenate([hand, attention_features(doc_text(doc), window, anchor, candidates)], axis=1)
 
 
 def with_page_context(rows: np.ndarray, title: str | None, candidate_texts: Sequence[str]) -> np.ndarray:
@@ -1078,7 +1085,7 @@ def example_rows(
     """The model's input rows (one per candidate) for an anchor: :func:`snippet_rows` and the
     page-context features of the page ``title`` (none by default: snippet context)."""
     rows = snippet_rows(doc, anchor, candidates, window=window)
-    return with_page_context(rows, title, [doc.text[a:b] for a, b in candidates])
+    return with_page_context(rows, title, [doc_text(doc)[a:b] for a, b in candidates])
 
 
 def _model() -> CorefModel:
@@ -1106,15 +1113,15 @@ def resolve(
     Returns a :class:`Resolution` whose ``antecedent`` is ``None`` when the resolver abstains.
     """
     options = options or CorefOptions()
-    if not 0 <= anchor[0] < anchor[1] <= len(doc.text):
+    if not 0 <= anchor[0] < anchor[1] <= len(doc_text(doc)):
         raise CorefError(
-            f"anchor {anchor} is not a span of the text ({len(doc.text)} characters)",
+            f"anchor {anchor} is not a span of the text ({len(doc_text(doc))} characters)",
             hint="pass character offsets into doc.text",
         )
     if candidates is None:
         candidates = candidate_mentions(doc, anchor[0], sentences_back=options.sentences_back)
     candidates = list(candidates)
-    word = doc.text[anchor[0] : anchor[1]].strip()
+    word = doc_text(doc)[anchor[0] : anchor[1]].strip()
     if not candidates:
         return Resolution(None, 0.0, (), "no candidate")
     if pronoun_class(word) is None:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from ..coref import pronoun_class
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
-from ..resources import quote_cues, quote_model
+from ..resources import doc_text, quote_cues, quote_model
 from .entities import PRONOUNS, EntityTable, Mention, extract_entities
 from .sides import _group_of_named, state_body_side
 from .speakers import ArticleSpeakers, is_anchor
@@ -783,7 +783,7 @@ def _in_paragraph_of(anchor: "Token", tokens: list["Token"]) -> list["Token"]:
     """``tokens`` that lie in the paragraph (line) of ``anchor``: the parser sometimes runs a
     sentence over a paragraph break, and a quotation that does cross paragraphs is joined from
     its quotation marks instead."""
-    text = anchor.doc.text
+    text = doc_text(anchor.doc)
     start = text.rfind("\n", 0, anchor.idx) + 1
     end = text.find("\n", anchor.idx)
     end = len(text) if end < 0 else end
@@ -1139,7 +1139,7 @@ def _resolve_speaker(
         named_inside = any(
             m.start >= start and m.end <= end and m.kind != "descriptor" for m in table.mentions_in(article.id)
         )
-        if not named_inside and is_anchor(doc.text[start:end]):
+        if not named_inside and is_anchor(doc_text(doc)[start:end]):
             referent = speakers.refers_to(start, end)
             if referent is not None:
                 ids = tuple(dict.fromkeys(m.entity for m in referent.members if m.entity))
@@ -1148,7 +1148,7 @@ def _resolve_speaker(
                 if referent.entity is not None:
                     return referent.entity, (referent.entity,), None
                 return None, (), referent.text  # a group phrase is its own actor
-            if pronoun_class(doc.text[start:end].strip()) is not None:
+            if pronoun_class(doc_text(doc)[start:end].strip()) is not None:
                 return None, (), None  # the resolver abstained: no speaker rather than a wrong one
     entity = _resolve(article, doc, table, source_tokens, quotes)
     return entity, ((entity,) if entity else ()), None
@@ -1174,7 +1174,7 @@ def _possessive_group(doc: "Doc", source_tokens: list[int]) -> str | None:
     if not _group_of_named(_phrase_head(doc, source_tokens)):  # not "his views", "his voters"
         return None
     tokens = [doc[i] for i in source_tokens]
-    words = doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
+    words = doc_text(doc)[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
     return re.sub(r"^(?:the|a|an)\s+", "", words, flags=re.IGNORECASE)
 
 
@@ -1272,7 +1272,7 @@ def find_quotes(
         from ..resources import parse
 
         (doc,) = parse([text])
-    elif doc.text != text:
+    elif doc_text(doc) != text:
         raise AnalysisError(
             f"the spaCy Doc given for article {article.id} is not a parse of its text",
             hint="pass doc=parse([article.text])[0] or leave doc out",

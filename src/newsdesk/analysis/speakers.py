@@ -32,6 +32,7 @@ from ..coref import (
     text_gender,
 )
 from ..errors import NewsdeskError
+from ..resources import doc_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
@@ -143,7 +144,7 @@ class ArticleSpeakers:
     def _gender_agreeing(self, candidates: list[Mention], start: int, end: int) -> list[Mention]:
         """Candidates without persons the text gives the other gender ("she" is not "Mr. Farenthold",
         nor Beck, whom the text calls "he" twice): the model weighs such cues; here they rule out."""
-        wanted = {"masculine": 1, "feminine": -1}.get(pronoun_class(self.doc.text[start:end].strip()) or "")
+        wanted = {"masculine": 1, "feminine": -1}.get(pronoun_class(doc_text(self.doc)[start:end].strip()) or "")
         if wanted is None:
             return candidates
         anchor = self.doc.char_span(start, end, alignment_mode="expand")
@@ -169,7 +170,7 @@ class ArticleSpeakers:
         if self._quotations is None:
             from .quotes import normalise_quote_marks, quotation_spans
 
-            self._quotations = quotation_spans(normalise_quote_marks(self.doc.text))
+            self._quotations = quotation_spans(normalise_quote_marks(doc_text(self.doc)))
         return any(q0 <= start and end <= q1 for q0, q1 in self._quotations)
 
     def _named_mentions(self) -> list[Mention] | None:
@@ -181,7 +182,7 @@ class ArticleSpeakers:
                 entity = self.table.get(mention.entity)
                 if entity is None or entity.type not in NAMED_KINDS or mention.kind == "descriptor":
                     continue
-                if not self.doc.text[mention.start : mention.end].strip():
+                if not doc_text(self.doc)[mention.start : mention.end].strip():
                     continue
                 named[(mention.start, mention.end)] = Mention(mention.start, mention.end, mention.text, entity.type)
                 self._entity_of[(mention.start, mention.end)] = entity.id
@@ -221,7 +222,7 @@ class ArticleSpeakers:
         if len(chosen) < 2:
             return None
         parts = tuple(self._referent(m, 1.0) for m in sorted(chosen, key=lambda m: m.start))
-        return Referent(start, end, self.doc.text[start:end], GROUP, None, parts, 1.0)
+        return Referent(start, end, doc_text(self.doc)[start:end], GROUP, None, parts, 1.0)
 
     def refers_to(self, start: int, end: int) -> Referent | None:
         """What the anchor at ``start:end`` (a pronoun or description, see :func:`is_anchor`)
@@ -230,9 +231,9 @@ class ArticleSpeakers:
         if key in self._cache:
             return self._cache[key]
         result: Referent | None = None
-        if is_leader_pair(self.doc.text[start:end]):
+        if is_leader_pair(doc_text(self.doc)[start:end]):
             result = self._leader_pair(start, end)
-        elif is_anchor(self.doc.text[start:end]):
+        elif is_anchor(doc_text(self.doc)[start:end]):
             try:
                 candidates = [
                     m
@@ -246,6 +247,8 @@ class ArticleSpeakers:
                 if resolution.antecedent is not None:
                     result = self._referent(resolution.antecedent, resolution.score)
             except NewsdeskError as exc:  # a span the parse cannot map: no speaker rather than a wrong one
-                log.debug("speaker resolution skipped %r in %s: %s", self.doc.text[start:end], self.article_id, exc)
+                log.debug(
+                    "speaker resolution skipped %r in %s: %s", doc_text(self.doc)[start:end], self.article_id, exc
+                )
         self._cache[key] = result
         return result
