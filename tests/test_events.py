@@ -179,3 +179,29 @@ def test_dated_events_read_the_same_parse_without_the_entity_recogniser(monkeypa
     monkeypatch.setattr(resources, "parse", lambda t, **k: full_parse(t, **{**k, "disable": ()}))
     assert dated_events(texts, anchors) == lean
     assert lean[0] and lean[0][0].predicate == "speak" and lean[2] == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "planned"),
+    [
+        ("His wife is expected to plead guilty to filing false tax returns before the judge on Wednesday.", True),
+        ("The House will vote on the resolution on Wednesday.", True),
+        ("The House, which passed the bill on Tuesday, will now send it to the Senate.", False),
+        ("Critics say he may have lied when he testified Monday.", False),
+        ("The House passed the resolution on Tuesday.", False),
+    ],
+)
+def test_a_dated_event_is_planned_only_by_a_future_verb_of_its_own_clause(sentence, planned):
+    from newsdesk.analysis.events import dated_events
+
+    (events,) = dated_events([sentence], ["2013-08-14"])
+    assert events and events[0].planned is planned
+
+
+def test_a_dated_events_doers_are_its_active_subject_and_a_passive_names_none():
+    from newsdesk.analysis.events import dated_events
+
+    (active,) = dated_events(["The Senate committee sent two subpoenas on Tuesday."], ["2017-05-24"])
+    (passive,) = dated_events(["The resolution was passed by the House on Tuesday."], ["2017-05-24"])
+    assert active and {"senate", "committee"} <= active[0].agents
+    assert passive and passive[0].agents == frozenset()

@@ -530,3 +530,10 @@ def test_training_learns_the_sourceless_lemmas_from_the_attributions_sources():
     assert model["sourceless"] == ["seem"]
     _, model = train([(doc, spans)] * 20)  # without sources: nothing learned about them
     assert "sourceless" not in model
+
+
+def test_a_dash_after_a_quotation_inside_a_sentence_signs_nothing():
+    # the writer's next clause after a dash is no signature: the phrase stays the caller's
+    text = "Trump called the probe a “witch hunt” — Democrats, however, disagree with him."
+    quotes = find_quotes(article(text), options=QuoteOptions(coref=False))
+    assert all(q.speaker_text != "Democrats" for q in quotes)

@@ -354,10 +354,7 @@ def dated_events(
                 predicate = head.lemma_.lower()
                 participants = _participants(head, span)
                 agents = _agents(head)
-                # planned when it or a verb above it is ("is expected to plead guilty to filing …")
-                planned = any(
-                    tense(verb) == "future" for verb in (head, *head.ancestors) if verb.pos_ in ("VERB", "AUX")
-                )
+                planned = _planned(head)
             events.append(
                 DatedEvent(
                     when,
@@ -386,13 +383,31 @@ def _participants(head: Any, date: Any) -> frozenset[str]:
 
 
 def _agents(head: Any) -> frozenset[str]:
-    """Lower-case lemmas of the nouns and names of an event word's own subject ("The Senate
-    committee responded": committee, senate); empty when it has none or only a pronoun."""
+    """Lower-case lemmas of the nouns and names of an event word's own active subject ("The Senate
+    committee responded": committee, senate); empty (unknown) when it has none, only a pronoun, or
+    is passive."""
     out: set[str] = set()
     for child in head.children:
-        if child.dep_ in ("nsubj", "nsubjpass"):
+        if child.dep_ == "nsubj":  # a passive's subject is what was done, not who did it
             out.update(t.lemma_.lower() for t in child.subtree if t.pos_ in ("NOUN", "PROPN"))
     return frozenset(out)
+
+
+# dependencies that open a clause of its own: a verb above one of them does not make it planned
+_CLAUSE_EDGES = frozenset({"relcl", "advcl", "acl", "ccomp", "parataxis"})
+
+
+def _planned(head: Any) -> bool:
+    """Whether an event word is told as planned: it, or a verb above it within its own clause, is
+    future ("is expected to plead guilty to filing …"); a verb beyond a relative, adverbial or
+    complement clause ("The House, which passed the bill on Tuesday, will now …") does not count."""
+    token = head
+    while True:
+        if token.pos_ in ("VERB", "AUX") and tense(token) == "future":
+            return True
+        if token.dep_ in _CLAUSE_EDGES or token.head.i == token.i:
+            return False
+        token = token.head
 
 
 _FUTURE_AUX = {"will", "'ll", "shall", "wo", "ll"}

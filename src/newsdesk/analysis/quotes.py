@@ -1675,7 +1675,11 @@ _SIGNATURE = re.compile(r"[\s\"”’']{0,3}[―—–]\s?((?:[A-Z][\w.'’-]*)(
 def _signature(doc: "Doc", text: str, quote: tuple[int, int]) -> list["Token"]:
     """The name signing a quotation ("“… we don’t matter.” ― Krystal Correa"): a dash right after
     the closing mark and one to five capitalised words ending the line or followed by a comma;
-    [] when there is none."""
+    [] when there is none. Only a quotation that opens its line is signed: after a quotation inside
+    a sentence a dash starts the writer's next clause ("… a “witch hunt” — Democrats, however, …")."""
+    line_start = text.rfind("\n", 0, quote[0]) + 1
+    if text[line_start : quote[0]].strip(" \t\"“”'‘’«»„"):
+        return []
     match = _SIGNATURE.match(text, quote[1], min(len(text), quote[1] + 90))
     if match is None:
         return []

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
 
 from ..errors import AnalysisError, ModelUnavailableError, OptionsError
 from ..models import Article
-from ..resources import SUMMARY_MODEL
+from ..resources import SUMMARY_MODEL, doc_text
 from .sentences import Sentence, article_sentences
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1715,7 +1715,7 @@ def unambiguous_antecedent(context: "StoryContext", article_id: str, start: int,
 
     doc = context.docs[article_id]
     kinds = {"masculine": {PERSON}, "feminine": {PERSON}, "plural": {GROUP, NORP}}.get(
-        pronoun_class(doc.text[start:end]) or ""
+        pronoun_class(doc_text(doc)[start:end]) or ""
     )
     if not kinds:
         return False

@@ -338,14 +338,8 @@ class LineModel:
     rules_weight: float = 0.5
 
     def score(self, f: dict[str, float]) -> float:
-        z = self.intercept
-        for name, mu, sd, w in zip(self.names, self.mean, self.scale, self.coef):
-            z += w * (f.get(name, 0.0) - mu) / sd
-        z = max(min(z, 30.0), -30.0)
-        learned = 1.0 / (1.0 + math.exp(-z))
-        if not self.rules_weight:
-            return learned
-        return (1.0 - self.rules_weight) * learned + self.rules_weight * heuristic_score(f)
+        """The probability that the line with features ``f`` is article text (one line of :meth:`score_page`)."""
+        return self.score_page([f])[0]
 
     def score_page(self, feats: Sequence[dict[str, float]]) -> list[float]:
         """:meth:`score` of every line (the same arithmetic, with the model's terms read once)."""
