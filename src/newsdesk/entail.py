@@ -171,7 +171,8 @@ def layer_forward(
 ADAPTED = ("query", "key", "value", "attn_out", "ffn_in", "ffn_out")
 
 
-def _linear_of(layer: Any, name: str) -> Any:
+def linear_of(layer: Any, name: str) -> Any:
+    """The linear map ``name`` (one of :data:`ADAPTED`) of a BERT layer of MiniLM."""
     return {
         "query": layer.attention.self.query,
         "key": layer.attention.self.key,
@@ -201,7 +202,7 @@ class Adapter:
         adapter = cls(trained_layers, rank, alpha)
         for k in range(len(layers) - trained_layers, len(layers)):
             for name in ADAPTED:
-                linear = _linear_of(layers[k], name)
+                linear = linear_of(layers[k], name)
                 down = torch.randn((rank, linear.in_features), generator=generator) / math.sqrt(linear.in_features)
                 adapter.tensors[f"L{k}.{name}.down"] = down.requires_grad_(True)
                 adapter.tensors[f"L{k}.{name}.up"] = torch.zeros((linear.out_features, rank), requires_grad=True)

@@ -17,6 +17,12 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["ActorFinder", "names_a_party", "same_actor", "surname"]
 
 
+def statement_span(docs: Mapping[str, Any], statement: Statement) -> Any:
+    """The statement's words in its article's parse, or None when the article has no parse."""
+    doc = docs.get(statement.article_id)
+    return doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
+
+
 def surname(actor: str) -> str:
     """The last word of an actor's name, lowercased ("Mr. Pence" and "Mike Pence": "pence")."""
     words = lower_words(actor)
@@ -97,10 +103,10 @@ class ActorFinder:
         A denial word used as a noun ("the mosque dispute") or a denial verb in the passive with no
         agent ("from being dismissed as partisan") denies nothing; a falsity word
         (``disputes_falsity``: misconstrued, incorrect …) does, in any voice."""
-        doc = self.docs.get(statement.article_id)
-        span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
-        if doc is None or span is None:
+        span = statement_span(self.docs, statement)
+        if span is None:
             return ""
+        doc = span.doc
         cues = cue_words()
         falsity = cues.falsity
         for token in span:
@@ -149,10 +155,10 @@ class ActorFinder:
         Obama aide … — a claim Romney rejected" (an Obama aide), "the false or misleading testimony
         by James Comey" (James Comey); "" when the denial names no owner ("the accusations, which
         Farenthold has denied"; "brazen and incorrect claims")."""
-        doc = self.docs.get(statement.article_id)
-        span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
-        if doc is None or span is None:
+        span = statement_span(self.docs, statement)
+        if span is None:
             return ""
+        doc = span.doc
         counter = cue_words().counter
         for token in span:
             if token.lower_ not in counter:
@@ -184,10 +190,10 @@ class ActorFinder:
         """Who makes the claim of a statement: the named subject of its claim verb ("… O'Rourke
         charged … that …", "Greene accused …"), not of an earlier clause ("one day before Barr
         released …"); "" when no claim verb has a named subject."""
-        doc = self.docs.get(statement.article_id)
-        span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
-        if doc is None or span is None:
+        span = statement_span(self.docs, statement)
+        if span is None:
             return ""
+        doc = span.doc
         verbs = cue_words().claim_verbs
         for token in span:
             if token.lower_ not in verbs or token.pos_ not in ("VERB", "AUX"):
@@ -219,10 +225,10 @@ class ActorFinder:
     def subject(self, statement: Statement) -> tuple[str, str | None]:
         """The first named or nominal subject of a statement ("Putin has made clear …",
         "Multiple independent analysts … contest …"), as its noun chunk, or ("", None)."""
-        doc = self.docs.get(statement.article_id)
-        span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
-        if doc is None or span is None:
+        span = statement_span(self.docs, statement)
+        if span is None:
             return "", None
+        doc = span.doc
         for token in span[:12]:  # the main clause's subject, not one of a later clause
             # a noun the parser made the ROOT in the first words is a subject whose verb it misread
             # ("Multiple independent analysts … contest this characterization": "contest" as a noun)

@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from .claim_types import Dispute, Side, Statement, cue_words, lower_words
-from .dispute_actors import ActorFinder, names_a_party, same_actor, surname
+from .dispute_actors import ActorFinder, names_a_party, same_actor, statement_span, surname
 from .sides import side_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -154,8 +154,7 @@ def corrections(
     for k, statement in enumerate(statements):
         if k in in_dispute or actors.is_attributed(statement):
             continue
-        doc = docs.get(statement.article_id)
-        span = doc.char_span(statement.start, statement.end, alignment_mode="expand") if doc is not None else None
+        span = statement_span(docs, statement)
         if span is None:
             continue
         cited = _citation(span)

@@ -323,15 +323,10 @@ def _adapted_scorer(base_model, n_features: int, *, head: str, use_features: boo
     import torch
     from torch import nn
 
+    from ..entail import ADAPTED, linear_of
+
     layer = base_model.encoder.layer[FT_LAYER]
-    maps = {
-        "query": layer.attention.self.query,
-        "key": layer.attention.self.key,
-        "value": layer.attention.self.value,
-        "attn_out": layer.attention.output.dense,
-        "ffn_in": layer.intermediate.dense,
-        "ffn_out": layer.output.dense,
-    }
+    maps = {name: linear_of(layer, name) for name in ADAPTED}
     norms = {"attn": layer.attention.output.LayerNorm, "ffn": layer.output.LayerNorm}
 
     class Scorer(nn.Module):
