@@ -14,7 +14,7 @@ from .sides import side_of
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
-__all__ = ["ActorFinder", "names_a_party", "same_actor", "surname"]
+__all__ = ["ActorFinder", "names_a_party", "same_actor", "speaks_for", "surname"]
 
 
 def statement_span(docs: Mapping[str, Any], statement: Statement) -> Any:
@@ -52,6 +52,32 @@ def same_actor(a: str, b: str) -> bool:
     # "Mr. Pence" and "Gov. Mike Pence": one person when both are names ending alike
     last_a, last_b = surname(a), surname(b)
     return len(last_a) > 2 and last_a == last_b
+
+
+def speaks_for(mention: str, party: str) -> bool:
+    """Whether an actor's mention names them as speaking for ``party``, so that the two hold one
+    side: the party named before a role of theirs ("AARP CEO Barry Rand", "Moore's campaign",
+    "Trump campaign manager …") or after a role with "for", "to" or "of" ("a spokesman for Mr.
+    Moore", "Senior aides to Ms. Pelosi"). The roles are ``disputes_speaking_roles``; someone a
+    mention calls former ("Trump's former lawyer") no longer speaks for the party, and a critic,
+    rival or accuser ("Moore's accuser") never did (no such word is a role)."""
+    from ..resources import pair_lexicon
+
+    roles = frozenset(pair_lexicon().get("disputes_speaking_roles", ()))
+    name = surname(party)
+    words = lower_words(mention)
+    if len(name) < 3 or any(w in ("former", "ex", "onetime", "one-time") for w in words):
+        return False
+    for k, word in enumerate(words):
+        if word not in (name, name + "'s"):
+            continue
+        if any(w in roles for w in words[k + 1 : k + 4]):
+            return True  # "AARP CEO …", "Moore's campaign", "the Trump campaign's spokesman"
+        before = words[max(0, k - 5) : k]
+        for j, w in enumerate(before):
+            if w in ("for", "to", "of") and j > 0 and before[j - 1] in roles:
+                return True  # "a spokesman for Mr. Moore", "aides to Ms. Pelosi"
+    return False
 
 
 class ActorFinder:
@@ -167,6 +193,13 @@ class ActorFinder:
             while word.dep_ == "conj" and word.head.i != word.i:  # "false or misleading testimony"
                 word = word.head
             targets = [word.head] if word.dep_ == "amod" else []
+            agents: list[Any] = []
+            if word.dep_ in ("oprd", "acomp") and word.head.i != word.i:
+                # "what testimony he considered false by Mr. Comey", "calling the article misleading":
+                # a falsity word said of the object of its verb, whose owner the verb's "by" names
+                verb = word.head
+                targets += [c for c in verb.children if c.dep_ in ("dobj", "obj", "nsubjpass")]
+                agents = [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
             if token.pos_ == "VERB":
                 targets += [c for c in token.children if c.dep_ in ("dobj", "obj")]
                 if token.dep_ in ("relcl", "acl"):  # "a claim Romney rejected"
@@ -174,6 +207,10 @@ class ActorFinder:
             # "a claim by an Obama aide …, a claim Romney rejected": the thing named again
             lemmas = {n.lemma_ for n in targets if n.pos_ == "NOUN"}
             targets += [n for n in span if n.pos_ == "NOUN" and n.lemma_ in lemmas and n not in targets]
+            for owner in agents:
+                if owner.pos_ in ("PROPN", "NOUN") and owner.lower_ not in self._PRONOUNS:
+                    words = _noun_chunk(doc, owner)
+                    return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)[0]
             for noun in targets:
                 for child in noun.children:
                     owner = None
@@ -185,6 +222,51 @@ class ActorFinder:
                         words = _noun_chunk(doc, owner)
                         return self._resolve(statement.article_id, words.text, words.start_char, words.end_char)[0]
         return ""
+
+    def phrase(self, statement: Statement, actor: str) -> str:
+        """The whole mention of ``actor`` in a statement, with what the parse hangs on it (its
+        titles, its owner, "to Ms. Pelosi"), not a clause about it ("…, who was fired by …"): the
+        words :func:`speaks_for` reads ("AARP CEO Barry Rand" for "Barry Rand"); "" when the
+        statement does not name the actor."""
+        span = statement_span(self.docs, statement)
+        name = surname(actor)
+        if span is None or not name:
+            return ""
+        for token in span:
+            if token.lower_.replace("’", "'") not in (name, name + "'s") or token.pos_ not in ("PROPN", "NOUN"):
+                continue
+            while token.dep_ in ("compound", "poss") and token.head.i != token.i:
+                token = token.head  # "AARP" in "AARP CEO Barry Rand": the mention is the whole name
+            clauses = [c for c in token.children if c.dep_ in ("relcl", "acl")]
+            kept = [
+                t
+                for t in token.subtree
+                if not any(c.left_edge.i <= t.i <= c.right_edge.i for c in clauses) and span.start <= t.i < span.end
+            ]
+            return " ".join(t.text for t in kept)
+        return ""
+
+    def names(self, statement: Statement, actor: str) -> bool:
+        """Whether a statement names ``actor`` itself, not only inside a clause about someone else
+        ("…false by Mr. Comey, who was fired by Mr. Trump …" names Comey, not Trump, as the one it
+        speaks of): some mention of the actor's surname has no relative clause, clause of a noun
+        or apposition above it in the statement."""
+        span = statement_span(self.docs, statement)
+        name = surname(actor)
+        if span is None or not name:
+            return False
+        for token in span:
+            if token.lower_.replace("’", "'") not in (name, name + "'s"):
+                continue
+            current, background = token, False
+            while current.head.i != current.i and span.start <= current.head.i < span.end:
+                if current.dep_ in ("relcl", "acl", "appos"):
+                    background = True
+                    break
+                current = current.head
+            if not background:
+                return True
+        return False
 
     def claimant(self, statement: Statement) -> str:
         """Who makes the claim of a statement: the named subject of its claim verb ("… O'Rourke

@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from .claim_types import Dispute, Side, Statement, cue_words, lower_words
-from .dispute_actors import ActorFinder, names_a_party, same_actor, statement_span, surname
+from .dispute_actors import ActorFinder, names_a_party, same_actor, speaks_for, statement_span, surname
 from .sides import side_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -377,8 +377,9 @@ def is_rebuttal(text: str) -> bool:
     "denied", "rejected"; ``claims_rebuttal``), not negated, and a back reference to what was
     said ("this characterization", "that notion", "the accusations", within two words of a
     determiner) that the rebuttal word governs: after it ("rejected that notion") or before it in
-    a relative clause ("the accusations, which X has denied"); a claim given in the sentence
-    itself ("disputed the claim that taxpayers will pay") refers to nothing before. Critics alone contest nothing before them ("interrogation methods critics say
+    a relative clause ("the accusations, which X has denied"); a claim whose content or source the
+    sentence gives itself ("disputed the claim that taxpayers will pay", "denied the allegations,
+    which The Washington Post first reported") refers to nothing before. Critics alone contest nothing before them ("interrogation methods critics say
     amounted to torture"): critics against a named party's claim are found by
     :func:`counter_claims`."""
     cues = cue_words()
@@ -398,11 +399,21 @@ def is_rebuttal(text: str) -> bool:
         # sentence ("the congressman's Twitter account had been hacked and dismissed …")
         return any(0 < k - r <= 4 or (k < r and "which" in words[k + 1 : r]) for r in rebuttals)
 
+    def names_its_own(k: int) -> bool:
+        # the contested thing is told in the sentence itself, so it refers to nothing said before:
+        # its content ("the claim that taxpayers will pay", "the allegations of misconduct") or its
+        # source ("the claims by the senator", "the allegations, which The Washington Post first
+        # reported", "the accusations of four women")
+        after = words[k + 1 : k + 2]
+        if after == ["that"] or after == ["by"] or (after == ["of"] and words[k] in cues.accusation_nouns):
+            return True
+        return after == ["which"] and not any(v in cues.rebuttal for v in words[k + 2 : k + 8])
+
     return any(
         w in cues.contested_nouns
         and any(v in cues.back_reference for v in words[max(0, k - 3) : k])
         and contested(k)
-        and words[k + 1 : k + 2] != ["that"]  # "disputed the claim that taxpayers will pay" names its claim
+        and not names_its_own(k)
         for k, w in enumerate(words)
     )
 
@@ -483,8 +494,12 @@ def counter_claims(
                 continue  # it contests someone else's words ("a claim by an Obama aide …, a claim Romney rejected")
             # tied by a party: the claim names the denier ("Greene accused Farenthold"), or the
             # denial names the claimant ("took aim at O'Rourke, saying … incorrect claims")
-            if not critics and not (surname(denier) in words_of[m] or surname(claimant) in counter_words):
+            if not critics and not (surname(denier) in words_of[m] or actors.names(counter, claimant)):
                 continue
+            if speaks_for(actors.phrase(counter, denier), claimant) or speaks_for(
+                actors.phrase(claim, claimant), denier
+            ):
+                continue  # one side: "AARP CEO Barry Rand" answering what "the AARP claims" is no dispute
             best = (score, m, claimant)
         if best is None:
             continue
