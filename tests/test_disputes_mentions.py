@@ -90,3 +90,32 @@ def test_a_remark_about_allegations_is_not_the_allegation_its_denial_answers():
         'accusations of three former employees are "a political smear."'
     )
     assert _reported(find_claims([_article("a", text)])) == []
+
+
+# --- who holds a side: the speaker of a quotation, not someone the quotation reports
+
+
+def test_a_reporting_verb_inside_a_quotation_does_not_name_its_speaker():
+    from newsdesk.analysis.claim_types import Statement
+    from newsdesk.analysis.dispute_actors import ActorFinder
+    from newsdesk.analysis.sentences import article_sentences
+    from newsdesk.resources import parse
+
+    text = (
+        "Governor Hale spoke to reporters after the budget talks on Friday.\n\n"
+        "“We even discussed the strike,” he told reporters outside the capitol. “I asked her about the vote. "
+        "And Maria said, We are not planning a strike.”\n\n"
+        "Union leaders in the room disputed that characterization."
+    )
+    article = _article("a", text, outlet="the Ledger")
+    doc = parse([text])[0]
+    sentences = {"a": article_sentences(text, doc)}
+    finder = ActorFinder({"a": article}, {"a": doc}, {}, sentences)
+    k = next(i for i, s in enumerate(sentences["a"]) if s.text.startswith("And Maria said"))
+    tail = sentences["a"][k]
+    actor, _, _ = finder.of(Statement("a", tail.text, tail.start, tail.end, k))
+    assert actor.endswith("Hale")
+    # the sentence opening that quotation is the same speaker's, not the reported one's
+    k = next(i for i, s in enumerate(sentences["a"]) if s.text.startswith("“I asked"))
+    opener = sentences["a"][k]
+    assert finder.of(Statement("a", opener.text, opener.start, opener.end, k))[0].endswith("Hale")

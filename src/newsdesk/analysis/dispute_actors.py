@@ -98,6 +98,9 @@ class ActorFinder:
 
     def of(self, statement: Statement) -> tuple[str, str, str | None]:
         """(actor, the statement's words, side) of a whole statement."""
+        inside = self._quotation_speaker(statement)
+        if inside is not None:  # the tail of a quotation: "And Nancy said, …" is its speaker's account
+            return inside[0] or self.outlet(statement), statement.text, inside[1]
         actor, side = self.speaker(statement.article_id, statement.start, statement.end)
         opens_quotation = statement.text.lstrip()[:1] in ('"', "“")
         if not actor and not opens_quotation:  # a quoted sentence's subject is not who speaks it
@@ -107,19 +110,75 @@ class ActorFinder:
             own = self.sentences.get(statement.article_id, ())
             for neighbour in (statement.index - 1, statement.index + 1):
                 if 0 <= neighbour < len(own) and any(mark in own[neighbour].text for mark in '"“”'):
-                    actor, side = self.speaker(statement.article_id, own[neighbour].start, own[neighbour].end)
+                    actor, side = self._said_by(statement.article_id, neighbour)
                     if actor:
                         break
             if not actor and opens_quotation and not _closes_quotation(statement.text):
                 # a quotation running over several sentences names its speaker where it closes
-                for later in own[statement.index + 1 : statement.index + 5]:
-                    if _closes_quotation(later.text):
-                        actor, side = self.speaker(statement.article_id, later.start, later.end)
+                for later in range(statement.index + 1, min(len(own), statement.index + 5)):
+                    if _closes_quotation(own[later].text):
+                        actor, side = self._said_by(statement.article_id, later)
                         break
         if not actor and opens_quotation:
             actor, side = self.subject(statement)
-        outlet = self.articles[statement.article_id].outlet if statement.article_id in self.articles else None
-        return actor or (outlet or "the article"), statement.text, side
+        return actor or self.outlet(statement), statement.text, side
+
+    def _said_by(self, article_id: str, index: int) -> tuple[str, str | None]:
+        """The speaker of sentence ``index`` of an article, read as :meth:`of` reads a statement's:
+        the speaker of the quotation it continues, else the subject of its reporting verb."""
+        sentence = self.sentences[article_id][index]
+        inside = self._quotation_speaker(Statement(article_id, sentence.text, sentence.start, sentence.end, index))
+        return inside if inside is not None else self.speaker(article_id, sentence.start, sentence.end)
+
+    def _quotation_speaker(self, statement: Statement) -> tuple[str, str | None] | None:
+        """Who speaks a statement that continues a quotation opened in an earlier sentence (its
+        first quotation mark closes one: "And Nancy said, We're not looking to impeach you.”"):
+        the speaker named after the closing mark, else the one named outside the quotation marks of
+        the sentences before it in the same run of quoted sentences ("“We even talked about that
+        today,” he told reporters … “I said, …"), a "he" or "she" read as the named subject of the
+        sentence just before the run. A reporting verb inside the quotation ("Nancy said") reports
+        what the speaker says someone else said: it is not the statement's speaker. ("", None) when
+        no one is named; None when the statement continues no quotation."""
+        text = statement.text
+        marks = [k for k, c in enumerate(text) if c in "“”"]
+        if not marks or text[marks[0]] != "”":
+            return None
+        article_id = statement.article_id
+        actor, side = self.speaker(article_id, statement.start + marks[0] + 1, statement.end)
+        if actor:
+            return actor, side
+        own = self.sentences.get(article_id, ())
+        for back in range(statement.index - 1, max(-1, statement.index - 5), -1):
+            if back >= len(own) or not any(c in own[back].text for c in "“”"):
+                break  # the run of quoted sentences ends here
+            sentence = own[back]
+            for start, end in _outside_quotation(sentence.text):
+                actor, side = self.speaker(article_id, sentence.start + start, sentence.start + end, pronouns=True)
+                if actor.lower() in ("he", "she"):
+                    actor, side = self._antecedent(article_id, back)
+                if actor and actor.lower() not in self._PRONOUNS:
+                    return actor, side
+                if actor:
+                    return "", None
+        return "", None
+
+    def _antecedent(self, article_id: str, index: int) -> tuple[str, str | None]:
+        """The named party a "he" or "she" of sentence ``index`` stands for: the subject of the main
+        verb of the sentence just before it, when it is a name ("… or outright fear that …, Mr.
+        Trump dived into the conversation head first"); ``("", None)`` otherwise."""
+        own = self.sentences.get(article_id, ())
+        doc = self.docs.get(article_id)
+        if doc is None or not 0 < index <= len(own):
+            return "", None
+        before = own[index - 1]
+        span = doc.char_span(before.start, before.end, alignment_mode="expand")
+        if span is None:
+            return "", None
+        subject = next((c for c in span.root.children if c.dep_ == "nsubj"), None)
+        if subject is None or subject.pos_ != "PROPN" or _past_dateline(subject) is None:
+            return "", None
+        words = _noun_chunk(doc, subject)
+        return self._resolve(article_id, words.text, words.start_char, words.end_char)
 
     def denier(self, statement: Statement) -> str:
         """Who denies or calls false in a statement: the named subject of its denial verb ("which
@@ -405,6 +464,22 @@ def _past_dateline(token: Any) -> Any:
     if not _dateline(token):
         return token
     return next((c for c in token.children if c.dep_ == "appos"), None)
+
+
+def _outside_quotation(text: str) -> list[tuple[int, int]]:
+    """The character ranges of a sentence outside its typographic quotation marks (a quotation
+    left open runs to the end of the sentence)."""
+    ranges, start, inside = [], 0, False
+    for k, c in enumerate(text):
+        if c == "“" and not inside:
+            if k > start:
+                ranges.append((start, k))
+            inside = True
+        elif c == "”" and inside:
+            start, inside = k + 1, False
+    if not inside and start < len(text):
+        ranges.append((start, len(text)))
+    return [(a, b) for a, b in ranges if text[a:b].strip(" ,.;:—–-")]
 
 
 def _closes_quotation(text: str) -> bool:
