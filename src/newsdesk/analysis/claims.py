@@ -6,8 +6,10 @@ once by the sentence-pair model (:func:`newsdesk.resources.pair_model`, :mod:`ne
 pairs of statements from different articles that MiniLM places close are scored by it as the
 same fact, a contradiction, a different fact about a related thing, or unrelated.
 
-* A :class:`Claim` groups statements of different articles that the model reads as the same
-  fact, pairwise (complete linkage: every two of its sentences state the same thing). A source
+* A :class:`Claim` groups statements of different articles that state the same fact, pairwise
+  (complete linkage: every two of its sentences state the same thing): close in MiniLM and not
+  clashing in the pair model (:func:`cosine_rule`), or read as one fact by the learned decision
+  of :mod:`newsdesk.analysis.agreement` (paraphrases MiniLM places 0.50-0.69 apart). A source
   that states it ``agree``\\ s; one that only relays it as someone's contested claim ("X claims",
   "allegedly") ``report``\\ s it, which is not a confirmation (:meth:`ClaimsResult.confirmed`).
 * A :class:`Dispute` is a first-class finding with two :class:`Side`\\ s, each with its actor,
@@ -26,8 +28,9 @@ same fact, a contradiction, a different fact about a related thing, or unrelated
   of sample (data/nli/MODEL.md), so structural detectors, with their cue lists in
   ``data/nli/lexicon.json`` (``disputes_*``), find most disputes.
 
-This module holds the statements, the same-fact grouping (``same()`` in :func:`find_claims`) and
-the order in which the detectors run; the detectors are in :mod:`newsdesk.analysis.disputes`, who
+This module holds the statements, the candidate pairs (:func:`score_candidates`), the same-fact
+grouping (``same()`` in :func:`find_claims`) and the order in which the detectors run (about 720
+lines: these share the statements and their scored pairs); the detectors are in :mod:`newsdesk.analysis.disputes`, who
 holds a side in :mod:`newsdesk.analysis.dispute_actors`, and the shared findings and cue words in
 :mod:`newsdesk.analysis.claim_types` (:class:`Evidence`, :class:`Side`, :class:`Dispute` are
 re-exported here).
