@@ -503,7 +503,10 @@ def build_analysis(
     options = options or PipelineOptions()
     profile = profile if profile is not None else AnalysisProfile()
     started = time.perf_counter()
-    stored_links, stored_stories = store.copies(), store.stories()
+    if only is None or not only.current_stories:
+        stored_links, stored_stories = store.copies(), store.stories()
+    else:
+        stored_links, stored_stories = only.current_links, only.current_stories
     if only is None:
         stored = store.articles()
     else:
@@ -791,10 +794,10 @@ def analysis_delta(
 
     options = options or PipelineOptions()
     key = analysis_key(options)
-    head = current_head(store, key)
+    head, stored_stories, stored_links = current_head(store, key)
     if base is not None and base.key != key:
         base = None
-    changes = None if base is None else changed_since(base, head)
+    changes = None if base is None else changed_since(base, head, stored_stories, stored_links)
     stale = (
         []
         if base is None or changes is None

@@ -86,6 +86,8 @@ class Changes:
     stories: set[str]  # story ids to rebuild (present in the store)
     removed: set[str]  # story ids gone from the store
     articles: set[str]  # article ids to rebuild
+    current_stories: list["Story"] = field(default_factory=list)  # every story of the store now
+    current_links: list["CopyLink"] = field(default_factory=list)  # every copy link of the store now
 
 
 @dataclass
@@ -165,21 +167,29 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
-def current_head(store: "Store", key: str) -> DocumentHead:
-    """The head the store's content would have now (without findings keys and sections)."""
-    return DocumentHead(
+def current_head(store: "Store", key: str) -> tuple[DocumentHead, list["Story"], list["CopyLink"]]:
+    """The head the store's content would have now (without findings keys and sections), with
+    the stories and copy links it was read from."""
+    generation = store.generation()
+    stories, links = store.stories(), store.copies()
+    head = DocumentHead(
         key=key,
-        generation=store.generation(),
-        members={story.id: list(story.article_ids) for story in store.stories()},
-        copies=[[link.canonical, link.duplicate] for link in store.copies()],
+        generation=generation,
+        members={story.id: list(story.article_ids) for story in stories},
+        copies=[[link.canonical, link.duplicate] for link in links],
         sources=store.source_counts(),
     )
+    return head, stories, links
 
 
-def changed_since(old: DocumentHead, new: DocumentHead) -> Changes:
+def changed_since(
+    old: DocumentHead, new: DocumentHead, stories: Iterable["Story"] = (), links: Iterable["CopyLink"] = ()
+) -> Changes:
     """The stories and articles whose pieces differ between a document made at ``old`` and one
     made at ``new``: new or re-grouped stories, articles new or ingested from a new place, the
-    whole copy group of any article whose links changed, and every story holding one of those."""
+    whole copy group of any article whose links changed, and every story holding one of those.
+    ``stories`` and ``links``: the store's, which ``new`` was read from (kept in the result so
+    that they are not read again)."""
     articles = {aid for aid, count in new.sources.items() if old.sources.get(aid) != count}
     old_links, new_links = {tuple(pair) for pair in old.copies}, {tuple(pair) for pair in new.copies}
     for pair in old_links ^ new_links:
@@ -191,6 +201,7 @@ def changed_since(old: DocumentHead, new: DocumentHead) -> Changes:
         members_of.setdefault(canonical, {canonical}).add(duplicate)
     articles = {member for aid in articles for member in members_of.get(group_of.get(aid, aid), {aid})}
     story_of = {aid: sid for sid, members in new.members.items() for aid in members}
+    stories_now = stories
     stories = {sid for sid, members in new.members.items() if old.members.get(sid) != members}
     for aid in articles:
         sid = story_of.get(aid) or story_of.get(group_of.get(aid, aid))
@@ -202,7 +213,7 @@ def changed_since(old: DocumentHead, new: DocumentHead) -> Changes:
         aid for sid in removed for aid in old.members[sid]
     ]:
         articles.update(members_of.get(group_of.get(aid, aid), {aid}))
-    return Changes(stories, removed, articles)
+    return Changes(stories, removed, articles, list(stories_now), list(links))
 
 
 def story_sort_key(story: "Story") -> list[Any]:
