@@ -31,7 +31,7 @@ from .stories import StoryIndex
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis.cache import SentenceVectors, StoryCache
-    from .update import Changes, DocumentDelta, DocumentHead
+    from .update import Changes, DocumentDelta, DocumentHead, Pieces
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ __all__ = [
     "StoryItem",
     "analysis_delta",
     "analysis_document",
+    "analysis_pieces",
     "analysis_key",
     "analyze",
     "build_analysis",
@@ -739,10 +740,30 @@ def analysis_document(
     """
     import time
 
-    from .update import SPACE, Pieces, assemble
+    from .update import assemble
+
+    started = time.perf_counter()
+    pieces = analysis_pieces(store, options=options, save=save, progress=progress, scheduler=scheduler, profile=profile)
+    document = assemble(pieces)
+    if profile is not None:
+        profile.seconds = time.perf_counter() - started
+    return document
+
+
+def analysis_pieces(
+    store: Store,
+    *,
+    options: PipelineOptions | None = None,
+    save: bool = True,
+    progress: Progress | None = None,
+    scheduler: str | None = None,
+    profile: AnalysisProfile | None = None,
+) -> "Pieces":
+    """The pieces of the analysis document of everything in ``store``
+    (:func:`analysis_document` without laying them out): the saved ones, brought up to date."""
+    from .update import SPACE, Pieces
 
     options = options or PipelineOptions()
-    started = time.perf_counter()
     key = analysis_key(options)
     state = store.index_state(SPACE)
     head = Pieces.saved_head(state)
@@ -750,11 +771,9 @@ def analysis_document(
         head = None
     if head is not None and head.generation == store.generation():
         log.info("reusing the saved analysis of %s", store.path)
-        document = assemble(Pieces.load(state, head))
         if profile is not None:
             profile.stories = profile.reused = len(head.members)
-            profile.seconds = time.perf_counter() - started
-        return document
+        return Pieces.load(state, head)
     delta = analysis_delta(
         store, options=options, base=head, save=save, progress=progress, scheduler=scheduler, profile=profile
     )
@@ -767,7 +786,7 @@ def analysis_document(
                 Pieces.save(state, delta)
         except StoreWriteError as exc:  # only a cache: the document is still returned
             log.warning("the analysis could not be saved in %s for reuse: %s", store.path, exc.message)
-    return assemble(pieces)
+    return pieces
 
 
 def analysis_delta(
