@@ -650,7 +650,7 @@ def _save_findings(
 _EMBEDDING_STAGES = frozenset({"claims", "summary", "timeline"})
 
 
-def _load_models(options: PipelineOptions, profile: AnalysisProfile) -> None:
+def load_models(options: PipelineOptions, profile: AnalysisProfile) -> None:
     """Load spaCy (and MiniLM when a stage needs it) before the stories are timed."""
     import time
 
@@ -673,7 +673,7 @@ def _analyse_stories(
     """Each job's analysis, in this process or as Dask tasks (in the order they finish)."""
     if scheduler is None:
         if jobs and options.analysis.stages:
-            _load_models(options, profile)
+            load_models(options, profile)
         # several stories' sentences are encoded together; each story's findings are its own
         items = [(job.story, job.articles) for job in jobs]
         yield from zip(jobs, analyse_stories(items, options.analysis, vectors=vectors))

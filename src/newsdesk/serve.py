@@ -207,6 +207,8 @@ class Desk:
         if self.options.update_process:
             # spawned, not forked: this process runs threads (a fork would copy their locks)
             self._updates = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            # started now and its models loaded, so that the first update is as quick as the next ones
+            self._updates.submit(_warm_child, self.db_path, self.options.pipeline)
 
     @property
     def updating(self) -> bool:
@@ -358,6 +360,29 @@ def _delta_in_child(db_path: str, options: PipelineOptions | None, head: Any) ->
 
 
 _CHILD_STORE: Any = None
+
+
+_WARM_UP_TEXT = (
+    'The minister said on Monday that talks would resume next week. "We want a ceasefire," she told reporters '
+    "in Geneva, where the two delegations met on 3 March 2025. The opposition rejected the offer."
+)
+
+
+def _warm_child(db_path: str, options: PipelineOptions | None) -> None:
+    """Load the models the analysis stages need in the update process, before any update: one
+    made-up story is analysed (and forgotten), which loads every model its stages use."""
+    from .analysis import analyse_stories
+    from .models import Article, Provenance, Story
+
+    analysis = (options or PipelineOptions()).analysis
+    if not analysis.stages:
+        return
+    article = Article(id="warm-up", provenance=Provenance("warm-up"), text=_WARM_UP_TEXT, title="Talks to resume")
+    try:
+        list(analyse_stories([(Story("warm-up", "Talks to resume", ("warm-up",)), [article])], analysis))
+    except Exception as exc:  # the update itself will say what is wrong
+        log.info("the update process could not load the models of %s: %s", db_path, exc)
+
 
 _UPDATING = "The store changed: the analysis is being updated. This page shows the last complete analysis."
 
