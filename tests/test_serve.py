@@ -226,6 +226,17 @@ def test_index_sync_adds_changes_and_removes_articles():
     assert index.search("second", SearchOptions(rerank=False)) == []
 
 
+def test_index_sync_of_some_ids_leaves_the_other_articles_alone():
+    index = SearchIndex()
+    index.sync([_article("a", "Alpha", "first words"), _article("b", "Beta", "second words")])
+    # an update names the articles it touched: c is new, b became a copy (no longer searched)
+    assert index.sync([_article("c", "Gamma", "third words")], only={"b", "c"}) == 2
+    assert len(index) == 2
+    assert [h.article_id for h in index.search("first", SearchOptions(rerank=False))] == ["a"]
+    assert [h.article_id for h in index.search("third", SearchOptions(rerank=False))] == ["c"]
+    assert index.search("second", SearchOptions(rerank=False)) == []
+
+
 def test_index_file_keeps_articles_between_runs(tmp_path):
     articles = [_article("a", "Alpha", "first words"), _article("b", "Beta", "second words")]
     first = SearchIndex(tmp_path / "index.sqlite")

@@ -260,7 +260,7 @@ class Desk:
             self._notice = notice
             if self._refresh_store is None:
                 self._refresh_store = open_store(self.db_path, read_only=True)
-            snapshot = self._snapshot_of(self._refresh_store)
+            snapshot = self._snapshot_of(self._refresh_store, None if delta.full else set(delta.articles))
         except Exception as exc:  # keep serving the last analysis; the next change tries again
             log.error("updating the analysis of %s failed", self.db_path, exc_info=exc)
         with self._lock:
@@ -269,19 +269,23 @@ class Desk:
             self._version = version
             self._refreshing = False
 
-    def _snapshot_of(self, store: Any) -> Snapshot:
-        """The snapshot of the current pieces, with the search index brought up to date."""
+    def _snapshot_of(self, store: Any, changed: set[str] | None = None) -> Snapshot:
+        """The snapshot of the current pieces, with the search index brought up to date (for the
+        ``changed`` articles alone when given: the pieces say which articles an update touched)."""
         from .update import assemble
 
         assert self._pieces is not None
         document = assemble(self._pieces)
         with store.snapshot():
-            duplicates = {link.duplicate for link in store.copies()}
             # Copies repeat their canonical article's text; only canonical articles are searched.
-            articles = [a for a in store.articles() if a.id not in duplicates]
+            duplicates = {link.duplicate for link in store.copies()}
+            if changed is None:
+                articles = [a for a in store.articles() if a.id not in duplicates]
+            else:
+                articles = store.articles_by_id(changed - duplicates)
         space = vector_space()
         with self._index_lock:
-            self.index.sync(articles, lambda ids: store.embeddings(space, ids))
+            self.index.sync(articles, lambda ids: store.embeddings(space, ids), only=changed)
         view = ReportView(document)
         numbers = {story["id"]: number for number, story in enumerate(view.stories, 1)}
         log.info("loaded %d articles and %d stories from %s", len(view.articles), len(view.stories), self.db_path)

@@ -20,6 +20,7 @@ the rejections (read from the store).
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from dataclasses import dataclass, field
@@ -231,8 +232,21 @@ def links_within(links: Iterable["CopyLink"], articles: set[str]) -> list["CopyL
 def assemble(pieces: Pieces) -> dict[str, Any]:
     """The ``analysis.json`` document (``run`` None) the pieces make: stories in their order,
     each section in story order, entities merged across stories, articles in their order."""
-    stories = sorted(pieces.stories.values(), key=lambda piece: _key(piece["sort"]))
-    articles = sorted(pieces.articles.values(), key=lambda piece: _key(piece["sort"]))
+    # The pieces of a large store are millions of objects: a full garbage collection started by
+    # the allocations below would cost more than the layout itself (0.56 of 0.70 s at 15.6k
+    # articles), and nothing here makes a reference cycle.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _assemble(pieces)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _assemble(pieces: Pieces) -> dict[str, Any]:
+    stories = sorted(pieces.stories.values(), key=_key)
+    articles = sorted(pieces.articles.values(), key=_key)
     document: dict[str, Any] = {
         "newsdesk_version": pieces.version,
         "articles": [piece["entry"] for piece in articles],
@@ -247,8 +261,8 @@ def assemble(pieces: Pieces) -> dict[str, Any]:
     return document
 
 
-def _key(sort: list[Any]) -> tuple[Any, ...]:
-    return tuple(sort)
+def _key(piece: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(piece["sort"])
 
 
 def merge_entities(tables: Iterable[list[Mapping[str, Any]]]) -> list[dict[str, Any]]:
