@@ -176,7 +176,7 @@ def _pile_child(
                     shutil.copy(stored + suffix, db + suffix)
         store = open_store(db)
         start = time.perf_counter()
-        summary = ingest([] if stored else [data], store=store, options=options)
+        ingest([] if stored else [data], store=store, options=options)
         result["ingest_s"] = None if stored else round(time.perf_counter() - start, 1)
         profile = AnalysisProfile()
         start = time.perf_counter()
