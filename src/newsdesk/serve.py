@@ -206,7 +206,9 @@ class Desk:
         self._updates: ProcessPoolExecutor | None = None
         if self.options.update_process:
             # spawned, not forked: this process runs threads (a fork would copy their locks)
-            self._updates = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._updates = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+            )
             # started now and its models loaded, so that the first update is as quick as the next ones
             self._updates.submit(_warm_child, self.db_path, self.options.pipeline)
 
@@ -364,6 +366,16 @@ def _delta_in_child(db_path: str, options: PipelineOptions | None, head: Any) ->
 
 
 _CHILD_STORE: Any = None
+
+
+def _lower_priority() -> None:
+    """The update process yields the processor to the server's requests (nice +10)."""
+    import os
+
+    try:
+        os.nice(10)
+    except OSError:  # not allowed here: same priority as the server
+        pass
 
 
 _WARM_UP_TEXT = (
