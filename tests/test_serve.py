@@ -268,7 +268,7 @@ def test_server_follows_the_store_while_it_runs(tmp_path):
         assert [s["id"] for s in client.get("/api/stories").json()] == ["s-one", "s-two"]
 
 
-def _eventually(condition, timeout: float = 60.0) -> None:
+def _eventually(condition, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "the server never caught up with the store"

@@ -173,7 +173,7 @@ class Desk:
     opened and read on one dedicated worker thread; the routes may run on any thread.
     """
 
-    def __init__(self, db_path: str | Path, options: ServeOptions | None = None) -> None:
+    def __init__(self, db_path: str | Path, options: ServeOptions | None = None, *, warm: bool = False) -> None:
         from .store import open_store
 
         self.options = options or ServeOptions()
@@ -209,8 +209,8 @@ class Desk:
             self._updates = ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
             )
-            # started now and its models loaded, so that the first update is as quick as the next ones
-            self._updates.submit(_warm_child, self.db_path, self.options.pipeline)
+            if warm:  # started now and its models loaded, so that the first update is as quick as the next
+                self._updates.submit(_warm_child, self.db_path, self.options.pipeline)
 
     @property
     def updating(self) -> bool:
@@ -749,10 +749,14 @@ def host_allowed(header: str, bound_host: str, allowed: tuple[str, ...] = ()) ->
     return bool(everywhere and (address is not None or name == "localhost"))
 
 
-def create_app(db_path: str | Path, options: ServeOptions | None = None, *, host: str = DEFAULT_HOST):
+def create_app(
+    db_path: str | Path, options: ServeOptions | None = None, *, host: str = DEFAULT_HOST, warm: bool = False
+):
     """The FastAPI application serving the store at ``db_path`` (raises StoreError when it is missing).
 
     ``host`` is the address the server is bound to: requests naming another host are refused.
+    ``warm``: start the update process now and load its models (as :func:`run` does), so that
+    the first update after a change is as quick as the next ones.
     """
     from fastapi import FastAPI, HTTPException, Query, Request
     from fastapi.responses import HTMLResponse
@@ -761,7 +765,7 @@ def create_app(db_path: str | Path, options: ServeOptions | None = None, *, host
 
     models = _api_models()
 
-    desk = Desk(db_path, options)
+    desk = Desk(db_path, options, warm=warm)
 
     @asynccontextmanager
     async def lifespan(app):
@@ -892,7 +896,7 @@ def run(
     warning = exposure_warning(host)
     if warning:
         log.warning("%s", warning)
-    app = create_app(db_path, options, host=host)
+    app = create_app(db_path, options, host=host, warm=True)
     log.info("serving %s on http://%s:%d/", db_path, host, port)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 

@@ -70,7 +70,7 @@ def _serve(db: str, port: int, stages: list[str] | None) -> None:
 
     from ..serve import ServeOptions, create_app
 
-    app = create_app(db, ServeOptions(pipeline=_options(stages)))
+    app = create_app(db, ServeOptions(pipeline=_options(stages)), warm=True)  # as `newsdesk serve` starts it
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
