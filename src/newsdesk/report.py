@@ -584,6 +584,8 @@ nav ol { padding-left: 1.2rem; }
 code { font-size: .82rem; color: var(--muted); }
 .rejected li { color: #8a2b2b; }
 .type-opinion { color: #8a4b00; text-transform: uppercase; font-size: .8rem; letter-spacing: .05em; }
+table.disputes td, table.disputes th { width: 41%; }
+table.disputes td:first-child, table.disputes th:first-child { width: 18%; }
 .timeline td.when { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .timeline td.undated { white-space: normal; color: var(--muted); }
 .timeline mark { background: none; color: inherit; }
@@ -690,7 +692,9 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
         parts.append("</ul>")
     disputes = view.section(story, "disagreements")
     if disputes:
-        parts.append("<h3>Disputes</h3><table><tr><th>kind</th><th>one side</th><th>the other side</th></tr>")
+        parts.append(
+            '<h3>Disputes</h3><table class="disputes"><tr><th>kind</th><th>one side</th><th>the other side</th></tr>'
+        )
         for d in disputes:
             cells = [
                 f"<td><b>{esc(side_actor(side))}</b>: {esc(whole_quote(side.get('words') or ''))} "
