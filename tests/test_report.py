@@ -430,3 +430,37 @@ def test_agreed_facts_then_disputes_side_by_side_come_right_after_the_summary():
     assert order == sorted(order)
     table = page.split("<h3>Disputes</h3>")[1].split("</table>")[0]
     assert table.count("<td>") == 3 and "<th>one side</th><th>the other side</th>" in table
+
+
+def test_an_agreed_sentence_from_inside_a_quotation_is_shown_as_a_quotation_and_does_not_lead():
+    from newsdesk.pipeline import StoryItem
+    from newsdesk.report import reader_summary
+
+    inner = "We are not here to serve the earth."
+    texts = [
+        f"Santorum spoke in Ohio on Saturday.\n\n“I think that is a phony ideal. {inner} We use it wisely,” he said.",
+        f'The senator was blunt. "I think that is a phony ideal. {inner} We use it wisely," Santorum said.',
+    ]
+    articles = [Article(id=f"a{i}", provenance=Provenance(f"a{i}.txt"), text=t, title="T") for i, t in enumerate(texts)]
+    claim = {
+        "id": "claim-1",
+        "text": inner,
+        "sources": [
+            {"article_id": f"a{i}", "sentence": inner, "start": t.index(inner), "end": t.index(inner) + len(inner)}
+            for i, t in enumerate(texts)
+        ],
+        "stance_by_source": {"a0": "agree", "a1": "agree"},
+    }
+    analysis = Analysis(
+        articles=articles,
+        sources={a.id: [a.provenance] for a in articles},
+        copies=[],
+        stories=[Story("s1", "T", ("a0", "a1"), None, None)],
+        rejections=[],
+        sections={"claims": [StoryItem("s1", _Finding(**claim))]},
+    )
+    view = ReportView(analysis.to_json())
+    agreed = render_markdown(view).split("### Agreed by several outlets")[1]
+    # someone's words, not the outlets' own statement
+    assert "- “… We are not here to serve the earth. …”" in agreed
+    assert not [line for line in reader_summary(view, view.stories[0]) if line[0] == "agreed"]

@@ -380,7 +380,7 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
     if confirmed:
         lines += ["### Agreed by several outlets", ""]
         for claim in confirmed:
-            lines.append(f"- {md(whole_quote(claim['text']))} {_cites(view, _agreeing_articles(claim))}")
+            lines.append(f"- {md(claim_text(view, claim))} {_cites(view, _agreeing_articles(claim))}")
         lines.append("")
     disputes = view.section(story, "disagreements")
     if disputes:  # side by side: one row per dispute
@@ -467,6 +467,36 @@ _DISPUTE_KINDS = {
 }
 
 
+def _inside_quotation(text: str, start: int) -> bool:
+    """Whether position ``start`` of an article's ``text`` lies inside a quotation opened earlier in
+    its paragraph (a sentence of a quotation that runs over several sentences)."""
+    before = text[text.rfind("\n", 0, max(start, 0)) + 1 : max(start, 0)]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
+def claim_text(view: "ReportView", claim: dict) -> str:
+    """A claim as the brief shows it: its sentence with its quotation marks balanced
+    (:func:`whole_quote`); a sentence from the middle of a quotation ("We're not here to serve the
+    earth." inside "“I think that is a phony ideal. … We're not here to serve the earth.”") is shown
+    as the quotation it is, never as the outlets' own statement."""
+    text = " ".join(str(claim.get("text") or "").split())
+    own = [
+        s
+        for s in claim.get("sources", [])
+        if isinstance(s, dict) and " ".join(str(s.get("sentence") or "").split()) == text
+    ]
+    for source in own[:1]:
+        body = str((view.articles.get(str(source.get("article_id"))) or {}).get("text") or "")
+        start = source.get("start")
+        if not isinstance(start, int) or not " ".join(body[start : start + len(text) + 20].split()).startswith(
+            text[:20]
+        ):
+            continue  # offsets that do not point at the sentence: nothing to tell
+        if _inside_quotation(body, start) and not text.startswith(("“", '"')):
+            text = ('"… ' if text.count('"') % 2 else "“… ") + text
+    return whole_quote(text)
+
+
 def _agreeing_articles(claim: dict) -> list[str]:
     """The articles whose own sentence states a claim: not those that only relay it as contested
     (``stance_by_source``), nor those whose matched sentence says less than the claim
@@ -527,7 +557,7 @@ def reader_summary(view: "ReportView", story: dict) -> list[tuple[str, str, list
         )
         for first, second in (pair for pair in pairs if len(pair) == 2)
     ]
-    facts = [(whole_quote(c["text"]), _agreeing_articles(c), _source_sentences(c)) for c in agreed]
+    facts = [(claim_text(view, c), _agreeing_articles(c), _source_sentences(c)) for c in agreed]
     return compose_reader_summary(facts, view.section(story, "summary"), disputes)
 
 
@@ -686,9 +716,7 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
     confirmed = confirmed_claims(view, story)
     if confirmed:
         parts.append("<h3>Agreed by several outlets</h3><ul>")
-        parts += [
-            f"<li>{esc(whole_quote(c['text']))} {_cite_links(view, _agreeing_articles(c))}</li>" for c in confirmed
-        ]
+        parts += [f"<li>{esc(claim_text(view, c))} {_cite_links(view, _agreeing_articles(c))}</li>" for c in confirmed]
         parts.append("</ul>")
     disputes = view.section(story, "disagreements")
     if disputes:
