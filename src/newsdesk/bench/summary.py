@@ -247,7 +247,9 @@ def analysed_summaries(
     analysis = analyse_story(story, articles, AnalysisOptions(stages=stages, summary=options))
     for error in analysis.errors:
         log.warning("%s: stage %s failed: %s", story_id, error.stage, error.message)
-    document: dict = {"articles": [{"id": a.id, "outlet": a.outlet, "title": a.title} for a in articles]}
+    document: dict = {
+        "articles": [{"id": a.id, "outlet": a.outlet, "title": a.title, "text": a.text} for a in articles]
+    }
     document["stories"] = [{"id": story_id, "title": story.title, "articles": list(story.article_ids)}]
     for findings in analysis.findings.values():
         for section, items in findings.sections().items():
