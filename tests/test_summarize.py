@@ -620,6 +620,8 @@ def test_train_summary_command_cross_validates_and_writes_a_loadable_model(tmp_p
     for k, fold in enumerate(folds):  # each fold's model saw only the other fold's stories
         held_out = load_scorer(fold)
         assert held_out is not None and held_out.meta["held_out_fold"] == k and held_out.meta["stories"] < 8
+        # a fresh --out folder: the fold models still carry the shipped citation decision
+        assert "citation_support" in json.loads(fold.read_text(encoding="utf-8"))
     parser = argparse.ArgumentParser()
     bench.add_arguments(parser)
     out_of_fold = bench.run(parser.parse_args([str(data[0]), "--limit", "2", "--fold-models", str(tmp_path / "folds")]))

@@ -335,8 +335,13 @@ def run(args) -> BenchReport:
         "cv": {k: v for k, v in report.metrics.items()},
     }
     payload = scorer_payload(model, meta)
-    if args.out:  # the citation support decision lives in the same file: keep it
-        payload.update(_kept_citation_support(Path(args.out) / MODEL_FILE))
+    # The citation support decision lives in the same file (trained apart, on support data): keep the
+    # one of the file being replaced, else the shipped one, so a fresh --out or fold model still cites.
+    citation_support = (_kept_citation_support(Path(args.out) / MODEL_FILE) if args.out else {}) or (
+        _kept_citation_support(MODEL_DIR / MODEL_FILE)
+    )
+    if args.out:
+        payload.update(citation_support)
     SentenceScorer(payload)  # the file must load before it is written
     if args.out:
         out = Path(args.out) / MODEL_FILE
@@ -348,7 +353,7 @@ def run(args) -> BenchReport:
             held = sum(1 for e in examples if fold_of(e.story_id, args.folds) == fold)
             fold_meta = {**meta, "stories": len(examples) - held, "held_out_fold": fold, "cv": {}}
             fold_payload = {**scorer_payload(fold_model, fold_meta)}
-            fold_payload.update(_kept_citation_support(Path(args.out or MODEL_DIR) / MODEL_FILE))
+            fold_payload.update(citation_support)
             out = Path(args.fold_models) / fold_model_name(fold, args.folds)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(fold_payload, separators=(",", ":")) + "\n", encoding="utf-8")
