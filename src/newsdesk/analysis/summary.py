@@ -1633,7 +1633,7 @@ def compose_reader_summary(
         led.append(text)
         lines.append(("agreed", text, list(articles)))
         used += words
-    rest = []
+    kept: list[Mapping[str, Any]] = []
     for item in summary:
         text = str(item.get("text", ""))
         holder = next((k for k, fact in enumerate(led) if states(fact, text)), None)
@@ -1643,8 +1643,8 @@ def compose_reader_summary(
         elif not any(
             _adds_nothing(text, fact) or fact_coverage(fact, text) >= REDUNDANT_COVERAGE for fact in led
         ):  # a sentence repeating a leading fact, with or without a few more words, is not shown again
-            rest.append(item)
-    rest = merge_redundant(rest)
+            kept.append(item)
+    rest = merge_redundant(kept)
     # Best predicted worth first; only what is shown spends the budget (a sentence that cannot be
     # shown where it would stand costs nothing and leaves room for the next one).
     facts_used, shown = used, dict[int, str]()
