@@ -464,3 +464,24 @@ def test_an_agreed_sentence_from_inside_a_quotation_is_shown_as_a_quotation_and_
     # someone's words, not the outlets' own statement
     assert "- “… We are not here to serve the earth. …”" in agreed
     assert not [line for line in reader_summary(view, view.stories[0]) if line[0] == "agreed"]
+
+
+def test_an_agreed_claim_is_shown_as_the_sentence_each_cited_article_states():
+    from newsdesk.report import agreed_fact, confirmed_claims
+
+    longer = (
+        "Holder met federal officials investigating the case, as well as Brown's parents, in Ferguson on Wednesday."
+    )
+    shorter = "Holder met federal officials investigating the case in Ferguson on Wednesday."
+    claim = {
+        "id": "claim-1",
+        "text": longer,
+        "sources": [_evidence("a0", longer), _evidence("a1", shorter)],
+        "stance_by_source": {"a0": "agree", "a1": "agree"},
+    }
+    view = ReportView(_claim_analysis([claim]).to_json())
+    # a1 does not state the parents; a0 states everything a1 says: the line both cite is a1's
+    assert agreed_fact(view, view.section(view.stories[0], "claims")[0]) == (shorter, ["a0", "a1"])
+    assert len(confirmed_claims(view, view.stories[0])) == 1
+    agreed = render_markdown(view).split("### Agreed by several outlets")[1].split("###")[0]
+    assert shorter in agreed and "parents" not in agreed

@@ -380,7 +380,8 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
     if confirmed:
         lines += ["### Agreed by several outlets", ""]
         for claim in confirmed:
-            lines.append(f"- {md(claim_text(view, claim))} {_cites(view, _agreeing_articles(claim))}")
+            text, cited = agreed_fact(view, claim)
+            lines.append(f"- {md(text)} {_cites(view, cited)}")
         lines.append("")
     disputes = view.section(story, "disagreements")
     if disputes:  # side by side: one row per dispute
@@ -474,38 +475,44 @@ def _inside_quotation(text: str, start: int) -> bool:
     return before.count("“") > before.count("”") or before.count('"') % 2 == 1
 
 
-def claim_text(view: "ReportView", claim: dict) -> str:
-    """A claim as the brief shows it: its sentence with its quotation marks balanced
+def _shown_sentence(view: "ReportView", source: dict) -> str:
+    """A claim source's sentence as the brief shows it: its quotation marks balanced
     (:func:`whole_quote`); a sentence from the middle of a quotation ("We're not here to serve the
     earth." inside "“I think that is a phony ideal. … We're not here to serve the earth.”") is shown
     as the quotation it is, never as the outlets' own statement."""
-    text = " ".join(str(claim.get("text") or "").split())
-    own = [
-        s
-        for s in claim.get("sources", [])
-        if isinstance(s, dict) and " ".join(str(s.get("sentence") or "").split()) == text
-    ]
-    for source in own[:1]:
-        body = str((view.articles.get(str(source.get("article_id"))) or {}).get("text") or "")
-        start = source.get("start")
-        if not isinstance(start, int) or not " ".join(body[start : start + len(text) + 20].split()).startswith(
-            text[:20]
-        ):
-            continue  # offsets that do not point at the sentence: nothing to tell
+    text = " ".join(str(source.get("sentence") or "").split())
+    body = str((view.articles.get(str(source.get("article_id"))) or {}).get("text") or "")
+    start = source.get("start")
+    if isinstance(start, int) and " ".join(body[start : start + len(text) + 20].split()).startswith(text[:20]):
         if _inside_quotation(body, start) and not text.startswith(("“", '"')):
             text = ('"… ' if text.count('"') % 2 else "“… ") + text
     return whole_quote(text)
 
 
-def _agreeing_articles(claim: dict) -> list[str]:
-    """The articles whose own sentence states a claim: not those that only relay it as contested
-    (``stance_by_source``), nor those whose matched sentence says less than the claim
-    (:func:`newsdesk.analysis.summary.stating_articles`, the rule the summary cites by)."""
+def agreed_fact(view: "ReportView", claim: dict) -> tuple[str, list[str]]:
+    """A claim as the brief shows it agreed: the sentence (of those its sources matched) that most of
+    its articles state, and those articles. An article counts when it states the claim itself — not
+    one that only relays it as contested (``stance_by_source``) — and one of its matched sentences
+    holds the sentence's words (:func:`newsdesk.analysis.summary.stating_articles`, the rule the
+    summary cites by): of "Holder met federal officials investigating the case, as well as Brown's
+    parents." and "Holder met federal officials investigating the case.", the second is the fact both
+    articles state. Ties: the claim's own sentence, then the shorter."""
     from .analysis.summary import stating_articles
 
     stances = claim.get("stance_by_source", {})
     relaying = [aid for aid in _claim_articles(claim) if stances.get(aid, "agree") == "agree"]
-    return stating_articles(whole_quote(claim.get("text") or ""), relaying, _source_sentences(claim))
+    sentences = _source_sentences(claim)
+    own = " ".join(str(claim.get("text") or "").split())
+    options = [
+        (_shown_sentence(view, source), " ".join(str(source["sentence"]).split()) == own)
+        for source in claim.get("sources", [])
+        if isinstance(source, dict) and source.get("sentence") and source.get("article_id") in relaying
+    ]
+    if not any(is_own for _, is_own in options):
+        options.insert(0, (whole_quote(own), True))
+    scored = [(text, stating_articles(text, relaying, sentences), is_own) for text, is_own in options]
+    text, cited, _ = max(scored, key=lambda o: (len(o[1]), o[2], -len(o[0])))
+    return text, cited
 
 
 #: How a dispute side with no named actor is shown: the article speaks in its own voice.
@@ -557,7 +564,7 @@ def reader_summary(view: "ReportView", story: dict) -> list[tuple[str, str, list
         )
         for first, second in (pair for pair in pairs if len(pair) == 2)
     ]
-    facts = [(claim_text(view, c), _agreeing_articles(c), _source_sentences(c)) for c in agreed]
+    facts = [(*agreed_fact(view, c), _source_sentences(c)) for c in agreed]
     return compose_reader_summary(facts, view.section(story, "summary"), disputes)
 
 
@@ -574,15 +581,15 @@ def _source_sentences(claim: dict) -> dict[str, list[str]]:
 
 
 def confirmed_claims(view: "ReportView", story: dict) -> list[dict]:
-    """Claims that at least two articles of the story state themselves (:func:`_agreeing_articles`:
-    one of their sentences holds the claim's words) and none disputes, most widely stated first."""
+    """Claims that at least two articles of the story state themselves (:func:`agreed_fact`: one of
+    their matched sentences holds the fact's words) and none disputes, most widely stated first."""
     confirmed = []
     for claim in view.section(story, "claims"):
         if "disagree" in claim.get("stance_by_source", {}).values():
             continue
-        if len(_agreeing_articles(claim)) >= 2:
+        if len(agreed_fact(view, claim)[1]) >= 2:
             confirmed.append(claim)
-    return sorted(confirmed, key=lambda c: -len(_agreeing_articles(c)))
+    return sorted(confirmed, key=lambda c: -len(agreed_fact(view, c)[1]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -716,7 +723,9 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
     confirmed = confirmed_claims(view, story)
     if confirmed:
         parts.append("<h3>Agreed by several outlets</h3><ul>")
-        parts += [f"<li>{esc(claim_text(view, c))} {_cite_links(view, _agreeing_articles(c))}</li>" for c in confirmed]
+        for claim in confirmed:
+            text, cited = agreed_fact(view, claim)
+            parts.append(f"<li>{esc(text)} {_cite_links(view, cited)}</li>")
         parts.append("</ul>")
     disputes = view.section(story, "disagreements")
     if disputes:
