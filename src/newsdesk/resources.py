@@ -575,7 +575,7 @@ def noun_chunk_bounds(doc: "Doc") -> tuple[tuple[int, int], ...]:
     if kept is None or kept[0] != len(doc):
         kept = (len(doc), tuple((chunk.start, chunk.end) for chunk in doc.noun_chunks))
         doc.user_data[_NOUN_CHUNKS] = kept
-    return kept[1]  # type: ignore[no-any-return]
+    return kept[1]
 
 
 def noun_chunks(doc: "Doc") -> list["Span"]:
@@ -600,7 +600,7 @@ def word_positions(doc: "Doc") -> Mapping[str, tuple[int, ...]]:
             positions.setdefault(token.lower_, []).append(token.i)
         kept = (len(doc), {word: tuple(found) for word, found in positions.items()})
         doc.user_data[_WORD_POSITIONS] = kept
-    return kept[1]  # type: ignore[no-any-return]
+    return kept[1]
 
 
 def parse(
@@ -617,7 +617,7 @@ def parse(
     batched. ``disable`` leaves components out (``("ner",)`` when no entity is read: the
     tagger, parser and lemmatizer do not depend on it, so their output is the same).
     """
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc
 
     if window < 1000:
         raise ValueError(f"parse window {window} is too small; use at least 1000 characters")
