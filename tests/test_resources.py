@@ -104,3 +104,26 @@ def test_doc_text_is_built_once_and_never_taken_from_another_doc_that_copied_it(
     # a span made into a Doc copies the whole doc's user data, kept text included
     part = doc[:7].as_doc(copy_user_data=True)
     assert resources.doc_text(part) == part.text != doc.text
+
+
+def test_noun_chunks_are_found_once_per_parse_and_equal_spacys():
+    (doc,) = resources.parse(["The two leaders spoke by phone. Their aides said the call was long and friendly."])
+    expected = [(c.start, c.end) for c in doc.noun_chunks]
+    assert expected and list(resources.noun_chunk_bounds(doc)) == expected
+    assert resources.noun_chunk_bounds(doc) is resources.noun_chunk_bounds(doc)  # found once, then kept
+    assert [(c.start, c.end, c.label_, c.text) for c in resources.noun_chunks(doc)] == [
+        (c.start, c.end, c.label_, c.text) for c in doc.noun_chunks
+    ]
+    # a Doc made from part of it copies the kept bounds: they are found again for its own tokens
+    part = doc[:7].as_doc(copy_user_data=True)
+    assert list(resources.noun_chunk_bounds(part)) == [(c.start, c.end) for c in part.noun_chunks]
+
+
+def test_word_positions_list_every_token_of_each_lowercased_word_in_text_order():
+    (doc,) = resources.parse(["Trump spoke. Then TRUMP and Putin spoke again; trump laughed."])
+    positions = resources.word_positions(doc)
+    assert positions["trump"] == tuple(t.i for t in doc if t.lower_ == "trump") and len(positions["trump"]) == 3
+    assert positions["spoke"] == tuple(t.i for t in doc if t.lower_ == "spoke")
+    assert sum(len(found) for found in positions.values()) == len(doc)
+    part = doc[:3].as_doc(copy_user_data=True)
+    assert resources.word_positions(part) == {t.lower_: (t.i,) for t in part}

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import AnalysisError, ModelUnavailableError, OptionsError
-from .resources import doc_text
+from .resources import doc_text, noun_chunks, word_positions
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -271,7 +271,7 @@ def candidate_mentions(
                 tuple(p for p in parts if p is not None),
             )
     # Plural noun phrases that act: subjects, or phrases possessed by a name.
-    for chunk in doc.noun_chunks:
+    for chunk in noun_chunks(doc):
         root = chunk.root
         if not (first <= chunk.start_char and chunk.end_char <= anchor_start) or not _is_plural_noun(root):
             continue
@@ -432,9 +432,8 @@ def _gender_votes(doc: Doc, key: str, skip: int) -> tuple[int, int]:
     """
     votes = titles = 0
     cues = description_cues()
-    for token in doc:
-        if token.lower_ != key:
-            continue
+    for i in word_positions(doc).get(key, ()):  # the tokens written ``key``, in text order
+        token = doc[i]
         if token.i > 0:
             before = doc[token.i - 1].lower_ if doc[token.i - 1].ent_type_ != "PERSON" else ""
             back = token.i - 1
@@ -570,11 +569,13 @@ def _add_entity_features(
     previous = sentences[a_index - 1] if a_index > 0 else None
     anchor_ancestors = {t.i for t in a_root.ancestors}
     first_sentence = sentences[0] if sentences else None
+    positions = word_positions(doc)
     nearest = []
     blocks = []
     for (start, end), _row in zip(candidates, rows):
         words = _name_words(doc_text(doc)[start:end])
-        occurrences = [t for t in doc if t.lower_ in words and t.i != a_root.i and (t.is_title or t.is_upper)]
+        found = sorted(i for word in words for i in positions.get(word, ()))  # in text order
+        occurrences = [t for t in (doc[i] for i in found) if t.i != a_root.i and (t.is_title or t.is_upper)]
         before = [t for t in occurrences if t.idx < anchor[0]]
         distance = min((abs(anchor[0] - t.idx) for t in occurrences), default=len(doc_text(doc)))
         nearest.append(min((anchor[0] - t.idx for t in before), default=10**9))

@@ -36,7 +36,7 @@ from .errors import ModelUnavailableError
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import spacy.language
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Span
 
     from .analysis.stance import StanceModel
     from .analysis.summary import SentenceScorer
@@ -561,6 +561,46 @@ def doc_text(doc: "Doc") -> str:
     text = doc.text
     doc.user_data[_DOC_TEXT] = (len(doc), text)
     return text
+
+
+_NOUN_CHUNKS = "newsdesk.noun_chunks"
+
+
+def noun_chunk_bounds(doc: "Doc") -> tuple[tuple[int, int], ...]:
+    """The token bounds ``(start, end)`` of ``doc.noun_chunks``, in order, found once per parse:
+    spaCy walks the whole parse on every access of ``noun_chunks``, which the quote stage and the
+    speaker coreference did per cue and per pronoun. Kept in ``doc.user_data`` with the token
+    count they were found in (as :func:`doc_text` keeps the text)."""
+    kept = doc.user_data.get(_NOUN_CHUNKS)
+    if kept is None or kept[0] != len(doc):
+        kept = (len(doc), tuple((chunk.start, chunk.end) for chunk in doc.noun_chunks))
+        doc.user_data[_NOUN_CHUNKS] = kept
+    return kept[1]
+
+
+def noun_chunks(doc: "Doc") -> list["Span"]:
+    """``doc.noun_chunks`` as a list, from :func:`noun_chunk_bounds` (the spans are made anew, as
+    spaCy makes them, labelled NP)."""
+    from spacy.tokens import Span
+
+    return [Span(doc, start, end, label="NP") for start, end in noun_chunk_bounds(doc)]
+
+
+_WORD_POSITIONS = "newsdesk.word_positions"
+
+
+def word_positions(doc: "Doc") -> Mapping[str, tuple[int, ...]]:
+    """Each lower-cased word of the parse -> the indices of its tokens, in text order: found once
+    per parse (kept in ``doc.user_data`` like :func:`doc_text`), so that looking a name up does
+    not walk every token of the article (the speaker coreference did, per candidate)."""
+    kept = doc.user_data.get(_WORD_POSITIONS)
+    if kept is None or kept[0] != len(doc):
+        positions: dict[str, list[int]] = {}
+        for token in doc:
+            positions.setdefault(token.lower_, []).append(token.i)
+        kept = (len(doc), {word: tuple(found) for word, found in positions.items()})
+        doc.user_data[_WORD_POSITIONS] = kept
+    return kept[1]
 
 
 def parse(

@@ -105,7 +105,7 @@ def build_context(
     Texts are parsed here with :func:`newsdesk.resources.parse` (in windows of at most
     ``window`` characters) unless ``docs`` already holds their parses. Raises :class:`AnalysisError` when a given parse is not of its article's text.
     """
-    from ..resources import PARSE_WINDOW, parse
+    from ..resources import PARSE_WINDOW, doc_text, parse
 
     members = tuple(articles)
     given = dict(docs or {})
@@ -113,7 +113,7 @@ def build_context(
     for article, doc in zip(missing, parse([a.text for a in missing], window=window or PARSE_WINDOW)):
         given[article.id] = doc
     for article in members:
-        if given[article.id].text != article.text:
+        if doc_text(given[article.id]) != article.text:
             raise AnalysisError(
                 f"the spaCy Doc given for article {article.id} is not a parse of its text",
                 hint="leave docs out to parse the articles here",

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import AnalysisError, OptionsError
 from ..models import Article, content_digest
+from ..resources import doc_text
 from .gazetteer import gazetteer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -360,7 +361,7 @@ def _collect(article: Article, doc: "Doc", options: EntityOptions) -> list[_RawM
             appos = _apposition(doc, doc[end - 1], options.max_role_tokens)
             if appos:
                 roles.append(appos)
-                a_start = doc.text.find(appos, doc[end - 1].idx)
+                a_start = doc_text(doc).find(appos, doc[end - 1].idx)
                 for other in doc.ents:
                     if (
                         other.label_ in {"ORG", "GPE"}
@@ -428,7 +429,7 @@ def extract_entities(
     raw: list[_RawMention] = []
     for article in articles:
         doc = docs[article.id]
-        if doc.text != article.text:
+        if doc_text(doc) != article.text:
             raise AnalysisError(
                 f"the spaCy Doc given for article {article.id} is not a parse of its text",
                 hint="pass docs={article.id: parse([article.text])[0]} or leave docs out",

@@ -311,7 +311,7 @@ def dated_events(
     entities, and the tagger, parser and lemmatizer do not depend on it); ``parsed`` (optional, one
     per text) gives a text's parse already made — ``(doc, offset)`` with the text at
     ``doc.text[offset:]`` — so it is not parsed again."""
-    from ..resources import parse
+    from ..resources import doc_text, parse
 
     spans: list[list[DatedSpan] | None] = []
     for text, anchor in zip(texts, anchors):
@@ -330,7 +330,7 @@ def dated_events(
         if given is None:
             continue
         if id(given[0]) not in doc_texts:
-            doc_texts[id(given[0])] = given[0].text
+            doc_texts[id(given[0])] = doc_text(given[0])
         whole = doc_texts[id(given[0])]
         if whole[given[1] : given[1] + len(texts[k])] == texts[k]:
             docs[k], base[k] = given

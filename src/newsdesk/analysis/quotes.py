@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from ..coref import pronoun_class
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
-from ..resources import doc_text, quote_cues, quote_model
+from ..resources import doc_text, noun_chunk_bounds, quote_cues, quote_model
 from .entities import PRONOUNS, EntityTable, Mention, extract_entities
 from .sides import _group_of_named, state_body_side
 from .speakers import ArticleSpeakers, is_anchor
@@ -836,15 +836,18 @@ def _speaker_near(doc: "Doc", cue: "Token", quote: tuple[int, int]) -> list["Tok
     cue ("”, said German Defense Minister Boris Pistorius")."""
     close = quote[1]
     between = [t for t in doc[cue.sent.start : cue.i] if t.idx > close]
-    chunks = [c for c in doc.noun_chunks if c.start >= (between[0].i if between else cue.i) and c.end <= cue.i]
+    lowest = between[0].i if between else cue.i
+    chunks = [(start, end) for start, end in noun_chunk_bounds(doc) if start >= lowest and end <= cue.i]
     if chunks:
-        first = chunks[0]
+        first = doc[chunks[0][0] : chunks[0][1]]
         return [t for t in first if t.text not in QUOTE_CHARS]
     following = [
-        c for c in doc.noun_chunks if c.start == cue.i + 1 or (c.start == cue.i + 2 and doc[cue.i + 1].is_punct)
+        (start, end)
+        for start, end in noun_chunk_bounds(doc)
+        if start == cue.i + 1 or (start == cue.i + 2 and doc[cue.i + 1].is_punct)
     ]
     if following:
-        return list(following[0])
+        return list(doc[following[0][0] : following[0][1]])
     return []
 
 

@@ -1286,6 +1286,15 @@ def to_date(anchor: date | datetime | str | None) -> date | None:
     )
 
 
+def _text_of(doc: Any) -> str | None:
+    """The text of a parse (read once per spaCy Doc: ``Doc.text`` joins every token), or None."""
+    from spacy.tokens import Doc
+
+    from ..resources import doc_text
+
+    return doc_text(doc) if isinstance(doc, Doc) else getattr(doc, "text", None)
+
+
 def find_timexes(
     text: str,
     anchor: date | datetime | str | None = None,
@@ -1333,7 +1342,7 @@ def find_timexes(
         taken.append((start, end))
     chosen.sort(key=lambda c: c[0])
 
-    if doc is not None and getattr(doc, "text", None) != text:
+    if doc is not None and _text_of(doc) != text:
         log.debug("find_timexes: the doc is not of this text; ignoring it")
         doc = None
     ctx = _Context(text=text, anchor=anchor_date, doc=doc)

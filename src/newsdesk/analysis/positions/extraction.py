@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from ...coref import GROUP
 from ...errors import AnalysisError, OptionsError
 from ...models import Article
+from ...resources import doc_text
 from ..quotes import holder_verbs, is_opinion, verb_in
 from ..sentences import Sentence, article_sentences
 from ..sides import ActorRef, ActorResolver, ArticleSides, side_of, strip_determiner
@@ -153,7 +154,7 @@ def extract_positions(
         from ...resources import parse
 
         (doc,) = parse([article.text])
-    if doc.text != article.text:
+    if doc_text(doc) != article.text:
         raise AnalysisError(
             f"article {article.id}: the parse passed as doc is not of article.text",
             hint="pass doc=parse([article.text])[0], or doc=None to parse here",
@@ -235,7 +236,7 @@ def _to_positions(
     if condition:
         condition = condition.lstrip(",;: ")
     ev_start, ev_end = _trimmed(sent)
-    evidence = doc.text[ev_start:ev_end]
+    evidence = doc_text(doc)[ev_start:ev_end]
     heads: list[Token | None] = list(cand.actor_tokens)
     if not heads:
         if options.require_actor:
@@ -404,7 +405,7 @@ def _description_span(head: "Token") -> tuple[int, int] | None:
     if not tokens or any(t.ent_type_ in ("PERSON", "ORG", "GPE") for t in tokens):
         return None
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-    return (start, end) if is_anchor(head.doc.text[start:end]) else None
+    return (start, end) if is_anchor(doc_text(head.doc)[start:end]) else None
 
 
 def _anchor_span(head: "Token") -> tuple[int, int] | None:
@@ -418,7 +419,7 @@ def _anchor_span(head: "Token") -> tuple[int, int] | None:
     if not tokens or any(t.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") for t in tokens):
         return None
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-    return (start, end) if is_anchor(head.doc.text[start:end]) else None
+    return (start, end) if is_anchor(doc_text(head.doc)[start:end]) else None
 
 
 def _resolve_referent(
@@ -428,7 +429,7 @@ def _resolve_referent(
     antecedent is named by the resolver; a group phrase ("Ukraine's European backers") is its own
     actor, its side read from its own words, never the entity of a name inside it."""
     anchor = _anchor_span(head)
-    written = head.doc.text[anchor[0] : anchor[1]] if anchor else head.text
+    written = doc_text(head.doc)[anchor[0] : anchor[1]] if anchor else head.text
     actor_text = f"{written} ({referent.text})"
     if referent.kind == GROUP:
         own = fallback or ArticleSides(head.doc)
@@ -471,7 +472,7 @@ def _resolve(
     if not tokens or not is_actor_mention(target, tokens, surnames):
         return None, None
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-    text = head.doc.text[start:end]
+    text = doc_text(head.doc)[start:end]
     actor_text = text if target is head else f"{head.text} ({text})"
     try:
         ref = resolver(text, start, end)
@@ -522,9 +523,9 @@ def _pronoun_names(
             referent = speakers.refers_to(*described)  # "attacked the Ukrainian leader, saying he …"
             if referent is None:
                 try:
-                    ref = resolver(tok.doc.text[described[0] : described[1]], *described)
+                    ref = resolver(doc_text(tok.doc)[described[0] : described[1]], *described)
                 except Exception:  # a faulty external resolver must not lose the position
-                    log.exception("actor resolver failed on %r", tok.doc.text[described[0] : described[1]])
+                    log.exception("actor resolver failed on %r", doc_text(tok.doc)[described[0] : described[1]])
                 if ref is None or ref.entity_id is None:
                     continue  # a description no entity stands behind: keep the pronoun
         elif tok.lower_ in ("he", "she", "his", "her"):
