@@ -151,9 +151,12 @@ def test_words_in_half_the_documents_or_more_are_left_out_without_changing_the_b
     ).fetchall()
     assert index._informative(["the", "wheat", "said", "coffee"]) == ["wheat", "coffee"]
     ranked = index.lexical(query)
+    assert [aid for aid, _ in index.lexical(query, every_word=True)] == [aid for aid, _ in raw]
     assert [aid for aid, _ in ranked] == [aid for aid, _ in raw if aid in {"a0", "a1", "a2"}]
     assert [s for _, s in ranked] == pytest.approx([s for aid, s in raw if aid in {"a0", "a1", "a2"}], abs=1e-4)
-    assert [aid for aid, _ in index.lexical("the said")] == [aid for aid, _ in index.lexical("said the")]  # all common: kept
+    assert [aid for aid, _ in index.lexical("the said")] == [
+        aid for aid, _ in index.lexical("said the")
+    ]  # all common: kept
     assert len(index.lexical("the said")) == len(texts)
     index.sync(articles[:1], lambda ids: {})  # the counts are forgotten when the index changes
     assert index._informative(["the", "wheat"]) == ["the", "wheat"]  # one document: no word is in half

@@ -394,14 +394,18 @@ class SearchIndex:
             for rank, aid in enumerate(order, 1)
         ]
 
-    def lexical(self, query: str, options: SearchOptions | None = None) -> list[tuple[str, float]]:
-        """The BM25 ranking: ``(id, score)`` of the best ``candidates`` articles."""
+    def lexical(
+        self, query: str, options: SearchOptions | None = None, *, every_word: bool = False
+    ) -> list[tuple[str, float]]:
+        """The BM25 ranking: ``(id, score)`` of the best ``candidates`` articles. ``every_word``
+        looks up the words in half the documents or more too (:meth:`_informative`; for
+        ``newsdesk bench search``, which times both)."""
         options = options or SearchOptions()
         words = query_words(query)
         if not words:
             return []
         with self._lock:
-            match = _quoted(self._informative(words))
+            match = _quoted(words if every_word else self._informative(words))
             rows = self._db.execute(
                 "SELECT d.id, -bm25(fts, ?, 1.0) FROM fts JOIN docs d ON d.rowid = fts.rowid "
                 "WHERE fts MATCH ? ORDER BY bm25(fts, ?, 1.0) LIMIT ?",
