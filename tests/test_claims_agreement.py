@@ -102,3 +102,62 @@ def test_the_same_quotation_given_to_one_speaker_but_denied_by_another_outlet_is
         "The governor did not say “We will not raise taxes on the middle class,” his office said on Monday.",
     )
     assert not result.confirmed()
+
+
+# paraphrases MiniLM places 0.5-0.69 apart (brief_basil dev): the cosine rule leaves them apart,
+# the learned same-fact decision (newsdesk.analysis.agreement) groups them
+BAND_PARAPHRASES = [
+    (
+        "Donald Trump announced Tuesday that he is bowing out as the moderator for a Republican presidential "
+        "debate later this month, after most candidates in the field opted not to attend.",
+        "Donald Trump has announced Tuesday that he is pulling out of his own Dec. 27th debate.",
+    ),
+    (
+        "While former House Speaker Newt Gingrich and former Pennsylvania Sen. Rick Santorum agreed to attend "
+        "early on, other Republican candidates subsequently bowed out.",
+        "Newt Gingrich and Rick Santorum were the only two Republicans who agreed to participate.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), BAND_PARAPHRASES)
+def test_paraphrases_the_cosine_leaves_apart_are_grouped_by_the_learned_decision(a, b):
+    article_a, article_b = _article("a", a), _article("b", b)
+    assert not _grouped(find_claims([article_a, article_b], ClaimOptions(learned_agreement=False)))
+    result = find_claims([article_a, article_b], ClaimOptions())
+    assert any(set(c.article_ids) == {"a", "b"} for c in result.confirmed())
+
+
+RELATED_BUT_DIFFERENT = [
+    # one speaker, one day, two different statements
+    (
+        "Attorney General Eric Holder said Wednesday that he understands why many black Americans distrust "
+        "the police as he made a one-day swing through Ferguson.",
+        "Attorney General Eric Holder said Wednesday that the eyes of the nation and the world are on this "
+        "small suburb of St. Louis.",
+    ),
+    # one measure, the same figure, two days: two measurements
+    (
+        "The seven-day average of new cases in the state was 1,204 on Monday, health officials said.",
+        "The seven-day average of new cases in the state was 1,204 on Tuesday, health officials said.",
+    ),
+    # two sums for one ad buy
+    (
+        "The ad, reportedly to air in Miami, West Palm Beach and Fort Myers, is costing Secure America "
+        "$1 million, the organization confirmed.",
+        "They have reserved $500,000 of airtime in Fort Myers, West Palm Beach and Miami.",
+    ),
+    # a short sentence whose words the other holds, saying something else
+    (
+        "Clinton had counted on winning all three states.",
+        "From there, the two presidents shared a limousine to the Capitol, where three other presidents "
+        "waited: Mr. Clinton, Jimmy Carter and George W. Bush.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), RELATED_BUT_DIFFERENT)
+def test_a_related_but_different_fact_is_not_grouped_by_the_learned_decision(a, b):
+    result = _claims(a, b)
+    assert not _grouped(result)
+    assert not result.confirmed()

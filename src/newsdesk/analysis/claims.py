@@ -6,8 +6,10 @@ once by the sentence-pair model (:func:`newsdesk.resources.pair_model`, :mod:`ne
 pairs of statements from different articles that MiniLM places close are scored by it as the
 same fact, a contradiction, a different fact about a related thing, or unrelated.
 
-* A :class:`Claim` groups statements of different articles that the model reads as the same
-  fact, pairwise (complete linkage: every two of its sentences state the same thing). A source
+* A :class:`Claim` groups statements of different articles that state the same fact, pairwise
+  (complete linkage: every two of its sentences state the same thing): close in MiniLM and not
+  clashing in the pair model (:func:`cosine_rule`), or read as one fact by the learned decision
+  of :mod:`newsdesk.analysis.agreement` (paraphrases MiniLM places 0.50-0.69 apart). A source
   that states it ``agree``\\ s; one that only relays it as someone's contested claim ("X claims",
   "allegedly") ``report``\\ s it, which is not a confirmation (:meth:`ClaimsResult.confirmed`).
 * A :class:`Dispute` is a first-class finding with two :class:`Side`\\ s, each with its actor,
@@ -26,8 +28,9 @@ same fact, a contradiction, a different fact about a related thing, or unrelated
   of sample (data/nli/MODEL.md), so structural detectors, with their cue lists in
   ``data/nli/lexicon.json`` (``disputes_*``), find most disputes.
 
-This module holds the statements, the same-fact grouping (``same()`` in :func:`find_claims`) and
-the order in which the detectors run; the detectors are in :mod:`newsdesk.analysis.disputes`, who
+This module holds the statements, the candidate pairs (:func:`score_candidates`), the same-fact
+grouping (``same()`` in :func:`find_claims`) and the order in which the detectors run (about 720
+lines: these share the statements and their scored pairs); the detectors are in :mod:`newsdesk.analysis.disputes`, who
 holds a side in :mod:`newsdesk.analysis.dispute_actors`, and the shared findings and cue words in
 :mod:`newsdesk.analysis.claim_types` (:class:`Evidence`, :class:`Side`, :class:`Dispute` are
 re-exported here).
@@ -38,7 +41,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ..errors import AnalysisError, OptionsError
 from ..models import Article
@@ -137,6 +140,12 @@ class ClaimOptions:
         min_words: statements shorter than this are ignored (default 6).
         max_statements: statements kept per article, from the top (default 150).
         min_sources: articles that must state a claim for it to be confirmed (default 2).
+        learned_agreement: also group a candidate pair the learned same-fact decision
+            (:mod:`newsdesk.analysis.agreement`) reads as one fact, where the pair model sees no
+            clash and no figures or weekdays differ (default True; it finds paraphrases MiniLM
+            places 0.50-0.69 apart).
+        agreement_threshold: that decision's threshold (default None: the model's own, chosen
+            leaving each brief_basil dev event out; see data/nli/MODEL.md).
     """
 
     candidate_similarity: float = 0.5
@@ -159,6 +168,8 @@ class ClaimOptions:
     min_words: int = 6
     max_statements: int = 150
     min_sources: int = 2
+    learned_agreement: bool = True
+    agreement_threshold: float | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -178,6 +189,11 @@ class ClaimOptions:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise OptionsError(f"{name}={value} must be in (0, 1]", hint="cosines of MiniLM embeddings")
+        if self.agreement_threshold is not None and not 0.0 < self.agreement_threshold <= 1.0:
+            raise OptionsError(
+                f"agreement_threshold={self.agreement_threshold} must be in (0, 1]",
+                hint="a probability; leave None for the model's own",
+            )
         value = self.contradiction_threshold
         if value is not None and not 0.0 < value <= 1.0:
             raise OptionsError(
@@ -332,6 +348,93 @@ def _has_verb(doc: "Doc", sentence: Sentence) -> bool:
     return span is None or any(token.pos_ in ("VERB", "AUX") for token in span)
 
 
+@dataclass
+class ScoredPairs:
+    """The candidate pairs of one story's statements, scored once by the pair model.
+
+    ``candidates``: pairs of different articles at MiniLM cosine >= ``candidate_similarity`` (or
+    >= ``figure_similarity`` with a specific figure in common); ``results``: the model's call on
+    each; ``clash``: a figure, date, antonym or negation (counted, see below) on one side only;
+    ``dated``: a date or day differs (two measurements, not one); ``matrix``: the pair features."""
+
+    candidates: list[tuple[int, int]]
+    results: dict[tuple[int, int], Any]
+    clash: dict[tuple[int, int], bool]
+    dated: dict[tuple[int, int], bool]
+    matrix: Any = None
+
+
+def score_candidates(
+    statements: Sequence[_Statement], encoded: Any, similarity: Any, figures: Sequence[set[str]], options: ClaimOptions
+) -> ScoredPairs:
+    """Find the candidate pairs of ``statements`` (encoded by the pair model) and score them."""
+    import numpy as np
+
+    from ..nli import LABELS, PairOptions, PairResult, features_of, pair_kind
+    from ..resources import pair_model
+
+    model = pair_model()
+    cross = np.array([[a.article_id != b.article_id for b in statements] for a in statements])
+    candidates: list[tuple[int, int]] = [
+        (int(i), int(j))
+        for i, j in np.argwhere(np.triu(cross & (similarity >= options.figure_similarity), 1)).tolist()
+        if float(similarity[i, j]) >= options.candidate_similarity or figures[i] & figures[j]
+    ]
+    pair_options = PairOptions(contradiction_threshold=options.contradiction_threshold)
+    results: dict[tuple[int, int], PairResult] = {}
+    clash: dict[tuple[int, int], bool] = {}
+    dated: dict[tuple[int, int], bool] = {}
+    matrix = None
+    if candidates:
+        matrix, seen = features_of(encoded, candidates)
+        proba = model.proba_from_features(matrix)
+        for pair, row, seen_in_pair, label_ in zip(
+            candidates, proba, seen, model.labels_from_proba(proba, pair_options)
+        ):
+            label_ = "contradiction" if seen_in_pair.date_event_clash and label_ != "unrelated" else label_
+            kind, reason = pair_kind(seen_in_pair) if label_ == "contradiction" else (None, "")
+            results[pair] = PairResult(label_, {name: float(p) for name, p in zip(LABELS, row)}, kind, reason)
+            dated[pair] = bool(seen_in_pair.date_clash)
+            # a word negated on one side only counts when the two sentences negate a different
+            # number of times (both saying "no one-on-one meeting between …" is no clash, however
+            # far each one's negation window reaches); so does a denial of saying ("did not say …")
+            # that only one of them makes
+            negations = {encoded.sentences[k].words.negations for k in pair}
+            clash[pair] = bool(
+                seen_in_pair.number_clash
+                or seen_in_pair.date_clash
+                or (
+                    len(negations) > 1
+                    and (
+                        seen_in_pair.negation_clash
+                        or len({_denies_saying(encoded.sentences[k].words) for k in pair}) > 1
+                    )
+                )
+                or seen_in_pair.antonym
+            )
+    return ScoredPairs(candidates, results, clash, dated, matrix)
+
+
+def cosine_rule(
+    cosine: float,
+    p_same: float,
+    *,
+    same_negations: bool,
+    same_quotation: Callable[[], bool],
+    same_figure: bool,
+    options: ClaimOptions,
+) -> bool:
+    """The same fact by closeness alone, for a candidate pair the pair model sees no clash in:
+    MiniLM cosine >= ``same_similarity`` with P(same) >= ``same_probability``; two outlets quoting
+    the same words ("I will fight for you with every breath …") and negating alike; or the same
+    specific figure ("a 225-page report", "$447 billion") in two close statements."""
+    if cosine >= options.same_similarity and p_same >= options.same_probability:
+        return True
+    if cosine >= options.candidate_similarity and same_negations and same_quotation():
+        return True
+    return cosine >= options.figure_similarity and same_figure
+
+
 def find_claims(
     articles: Sequence[Article],
     options: ClaimOptions | None = None,
@@ -387,44 +490,8 @@ def find_claims(
     # --- score candidate pairs of different articles once
     cross = np.array([[a.article_id != b.article_id for b in statements] for a in statements])
     figures = [_figures(s.text) for s in statements]
-    candidates: list[tuple[int, int]] = [
-        (int(i), int(j))
-        for i, j in np.argwhere(np.triu(cross & (similarity >= options.figure_similarity), 1)).tolist()
-        if float(similarity[i, j]) >= options.candidate_similarity or figures[i] & figures[j]
-    ]
-    from ..nli import LABELS, PairOptions, PairResult, features_of, pair_kind
-
-    pair_options = PairOptions(contradiction_threshold=options.contradiction_threshold)
-    results: dict[tuple[int, int], PairResult] = {}
-    clash: dict[tuple[int, int], bool] = {}
-    dated: dict[tuple[int, int], bool] = {}  # a date or day differs: two measurements, not one
-    if candidates:
-        matrix, seen = features_of(encoded, candidates)
-        proba = model.proba_from_features(matrix)
-        for pair, row, seen_in_pair, label_ in zip(
-            candidates, proba, seen, model.labels_from_proba(proba, pair_options)
-        ):
-            label_ = "contradiction" if seen_in_pair.date_event_clash and label_ != "unrelated" else label_
-            kind, reason = pair_kind(seen_in_pair) if label_ == "contradiction" else (None, "")
-            results[pair] = PairResult(label_, {name: float(p) for name, p in zip(LABELS, row)}, kind, reason)
-            dated[pair] = bool(seen_in_pair.date_clash)
-            # a word negated on one side only counts when the two sentences negate a different
-            # number of times (both saying "no one-on-one meeting between …" is no clash, however
-            # far each one's negation window reaches); so does a denial of saying ("did not say …")
-            # that only one of them makes
-            negations = {encoded.sentences[k].words.negations for k in pair}
-            clash[pair] = bool(
-                seen_in_pair.number_clash
-                or seen_in_pair.date_clash
-                or (
-                    len(negations) > 1
-                    and (
-                        seen_in_pair.negation_clash
-                        or len({_denies_saying(encoded.sentences[k].words) for k in pair}) > 1
-                    )
-                )
-                or seen_in_pair.antonym
-            )
+    scored = score_candidates(statements, encoded, similarity, figures, options)
+    candidates, results, clash, dated = scored.candidates, scored.results, scored.clash, scored.dated
 
     quoted: dict[int, list[list[str]]] = {}
 
@@ -434,23 +501,34 @@ def find_claims(
             quoted[k] = [q for q in found if len(q) >= QUOTE_WORDS]
         return quoted[k]
 
+    agreed: set[tuple[int, int]] = set()
+    if options.learned_agreement:
+        from .agreement import learned_pairs
+
+        agreed = learned_pairs(
+            statements,
+            similarity,
+            figures,
+            scored,
+            lambda i, j: _same_quotation(quotes_of(i), quotes_of(j)),
+            docs_of,
+            options.agreement_threshold,
+        )
+
     def same(i: int, j: int) -> bool:
         """Two statements of different articles state the same fact: close in meaning, and the
         pair model sees nothing in one that the other denies or counts differently."""
         pair = (min(i, j), max(i, j))
         if not cross[i, j] or pair not in results or results[pair].label == "contradiction" or clash[pair]:
             return False
-        cosine = float(similarity[i, j])
-        if cosine >= options.same_similarity and results[pair].probabilities["same"] >= options.same_probability:
-            return True
-        if (
-            cosine >= options.candidate_similarity
-            and encoded.sentences[i].words.negations == encoded.sentences[j].words.negations
-            and _same_quotation(quotes_of(i), quotes_of(j))
-        ):
-            return True  # two outlets quoting the same words ("I will fight for you with every breath …")
-        # the same specific figure ("a 225-page report", "$447 billion") in two close statements
-        return cosine >= options.figure_similarity and bool(figures[i] & figures[j])
+        return pair in agreed or cosine_rule(
+            float(similarity[i, j]),
+            results[pair].probabilities["same"],
+            same_negations=encoded.sentences[i].words.negations == encoded.sentences[j].words.negations,
+            same_quotation=lambda: _same_quotation(quotes_of(i), quotes_of(j)),
+            same_figure=bool(figures[i] & figures[j]),
+            options=options,
+        )
 
     # --- disputes: reported disputes first (they name the parties), then the model's contradictions
     disputes: list[Dispute] = []
