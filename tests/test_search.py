@@ -162,7 +162,7 @@ def test_words_in_half_the_documents_or_more_are_left_out_without_changing_the_b
     assert index._informative(["the", "wheat"]) == ["the", "wheat"]  # one document: no word is in half
 
 
-def test_search_embeds_the_query_on_its_own_thread_and_answers_like_the_two_rankings_fused():
+def test_search_answers_like_the_two_rankings_fused():
     index = SearchIndex()
     index.sync(ARTICLES)
     options = SearchOptions(limit=4)
@@ -175,6 +175,4 @@ def test_search_embeds_the_query_on_its_own_thread_and_answers_like_the_two_rank
             fused[aid] = fused.get(aid, 0.0) + 1 / (60 + rank)
     assert hits[0].article_id == "rates" == max(fused, key=fused.__getitem__)
     assert {h.article_id for h in hits} == set(sorted(fused, key=lambda a: -fused[a])[:4])
-    assert index._embedder is not None  # the embedding thread, reused by the next query
     index.close()
-    assert index._embedder is None
