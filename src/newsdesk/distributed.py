@@ -101,7 +101,7 @@ def analyse_on_dask(
     else:
         client = Client(address)
     try:
-        # every worker loads the models while the first tasks are sent (and any worker that joins later)
+        # every worker loads the models before the first task (a worker that joins later, when it starts)
         client.register_plugin(LoadModels(options), name="newsdesk-load-models")
         slots = workers or max(1, sum(client.nthreads().values()))
         tasks = task_chunks(jobs, slots)
