@@ -400,13 +400,26 @@ class SearchIndex:
         words = query_words(query)
         if not words:
             return []
+        sql = (
+            "SELECT d.id, -bm25(fts, ?, 1.0) FROM fts JOIN docs d ON d.rowid = fts.rowid "
+            "WHERE fts MATCH ? ORDER BY bm25(fts, ?, 1.0) LIMIT ?"
+        )
         with self._lock:
-            match = _quoted(words if every_word else self._informative(words))
+            kept = words if every_word else self._informative(words)
             rows = self._db.execute(
-                "SELECT d.id, -bm25(fts, ?, 1.0) FROM fts JOIN docs d ON d.rowid = fts.rowid "
-                "WHERE fts MATCH ? ORDER BY bm25(fts, ?, 1.0) LIMIT ?",
-                (options.title_weight, match, options.title_weight, options.candidates),
+                sql, (options.title_weight, _quoted(kept), options.title_weight, options.candidates)
             ).fetchall()
+            if len(rows) < options.candidates and len(kept) < len(words):
+                # fewer candidates than asked: the articles that have only the common words come
+                # next, as the query with every word ranks them (their scores are millionths)
+                found = {aid for aid, _ in rows}
+                rows += [
+                    row
+                    for row in self._db.execute(
+                        sql, (options.title_weight, _quoted(words), options.title_weight, options.candidates)
+                    ).fetchall()
+                    if row[0] not in found
+                ][: options.candidates - len(rows)]
         return [(aid, float(score)) for aid, score in rows]
 
     def _informative(self, words: list[str]) -> list[str]:
