@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from newsdesk.analysis import AnalysisOptions
 from newsdesk.errors import OptionsError, StoreError
 from newsdesk.models import Article, CopyLink, Provenance, RawDocument, Story
+from newsdesk.options import PipelineOptions
 from newsdesk.report import ReportView, esc, story_section_html
 from newsdesk.search import SearchIndex, SearchOptions, fts_query
 from newsdesk.serve import CONTENT_SECURITY_POLICY, ServeOptions, create_app, run
@@ -224,6 +226,17 @@ def test_index_sync_adds_changes_and_removes_articles():
     assert index.search("second", SearchOptions(rerank=False)) == []
 
 
+def test_index_sync_of_some_ids_leaves_the_other_articles_alone():
+    index = SearchIndex()
+    index.sync([_article("a", "Alpha", "first words"), _article("b", "Beta", "second words")])
+    # an update names the articles it touched: c is new, b became a copy (no longer searched)
+    assert index.sync([_article("c", "Gamma", "third words")], only={"b", "c"}) == 2
+    assert len(index) == 2
+    assert [h.article_id for h in index.search("first", SearchOptions(rerank=False))] == ["a"]
+    assert [h.article_id for h in index.search("third", SearchOptions(rerank=False))] == ["c"]
+    assert index.search("second", SearchOptions(rerank=False)) == []
+
+
 def test_index_file_keeps_articles_between_runs(tmp_path):
     articles = [_article("a", "Alpha", "first words"), _article("b", "Beta", "second words")]
     first = SearchIndex(tmp_path / "index.sqlite")
@@ -255,7 +268,7 @@ def test_server_follows_the_store_while_it_runs(tmp_path):
         assert [s["id"] for s in client.get("/api/stories").json()] == ["s-one", "s-two"]
 
 
-def _eventually(condition, timeout: float = 60.0) -> None:
+def _eventually(condition, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "the server never caught up with the store"
@@ -271,18 +284,20 @@ def test_server_answers_from_the_last_analysis_while_an_update_runs(tmp_path, mo
     with open_store(db) as store:
         one = _add(store, "one", "Harbour reopens", "The harbour reopened to ferries on Monday.")
         store.replace_stories([Story("s-one", "Harbour reopens", (one,))])
-    real, started, release = pipeline.analysis_document, threading.Event(), threading.Event()
+    real, started, release = pipeline.analysis_delta, threading.Event(), threading.Event()
 
     def slow_update(store, **kwargs):  # the first analysis is quick; the update takes until released
-        document = real(store, **kwargs)
-        if len(document["stories"]) > 1:
+        delta = real(store, **kwargs)
+        if len(delta.head.members) > 1:
             started.set()
             release.wait(60)
-        return document
+        return delta
 
-    monkeypatch.setattr(pipeline, "analysis_document", slow_update)
+    monkeypatch.setattr(pipeline, "analysis_delta", slow_update)
     options = ServeOptions(
-        search=SearchOptions(rerank=False), pipeline=PipelineOptions(analysis=AnalysisOptions(stages=frozenset()))
+        search=SearchOptions(rerank=False),
+        pipeline=PipelineOptions(analysis=AnalysisOptions(stages=frozenset())),
+        update_process=False,  # on a thread, so that the slowed update above is the one that runs
     )
     with TestClient(create_app(db, options), base_url="http://127.0.0.1:8765") as client:
         assert [s["id"] for s in client.get("/api/stories").json()] == ["s-one"]
@@ -303,6 +318,62 @@ def test_server_answers_from_the_last_analysis_while_an_update_runs(tmp_path, mo
             release.set()
         _eventually(lambda: [s["id"] for s in client.get("/api/stories").json()] == ["s-one", "s-two"])
         assert "being updated" not in client.get("/").text
+
+
+def test_server_answers_while_a_child_process_analyses_the_changed_story(tmp_path, examples_dir):
+    """The default update: the changed story is analysed (a spaCy parse here) in a process of its
+    own while every request is answered from the last complete analysis, which says so."""
+    from newsdesk import pipeline
+    from newsdesk.analysis import AnalysisOptions
+    from newsdesk.options import PipelineOptions
+
+    analysis = PipelineOptions(analysis=AnalysisOptions(stages=frozenset({"entities"})))
+    db = tmp_path / "live.db"
+    with open_store(db) as store:
+        pipeline.analyze([examples_dir / "004_f127fff658ca5af4.txt"], store=store, options=analysis)
+    options = ServeOptions(search=SearchOptions(rerank=False), pipeline=analysis)
+    with TestClient(create_app(db, options), base_url="http://127.0.0.1:8765") as client:
+        (before,) = client.get("/api/stories").json()
+        with open_store(db) as store:  # an ingest beside the running server
+            pipeline.ingest([examples_dir / "000_4ec7b5f75422ebf1.txt"], store=store, options=analysis)
+        client.get("/")  # starts the update
+        answered = 0
+        while "being updated" in (page := client.get("/").text):
+            for path in ("/api/stories", f"/stories/{before['id']}", f"/articles/{before['articles'][0]}"):
+                assert client.get(path).status_code == 200, path
+            answered += 1
+            time.sleep(0.05)
+        assert answered, "the update ended before a request could see it running"
+        assert "being updated" not in page
+        with open_store(db) as store:
+            expected = pipeline.build_analysis(store, options=analysis, save=False).to_json()
+        stories = client.get("/api/stories").json()
+        assert [s["id"] for s in stories] == [s["id"] for s in expected["stories"]] and len(stories) == 2
+        new = next(s for s in expected["stories"] if s["id"] != before["id"])
+        detail = client.get(f"/api/stories/{new['id']}").json()
+        assert [m["id"] for m in detail["members"]] == new["articles"]
+
+
+def test_story_list_is_paginated(tmp_path):
+    db = tmp_path / "many.db"
+    with open_store(db) as store:
+        ids = [_add(store, f"n{i}", f"Story number {i}", f"Text number {i} about item {i}.") for i in range(5)]
+        store.replace_stories([Story(f"s-{i}", f"Story number {i}", (aid,)) for i, aid in enumerate(ids)])
+    options = ServeOptions(
+        search=SearchOptions(rerank=False),
+        pipeline=PipelineOptions(analysis=AnalysisOptions(stages=frozenset())),
+        stories_per_page=2,
+    )
+    with TestClient(create_app(db, options), base_url="http://127.0.0.1:8765") as client:
+        every = [s["id"] for s in client.get("/api/stories", params={"limit": 1000}).json()]
+        assert len(every) == 5
+        response = client.get("/api/stories", params={"offset": 2, "limit": 2})
+        assert [s["id"] for s in response.json()] == every[2:4]
+        pages = [client.get("/", params={"page": n}).text for n in (1, 2, 3)]
+        for n, page in enumerate(pages):
+            assert [sid for sid in every if f'href="/stories/{sid}"' in page] == every[2 * n : 2 * n + 2]
+        assert "page 1 of 3" in pages[0] and 'href="/?page=2"' in pages[0] and 'href="/?page=2"' in pages[2]
+        assert client.get("/", params={"page": 99}).status_code == 200
 
 
 # --------------------------------------------------------------------------------------------

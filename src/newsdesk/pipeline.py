@@ -31,6 +31,7 @@ from .stories import StoryIndex
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis.cache import SentenceVectors, StoryCache
+    from .update import Changes, DocumentDelta, DocumentHead, Pieces
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,9 @@ __all__ = [
     "IngestSummary",
     "Progress",
     "StoryItem",
+    "analysis_delta",
     "analysis_document",
+    "analysis_pieces",
     "analysis_key",
     "analyze",
     "build_analysis",
@@ -328,6 +331,8 @@ class Analysis:
     store_path: str | None = None
     sections: dict[str, list[Any]] = field(default_factory=dict)
     stage_errors: list[StageError] = field(default_factory=list)
+    #: each story's own findings and their cache key, by story id (what the document's pieces are made of)
+    results: dict[str, tuple[str, StoryAnalysis]] = field(default_factory=dict, repr=False)
 
     @property
     def duplicate_of(self) -> dict[str, str]:
@@ -347,50 +352,63 @@ class Analysis:
 
     def to_json(self) -> dict[str, Any]:
         """The ``analysis.json`` document (validated against ``schema/analysis.schema.json``)."""
-        duplicate_of, story_of = self.duplicate_of, self.story_of
-        copies_of: dict[str, list[str]] = {}
-        for link in self.copies:
-            copies_of.setdefault(link.canonical, []).append(link.duplicate)
+        entries = self.entries()
         names = section_names() + [name for name in self.sections if name not in section_names()]
         return {
             "newsdesk_version": __version__,
-            "articles": [
-                {
-                    "id": article.id,
-                    "source": _provenance_json(article.provenance),
-                    "sources": [_provenance_json(p) for p in self.sources.get(article.id, [article.provenance])],
-                    "outlet": article.outlet,
-                    "title": article.title,
-                    "authors": list(article.authors),
-                    "published": article.published,
-                    "text": article.text,
-                    "extractor": article.extractor,
-                    **article.origin_json(),
-                    "duplicate_of": duplicate_of.get(article.id),
-                    "copies": copies_of.get(article.id, []),
-                    "story": story_of.get(article.id),
-                }
-                for article in self.articles
-            ],
-            "stories": [
-                {
-                    "id": story.id,
-                    "title": story.title,
-                    "articles": list(story.article_ids),
-                    "copies": [d for aid in story.article_ids for d in copies_of.get(aid, [])],
-                    "first_published": story.first_published,
-                    "last_published": story.last_published,
-                }
-                for story in self.stories
-            ],
+            "articles": [entries.article(article) for article in self.articles],
+            "stories": [entries.story(story) for story in self.stories],
             **{name: [item.to_json() for item in self.section(name)] for name in names},
-            "rejected": [
-                {"path": display_path(r.path), "record": r.record, "code": r.code, "reason": r.reason}
-                for r in self.rejections
-            ],
+            "rejected": rejected_json(self.rejections),
             "stage_errors": [error.to_json() for error in self.stage_errors],
             "run": self.run.to_json() if self.run else None,
         }
+
+    def entries(self) -> "_Entries":
+        """What writes the articles' and stories' entries of the document."""
+        copies_of: dict[str, list[str]] = {}
+        for link in self.copies:
+            copies_of.setdefault(link.canonical, []).append(link.duplicate)
+        return _Entries(self.duplicate_of, self.story_of, copies_of, self.sources)
+
+
+@dataclass(frozen=True)
+class _Entries:
+    duplicate_of: dict[str, str]
+    story_of: dict[str, str]
+    copies_of: dict[str, list[str]]
+    sources: dict[str, list[Provenance]]
+
+    def article(self, article: Article) -> dict[str, Any]:
+        return {
+            "id": article.id,
+            "source": _provenance_json(article.provenance),
+            "sources": [_provenance_json(p) for p in self.sources.get(article.id, [article.provenance])],
+            "outlet": article.outlet,
+            "title": article.title,
+            "authors": list(article.authors),
+            "published": article.published,
+            "text": article.text,
+            "extractor": article.extractor,
+            **article.origin_json(),
+            "duplicate_of": self.duplicate_of.get(article.id),
+            "copies": self.copies_of.get(article.id, []),
+            "story": self.story_of.get(article.id),
+        }
+
+    def story(self, story: Story) -> dict[str, Any]:
+        return {
+            "id": story.id,
+            "title": story.title,
+            "articles": list(story.article_ids),
+            "copies": [d for aid in story.article_ids for d in self.copies_of.get(aid, [])],
+            "first_published": story.first_published,
+            "last_published": story.last_published,
+        }
+
+
+def rejected_json(rejections: Sequence[Rejection]) -> list[dict[str, Any]]:
+    return [{"path": display_path(r.path), "record": r.record, "code": r.code, "reason": r.reason} for r in rejections]
 
 
 def _provenance_json(provenance: Provenance) -> dict[str, Any]:
@@ -460,6 +478,8 @@ def build_analysis(
     save: bool = True,
     scheduler: str | None = None,
     profile: AnalysisProfile | None = None,
+    only: "Changes | None" = None,
+    stale: Iterable[str] = (),
 ) -> Analysis:
     """The analysis of everything in ``store``: articles, copies and stories, then per story who
     said what, who wants what, which claims agree or clash, when things happened, and a summary.
@@ -471,22 +491,37 @@ def build_analysis(
     is False), so only stories a change touched are analysed again. ``scheduler`` (a Dask
     scheduler address or ``local:N``) runs the stories as Dask tasks; this process stays the
     store's one writer (see :mod:`newsdesk.distributed`). ``profile`` collects the timings.
+
+    ``only`` limits it to the stories and articles a change touched (with their members and
+    copies: :func:`analysis_delta`); ``stale`` names the cached findings those replace (deleted).
     """
     import time
 
     from .analysis.cache import SPACE, SentenceVectors, StoryCache
     from .analysis.runner import bounded_text
+    from .update import links_within
 
     options = options or PipelineOptions()
     profile = profile if profile is not None else AnalysisProfile()
     started = time.perf_counter()
+    if only is None or not only.current_stories:
+        stored_links, stored_stories = store.copies(), store.stories()
+    else:
+        stored_links, stored_stories = only.current_links, only.current_stories
+    if only is None:
+        stored = store.articles()
+    else:
+        stored_stories = [story for story in stored_stories if story.id in only.stories]
+        wanted = set(only.articles) | {aid for story in stored_stories for aid in story.article_ids}
+        stored_links = links_within(stored_links, wanted)
+        wanted |= {aid for link in stored_links for aid in (link.canonical, link.duplicate)}
+        stored = store.articles_by_id(wanted)
     # a copy of an article states what another copy leaves out (its outlet, its date)
-    stored_links = store.copies()
-    articles = fill_from_copies(store.articles(), stored_links)
-    links, stories, articles = _in_canonical_order(articles, stored_links, store.stories(), options)
+    articles = fill_from_copies(stored, stored_links)
+    links, stories, articles = _in_canonical_order(articles, stored_links, stored_stories, options)
     analysis = Analysis(
         articles=articles,
-        sources={article.id: store.sources(article.id) for article in articles},
+        sources=store.sources_of(article.id for article in articles),
         copies=links,
         stories=stories,
         rejections=store.rejections(),
@@ -527,13 +562,17 @@ def build_analysis(
             progress(done, len(todo), ANALYSING + job.story.title)
     if save and _save_findings(store, cache, unsaved, search_vectors, sentence_vectors):
         with store.transaction():
-            cache.prune(job.key for job in jobs)
+            if only is None:
+                cache.prune(job.key for job in jobs)
+            else:
+                cache.forget(set(stale) - {job.key for job in jobs})
     if sentence_vectors is not None:
         profile.vectors_encoded += sentence_vectors.encoded
         profile.vectors_reused += sentence_vectors.reused
     ordered = [results[job.key] for job in jobs]
     analysis.sections = collect_sections(ordered)
     analysis.stage_errors = [error for result in ordered for error in result.errors]
+    analysis.results = {job.story.id: (job.key, results[job.key]) for job in jobs}
     profile.seconds = time.perf_counter() - started
     return analysis
 
@@ -611,7 +650,7 @@ def _save_findings(
 _EMBEDDING_STAGES = frozenset({"claims", "summary", "timeline"})
 
 
-def _load_models(options: PipelineOptions, profile: AnalysisProfile) -> None:
+def load_models(options: PipelineOptions, profile: AnalysisProfile) -> None:
     """Load spaCy (and MiniLM when a stage needs it) before the stories are timed."""
     import time
 
@@ -634,7 +673,7 @@ def _analyse_stories(
     """Each job's analysis, in this process or as Dask tasks (in the order they finish)."""
     if scheduler is None:
         if jobs and options.analysis.stages:
-            _load_models(options, profile)
+            load_models(options, profile)
         # several stories' sentences are encoded together; each story's findings are its own
         items = [(job.story, job.articles) for job in jobs]
         yield from zip(jobs, analyse_stories(items, options.analysis, vectors=vectors))
@@ -691,32 +730,139 @@ def analysis_document(
     """The ``analysis.json`` document of everything in ``store`` (with ``run`` None): the one way
     ``analyze``, ``report`` and ``serve`` get it.
 
-    Analysing a large store takes minutes, so the document is saved in the store with the
-    store's generation and reused as long as the stored content, the analysis options and the
-    bundled models are the same; otherwise it is rebuilt here (:func:`build_analysis`, which
-    reuses the findings of unchanged stories), and saved unless ``save`` is False (``newsdesk
-    serve`` only reads the store: it keeps what it builds in memory). ``scheduler`` and
-    ``profile``: see :func:`build_analysis`.
+    The document is kept in the store in pieces (one per story and per article,
+    :mod:`newsdesk.update`) with what they were made from. When the stored content changed
+    since, only the stories and articles the change touched are rebuilt (:func:`analysis_delta`;
+    a story's findings come from its cache when its members are unchanged) and patched in; with
+    other options, models or code, every piece is rebuilt. The new pieces are saved unless
+    ``save`` is False (``newsdesk serve`` only reads the store). ``scheduler`` and ``profile``:
+    see :func:`build_analysis`.
     """
     import time
 
-    options = options or PipelineOptions()
+    from .update import assemble
+
     started = time.perf_counter()
-    key = analysis_key(options)
-    saved = store.load_analysis(key)
-    if saved is not None:
-        log.info("reusing the saved analysis of %s", store.path)
-        document: dict[str, Any] = json.loads(saved)
-        if profile is not None:
-            profile.stories = profile.reused = len(document.get("stories", []))
-            profile.seconds = time.perf_counter() - started
-        return document
-    generation = store.generation()  # before building: a change made meanwhile invalidates the result
-    built = build_analysis(store, options=options, progress=progress, save=save, scheduler=scheduler, profile=profile)
-    document = {**built.to_json(), "run": None}
-    if save:
-        store.save_analysis(key, generation, json.dumps(document, ensure_ascii=False).encode("utf-8"))
+    pieces = analysis_pieces(store, options=options, save=save, progress=progress, scheduler=scheduler, profile=profile)
+    document = assemble(pieces)
+    if profile is not None:
+        profile.seconds = time.perf_counter() - started
     return document
+
+
+def analysis_pieces(
+    store: Store,
+    *,
+    options: PipelineOptions | None = None,
+    save: bool = True,
+    progress: Progress | None = None,
+    scheduler: str | None = None,
+    profile: AnalysisProfile | None = None,
+) -> "Pieces":
+    """The pieces of the analysis document of everything in ``store``
+    (:func:`analysis_document` without laying them out): the saved ones, brought up to date."""
+    from .update import SPACE, Pieces
+
+    options = options or PipelineOptions()
+    key = analysis_key(options)
+    state = store.index_state(SPACE)
+    head = Pieces.saved_head(state)
+    if head is not None and head.key != key:
+        head = None
+    if head is not None and head.generation == store.generation():
+        log.info("reusing the saved analysis of %s", store.path)
+        if profile is not None:
+            profile.stories = profile.reused = len(head.members)
+        return Pieces.load(state, head)
+    delta = analysis_delta(
+        store, options=options, base=head, save=save, progress=progress, scheduler=scheduler, profile=profile
+    )
+    pieces = Pieces.of(delta) if head is None else Pieces.load(state, head)
+    if head is not None:
+        pieces.apply(delta)
+    if save and not getattr(store, "read_only", False):
+        try:
+            with store.transaction():
+                Pieces.save(state, delta)
+        except StoreWriteError as exc:  # only a cache: the document is still returned
+            log.warning("the analysis could not be saved in %s for reuse: %s", store.path, exc.message)
+    return pieces
+
+
+def analysis_delta(
+    store: Store,
+    *,
+    options: PipelineOptions | None = None,
+    base: "DocumentHead | None" = None,
+    save: bool = True,
+    progress: Progress | None = None,
+    scheduler: str | None = None,
+    profile: AnalysisProfile | None = None,
+) -> "DocumentDelta":
+    """The pieces of the analysis document that differ from those made at ``base``: the stories
+    and articles a change since touched (:func:`newsdesk.update.changed_since`), analysed as
+    :func:`build_analysis` would; every piece when ``base`` is None or was made with other options.
+
+    Reads no more of the store than those stories, their members and copies (plus the stories'
+    member lists, the copy links and the source counts that tell what changed). Findings are
+    saved as :func:`build_analysis` saves them unless ``save`` is False; the pieces are not
+    (:func:`analysis_document` does that).
+    """
+    from .dedup import canonical_order
+    from .update import DocumentDelta, changed_since, current_head, story_sort_key
+
+    options = options or PipelineOptions()
+    key = analysis_key(options)
+    head, stored_stories, stored_links = current_head(store, key)
+    if base is not None and base.key != key:
+        base = None
+    changes = None if base is None else changed_since(base, head, stored_stories, stored_links)
+    stale = (
+        []
+        if base is None or changes is None
+        else [base.findings[sid] for sid in changes.stories | changes.removed if sid in base.findings]
+    )
+    built = build_analysis(
+        store,
+        options=options,
+        progress=progress,
+        save=save,
+        scheduler=scheduler,
+        profile=profile,
+        only=changes,
+        stale=stale,
+    )
+    entries = built.entries()
+    stories: dict[str, dict[str, Any]] = {}
+    for story in built.stories:
+        result = built.results[story.id][1]
+        sections = collect_sections([result])
+        stories[story.id] = {
+            "sort": story_sort_key(story),
+            "entry": entries.story(story),
+            "sections": {name: [item.to_json() for item in items] for name, items in sections.items() if items},
+            "errors": [error.to_json() for error in result.errors],
+        }
+    articles = {
+        article.id: {"sort": list(canonical_order(article)), "entry": entries.article(article)}
+        for article in built.articles
+    }
+    findings = {} if base is None else {sid: k for sid, k in base.findings.items() if sid in head.members}
+    findings.update({story_id: key for story_id, (key, _) in built.results.items()})
+    head.findings = findings
+    head.sections = section_names() + [n for n in built.sections if n not in section_names()]
+    if profile is not None:
+        profile.stories = len(head.members)
+        profile.reused = profile.stories - profile.analysed
+    return DocumentDelta(
+        head=head,
+        stories=stories,
+        removed=sorted(changes.removed) if changes is not None else [],
+        articles=articles,
+        rejected=rejected_json(built.rejections),
+        full=changes is None,
+        version=__version__,
+    )
 
 
 def analysis_key(options: PipelineOptions) -> str:

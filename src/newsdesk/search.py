@@ -29,7 +29,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Mapping, Sequence
 
 from .errors import ModelUnavailableError, OptionsError, StoreError
 from .models import Article
@@ -261,8 +261,12 @@ class SearchIndex:
         self,
         articles: Iterable[Article],
         vectors: Callable[[Sequence[str]], Mapping[str, bytes]] | None = None,
+        *,
+        only: Collection[str] | None = None,
     ) -> int:
         """Make the index hold exactly ``articles``: add new, re-index changed, drop gone ones.
+        With ``only`` (ids), the index is synced for those ids alone: ``articles`` are the ones
+        among them to hold, and the index's other articles are left as they are.
 
         ``vectors(ids)`` returns the kept search vectors of those articles (the store's,
         :func:`vector_space`); without it, vectors are made here (kept in the index only).
@@ -295,7 +299,7 @@ class SearchIndex:
                         (cursor.lastrowid, _clean(article.title), _clean(article.text)),
                     )
                     changed += 1
-                for aid in known.keys() - seen:
+                for aid in (known.keys() if only is None else known.keys() & set(only)) - seen:
                     self._delete(known[aid][0])
                     changed += 1
                 self._db.execute("DELETE FROM vectors WHERE id NOT IN (SELECT id FROM docs)")

@@ -27,14 +27,15 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import multiprocessing
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 from .analysis import AnalysisOptions
@@ -60,6 +61,7 @@ from .search import (
     load_query_encoder,
     vector_space,
 )
+from .update import Pieces
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ form.search { display:flex; gap:.4rem; }
 form.search input[type=search] { min-width: 16rem; padding:.35rem .5rem; border:1px solid var(--line); border-radius:6px; font:inherit; }
 form.search button { padding:.35rem .8rem; border:1px solid var(--accent); background:var(--accent); color:#fff; border-radius:6px; font:inherit; cursor:pointer; }
 ol.stories li, ol.hits li, ul.links li { margin:.45rem 0; }
+nav.pages { margin:.8rem 0; }
 .side { display:grid; grid-template-columns: 1fr 1fr; gap:1rem; align-items:start; }
 .side > section { background:#fff; border:1px solid var(--line); border-radius:8px; padding:.6rem .8rem; min-width:0; }
 pre.source { white-space:pre-wrap; word-break:break-word; font-size:.8rem; max-height:80vh; overflow:auto; margin:0; }
@@ -108,6 +111,11 @@ class ServeOptions:
     (default none; 127.0.0.1, ::1 and ``localhost`` are accepted when bound to a loopback address,
     any IP address and ``localhost`` when bound to 0.0.0.0 or ::). ``"*"`` accepts any name, which re-opens DNS
     rebinding: only behind a proxy that checks names itself.
+    ``update_process``: when the store changed, analyse the changed stories in a child process
+    (default True: requests are answered meanwhile without sharing this process's interpreter
+    lock with the analysis); False runs the update on a thread of this process.
+    ``stories_per_page``: stories on one page of the story list (default 100; a 20k-article store
+    has about 6,000 stories).
     """
 
     index_path: str | None = None
@@ -115,6 +123,8 @@ class ServeOptions:
     max_query_chars: int = 500
     pipeline: PipelineOptions | None = None
     allowed_hosts: tuple[str, ...] = ()
+    update_process: bool = True
+    stories_per_page: int = 100
 
     def __post_init__(self) -> None:
         if isinstance(self.allowed_hosts, str) or not all(isinstance(h, str) and h.strip() for h in self.allowed_hosts):
@@ -126,6 +136,8 @@ class ServeOptions:
             raise OptionsError("ServeOptions.search must be a SearchOptions; build one with SearchOptions(...)")
         if self.max_query_chars < 1:
             raise OptionsError(f"ServeOptions.max_query_chars must be at least 1, got {self.max_query_chars}")
+        if self.stories_per_page < 1:
+            raise OptionsError(f"ServeOptions.stories_per_page must be at least 1, got {self.stories_per_page}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,6 +153,13 @@ class Snapshot:
     view: ReportView
     story_numbers: dict[str, int]  # story id -> 1-based position in the story list
     notice: str | None = None  # shown on the story list when the analysis stages failed
+    # what pages derive from the whole analysis (the overview's plot…), computed once per snapshot
+    memos: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, name: str, compute: Callable[[], Any]) -> Any:
+        if name not in self.memos:
+            self.memos[name] = compute()
+        return self.memos[name]
 
     def story(self, story_id: str) -> dict | None:
         number = self.story_numbers.get(story_id)
@@ -154,7 +173,7 @@ class Desk:
     opened and read on one dedicated worker thread; the routes may run on any thread.
     """
 
-    def __init__(self, db_path: str | Path, options: ServeOptions | None = None) -> None:
+    def __init__(self, db_path: str | Path, options: ServeOptions | None = None, *, warm: bool = False) -> None:
         from .store import open_store
 
         self.options = options or ServeOptions()
@@ -182,6 +201,16 @@ class Desk:
         self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-refresh")
         self._refresh_store: Any = None
         self._refreshing = False
+        self._pieces: Pieces | None = None  # the pieces of the last complete analysis
+        self._notice: str | None = None
+        self._updates: ProcessPoolExecutor | None = None
+        if self.options.update_process:
+            # spawned, not forked: this process runs threads (a fork would copy their locks)
+            self._updates = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+            )
+            if warm:  # started now and its models loaded, so that the first update is as quick as the next
+                self._updates.submit(_warm_child, self.db_path, self.options.pipeline)
 
     @property
     def updating(self) -> bool:
@@ -196,7 +225,7 @@ class Desk:
         ).result()  # read before loading: a commit during the load triggers the next refresh
         with self._lock:
             if self._snapshot is None:
-                self._snapshot = self._worker.submit(self._load, self._store).result()
+                self._snapshot = self._worker.submit(self._first_load, self._store).result()
                 self._version = version
             elif version != self._version and not self._refreshing:
                 self._refreshing = True
@@ -205,14 +234,35 @@ class Desk:
                 return replace(self._snapshot, notice=_join(self._snapshot.notice, _UPDATING))
             return self._snapshot
 
+    def _first_load(self, store: Any) -> Snapshot:
+        with store.snapshot():  # one consistent view, even while an ingest writes
+            self._pieces, notice = _pieces_or_bare(store, self.options.pipeline)
+        self._notice = notice
+        return self._snapshot_of(store)
+
     def _refresh(self, version: int) -> None:
         from .store import open_store
 
         snapshot = None
         try:
+            assert self._pieces is not None
+            head = self._pieces.head
+            if self._updates is not None:
+                # the analysis of the changed stories runs in a process of its own: this one keeps
+                # answering requests (a thread would share the interpreter lock with them)
+                delta, notice = self._updates.submit(
+                    _delta_in_child, self.db_path, self.options.pipeline, head
+                ).result()
+            else:
+                if self._refresh_store is None:
+                    self._refresh_store = open_store(self.db_path, read_only=True)
+                with self._refresh_store.snapshot():
+                    delta, notice = _delta_or_bare(self._refresh_store, self.options.pipeline, head)
+            self._pieces.apply(delta)
+            self._notice = notice
             if self._refresh_store is None:
                 self._refresh_store = open_store(self.db_path, read_only=True)
-            snapshot = self._load(self._refresh_store)
+            snapshot = self._snapshot_of(self._refresh_store, None if delta.full else set(delta.articles))
         except Exception as exc:  # keep serving the last analysis; the next change tries again
             log.error("updating the analysis of %s failed", self.db_path, exc_info=exc)
         with self._lock:
@@ -221,36 +271,27 @@ class Desk:
             self._version = version
             self._refreshing = False
 
-    def _load(self, store: Any) -> Snapshot:
-        from .pipeline import analysis_document
+    def _snapshot_of(self, store: Any, changed: set[str] | None = None) -> Snapshot:
+        """The snapshot of the current pieces, with the search index brought up to date (for the
+        ``changed`` articles alone when given: the pieces say which articles an update touched)."""
+        from .update import assemble
 
-        with store.snapshot():  # one consistent view, even while an ingest writes
-            notice = None
-            try:
-                document = analysis_document(store, options=self.options.pipeline, save=False)
-            except StoreError:
-                raise
-            except Exception as exc:  # stored content must never take the whole UI down
-                log.error(
-                    "the analysis of %s failed; serving its articles and stories only", self.db_path, exc_info=exc
-                )
-                document = analysis_document(
-                    store, options=PipelineOptions(analysis=AnalysisOptions(stages=frozenset())), save=False
-                )
-                notice = (
-                    f"The analysis stages failed on this store ({type(exc).__name__}); only articles and "
-                    "stories are shown. The server's log has the details."
-                )
-            duplicates = {link.duplicate for link in store.copies()}
+        assert self._pieces is not None
+        document = assemble(self._pieces)
+        with store.snapshot():
             # Copies repeat their canonical article's text; only canonical articles are searched.
-            articles = [a for a in store.articles() if a.id not in duplicates]
+            duplicates = {link.duplicate for link in store.copies()}
+            if changed is None:
+                articles = [a for a in store.articles() if a.id not in duplicates]
+            else:
+                articles = store.articles_by_id(changed - duplicates)
         space = vector_space()
         with self._index_lock:
-            self.index.sync(articles, lambda ids: store.embeddings(space, ids))
+            self.index.sync(articles, lambda ids: store.embeddings(space, ids), only=changed)
         view = ReportView(document)
         numbers = {story["id"]: number for number, story in enumerate(view.stories, 1)}
         log.info("loaded %d articles and %d stories from %s", len(view.articles), len(view.stories), self.db_path)
-        return Snapshot(document, view, numbers, notice)
+        return Snapshot(document, view, numbers, self._notice)
 
     def source(self, article_id: str) -> StoredSource | None:
         doc = self._worker.submit(self._store.raw_document, article_id).result()
@@ -270,9 +311,93 @@ class Desk:
         # a running update finishes first; its connection is closed on the thread that opened it
         self._refresher.submit(lambda: self._refresh_store and self._refresh_store.close()).result()
         self._refresher.shutdown(wait=True)
+        if self._updates is not None:
+            self._updates.shutdown(wait=True)
         self._worker.submit(self._store.close).result()
         self._worker.shutdown()
         self.index.close()
+
+
+_BARE_NOTICE = (
+    "The analysis stages failed on this store ({error}); only articles and stories are shown. "
+    "The server's log has the details."
+)
+
+
+def _delta_or_bare(store: Any, options: PipelineOptions | None, head: Any) -> tuple[Any, str | None]:
+    """The update of the pieces made at ``head`` (read-only: nothing is saved), and a notice when
+    the analysis stages failed on what is stored (articles and stories are then served alone)."""
+    from .pipeline import analysis_delta
+
+    try:
+        return analysis_delta(store, options=options, base=head, save=False), None
+    except StoreError:
+        raise
+    except Exception as exc:  # stored content must never take the whole UI down
+        log.error("the analysis of %s failed; serving its articles and stories only", store.path, exc_info=exc)
+        bare = PipelineOptions(analysis=AnalysisOptions(stages=frozenset()))
+        return analysis_delta(store, options=bare, base=None, save=False), _BARE_NOTICE.format(error=type(exc).__name__)
+
+
+def _pieces_or_bare(store: Any, options: PipelineOptions | None) -> tuple[Pieces, str | None]:
+    """The pieces of the store's analysis: the saved ones brought up to date in memory."""
+    from .pipeline import analysis_pieces
+
+    try:
+        return analysis_pieces(store, options=options, save=False), None
+    except StoreError:
+        raise
+    except Exception as exc:  # stored content must never take the whole UI down
+        log.error("the analysis of %s failed; serving its articles and stories only", store.path, exc_info=exc)
+        bare = PipelineOptions(analysis=AnalysisOptions(stages=frozenset()))
+        return analysis_pieces(store, options=bare, save=False), _BARE_NOTICE.format(error=type(exc).__name__)
+
+
+def _delta_in_child(db_path: str, options: PipelineOptions | None, head: Any) -> tuple[Any, str | None]:
+    """:func:`_delta_or_bare` in the update process: its own read-only connection, kept open
+    (with the models the stages loaded) for the next update."""
+    global _CHILD_STORE
+    from .store import open_store
+
+    if _CHILD_STORE is None or _CHILD_STORE.path != db_path:
+        _CHILD_STORE = open_store(db_path, read_only=True)
+    with _CHILD_STORE.snapshot():
+        return _delta_or_bare(_CHILD_STORE, options, head)
+
+
+_CHILD_STORE: Any = None
+
+
+def _lower_priority() -> None:
+    """The update process yields the processor to the server's requests (nice +10)."""
+    import os
+
+    try:
+        os.nice(10)
+    except OSError:  # not allowed here: same priority as the server
+        pass
+
+
+_WARM_UP_TEXT = (
+    'The minister said on Monday that talks would resume next week. "We want a ceasefire," she told reporters '
+    "in Geneva, where the two delegations met on 3 March 2025. The opposition rejected the offer."
+)
+
+
+def _warm_child(db_path: str, options: PipelineOptions | None) -> None:
+    """Load the models the analysis stages need in the update process, before any update: one
+    made-up story is analysed (and forgotten), which loads every model its stages use."""
+    from .analysis import analyse_stories
+    from .models import Article, Provenance, Story
+
+    analysis = (options or PipelineOptions()).analysis
+    if not analysis.stages:
+        return
+    article = Article(id="warm-up", provenance=Provenance("warm-up"), text=_WARM_UP_TEXT, title="Talks to resume")
+    try:
+        list(analyse_stories([(Story("warm-up", "Talks to resume", ("warm-up",)), [article])], analysis))
+    except Exception as exc:  # the update itself will say what is wrong
+        log.info("the update process could not load the models of %s: %s", db_path, exc)
 
 
 _UPDATING = "The store changed: the analysis is being updated. This page shows the last complete analysis."
@@ -315,25 +440,37 @@ def _article_link(article: dict) -> str:
     )
 
 
-def story_list_page(snapshot: Snapshot) -> str:
+def story_list_page(snapshot: Snapshot, page: int = 1, per_page: int = 100) -> str:
+    """One page of the story list (``per_page`` stories, in the report's order), with the overview."""
     view = snapshot.view
-    parts = ["<h1>Stories</h1>", overview_html(view)]
+    pages = max(1, -(-len(view.stories) // per_page))
+    page = min(max(page, 1), pages)
+    parts = ["<h1>Stories</h1>", snapshot.memo("overview", lambda: overview_html(view))]
     if snapshot.notice:
         parts.insert(1, f'<p class="notice" role="alert">{esc(snapshot.notice)}</p>')
     if view.stories:
-        parts.append('<ol class="stories">')
-        for story in view.stories:
+        first = (page - 1) * per_page
+        parts.append(f'<ol class="stories" start="{first + 1}">')
+        for story in view.stories[first : first + per_page]:
             parts.append(
                 f'<li><a href="{_href("/stories", story["id"])}">{esc(story["title"])}</a> '
                 f'<span class="meta">{esc(_date_range(story))} · {len(story["articles"])} articles · '
                 f"{esc(', '.join(view.outlets(story)))}</span></li>"
             )
         parts.append("</ol>")
+        if pages > 1:
+            links = [f"page {page} of {pages}"]
+            if page > 1:
+                links.insert(0, f'<a href="/?page={page - 1}" rel="prev">previous</a>')
+            if page < pages:
+                links.append(f'<a href="/?page={page + 1}" rel="next">next</a>')
+            parts.append(f'<nav class="pages meta">{" · ".join(links)}</nav>')
     else:
         parts.append("<p>No stories yet: run <code>newsdesk analyze</code> on some coverage.</p>")
-    if view.unassigned():
+    unassigned = snapshot.memo("unassigned", view.unassigned)
+    if unassigned and page == 1:
         parts.append('<h2>Articles in no story</h2><ul class="links">')
-        parts.extend(f"<li>{_article_link(a)}</li>" for a in view.unassigned())
+        parts.extend(f"<li>{_article_link(a)}</li>" for a in unassigned)
         parts.append("</ul>")
     return _page("newsdesk stories", "\n".join(parts))
 
@@ -612,10 +749,14 @@ def host_allowed(header: str, bound_host: str, allowed: tuple[str, ...] = ()) ->
     return bool(everywhere and (address is not None or name == "localhost"))
 
 
-def create_app(db_path: str | Path, options: ServeOptions | None = None, *, host: str = DEFAULT_HOST):
+def create_app(
+    db_path: str | Path, options: ServeOptions | None = None, *, host: str = DEFAULT_HOST, warm: bool = False
+):
     """The FastAPI application serving the store at ``db_path`` (raises StoreError when it is missing).
 
     ``host`` is the address the server is bound to: requests naming another host are refused.
+    ``warm``: start the update process now and load its models (as :func:`run` does), so that
+    the first update after a change is as quick as the next ones.
     """
     from fastapi import FastAPI, HTTPException, Query, Request
     from fastapi.responses import HTMLResponse
@@ -624,7 +765,7 @@ def create_app(db_path: str | Path, options: ServeOptions | None = None, *, host
 
     models = _api_models()
 
-    desk = Desk(db_path, options)
+    desk = Desk(db_path, options, warm=warm)
 
     @asynccontextmanager
     async def lifespan(app):
@@ -654,8 +795,8 @@ def create_app(db_path: str | Path, options: ServeOptions | None = None, *, host
     # -- pages (sync handlers run in the thread pool) -----------------------------------------
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> HTMLResponse:
-        return HTMLResponse(story_list_page(desk.snapshot()))
+    def home(page: int = Query(1, ge=1)) -> HTMLResponse:
+        return HTMLResponse(story_list_page(desk.snapshot(), page, desk.options.stories_per_page))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def story(story_id: str) -> HTMLResponse:
@@ -682,10 +823,14 @@ def create_app(db_path: str | Path, options: ServeOptions | None = None, *, host
     # -- JSON API ------------------------------------------------------------------------------
 
     @app.get("/api/stories", response_model=list[models.StorySummary], tags=["stories"])
-    def api_stories() -> list[dict[str, Any]]:
-        """Every story, in the report's order, with its outlets."""
+    def api_stories(
+        offset: int = Query(0, ge=0, description="Skip this many stories"),
+        limit: int = Query(100, ge=1, le=1000, description="Return at most this many stories"),
+    ) -> list[dict[str, Any]]:
+        """The stories in the report's order, with their outlets: ``limit`` of them from ``offset``
+        (fewer than ``limit``: the last page)."""
         snapshot = desk.snapshot()
-        return [_story_json(snapshot.view, s) for s in snapshot.view.stories]
+        return [_story_json(snapshot.view, s) for s in snapshot.view.stories[offset : offset + limit]]
 
     @app.get(
         "/api/stories/{story_id}",
@@ -751,7 +896,7 @@ def run(
     warning = exposure_warning(host)
     if warning:
         log.warning("%s", warning)
-    app = create_app(db_path, options, host=host)
+    app = create_app(db_path, options, host=host, warm=True)
     log.info("serving %s on http://%s:%d/", db_path, host, port)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 

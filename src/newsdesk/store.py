@@ -232,6 +232,9 @@ class Store(Protocol):
     def article(self, article_id: str) -> Article | None: ...
     def articles(self, *, after: int = 0) -> list[Article]: ...
     def sources(self, article_id: str) -> list[Provenance]: ...
+    def articles_by_id(self, article_ids: Iterable[str]) -> list[Article]: ...
+    def sources_of(self, article_ids: Iterable[str]) -> dict[str, list[Provenance]]: ...
+    def source_counts(self) -> dict[str, int]: ...
     def rejections(self) -> list[Rejection]: ...
     def replace_copies(self, links: Sequence[CopyLink]) -> None: ...
     def copies(self) -> list[CopyLink]: ...
@@ -342,14 +345,15 @@ class _Rows:
             raise store_error(exc, self._path) from exc
 
     def __iter__(self) -> Iterator[Any]:
+        # in batches: one fetchone per row costs 5 µs of Python each (0.3 s over a 20k-article store's stories)
         while True:
             try:
-                row = self._cursor.fetchone()
+                rows = self._cursor.fetchmany(512)
             except sqlite3.Error as exc:
                 raise store_error(exc, self._path) from exc
-            if row is None:
+            if not rows:
                 return
-            yield row
+            yield from rows
 
 
 class _Connection:
@@ -915,6 +919,33 @@ class SQLiteStore:
         """Every place this article's exact content was ingested from, first first."""
         rows = self._db.execute("SELECT path, record, url FROM sources WHERE digest=? ORDER BY rowid", (article_id,))
         return [Provenance(_path_value(path), record or None, url) for path, record, url in rows]
+
+    def articles_by_id(self, article_ids: Iterable[str]) -> list[Article]:
+        """The stored articles among ``article_ids``, in the order they were first stored."""
+        found: list[tuple[int, Article]] = []
+        for chunk in _chunks(sorted(set(article_ids))):
+            marks = ",".join("?" * len(chunk))
+            query = self._ARTICLE_QUERY.replace("SELECT a.id,", "SELECT a.seq, a.id,", 1)
+            for row in self._db.execute(query + f"WHERE a.id IN ({marks})", tuple(chunk)):
+                found.append((row[0], self._article_from_row(row[1:])))
+        return [article for _, article in sorted(found, key=lambda pair: pair[0])]
+
+    def sources_of(self, article_ids: Iterable[str]) -> dict[str, list[Provenance]]:
+        """:meth:`sources` of many articles in a few queries (every id listed, first place first)."""
+        places: dict[str, list[Provenance]] = {}
+        for chunk in _chunks(sorted(set(article_ids))):
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT digest, path, record, url FROM sources WHERE digest IN ({marks}) ORDER BY rowid", tuple(chunk)
+            )
+            for digest, path, record, url in rows:
+                places.setdefault(digest, []).append(Provenance(_path_value(path), record or None, url))
+        return places
+
+    def source_counts(self) -> dict[str, int]:
+        """How many places each stored article was ingested from, by article id (every article)."""
+        rows = self._db.execute("SELECT a.id, COUNT(*) FROM articles a JOIN sources s ON s.digest = a.id GROUP BY a.id")
+        return {article_id: count for article_id, count in rows}
 
     def rejections(self) -> list[Rejection]:
         rows = self._db.execute("SELECT path, record, code, reason FROM rejections ORDER BY path, record")

@@ -158,6 +158,12 @@ class StoryCache:
         )
         self.state.post((_ROWS, key) for key in results)
 
+    def forget(self, keys: Iterable[str]) -> None:
+        """Delete the rows of ``keys`` (findings a story's new members replaced)."""
+        stale = list(keys)
+        self.state.delete(stale)
+        self.state.unpost((_ROWS, key) for key in stale)
+
     def prune(self, used: Iterable[str]) -> int:
         """Delete every row (of any run key) not in ``used``: findings of stories that are gone
         or were made with other options or code; returns how many."""
