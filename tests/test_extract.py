@@ -103,7 +103,9 @@ def test_seed_rubber_hits_the_road_keeps_every_paragraph(seed_articles, number):
 def test_seed_002_title_line_split_from_body(seed_articles):
     article = seed_articles["002"]
     lines = seed_lines("002")
-    assert article.title == lines[0]
+    # the dump runs the subheadline into the headline line: the title is the headline alone
+    assert article.title == "US and Russia discuss peace, while Ukraine and Europe hold pause"
+    assert lines[0] == article.title + " Experts weigh in on Putin-Trump negotiations"
     assert article.paragraphs == lines[1:]
 
 

@@ -301,7 +301,7 @@ def test_a_dispute_side_in_the_articles_own_voice_is_its_author_or_outlet_not_an
     summary = markdown.split("### Summary")[1].split("###")[0]
     assert "Disputed: Donald Trump and the article's author / outlet disagree" in summary
     assert "- the article:" not in markdown and "<b>the article</b>" not in page
-    assert "the article's author / outlet: Analysts contest" in markdown
+    assert "the article's author / outlet**: Analysts contest" in markdown
     # a statement cut from a longer quotation shows that the quotation goes on
     assert "“They are surrounded by Russian forces. …”" in markdown
 
@@ -325,4 +325,163 @@ def test_a_summary_sentence_saying_no_more_than_an_agreed_fact_is_not_repeated()
     analysis = _agreed_fact_analysis([("a1", restated, ["a1"]), ("a0", more, ["a0"])])
     view = ReportView(analysis.to_json())
     lines = reader_summary(view, view.stories[0])
-    assert [(kind, text) for kind, text, _ in lines] == [("agreed", fact), ("summary", more)]
+    # "more" states the fact and adds words one article said: the fact is shown once, cited to both
+    assert lines == [("agreed", fact, ["a0", "a1"])]
+
+
+def _claim_analysis(claims: list[dict], disputes: list[dict] | None = None) -> Analysis:
+    """One story of three articles (a0, a1, a2) with the given claims (and disputes)."""
+    from newsdesk.pipeline import StoryItem
+
+    articles = [Article(id=f"a{i}", provenance=Provenance(f"a{i}.txt"), text="Text.", title="T") for i in range(3)]
+    return Analysis(
+        articles=articles,
+        sources={a.id: [a.provenance] for a in articles},
+        copies=[],
+        stories=[Story("s1", "T", ("a0", "a1", "a2"), None, None)],
+        rejections=[],
+        sections={
+            "claims": [StoryItem("s1", _Finding(**claim)) for claim in claims],
+            "disagreements": [StoryItem("s1", _Finding(**d)) for d in disputes or []],
+        },
+    )
+
+
+_CALL = (
+    "President Donald Trump and Russian President Vladimir Putin held an extended phone call today to discuss "
+    "the war in Ukraine, which the U.S. president has touted as a major step toward kicking off peace talks."
+)
+_CALL_ELSEWHERE = (
+    "Today's phone call between President Trump and Russian President Vladimir Putin cannot be taken as anything "
+    "but proof positive that the rubber has hit the road on negotiations over a Ukraine peace deal."
+)
+
+
+def test_the_agreed_section_lists_a_claim_only_when_two_articles_sentences_state_it():
+    from newsdesk.report import confirmed_claims, render_html
+
+    claim = {
+        "id": "claim-1",
+        "text": _CALL,
+        "sources": [_evidence("a0", _CALL), _evidence("a1", _CALL_ELSEWHERE)],
+        "stance_by_source": {"a0": "agree", "a1": "agree"},
+    }
+    view = ReportView(_claim_analysis([claim]).to_json())
+    # the same-fact decision of the claims stage is not enough: a1's sentence states neither the
+    # "extended" call nor the touting, so the claim is agreed by one article only and is not listed
+    assert confirmed_claims(view, view.stories[0]) == []
+    assert "Agreed by several outlets" not in render_markdown(view) and "Agreed by several" not in render_html(view)
+
+
+def test_an_article_is_cited_for_a_fact_its_second_matched_sentence_states():
+    from newsdesk.report import reader_summary
+
+    fact = "The council approved a budget of two million euros for the new bridge on Monday."
+    claim = {
+        "id": "claim-1",
+        "text": fact,
+        "sources": [
+            _evidence("a0", fact),
+            _evidence("a1", "The bridge has been debated for ten years."),
+            _evidence("a1", "On Monday the council approved a two million euro budget for the new bridge."),
+            _evidence("a2", "The council met on Monday."),
+        ],
+        "stance_by_source": {"a0": "agree", "a1": "agree", "a2": "agree"},
+    }
+    view = ReportView(_claim_analysis([claim]).to_json())
+    markdown = render_markdown(view)
+    agreed = markdown.split("### Agreed by several outlets")[1].split("###")[0]
+    assert "[a0.txt]" in agreed or "outlet unknown" in agreed
+    cited = [line for line in agreed.splitlines() if line.startswith("- ")]
+    assert len(cited) == 1 and cited[0].count("[") - cited[0].count("\\[") == 2  # a0 and a1, not a2
+    lines = reader_summary(view, view.stories[0])
+    assert lines == [("agreed", fact, ["a0", "a1"])]
+
+
+def test_agreed_facts_then_disputes_side_by_side_come_right_after_the_summary():
+    from newsdesk.report import render_html
+
+    fact = "The council approved a budget of two million euros for the new bridge on Monday."
+    claim = {
+        "id": "claim-1",
+        "text": fact,
+        "sources": [_evidence("a0", fact), _evidence("a1", fact)],
+        "stance_by_source": {"a0": "agree", "a1": "agree"},
+    }
+    dispute = {
+        "id": "dispute-1",
+        "kind": "number",
+        "sources": ["a0", "a2"],
+        "sides": [
+            {"actor": "the mayor", "words": "The bridge will cost 2 million euros.", "sources": [_evidence("a0", "x")]},
+            {"actor": "the opposition", "words": "The bridge will cost 5 million euros.", "sources": ["a2"]},
+        ],
+        "evidence": [],
+    }
+    view = ReportView(_claim_analysis([claim], [dispute]).to_json())
+    markdown, page = render_markdown(view), render_html(view)
+    headings = [line for line in markdown.splitlines() if line.startswith("### ")]
+    assert headings[:3] == ["### Summary", "### Agreed by several outlets", "### Disputes"]
+    row = [line for line in markdown.split("### Disputes")[1].splitlines() if line.startswith("| different")][0]
+    cells = row.strip("|").split(" | ")
+    assert len(cells) == 3 and "**the mayor**" in cells[1] and "**the opposition**" in cells[2]
+    assert "5 million" in cells[2] and "5 million" not in cells[1]
+    order = [page.index(f"<h3>{h}</h3>") for h in ("Summary", "Agreed by several outlets", "Disputes")]
+    assert order == sorted(order)
+    table = page.split("<h3>Disputes</h3>")[1].split("</table>")[0]
+    assert table.count("<td>") == 3 and "<th>one side</th><th>the other side</th>" in table
+
+
+def test_an_agreed_sentence_from_inside_a_quotation_is_shown_as_a_quotation_and_does_not_lead():
+    from newsdesk.pipeline import StoryItem
+    from newsdesk.report import reader_summary
+
+    inner = "We are not here to serve the earth."
+    texts = [
+        f"Santorum spoke in Ohio on Saturday.\n\n“I think that is a phony ideal. {inner} We use it wisely,” he said.",
+        f'The senator was blunt. "I think that is a phony ideal. {inner} We use it wisely," Santorum said.',
+    ]
+    articles = [Article(id=f"a{i}", provenance=Provenance(f"a{i}.txt"), text=t, title="T") for i, t in enumerate(texts)]
+    claim = {
+        "id": "claim-1",
+        "text": inner,
+        "sources": [
+            {"article_id": f"a{i}", "sentence": inner, "start": t.index(inner), "end": t.index(inner) + len(inner)}
+            for i, t in enumerate(texts)
+        ],
+        "stance_by_source": {"a0": "agree", "a1": "agree"},
+    }
+    analysis = Analysis(
+        articles=articles,
+        sources={a.id: [a.provenance] for a in articles},
+        copies=[],
+        stories=[Story("s1", "T", ("a0", "a1"), None, None)],
+        rejections=[],
+        sections={"claims": [StoryItem("s1", _Finding(**claim))]},
+    )
+    view = ReportView(analysis.to_json())
+    agreed = render_markdown(view).split("### Agreed by several outlets")[1]
+    # someone's words, not the outlets' own statement
+    assert "- “… We are not here to serve the earth. …”" in agreed
+    assert not [line for line in reader_summary(view, view.stories[0]) if line[0] == "agreed"]
+
+
+def test_an_agreed_claim_is_shown_as_the_sentence_each_cited_article_states():
+    from newsdesk.report import agreed_fact, confirmed_claims
+
+    longer = (
+        "Holder met federal officials investigating the case, as well as Brown's parents, in Ferguson on Wednesday."
+    )
+    shorter = "Holder met federal officials investigating the case in Ferguson on Wednesday."
+    claim = {
+        "id": "claim-1",
+        "text": longer,
+        "sources": [_evidence("a0", longer), _evidence("a1", shorter)],
+        "stance_by_source": {"a0": "agree", "a1": "agree"},
+    }
+    view = ReportView(_claim_analysis([claim]).to_json())
+    # a1 does not state the parents; a0 states everything a1 says: the line both cite is a1's
+    assert agreed_fact(view, view.section(view.stories[0], "claims")[0]) == (shorter, ["a0", "a1"])
+    assert len(confirmed_claims(view, view.stories[0])) == 1
+    agreed = render_markdown(view).split("### Agreed by several outlets")[1].split("###")[0]
+    assert shorter in agreed and "parents" not in agreed

@@ -620,6 +620,8 @@ def test_train_summary_command_cross_validates_and_writes_a_loadable_model(tmp_p
     for k, fold in enumerate(folds):  # each fold's model saw only the other fold's stories
         held_out = load_scorer(fold)
         assert held_out is not None and held_out.meta["held_out_fold"] == k and held_out.meta["stories"] < 8
+        # a fresh --out folder: the fold models still carry the shipped citation decision
+        assert "citation_support" in json.loads(fold.read_text(encoding="utf-8"))
     parser = argparse.ArgumentParser()
     bench.add_arguments(parser)
     out_of_fold = bench.run(parser.parse_args([str(data[0]), "--limit", "2", "--fold-models", str(tmp_path / "folds")]))
@@ -968,7 +970,7 @@ def test_an_agreed_fact_is_cited_only_to_the_articles_whose_sentence_states_it()
     }
     sentences_truce = {
         "a0": truce,
-        "a2": "The leaders agreed that the path to peace would begin with a ceasefire on energy and "
+        "a2": "The leaders agreed that the movement to peace would begin with a ceasefire on energy and "
         "infrastructure targets, as well as technical negotiations on a truce in the Black Sea.",
         "a1": "The energy-infrastructure truce represents substantial progress for Ukraine.",
     }
@@ -980,3 +982,60 @@ def test_an_agreed_fact_is_cited_only_to_the_articles_whose_sentence_states_it()
     )
     # the call is not stated by a1 (no "extended", no "touted as a major step"): it does not lead as agreed
     assert [(kind, text, cited) for kind, text, cited in lines if kind == "agreed"] == [("agreed", truce, ["a0", "a2"])]
+
+
+def test_an_article_states_a_fact_only_when_one_sentence_holds_nearly_all_its_content_words():
+    from newsdesk.analysis.summary import FACT_COVERAGE, fact_core, fact_coverage, states, stating_articles
+
+    call = (
+        "President Donald Trump and Russian President Vladimir Putin held an extended phone call today to "
+        "discuss the war in Ukraine, which the U.S. president has touted as a major step toward peace talks."
+    )
+    elsewhere = (
+        "Today's phone call between President Trump and Russian President Vladimir Putin cannot be taken as "
+        "anything but proof that the rubber has hit the road on negotiations over a Ukraine peace deal."
+    )
+    assert fact_coverage(call, call) == 1.0 and not states(call, elsewhere)
+    # a negation is content: "did not collapse" is not stated by "collapsed"
+    assert not states(
+        "The ceasefire talks in Riyadh did not collapse on Monday.",
+        "The ceasefire talks in Riyadh collapsed on Monday.",
+    )
+    # a quotation with its attribution is stated by an article that reports the words with its own
+    quoted = "“The leaders agreed that the truce would begin with energy sites,” the White House read-out said."
+    assert fact_core(quoted) == "The leaders agreed that the truce would begin with energy sites"
+    assert states(quoted, "According to the Kremlin, the leaders agreed that the truce would begin with energy sites.")
+    # any of an article's matched sentences may state it; an article without a sentence is not cited
+    sentences = {"a1": ["The truce was discussed.", "The leaders agreed the truce would begin with energy sites."]}
+    assert stating_articles(quoted, ["a1", "a2"], sentences) == ["a1"]
+    assert 0.5 < FACT_COVERAGE <= 1.0
+
+
+def test_two_summary_lines_of_which_one_states_the_other_become_one_line_cited_to_both():
+    from newsdesk.analysis.summary import compose_reader_summary, merge_redundant
+
+    short = "The leaders agreed that the truce would begin with energy and infrastructure sites."
+    longer = (
+        "The leaders agreed that the truce would begin with energy and infrastructure sites, followed by "
+        "technical talks on a truce in the Black Sea."
+    )
+    other = "Ukraine said it would study the proposal before answering it."
+    summary = [_item(short, 0.4, "a0"), _item(longer, 0.9, "a1"), _item(other, 0.3, "a2")]
+    merged = merge_redundant(summary)
+    assert [(m["text"], m["citations"], m["score"]) for m in merged] == [
+        (short, ["a0", "a1"], 0.9),
+        (other, ["a2"], 0.3),
+    ]
+    lines = compose_reader_summary([], summary)
+    assert [(text, cited) for _, text, cited in lines] == [(short, ["a0", "a1"]), (other, ["a2"])]
+    # most of the words but not all ("movement" vs "path"): not one line cited to both; the shorter,
+    # which adds nothing, goes and the longer keeps its own citation
+    path = (
+        "The leaders agreed that the path to peace would begin with a ceasefire on energy and infrastructure "
+        "targets, as well as technical negotiations on a truce in the Black Sea."
+    )
+    movement = "The leaders agreed that the movement to peace would begin with an energy and infrastructure ceasefire."
+    merged = merge_redundant([_item(movement, 0.8, "a0"), _item(path, 0.5, "a1")])
+    assert [(m["text"], m["citations"]) for m in merged] == [(path, ["a1"])]
+    # unrelated lines stay apart
+    assert len(merge_redundant([_item(short, 0.4, "a0"), _item(other, 0.3, "a2")])) == 2

@@ -376,6 +376,27 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
             label = f"{_LINE_LABELS[kind]}: " if _LINE_LABELS[kind] else ""
             lines.append(f"- {label}{md(text)} {_cites(view, ids)}")
         lines.append("")
+    confirmed = confirmed_claims(view, story)
+    if confirmed:
+        lines += ["### Agreed by several outlets", ""]
+        for claim in confirmed:
+            text, cited = agreed_fact(view, claim)
+            lines.append(f"- {md(text)} {_cites(view, cited)}")
+        lines.append("")
+    disputes = view.section(story, "disagreements")
+    if disputes:  # side by side: one row per dispute
+        lines += ["### Disputes", "", "| kind | one side | the other side |", "|---|---|---|"]
+        for d in disputes:
+            kind = md(_DISPUTE_KINDS.get(d.get("kind", ""), d.get("kind", "")))
+            kind += f" ({md(d['explanation'])})" if d.get("explanation") else ""
+            cells = [
+                f"**{md(side_actor(side))}**: {md(whole_quote(side.get('words') or ''))} "
+                f"{_cites(view, _source_ids(side.get('sources', [])))}"
+                for side in d.get("sides", [])
+            ]
+            cells += [""] * (2 - len(cells))
+            lines.append(f"| {kind} | {cells[0]} | {' · '.join(cells[1:])} |")
+        lines.append("")
     timeline = view.section(story, "timeline")
     if timeline:
         own, apart = split_timeline(timeline)
@@ -420,26 +441,6 @@ def _story_markdown_sections(view: ReportView, story: dict) -> list[str]:
                 f"| {md(p['kind'])} | {md(content)} | {_cites(view, [p['article']])} |"
             )
         lines.append("")
-    confirmed = confirmed_claims(view, story)
-    if confirmed:
-        lines += ["### Agreed by several outlets", ""]
-        for claim in confirmed:
-            lines.append(f"- {md(whole_quote(claim['text']))} {_cites(view, _agreeing_articles(claim))}")
-        lines.append("")
-    disputes = view.section(story, "disagreements")
-    if disputes:
-        lines += ["### Disputes", ""]
-        for d in disputes:
-            lines.append(
-                f"- **{md(_DISPUTE_KINDS.get(d.get('kind', ''), d.get('kind', '')))}**"
-                + (f" ({md(d['explanation'])})" if d.get("explanation") else "")
-            )
-            for side in d.get("sides", []):
-                lines.append(
-                    f"  - {md(side_actor(side))}: {md(whole_quote(side.get('words') or ''))} "
-                    f"{_cites(view, _source_ids(side.get('sources', [])))}"
-                )
-        lines.append("")
     return lines
 
 
@@ -467,10 +468,51 @@ _DISPUTE_KINDS = {
 }
 
 
-def _agreeing_articles(claim: dict) -> list[str]:
-    """The articles whose own sentence states a claim (not those that only relay it as contested)."""
+def _inside_quotation(text: str, start: int) -> bool:
+    """Whether position ``start`` of an article's ``text`` lies inside a quotation opened earlier in
+    its paragraph (a sentence of a quotation that runs over several sentences)."""
+    before = text[text.rfind("\n", 0, max(start, 0)) + 1 : max(start, 0)]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
+def _shown_sentence(view: "ReportView", source: dict) -> str:
+    """A claim source's sentence as the brief shows it: its quotation marks balanced
+    (:func:`whole_quote`); a sentence from the middle of a quotation ("We're not here to serve the
+    earth." inside "“I think that is a phony ideal. … We're not here to serve the earth.”") is shown
+    as the quotation it is, never as the outlets' own statement."""
+    text = " ".join(str(source.get("sentence") or "").split())
+    body = str((view.articles.get(str(source.get("article_id"))) or {}).get("text") or "")
+    start = source.get("start")
+    if isinstance(start, int) and " ".join(body[start : start + len(text) + 20].split()).startswith(text[:20]):
+        if _inside_quotation(body, start) and not text.startswith(("“", '"')):
+            text = ('"… ' if text.count('"') % 2 else "“… ") + text
+    return whole_quote(text)
+
+
+def agreed_fact(view: "ReportView", claim: dict) -> tuple[str, list[str]]:
+    """A claim as the brief shows it agreed: the sentence (of those its sources matched) that most of
+    its articles state, and those articles. An article counts when it states the claim itself — not
+    one that only relays it as contested (``stance_by_source``) — and one of its matched sentences
+    holds the sentence's words (:func:`newsdesk.analysis.summary.stating_articles`, the rule the
+    summary cites by): of "Holder met federal officials investigating the case, as well as Brown's
+    parents." and "Holder met federal officials investigating the case.", the second is the fact both
+    articles state. Ties: the claim's own sentence, then the shorter."""
+    from .analysis.summary import stating_articles
+
     stances = claim.get("stance_by_source", {})
-    return [aid for aid in _claim_articles(claim) if stances.get(aid, "agree") == "agree"]
+    relaying = [aid for aid in _claim_articles(claim) if stances.get(aid, "agree") == "agree"]
+    sentences = _source_sentences(claim)
+    own = " ".join(str(claim.get("text") or "").split())
+    options = [
+        (_shown_sentence(view, source), " ".join(str(source["sentence"]).split()) == own)
+        for source in claim.get("sources", [])
+        if isinstance(source, dict) and source.get("sentence") and source.get("article_id") in relaying
+    ]
+    if not any(is_own for _, is_own in options):
+        options.insert(0, (whole_quote(own), True))
+    scored = [(text, stating_articles(text, relaying, sentences), is_own) for text, is_own in options]
+    text, cited, _ = max(scored, key=lambda o: (len(o[1]), o[2], -len(o[0])))
+    return text, cited
 
 
 #: How a dispute side with no named actor is shown: the article speaks in its own voice.
@@ -510,7 +552,7 @@ def reader_summary(view: "ReportView", story: dict) -> list[tuple[str, str, list
     each dispute named with what its sides say (:func:`newsdesk.analysis.summary.compose_reader_summary`)."""
     from .analysis.summary import DisputeSides, compose_reader_summary
 
-    agreed = sorted(confirmed_claims(view, story), key=lambda c: -len(_agreeing_articles(c)))
+    agreed = confirmed_claims(view, story)
     pairs = [d.get("sides", [])[:2] for d in view.section(story, "disagreements")]
     disputes = [
         DisputeSides(
@@ -522,29 +564,32 @@ def reader_summary(view: "ReportView", story: dict) -> list[tuple[str, str, list
         )
         for first, second in (pair for pair in pairs if len(pair) == 2)
     ]
-    facts = [(whole_quote(c["text"]), _agreeing_articles(c), _source_sentences(c)) for c in agreed]
+    facts = [(*agreed_fact(view, c), _source_sentences(c)) for c in agreed]
     return compose_reader_summary(facts, view.section(story, "summary"), disputes)
 
 
-def _source_sentences(claim: dict) -> dict[str, str]:
-    """Each source article's sentence of a claim (the first one when it has several)."""
-    found: dict[str, str] = {}
+def _source_sentences(claim: dict) -> dict[str, list[str]]:
+    """Each source article's sentences matched with a claim (all of them: an article may state the
+    claim in its second matched sentence rather than its first)."""
+    found: dict[str, list[str]] = {}
     for source in claim.get("sources", []):
         if isinstance(source, dict) and source.get("article_id") and source.get("sentence"):
-            found.setdefault(str(source["article_id"]), str(source["sentence"]))
+            sentences = found.setdefault(str(source["article_id"]), [])
+            if str(source["sentence"]) not in sentences:
+                sentences.append(str(source["sentence"]))
     return found
 
 
 def confirmed_claims(view: "ReportView", story: dict) -> list[dict]:
-    """Claims that at least two articles of the story state themselves and none disputes."""
+    """Claims that at least two articles of the story state themselves (:func:`agreed_fact`: one of
+    their matched sentences holds the fact's words) and none disputes, most widely stated first."""
     confirmed = []
     for claim in view.section(story, "claims"):
-        stances = list(claim.get("stance_by_source", {}).values())
-        if "disagree" in stances:
+        if "disagree" in claim.get("stance_by_source", {}).values():
             continue
-        if sum(1 for stance in stances if stance == "agree") >= 2:
+        if len(agreed_fact(view, claim)[1]) >= 2:
             confirmed.append(claim)
-    return confirmed
+    return sorted(confirmed, key=lambda c: -len(agreed_fact(view, c)[1]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -576,6 +621,8 @@ nav ol { padding-left: 1.2rem; }
 code { font-size: .82rem; color: var(--muted); }
 .rejected li { color: #8a2b2b; }
 .type-opinion { color: #8a4b00; text-transform: uppercase; font-size: .8rem; letter-spacing: .05em; }
+table.disputes td, table.disputes th { width: 41%; }
+table.disputes td:first-child, table.disputes th:first-child { width: 18%; }
 .timeline td.when { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .timeline td.undated { white-space: normal; color: var(--muted); }
 .timeline mark { background: none; color: inherit; }
@@ -673,6 +720,28 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
             label = f"<b>{_LINE_LABELS[kind]}:</b> " if _LINE_LABELS[kind] else ""
             parts.append(f"<li>{label}{esc(text)} {_cite_links(view, ids)}</li>")
         parts.append("</ul>")
+    confirmed = confirmed_claims(view, story)
+    if confirmed:
+        parts.append("<h3>Agreed by several outlets</h3><ul>")
+        for claim in confirmed:
+            text, cited = agreed_fact(view, claim)
+            parts.append(f"<li>{esc(text)} {_cite_links(view, cited)}</li>")
+        parts.append("</ul>")
+    disputes = view.section(story, "disagreements")
+    if disputes:
+        parts.append(
+            '<h3>Disputes</h3><table class="disputes"><tr><th>kind</th><th>one side</th><th>the other side</th></tr>'
+        )
+        for d in disputes:
+            cells = [
+                f"<td><b>{esc(side_actor(side))}</b>: {esc(whole_quote(side.get('words') or ''))} "
+                f"{_cite_links(view, _source_ids(side.get('sources', [])))}</td>"
+                for side in d.get("sides", [])[:2]
+            ]
+            kind = _DISPUTE_KINDS.get(d.get("kind", ""), d.get("kind", ""))
+            explanation = f'<br><span class="meta">{esc(d["explanation"])}</span>' if d.get("explanation") else ""
+            parts.append(f"<tr><td>{esc(kind)}{explanation}</td>{''.join(cells)}</tr>")
+        parts.append("</table>")
     timeline = view.section(story, "timeline")
     if timeline:
         parts.append(timeline_html(view, story, timeline))
@@ -706,26 +775,6 @@ def _story_sections_html(view: ReportView, story: dict) -> str:
                 f"<tr><td>{esc(actor)}</td><td>{esc(p.get('side') or '')}</td><td>{esc(p['kind'])}</td>"
                 f"<td>{esc(p['content'])}{condition}</td><td>{_cite_links(view, [p['article']])}</td></tr>"
             )
-        parts.append("</table>")
-    confirmed = confirmed_claims(view, story)
-    if confirmed:
-        parts.append("<h3>Agreed by several outlets</h3><ul>")
-        parts += [
-            f"<li>{esc(whole_quote(c['text']))} {_cite_links(view, _agreeing_articles(c))}</li>" for c in confirmed
-        ]
-        parts.append("</ul>")
-    disputes = view.section(story, "disagreements")
-    if disputes:
-        parts.append("<h3>Disputes</h3><table><tr><th>kind</th><th>one side</th><th>the other side</th></tr>")
-        for d in disputes:
-            cells = [
-                f"<td><b>{esc(side_actor(side))}</b>: {esc(whole_quote(side.get('words') or ''))} "
-                f"{_cite_links(view, _source_ids(side.get('sources', [])))}</td>"
-                for side in d.get("sides", [])[:2]
-            ]
-            kind = _DISPUTE_KINDS.get(d.get("kind", ""), d.get("kind", ""))
-            explanation = f'<br><span class="meta">{esc(d["explanation"])}</span>' if d.get("explanation") else ""
-            parts.append(f"<tr><td>{esc(kind)}{explanation}</td>{''.join(cells)}</tr>")
         parts.append("</table>")
     return "\n".join(parts)
 

@@ -1494,13 +1494,93 @@ def _adds_nothing(sentence: str, fact: str) -> bool:
     return bool(own) and len(own & stated) >= 0.8 * len(own)
 
 
-def _stating(fact: str, articles: Sequence[str], sentences: Mapping[str, str]) -> list[str]:
-    """The articles whose sentence (``sentences``: article id → its sentence that the claims stage
-    matched with the fact) holds at least 80 % of the fact's content words (:func:`_adds_nothing`):
-    "held an extended phone call …, which the U.S. president has touted as a major step toward
-    kicking off peace talks" is not stated by "today's phone call … cannot be taken as anything but
-    proof positive that the rubber has hit the road". An article without a sentence is kept."""
-    return [a for a in articles if a not in sentences or _adds_nothing(fact, " ".join(sentences[a].split()))]
+#: An article states an agreed fact only when one of its sentences holds at least this share of the
+#: fact's content words (stemmed; :func:`fact_coverage`). One rule for the brief's "Agreed by several
+#: outlets" section, the facts that lead the reader's summary and the summary lines cited to two
+#: articles. Chosen on support_qags dev by 5-fold grouped cross-validation, F0.5 (every fold picks
+#: 0.9; out of fold P 0.90 / R 0.66; docs/benchmarks/summary.md, `newsdesk train summary --fact-coverage`).
+FACT_COVERAGE = 0.9
+#: Of two summary lines, one whose content words the other holds at least this share of adds
+#: nothing to it and is left out (the share at which :func:`_adds_nothing` drops a stage sentence
+#: repeating a leading fact).
+REDUNDANT_COVERAGE = 0.8
+
+#: A quotation followed only by its attribution: “The leaders agreed …,” the White House read-out said.
+_ATTRIBUTED_QUOTE = re.compile(r"^[“\"](?P<quote>[^“”\"]+?)[,.!?]?[”\"],?\s+(?P<frame>[^“”\"]+)$")
+
+
+def fact_core(fact: str) -> str:
+    """What an article must state to state ``fact``: for a quotation followed only by a short
+    attribution ("“The leaders agreed that …,” the White House read-out said.") the quoted words,
+    which another outlet may report with its own attribution; otherwise the whole sentence."""
+    text = " ".join(fact.split())
+    match = _ATTRIBUTED_QUOTE.match(text)
+    if match and _word_count(match["frame"]) <= 10 and summary_words().speech_verb.search(match["frame"]):
+        if _word_count(match["quote"]) >= 6:
+            return match["quote"]
+    return text
+
+
+def fact_coverage(fact: str, sentence: str) -> float:
+    """The share of ``fact``'s content words (of :func:`fact_core`, stemmed, negations kept) that
+    ``sentence`` holds: 1.0 when it states every one, 0.0 when ``fact`` has none."""
+    wanted = _content(fact_core(fact))
+    return len(wanted & _content(" ".join(sentence.split()))) / len(wanted) if wanted else 0.0
+
+
+def states(fact: str, sentences: str | Sequence[str], threshold: float = FACT_COVERAGE) -> bool:
+    """Whether one of ``sentences`` (an article's sentences matched with the fact) states ``fact``."""
+    found = [sentences] if isinstance(sentences, str) else list(sentences)
+    return any(fact_coverage(fact, sentence) >= threshold for sentence in found)
+
+
+def stating_articles(
+    fact: str,
+    articles: Sequence[str],
+    sentences: Mapping[str, str | Sequence[str]],
+    threshold: float = FACT_COVERAGE,
+) -> list[str]:
+    """The articles (of ``articles``, order kept) one of whose sentences (``sentences``: article id →
+    its sentence or sentences that the claims stage matched with the fact) states ``fact``
+    (:func:`states`): "held an extended phone call …, which the U.S. president has touted as a major
+    step toward kicking off peace talks" is not stated by "today's phone call … cannot be taken as
+    anything but proof positive that the rubber has hit the road". An article without a sentence is
+    not cited: nothing shows that it states the fact."""
+    return [a for a in articles if a in sentences and states(fact, sentences[a], threshold)]
+
+
+def merge_redundant(
+    summary: Sequence[Mapping[str, Any]],
+    threshold: float = FACT_COVERAGE,
+    redundant: float = REDUNDANT_COVERAGE,
+) -> list[dict[str, Any]]:
+    """The stage's sentences with no line repeating another. Of two sentences, when the longer
+    states the shorter (:func:`states`), the shorter is shown once, cited to both articles (both
+    state it), and the longer goes (its extra words were said by one article only); when the longer
+    holds only most of the shorter's content words (``redundant`` ≤ share < ``threshold``), the two
+    cannot be one line cited to both, and the shorter, which adds nothing, goes. Shortest first;
+    the kept line takes the higher of the two predicted worths. Order of ``summary`` is kept."""
+    items = [dict(s) for s in summary]
+    texts = [str(item.get("text", "")) for item in items]
+    order = sorted(range(len(items)), key=lambda i: (_word_count(texts[i]), i))
+    gone: set[int] = set()
+    for i in order:
+        for j in order:
+            if i in gone:
+                break
+            if j == i or j in gone or _word_count(texts[j]) < _word_count(texts[i]):
+                continue
+            share = fact_coverage(texts[i], texts[j])
+            if share >= threshold:
+                gone.add(j)
+                items[i]["citations"] = list(
+                    dict.fromkeys([*items[i].get("citations", []), *items[j].get("citations", [])])
+                )
+                items[i]["score"] = max(float(items[i].get("score") or 0.0), float(items[j].get("score") or 0.0))
+            elif share >= redundant:
+                gone.add(i)
+                items[j]["score"] = max(float(items[i].get("score") or 0.0), float(items[j].get("score") or 0.0))
+    return [item for k, item in enumerate(items) if k not in gone]
 
 
 def compose_reader_summary(
@@ -1515,15 +1595,18 @@ def compose_reader_summary(
     """The summary a reader sees (report.md, report.html, the web UI, ``bench summary --as-reader``).
 
     ``agreed`` are the story's agreed facts (text, the articles whose own sentence states it and,
-    optionally, each article's sentence: then only the articles whose sentence holds the fact's
-    words are cited, and a fact left with fewer than two does not lead), most widely stated first; ``summary`` the summary stage's sentences (``analysis.json`` items: text,
-    citations, score) in reading order; ``disputes`` the story's disputes.
+    optionally, each article's sentence or sentences: then only the articles one of whose sentences
+    states the fact are cited (:func:`stating_articles`), and a fact left with fewer than two does not
+    lead), most widely stated first; ``summary`` the summary stage's sentences (``analysis.json``
+    items: text, citations, score) in reading order; ``disputes`` the story's disputes.
 
     Agreed facts and the stage's sentences share one word budget (default: the length of the
     stage's summary, which the stage fitted to its own ``word_budget``): up to ``facts`` agreed
     facts lead — each a whole sentence of at most ``fact_max_words`` words that reads on its own
     (:func:`rejection_reason`, :func:`standalone_text`) and does not repeat an earlier one — then
     the stage's sentences that add to them, best predicted worth first, until the budget is full
+    (a stage sentence that states a leading fact adds its articles to the fact's line instead, and
+    two stage sentences of which one states the other are one line cited to both: :func:`merge_redundant`)
     (shown in reading order; one that does not stand alone is shown only right after the sentence
     it follows in its article). Each dispute then follows, named with what each side says in a few
     words (:func:`dispute_line`); these lines come after the budgeted text.
@@ -1537,7 +1620,7 @@ def compose_reader_summary(
             break
         text, articles = " ".join(str(fact[0]).split()), list(fact[1])
         if len(fact) > 2:  # cited only to the articles whose own sentence states the whole fact
-            articles = _stating(text, articles, fact[2])
+            articles = stating_articles(text, articles, fact[2])
             if len(articles) < 2:
                 continue
         words = _word_count(text)
@@ -1550,7 +1633,18 @@ def compose_reader_summary(
         led.append(text)
         lines.append(("agreed", text, list(articles)))
         used += words
-    rest = [s for s in summary if not any(_adds_nothing(s.get("text", ""), fact) for fact in led)]
+    kept: list[Mapping[str, Any]] = []
+    for item in summary:
+        text = str(item.get("text", ""))
+        holder = next((k for k, fact in enumerate(led) if states(fact, text)), None)
+        if holder is not None:  # it states a leading fact: shown once, on the fact's line, cited to both
+            kind, fact_text, cited = lines[holder]
+            lines[holder] = (kind, fact_text, list(dict.fromkeys([*cited, *item.get("citations", [])])))
+        elif not any(
+            _adds_nothing(text, fact) or fact_coverage(fact, text) >= REDUNDANT_COVERAGE for fact in led
+        ):  # a sentence repeating a leading fact, with or without a few more words, is not shown again
+            kept.append(item)
+    rest = merge_redundant(kept)
     # Best predicted worth first; only what is shown spends the budget (a sentence that cannot be
     # shown where it would stand costs nothing and leaves room for the next one).
     facts_used, shown = used, dict[int, str]()

@@ -66,6 +66,12 @@ def add_arguments(parser) -> None:
         help="also score the summary as the brief shows it: the claims and summary stages run as in "
         "`newsdesk analyze`, and the agreed facts and named disputes lead (report.reader_summary); slow",
     )
+    parser.add_argument(
+        "--documents",
+        metavar="OUT.jsonl",
+        help="with --as-reader: write each story's analysis document (claims, summary, disputes) and its "
+        "reference, so another version of the report code can be scored on the same stage outputs",
+    )
 
 
 # --- ROUGE ----------------------------------------------------------------------------------
@@ -224,11 +230,14 @@ def ranked_to_summary(order: Sequence[int], units: Sequence[tuple[int, int, str]
 # --- the summary as the stage makes it and as the brief shows it --------------------------------
 
 
-def analysed_summaries(story_id: str, articles: Sequence, options, *, reader: bool) -> tuple[str, str | None]:
+def analysed_summaries(
+    story_id: str, articles: Sequence, options, *, reader: bool, keep: list | None = None
+) -> tuple[str, str | None]:
     """The story's summary as the summary stage makes it in ``newsdesk analyze`` (run through
     :func:`newsdesk.analysis.runner.analyse_story` on the story's context, pronouns resolved by its
     coreference) and, with ``reader``, as report.md shows it (:func:`newsdesk.report.reader_summary`,
-    from the claims and summary stages of the same run)."""
+    from the claims and summary stages of the same run). The analysis document is appended to ``keep``
+    when given."""
     from ..analysis.runner import AnalysisOptions, analyse_story
     from ..models import Story
     from ..report import ReportView, reader_summary
@@ -238,11 +247,15 @@ def analysed_summaries(story_id: str, articles: Sequence, options, *, reader: bo
     analysis = analyse_story(story, articles, AnalysisOptions(stages=stages, summary=options))
     for error in analysis.errors:
         log.warning("%s: stage %s failed: %s", story_id, error.stage, error.message)
-    document: dict = {"articles": [{"id": a.id, "outlet": a.outlet, "title": a.title} for a in articles]}
+    document: dict = {
+        "articles": [{"id": a.id, "outlet": a.outlet, "title": a.title, "text": a.text} for a in articles]
+    }
     document["stories"] = [{"id": story_id, "title": story.title, "articles": list(story.article_ids)}]
     for findings in analysis.findings.values():
         for section, items in findings.sections().items():
             document.setdefault(section, []).extend({"story": story_id, **item.to_json()} for item in items)
+    if keep is not None:
+        keep.append(document)
     view = ReportView(document)
     stage = " ".join(s["text"] for s in view.section(view.stories[0], "summary"))
     if not reader:
@@ -296,6 +309,7 @@ def run(args) -> BenchReport:
         systems.insert(1, "newsdesk as read")
     scores: dict[str, list[dict[str, float]]] = {s: [] for s in systems}
     predictions = []
+    documents: list[dict] = []
     seconds = 0.0
     for story_id, articles, reference in stories:
         sentences = {
@@ -305,8 +319,11 @@ def run(args) -> BenchReport:
         outputs: dict[str, str] = {}
         story_options = fold_options(options, args.fold_models, story_id)
         with Stopwatch() as watch:
-            stage, read = analysed_summaries(story_id, articles, story_options, reader=args.as_reader)
+            kept: list[dict] = []
+            stage, read = analysed_summaries(story_id, articles, story_options, reader=args.as_reader, keep=kept)
         seconds += watch.seconds
+        if getattr(args, "documents", None) and args.as_reader:
+            documents += [{"id": story_id, "budget": budget, "reference": reference, "document": d} for d in kept]
         outputs["newsdesk"] = truncate_words(stage, budget)
         if read is not None:
             outputs["newsdesk as read"] = truncate_words(read, budget)
@@ -326,6 +343,8 @@ def run(args) -> BenchReport:
 
     if args.predictions:
         write_jsonl(args.predictions, predictions)
+    if getattr(args, "documents", None) and args.as_reader:
+        write_jsonl(args.documents, documents)
 
     rows, metrics = [], {}
     for system in systems:

@@ -23,7 +23,7 @@ from . import lines as line_model
 from .blocks import page_blocks
 from .html import HTML_MODES, clean_paragraphs, parse_html, run_html, shrink_html
 from .html_meta import page_metadata
-from .metadata import byline_authors, clean_authors, crawl_date
+from .metadata import byline_authors, clean_authors, crawl_date, headline_of
 from .origin import resolve_origin
 from .page_kind import PageVerdict, function_words, judge_dump, language_verdict
 from .paragraphs import bundled_paragraph_model, filter_paragraphs, uses_dom
@@ -200,6 +200,8 @@ def _extract_text(doc: RawDocument, template_lines: frozenset[str], options: Ext
     language = _checked_language(doc, text, options)
 
     title = lines[selection.title].text if selection.title is not None else doc.hints.get("title") or None
+    if selection.title is not None and not doc.hints.get("title"):  # a headline found in the dump itself
+        title = headline_of(lines[selection.title].text, text)
     latest = crawl_date(doc.hints)
     body_start = selection.body[0] if selection.body else len(lines)
     header = [lines[i].text for i in range(max(0, body_start - 12), body_start)]

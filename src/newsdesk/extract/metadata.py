@@ -163,3 +163,60 @@ def byline_authors(line: str) -> tuple[str, ...]:
     # a byline often trails a date or a role after a separator: keep what precedes it
     names = re.split(r"\s+[|•·–—-]\s+|\s{2,}", match.group(1))[0]
     return clean_authors(names, allow_single_word=False)
+
+
+_TITLE_WORD = re.compile(r"\S+")
+_LOWER_WORD = re.compile(r"^[a-z][a-z'’\-]*$")
+_CAPITALISED_WORD = re.compile(r"^[A-Z][a-z][a-z'’\-]*$")
+#: Small words a Title Case headline leaves in lower case ("Talks With Russia in Doubt"): a
+#: capitalised word after one of them is no sign of a second line run into the first.
+_TITLE_SMALL_WORDS = frozenset(
+    "a an and as at but by for from in into nor of off on onto or over per so the to up upon via vs with yet".split()
+)
+
+
+def _word_forms(word: str) -> tuple[str, ...]:
+    """``word`` in lower case and its singular or plural ("experts" → "expert")."""
+    low = word.lower()
+    return (low, low[:-1]) if low.endswith("s") and len(low) > 3 else (low, low + "s")
+
+
+def _common_word(word: str, body: str) -> bool:
+    """Whether the article's own text uses ``word`` (or its singular/plural) as a common word: in
+    lower case somewhere, and never capitalised inside a sentence (a name stays capitalised)."""
+    forms = _word_forms(word)
+    pattern = "|".join(re.escape(f) for f in forms)
+    lower = re.search(rf"(?<![\w'’\-])(?:{pattern})(?![\w'’\-])", body)
+    inside = re.search(rf"[a-z,;]\s+(?:{'|'.join(re.escape(f.capitalize()) for f in forms)})(?![\w'’\-])", body)
+    return lower is not None and inside is None
+
+
+def _sentence_case(words: Sequence[str]) -> bool:
+    """Whether headline words (its first word left out) are in sentence case: at least half of
+    those that are not small words are in lower case ("The Next Frontier in Climate Tech is" is not)."""
+    kept = [w for w in words if w.lower().strip(",;:") not in _TITLE_SMALL_WORDS and w[:1].isalpha()]
+    return bool(kept) and sum(1 for w in kept if w[:1].islower()) >= 0.5 * len(kept)
+
+
+def headline_of(line: str, body: str) -> str:
+    """The headline of a text dump's title line, without a subheadline the page dump ran into it
+    ("US and Russia discuss peace, while Ukraine and Europe hold pause Experts weigh in on
+    Putin-Trump negotiations" → "US and Russia discuss peace, while Ukraine and Europe hold pause").
+
+    A sentence-case headline is cut before a capitalised word that follows a lower-case word (not a
+    small word a Title Case headline keeps lower case) when the words before it are in sentence case
+    and the article's own text ``body`` uses
+    that word as a common word (in lower case, never capitalised inside a sentence): names, which
+    stay capitalised ("Trump meets Putin"), and Title Case headlines are left whole. The headline
+    keeps at least four words and the part cut off has at least three."""
+    words = _TITLE_WORD.findall(line)
+    for k in range(4, len(words) - 2):
+        before, word = words[k - 1], words[k]
+        if not _sentence_case(words[1:k]):
+            continue
+        if before.lower() in _TITLE_SMALL_WORDS or not _LOWER_WORD.match(before):
+            continue
+        if not _CAPITALISED_WORD.match(word) or not _common_word(word, body):
+            continue
+        return " ".join(words[:k])
+    return line

@@ -76,6 +76,13 @@ def add_arguments(parser) -> None:
         help="train the citation support decision instead (support_qags + support_wice dev; grouped CV "
         "and leave-one-dataset-out figures) and store it in the summary model file",
     )
+    parser.add_argument(
+        "--fact-coverage",
+        action="store_true",
+        help="check the agreed-fact rule instead (an article states a fact when one of its sentences holds "
+        "FACT_COVERAGE of its content words): grouped CV and leave-one-dataset-out on support_qags + "
+        "support_wice dev; writes nothing",
+    )
 
 
 @dataclass
@@ -271,6 +278,8 @@ def run(args) -> BenchReport:
 
     if args.citations:
         return train_citation_support(args)
+    if getattr(args, "fact_coverage", False):
+        return check_fact_coverage(args)
 
     paths = [Path(p) for p in (args.data or DEFAULT_DATA)]
     report = BenchReport(name="train summary", dataset=", ".join(str(p) for p in paths))
@@ -326,8 +335,13 @@ def run(args) -> BenchReport:
         "cv": {k: v for k, v in report.metrics.items()},
     }
     payload = scorer_payload(model, meta)
-    if args.out:  # the citation support decision lives in the same file: keep it
-        payload.update(_kept_citation_support(Path(args.out) / MODEL_FILE))
+    # The citation support decision lives in the same file (trained apart, on support data): keep the
+    # one of the file being replaced, else the shipped one, so a fresh --out or fold model still cites.
+    citation_support = (_kept_citation_support(Path(args.out) / MODEL_FILE) if args.out else {}) or (
+        _kept_citation_support(MODEL_DIR / MODEL_FILE)
+    )
+    if args.out:
+        payload.update(citation_support)
     SentenceScorer(payload)  # the file must load before it is written
     if args.out:
         out = Path(args.out) / MODEL_FILE
@@ -339,7 +353,7 @@ def run(args) -> BenchReport:
             held = sum(1 for e in examples if fold_of(e.story_id, args.folds) == fold)
             fold_meta = {**meta, "stories": len(examples) - held, "held_out_fold": fold, "cv": {}}
             fold_payload = {**scorer_payload(fold_model, fold_meta)}
-            fold_payload.update(_kept_citation_support(Path(args.out or MODEL_DIR) / MODEL_FILE))
+            fold_payload.update(citation_support)
             out = Path(args.fold_models) / fold_model_name(fold, args.folds)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(fold_payload, separators=(",", ":")) + "\n", encoding="utf-8")
@@ -599,5 +613,100 @@ def train_citation_support(args) -> BenchReport:
     report.notes.append(
         f"{len(examples)} examples ({', '.join(f'{n}: {int((datasets == n).sum())}' for n in names)}); "
         f"shipped threshold {threshold:.3f} (out-of-fold on all); {watch.seconds:.0f} s"
+    )
+    return report
+
+
+# --- the agreed-fact rule (``newsdesk train summary --fact-coverage``) -----------------------
+
+#: Thresholds the check chooses among (share of the fact's content words one sentence holds).
+COVERAGE_GRID = tuple(round(0.5 + 0.05 * k, 2) for k in range(11))
+#: The criterion: F-beta with beta 0.5 (precision weighs twice recall: citing an article for a fact
+#: it does not state is worse than leaving one citation out).
+COVERAGE_BETA = 0.5
+
+
+def _f_beta(decided, labels, beta: float = COVERAGE_BETA) -> float:
+    true = float((decided & (labels == 1)).sum())
+    if true == 0:
+        return 0.0
+    precision, recall = true / float(decided.sum()), true / float((labels == 1).sum())
+    return (1 + beta**2) * precision * recall / (beta**2 * precision + recall)
+
+
+def _best_coverage(coverage, labels) -> float:
+    """The grid threshold with the best F-beta on these examples (ties: the higher, more precise one)."""
+    return max(COVERAGE_GRID, key=lambda t: (round(_f_beta(coverage >= t, labels), 4), t))
+
+
+def check_fact_coverage(args) -> BenchReport:
+    """The agreed-fact rule of the brief (:func:`newsdesk.analysis.summary.states`, threshold
+    :data:`~newsdesk.analysis.summary.FACT_COVERAGE`) judged as a decision "does this article state
+    this sentence?" on support_qags (summary sentences vs their article) and support_wice (claims vs
+    their evidence sentences): each example's best single-sentence coverage, the threshold chosen by
+    F0.5 on the training folds only (grouped by article / claim), then leave one dataset out."""
+    import numpy as np
+
+    from ..analysis.summary import FACT_COVERAGE, fact_coverage
+
+    paths = [Path(p) for p in (args.data or SUPPORT_DATA)]
+    report = BenchReport(name="train summary --fact-coverage", dataset=", ".join(str(p) for p in paths))
+    with Stopwatch() as watch:
+        examples = support_examples(paths)
+        coverage = np.array([max((fact_coverage(e.claim, s) for s in e.sentences), default=0.0) for e in examples])
+    labels = np.array([e.label for e in examples])
+    datasets = np.array([e.dataset for e in examples])
+    groups = [e.dataset + ":" + e.group for e in examples]
+    names = sorted(set(datasets.tolist()))
+    rows: list[dict[str, Any]] = []
+    chosen: list[float] = []
+    for name in names:
+        mask = np.flatnonzero(datasets == name)
+        decided = np.zeros(len(mask), dtype=bool)
+        for train, held in _grouped_folds([groups[i] for i in mask], args.folds):
+            threshold = _best_coverage(coverage[mask][train], labels[mask][train])
+            chosen.append(threshold)
+            decided[held] = coverage[mask][held] >= threshold
+        rows.append(
+            {
+                "evaluation": f"{args.folds}-fold grouped CV",
+                "test": name,
+                "threshold": "per fold",
+                **_pr(decided, labels[mask]),
+            }
+        )
+        rows.append(
+            {
+                "evaluation": f"shipped {FACT_COVERAGE}",
+                "test": name,
+                "threshold": FACT_COVERAGE,
+                **_pr(coverage[mask] >= FACT_COVERAGE, labels[mask]),
+            }
+        )
+    if len(names) > 1:
+        for name in names:
+            train, held = datasets != name, datasets == name
+            threshold = _best_coverage(coverage[train], labels[train])
+            rows.append(
+                {
+                    "evaluation": "leave one dataset out",
+                    "test": name,
+                    "threshold": threshold,
+                    **_pr(coverage[held] >= threshold, labels[held]),
+                }
+            )
+    report.metrics["rows"] = rows
+    report.metrics["fold_thresholds"] = chosen
+    report.tables.append(
+        BenchTable(
+            title="Does one sentence of the article state the sentence? Content-word coverage >= threshold "
+            f"(threshold chosen by F{COVERAGE_BETA} on training folds only)",
+            columns=["evaluation", "test", "threshold", "precision", "recall", "decided", "examples", "positives"],
+            rows=rows,
+        )
+    )
+    report.notes.append(
+        f"{len(examples)} examples; thresholds chosen per fold: {', '.join(f'{t:.2f}' for t in chosen)}; "
+        f"shipped FACT_COVERAGE = {FACT_COVERAGE}; {watch.seconds:.0f} s"
     )
     return report
