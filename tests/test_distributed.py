@@ -64,5 +64,34 @@ def test_stories_are_sent_in_runs_that_keep_their_order_and_feed_every_worker():
     assert all(sum(len(a.text) for j in c for a in j.articles) <= 20_000 for c in chunks if len(c) > 1)
     assert [j.key for j in next(c for c in chunks if any(j.key == "k40" for j in c))] == ["k40"]  # alone
     small = task_chunks(jobs[:8], 2, max_chars=20_000)
-    assert len(small) == 8  # 8 stories, 2 workers: one story a task rather than fewer than 4 tasks each
+    assert len(small) == 4  # 8 stories, 2 workers: two tasks each, not one (a worker would wait at the end)
     assert task_chunks([], 2) == []
+
+
+def test_a_worker_opens_the_store_without_reading_the_whole_file(tmp_path, monkeypatch):
+    from newsdesk import store as store_module
+    from newsdesk.distributed import _open_for_reading
+
+    with open_store(tmp_path / "s.db"):
+        pass
+    checked = []
+    monkeypatch.setattr(store_module.SQLiteStore, "check_integrity", lambda self, **kw: checked.append(self))
+    opened = _open_for_reading(str(tmp_path / "s.db"))
+    assert opened is not None and opened.read_only and checked == []  # the writer checked it already
+    opened.close()
+    assert _open_for_reading(str(tmp_path / "missing.db")) is None
+
+
+def test_the_worker_plugin_loads_the_models_the_stages_use(monkeypatch):
+    from newsdesk import resources
+    from newsdesk.analysis import AnalysisOptions
+    from newsdesk.distributed import LoadModels
+
+    loaded = []
+    monkeypatch.setattr(resources, "nlp", lambda: loaded.append("spacy"))
+    monkeypatch.setattr(resources, "sentence_encoder", lambda: loaded.append("minilm"))
+    LoadModels(AnalysisOptions()).setup()
+    assert loaded == ["spacy", "minilm"]
+    loaded.clear()
+    LoadModels(AnalysisOptions(stages=frozenset({"quotes"}))).setup()
+    assert loaded == ["spacy"]

@@ -127,3 +127,54 @@ def test_search_options_are_validated(field, value):
 
     with pytest.raises(OptionsError):
         SearchOptions(**{field: value})
+
+
+def test_words_in_half_the_documents_or_more_are_left_out_without_changing_the_bm25_ranking():
+    # "the" and "said" are in every text: FTS5's BM25 gives them an IDF of 1e-6, so leaving them
+    # out of the query changes no score that matters, only the postings read
+    texts = [
+        "the wheat harvest said the ministry was late",
+        "the coffee exports rose said the board",
+        "the wheat and coffee prices fell said traders",
+        "the steel output said the company was flat",
+        "the oil price said analysts climbed",
+        "the rail strike said the union ended",
+    ]
+    articles = [_article(f"a{n}", text) for n, text in enumerate(texts)]
+    index = SearchIndex()
+    index.sync(articles, lambda ids: {})
+    query = "the wheat said coffee"
+    raw = index._db.execute(  # every word OR-ed, as the index asked before
+        "SELECT d.id, -bm25(fts, 2.0, 1.0) FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? "
+        "ORDER BY bm25(fts, 2.0, 1.0) LIMIT 100",
+        ('"the" OR "wheat" OR "said" OR "coffee"',),
+    ).fetchall()
+    assert index._informative(["the", "wheat", "said", "coffee"]) == ["wheat", "coffee"]
+    ranked = index.lexical(query)
+    assert [aid for aid, _ in index.lexical(query, every_word=True)] == [aid for aid, _ in raw]
+    assert [aid for aid, _ in ranked] == [aid for aid, _ in raw]  # those with only "the"/"said" still come last
+    assert [s for _, s in ranked] == pytest.approx([s for _, s in raw], abs=1e-4)
+    top = index.lexical(query, SearchOptions(candidates=3))  # enough answers with the informative words
+    assert [aid for aid, _ in top] == [aid for aid, _ in raw[:3]] and {aid for aid, _ in top} == {"a0", "a1", "a2"}
+    assert [aid for aid, _ in index.lexical("the said")] == [
+        aid for aid, _ in index.lexical("said the")
+    ]  # all common: kept
+    assert len(index.lexical("the said")) == len(texts)
+    index.sync(articles[:1], lambda ids: {})  # the counts are forgotten when the index changes
+    assert index._informative(["the", "wheat"]) == ["the", "wheat"]  # one document: no word is in half
+
+
+def test_search_answers_like_the_two_rankings_fused():
+    index = SearchIndex()
+    index.sync(ARTICLES)
+    options = SearchOptions(limit=4)
+    hits = index.search("interest rates inflation", options)
+    lexical = [aid for aid, _ in index.lexical("interest rates inflation", options)]
+    semantic = [aid for aid, _ in index.semantic("interest rates inflation", options)]
+    fused: dict[str, float] = {}
+    for ranking in (lexical, semantic):
+        for rank, aid in enumerate(ranking, 1):
+            fused[aid] = fused.get(aid, 0.0) + 1 / (60 + rank)
+    assert hits[0].article_id == "rates" == max(fused, key=fused.__getitem__)
+    assert {h.article_id for h in hits} == set(sorted(fused, key=lambda a: -fused[a])[:4])
+    index.close()

@@ -31,6 +31,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from .models import Article, Story
     from .pipeline import StoryJob
 
+try:  # a worker plugin must be one to be registered as one
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # pragma: no cover - dask[distributed] is a dependency
+    WorkerPlugin = object  # type: ignore[assignment,misc]
+
 log = logging.getLogger(__name__)
 
 __all__ = ["analyse_on_dask", "parse_scheduler"]
@@ -83,7 +88,7 @@ def analyse_on_dask(
     if not jobs:
         return
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
         raise OptionsError(
             f"--scheduler needs dask.distributed: {exc}", hint="pip install 'dask[distributed]'"
@@ -91,13 +96,13 @@ def analyse_on_dask(
     address, workers = parse_scheduler(scheduler)
     cluster: Any = None
     if workers is not None:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, env=_WORKER_ENV
-        )
+        cluster = local_cluster(workers)
         client = Client(cluster)
     else:
         client = Client(address)
     try:
+        # every worker loads the models before the first task (a worker that joins later, when it starts)
+        client.register_plugin(LoadModels(options), name="newsdesk-load-models")
         slots = workers or max(1, sum(client.nthreads().values()))
         tasks = task_chunks(jobs, slots)
         log.info("analysing %d stories as %d tasks on %s", len(jobs), len(tasks), client)
@@ -129,15 +134,57 @@ def analyse_on_dask(
             cluster.close()
 
 
+#: Dask settings of a local cluster's workers: no statistical profiler (it samples the running
+#: task every 10 ms: two idle workers spent 2.1–3.4 CPU s, 1.1–1.9 without it, while one process
+#: analysed 100 AllSides records) and a slower system monitor.
+WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+}
+
+
+def local_cluster(workers: int) -> Any:
+    """A local Dask cluster of ``workers`` processes of one thread each, set up for newsdesk."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    with dask.config.set(WORKER_CONFIG):  # the nannies hand the configuration to their workers
+        return LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, env=_WORKER_ENV
+        )
+
+
+class LoadModels(WorkerPlugin):  # type: ignore[misc]
+    """A Dask worker plugin: the models the analysis' stages use, loaded when a worker starts
+    (or when the plugin is registered), once per worker process (:mod:`newsdesk.resources`
+    keeps them), instead of inside the first task."""
+
+    def __init__(self, options: "AnalysisOptions") -> None:
+        self.stages = frozenset(options.stages)
+
+    def setup(self, worker: Any = None) -> None:
+        from . import resources
+
+        if not self.stages:
+            return
+        resources.nlp()
+        if self.stages & {"claims", "summary", "timeline"}:
+            resources.sentence_encoder()
+
+
 #: Most article characters in one task (about the sentences ``analyse_stories`` encodes in one pass).
 TASK_CHARS = 150_000
+#: Tasks per worker at least (fewer, larger tasks when the pile is small would leave a worker idle
+#: at the end; more cost batch size: the MiniLM pass is several times faster on large batches).
+TASKS_PER_WORKER = 2
 
 
 def task_chunks(jobs: Sequence["StoryJob"], workers: int, *, max_chars: int = TASK_CHARS) -> list[list["StoryJob"]]:
     """``jobs`` cut into runs of consecutive stories of at most ``max_chars`` article characters
-    (a larger story is a task alone), smaller when needed to give each of ``workers`` four tasks."""
+    (a larger story is a task alone), smaller when needed to give each of ``workers``
+    :data:`TASKS_PER_WORKER` tasks."""
     sizes = [sum(len(article.text) for article in job.articles) for job in jobs]
-    target = max(1, min(max_chars, sum(sizes) // max(1, 4 * workers)))
+    target = max(1, min(max_chars, sum(sizes) // max(1, TASKS_PER_WORKER * workers)))
     chunks: list[list[StoryJob]] = []
     current: list[StoryJob] = []
     size = 0
@@ -185,7 +232,9 @@ def _open_for_reading(store_path: str) -> Any:
         log.info("the store %s is not reachable from this worker: sentence vectors are encoded", store_path)
         return None
     try:
-        return open_store(store_path, read_only=True)
+        # no quick_check: it reads the whole file (seconds at 20k articles), on every task; the
+        # caller, the store's one writer, checked it when it opened it
+        return open_store(store_path, read_only=True, check=False)
     except NewsdeskError as exc:
         log.warning("cannot read the sentence vectors of %s on this worker (%s): encoding them", store_path, exc)
         return None

@@ -108,10 +108,21 @@ class SearchHit:
 
 def fts_query(text: str) -> str | None:
     """An FTS5 query matching any word of ``text``, every word quoted (no FTS5 syntax gets through)."""
-    words = list(dict.fromkeys(_WORD.findall(text)))[:MAX_QUERY_WORDS]
-    if not words:
-        return None
+    words = query_words(text)
+    return _quoted(words) if words else None
+
+
+def query_words(text: str) -> list[str]:
+    """The distinct words of a query that are looked up (at most :data:`MAX_QUERY_WORDS`)."""
+    return list(dict.fromkeys(_WORD.findall(text)))[:MAX_QUERY_WORDS]
+
+
+def _quoted(words: Iterable[str]) -> str:
     return " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+#: Distinct query words whose document frequency :class:`SearchIndex` remembers between syncs.
+DF_CACHE_WORDS = 100_000
 
 
 def _fingerprint(article: Article) -> str:
@@ -220,6 +231,9 @@ class SearchIndex:
         self._matrix: Any = None  # (ids, unit vectors) of every indexed article, built on demand
         self._ann: Any = None
         self._vectored_ids: frozenset[str] | None = None
+        # documents per query word, and how many documents the index holds (both reset by sync)
+        self._df: dict[str, int] = {}
+        self._count: int | None = None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.executescript(
@@ -296,6 +310,8 @@ class SearchIndex:
             self._db.execute("COMMIT")
             if changed or unvectored:
                 self._matrix = self._ann = self._vectored_ids = None
+            if changed:
+                self._df, self._count = {}, None
         if changed:
             log.info("search index: %d articles added, changed or removed (%d indexed)", changed, len(self))
         return changed
@@ -338,14 +354,20 @@ class SearchIndex:
     def search(self, query: str, options: SearchOptions | None = None) -> list[SearchHit]:
         """The best articles for ``query``: BM25 and nearest-neighbour rankings fused (RRF)."""
         options = options or SearchOptions()
-        lexical = self.lexical(query, options)
         if not options.rerank:
+            lexical = self.lexical(query, options)
             order = [aid for aid, _ in lexical[: options.limit]]
             cosine: dict[str, float] = {}
         else:
             if fts_query(query) is None:  # no word at all (punctuation, blanks): nothing to look for
                 return []
-            semantic = self.semantic(query, options)
+            lexical = self.lexical(query, options)
+            with self._lock:
+                has_vectors = bool(self._vectors()[0])
+            # in turn, not on two threads: under load the hand-over cost more than the overlap gave
+            # (15,215 Reuters articles, load 5-6: p50 64 ms on two threads, 50 ms in turn)
+            query_vector = embed_query(query) if has_vectors else None
+            semantic = [] if query_vector is None else self.nearest(query_vector, options)
             fused: dict[str, float] = {}
             for ranking in ([aid for aid, _ in lexical], [aid for aid, _ in semantic]):
                 for rank, aid in enumerate(ranking, 1):
@@ -372,19 +394,63 @@ class SearchIndex:
             for rank, aid in enumerate(order, 1)
         ]
 
-    def lexical(self, query: str, options: SearchOptions | None = None) -> list[tuple[str, float]]:
-        """The BM25 ranking: ``(id, score)`` of the best ``candidates`` articles."""
+    def lexical(
+        self, query: str, options: SearchOptions | None = None, *, every_word: bool = False
+    ) -> list[tuple[str, float]]:
+        """The BM25 ranking: ``(id, score)`` of the best ``candidates`` articles. ``every_word``
+        looks up the words in half the documents or more too (:meth:`_informative`; for
+        ``newsdesk bench search``, which times both)."""
         options = options or SearchOptions()
-        match = fts_query(query)
-        if match is None:
+        words = query_words(query)
+        if not words:
             return []
+        sql = (
+            "SELECT d.id, -bm25(fts, ?, 1.0) FROM fts JOIN docs d ON d.rowid = fts.rowid "
+            "WHERE fts MATCH ? ORDER BY bm25(fts, ?, 1.0) LIMIT ?"
+        )
         with self._lock:
+            kept = words if every_word else self._informative(words)
             rows = self._db.execute(
-                "SELECT d.id, -bm25(fts, ?, 1.0) FROM fts JOIN docs d ON d.rowid = fts.rowid "
-                "WHERE fts MATCH ? ORDER BY bm25(fts, ?, 1.0) LIMIT ?",
-                (options.title_weight, match, options.title_weight, options.candidates),
+                sql, (options.title_weight, _quoted(kept), options.title_weight, options.candidates)
             ).fetchall()
+            if len(rows) < options.candidates and len(kept) < len(words):
+                # fewer candidates than asked: the articles that have only the common words come
+                # next, as the query with every word ranks them (their scores are millionths)
+                found = {aid for aid, _ in rows}
+                rows += [
+                    row
+                    for row in self._db.execute(
+                        sql, (options.title_weight, _quoted(words), options.title_weight, options.candidates)
+                    ).fetchall()
+                    if row[0] not in found
+                ][: options.candidates - len(rows)]
         return [(aid, float(score)) for aid, score in rows]
+
+    def _informative(self, words: list[str]) -> list[str]:
+        """``words`` without those found in half the documents or more (all of them when every
+        word is that common).
+
+        FTS5's BM25 gives such a word an IDF of 1e-6 (``log((N - n + 0.5) / (n + 0.5)) <= 0``
+        is clamped), so it cannot change a score by more than a few millionths, but its postings
+        ("the", "said", "of": nearly every document) are most of a query's cost: on 15,214
+        Reuters articles leaving them out halves BM25's time, and the top 10 of 300 title queries
+        are the same articles in the same order except between articles of equal score.
+        Document frequencies are counted once per word and remembered until the index changes.
+        """
+        if self._count is None:
+            self._count = self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+        if len(self._df) > DF_CACHE_WORDS:
+            self._df.clear()
+        kept = []
+        for word in words:
+            key = word.casefold()
+            if key not in self._df:
+                self._df[key] = self._db.execute(
+                    "SELECT COUNT(*) FROM fts WHERE fts MATCH ?", (_quoted([word]),)
+                ).fetchone()[0]
+            if 2 * self._df[key] < self._count:
+                kept.append(word)
+        return kept or words
 
     def _snippets(self, query: str, ids: Sequence[str]) -> dict[str, tuple[str | None, str]]:
         """Title and snippet of the articles shown: around the matched words, or the opening
@@ -427,14 +493,24 @@ class SearchIndex:
         ``exact`` forces the exact scan (True) or the approximate index (False); by default the
         index is used from :attr:`SearchOptions.ann_from` articles on.
         """
+        options = options or SearchOptions()
+        with self._lock:
+            if not self._vectors()[0]:
+                return []
+        return self.nearest(embed_query(query), options, exact=exact)
+
+    def nearest(
+        self, query_vector: "np.ndarray", options: SearchOptions | None = None, *, exact: bool | None = None
+    ) -> list[tuple[str, float]]:
+        """The articles nearest ``query_vector`` (unit length), as :meth:`semantic` ranks them."""
         import numpy as np
 
         options = options or SearchOptions()
+        query_vector = np.ascontiguousarray(query_vector, dtype=np.float32)
         with self._lock:
             ids, matrix = self._vectors()
             if not ids:
                 return []
-            query_vector = embed_query(query).astype(np.float32)
             count = min(options.candidates, len(ids))
             if exact is False or (exact is None and len(ids) >= options.ann_from):
                 found = self._ann_index(matrix).search(query_vector, count, exact=False)
@@ -451,7 +527,12 @@ class SearchIndex:
         if self._matrix is None:
             rows = self._db.execute("SELECT id, vector FROM vectors ORDER BY id").fetchall()
             ids = [aid for aid, _ in rows]
-            matrix = np.stack([np.frombuffer(blob, dtype=np.float32) for _, blob in rows]) if rows else None
+            # one contiguous float32 block: the scan is one matrix-vector product
+            matrix = (
+                np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32).reshape(len(rows), -1)
+                if rows
+                else None
+            )
             self._matrix = (ids, matrix)
         return self._matrix  # type: ignore[no-any-return]
 

@@ -147,6 +147,9 @@ def _evaluate(index, options, queries: list[str], titles: dict[str, str], releva
 
     retrievers = {
         "BM25 (FTS5)": lambda q: [aid for aid, _ in index.lexical(q, options)],
+        "BM25, every word looked up (before session 6)": lambda q: [
+            aid for aid, _ in index.lexical(q, options, every_word=True)
+        ],
         "vectors, exact scan (anchor)": lambda q: [aid for aid, _ in index.semantic(q, options, exact=True)],
         "vectors, usearch HNSW": lambda q: [aid for aid, _ in index.semantic(q, options, exact=False)],
         "fused BM25 + vectors (RRF, served)": lambda q: [h.article_id for h in index.search(q, options)],
