@@ -20,10 +20,14 @@ never grouped by it (two measurements, or two meetings).
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -298,6 +302,21 @@ def pair_rows(
     return out
 
 
+@lru_cache(maxsize=1)
+def shipped_model() -> "AgreementModel | None":
+    """The decision shipped in the bundled pair model, read once; a missing one is logged once
+    (``newsdesk train nli`` writes a pair model without it: run ``newsdesk train agreement`` next)."""
+    from ..resources import pair_model
+
+    model = AgreementModel.from_json(pair_model().meta.get("agreement"))
+    if model is None:
+        log.warning(
+            "the pair model carries no learned same-fact decision: claims are grouped on the cosine rule "
+            "alone; rebuild it with `newsdesk train agreement`"
+        )
+    return model
+
+
 def learned_pairs(
     statements: Sequence[Any],
     similarity: Any,
@@ -309,9 +328,7 @@ def learned_pairs(
 ) -> set[tuple[int, int]]:
     """Candidate pairs the learned decision reads as one fact: open (:class:`PairRow`) and scored
     at or above ``threshold`` (None: the shipped model's own). Empty when no model is shipped."""
-    from ..resources import pair_model
-
-    model = AgreementModel.from_json(pair_model().meta.get("agreement"))
+    model = shipped_model()
     if model is None or not scored.candidates:
         return set()
     rows = [r for r in pair_rows(statements, similarity, figures, scored, same_quotation, docs) if r.open]

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..models import Article
 
 HELP = "disputes per annotated event (claims stage only): precision, recall, every dispute and every miss"
 
@@ -44,6 +47,24 @@ def add_arguments(parser) -> None:
     )
 
 
+def event_articles(event: dict[str, Any]) -> list["Article"]:
+    """A brief dataset event's articles, with ids ``<story[:8]>-<key>`` (the key is the id's last part)."""
+    from ..models import Article, Provenance
+
+    story = str(event["story"])
+    return [
+        Article(
+            id=f"{story[:8]}-{a['key']}",
+            provenance=Provenance(a["url"]),
+            text=a["text"],
+            title=a.get("title"),
+            outlet=a.get("outlet"),
+            published=a.get("date"),
+        )
+        for a in event["articles"]
+    ]
+
+
 def covers(sentence: str, gold: str) -> bool:
     """The scorer's rule: a sentence covers a gold span holding at least half of its words."""
     wanted = [w.lower() for w in _WORD.findall(gold)]
@@ -57,7 +78,7 @@ def run(args) -> Any:
     from ..analysis import claims
     from ..analysis.context import build_context
     from ..errors import BenchmarkError
-    from ..models import Article, Provenance, Story
+    from ..models import Story
     from . import BenchReport, BenchTable, read_jsonl
 
     overrides: dict[str, Any] = {}
@@ -75,17 +96,7 @@ def run(args) -> Any:
     rows: list[dict[str, Any]] = []
     for event in read_jsonl(args.dataset):
         story = str(event["story"])
-        articles = [
-            Article(
-                id=f"{story[:8]}-{a['key']}",
-                provenance=Provenance(a["url"]),
-                text=a["text"],
-                title=a.get("title"),
-                outlet=a.get("outlet"),
-                published=a.get("date"),
-            )
-            for a in event["articles"]
-        ]
+        articles = event_articles(event)
         key = {a.id: a.id.rsplit("-", 1)[1] for a in articles}
         context = build_context(Story(story, event.get("main_event") or "", tuple(a.id for a in articles)), articles)
         result = claims.run(context, options)

@@ -82,7 +82,8 @@ def load_events(path: Path) -> list[Event]:
     from ..analysis import claims
     from ..analysis.agreement import pair_rows
     from ..analysis.context import build_context
-    from ..models import Article, Provenance, Story
+    from ..bench.disputes import event_articles
+    from ..models import Story
     from ..resources import pair_model
 
     options = claims.ClaimOptions()
@@ -92,17 +93,7 @@ def load_events(path: Path) -> list[Event]:
             continue
         event = json.loads(line)
         story = str(event["story"])
-        articles = [
-            Article(
-                id=f"{story[:8]}-{a['key']}",
-                provenance=Provenance(a["url"]),
-                text=a["text"],
-                title=a.get("title"),
-                outlet=a.get("outlet"),
-                published=a.get("date"),
-            )
-            for a in event["articles"]
-        ]
+        articles = event_articles(event)
         context = build_context(Story(story, "", tuple(a.id for a in articles)), articles)
         statements = [
             s for a in articles for s in claims._statements(a, context.sentences[a.id], options, context.docs[a.id])
